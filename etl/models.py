@@ -1,0 +1,165 @@
+"""The tables: one SQLModel class per table, as described in the architecture note.
+
+Times are stored as UTC and read back time-zone aware on both SQLite and PostgreSQL
+(`AwareDateTime`); display code converts to Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AwareDateTime(sa.types.TypeDecorator):
+    """A timestamp that always comes back aware: UTC in storage, SQLite included."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give it a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(sa_type=AwareDateTime, **kw)
+
+
+def _json(**kw: Any) -> Any:
+    return Field(sa_type=sa.JSON, **kw)
+
+
+class Source(SQLModel, table=True):
+    """A configured site, mirrored from sources.toml at every crawl."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    config: dict = _json(default_factory=dict)
+    enabled: bool = True
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class Run(SQLModel, table=True):
+    """Every crawl, ETL and maintenance run: what it did and how it ended."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # crawl | etl | maintenance
+    source_name: str | None = None  # None: all sources
+    started_at: datetime = _ts(default_factory=utcnow, index=True)
+    finished_at: datetime | None = _ts(default=None)
+    status: str = "running"  # running | ok | failed | timeout | interrupted
+    counts: dict = _json(default_factory=dict)
+    errors: list = _json(default_factory=list)  # the first few failures, each {url, reason}
+    error: str | None = None  # why the run itself failed
+    pid: int | None = None
+
+
+class Page(SQLModel, table=True):
+    """One fetched URL version, stored raw before anything parses it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(index=True)
+    final_url: str
+    source_name: str | None = Field(default=None, index=True)
+    kind: str = Field(default="article", index=True)  # article | list | sitemap | feed
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    status: int
+    headers: dict = _json(default_factory=dict)
+    content_type: str | None = None
+    http_charset: str | None = None
+    meta_charset: str | None = None
+    detected_encoding: str | None = None
+    body: bytes = Field(sa_type=sa.LargeBinary)  # zlib-compressed raw bytes
+    size: int = 0  # uncompressed
+    sha256: str = Field(index=True)
+    fetched_at: datetime = _ts(default_factory=utcnow, index=True)
+    etag: str | None = None
+    last_modified: str | None = None
+    etl_status: str = Field(default="pending", index=True)  # pending | done | skipped | error
+    etl_error: str | None = None
+    extractor_version: str | None = None
+    processed_at: datetime | None = _ts(default=None)
+
+
+class Article(SQLModel, table=True):
+    """A cleaned article, keyed by its canonical URL."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    page_id: int | None = Field(default=None, foreign_key="page.id", index=True)
+    source_name: str | None = Field(default=None, index=True)
+    url: str
+    canonical_url: str = Field(unique=True, index=True)
+    title: str | None = None
+    subtitle: str | None = None
+    published_at: datetime | None = _ts(default=None, index=True)
+    news_source: str | None = None  # 来源
+    author: str | None = None  # 作者 / 记者 / 通讯员
+    editor: str | None = None  # 责任编辑
+    body: str = ""  # normalised, Simplified
+    body_original: str = ""
+    script: str | None = None  # Hans | Hant | mixed
+    pinyin_stripped: int = 0
+    garbled_found: int = 0
+    garbled_repaired: int = 0
+    garbled_spans: list = _json(default_factory=list)
+    images: list = _json(default_factory=list)
+    content_hash: str = Field(index=True)
+    simhash: int | None = Field(default=None, sa_type=sa.BigInteger)
+    duplicate_of: int | None = Field(default=None, foreign_key="article.id", index=True)
+    program: str | None = Field(default=None, index=True)  # 援疆 援藏 援青 东西部协作 定点帮扶 对口支援
+    provider_province: str | None = None
+    provider_prefecture: str | None = None
+    provider_county: str | None = None
+    provider_inferred: bool = False
+    recipient_province: str | None = None
+    recipient_prefecture: str | None = None
+    recipient_county: str | None = None
+    recipient_inferred: bool = False
+    batch: int | None = None  # 第N批
+    period_start: str | None = None
+    period_end: str | None = None
+    topics: list = _json(default_factory=list)
+    extractor_version: str = ""
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class Metric(SQLModel, table=True):
+    """One quantity stated in an article body (see metrics.md)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    text: str
+    start: int
+    end: int
+    sentence: str
+    value: float
+    value_max: float | None = None
+    unit: str = Field(index=True)
+    classifier: str | None = None
+    qualifier: str = "exact"
+    category: str = Field(index=True)
+    subject: str | None = None
