@@ -1,0 +1,111 @@
+"""Child-process entry point for one crawl: `python -m crawler.run --run-id N --sources FILE`.
+
+Scrapy's Twisted reactor cannot be restarted inside a process, so every crawl runs here, in its own
+process; the parent (`etl.jobs.crawl`) waits for it with a time limit and records how it ended.
+This process writes its counts and fetch errors into its `run` row when the spider closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.config import SourceConfig, parse_source
+from crawler.spiders.aid import AidSpider, KnownPage
+from etl.db import get_engine
+from etl.models import Page, Run
+
+log = logging.getLogger("aidnews.crawl")
+
+# Scrapy stats worth keeping in the run record.
+_STATS = ("downloader/request_count", "downloader/response_count", "retry/count", "retry/max_reached",
+          "robotstxt/forbidden", "robotstxt/request_count", "finish_reason", "elapsed_time_seconds",
+          "downloader/response_bytes", "aidnews/pages_stored", "aidnews/pages_unchanged")
+
+
+def load_known(engine: sa.Engine, source_names: list[str]) -> dict[str, KnownPage]:
+    """Article URLs already stored (latest version each), with what a conditional request needs."""
+    latest = (
+        sa.select(sa.func.max(Page.id))
+        .where(Page.kind == "article", Page.status == 200, Page.source_name.in_(source_names))
+        .group_by(Page.url)
+    )
+    query = sa.select(Page.url, Page.etag, Page.last_modified, Page.fetched_at).where(Page.id.in_(latest))
+    with engine.connect() as conn:
+        return {url: KnownPage(etag, lm, fetched) for url, etag, lm, fetched in conn.execute(query)}
+
+
+def crawl_settings(sources: list[SourceConfig], run_id: int | None, contact: str | None = None,
+                   polite: bool = True) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    if run_id is not None:
+        settings.set("AIDNEWS_RUN_ID", run_id)
+    if contact:
+        settings.set("USER_AGENT", f"aidnews/0.1 (aid-news research crawler; +{contact})")
+    # Local sources (demo and test portals) are crawled without delays; real sites keep the polite defaults.
+    local_domains = {d for s in sources if s.local for d in s.allowed_domains}
+    if local_domains:
+        settings.set("DOWNLOAD_SLOTS", {d: {"concurrency": 8, "delay": 0} for d in local_domains})
+    if not any(not s.local for s in sources) or not polite:
+        settings.set("AUTOTHROTTLE_ENABLED", False)
+        settings.set("DOWNLOAD_DELAY", 0)
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
+    return settings
+
+
+def record(engine: sa.Engine, run_id: int, counts: dict[str, Any], errors: list[dict[str, str]]) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.update(Run).where(Run.id == run_id).values(counts=counts, errors=errors))
+
+
+def run_crawl(sources: list[SourceConfig], run_id: int | None, revisit: bool = False,
+              contact: str | None = None, polite: bool = True) -> dict[str, Any]:
+    engine = get_engine()
+    known = load_known(engine, [s.name for s in sources])
+    process = CrawlerProcess(crawl_settings(sources, run_id, contact, polite), install_root_handler=True)
+    crawler = process.create_crawler(AidSpider)
+    process.crawl(crawler, sources=sources, known=known, revisit=revisit)
+    process.start()
+    spider: Any = crawler.spider
+    counts: Counter[str] = Counter(spider.counts) if spider is not None else Counter()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    summary: dict[str, Any] = dict(counts)
+    for key in _STATS:
+        if key in stats:
+            summary[key.replace("aidnews/", "")] = stats[key]
+    for key, value in stats.items():
+        if key.startswith("downloader/response_status_count/"):
+            summary["http_" + key.rsplit("/", 1)[1]] = value
+    errors = spider.errors if spider is not None else []
+    if run_id is not None:
+        record(engine, run_id, summary, errors)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--run-id", type=int, default=None)
+    parser.add_argument("--sources", required=True, help="JSON file: a list of source tables")
+    parser.add_argument("--revisit", action="store_true", help="re-check stored articles with conditional GETs")
+    parser.add_argument("--contact", default=None, help="contact URL for the User-Agent")
+    parser.add_argument("--fast", action="store_true", help="politeness off (benchmarks on local sites only)")
+    args = parser.parse_args(argv)
+    raw = json.loads(Path(args.sources).read_text(encoding="utf-8"))
+    sources = [parse_source(item, args.sources) for item in raw]
+    summary = run_crawl(sources, args.run_id, revisit=args.revisit, contact=args.contact, polite=not args.fast)
+    print(json.dumps(summary, ensure_ascii=False, default=str))
+    return 0 if summary.get("finish_reason", "finished") == "finished" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
