@@ -1,0 +1,160 @@
+"""One page in, one article out: decode → clean → normalise → metrics and aid entities.
+
+Pure functions over bytes and dataclasses; `etl.jobs` stores what they return. `as_record` is the JSON
+contract of `aidnews extract` (one object per file), which extraction benchmarks rely on: keep it stable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.urls import canonical_url
+from etl.clean import Cleaned, clean
+from etl.dedup import simhash
+from etl.encoding import Decoded, decode_html
+from etl.entities import Entities, extract_entities
+from etl.metrics import Metric, extract_metrics
+from etl.normalise import Normalised, normalise
+
+EXTRACTOR_VERSION = "1"
+
+
+class ExtractError(ValueError):
+    """A page that holds no article: the message says why, in words a user can act on."""
+
+
+@dataclass
+class Extraction:
+    url: str | None
+    canonical_url: str | None
+    declared_canonical: str | None  # what the page itself claims (may point at another site's original)
+    title: str | None
+    subtitle: str | None
+    published_at: datetime | None
+    source: str | None  # 来源
+    author: str | None
+    editor: str | None  # 责任编辑
+    body: str
+    body_original: str
+    script: str
+    pinyin_stripped: int
+    garbled_found: int
+    garbled_repaired: int
+    garbled_spans: list[tuple[int, int]]
+    images: list[dict[str, Any]]
+    encoding: str
+    metrics: list[Metric]
+    entities: Entities
+    content_hash: str
+    simhash: int
+    extractor_version: str = EXTRACTOR_VERSION
+    warnings: list[str] = field(default_factory=list)
+
+
+def _short(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = normalise(text).text.strip()
+    return text or None
+
+
+def extract(body: bytes, url: str | None = None, content_type: str | None = None,
+            body_selector: str | None = None) -> Extraction:
+    """Everything aidnews reads from one page. Raises ExtractError when the page holds no article."""
+    if not body or not body.strip():
+        raise ExtractError("empty page: no bytes to read")
+    decoded: Decoded = decode_html(body, content_type)
+    if decoded.replaced > max(50, len(decoded.text) // 20):
+        raise ExtractError(
+            f"undecodable page: {decoded.replaced} characters could not be read as {decoded.encoding} "
+            "(binary content, or a wrong charset)"
+        )
+    cleaned: Cleaned = clean(decoded.text, url=url, body_selector=body_selector or None)
+    if not cleaned.paragraphs:
+        raise ExtractError("no article body found on the page (a list page, an empty template, or a layout "
+                           "the cleaner does not understand: set body_selector for this source)")
+    norm: Normalised = normalise(cleaned.body)
+    text = norm.text
+    if not text.strip():
+        raise ExtractError("the article body is empty after cleaning")
+    title = _short(cleaned.title)
+    metrics = extract_metrics(text, skip_spans=norm.garbled_spans)
+    entities = extract_entities(title or "", text)
+    own_url = canonical_url(url) if url else None
+    declared = canonical_url(cleaned.canonical_url) if cleaned.canonical_url else None
+    # A page is keyed by its own canonical URL; a declared canonical on another host marks a syndicated copy.
+    key = declared if declared and own_url and _same_host(declared, own_url) else own_url or declared
+    return Extraction(
+        url=url,
+        canonical_url=key,
+        declared_canonical=declared,
+        title=title,
+        subtitle=_short(cleaned.subtitle),
+        published_at=cleaned.published_at,
+        source=_short(cleaned.source),
+        author=_short(cleaned.author),
+        editor=_short(cleaned.editor),
+        body=text,
+        body_original=cleaned.body,
+        script=norm.script,
+        pinyin_stripped=norm.pinyin_stripped,
+        garbled_found=norm.garbled_found,
+        garbled_repaired=norm.garbled_repaired,
+        garbled_spans=[tuple(s) for s in norm.garbled_spans],
+        images=[{"src": i.src, "caption": i.caption} for i in cleaned.images],
+        encoding=decoded.encoding,
+        metrics=metrics,
+        entities=entities,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        simhash=simhash(text),
+    )
+
+
+def _same_host(a: str, b: str) -> bool:
+    return urlsplit(a).hostname == urlsplit(b).hostname
+
+
+def _place(place: Any) -> dict[str, Any] | None:
+    return asdict(place) if place is not None else None
+
+
+def as_record(extraction: Extraction, file: str | None = None) -> dict[str, Any]:
+    """The JSON object `aidnews extract` prints for one page."""
+    e = extraction.entities
+    record: dict[str, Any] = {"file": file} if file is not None else {}
+    record.update({
+        "url": extraction.url,
+        "canonical_url": extraction.canonical_url,
+        "title": extraction.title,
+        "subtitle": extraction.subtitle,
+        "published_at": extraction.published_at.isoformat() if extraction.published_at else None,
+        "author": extraction.author,
+        "editor": extraction.editor,
+        "source": extraction.source,
+        "body": extraction.body,
+        "body_original": extraction.body_original,
+        "script": extraction.script,
+        "encoding": extraction.encoding,
+        "quality": {
+            "pinyin_stripped": extraction.pinyin_stripped,
+            "garbled_found": extraction.garbled_found,
+            "garbled_repaired": extraction.garbled_repaired,
+            "garbled_spans": [list(s) for s in extraction.garbled_spans],
+        },
+        "images": extraction.images,
+        "program": e.program,
+        "provider": _place(e.provider),
+        "recipient": _place(e.recipient),
+        "batch": e.batch,
+        "period_start": e.period_start,
+        "period_end": e.period_end,
+        "topics": list(e.topics),
+        "metrics": [asdict(m) for m in extraction.metrics],
+        "content_hash": extraction.content_hash,
+        "extractor_version": extraction.extractor_version,
+    })
+    return record

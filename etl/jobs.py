@@ -1,0 +1,377 @@
+"""The jobs: a crawl (in a child process), an ETL pass over stored pages, and maintenance.
+
+Each job records itself in the `run` table. One page's failure is recorded on that page and never rolls
+back the others; a crashed or overrunning crawl is recorded with its exit code, stderr tail or time-out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from crawler.config import DEFAULT_KEYWORDS, SourceConfig
+from etl.db import get_engine
+from etl.dedup import distance
+from etl.extract import EXTRACTOR_VERSION, Extraction, extract
+from etl.models import Article, Metric, Page, Run, Source, utcnow
+from etl.normalise import to_simplified
+
+log = logging.getLogger("aidnews.jobs")
+
+NEAR_DUPLICATE_DISTANCE = 10  # SimHash bits; chosen on the test portal's syndicated copies
+DUPLICATE_WINDOW = timedelta(days=60)
+STDERR_TAIL = 4000
+
+
+# -- runs --------------------------------------------------------------------------------------------------------
+
+def start_run(kind: str, source_name: str | None = None, engine: sa.Engine | None = None) -> int:
+    engine = engine or get_engine()
+    with Session(engine) as session:
+        run = Run(kind=kind, source_name=source_name, pid=os.getpid())
+        session.add(run)
+        session.commit()
+        assert run.id is not None
+        return run.id
+
+
+def finish_run(run_id: int, status: str, counts: dict[str, Any] | None = None, error: str | None = None,
+               engine: sa.Engine | None = None) -> Run:
+    engine = engine or get_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.status = status
+        run.finished_at = utcnow()
+        if counts:
+            merged = dict(run.counts or {})
+            merged.update(counts)
+            run.counts = merged
+        if error:
+            run.error = error[-STDERR_TAIL:]
+        session.add(run)
+        session.commit()
+        log.info("run finished", extra={"run": _run_summary(run)})
+        return run
+
+
+def _run_summary(run: Run) -> dict[str, Any]:
+    seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+    return {"id": run.id, "kind": run.kind, "source": run.source_name, "status": run.status,
+            "seconds": round(seconds, 2) if seconds is not None else None, "counts": run.counts,
+            "error": (run.error or "")[-300:] or None}
+
+
+def sync_sources(sources: Sequence[SourceConfig], engine: sa.Engine | None = None) -> None:
+    """Mirror the configured sources into the `source` table."""
+    engine = engine or get_engine()
+    with Session(engine) as session:
+        existing = {s.name: s for s in session.exec(sa.select(Source)).scalars()}  # type: ignore[call-overload]
+        for config in sources:
+            row = existing.get(config.name) or Source(name=config.name)
+            row.config = config.as_dict()
+            row.enabled = config.enabled
+            row.updated_at = utcnow()
+            session.add(row)
+        session.commit()
+
+
+# -- crawl -------------------------------------------------------------------------------------------------------
+
+class CrawlStopped(Exception):
+    """The crawl was asked to stop (service shutdown)."""
+
+
+def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisit: bool = False,
+          contact: str | None = None, fast: bool = False, source_label: str | None = None,
+          should_stop: Callable[[], bool] | None = None, engine: sa.Engine | None = None) -> Run:
+    """Run one Scrapy crawl of `sources` in a child process and record it.
+
+    The child gets SIGINT (Scrapy's graceful shutdown) when the time limit passes or `should_stop` says so,
+    and SIGKILL if it has not finished 20 s later.
+    """
+    engine = engine or get_engine()
+    sync_sources(sources, engine)
+    run_id = start_run("crawl", source_label or ",".join(s.name for s in sources), engine)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
+        json.dump([s.as_dict() for s in sources], fh, ensure_ascii=False)
+        sources_file = fh.name
+    cmd = [sys.executable, "-m", "crawler.run", "--run-id", str(run_id), "--sources", sources_file]
+    if revisit:
+        cmd.append("--revisit")
+    if contact:
+        cmd += ["--contact", contact]
+    if fast:
+        cmd.append("--fast")
+    env = dict(os.environ, DATABASE_URL=str(engine.url.render_as_string(hide_password=False)),
+               PYTHONIOENCODING="utf-8")
+    stderr_file = tempfile.TemporaryFile()
+    status, error = "ok", None
+    try:
+        child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr_file, env=env)
+        with Session(engine) as session:
+            run = session.get(Run, run_id)
+            assert run is not None
+            run.pid = child.pid
+            session.add(run)
+            session.commit()
+        deadline = time.monotonic() + time_limit
+        stop_sent_at: float | None = None
+        while child.poll() is None:
+            time.sleep(0.2)
+            stopping = should_stop is not None and should_stop()
+            if stop_sent_at is None and (stopping or time.monotonic() > deadline):
+                status = "interrupted" if stopping else "timeout"
+                child.send_signal(signal.SIGINT)
+                stop_sent_at = time.monotonic()
+            elif stop_sent_at is not None and time.monotonic() - stop_sent_at > 20:
+                child.kill()
+        code = child.returncode
+        stderr_file.seek(0)
+        tail = stderr_file.read()[-STDERR_TAIL:].decode("utf-8", "replace")
+        if status == "timeout":
+            error = f"stopped after its time limit of {time_limit:.0f} s"
+        elif status == "interrupted":
+            error = "stopped by service shutdown"
+        elif code != 0:
+            status = "failed"
+            error = f"crawler exited with code {code}: {tail.strip()[-2000:]}"
+    finally:
+        stderr_file.close()
+        os.unlink(sources_file)
+    return finish_run(run_id, status, error=error, engine=engine)
+
+
+# -- ETL ---------------------------------------------------------------------------------------------------------
+
+def _keywords_by_source(session: Session) -> dict[str, tuple[str, ...]]:
+    rows = session.exec(sa.select(Source.name, Source.config)).all()  # type: ignore[call-overload]
+    return {name: tuple(config.get("keywords") or DEFAULT_KEYWORDS) for name, config in rows}
+
+
+def _selectors_by_source(session: Session) -> dict[str, str]:
+    rows = session.exec(sa.select(Source.name, Source.config)).all()  # type: ignore[call-overload]
+    return {name: config.get("body_selector") or "" for name, config in rows}
+
+
+def about_aid(extraction: Extraction, keywords: Iterable[str]) -> bool:
+    text = (extraction.title or "") + "\n" + extraction.body
+    return any(to_simplified(k) in text for k in keywords)
+
+
+def _article_values(page: Page, x: Extraction) -> dict[str, Any]:
+    e = x.entities
+    provider, recipient = e.provider, e.recipient
+    return {
+        "page_id": page.id, "source_name": page.source_name, "url": page.final_url,
+        "canonical_url": x.canonical_url or page.final_url, "title": x.title, "subtitle": x.subtitle,
+        "published_at": x.published_at, "news_source": x.source, "author": x.author, "editor": x.editor,
+        "body": x.body, "body_original": x.body_original, "script": x.script,
+        "pinyin_stripped": x.pinyin_stripped, "garbled_found": x.garbled_found,
+        "garbled_repaired": x.garbled_repaired, "garbled_spans": [list(s) for s in x.garbled_spans],
+        "images": x.images, "content_hash": x.content_hash, "simhash": x.simhash,
+        "program": e.program,
+        "provider_province": provider.province if provider else None,
+        "provider_prefecture": provider.prefecture if provider else None,
+        "provider_county": provider.county if provider else None,
+        "provider_inferred": bool(provider and provider.inferred),
+        "recipient_province": recipient.province if recipient else None,
+        "recipient_prefecture": recipient.prefecture if recipient else None,
+        "recipient_county": recipient.county if recipient else None,
+        "recipient_inferred": bool(recipient and recipient.inferred),
+        "batch": e.batch, "period_start": e.period_start, "period_end": e.period_end, "topics": list(e.topics),
+        "extractor_version": x.extractor_version, "updated_at": utcnow(),
+    }
+
+
+def store_article(session: Session, page: Page, x: Extraction) -> int:
+    """Insert or replace the article for x (keyed by canonical URL) and replace its metrics, in session."""
+    values = _article_values(page, x)
+    article_id = session.exec(  # type: ignore[call-overload]
+        sa.select(Article.id).where(Article.canonical_url == values["canonical_url"])
+    ).scalar_one_or_none()
+    if article_id is None:
+        article_id = session.execute(sa.insert(Article).values(**values).returning(Article.id)).scalar_one()
+    else:
+        session.execute(sa.update(Article).where(Article.id == article_id).values(**values))
+        session.execute(sa.delete(Metric).where(Metric.article_id == article_id))
+    if x.metrics:
+        session.execute(sa.insert(Metric), [dict(asdict(m), article_id=article_id) for m in x.metrics])
+    return article_id
+
+
+def mark_duplicates(session: Session, article_ids: Iterable[int]) -> int:
+    """Group each article with its exact (content hash) and near (SimHash) copies; the earliest is primary.
+
+    Candidates are limited to articles published within DUPLICATE_WINDOW of it (or undated), which keeps the
+    check cheap as the table grows; syndication happens within days.
+    """
+    marked = 0
+    never = datetime.max.replace(tzinfo=UTC)
+    for article_id in article_ids:
+        article = session.get(Article, article_id)
+        if article is None:
+            continue
+        query = sa.select(Article.id, Article.content_hash, Article.simhash, Article.published_at)
+        if article.published_at is not None:
+            query = query.where(sa.or_(
+                Article.published_at.is_(None),
+                Article.published_at.between(article.published_at - DUPLICATE_WINDOW,
+                                             article.published_at + DUPLICATE_WINDOW)))
+        group = [
+            (published or never, cid)
+            for cid, chash, csim, published in session.exec(query).all()  # type: ignore[call-overload]
+            if cid == article.id or chash == article.content_hash
+            or (csim is not None and article.simhash is not None
+                and distance(csim, article.simhash) <= NEAR_DUPLICATE_DISTANCE)
+        ]
+        if len(group) < 2:
+            article.duplicate_of = None
+            session.add(article)
+            continue
+        primary = min(group)[1]
+        others = [cid for _, cid in group if cid != primary]
+        session.execute(sa.update(Article).where(Article.id == primary).values(duplicate_of=None))
+        session.execute(sa.update(Article).where(Article.id.in_(others)).values(duplicate_of=primary))
+        session.expire(article)
+        marked += int(article_id != primary)
+    return marked
+
+
+def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool = False,
+             since: datetime | None = None, engine: sa.Engine | None = None,
+             progress: Callable[[int], None] | None = None, should_stop: Callable[[], bool] | None = None) -> Run:
+    """Turn pending pages into articles and metrics, batch by batch, and record the run."""
+    engine = engine or get_engine()
+    run_id = start_run("etl", None, engine)
+    counts: Counter[str] = Counter()
+    status = "ok"
+    try:
+        if reprocess:
+            with engine.begin() as conn:
+                query = sa.update(Page).where(Page.kind == "article", Page.status == 200)
+                if since is not None:
+                    query = query.where(Page.fetched_at >= since)
+                counts["requeued"] = conn.execute(query.values(etl_status="pending", etl_error=None)).rowcount
+        last_id = 0
+        while limit is None or counts["pages"] < limit:
+            if should_stop is not None and should_stop():
+                status = "interrupted"
+                break
+            size = batch_size if limit is None else min(batch_size, limit - counts["pages"])
+            with Session(engine) as session:
+                ids = session.exec(  # type: ignore[call-overload]
+                    sa.select(Page.id).where(Page.etl_status == "pending", Page.id > last_id)
+                    .order_by(Page.id).limit(size)
+                ).scalars().all()
+            if not ids:
+                break
+            last_id = ids[-1]
+            _process_batch(engine, ids, counts)
+            if progress is not None:
+                progress(len(ids))
+    except Exception as exc:
+        log.exception("ETL run %s failed", run_id)
+        return finish_run(run_id, "failed", dict(counts), error=f"{type(exc).__name__}: {exc}", engine=engine)
+    return finish_run(run_id, status, dict(counts), engine=engine)
+
+
+def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str]) -> None:
+    with Session(engine) as session:
+        keywords = _keywords_by_source(session)
+        selectors = _selectors_by_source(session)
+        pages = session.exec(sa.select(Page).where(Page.id.in_(ids)).order_by(Page.id)).scalars().all()  # type: ignore[call-overload]
+        results: list[tuple[Page, Extraction | None, str, str | None]] = []
+        for page in pages:
+            counts["pages"] += 1
+            try:
+                raw = zlib.decompress(page.body)
+                x = extract(raw, url=page.final_url, content_type=page.content_type,
+                            body_selector=selectors.get(page.source_name or ""))
+            except Exception as exc:  # any failure belongs to this page alone
+                results.append((page, None, "error", f"{type(exc).__name__}: {exc}"))
+                continue
+            if not about_aid(x, keywords.get(page.source_name or "", DEFAULT_KEYWORDS)):
+                results.append((page, None, "skipped", "not about aid work: none of the source's keywords occurs"))
+                continue
+            results.append((page, x, "done", None))
+    try:
+        _write_batch(engine, results, counts)
+    except Exception:  # the batch write failed: fall back to one transaction per page, so one bad page costs one
+        log.warning("batch write failed, retrying page by page", exc_info=True)
+        for result in results:
+            try:
+                _write_batch(engine, [result], counts)
+            except Exception as exc:
+                page = result[0]
+                with engine.begin() as conn:
+                    conn.execute(sa.update(Page).where(Page.id == page.id).values(
+                        etl_status="error", etl_error=f"{type(exc).__name__}: {exc}"[:2000], processed_at=utcnow()))
+                counts["errors"] += 1
+
+
+def _write_batch(engine: sa.Engine, results: Sequence[tuple[Page, Extraction | None, str, str | None]],
+                 counts: Counter[str]) -> None:
+    local: Counter[str] = Counter()
+    with Session(engine) as session:
+        touched: list[int] = []
+        for page, x, status, error in results:
+            if x is not None:
+                touched.append(store_article(session, page, x))
+                local["articles"] += 1
+                local["metrics"] += len(x.metrics)
+            else:
+                local["errors" if status == "error" else "skipped"] += 1
+            session.execute(sa.update(Page).where(Page.id == page.id).values(
+                etl_status=status, etl_error=error[:2000] if error else None,
+                extractor_version=EXTRACTOR_VERSION, processed_at=utcnow()))
+        session.flush()
+        local["duplicates"] += mark_duplicates(session, touched)
+        session.commit()
+    counts.update(local)
+
+
+# -- maintenance -------------------------------------------------------------------------------------------------
+
+def maintenance(retention_days: int = 180, engine: sa.Engine | None = None) -> Run:
+    """Prune old raw page versions (never the newest of a URL, nor one an article points at), then ANALYZE."""
+    engine = engine or get_engine()
+    run_id = start_run("maintenance", None, engine)
+    cutoff = utcnow() - timedelta(days=retention_days)
+    try:
+        with engine.begin() as conn:
+            newest = sa.select(sa.func.max(Page.id)).group_by(Page.url)
+            referenced = sa.select(Article.page_id).where(Article.page_id.is_not(None))
+            pruned = conn.execute(sa.delete(Page).where(
+                Page.fetched_at < cutoff, Page.id.not_in(newest), Page.id.not_in(referenced),
+                Page.etl_status != "pending")).rowcount
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            raw = engine.raw_connection()
+            try:
+                raw.execute("VACUUM")  # type: ignore[attr-defined]
+            finally:
+                raw.close()
+        else:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
+    except Exception as exc:
+        return finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}", engine=engine)
+    return finish_run(run_id, "ok", {"pages_pruned": pruned}, engine=engine)

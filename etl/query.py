@@ -1,0 +1,192 @@
+"""Read-side queries behind `aidnews articles`, `aidnews metrics` and `aidnews status`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from etl.models import Article, Metric, Page, Run
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+GROUPS = {
+    "provider": (Article.provider_province, Article.provider_prefecture),
+    "recipient": (Article.recipient_province, Article.recipient_prefecture),
+    "program": (Article.program,),
+    "category": (Metric.category,),
+    "year": (),
+    "source": (Article.source_name,),
+}
+
+
+def local_time(value: datetime | None) -> str | None:
+    return value.astimezone(SHANGHAI).isoformat(timespec="minutes") if value else None
+
+
+def articles(session: Session, *, limit: int = 50, program: str | None = None, source: str | None = None,
+             search: str | None = None, include_duplicates: bool = True) -> list[dict[str, Any]]:
+    metric_count = (
+        sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
+    )
+    query = sa.select(Article, metric_count.label("metrics")).order_by(
+        Article.published_at.desc().nulls_last(), Article.id.desc()
+    )
+    if program:
+        query = query.where(Article.program == program)
+    if source:
+        query = query.where(Article.source_name == source)
+    if search:
+        query = query.where(sa.or_(Article.title.contains(search), Article.body.contains(search)))
+    if not include_duplicates:
+        query = query.where(Article.duplicate_of.is_(None))
+    rows = []
+    for article, count in session.execute(query.limit(limit)).all():
+        rows.append({
+            "id": article.id, "published_at": local_time(article.published_at), "title": article.title,
+            "source": article.source_name, "news_source": article.news_source, "author": article.author,
+            "editor": article.editor, "program": article.program,
+            "provider": _place(article.provider_province, article.provider_prefecture, article.provider_county),
+            "recipient": _place(article.recipient_province, article.recipient_prefecture,
+                                article.recipient_county),
+            "batch": article.batch, "topics": article.topics, "metrics": count,
+            "duplicate_of": article.duplicate_of, "script": article.script,
+            "garbled_found": article.garbled_found, "url": article.url, "canonical_url": article.canonical_url,
+        })
+    return rows
+
+
+def _place(*parts: str | None) -> str | None:
+    named = [p for p in parts if p]
+    return " ".join(named) or None
+
+
+def metrics(session: Session, *, limit: int = 100, category: str | None = None, unit: str | None = None,
+            program: str | None = None, article_id: int | None = None) -> list[dict[str, Any]]:
+    query = (
+        sa.select(Metric, Article.title, Article.url, Article.published_at, Article.duplicate_of)
+        .join(Article, Article.id == Metric.article_id)
+        .order_by(Article.published_at.desc().nulls_last(), Metric.article_id, Metric.start)
+    )
+    if category:
+        query = query.where(Metric.category == category)
+    if unit:
+        query = query.where(Metric.unit == unit)
+    if program:
+        query = query.where(Article.program == program)
+    if article_id is not None:
+        query = query.where(Metric.article_id == article_id)
+    rows = []
+    for metric, title, url, published, duplicate_of in session.execute(query.limit(limit)).all():
+        rows.append({
+            "article_id": metric.article_id, "title": title, "published_at": local_time(published),
+            "text": metric.text, "value": metric.value, "value_max": metric.value_max, "unit": metric.unit,
+            "qualifier": metric.qualifier, "category": metric.category, "subject": metric.subject,
+            "sentence": metric.sentence, "duplicate": duplicate_of is not None, "url": url,
+        })
+    return rows
+
+
+def grouped_metrics(session: Session, group_by: str, *, category: str | None = None, unit: str | None = None,
+                    program: str | None = None, with_evidence: int = 0) -> list[dict[str, Any]]:
+    """Totals per group and per unit (CNY is never added to persons), over primary articles only."""
+    if group_by not in GROUPS:
+        raise ValueError(f"cannot group by {group_by!r}; choose one of {', '.join(GROUPS)}")
+    columns = GROUPS[group_by]
+    query = (
+        sa.select(Metric.value, Metric.unit, Metric.category, Metric.text, Metric.sentence, Article.id,
+                  Article.title, Article.published_at, *columns)
+        .join(Article, Article.id == Metric.article_id)
+        .where(Article.duplicate_of.is_(None))
+    )
+    if category:
+        query = query.where(Metric.category == category)
+    if unit:
+        query = query.where(Metric.unit == unit)
+    if program:
+        query = query.where(Article.program == program)
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    evidence: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in session.execute(query).all():
+        value, unit_, _category, text, sentence, aid, title, published = row[:8]
+        if group_by == "year":
+            key = str(published.astimezone(SHANGHAI).year) if published else "(no date)"
+        else:
+            key = " ".join(str(v) for v in row[8:] if v) or "(unknown)"
+        slot = totals.setdefault((key, unit_), {group_by: key, "unit": unit_, "total": 0.0, "mentions": 0,
+                                                "articles": set()})
+        slot["total"] += value
+        slot["mentions"] += 1
+        slot["articles"].add(aid)
+        if len(evidence[(key, unit_)]) < with_evidence:
+            evidence[(key, unit_)].append({"article_id": aid, "title": title, "text": text, "sentence": sentence})
+    out = []
+    for k, slot in sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        slot["articles"] = len(slot["articles"])
+        if with_evidence:
+            slot["evidence"] = evidence[k]
+        out.append(slot)
+    return out
+
+
+def status(session: Session) -> dict[str, Any]:
+    """Counts, pending work, recent runs and per-source health."""
+    count = lambda q: session.execute(q).scalar_one()  # noqa: E731
+    summary: dict[str, Any] = {
+        "articles": count(sa.select(sa.func.count(Article.id))),
+        "primary_articles": count(sa.select(sa.func.count(Article.id)).where(Article.duplicate_of.is_(None))),
+        "metrics": count(sa.select(sa.func.count(Metric.id))),
+        "pages": count(sa.select(sa.func.count(Page.id))),
+        "pages_pending": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == "pending")),
+        "pages_failed": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == "error")),
+    }
+    runs = session.execute(sa.select(Run).order_by(Run.id.desc()).limit(10)).scalars().all()
+    summary["recent_runs"] = [{
+        "id": r.id, "kind": r.kind, "source": r.source_name, "status": r.status,
+        "started_at": local_time(r.started_at), "finished_at": local_time(r.finished_at),
+        "counts": r.counts, "error": r.error,
+    } for r in runs]
+    summary["sources"] = source_health(session)
+    return summary
+
+
+def source_health(session: Session, window: int = 5) -> list[dict[str, Any]]:
+    """Per source: last success, new articles per run against its usual rate, share of bad extractions."""
+    rows = session.execute(
+        sa.select(Page.source_name, Page.etl_status, sa.func.count(Page.id))
+        .where(Page.kind == "article").group_by(Page.source_name, Page.etl_status)
+    ).all()
+    by_source: dict[str, dict[str, int]] = defaultdict(dict)
+    for name, etl_status, n in rows:
+        by_source[name or "(none)"][etl_status] = n
+    garbled = dict(session.execute(
+        sa.select(Article.source_name, sa.func.count(Article.id)).where(Article.garbled_found > 0)
+        .group_by(Article.source_name)
+    ).all())
+    articles = dict(session.execute(
+        sa.select(Article.source_name, sa.func.count(Article.id)).group_by(Article.source_name)
+    ).all())
+    out = []
+    for name, statuses in sorted(by_source.items()):
+        pages = sum(statuses.values())
+        failed = statuses.get("error", 0)
+        crawls = session.execute(
+            sa.select(Run).where(Run.kind == "crawl", Run.source_name.contains(name))
+            .order_by(Run.id.desc()).limit(window)
+        ).scalars().all()
+        new_per_run = [int((r.counts or {}).get("pages_stored", 0)) for r in crawls]
+        last_ok = next((r.finished_at for r in crawls if r.status == "ok"), None)
+        warnings = []
+        if len(new_per_run) >= 3 and not any(new_per_run[:3]):
+            warnings.append("no new pages in the last 3 crawls")
+        if pages and failed / pages > 0.2:
+            warnings.append(f"{failed / pages:.0%} of its pages failed extraction (layout or encoding change?)")
+        out.append({
+            "source": name, "pages": pages, "articles": articles.get(name, 0), "failed": failed,
+            "garbled_share": round(garbled.get(name, 0) / articles[name], 3) if articles.get(name) else 0.0,
+            "last_success": local_time(last_ok), "new_pages_last_runs": new_per_run, "warnings": warnings,
+        })
+    return out

@@ -1,0 +1,214 @@
+"""The aidnews service: crawl and ETL on the schedule in sources.toml, until SIGINT or SIGTERM.
+
+    python scheduler.py [--demo] [--sources sources.toml]     (same as `aidnews serve`)
+
+Jobs are rebuilt from the sources file at every start (no persisted job store: one that cannot unpickle a
+job after an upgrade deletes it silently). Each job runs at most one instance at a time, coalesces missed
+runs and has a misfire grace time of half its interval. One scheduler per database: a PostgreSQL advisory
+lock or a lock file beside the SQLite database; a second copy exits with a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.config import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
+from etl import db, jobs, logs
+
+log = logging.getLogger("aidnews.service")
+LOCK_KEY = 0x616964_6E657773  # "aidnews" as a PostgreSQL advisory lock key
+
+
+class AlreadyRunning(RuntimeError):
+    """Another scheduler holds this database."""
+
+
+@contextmanager
+def single_instance(engine: sa.Engine) -> Iterator[None]:
+    """Hold the one-scheduler-per-database lock for the life of the block."""
+    if engine.dialect.name == "postgresql":
+        conn = engine.connect()
+        try:
+            if not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
+                raise AlreadyRunning(f"another aidnews scheduler is running on {db.describe(str(engine.url))}")
+            conn.commit()
+            yield
+        finally:
+            conn.close()  # closing the session releases the advisory lock
+        return
+    path = Path(engine.url.database or "aidnews.db").with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise AlreadyRunning(f"another aidnews scheduler (pid {holder}) is running on {path.with_suffix('.db')};"
+                                 f" stop it first (lock file {path})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def grace_time(trigger: CronTrigger | IntervalTrigger, now: datetime) -> int:
+    """Half the gap between the trigger's next two fire times, at least a minute."""
+    first = trigger.get_next_fire_time(None, now)
+    if first is None:
+        return 60
+    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
+    gap = (second - first).total_seconds() if second else 3600
+    return max(60, int(gap / 2))
+
+
+class Service:
+    def __init__(self, config: SourcesFile, engine: sa.Engine) -> None:
+        self.config = config
+        self.engine = engine
+        self.stopping = threading.Event()
+        self.etl_lock = threading.Lock()
+        tz = config.settings.timezone
+        self.scheduler = BackgroundScheduler(
+            timezone=tz,
+            executors={"default": ThreadPoolExecutor(max_workers=max(4, len(config.sources) + 2))},
+            job_defaults={"max_instances": 1, "coalesce": True},
+        )
+        self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
+
+    # -- jobs -------------------------------------------------------------------------------------------------
+
+    def crawl_job(self, source: SourceConfig) -> None:
+        if self.stopping.is_set():
+            return
+        run = jobs.crawl([source], time_limit=self.config.settings.crawl_time_limit_minutes * 60,
+                         contact=self.config.settings.user_agent_contact, should_stop=self.stopping.is_set,
+                         engine=self.engine)
+        if run.status == "ok":
+            self.etl_job()
+
+    def etl_job(self) -> None:
+        if self.stopping.is_set() or not self.etl_lock.acquire(blocking=False):
+            return  # a pass is running: it goes on until no page is pending
+        try:
+            jobs.etl_pass(engine=self.engine, should_stop=self.stopping.is_set)
+        finally:
+            self.etl_lock.release()
+
+    def maintenance_job(self) -> None:
+        if not self.stopping.is_set():
+            with self.etl_lock:
+                jobs.maintenance(self.config.settings.page_retention_days, engine=self.engine)
+
+    def _on_error(self, event: JobExecutionEvent) -> None:
+        log.error("job %s raised %r", event.job_id, event.exception, extra={"job": event.job_id})
+
+    # -- schedule ---------------------------------------------------------------------------------------------
+
+    def build(self, run_now: bool = True) -> None:
+        tz = self.config.settings.timezone
+        now = datetime.now(self.scheduler.timezone)
+        for source in self.config.enabled():
+            trigger = CronTrigger.from_crontab(source.schedule, timezone=tz)
+            first: dict[str, Any] = {"next_run_time": now} if run_now else {}
+            self.scheduler.add_job(
+                self.crawl_job, trigger, args=[source], id=f"crawl:{source.name}", name=f"crawl {source.name}",
+                misfire_grace_time=grace_time(trigger, now), replace_existing=True, **first,
+            )
+        interval = IntervalTrigger(minutes=self.config.settings.etl_interval_minutes, timezone=tz)
+        self.scheduler.add_job(self.etl_job, interval, id="etl", name="etl",
+                               misfire_grace_time=grace_time(interval, now), replace_existing=True)
+        maintenance = CronTrigger.from_crontab(self.config.settings.maintenance_schedule, timezone=tz)
+        self.scheduler.add_job(self.maintenance_job, maintenance, id="maintenance", name="maintenance",
+                               misfire_grace_time=grace_time(maintenance, now), replace_existing=True)
+
+    def run(self, run_now: bool = True) -> int:
+        self.build(run_now)
+        self.scheduler.start()
+        for job in self.scheduler.get_jobs():
+            log.info("scheduled %s", job.name, extra={"job": job.id, "next_run": str(job.next_run_time)})
+        self.stopping.wait()
+        log.info("stopping: no new jobs; the running crawl is asked to stop, the ETL batch in flight finishes")
+        self.scheduler.shutdown(wait=True)
+        log.info("stopped")
+        return 0
+
+    def stop(self, signum: int | None = None, _frame: Any = None) -> None:
+        if signum is not None:
+            log.info("received %s", signal.Signals(signum).name)
+        self.stopping.set()
+
+
+def next_runs(config: SourcesFile) -> list[dict[str, str]]:
+    """When each job would next run, computed from the sources file (for `aidnews status`)."""
+    tz = config.settings.timezone
+    now = datetime.now(CronTrigger(timezone=tz).timezone)
+    rows = []
+    for source in config.enabled():
+        fire = CronTrigger.from_crontab(source.schedule, timezone=tz).get_next_fire_time(None, now)
+        rows.append({"job": f"crawl {source.name}", "next_run": fire.isoformat(timespec="minutes") if fire else ""})
+    rows.append({"job": "etl", "next_run": f"every {config.settings.etl_interval_minutes} min and after each crawl"})
+    fire = CronTrigger.from_crontab(config.settings.maintenance_schedule, timezone=tz).get_next_fire_time(None, now)
+    rows.append({"job": "maintenance", "next_run": fire.isoformat(timespec="minutes") if fire else ""})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scheduler.py", description="Run the aidnews service.")
+    parser.add_argument("--demo", action="store_true", help="serve the bundled demo portal and crawl it")
+    parser.add_argument("--sources", default=os.environ.get("AIDNEWS_SOURCES", "sources.toml"))
+    parser.add_argument("--no-initial-run", action="store_true", help="wait for each job's schedule")
+    args = parser.parse_args(argv)
+    logs.setup(json_lines=True)
+    portal = None
+    try:
+        if args.demo:
+            from crawler.demo import DemoPortal, demo_sources
+
+            portal = DemoPortal().start()
+            log.info("demo portal serving", extra={"url": portal.base_url})
+            config = parse_sources({"source": demo_sources(portal.base_url)}, "demo portal")
+        else:
+            config = load_sources(args.sources)
+        engine = db.get_engine()
+        db.upgrade()
+        with single_instance(engine):
+            service = Service(config, engine)
+            signal.signal(signal.SIGTERM, service.stop)
+            signal.signal(signal.SIGINT, service.stop)
+            log.info("service started", extra={"database": db.describe(str(engine.url)),
+                                               "sources": [s.name for s in config.enabled()]})
+            return service.run(run_now=not args.no_initial_run)
+    except (ConfigError, AlreadyRunning) as exc:
+        log.error("%s", exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if portal is not None:
+            portal.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
