@@ -1,0 +1,1148 @@
+"""Decoded HTML -> article fields: a generic boilerplate remover for Chinese news and government portals.
+
+The page is parsed once with BeautifulSoup (lxml parser) and walked once, without recursion, into a flat
+list of text blocks (one per paragraph-like element or ``<br>``-separated line), each carrying its length,
+link-text length, punctuation count and class/id hints, while every block-level element records the block
+range it spans. The body container is the smallest element spanning the best-scoring run of blocks (a
+maximum-sum run where punctuated, link-poor text scores positive and link lists, boilerplate-hinted blocks and
+bare labels score negative). Inside it, page furniture is dropped: metadata lines (date, 来源, 作者, 责任编辑)
+are read into fields, and next-article links, related lists, comment notices, share bars, font-size switchers
+and copyright lines are removed, whether they sit in their own elements or in plain ``<p>`` s.
+
+Labels are matched on a comparison key of each short block (pinyin annotations stripped, OpenCC t2s), so
+Traditional and annotated forms (責(zé)任編輯) are recognised, while the returned text stays as on the page.
+
+Errors: :func:`clean` never lets another exception escape; anything it cannot handle becomes
+:class:`CleanError` (a ``ValueError``) with a readable message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import opencc
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag, XMLParsedAsHTMLWarning
+
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class CleanError(ValueError):
+    """The page could not be cleaned; the message says why."""
+
+
+@dataclass
+class Image:
+    src: str
+    caption: str | None
+
+
+@dataclass
+class Cleaned:
+    title: str | None
+    subtitle: str | None
+    published_at: datetime | None
+    source: str | None  # 来源
+    author: str | None  # 作者/记者/通讯员
+    editor: str | None  # 责任编辑/编辑
+    paragraphs: list[str]
+    images: list[Image]
+    canonical_url: str | None
+
+    @property
+    def body(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Comparison keys: pinyin stripped, Traditional -> Simplified, with a map back to the original offsets
+
+_PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
+_WIDTH = str.maketrans(
+    "０１２３４５６７８９：／－．　", "0123456789:/-. "
+)
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@dataclass
+class Key:
+    """A block's text prepared for label matching; ``origin[i]`` is the offset in the original of key[i]."""
+
+    text: str
+    origin: list[int]
+    source: str
+
+    def original(self, start: int, end: int) -> str:
+        if start >= end:
+            return ""
+        return self.source[self.origin[start] : self.origin[end - 1] + 1]
+
+
+def make_key(text: str) -> Key:
+    kept: list[str] = []
+    origin: list[int] = []
+    pos = 0
+    for match in _PINYIN.finditer(text):
+        kept.append(text[pos : match.start()])
+        origin.extend(range(pos, match.start()))
+        pos = match.end()
+    kept.append(text[pos:])
+    origin.extend(range(pos, len(text)))
+    stripped = "".join(kept)
+    converted = _t2s().convert(stripped) if _has_cjk(stripped) else stripped
+    if len(converted) != len(stripped):
+        converted = "".join(_t2s().convert(ch) or ch for ch in stripped)
+        if len(converted) != len(stripped):
+            converted = stripped
+    return Key(converted.translate(_WIDTH), origin, text)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _has_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The single walk over the tree
+
+_SKIP_TAGS = frozenset(
+    "script style noscript template svg math select option textarea button input object embed iframe "
+    "canvas audio video map area head rp rt".split()
+)
+_BLOCK_TAGS = frozenset(
+    "p div section article main aside header footer nav ul ol li dl dt dd table tbody thead tfoot tr td th "
+    "h1 h2 h3 h4 h5 h6 blockquote pre figure figcaption form fieldset address center hr body html caption "
+    "details summary menu dir legend frameset frame".split()
+)
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside", "header"})
+# class/id words that mark page furniture (导航, 分享, 评论, 相关, 推荐, 广告, 版权, 打印, 字号 …)
+_BOILERPLATE_HINT = re.compile(
+    r"share|comment|footer|sidebar|breadcrumb|crumb|copyright|recommend|related|relate|advert|pinglun|"
+    r"tuijian|banquan|jiathis|bdshare|bshare|qrcode|erweima|fontsize|toolbar|pagination|guanggao|navbar|"
+    r"friendlink|youqing|dayin|weizhi|dqwz|xgxw|xgwz|xgyd|yqlj|hotnews|paihang|rank|prenext|prevnext|"
+    r"(?:^|[^a-z])(?:nav|menu|ad|ads|foot|bottom|side|tool|tools|print|close|hot|links?|login|search|"
+    r"header|head|top|pager|pages|prev|next|location|position|hidden|modal|popup|dialog|zihao|fenxiang|"
+    r"social|tags?|keywords?)(?:$|[^a-z])"
+)
+_CONTENT_HINT = re.compile(
+    r"content|article|artical|zoom|trs_editor|unionstyle|zhengwen|detail|story|entry|post|text|"
+    r"(?:^|[^a-z])(?:main|body|con|cont|zw|nr|wz)(?:$|[^a-z])"
+)
+_SUBTITLE_HINT = re.compile(
+    r"sub[-_]?tit|subhead|vice[-_]?tit|fu[-_]?tit|fbt|yin[-_]?tit|pre[-_]?tit|lead[-_]?tit|ytitle|deck|"
+    r"(?:^|[^a-z])(?:yt|ft)(?:$|[^a-z])"
+)
+_CAPTION_HINT = re.compile(r"caption|pic|img|image|photo|(?:^|[^a-z])(?:tu|tp|note|desc)(?:$|[^a-z])")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
+_WS = re.compile(r"\s+")
+_BODY_PUNCT = "，。；！？、"
+
+
+@dataclass
+class _Frame:
+    """What an element passes down to the blocks inside it."""
+
+    tag: Tag
+    depth: int
+    block: bool
+    start: int  # index of the first block inside
+    junk_depth: int  # depth of the innermost boilerplate-hinted ancestor, 0 if none
+    positive: bool  # inside a content-hinted element
+    heading: int  # 1-6 inside <h1>…<h6>
+    subtitle: bool
+    caption: bool
+    center: bool
+    link: bool
+
+
+@dataclass
+class Block:
+    text: str
+    length: int
+    link_len: int
+    punct: int
+    tag: Tag
+    depth: int
+    junk_depth: int
+    positive: bool
+    heading: int
+    subtitle: bool
+    caption: bool
+    center: bool
+
+
+@dataclass
+class _RawImage:
+    block_index: int
+    src: str
+    alt: str | None
+    frame_caption: bool
+
+
+@dataclass
+class _Walk:
+    blocks: list[Block] = field(default_factory=list)
+    ranges: list[tuple[int, int, int, Tag]] = field(default_factory=list)  # (start, end, depth, tag)
+    images: list[_RawImage] = field(default_factory=list)
+    title: str | None = None
+    metas: dict[str, str] = field(default_factory=dict)
+    canonical: str | None = None
+    base: str | None = None
+    json_ld: list[str] = field(default_factory=list)
+    time_values: list[str] = field(default_factory=list)
+
+
+def _hint_text(tag: Tag) -> str:
+    attrs = tag.attrs
+    if not attrs:
+        return ""
+    cls = attrs.get("class")
+    if isinstance(cls, list):
+        cls = " ".join(cls)
+    ident = attrs.get("id")
+    if not cls and not ident:
+        return ""
+    return f"{cls or ''} {ident or ''}".lower()
+
+
+def _is_hidden(tag: Tag) -> bool:
+    attrs = tag.attrs
+    if not attrs:
+        return False
+    if "hidden" in attrs:
+        return True
+    style = attrs.get("style")
+    return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
+
+
+def _child_frame(parent: _Frame, tag: Tag, name: str, start: int, forced: Tag | None) -> _Frame:
+    block = name in _BLOCK_TAGS or tag is forced
+    junk_depth = parent.junk_depth
+    positive = parent.positive
+    subtitle = parent.subtitle
+    caption = parent.caption or name in ("figcaption", "figure")
+    center = parent.center or name == "center"
+    hints = _hint_text(tag)
+    if name in _BOILERPLATE_TAGS:
+        junk_depth = parent.depth + 1
+    if hints:
+        if _BOILERPLATE_HINT.search(hints):
+            junk_depth = parent.depth + 1
+        elif _CONTENT_HINT.search(hints):
+            positive = True
+        if _SUBTITLE_HINT.search(hints):
+            subtitle = True
+        if _CAPTION_HINT.search(hints):
+            caption = True
+    attrs = tag.attrs
+    if attrs and not center:
+        style = attrs.get("style")
+        align = attrs.get("align")
+        center = (isinstance(style, str) and _CENTER_STYLE.search(style) is not None) or (
+            isinstance(align, str) and align.lower() == "center"
+        )
+    return _Frame(
+        tag=tag,
+        depth=parent.depth + 1,
+        block=block,
+        start=start,
+        junk_depth=junk_depth,
+        positive=positive,
+        heading=_HEADINGS.get(name, parent.heading),
+        subtitle=subtitle,
+        caption=caption,
+        center=center,
+        link=parent.link or name == "a",
+    )
+
+
+def _image_src(tag: Tag) -> str | None:
+    attrs = tag.attrs
+    src = attrs.get("src")
+    for lazy in ("data-original", "data-src", "data-lazy-src", "original", "data-url"):
+        value = attrs.get(lazy)
+        if isinstance(value, str) and value.strip():
+            if not isinstance(src, str) or not src.strip() or src.startswith("data:") or "blank" in src:
+                src = value
+            break
+    if not isinstance(src, str):
+        return None
+    src = src.strip()
+    if not src or src.startswith("data:"):
+        return None
+    return src
+
+
+def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
+    out = _Walk()
+    blocks = out.blocks
+    parts: list[str] = []
+    link_len = 0
+    root = _Frame(soup, 0, True, 0, 0, False, 0, False, False, False, False)
+    frames: list[_Frame] = [root]
+    block_frames: list[_Frame] = [root]
+    iterators: list[Iterator] = [iter(soup.contents)]
+
+    def flush() -> None:
+        nonlocal link_len
+        if not parts:
+            return
+        text = _WS.sub(" ", "".join(parts)).strip()
+        parts.clear()
+        if text:
+            frame = block_frames[-1]
+            punct = 0
+            for mark in _BODY_PUNCT:
+                punct += text.count(mark)
+            blocks.append(
+                Block(
+                    text=text,
+                    length=len(text) - text.count(" "),
+                    link_len=min(link_len, len(text)),
+                    punct=punct,
+                    tag=frame.tag,
+                    depth=frame.depth,
+                    junk_depth=frame.junk_depth,
+                    positive=frame.positive,
+                    heading=frame.heading,
+                    subtitle=frame.subtitle,
+                    caption=frame.caption,
+                    center=frame.center,
+                )
+            )
+        link_len = 0
+
+    while iterators:
+        node = next(iterators[-1], None)
+        if node is None:
+            iterators.pop()
+            frame = frames.pop()
+            if frame.block:
+                flush()
+                block_frames.pop()
+                out.ranges.append((frame.start, len(blocks), frame.depth, frame.tag))
+            continue
+        if type(node) is NavigableString:
+            parent = frames[-1]
+            parts.append(node)
+            if parent.link:
+                link_len += len(node.strip())
+            continue
+        if not isinstance(node, Tag):
+            continue
+        name = node.name
+        if name in _SKIP_TAGS:
+            _read_head_tag(node, name, out)
+            continue
+        if name == "br":
+            flush()
+            continue
+        if name in ("meta", "link", "base", "time"):
+            _read_head_tag(node, name, out)
+        if name == "img":
+            src = _image_src(node)
+            if src:
+                alt = node.get("alt")
+                out.images.append(
+                    _RawImage(len(blocks) + (1 if parts else 0), src, alt if isinstance(alt, str) else None,
+                              frames[-1].caption)
+                )
+            continue
+        if _is_hidden(node):
+            continue
+        if name in _BLOCK_TAGS or node is forced:
+            flush()
+        frame = _child_frame(frames[-1], node, name, len(blocks), forced)
+        frames.append(frame)
+        if frame.block:
+            block_frames.append(frame)
+        iterators.append(iter(node.contents))
+    flush()
+    return out
+
+
+def _read_head_tag(tag: Tag, name: str, out: _Walk) -> None:
+    attrs = tag.attrs
+    if name == "head":
+        for child in tag.find_all(("title", "meta", "link", "base", "script"), limit=500):
+            _read_head_tag(child, child.name, out)
+    elif name == "title":
+        if out.title is None:
+            out.title = _WS.sub(" ", tag.get_text()).strip()
+    elif name == "meta":
+        key = attrs.get("name") or attrs.get("property") or attrs.get("itemprop") or attrs.get("http-equiv")
+        content = attrs.get("content")
+        if isinstance(key, str) and isinstance(content, str) and content.strip():
+            out.metas.setdefault(key.strip().lower(), content.strip())
+    elif name == "link":
+        rel = attrs.get("rel")
+        rels = rel if isinstance(rel, list) else [rel]
+        href = attrs.get("href")
+        if "canonical" in rels and isinstance(href, str) and href.strip() and out.canonical is None:
+            out.canonical = href.strip()
+    elif name == "base":
+        href = attrs.get("href")
+        if isinstance(href, str) and href.strip() and out.base is None:
+            out.base = href.strip()
+    elif name == "script":
+        kind = attrs.get("type")
+        if isinstance(kind, str) and "ld+json" in kind.lower() and tag.string:
+            out.json_ld.append(str(tag.string))
+    elif name == "time":
+        value = attrs.get("datetime")
+        if isinstance(value, str) and value.strip():
+            out.time_values.append(value.strip())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Choosing the body container
+
+def _block_value(block: Block, use_hints: bool) -> float:
+    length = block.length
+    if use_hints and block.junk_depth:
+        return -float(length)
+    if block.link_len > 0.35 * length:
+        return -float(length)
+    plain = length - block.link_len
+    if block.punct == 0 or plain < 8:
+        return -0.5 * min(plain, 30)
+    return plain * (1.5 if use_hints and block.positive else 1.0)
+
+
+def _best_run(blocks: list[Block], use_hints: bool) -> tuple[int, int, float]:
+    """The run of blocks [start, end) with the largest summed value (Kadane)."""
+    best = (0, 0, 0.0)
+    start = 0
+    total = 0.0
+    for index, block in enumerate(blocks):
+        if total <= 0:
+            start = index
+            total = 0.0
+        total += _block_value(block, use_hints)
+        if total > best[2]:
+            best = (start, index + 1, total)
+    return best
+
+
+def _covering_range(walk: _Walk, start: int, end: int) -> tuple[int, int, int]:
+    """The smallest block-level element spanning blocks [start, end): its (start, end, depth)."""
+    best = (0, len(walk.blocks), 0)
+    for r_start, r_end, depth, _tag in walk.ranges:
+        if r_start <= start and r_end >= end:
+            size = r_end - r_start
+            best_size = best[1] - best[0]
+            if size < best_size or (size == best_size and depth > best[2]):
+                best = (r_start, r_end, depth)
+    return best
+
+
+def _container(walk: _Walk, forced: Tag | None) -> tuple[int, int, int]:
+    if forced is not None:
+        for r_start, r_end, depth, tag in walk.ranges:
+            if tag is forced:
+                return r_start, r_end, depth
+        return 0, 0, 0
+    blocks = walk.blocks
+    hinted = _best_run(blocks, use_hints=True)
+    plain = _best_run(blocks, use_hints=False)
+    run = hinted if hinted[2] >= 0.3 * plain[2] else plain
+    if run[1] <= run[0]:
+        return 0, 0, 0
+    return _covering_range(walk, run[0], run[1])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Labels: metadata lines and furniture
+
+_SEP = r"\s*[:：︰]\s*"
+# field labels, longest first; the comment gives the field each one fills
+_FIELD_LABELS: list[tuple[str, str]] = [
+    ("责任编辑", "editor"),
+    ("责编", "editor"),
+    ("值班编辑", "editor"),
+    ("网络编辑", "editor"),
+    ("编辑", "editor"),
+    ("审核", "other"),
+    ("审校", "other"),
+    ("校对", "other"),
+    ("终审", "other"),
+    ("初审", "other"),
+    ("复审", "other"),
+    ("监制", "other"),
+    ("发布者", "other"),
+    ("发布人", "other"),
+    ("发布机构", "other"),
+    ("发布单位", "other"),
+    ("发布时间", "date"),
+    ("发布日期", "date"),
+    ("发表时间", "date"),
+    ("发表日期", "date"),
+    ("发稿时间", "date"),
+    ("刊发时间", "date"),
+    ("更新时间", "date"),
+    ("成文日期", "date"),
+    ("时间", "date"),
+    ("日期", "date"),
+    ("文章来源", "source"),
+    ("信息来源", "source"),
+    ("新闻来源", "source"),
+    ("稿件来源", "source"),
+    ("来源", "source"),
+    ("稿源", "source"),
+    ("出处", "source"),
+    ("作者", "author"),
+    ("记者", "author"),
+    ("通讯员", "author"),
+    ("撰稿人", "author"),
+    ("撰稿", "author"),
+    ("撰文", "author"),
+    ("供稿", "author"),
+    ("文字", "author"),
+    ("文/图", "author"),
+    ("图/文", "author"),
+    ("文", "author"),
+    ("摄影", "photo"),
+    ("图", "photo"),
+    ("浏览次数", "other"),
+    ("阅读次数", "other"),
+    ("点击数", "other"),
+    ("点击量", "other"),
+    ("浏览量", "other"),
+    ("阅读量", "other"),
+    ("访问量", "other"),
+    ("点击", "other"),
+    ("字号", "other"),
+    ("字体", "other"),
+]
+_FIELD_OF = dict(_FIELD_LABELS)
+# a label counts when a separator follows it; 记者/通讯员/编辑 may also be followed by a space
+# who a byline belongs to: 本报记者, 新华社记者 …
+_BYLINE_PREFIX = "本报|本台|本刊|本网|本站|特约|见习|实习|首席|新华社|中新社|中新网|人民网"
+_LABEL = re.compile(
+    rf"(?:{_BYLINE_PREFIX})?"
+    r"(?P<label>"
+    + "|".join(re.escape(label) for label, _ in _FIELD_LABELS)
+    + r")(?P<sep>\s*[:：︰]\s*|\s*[/／]\s*|\s+(?=\S)|(?<=记者|讯员)(?=[\u3400-\u9fff]{2,4}(?:\s|$|[）)】])))"
+)
+_LOOSE_LABELS = frozenset({"记者", "通讯员", "编辑", "责任编辑", "责编", "撰稿", "摄影", "作者"})
+_SLASH_LABELS = frozenset({"文", "图", "文/图", "图/文", "摄影", "记者", "作者"})
+
+_OPENERS = "【[（(〔<《「『 "
+_CLOSERS = "】]）)〕>》」』 "
+
+# lines after which nothing belongs to the article (上一篇/下一篇, 相关推荐, 网友评论 …)
+_END_MARKER = re.compile(
+    r"^(?:上一篇|下一篇|上一条|下一条|上篇|下篇|随便看看|相关推荐|相关阅读|相关新闻|相关文章|相关链接|相关报道|"
+    r"延伸阅读|推荐阅读|热门推荐|热点推荐|精彩推荐|猜你喜欢|热门文章|热点新闻|最新新闻|热门新闻|网友评论|"
+    r"我要评论|发表评论|评论|已有\d+人|打印本页|关闭窗口|【打印】|【关闭】|返回顶部|返回首页)"
+    r"(?:\s*[:：︰>》]|\s|$|】)"
+)
+# lines to drop wherever they sit (分享, 字号, 打印, 扫码, 当前位置, 版权 …)
+_FURNITURE = re.compile(
+    r"^(?:分享到|分享至|分享|字号|字体|打印|关闭|收藏|扫一扫|扫码|微信扫|用手机扫|当前位置|您的位置|您现在的位置|"
+    r"您当前的位置|所在位置|现在位置|位置|首页\s*[>＞»›]|【?\s*大\s*中\s*小|浏览次数|阅读次数|点击数|访问量)"
+)
+_COPYRIGHT = re.compile(
+    r"版权所有|copyright|©|\(c\)|icp备|icp证|公网安备|网安备|主办单位|承办单位|技术支持|建议使用|分辨率|"
+    r"未经授权|禁止转载|不得转载|本网站|本站声明|联系我们|网站地图|关于我们",
+    re.I,
+)
+_CONTACT = re.compile(r"地址|电话|邮编|传真|邮箱|e-mail|主办|承办|协办|备案", re.I)
+_CAPTION_TEXT = re.compile(r"^(?:图为|图：|图:|上图|下图|左图|右图|▲)|摄[)）]?$|摄影[)）]?$|供图[)）]?$")
+_NAME_NOISE = re.compile(r"[(（〔\[【](?![a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\))[^)）〕\]】]*[)）〕\]】]|报道$|摄影?$|供图$|整理$|图文$|/文$|/图$|文/图$")
+
+
+def _trim_brackets(text: str) -> str:
+    return text.strip(_OPENERS + _CLOSERS + "|丨｜")
+
+
+@dataclass
+class MetaLine:
+    fields: dict[str, str]
+    dates: list[datetime]
+    is_meta: bool  # the whole line is metadata (labels and their values), not prose
+
+
+def read_meta_line(text: str) -> MetaLine:
+    """Read labelled fields (来源, 作者, 责任编辑, 发布时间 …) out of one short line as it stands on the page."""
+    key = make_key(text)
+    ktext = key.text
+    found = [m for m in _LABEL.finditer(ktext) if _label_counts(m, ktext)]
+    fields: dict[str, str] = {}
+    dates: list[datetime] = []
+    for index, match in enumerate(found):
+        end = found[index + 1].start() if index + 1 < len(found) else len(ktext)
+        value_key = ktext[match.end() : end]
+        value = _trim_brackets(key.original(match.end(), end))
+        kind = _FIELD_OF[match.group("label")]
+        if kind == "date":
+            stamp = find_date(value_key)
+            if stamp:
+                dates.append(stamp)
+            continue
+        value = _cut_value(value, kind)
+        if value and kind not in fields:
+            fields[kind] = value
+        elif value and kind == "author":
+            fields[kind] = f"{fields[kind]} {value}"
+    stamp = find_date(ktext)
+    if stamp and not dates:
+        dates.append(stamp)
+    stripped = _trim_brackets(ktext)
+    is_meta = bool(found) and (
+        found[0].start() <= len(ktext) - len(ktext.lstrip(_OPENERS)) + _prefix_len(ktext)
+        or len(found) >= 2
+    ) and len(stripped) <= 160
+    if not found and stamp and len(stripped) <= 40:
+        is_meta = _DATE_ONLY.fullmatch(_WS.sub(" ", stripped)) is not None
+    return MetaLine(fields, dates, is_meta)
+
+
+_DATE_ONLY = re.compile(r"[\d\s年月日:：/.\-时分秒星期一二三四五六日天TZ+]+")
+
+
+def _prefix_len(ktext: str) -> int:
+    match = _LEAD_PREFIX.match(ktext)
+    return match.end() if match else 0
+
+
+_LEAD_PREFIX = re.compile(rf"[\s【\[（(〔]*(?:{_BYLINE_PREFIX})?")
+
+
+def _label_counts(match: re.Match[str], ktext: str) -> bool:
+    label = match.group("label")
+    sep = match.group("sep")
+    start = match.start("label")
+    before = ktext[start - 1] if start else ""
+    if before and _CJK.match(before) and not _LABEL_PREFIX_END.search(ktext[: start]):
+        return False
+    if ":" in sep or "：" in sep or "︰" in sep:
+        return True
+    if "/" in sep or "／" in sep:
+        return label in _SLASH_LABELS
+    if not sep:
+        return label in ("记者", "通讯员")
+    return label in _LOOSE_LABELS
+
+
+_LABEL_PREFIX_END = re.compile(rf"(?:{_BYLINE_PREFIX})$")
+
+
+def _cut_value(value: str, kind: str) -> str:
+    value = re.split(r"\s{2,}|[|丨｜]|\d{4}\s*[-/.年]\s*\d{1,2}", value)[0].strip()
+    value = _trim_brackets(value)
+    if kind in ("author", "editor", "photo"):
+        names = []
+        for token in re.split(r"[\s、，,;；]+", _NAME_NOISE.sub(" ", value)):
+            token = _trim_brackets(token)
+            if token and len(token) <= 20:
+                names.append(token)
+        return " ".join(names)
+    if len(value) > 40:
+        return ""
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Dates
+
+_DATE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:年|[-/.])\s*(?P<m>\d{1,2})\s*(?:月|[-/.])\s*(?P<d>\d{1,2})(?!\d)\s*日?"
+    r"(?:\s*(?:星期.|周.)?\s*[T ]?\s*(?P<H>\d{1,2})\s*(?:[:：时])\s*(?P<M>\d{1,2})"
+    r"(?:\s*(?:[:：分])\s*(?P<S>\d{1,2}))?(?:\.\d+)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?"
+)
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
+_COMPACT_DATE = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
+
+
+def find_date(text: str) -> datetime | None:
+    """The first plausible date (with time, when given) in a short text; Asia/Shanghai unless a zone is given."""
+    for match in _DATE.finditer(text.translate(_WIDTH)):
+        stamp = _make_date(match)
+        if stamp:
+            return stamp
+    return None
+
+
+def _make_date(match: re.Match[str]) -> datetime | None:
+    groups = match.groupdict()
+    try:
+        year, month, day = int(groups["y"]), int(groups["m"]), int(groups["d"])
+        hour = int(groups["H"]) if groups["H"] else 0
+        minute = int(groups["M"]) if groups["M"] else 0
+        second = int(groups["S"]) if groups["S"] else 0
+        if hour > 23 or minute > 59 or second > 59:
+            hour = minute = second = 0
+        zone = _zone(groups["tz"])
+        return _plausible(datetime(year, month, day, hour, minute, second, tzinfo=zone))
+    except ValueError:
+        return None
+
+
+def _zone(text: str | None) -> timezone | ZoneInfo:
+    if not text:
+        return SHANGHAI
+    if text in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4])))
+
+
+def _plausible(stamp: datetime) -> datetime | None:
+    now = datetime.now(UTC)
+    if stamp.year < 1990 or stamp > now + timedelta(days=2):
+        return None
+    return stamp
+
+
+def _meta_date(value: str) -> datetime | None:
+    value = value.strip()
+    if value.isdigit() and len(value) in (10, 13):
+        seconds = int(value) / (1000 if len(value) == 13 else 1)
+        try:
+            return _plausible(datetime.fromtimestamp(seconds, UTC).astimezone(SHANGHAI))
+        except (OverflowError, OSError, ValueError):
+            return None
+    compact = _COMPACT_DATE.match(value)
+    if compact:
+        year, month, day, hour, minute, second = (int(g) if g else 0 for g in compact.groups())
+        try:
+            return _plausible(datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI))
+        except ValueError:
+            return None
+    return find_date(value)
+
+
+def _url_date(url: str | None) -> datetime | None:
+    if not url:
+        return None
+    path = urlsplit(url).path
+    for match in _URL_DATE.finditer(path):
+        try:
+            stamp = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), tzinfo=SHANGHAI)
+        except ValueError:
+            continue
+        stamp = _plausible(stamp)
+        if stamp:
+            return stamp
+    return None
+
+
+_META_DATE_NAMES = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publish-date",
+    "publishtime",
+    "published_time",
+    "datepublished",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.issued",
+    "firstpublishedtime",
+    "originalpublicationdate",
+    "sailthru.date",
+    "parsely-pub-date",
+    "weibo:article:create_at",
+    "releasedate",
+    "createdate",
+    "date",
+)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Title and subtitle
+
+_TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|——|—|–| - | :: |(?<=[\u3400-\u9fff])-(?=[\u3400-\u9fff]))\s*")
+
+
+def _squash(text: str) -> str:
+    return _WS.sub("", text)
+
+
+def _pick_title(walk: _Walk, headings: list[str], ld_headline: str | None) -> str | None:
+    page_title = walk.title or ""
+    segments = [s for s in _TITLE_SPLIT.split(page_title) if s.strip()]
+    main = max(segments, key=len) if segments else ""
+    metas = walk.metas
+    candidates = [
+        metas.get("articletitle"),
+        metas.get("og:title"),
+        metas.get("twitter:title"),
+        ld_headline,
+        *headings,
+    ]
+    squashed_title = _squash(page_title)
+    later_segments = {_squash(s) for s in segments[1:]} if len(segments) > 1 else set()
+    for candidate in candidates:
+        if not candidate:
+            continue
+        text = _WS.sub(" ", candidate).strip()
+        squashed = _squash(text)
+        if len(squashed) < 2 or squashed in later_segments and squashed != _squash(main):
+            continue
+        if not squashed_title:
+            return text
+        if squashed == squashed_title and len(segments) > 1:
+            continue
+        if squashed in squashed_title or (main and _squash(main) in squashed):
+            return text
+    if main:
+        return main.strip()
+    for candidate in candidates:
+        if candidate and candidate.strip():
+            return _WS.sub(" ", candidate).strip()
+    return None
+
+
+def _title_block(blocks: list[Block], title: str | None, near: int) -> int | None:
+    if not title:
+        return None
+    target = _squash(title)
+    best: int | None = None
+    for index, block in enumerate(blocks):
+        if abs(block.length - len(target)) > 2 or _squash(block.text) != target:
+            continue
+        if best is None or abs(index - near) < abs(best - near) or (block.heading and not blocks[best].heading):
+            best = index
+    return best
+
+
+def _is_subtitle(block: Block, title: str | None) -> bool:
+    if block.length > 80 or block.link_len > 0.3 * block.length or block.junk_depth:
+        return False
+    if title and _squash(block.text) == _squash(title):
+        return False
+    if block.text.endswith(("。", "！", "？")):
+        return False
+    if not (block.heading or block.subtitle):
+        return False
+    return not read_meta_line(block.text).is_meta
+
+
+# ---------------------------------------------------------------------------------------------------------
+# JSON-LD
+
+def _json_ld_fields(scripts: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for script in scripts[:5]:
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        pending = [data]
+        seen = 0
+        while pending and seen < 500:
+            item = pending.pop()
+            seen += 1
+            if isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                for name in ("datePublished", "headline", "dateCreated"):
+                    value = item.get(name)
+                    if isinstance(value, str) and value.strip():
+                        found.setdefault(name, value.strip())
+                author = item.get("author")
+                if author is not None:
+                    names = _json_ld_names(author)
+                    if names:
+                        found.setdefault("author", names)
+                pending.extend(v for v in item.values() if isinstance(v, (dict, list)))
+    return found
+
+
+def _json_ld_names(author: object) -> str:
+    items = author if isinstance(author, list) else [author]
+    names = []
+    for item in items[:10]:
+        if isinstance(item, dict):
+            item = item.get("name")
+        if isinstance(item, str) and item.strip():
+            names.append(item.strip())
+    return " ".join(names)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The body: filter the container's blocks
+
+@dataclass
+class _Fields:
+    source: str | None = None
+    author: str | None = None
+    editor: str | None = None
+    dates: list[datetime] = field(default_factory=list)
+
+    def take(self, meta: MetaLine) -> None:
+        self.source = self.source or meta.fields.get("source")
+        self.author = self.author or meta.fields.get("author")
+        self.editor = self.editor or meta.fields.get("editor")
+        self.dates.extend(meta.dates)
+
+
+def _is_link_list(block: Block) -> bool:
+    return block.link_len > 0.5 * block.length
+
+
+def _is_furniture(block: Block, key: str) -> bool:
+    """Share bars, font-size switchers, 当前位置 breadcrumbs, copyright/ICP and contact lines."""
+    stripped = key.lstrip(_OPENERS + "|丨｜")
+    if block.length <= 60 and _FURNITURE.match(stripped):
+        return True
+    if block.length <= 200 and block.punct <= 3 and _COPYRIGHT.search(key):
+        return True
+    return block.length <= 120 and len(_CONTACT.findall(key)) >= 2
+
+
+def _is_caption(block: Block, key: str, centred_image: bool) -> bool:
+    if block.length > 150 or _is_link_list(block):
+        return False
+    if block.caption or _CAPTION_TEXT.search(key):
+        return True
+    return centred_image and block.center and block.length <= 100 and not key.endswith(("。", "！", "？"))
+
+
+_ICON_SRC = re.compile(r"logo|icon|share|qrcode|erweima|ewm|weixin|wechat|blank|spacer|pixel|loading|arrow|btn", re.I)
+
+
+def _is_icon(src: str) -> bool:
+    return _ICON_SRC.search(src.rsplit("/", 1)[-1]) is not None
+
+
+@dataclass
+class _Body:
+    paragraphs: list[str]
+    captions: dict[int, str]  # image block index -> caption
+    fields: _Fields
+    first: int  # index of the first block kept, or of the end when none
+
+
+def _body(walk: _Walk, start: int, end: int, depth: int, skip: set[int], title: str | None) -> _Body:
+    blocks = walk.blocks
+    image_blocks = {raw.block_index: raw for raw in walk.images if not _is_icon(raw.src)}
+    fields = _Fields()
+    paragraphs: list[str] = []
+    captions: dict[int, str] = {}
+    squashed_title = _squash(title) if title else None
+    content_seen = False
+    first = end
+    for index in range(start, end):
+        block = blocks[index]
+        if index in skip:
+            continue
+        key = make_key(block.text).text if block.length <= 200 else ""
+        bare = key.lstrip(_OPENERS + "|丨｜")
+        if key and _END_MARKER.match(bare):
+            if content_seen:
+                break
+            continue
+        if block.junk_depth > depth:
+            if key and block.length <= 80:
+                meta = read_meta_line(block.text)
+                if meta.is_meta:
+                    fields.take(meta)
+            continue
+        if block.heading and squashed_title and _squash(block.text) == squashed_title:
+            continue
+        if key and block.length <= 160:
+            meta = read_meta_line(block.text)
+            if meta.is_meta:
+                fields.take(meta)
+                if content_seen and "editor" in meta.fields:
+                    break  # 责任编辑 after the text: the article ends here
+                continue
+        if key and _is_furniture(block, key):
+            continue
+        if _is_link_list(block):
+            continue
+        owner = image_blocks.get(index) or image_blocks.get(index - 1)
+        if owner is not None and owner.block_index not in captions:
+            caption_key = key or block.text
+            if _is_caption(block, caption_key, owner.frame_caption or block.center):
+                captions[owner.block_index] = block.text
+                continue
+        paragraphs.append(block.text)
+        first = min(first, index)
+        if block.punct and block.length >= 10:
+            content_seen = True
+    return _Body(paragraphs, captions, fields, first)
+
+
+def _header_fields(walk: _Walk, lo: int, hi: int) -> tuple[_Fields, list[datetime]]:
+    """Metadata lines between the title and the body: labelled fields, and dates that stand alone."""
+    fields = _Fields()
+    loose_dates: list[datetime] = []
+    for block in walk.blocks[max(lo, 0) : hi]:
+        if block.length > 160 or _is_link_list(block):
+            continue
+        meta = read_meta_line(block.text)
+        if meta.is_meta:
+            fields.take(meta)
+        elif meta.dates and block.length <= 60:
+            loose_dates.extend(meta.dates)
+    return fields, loose_dates
+
+
+def _lead_author(paragraphs: list[str]) -> str | None:
+    """新疆日报讯（记者 张三 通讯员 李四）… at the start of the first paragraph."""
+    for text in paragraphs[:2]:
+        match = re.search(r"[（(【〔]([^）)】〕]{2,40})[）)】〕]", text[:80])
+        if match:
+            meta = read_meta_line(match.group(1))
+            if "author" in meta.fields:
+                return meta.fields["author"]
+    return None
+
+
+def _pick_date(*groups: list[datetime | None]) -> datetime | None:
+    """The first date in order of trust; a later source with the same day may add the time of day."""
+    found = [stamp for group in groups for stamp in group if stamp is not None]
+    if not found:
+        return None
+    chosen = found[0]
+    if chosen.hour == 0 and chosen.minute == 0:
+        for other in found[1:]:
+            if other.date() == chosen.date() and (other.hour or other.minute):
+                return other
+    return chosen
+
+
+def _absolute(href: str | None, base: str | None) -> str | None:
+    if not href:
+        return None
+    href = href.strip()
+    joined = urljoin(base, href) if base else href
+    return joined if urlsplit(joined).scheme in ("http", "https") else None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The entry point
+
+_EMPTY_TEXT = re.compile(r"^\s*$")
+
+
+def clean(html: str, url: str | None = None, body_selector: str | None = None) -> Cleaned:
+    """Article fields of one decoded page; text is returned as it stands on the page (not normalised).
+
+    ``body_selector`` (a CSS selector) overrides the choice of the body container.
+    Raises :class:`CleanError` for input that is not text or a page that cannot be processed.
+    """
+    if not isinstance(html, str):
+        raise CleanError(f"clean() needs decoded text, got {type(html).__name__}")
+    try:
+        return _clean(html, url, body_selector)
+    except CleanError:
+        raise
+    except Exception as exc:  # the one documented failure type, with the cause chained
+        where = f" {url}" if url else ""
+        raise CleanError(f"could not clean page{where}: {type(exc).__name__}: {exc}") from exc
+
+
+def _empty() -> Cleaned:
+    return Cleaned(None, None, None, None, None, None, [], [], None)
+
+
+def _sanitise(html: str) -> str:
+    if "\x00" in html:
+        html = html.replace("\x00", "")
+    try:
+        html.encode("utf-8")
+    except UnicodeEncodeError:
+        html = html.encode("utf-8", "replace").decode("utf-8")
+    return html
+
+
+def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
+    if _EMPTY_TEXT.match(html):
+        return _empty()
+    soup = BeautifulSoup(_sanitise(html), "lxml")
+    forced = None
+    if body_selector:
+        try:
+            forced = soup.select_one(body_selector)
+        except Exception as exc:
+            raise CleanError(f"body_selector {body_selector!r} is not a valid CSS selector: {exc}") from exc
+    walk = _walk(soup, forced)
+    base = _absolute(walk.base, url) or url
+    blocks = walk.blocks
+    ld = _json_ld_fields(walk.json_ld)
+
+    start, end, depth = _container(walk, forced)
+    headings = [b.text for b in blocks if b.heading == 1][:5] + [b.text for b in blocks if b.heading == 2][:5]
+    title = _pick_title(walk, headings, ld.get("headline"))
+    title_index = _title_block(blocks, title, start)
+
+    skip: set[int] = set()
+    subtitle = _meta_subtitle(walk)
+    if title_index is not None:
+        skip.add(title_index)
+        for neighbour in (title_index - 1, title_index + 1, title_index + 2):
+            if 0 <= neighbour < len(blocks) and _is_subtitle(blocks[neighbour], title):
+                if subtitle is None or _squash(blocks[neighbour].text) == _squash(subtitle):
+                    subtitle = blocks[neighbour].text
+                    skip.add(neighbour)
+                    break
+        if start <= title_index < end:
+            start = title_index + 1
+
+    body = _body(walk, start, end, depth, skip, title)
+    header_lo = title_index + 1 if title_index is not None and title_index < body.first else body.first - 8
+    header, loose_dates = _header_fields(walk, header_lo, body.first)
+    fields = body.fields
+
+    published = _pick_date(
+        header.dates,
+        [_meta_date(walk.metas[name]) for name in _META_DATE_NAMES if name in walk.metas],
+        [_meta_date(ld[name]) for name in ("datePublished", "dateCreated") if name in ld],
+        loose_dates,
+        fields.dates,
+        [_meta_date(value) for value in walk.time_values[:3]],
+        [_url_date(url)],
+    )
+    author = header.author or fields.author or _lead_author(body.paragraphs) or ld.get("author")
+    images = [
+        Image(src=_absolute(raw.src, base) or raw.src, caption=body.captions.get(raw.block_index))
+        for raw in walk.images
+        if start <= raw.block_index <= end and not _is_icon(raw.src)
+    ]
+    canonical = _absolute(walk.canonical or walk.metas.get("og:url"), base)
+    return Cleaned(
+        title=title,
+        subtitle=subtitle,
+        published_at=published,
+        source=header.source or fields.source or walk.metas.get("source") or walk.metas.get("contentsource"),
+        author=author,
+        editor=header.editor or fields.editor,
+        paragraphs=body.paragraphs,
+        images=images,
+        canonical_url=canonical,
+    )
+
+
+def _meta_subtitle(walk: _Walk) -> str | None:
+    for name in ("subtitle", "articlesubtitle", "subheadline"):
+        value = walk.metas.get(name)
+        if value:
+            return _WS.sub(" ", value).strip()
+    return None
