@@ -29,7 +29,8 @@ def render_portal_page(lines: list[str]) -> str:
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}_新闻中心_资讯网</title></head>
 <body>
-<div class="header"><a href="/">首頁</a> | <a href="/news/">新聞</a> | <a href="/fx/">分析</a> | <a href="/about">關於我們</a></div>
+<div class="header"><a href="/">首頁</a> | <a href="/news/">新聞</a> | <a href="/fx/">分析</a>
+ | <a href="/about">關於我們</a></div>
 <div class="crumb">當前位置：<a href="/">首頁</a> &gt; <a href="/news/">新聞中心</a> &gt; 正文</div>
 <div class="main">
   <h1>{html.escape(title)}</h1>
