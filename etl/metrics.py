@@ -1,0 +1,599 @@
+"""Figures stated in an aid report (指标): money, people, jobs, projects, area … read from the normalised body.
+
+One compiled regular expression scans the body once; every match gets a fixed amount of further work (a
+bounded look at the words around it), so the time is linear in the body's length. The rules are in
+``metrics.md``: what counts, the units and base units, qualifiers, categories, and what is not a metric.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from etl.numerals import is_bare_magnitude, parse_magnitude, parse_number
+
+
+@dataclass
+class Metric:
+    text: str
+    start: int
+    end: int
+    sentence: str
+    value: float
+    value_max: float | None
+    unit: str
+    classifier: str | None
+    qualifier: str  # "exact" | "over" | "about"
+    category: str
+    subject: str | None
+
+
+# ---------------------------------------------------------------- units and measure words (量词)
+
+TIME_UNITS = {"year", "month", "day", "hour", "minute"}
+
+# written form -> (unit, factor to the base unit)
+UNITS: dict[str, tuple[str, float]] = {
+    "元": ("CNY", 1), "人次": ("person_time", 1), "名": ("person", 1), "人": ("person", 1), "位": ("person", 1),
+    "户": ("household", 1),
+    "平方公里": ("m2", 1e6), "平方千米": ("m2", 1e6), "平方米": ("m2", 1), "平米": ("m2", 1), "㎡": ("m2", 1),
+    "亩": ("mu", 1), "公顷": ("m2", 1e4),
+    "公里": ("km", 1), "千米": ("km", 1), "km": ("km", 1),
+    "公斤": ("kg", 1), "千克": ("kg", 1), "kg": ("kg", 1), "斤": ("kg", 0.5), "吨": ("kg", 1000),
+    "%": ("percent", 1), "％": ("percent", 1), "个百分点": ("percent", 1),
+    "年": ("year", 1), "个月": ("month", 1), "个多月": ("month", 1), "天": ("day", 1), "个工作日": ("day", 1),
+    "小时": ("hour", 1), "个小时": ("hour", 1), "分钟": ("minute", 1),
+    # currencies other than the yuan: read so that they are not mistaken for yuan, then dropped
+    "美元": ("foreign", 1), "欧元": ("foreign", 1), "港元": ("foreign", 1), "港币": ("foreign", 1),
+    "日元": ("foreign", 1), "英镑": ("foreign", 1), "卢布": ("foreign", 1),
+}
+
+# measure words for countable things (量词) -> unit "count"
+COUNT_WORDS = (
+    "个 项 大项 小项 家 所 座 件 次 场 条 例 支 块 台 套 栋 幢 间 批 批次 头 只 辆 张 本 份 篇 门 种 株 棵 期 处 "
+    "类 部 架 艘 口 眼 组 册 幅 首 节 堂 轮 趟 笔 宗 匹 箱 袋 盒 瓶 枚 颗 粒 场次 家次 台套"
+).split()
+UNITS.update({word: ("count", 1) for word in COUNT_WORDS})
+
+# a measure word is not one when these follow it (位于 is a verb, 户外 a word, 本地 a word …)
+NOT_AFTER = {
+    "人": "民", "位": "于置列次居数", "名": "单义称次额列", "户": "外籍口型", "家": "庭乡人长属", "所": "有以得在属",
+    "场": "所地景馆", "期": "间限末初望待", "处": "理置于长室级", "次": "日年月序数要", "条": "件例款",
+    "间": "隔断", "只": "有是要能", "头": "条号部", "口": "罩号岸径", "组": "织建成合团长", "节": "日点约能",
+    "天": "然山津地空气下", "年": "代级度轻龄华会货", "台": "湾账阶风", "座": "谈椅位", "例": "如外子",
+    "支": "持付出援部教撑柱队", "块": "钱", "套": "餐", "批": "次准复示发", "种": "植养类子", "篇": "章幅",
+    "份": "额子", "个": "人体性", "类": "型别似", "架": "构子设", "轮": "流换", "笔": "记者", "宗": "教旨",
+    "眼": "镜光睛", "首": "府都先次届批个位创页", "本": "地土科届次年月市县部身期", "部": "门分署队",
+    "门": "诊户口", "项": "目",
+}
+
+
+def _unit_pattern() -> str:
+    parts = []
+    for word in sorted(UNITS, key=len, reverse=True):
+        guard = NOT_AFTER.get(word)
+        parts.append(re.escape(word) + (f"(?![{guard}])" if guard else ""))
+    return "|".join(parts)
+
+
+# ---------------------------------------------------------------- the scanner
+
+ARABIC = r"(?:\d{1,3}(?:[,，]\d{3})++(?!\d)(?:\.\d++)?|\d++(?:\.\d++)?)"
+CHINESE = r"(?:[零〇一二两三四五六七八九十百千万亿]++(?:点[零〇一二三四五六七八九]++)?)"
+NUMBER = rf"(?:{ARABIC}|{CHINESE})"
+MAGNITUDE = r"[十百千万亿]++"
+PREFIX = r"大约|将近|接近|超过|多达|不少于|不低于|约|近|超|逾|过|上|数|几"
+SEPARATOR = r"至|到|~|～|-|－|—|–"
+SUFFIX = r"以上|左右|上下|之多|有余|多|余"
+JUNK = (
+    r"\d++(?:[-/.:：]\d++){2,}"  # dates and times: 2023-06-12, 2023.6.12, 10:30:00
+    r"|\d++[:：]\d++"  # times and ratios: 10:30, 1:1
+    r"|\d{3,4}-\d{7,8}"  # telephone numbers: 0991-1234567
+    r"|(?<![A-Za-z])[A-Za-z]++[-‐]?\d[A-Za-z\d.]*+"  # codes: G315, CCTV-7, COVID-19
+)
+
+SCANNER = re.compile(
+    rf"""
+    (?P<junk>{JUNK})
+    |(?P<pre>{PREFIX})?
+    (?:
+        百分之(?P<pct>{NUMBER})
+        |(?P<n1>{NUMBER})(?P<q1>余|多|几)?(?P<m1>{MAGNITUDE})?(?P<q1b>余|多)?
+        (?:(?P<u1>{_unit_pattern()})?(?P<sep>{SEPARATOR})
+           (?P<n2>{NUMBER})(?P<q2>余|多|几)?(?P<m2>{MAGNITUDE})?(?P<q2b>余|多)?)?
+    )
+    (?P<unit>{_unit_pattern()})?
+    (?P<post>{SUFFIX})?
+    """,
+    re.VERBOSE,
+)
+
+QUALIFIERS = {
+    "约": "about", "大约": "about", "近": "about", "将近": "about", "接近": "about", "左右": "about",
+    "上下": "about", "余": "over", "多": "over", "几": "over", "超": "over", "超过": "over", "逾": "over",
+    "过": "over", "上": "over", "以上": "over", "之多": "exact", "多达": "exact", "数": "over", "有余": "over",
+    "不少于": "over", "不低于": "over",
+}
+# a prefix is not a qualifier when it ends a word: 通过 经过 最近 签约 高超 线上
+NOT_PREFIX_AFTER = {
+    "过": "通经不超度越错路难", "近": "最附靠亲临邻贴", "约": "签节制邀预契相公条特履合", "超": "高赶",
+}
+VAGUE_PREFIXES = {"上", "数", "几"}  # only before a bare magnitude: 上万 数十 几百
+
+# ---------------------------------------------------------------- context words
+
+CLAUSE_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()]")
+LIST_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()、]")
+SENTENCE_ENDS = re.compile(r"[。！？；!?;\n]")
+WINDOW = 24
+
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "funding": ("援疆资金", "援藏资金", "援青资金", "帮扶资金", "援助资金", "援建资金", "协作资金", "财政资金", "资金",
+                "投入", "拨付", "援助", "捐赠", "捐款", "捐资", "捐助", "下达", "筹措", "支持", "补助", "补贴", "援建"),
+    "investment": ("投资", "招商", "引资", "签约", "融资", "到位"),
+    "output": ("产值", "销售额", "销售", "营业收入", "营收", "交易额", "成交额", "产量", "出口", "生产总值", "采购",
+               "销量", "营业额", "带货", "消费帮扶", "产出"),
+    "income": ("分红", "增收", "收入", "工资", "薪酬", "收益", "租金", "劳务报酬", "年薪", "月薪", "奖励"),
+    "projects": ("项目", "工程", "大项", "小项", "课题"),
+    "personnel": ("干部", "人才", "教师", "老师", "医生", "医护", "专家", "医疗队", "支教", "援派", "选派", "派出",
+                  "派驻", "挂职", "技术人员", "工作队", "队员", "志愿者", "选调", "骨干"),
+    "jobs": ("就业", "岗位", "用工", "务工", "招聘", "吸纳", "上岗", "转移", "劳动力"),
+    "training": ("培训", "培养", "培育", "研修", "进修", "轮训", "带教", "学员", "授课", "讲座", "培训班"),
+    "enterprises": ("企业", "公司", "合作社", "商户", "门店", "经营主体", "市场主体", "机构", "协会", "龙头",
+                    "工厂", "厂家", "商家"),
+    "beneficiaries": ("群众", "受益", "惠及", "农户", "脱贫", "村民", "居民", "牧民", "农牧民", "患者", "学生", "儿童",
+                      "困难", "低收入", "贫困", "家庭", "救助", "资助", "慰问", "农民", "病人", "孤儿", "老人",
+                      "义诊", "诊疗", "接诊", "手术", "服务"),
+    "facilities": ("学校", "中学", "小学", "幼儿园", "医院", "卫生院", "卫生室", "诊所", "大棚", "温室", "厂房", "车间",
+                   "住房", "房屋", "安居房", "楼", "馆", "活动室", "站", "中心", "设施", "基地", "园区", "产业园",
+                   "示范园", "道路", "桥", "水渠", "校舍", "教室", "宿舍", "食堂", "广场", "设备"),
+    "area": ("面积", "土地", "耕地", "草场", "林地"),
+    "coverage": ("乡镇", "乡", "镇", "村", "社区", "县", "地级市", "市", "州", "地区", "街道", "嘎查", "行政村",
+                 "团场", "连队", "县市", "省份", "省区"),
+}
+KEYWORD_CATEGORY = {word: category for category, words in KEYWORDS.items() for word in words}
+KEYWORD_SCAN = re.compile("|".join(sorted(map(re.escape, KEYWORD_CATEGORY), key=len, reverse=True)))
+
+MONEY_CATEGORIES = ("output", "income", "investment", "funding")
+# for people, what they did decides before who they are: 培训农民 is training, 选派教师 is personnel
+PEOPLE_PRIORITY = ("training", "jobs", "personnel", "beneficiaries")
+COUNT_DEFAULTS = {
+    "家": "enterprises", "家次": "enterprises", "项": "projects", "大项": "projects", "小项": "projects",
+    "所": "facilities", "座": "facilities", "栋": "facilities", "幢": "facilities",
+}
+MONEY_CUES = re.compile(r"投资|资金|产值|收入|销售额|营业额|金额|资产|分红|收益|拨付|投入|营收|交易额|成交额|融资|预算")
+PEOPLE_AFTER = re.compile(r"(?:名|人|群众|农民|村民|居民|牧民|农牧民|学生|游客|职工|患者|儿童|干部|市民)")
+# a length of time, not a date or a period frame: 历时三年, 连续30余年
+LENGTH_CUES = re.compile(r"(?:历时|为期|连续|长达|用时|耗时|持续|累计|坚持|共计|共|达|近|超过)$")
+# "in the past three years", "within a year", "three years ago": the report's frame, not a quantity
+TIME_FRAME_AFTER = re.compile(r"(?:来|以来|里|间|内|中|之内|之中|前|后|以前|以后|之前|之后|期间|的时间|时间里|一)")
+CONSTRUCTION = re.compile(r"修建|新建|建设|改造|硬化|铺设|修复|建成|改建|道路|公路|管网|管道|渠")
+SUBJECT_STOPS = re.compile(
+    r"(?:投入|实施|引进|提供|带动|吸收|实现|使用|建成|建设|完成|培训|选派|开展|新建|计划|累计|共计|安排|拨付|"
+    r"吸纳|惠及|落实|争取|帮助|组织|发放|达到|达|为|有|共|是|的|了|和|与|及|从|向|对|在|将|把|由)"
+)
+PHONE_AFTER = re.compile(r"热线|电话|报警|急救|专线|号")
+PHONE_BEFORE = re.compile(r"(?:电话|热线|拨打|号码|手机|致电)[：:]?$")
+LINKERS = re.compile(r"(?:达到|达|为|共计|共|累计|合计|总计|超过|约|近|有|了|是|到|至|逾|超)+$")
+
+
+# ---------------------------------------------------------------- reading one match
+
+
+@dataclass
+class Reading:
+    """What the scanner's groups say, before the context is consulted."""
+
+    value: float
+    value_max: float | None
+    unit: str | None
+    factor: float
+    classifier: str | None
+    qualifier: str
+    chinese: bool
+    bare: bool  # a bare magnitude with nothing before it: 千 in 千年
+
+
+def _number_value(number: str, magnitude: str | None) -> float | None:
+    value = parse_number(number)
+    if value is None:
+        return None
+    if magnitude:
+        factor = parse_magnitude(magnitude)
+        if factor is None:
+            return None
+        value *= factor
+    return value
+
+
+def _qualifier(*words: str | None) -> str:
+    found = "exact"
+    for word in words:
+        if word:
+            meaning = QUALIFIERS.get(word, "exact")
+            if meaning != "exact":
+                found = meaning
+    return found
+
+
+def _read(match: re.Match[str], prefix: str | None) -> Reading | None:
+    unit_text = match["unit"]
+    unit, factor = UNITS.get(unit_text, (None, 1.0)) if unit_text else (None, 1.0)
+    if match["pct"]:
+        value = parse_number(match["pct"])
+        if value is None:
+            return None
+        return Reading(value, None, "percent", 1.0, "百分之", _qualifier(prefix, match["post"]),
+                       not match["pct"][0].isdigit(), False)
+    n1, n2 = match["n1"], match["n2"]
+    low = _number_value(n1, match["m1"])
+    if low is None:
+        return None
+    high = None
+    if n2:
+        if match["u1"] and unit_text and UNITS.get(match["u1"], (None,))[0] != unit:
+            return None
+        high = _number_value(n2, match["m2"])
+        if high is None:
+            return None
+        if not match["m1"] and match["m2"] and low < high / parse_magnitude(match["m2"]) * 10:
+            low *= parse_magnitude(match["m2"])  # 3至5万元: the magnitude belongs to both ends
+        if high <= low:
+            return None
+    qualifier = _qualifier(prefix, match["q1"], match["q1b"], match["post"], match["q2"], match["q2b"])
+    if unit_text in ("个多月",):
+        qualifier = "over"
+    bare = is_bare_magnitude(n1) and not prefix and not (match["q1"] or match["q1b"])
+    classifier = unit_text
+    return Reading(low, high, unit, factor, classifier, qualifier, not n1[0].isdigit(), bare)
+
+
+def read_quantity(text: str) -> tuple[float, float | None, str | None, str] | None:
+    """Parse one quantity on its own: ``420余万元`` -> (4200000.0, None, "CNY", "over").
+
+    Returns (value, value_max, unit, qualifier) in base units, unit None when none is written (``过亿``),
+    or None when ``text`` is not a single quantity.
+    """
+    match = SCANNER.fullmatch(text)
+    if match is None or match["junk"]:
+        return None
+    reading = _read(match, match["pre"])
+    if reading is None:
+        return None
+    value_max = reading.value_max * reading.factor if reading.value_max is not None else None
+    return reading.value * reading.factor, value_max, reading.unit, reading.qualifier
+
+
+# ---------------------------------------------------------------- context
+
+
+class Breaks:
+    """Positions of break characters, read once; queried with ever-growing positions (amortised O(1))."""
+
+    def __init__(self, body: str, pattern: re.Pattern[str]) -> None:
+        self.positions = [found.start() for found in pattern.finditer(body)]
+        self.index = 0
+
+    def around(self, start: int, end: int) -> tuple[int, int]:
+        """The last break before ``start`` (-1 if none) and the first at or after ``end`` (len if none)."""
+        positions = self.positions
+        while self.index < len(positions) and positions[self.index] < start:
+            self.index += 1
+        previous = positions[self.index - 1] if self.index else -1
+        following = self.index
+        while following < len(positions) and positions[following] < end:
+            following += 1
+        return previous, positions[following] if following < len(positions) else 1 << 62
+
+
+def _nearest_keyword(text: str, categories: Sequence[str] | None = None) -> str | None:
+    """The category of the keyword ending closest to the end of ``text``."""
+    best: tuple[int, str] | None = None
+    for found in KEYWORD_SCAN.finditer(text):
+        category = KEYWORD_CATEGORY[found.group()]
+        if categories is not None and category not in categories:
+            continue
+        if best is None or found.end() >= best[0]:
+            best = (found.end(), category)
+    return best[1] if best else None
+
+
+def _first_keyword(text: str, categories: Sequence[str] | None = None) -> re.Match[str] | None:
+    for found in KEYWORD_SCAN.finditer(text):
+        if categories is None or KEYWORD_CATEGORY[found.group()] in categories:
+            return found
+    return None
+
+
+def _any_keyword(text: str, category: str) -> bool:
+    return any(KEYWORD_CATEGORY[found.group()] == category for found in KEYWORD_SCAN.finditer(text))
+
+
+def categorise(unit: str, classifier: str | None, before: str, near: str, after: str) -> str:
+    """A category of metrics.md from the unit and the words around the mention.
+
+    ``before`` is the clause up to the mention, ``near`` the same cut at the last 、, ``after`` the words
+    following it up to the next break.
+    """
+    if unit in TIME_UNITS:
+        return "duration"
+    if unit in ("m2", "mu"):
+        return "area"
+    if unit == "CNY":
+        return (_nearest_keyword(near, MONEY_CATEGORIES) or _first_category(after, MONEY_CATEGORIES)
+                or _nearest_keyword(before, MONEY_CATEGORIES) or "funding")
+    if unit in ("person", "person_time", "household"):
+        for text in (near + after, before):
+            for category in PEOPLE_PRIORITY:
+                if _any_keyword(text, category):
+                    return category
+        return "beneficiaries"
+    if unit == "count":
+        return (_first_category(after) or COUNT_DEFAULTS.get(classifier or "") or _nearest_keyword(near)
+                or _nearest_keyword(before) or "other")
+    if unit == "km":
+        return "facilities" if CONSTRUCTION.search(before + after) else "other"
+    if unit == "kg":
+        return _nearest_keyword(before, ("output", "funding", "beneficiaries")) or "output"
+    return _nearest_keyword(near) or _nearest_keyword(before) or "other"
+
+
+def _first_category(text: str, categories: Sequence[str] | None = None) -> str | None:
+    found = _first_keyword(text, categories)
+    return KEYWORD_CATEGORY[found.group()] if found else None
+
+
+def find_subject(unit: str, near: str, after: str) -> str | None:
+    """The noun phrase the figure measures: 40名教师 -> 教师, 投入援疆资金420余万元 -> 援疆资金."""
+    if after.startswith("的") or unit in ("count", "person", "person_time", "household"):
+        phrase = after.removeprefix("的")[:12]
+        found = _first_keyword(phrase)
+        if found:
+            end = found.end()
+            category = KEYWORD_CATEGORY[found.group()]
+            for following in KEYWORD_SCAN.finditer(phrase, end):
+                if following.start() != end or KEYWORD_CATEGORY[following.group()] != category:
+                    break
+                end = following.end()
+            return phrase[:end]
+    if unit in TIME_UNITS:
+        return None
+    trimmed = LINKERS.sub("", near)
+    cut = 0
+    for stop in SUBJECT_STOPS.finditer(trimmed):
+        cut = stop.end()
+    phrase = trimmed[cut:][-8:]
+    if not phrase or any(char.isdigit() for char in phrase):
+        return None
+    return phrase
+
+
+# ---------------------------------------------------------------- rejections
+
+
+def _inside_short_quote(body: str, start: int, end: int) -> bool:
+    """Inside “…” of at most 16 characters: a slogan or a name, not a figure (“1+1+7”, “5+2”工作法)."""
+    opening = body.rfind("“", max(0, start - 16), start)
+    if opening < 0 or "”" in body[opening:start]:
+        return False
+    closing = body.find("”", end, opening + 17)
+    return closing >= 0 and "“" not in body[end:closing]
+
+
+def _inside_title(body: str, start: int, end: int) -> bool:
+    """Inside 《…》: a title, not a figure."""
+    opening = body.rfind("《", max(0, start - 40), start)
+    if opening < 0 or "》" in body[opening:start]:
+        return False
+    return body.find("》", end, start + 40) >= 0
+
+
+def _is_year(reading: Reading, number: str) -> bool:
+    return (reading.unit == "year" and reading.qualifier == "exact" and 1900 <= reading.value <= 2100
+            and len(number) == 4)
+
+
+def _looks_like_a_code(body: str, start: int, number_end: int) -> bool:
+    """Phone numbers, ordinals, formulas, numbers glued to letters or in （3）."""
+    before = body[start - 1] if start else " "
+    after = body[number_end] if number_end < len(body) else " "
+    if before in "第+＋×*/／·.-－#№" or before.isascii() and before.isalnum():
+        return True
+    if after in "+＋×*/／" or (before in "（(" and after in "）)"):
+        return True
+    return bool(PHONE_AFTER.match(body, number_end)) or bool(PHONE_BEFORE.search(body[max(0, start - 6):start]))
+
+
+# ---------------------------------------------------------------- the public functions
+
+
+def _sentence_bounds(body: str) -> list[int]:
+    return [found.start() for found in SENTENCE_ENDS.finditer(body)] + [len(body)]
+
+
+def _skip(skip_spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    return sorted((start, end) for start, end in skip_spans if end > start)
+
+
+def extract_metrics(body: str, skip_spans: Sequence[tuple[int, int]] = ()) -> list[Metric]:
+    """Every figure in ``body`` (normalised, Simplified) that says how much aid work was done.
+
+    ``skip_spans`` are [start, end) ranges (garbled text) from which nothing is read.
+    """
+    ends = _sentence_bounds(body)
+    clauses = Breaks(body, CLAUSE_BREAKS)
+    lists = Breaks(body, LIST_BREAKS)
+    spans = _skip(skip_spans)
+    sentence_index = 0
+    span_index = 0
+    metrics: list[Metric] = []
+    for match in SCANNER.finditer(body):
+        if match["junk"]:
+            continue
+        start, end = match.start(), match.end()
+        while span_index < len(spans) and spans[span_index][1] <= start:
+            span_index += 1
+        if span_index < len(spans) and spans[span_index][0] < end:
+            continue
+        while ends[sentence_index] < start:
+            sentence_index += 1
+        metric = _metric(body, match, clauses, lists)
+        if metric is None:
+            continue
+        sentence_start = ends[sentence_index - 1] + 1 if sentence_index else 0
+        metric.sentence = body[sentence_start:ends[sentence_index] + 1].strip()
+        metrics.append(metric)
+    return metrics
+
+
+def _metric(body: str, match: re.Match[str], clauses: Breaks, lists: Breaks) -> Metric | None:
+    start, end = match.start(), match.end()
+    prefix = match["pre"]
+    number_start = match.start("pct") if match["pct"] else match.start("n1")
+    if prefix and (prefix in VAGUE_PREFIXES and not is_bare_magnitude(match["n1"] or "")
+                   or start and body[start - 1] in NOT_PREFIX_AFTER.get(prefix, "")):
+        prefix, start = None, number_start  # 线上3场, 通过3个, 签约2个: the prefix belongs to a word
+    number_end = match.end("pct") if match["pct"] else match.end("n2") if match["n2"] else match.end("n1")
+    if _looks_like_a_code(body, start if prefix else number_start, number_end):
+        return None
+    if _inside_short_quote(body, start, end) or _inside_title(body, start, end):
+        return None
+    reading = _read(match, prefix)
+    if reading is None or reading.bare or reading.unit == "foreign":
+        return None
+    clause_start, _ = clauses.around(start, end)
+    list_start, list_end = lists.around(start, end)
+    before = body[max(clause_start + 1, start - WINDOW):start]
+    near = body[max(list_start + 1, start - WINDOW):start]
+    after = body[end:min(list_end, end + WINDOW)]
+    unit = reading.unit
+    if unit is None:
+        unit = _implied_unit(match, before, after)
+        if unit is None:
+            return None
+    if not _plausible(body, match, reading, unit, before, end):
+        return None
+    category = categorise(unit, reading.classifier, before, near, after)
+    if reading.chinese and unit == "count" and category == "other" and reading.value <= 10 \
+            and reading.qualifier == "exact":
+        return None  # 四个汉代典型元素, 三个强化: an enumeration, not a figure
+    return Metric(
+        text=body[start:end], start=start, end=end, sentence="",
+        value=reading.value * reading.factor,
+        value_max=reading.value_max * reading.factor if reading.value_max is not None else None,
+        unit=unit, classifier=reading.classifier, qualifier=reading.qualifier,
+        category=category, subject=find_subject(unit, near, after),
+    )
+
+
+def _implied_unit(match: re.Match[str], before: str, after: str) -> str | None:
+    """过亿 after 总投资 is yuan, 上万 before 群众 is people; a bare small number is nothing."""
+    number = match["n1"] or ""
+    large = match["m1"] or any(char in "万亿" for char in number)
+    if not large or match["n2"]:
+        return None
+    if MONEY_CUES.search(before[-10:]):
+        return "CNY"
+    if PEOPLE_AFTER.match(after):
+        return "person"
+    return None
+
+
+def _plausible(body: str, match: re.Match[str], reading: Reading, unit: str, before: str, end: int) -> bool:
+    """Dates, ages, single 一, time frames and frequencies are not figures."""
+    number = match["n1"] or match["pct"] or ""
+    if _is_year(reading, number):
+        return False
+    if match["n2"] and unit == "year" and len(match["n2"]) == 4 and reading.value_max and reading.value_max >= 1900:
+        return False  # 2018年至2019年
+    if reading.chinese and reading.value == 1 and reading.qualifier == "exact" and not match["n2"]:
+        return False  # 一个个, 一名, 一家亲: 一 is an article here
+    if unit in TIME_UNITS:
+        if TIME_FRAME_AFTER.match(body, end) or before.endswith("每"):
+            return False
+        if reading.qualifier == "exact" and reading.chinese and not LENGTH_CUES.search(before):
+            return False  # 三年攻坚, 援疆三年: a period named in passing
+    return True
+
+
+# ---------------------------------------------------------------- scoring against gold
+
+
+def locate(gold_text: str, body: str, occurrence: int = 1) -> int:
+    """Offset of the ``occurrence``-th (1-based) appearance of ``gold_text`` in ``body``, or -1."""
+    index = -1
+    for _ in range(max(1, occurrence)):
+        index = body.find(gold_text, index + 1)
+        if index < 0:
+            return -1
+    return index
+
+
+def _same_value(left: float, right: float) -> bool:
+    scale = max(abs(left), abs(right))
+    return scale == 0 or abs(left - right) / scale < 1e-6
+
+
+def score(extracted: Sequence[Metric], gold: Sequence[dict], body: str) -> dict:
+    """Precision, recall and category accuracy of ``extracted`` against ``gold`` items (metrics.md).
+
+    A gold item is ``{"text", "value", "unit", "category", "optional"?, "occurrence"?}``. An extracted metric
+    matches one when the values differ by less than 1e-6 relatively, the units are equal and the mention
+    overlaps the gold text's place in ``body``. Matches to optional items neither reward nor punish.
+    """
+    used: set[int] = set()
+    matched: list[tuple[dict, Metric]] = []
+    missed: list[dict] = []
+    ordered = sorted(gold, key=lambda item: bool(item.get("optional")))
+    for item in ordered:
+        begin = locate(item["text"], body, int(item.get("occurrence", 1)))
+        finish = begin + len(item["text"])
+        hit = None
+        if begin >= 0:
+            for index, metric in enumerate(extracted):
+                if index in used or metric.unit != item["unit"] or not _same_value(metric.value, item["value"]):
+                    continue
+                if metric.start < finish and begin < metric.end:
+                    hit = index
+                    break
+        if hit is None:
+            if not item.get("optional"):
+                missed.append(item)
+            continue
+        used.add(hit)
+        if not item.get("optional"):
+            matched.append((item, extracted[hit]))
+    optional_hits = len(used) - len(matched)
+    false_positives = [metric for index, metric in enumerate(extracted) if index not in used]
+    true_positives = len(matched)
+    category_right = sum(1 for item, metric in matched if item.get("category") == metric.category)
+    found = true_positives + len(false_positives)
+    wanted = true_positives + len(missed)
+    return {
+        "precision": true_positives / found if found else 1.0,
+        "recall": true_positives / wanted if wanted else 1.0,
+        "category_accuracy": category_right / true_positives if true_positives else 1.0,
+        "true_positives": true_positives,
+        "false_positives": len(false_positives),
+        "false_negatives": len(missed),
+        "category_right": category_right,
+        "optional_matched": optional_hits,
+        "extra": false_positives,
+        "missed": missed,
+        "wrong_category": [(item, metric) for item, metric in matched if item.get("category") != metric.category],
+    }
+
+
+def micro_average(scores: Sequence[dict]) -> dict:
+    """Pool the counts of several ``score`` results (micro average)."""
+    tp = sum(result["true_positives"] for result in scores)
+    fp = sum(result["false_positives"] for result in scores)
+    fn = sum(result["false_negatives"] for result in scores)
+    right = sum(result["category_right"] for result in scores)
+    return {
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+        "category_accuracy": right / tp if tp else 1.0,
+        "true_positives": tp, "false_positives": fp, "false_negatives": fn, "category_right": right,
+    }

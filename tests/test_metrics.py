@@ -1,0 +1,258 @@
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from etl.metrics import Metric, extract_metrics, micro_average, read_quantity, score
+from etl.numerals import parse_chinese
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+CORPUS = Path(__file__).resolve().parents[1] / "crawler" / "demo" / "corpus"
+
+
+def only(text: str) -> Metric:
+    found = extract_metrics(text)
+    assert len(found) == 1, [metric.text for metric in found]
+    return found[0]
+
+
+# ---------------------------------------------------------------- numerals
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("一百二十", 120), ("两", 2), ("十", 10), ("十五", 15), ("千", 1000), ("三千五", 3500), ("一百零五", 105),
+        ("一千零五十", 1050), ("一亿二千万", 1.2e8), ("三万五", 35000), ("二〇二〇", 2020), ("三点五", 3.5),
+        ("两千三百", 2300), ("一万零五百", 10500),
+    ],
+)
+def test_chinese_numerals_parse_to_their_value(text, value):
+    assert parse_chinese(text) == value
+
+
+@pytest.mark.parametrize("text", ["十四五", "三四", "一一", "十百", "百千"])
+def test_malformed_chinese_numerals_are_not_numbers(text):
+    assert parse_chinese(text) is None
+
+
+# ---------------------------------------------------------------- one quantity at a time
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "value_max", "unit", "qualifier"),
+    [
+        ("420余万元", 4_200_000, None, "CNY", "over"),
+        ("13.56亿元", 1_356_000_000, None, "CNY", "exact"),
+        ("1,234.5万元", 12_345_000, None, "CNY", "exact"),
+        ("千余名", 1000, None, "person", "over"),
+        ("过亿", 1e8, None, None, "over"),
+        ("上万", 10_000, None, None, "over"),
+        ("近千", 1000, None, None, "about"),
+        ("十几", 10, None, None, "over"),
+        ("三十余", 30, None, None, "over"),
+        ("五百多", 500, None, None, "over"),
+        ("1.2万余", 12_000, None, None, "over"),
+        ("7万平方米", 70_000, None, "m2", "exact"),
+        ("5平方公里", 5e6, None, "m2", "exact"),
+        ("3公顷", 30_000, None, "m2", "exact"),
+        ("500亩", 500, None, "mu", "exact"),
+        ("12公里", 12, None, "km", "exact"),
+        ("2吨", 2000, None, "kg", "exact"),
+        ("30斤", 15, None, "kg", "exact"),
+        ("3至5万元", 30_000, 50_000, "CNY", "exact"),
+        ("3万至5万元", 30_000, 50_000, "CNY", "exact"),
+        ("200—300人", 200, 300, "person", "exact"),
+        ("8~10个", 8, 10, "count", "exact"),
+        ("3到5", 3, 5, None, "exact"),
+        ("百分之二十", 20, None, "percent", "exact"),
+        ("17.9%", 17.9, None, "percent", "exact"),
+        ("约300人", 300, None, "person", "about"),
+        ("300人左右", 300, None, "person", "about"),
+        ("3000人以上", 3000, None, "person", "over"),
+        ("1.5万人次", 15_000, None, "person_time", "exact"),
+        ("54户", 54, None, "household", "exact"),
+        ("3个多月", 3, None, "month", "over"),
+        ("25大项", 25, None, "count", "exact"),
+    ],
+)
+def test_quantity_forms_parse_to_base_units(text, value, value_max, unit, qualifier):
+    assert read_quantity(text) == (value, value_max, unit, qualifier)
+
+
+# ---------------------------------------------------------------- in running text
+
+
+def test_magnitude_without_unit_takes_money_from_the_words_before():
+    metric = only("基地固定资产总投资过亿，使用标准厂房。")
+    assert (metric.text, metric.value, metric.unit, metric.qualifier) == ("过亿", 1e8, "CNY", "over")
+    assert metric.category == "investment"
+
+
+def test_magnitude_before_people_is_people():
+    metric = only("助力上万群众自主生产。")
+    assert (metric.value, metric.unit, metric.category) == (10_000, "person", "beneficiaries")
+
+
+def test_percent_after_a_verb():
+    metric = only("贫困发生率下降30%，收入增长。")
+    assert (metric.text, metric.value, metric.unit) == ("30%", 30, "percent")
+
+
+def test_offsets_and_sentence_point_at_the_mention():
+    body = "三年来，累计投入援疆资金13.56亿元。\n实施项目25大项、596小项！带动就业2000余人；"
+    metrics = extract_metrics(body)
+    assert [metric.text for metric in metrics] == ["13.56亿元", "25大项", "596小项", "2000余人"]
+    for metric in metrics:
+        assert body[metric.start:metric.end] == metric.text
+        assert metric.text in metric.sentence
+        assert "\n" not in metric.sentence
+    assert metrics[0].sentence == "三年来，累计投入援疆资金13.56亿元。"
+    assert metrics[3].sentence == "带动就业2000余人；"
+
+
+def test_classifier_is_stored_as_written():
+    assert only("投入资金420余万元。").classifier == "元"
+    assert only("建成厂房7万平方米。").classifier == "平方米"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "category", "subject"),
+    [
+        ("东营援疆指挥部投入援疆资金420余万元。", "funding", "援疆资金"),
+        ("疏勒县生产基地固定资产总投资过亿。", "investment", None),
+        ("年产值达10亿元。", "output", "年产值"),
+        ("当年实现分红30余万元。", "income", "分红"),
+        ("每年可为当地提供就业岗位3000个。", "jobs", "就业岗位"),
+        ("培训新型职业农民6000名。", "training", "新型职业农民"),
+        ("13家户外体育用品生产企业相继落户。", "enterprises", "户外体育用品生产企业"),
+        ("吸收54户困难群众入社。", "beneficiaries", "困难群众"),
+        ("建成1000座日光温室大棚。", "facilities", "日光温室大棚"),
+        ("将全县15个乡镇的设备进行链接。", "coverage", "乡镇"),
+        ("从山东选派40名教师。", "personnel", "教师"),
+        ("累计引进项目210余个。", "projects", "项目"),
+        ("带动就业2000余人。", "jobs", "就业"),
+        ("建成7万平方米的智能温室大棚。", "area", "智能温室大棚"),
+        ("连续30余年致力民族团结。", "duration", None),
+    ],
+)
+def test_category_and_subject_come_from_the_words_around(sentence, category, subject):
+    metric = only(sentence)
+    assert metric.category == category
+    if subject:
+        assert metric.subject == subject
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "自2020年3月山东省第十批援疆干部人才进疆以来。",
+        "2018年至2019年，工作成效显著。",
+        "5月20日，活动在2023-06-12举行。",
+        "第三届论坛在第十批干部中召开。",
+        "聚焦七大任务的“1+1+7”总体思路和“5+2”工作法。",
+        "采取“三措并举”和“一市包一校”模式。",
+        "请拨打0991-1234567或12345热线，遇险拨打110报警。",
+        "老人今年52岁，七十多岁的母亲也来了。",
+        "（3）组的同学在8号楼和2号车间。",
+        "一大批人才，一个个项目，一件件实事，三天一个小变化、五天一个大进步。",
+        "早在千年前，虽相隔万里，千年的缘分再度书写。",
+        "中华民族一家亲，成为一名工人。",
+        "三年来，三年攻坚，援疆三年。",
+        "在一年多的时间里发展成为基地。",
+        "以汉简、汉字四个汉代典型元素为主。",
+        "央视CCTV-7频道和G315国道。",
+        "学习贯彻党的二十大精神和“十四五”规划。",
+        "签约仪式于10:30开始。",
+    ],
+)
+def test_things_that_look_like_numbers_are_not_metrics(text):
+    assert extract_metrics(text) == []
+
+
+def test_nothing_is_read_inside_skip_spans():
+    body = "投入资金420余万元，建成大棚1000座。"
+    inside = body.index("1000座")
+    metrics = extract_metrics(body, skip_spans=[(inside + 2, inside + 6)])
+    assert [metric.text for metric in metrics] == ["420余万元"]
+
+
+def test_quantities_in_a_long_quotation_still_count():
+    metric = only("他说：“这些年我们一共培训了当地青年教师和医护人员600名，效果很好。”")
+    assert (metric.value, metric.unit, metric.category) == (600, "person", "training")
+
+
+# ---------------------------------------------------------------- linear time
+
+
+def _synthetic_body(figures: int) -> str:
+    return "".join(f"投入援疆资金{i}万元，培训教师{i + 1}名、建成大棚{i + 2}座；" for i in range(figures // 3))
+
+
+def _best_time(function, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def test_twenty_thousand_numbers_take_time_linear_in_the_body():
+    body = _synthetic_body(20_000)
+    baseline = _best_time(lambda: sum(1 for _ in re.finditer(r"\d+", body)))
+    elapsed = _best_time(lambda: extract_metrics(body), repeat=1)
+    assert len(extract_metrics(body[:2000])) > 50
+    # every figure here becomes a metric, so this is the slowest case: allow 500x a bare digit scan
+    assert elapsed < 500 * baseline + 0.05, (elapsed, baseline)
+    quarter = _best_time(lambda: extract_metrics(body[: len(body) // 4]))
+    assert elapsed < 8 * quarter, (elapsed, quarter)  # 4x the text, at most ~2x slack over linear
+
+
+def test_long_runs_of_numeral_characters_do_not_backtrack():
+    body = "一" * 30_000 + "1" * 30_000 + "万" * 30_000 + "“" * 1000 + "a" * 30_000 + "3至" * 10_000
+    baseline = _best_time(lambda: sum(1 for _ in re.finditer(r"\d+", body)))
+    assert _best_time(lambda: extract_metrics(body), repeat=1) < 500 * baseline + 0.5
+
+
+# ---------------------------------------------------------------- the scorer
+
+
+def _metric(text: str, start: int, value: float, unit: str, category: str) -> Metric:
+    return Metric(text, start, start + len(text), "", value, None, unit, None, "exact", category, None)
+
+
+def test_score_counts_matches_by_value_unit_and_overlap():
+    body = "投入资金420余万元，建成大棚1000座，培训600名。"
+    gold = [
+        {"text": "420余万元", "value": 4_200_000, "unit": "CNY", "category": "funding"},
+        {"text": "1000座", "value": 1000, "unit": "count", "category": "facilities"},
+        {"text": "600名", "value": 600, "unit": "person", "category": "training", "optional": True},
+    ]
+    extracted = [
+        _metric("420余万元", body.index("420"), 4_200_000, "CNY", "investment"),
+        _metric("1000座", body.index("1000"), 1000, "person", "facilities"),  # wrong unit
+        _metric("600名", body.index("600"), 600, "person", "training"),  # optional: ignored
+    ]
+    result = score(extracted, gold, body)
+    assert (result["true_positives"], result["false_positives"], result["false_negatives"]) == (1, 1, 1)
+    assert result["precision"] == 0.5 and result["recall"] == 0.5
+    assert result["category_accuracy"] == 0.0
+
+
+def test_score_locates_the_requested_occurrence():
+    body = "一年多的时间里；在一年多的时间里。"
+    gold = [{"text": "一年多", "value": 1, "unit": "year", "category": "duration", "occurrence": 2}]
+    first = _metric("一年多", 0, 1, "year", "duration")
+    second = _metric("一年多", body.index("一年多", 1), 1, "year", "duration")
+    assert score([first], gold, body)["recall"] == 0.0
+    assert score([second], gold, body)["recall"] == 1.0
+
+
+def test_micro_average_pools_the_counts():
+    pooled = micro_average([
+        {"true_positives": 3, "false_positives": 1, "false_negatives": 0, "category_right": 3},
+        {"true_positives": 1, "false_positives": 0, "false_negatives": 3, "category_right": 0},
+    ])
+    assert (pooled["precision"], pooled["recall"], pooled["category_accuracy"]) == (0.8, 4 / 7, 0.75)
