@@ -138,7 +138,7 @@ _BOILERPLATE_HINT = re.compile(
     r"tuijian|banquan|jiathis|bdshare|bshare|qrcode|erweima|fontsize|toolbar|pagination|guanggao|navbar|"
     r"friendlink|youqing|dayin|weizhi|dqwz|xgxw|xgwz|xgyd|yqlj|hotnews|paihang|rank|prenext|prevnext|"
     r"(?:^|[^a-z])(?:nav|menu|ad|ads|foot|bottom|side|tool|tools|print|close|hot|links?|login|search|"
-    r"header|head|top|pager|pages|prev|next|location|position|hidden|modal|popup|dialog|zihao|fenxiang|"
+    r"pager|pages|prev|next|location|position|hidden|modal|popup|dialog|zihao|fenxiang|"
     r"social|tags?|keywords?)(?:$|[^a-z])"
 )
 _CONTENT_HINT = re.compile(
@@ -280,8 +280,7 @@ def _image_src(tag: Tag) -> str | None:
     for lazy in ("data-original", "data-src", "data-lazy-src", "original", "data-url"):
         value = attrs.get(lazy)
         if isinstance(value, str) and value.strip():
-            if not isinstance(src, str) or not src.strip() or src.startswith("data:") or "blank" in src:
-                src = value
+            src = value  # lazy-loading pages keep a placeholder in src
             break
     if not isinstance(src, str):
         return None
@@ -542,7 +541,7 @@ _LABEL = re.compile(
     + "|".join(re.escape(label) for label, _ in _FIELD_LABELS)
     + r")(?P<sep>\s*[:：︰]\s*|\s*[/／]\s*|\s+(?=\S)|(?<=记者|讯员)(?=[\u3400-\u9fff]{2,4}(?:\s|$|[）)】])))"
 )
-_LOOSE_LABELS = frozenset({"记者", "通讯员", "编辑", "责任编辑", "责编", "撰稿", "摄影", "作者"})
+_LOOSE_LABELS = frozenset({"记者", "通讯员", "编辑", "责任编辑", "责编", "撰稿", "摄影", "作者", "文/图", "图/文"})
 _SLASH_LABELS = frozenset({"文", "图", "文/图", "图/文", "摄影", "记者", "作者"})
 
 _OPENERS = "【[（(〔<《「『 "
@@ -567,7 +566,10 @@ _COPYRIGHT = re.compile(
 )
 _CONTACT = re.compile(r"地址|电话|邮编|传真|邮箱|e-mail|主办|承办|协办|备案", re.I)
 _CAPTION_TEXT = re.compile(r"^(?:图为|图：|图:|上图|下图|左图|右图|▲)|摄[)）]?$|摄影[)）]?$|供图[)）]?$")
-_NAME_NOISE = re.compile(r"[(（〔\[【](?![a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\))[^)）〕\]】]*[)）〕\]】]|报道$|摄影?$|供图$|整理$|图文$|/文$|/图$|文/图$")
+_NAME_NOISE = re.compile(
+    r"[(（〔\[【](?![a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\))[^)）〕\]】]*(?:[)）〕\]】]|$)"  # (单位), not (pīn)
+    r"|报道$|摄影?$|供图$|整理$|图文$|/文$|/图$|文/图$"
+)
 
 
 def _trim_brackets(text: str) -> str:
@@ -607,10 +609,9 @@ def read_meta_line(text: str) -> MetaLine:
     if stamp and not dates:
         dates.append(stamp)
     stripped = _trim_brackets(ktext)
-    is_meta = bool(found) and (
-        found[0].start() <= len(ktext) - len(ktext.lstrip(_OPENERS)) + _prefix_len(ktext)
-        or len(found) >= 2
-    ) and len(stripped) <= 160
+    prose = len(stripped) > 40 and any(mark in ktext for mark in "。！？")
+    is_meta = bool(found) and not prose and len(stripped) <= 160
+    is_meta = is_meta and (_only_lead_in(ktext[: found[0].start()]) or len(found) >= 2)
     if not found and stamp and len(stripped) <= 40:
         is_meta = _DATE_ONLY.fullmatch(_WS.sub(" ", stripped)) is not None
     return MetaLine(fields, dates, is_meta)
@@ -619,12 +620,12 @@ def read_meta_line(text: str) -> MetaLine:
 _DATE_ONLY = re.compile(r"[\d\s年月日:：/.\-时分秒星期一二三四五六日天TZ+]+")
 
 
-def _prefix_len(ktext: str) -> int:
-    match = _LEAD_PREFIX.match(ktext)
-    return match.end() if match else 0
+def _only_lead_in(text: str) -> bool:
+    """Nothing but brackets, a byline prefix (本报, 新华社 …) or a date stands before the first label."""
+    return not _LEAD_PREFIX.sub("", _DATE.sub("", text)).strip()
 
 
-_LEAD_PREFIX = re.compile(rf"[\s【\[（(〔]*(?:{_BYLINE_PREFIX})?")
+_LEAD_PREFIX = re.compile(rf"[\s【\[（(〔|丨｜]|{_BYLINE_PREFIX}")
 
 
 def _label_counts(match: re.Match[str], ktext: str) -> bool:
@@ -830,8 +831,22 @@ def _title_block(blocks: list[Block], title: str | None, near: int) -> int | Non
     return best
 
 
+def _layout_title(blocks: list[Block], start: int) -> int | None:
+    """When the page's <title> is only the site name: the title-like line just above the body."""
+    for index in range(start - 1, max(start - 7, -1), -1):
+        block = blocks[index]
+        if _is_link_list(block) or block.length > 80 or block.length < 5:
+            continue
+        key = make_key(block.text).text
+        if read_meta_line(block.text).is_meta or _is_furniture(block, key) or key.endswith(("。", "！", "？")):
+            continue
+        if block.heading or block.center or block.subtitle or block.length >= 8:
+            return index
+    return None
+
+
 def _is_subtitle(block: Block, title: str | None) -> bool:
-    if block.length > 80 or block.link_len > 0.3 * block.length or block.junk_depth:
+    if block.length > 80 or block.link_len > 0.3 * block.length:
         return False
     if title and _squash(block.text) == _squash(title):
         return False
@@ -972,6 +987,8 @@ def _body(walk: _Walk, start: int, end: int, depth: int, skip: set[int], title: 
                 if content_seen and "editor" in meta.fields:
                     break  # 责任编辑 after the text: the article ends here
                 continue
+            if not content_seen and meta.dates and block.length <= 60 and not block.punct:
+                continue  # a bare date line above the text ("2023-10-08 09:12 宁夏日报")
         if key and _is_furniture(block, key):
             continue
         if _is_link_list(block):
@@ -1092,19 +1109,27 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
     headings = [b.text for b in blocks if b.heading == 1][:5] + [b.text for b in blocks if b.heading == 2][:5]
     title = _pick_title(walk, headings, ld.get("headline"))
     title_index = _title_block(blocks, title, start)
+    if title_index is None:
+        title_index = _layout_title(blocks, start)
+        if title_index is not None:
+            title = blocks[title_index].text
 
     skip: set[int] = set()
     subtitle = _meta_subtitle(walk)
     if title_index is not None:
         skip.add(title_index)
-        for neighbour in (title_index - 1, title_index + 1, title_index + 2):
+        # 副题 under the title first, then 引题 above it
+        for neighbour in (title_index + 1, title_index + 2, title_index - 1):
             if 0 <= neighbour < len(blocks) and _is_subtitle(blocks[neighbour], title):
                 if subtitle is None or _squash(blocks[neighbour].text) == _squash(subtitle):
-                    subtitle = blocks[neighbour].text
+                    subtitle = subtitle or blocks[neighbour].text
                     skip.add(neighbour)
                     break
         if start <= title_index < end:
             start = title_index + 1
+        for neighbour in (title_index - 1, title_index + 1):
+            if 0 <= neighbour < len(blocks) and _is_subtitle(blocks[neighbour], title):
+                skip.add(neighbour)
 
     body = _body(walk, start, end, depth, skip, title)
     header_lo = title_index + 1 if title_index is not None and title_index < body.first else body.first - 8

@@ -98,3 +98,166 @@ def test_seed_date_source_and_authors_from_the_traditional_info_line(seed_cleane
     assert cleaned.published_at == datetime(2023, 7, 20, 10, 30, tzinfo=SHANGHAI)
     assert cleaned.source == "東營日報"
     assert cleaned.author == "張(zhāng)明 李華"
+
+
+def _fixture_names() -> list[str]:
+    return sorted(p.stem for p in PAGES.glob("*.html"))
+
+
+@pytest.fixture(scope="module", params=_fixture_names())
+def fixture_page(request) -> tuple[Cleaned, dict]:
+    expected = json.loads((PAGES / f"{request.param}.json").read_text(encoding="utf-8"))
+    html_text = (PAGES / f"{request.param}.html").read_text(encoding="utf-8")
+    return clean(html_text, url=expected["url"]), expected
+
+
+def test_fixture_metadata_fields(fixture_page):
+    cleaned, expected = fixture_page
+    published = cleaned.published_at.isoformat() if cleaned.published_at else None
+    got = {
+        "title": cleaned.title,
+        "subtitle": cleaned.subtitle,
+        "published_at": published,
+        "source": cleaned.source,
+        "author": cleaned.author,
+        "editor": cleaned.editor,
+        "canonical_url": cleaned.canonical_url,
+    }
+    assert got == {name: expected[name] for name in got}
+
+
+def test_fixture_body_boundaries(fixture_page):
+    cleaned, expected = fixture_page
+    assert len(cleaned.paragraphs) == expected["paragraph_count"], cleaned.paragraphs
+    assert cleaned.paragraphs[0].lstrip("\u3000 ").startswith(expected["first_paragraph_starts"])
+    assert cleaned.paragraphs[-1].endswith(expected["last_paragraph_ends"])
+
+
+def test_fixture_furniture_is_dropped(fixture_page):
+    cleaned, expected = fixture_page
+    leaked = [phrase for phrase in expected["not_in_body"] if phrase in cleaned.body]
+    assert leaked == []
+
+
+def test_fixture_images_and_captions(fixture_page):
+    cleaned, expected = fixture_page
+    assert [{"src": i.src, "caption": i.caption} for i in cleaned.images] == expected["images"]
+
+
+def test_published_at_is_always_timezone_aware(fixture_page):
+    cleaned, _ = fixture_page
+    assert cleaned.published_at is None or cleaned.published_at.utcoffset() is not None
+
+
+# --- labels and dates --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [
+        ("責(zé)任編輯:admin", "editor", "admin"),
+        ("【责任编辑：张三】", "editor", "张三"),
+        ("編輯：王五　審核：趙六", "editor", "王五"),
+        ("來源：新疆日報", "source", "新疆日報"),
+        ("本报记者 张三 李四 通讯员 王五", "author", "张三 李四 王五"),
+        ("作者：张三（新疆大学）", "author", "张三"),
+        ("文/图 李明", "author", "李明"),
+    ],
+)
+def test_labelled_lines_in_either_script(line, field, value):
+    meta = read_meta_line(line)
+    assert meta.is_meta
+    assert meta.fields[field] == value
+
+
+def test_prose_that_starts_like_a_label_is_not_metadata():
+    prose = "记者从自治区人社厅获悉，今年全区新增城镇就业人数超过40万人，完成全年目标任务的九成。"
+    assert not read_meta_line(prose).is_meta
+    assert not read_meta_line("编辑推荐").is_meta
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("發(fā)布時間：2023年6月12日 10:30", datetime(2023, 6, 12, 10, 30, tzinfo=SHANGHAI)),
+        ("2023-06-12", datetime(2023, 6, 12, tzinfo=SHANGHAI)),
+        ("时间：2023/6/2 8:05:09", datetime(2023, 6, 2, 8, 5, 9, tzinfo=SHANGHAI)),
+        ("２０２３年０６月１２日", datetime(2023, 6, 12, tzinfo=SHANGHAI)),
+        ("2023-13-45", None),
+    ],
+)
+def test_find_date_reads_chinese_and_numeric_forms(text, expected):
+    assert find_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("http://www.example.gov.cn/xwzx/2023-06/12/content_1.htm", "2023-06-12"),
+        ("http://www.example.gov.cn/zwgk/202306/t20230612_998.html", "2023-06-12"),
+        ("https://news.example.com/2023/06/12/abc.shtml", "2023-06-12"),
+    ],
+)
+def test_url_date_when_the_page_has_none(url, day):
+    page = ("<html><body><h1>援疆工作会议召开</h1>"
+            "<p>会议指出，要进一步做好对口支援工作，推动项目落地见效。</p></body></html>")
+    cleaned = clean(page, url=url)
+    assert cleaned.published_at is not None
+    assert cleaned.published_at.date().isoformat() == day
+
+
+def test_dates_inside_the_body_or_sidebar_are_not_the_publication_date():
+    page = """<html><head><title>援疆医疗队义诊_某网</title></head><body>
+    <div class="side"><ul><li><a href="/1">往期新闻标题一二三</a> 2021-01-05</li></ul></div>
+    <div class="content"><h1>援疆医疗队义诊</h1>
+    <p>2020年3月，援疆医疗队进驻疏勒县，此后每月开展义诊活动，累计服务群众上万人次。</p>
+    <p>医疗队表示，将在2024年6月前完成对当地医生的轮训，把技术留在当地。</p></div></body></html>"""
+    assert clean(page).published_at is None
+
+
+def test_meta_pubdate_and_json_ld_are_read():
+    meta = ('<html><head><meta name="PubDate" content="2021-05-06 07:08:09"></head>'
+            "<body><p>正文，内容。</p></body></html>")
+    assert clean(meta).published_at == datetime(2021, 5, 6, 7, 8, 9, tzinfo=SHANGHAI)
+    ld = ('<html><head><script type="application/ld+json">{"datePublished": "2021-05-06T07:08:09Z"}</script>'
+          "</head><body><p>正文，内容。</p></body></html>")
+    assert clean(ld).published_at.isoformat() == "2021-05-06T07:08:09+00:00"
+
+
+# --- container choice and the interface --------------------------------------------------------------------
+
+
+def test_body_selector_overrides_the_container():
+    page = """<html><body><div id="a"><p>第一段很长的正文内容，写了很多很多的字，句子，标点，逗号，句号。</p>
+    <p>第二段也是正文，继续写很多字，很多标点，很多内容，以便它被选为正文。</p></div>
+    <div id="b"><p>这是另一段较短的说明。</p></div></body></html>"""
+    assert clean(page).paragraphs[0].startswith("第一段")
+    assert clean(page, body_selector="#b").paragraphs == ["这是另一段较短的说明。"]
+
+
+def test_invalid_selector_is_a_clean_error():
+    with pytest.raises(CleanError, match="body_selector"):
+        clean("<p>正文。</p>", body_selector="div[")
+
+
+def test_bytes_are_refused_with_a_clean_error():
+    with pytest.raises(CleanError, match="decoded text"):
+        clean(b"<p>\xd5\xfd\xce\xc4</p>")  # type: ignore[arg-type]
+
+
+def test_empty_page_gives_an_empty_article():
+    cleaned = clean("   ")
+    assert cleaned.paragraphs == [] and cleaned.title is None and cleaned.body == ""
+
+
+def test_canonical_link_is_made_absolute():
+    page = '<html><head><link rel="canonical" href="/a/1.html"></head><body><p>正文。</p></body></html>'
+    assert clean(page, url="https://example.cn/x/y.html?p=1").canonical_url == "https://example.cn/a/1.html"
+
+
+def test_hidden_blocks_and_scripts_never_reach_the_body():
+    page = """<html><body><div class="article"><p>援疆项目建设进展顺利，今年计划完成投资十亿元，惠及群众数万人。</p>
+    <p style="display:none">隐藏的文字，不应出现，不应出现。</p><script>var s = "脚本里的字，不应出现。";</script>
+    <p>项目建成后，将进一步改善当地群众的生产生活条件，带动就业。</p></div></body></html>"""
+    body = clean(page).body
+    assert "隐藏" not in body and "脚本" not in body and "带动就业" in body
