@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from etl.numerals import is_bare_magnitude, parse_magnitude, parse_number
+from etl.numerals import is_bare_magnitude, is_magnitude_only, parse_magnitude, parse_number
 
 
 @dataclass
@@ -43,7 +43,7 @@ UNITS: dict[str, tuple[str, float]] = {
     "公斤": ("kg", 1), "千克": ("kg", 1), "kg": ("kg", 1), "斤": ("kg", 0.5), "吨": ("kg", 1000),
     "%": ("percent", 1), "％": ("percent", 1), "个百分点": ("percent", 1),
     "年": ("year", 1), "个月": ("month", 1), "个多月": ("month", 1), "天": ("day", 1), "个工作日": ("day", 1),
-    "小时": ("hour", 1), "个小时": ("hour", 1), "分钟": ("minute", 1),
+    "小时": ("hour", 1), "个小时": ("hour", 1), "个多小时": ("hour", 1), "分钟": ("minute", 1),
     # currencies other than the yuan: read so that they are not mistaken for yuan, then dropped
     "美元": ("foreign", 1), "欧元": ("foreign", 1), "港元": ("foreign", 1), "港币": ("foreign", 1),
     "日元": ("foreign", 1), "英镑": ("foreign", 1), "卢布": ("foreign", 1),
@@ -87,8 +87,8 @@ PREFIX = r"大约|将近|接近|超过|多达|不少于|不低于|约|近|超|�
 SEPARATOR = r"至|到|~|～|-|－|—|–"
 SUFFIX = r"以上|左右|上下|之多|有余|多|余"
 JUNK = (
-    r"\d++(?:[-/.:：]\d++){2,}"  # dates and times: 2023-06-12, 2023.6.12, 10:30:00
-    r"|\d++[:：]\d++"  # times and ratios: 10:30, 1:1
+    r"\d++(?:[-/.:：∶]\d++){2,}"  # dates and times: 2023-06-12, 2023.6.12, 10:30:00
+    r"|\d++[:：∶]\d++"  # times and ratios: 10:30, 1:1
     r"|\d{3,4}-\d{7,8}"  # telephone numbers: 0991-1234567
     r"|(?<![A-Za-z])[A-Za-z]++[-‐]?\d[A-Za-z\d.]*+"  # codes: G315, CCTV-7, COVID-19
 )
@@ -119,7 +119,8 @@ QUALIFIERS = {
 NOT_PREFIX_AFTER = {
     "过": "通经不超度越错路难", "近": "最附靠亲临邻贴", "约": "签节制邀预契相公条特履合", "超": "高赶",
 }
-VAGUE_PREFIXES = {"上", "数", "几"}  # only before a bare magnitude: 上万 数十 几百
+VAGUE_PREFIXES = {"上", "数", "几"}
+IDIOM_HEADS = {"成千", "千千", "万万", "亿万"}  # 成千上万, 千千万万  # only before a bare magnitude: 上万 数十 几百
 
 # ---------------------------------------------------------------- context words
 
@@ -163,16 +164,21 @@ COUNT_DEFAULTS = {
     "所": "facilities", "座": "facilities", "栋": "facilities", "幢": "facilities",
 }
 MONEY_CUES = re.compile(r"投资|资金|产值|收入|销售额|营业额|金额|资产|分红|收益|拨付|投入|营收|交易额|成交额|融资|预算")
-PEOPLE_AFTER = re.compile(r"(?:名|人|群众|农民|村民|居民|牧民|农牧民|学生|游客|职工|患者|儿童|干部|市民)")
+PEOPLE = r"(?:群众|农民|村民|居民|牧民|农牧民|学生|游客|职工|患者|儿童|干部|市民|人口|劳动力)"
+PEOPLE_AFTER = re.compile(rf"(?:名|人|{PEOPLE})")
+PEOPLE_BEFORE = re.compile(rf"{PEOPLE}(?:达到|达|超过|共|约|近|逾)?$")
 # a length of time, not a date or a period frame: 历时三年, 连续30余年
 LENGTH_CUES = re.compile(r"(?:历时|为期|连续|长达|用时|耗时|持续|累计|坚持|共计|共|达|近|超过)$")
 # "in the past three years", "within a year", "three years ago": the report's frame, not a quantity
 TIME_FRAME_AFTER = re.compile(r"(?:来|以来|里|间|内|中|之内|之中|前|后|以前|以后|之前|之后|期间|的时间|时间里|一)")
 CONSTRUCTION = re.compile(r"修建|新建|建设|改造|硬化|铺设|修复|建成|改建|道路|公路|管网|管道|渠")
+# words a subject phrase does not reach back over: verbs and 的/了 (single-character prepositions are left
+# out on purpose, they sit inside too many words: 对口, 为期, 有效)
 SUBJECT_STOPS = re.compile(
     r"(?:投入|实施|引进|提供|带动|吸收|实现|使用|建成|建设|完成|培训|选派|开展|新建|计划|累计|共计|安排|拨付|"
-    r"吸纳|惠及|落实|争取|帮助|组织|发放|达到|达|为|有|共|是|的|了|和|与|及|从|向|对|在|将|把|由)"
+    r"吸纳|惠及|落实|争取|帮助|组织|发放|达到|其中|包括|以及|通过|的|了)"
 )
+UNIT_LETTERS = re.compile(r"(?:km|kg)(?![A-Za-z])")
 PHONE_AFTER = re.compile(r"热线|电话|报警|急救|专线|号")
 PHONE_BEFORE = re.compile(r"(?:电话|热线|拨打|号码|手机|致电)[：:]?$")
 LINKERS = re.compile(r"(?:达到|达|为|共计|共|累计|合计|总计|超过|约|近|有|了|是|到|至|逾|超)+$")
@@ -242,7 +248,7 @@ def _read(match: re.Match[str], prefix: str | None) -> Reading | None:
         if high <= low:
             return None
     qualifier = _qualifier(prefix, match["q1"], match["q1b"], match["post"], match["q2"], match["q2b"])
-    if unit_text in ("个多月",):
+    if unit_text in ("个多月", "个多小时"):
         qualifier = "over"
     bare = is_bare_magnitude(n1) and not prefix and not (match["q1"] or match["q1b"])
     classifier = unit_text
@@ -402,6 +408,8 @@ def _looks_like_a_code(body: str, start: int, number_end: int) -> bool:
         return True
     if after in "+＋×*/／" or (before in "（(" and after in "）)"):
         return True
+    if after.isascii() and after.isalpha() and not UNIT_LETTERS.match(body, number_end):
+        return True  # 5G, 4A级, 10kV
     return bool(PHONE_AFTER.match(body, number_end)) or bool(PHONE_BEFORE.search(body[max(0, start - 6):start]))
 
 
@@ -451,7 +459,7 @@ def _metric(body: str, match: re.Match[str], clauses: Breaks, lists: Breaks) -> 
     start, end = match.start(), match.end()
     prefix = match["pre"]
     number_start = match.start("pct") if match["pct"] else match.start("n1")
-    if prefix and (prefix in VAGUE_PREFIXES and not is_bare_magnitude(match["n1"] or "")
+    if prefix and (prefix in VAGUE_PREFIXES and not is_magnitude_only(match["n1"] or "")
                    or start and body[start - 1] in NOT_PREFIX_AFTER.get(prefix, "")):
         prefix, start = None, number_start  # 线上3场, 通过3个, 签约2个: the prefix belongs to a word
     number_end = match.end("pct") if match["pct"] else match.end("n2") if match["n2"] else match.end("n1")
@@ -460,7 +468,7 @@ def _metric(body: str, match: re.Match[str], clauses: Breaks, lists: Breaks) -> 
     if _inside_short_quote(body, start, end) or _inside_title(body, start, end):
         return None
     reading = _read(match, prefix)
-    if reading is None or reading.bare or reading.unit == "foreign":
+    if reading is None or reading.bare or reading.unit == "foreign" or body[max(0, start - 2):start] in IDIOM_HEADS:
         return None
     clause_start, _ = clauses.around(start, end)
     list_start, list_end = lists.around(start, end)
@@ -490,13 +498,13 @@ def _metric(body: str, match: re.Match[str], clauses: Breaks, lists: Breaks) -> 
 def _implied_unit(match: re.Match[str], before: str, after: str) -> str | None:
     """过亿 after 总投资 is yuan, 上万 before 群众 is people; a bare small number is nothing."""
     number = match["n1"] or ""
-    large = match["m1"] or any(char in "万亿" for char in number)
+    large = any(char in "万亿" for char in (match["m1"] or "") + number)
     if not large or match["n2"]:
         return None
-    if MONEY_CUES.search(before[-10:]):
-        return "CNY"
-    if PEOPLE_AFTER.match(after):
+    if PEOPLE_AFTER.match(after) or PEOPLE_BEFORE.search(before):
         return "person"
+    if MONEY_CUES.search(before[-10:]) and (not after or after[0] in "的，,。；;、）)"):
+        return "CNY"
     return None
 
 

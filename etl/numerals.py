@@ -126,6 +126,11 @@ def parse_number(text: str) -> float | None:
     return parse_chinese(text)
 
 
+def is_magnitude_only(text: str) -> bool:
+    """``十``, ``百``, ``万``, ``十万``: magnitude characters with no digit."""
+    return bool(text) and all(char in MAGNITUDES for char in text)
+
+
 def is_bare_magnitude(text: str) -> bool:
     """``千``, ``万``, ``亿``, ``百万``: magnitude characters with no digit (``十`` alone is an ordinary ten)."""
-    return bool(text) and text != "十" and all(char in MAGNITUDES for char in text)
+    return text != "十" and is_magnitude_only(text)

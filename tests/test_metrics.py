@@ -75,6 +75,12 @@ def test_malformed_chinese_numerals_are_not_numbers(text):
         ("54户", 54, None, "household", "exact"),
         ("3个多月", 3, None, "month", "over"),
         ("25大项", 25, None, "count", "exact"),
+        ("几十家", 10, None, "count", "over"),
+        ("数十万元", 100_000, None, "CNY", "over"),
+        ("十余万人", 100_000, None, "person", "over"),
+        ("1亿多元", 1e8, None, "CNY", "over"),
+        ("4个多小时", 4, None, "hour", "over"),
+        ("三千五百名", 3500, None, "person", "exact"),
     ],
 )
 def test_quantity_forms_parse_to_base_units(text, value, value_max, unit, qualifier):
@@ -165,6 +171,10 @@ def test_category_and_subject_come_from_the_words_around(sentence, category, sub
         "央视CCTV-7频道和G315国道。",
         "学习贯彻党的二十大精神和“十四五”规划。",
         "签约仪式于10:30开始。",
+        "建成4A级景区和5G基站，新建110千伏变电站。",
+        "成千上万群众千家万户，万众一心。",
+        "2022年度考核优秀，1∶1配套。",
+        "1.加强组织领导；（一）完善机制；第一，抓落实。",
     ],
 )
 def test_things_that_look_like_numbers_are_not_metrics(text):
@@ -202,7 +212,7 @@ def _best_time(function, repeat: int = 3) -> float:
 def test_twenty_thousand_numbers_take_time_linear_in_the_body():
     body = _synthetic_body(20_000)
     baseline = _best_time(lambda: sum(1 for _ in re.finditer(r"\d+", body)))
-    elapsed = _best_time(lambda: extract_metrics(body), repeat=1)
+    elapsed = _best_time(lambda: extract_metrics(body), repeat=2)
     assert len(extract_metrics(body[:2000])) > 50
     # every figure here becomes a metric, so this is the slowest case: allow 500x a bare digit scan
     assert elapsed < 500 * baseline + 0.05, (elapsed, baseline)
