@@ -108,7 +108,7 @@ def test_truncated_utf8_page_stays_utf8():
     body = page("utf-8").encode("utf-8")
     decoded = decode_html(body[:-20] + b"\xe4\xb8", "text/html; charset=utf-8")
     assert decoded.encoding == "utf-8" and 1 <= decoded.replaced <= 2
-    assert ARTICLE in decoded.text
+    assert ARTICLE[:30] in decoded.text
 
 
 def test_binary_body_returns_text_with_many_replacements():
