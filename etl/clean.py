@@ -31,9 +31,6 @@ from zoneinfo import ZoneInfo
 import opencc
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag, XMLParsedAsHTMLWarning
 
-warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
-warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
-
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -1093,7 +1090,10 @@ def _sanitise(html: str) -> str:
 def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
     if _EMPTY_TEXT.match(html):
         return _empty()
-    soup = BeautifulSoup(_sanitise(html), "lxml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(_sanitise(html), "lxml")
     forced = None
     if body_selector:
         try:
