@@ -52,7 +52,7 @@ UNITS: dict[str, tuple[str, float]] = {
 # measure words for countable things (量词) -> unit "count"
 COUNT_WORDS = (
     "个 项 大项 小项 家 所 座 件 次 场 条 例 支 块 台 套 栋 幢 间 批 批次 头 只 辆 张 本 份 篇 门 种 株 棵 期 处 "
-    "类 部 架 艘 口 眼 组 册 幅 首 节 堂 轮 趟 笔 宗 匹 箱 袋 盒 瓶 枚 颗 粒 场次 家次 台套"
+    "类 部 架 艘 口 眼 组 册 幅 首 节 堂 轮 趟 笔 宗 匹 箱 袋 盒 瓶 枚 颗 粒 场次 家次 台套 对"
 ).split()
 UNITS.update({word: ("count", 1) for word in COUNT_WORDS})
 
@@ -65,7 +65,7 @@ NOT_AFTER = {
     "支": "持付出援部教撑柱队", "块": "钱", "套": "餐", "批": "次准复示发", "种": "植养类子", "篇": "章幅",
     "份": "额子", "个": "人体性", "类": "型别似", "架": "构子设", "轮": "流换", "笔": "记者", "宗": "教旨",
     "眼": "镜光睛", "首": "府都先次届批个位创页", "本": "地土科届次年月市县部身期", "部": "门分署队",
-    "门": "诊户口", "项": "目",
+    "门": "诊户口", "项": "目", "对": "口接象于比外照待付标话应症",
 }
 
 
@@ -93,8 +93,12 @@ JUNK = (
     r"|(?<![A-Za-z])[A-Za-z]++[-‐]?\d[A-Za-z\d.]*+"  # codes: G315, CCTV-7, COVID-19
 )
 
+# every match starts with one of these: a cheap look-ahead that lets the engine skip ordinary text fast
+FIRST_CHARS = "".join(sorted({word[0] for word in PREFIX.split("|")} | set("零〇一二两三四五六七八九十百千万亿")))
 SCANNER = re.compile(
     rf"""
+    (?=[\dA-Za-z{FIRST_CHARS}])
+    (?:
     (?P<junk>{JUNK})
     |(?P<pre>{PREFIX})?
     (?:
@@ -105,6 +109,7 @@ SCANNER = re.compile(
     )
     (?P<unit>{_unit_pattern()})?
     (?P<post>{SUFFIX})?
+    )
     """,
     re.VERBOSE,
 )
@@ -119,6 +124,7 @@ QUALIFIERS = {
 NOT_PREFIX_AFTER = {
     "过": "通经不超度越错路难", "近": "最附靠亲临邻贴", "约": "签节制邀预契相公条特履合", "超": "高赶",
 }
+BIG_NUMERAL = re.compile(r"[万亿]")
 VAGUE_PREFIXES = {"上", "数", "几"}
 IDIOM_HEADS = {"成千", "千千", "万万", "亿万"}  # 成千上万, 千千万万  # only before a bare magnitude: 上万 数十 几百
 
@@ -134,11 +140,11 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                 "投入", "拨付", "援助", "捐赠", "捐款", "捐资", "捐助", "下达", "筹措", "支持", "补助", "补贴", "援建"),
     "investment": ("投资", "招商", "引资", "签约", "融资", "到位"),
     "output": ("产值", "销售额", "销售", "营业收入", "营收", "交易额", "成交额", "产量", "出口", "生产总值", "采购",
-               "销量", "营业额", "带货", "消费帮扶", "产出"),
+               "销量", "营业额", "带货", "消费帮扶", "产出", "出栏", "存栏", "收购"),
     "income": ("分红", "增收", "收入", "工资", "薪酬", "收益", "租金", "劳务报酬", "年薪", "月薪", "奖励"),
     "projects": ("项目", "工程", "大项", "小项", "课题"),
     "personnel": ("干部", "人才", "教师", "老师", "医生", "医护", "专家", "医疗队", "支教", "援派", "选派", "派出",
-                  "派驻", "挂职", "技术人员", "工作队", "队员", "志愿者", "选调", "骨干"),
+                  "派驻", "挂职", "技术人员", "工作队", "队员", "志愿者", "选调", "骨干", "引才", "柔性引进"),
     "jobs": ("就业", "岗位", "用工", "务工", "招聘", "吸纳", "上岗", "转移", "劳动力"),
     "training": ("培训", "培养", "培育", "研修", "进修", "轮训", "带教", "学员", "授课", "讲座", "培训班"),
     "enterprises": ("企业", "公司", "合作社", "商户", "门店", "经营主体", "市场主体", "机构", "协会", "龙头",
@@ -368,7 +374,8 @@ def find_subject(unit: str, near: str, after: str) -> str | None:
     trimmed = LINKERS.sub("", near)
     cut = 0
     for stop in SUBJECT_STOPS.finditer(trimmed):
-        cut = stop.end()
+        if len(trimmed) - stop.end() >= 2:  # 培训班: a stop that leaves one character is part of the noun
+            cut = stop.end()
     phrase = trimmed[cut:][-8:]
     if not phrase or any(char.isdigit() for char in phrase):
         return None
@@ -456,6 +463,8 @@ def extract_metrics(body: str, skip_spans: Sequence[tuple[int, int]] = ()) -> li
 
 
 def _metric(body: str, match: re.Match[str], clauses: Breaks, lists: Breaks) -> Metric | None:
+    if not (match["unit"] or match["pct"] or match["m1"] or BIG_NUMERAL.search(match["n1"])):
+        return None  # a number with no unit and no 万/亿 is never a figure (二十大, 12345热线, 52岁)
     start, end = match.start(), match.end()
     prefix = match["pre"]
     number_start = match.start("pct") if match["pct"] else match.start("n1")
