@@ -163,8 +163,8 @@ KEYWORD_CATEGORY = {word: category for category, words in KEYWORDS.items() for w
 KEYWORD_SCAN = re.compile("|".join(sorted(map(re.escape, KEYWORD_CATEGORY), key=len, reverse=True)))
 
 MONEY_CATEGORIES = ("output", "income", "investment", "funding")
-# for people, what they did decides before who they are: 培训农民 is training, 选派教师 is personnel
-PEOPLE_PRIORITY = ("training", "jobs", "personnel", "beneficiaries")
+PEOPLE_ACTIONS = ("training", "jobs")
+PEOPLE_KINDS = ("personnel", "beneficiaries")
 COUNT_DEFAULTS = {
     "家": "enterprises", "家次": "enterprises", "项": "projects", "大项": "projects", "小项": "projects",
     "所": "facilities", "座": "facilities", "栋": "facilities", "幢": "facilities",
@@ -318,10 +318,6 @@ def _first_keyword(text: str, categories: Sequence[str] | None = None) -> re.Mat
     return None
 
 
-def _any_keyword(text: str, category: str) -> bool:
-    return any(KEYWORD_CATEGORY[found.group()] == category for found in KEYWORD_SCAN.finditer(text))
-
-
 def categorise(unit: str, classifier: str | None, before: str, near: str, after: str) -> str:
     """A category of metrics.md from the unit and the words around the mention.
 
@@ -336,11 +332,13 @@ def categorise(unit: str, classifier: str | None, before: str, near: str, after:
         return (_nearest_keyword(near, MONEY_CATEGORIES) or _first_category(after, MONEY_CATEGORIES)
                 or _nearest_keyword(before, MONEY_CATEGORIES) or "funding")
     if unit in ("person", "person_time", "household"):
-        for text in (near + after, before):
-            for category in PEOPLE_PRIORITY:
-                if _any_keyword(text, category):
-                    return category
-        return "beneficiaries"
+        # what was done to them decides first (培训农民 is training, 转移就业 jobs), then who they are
+        action = _nearest_keyword(near, PEOPLE_ACTIONS) or _first_category(after, PEOPLE_ACTIONS)
+        if action:
+            return action
+        kinds = ("beneficiaries",) if unit == "household" else PEOPLE_KINDS
+        return (_first_category(after, kinds) or _nearest_keyword(near, kinds)
+                or _nearest_keyword(before, PEOPLE_ACTIONS + kinds) or "beneficiaries")
     if unit == "count":
         return (_first_category(after) or COUNT_DEFAULTS.get(classifier or "") or _nearest_keyword(near)
                 or _nearest_keyword(before) or "other")
