@@ -127,6 +127,7 @@ _BLOCK_TAGS = frozenset(
     "h1 h2 h3 h4 h5 h6 blockquote pre figure figcaption form fieldset address center hr body html caption "
     "details summary menu dir legend frameset frame".split()
 )
+_FRAME_TAGS = _BLOCK_TAGS | {"a", "center"}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside", "header"})
 # class/id words that mark page furniture (导航, 分享, 评论, 相关, 推荐, 广告, 版权, 打印, 字号 …)
@@ -296,6 +297,7 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
     frames: list[_Frame] = [root]
     block_frames: list[_Frame] = [root]
     iterators: list[Iterator] = [iter(soup.contents)]
+    opened: list[bool] = [True]  # False for plain inline tags, which pass their parent's frame through
 
     def flush() -> None:
         nonlocal link_len
@@ -330,6 +332,8 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
         node = next(iterators[-1], None)
         if node is None:
             iterators.pop()
+            if not opened.pop():
+                continue
             frame = frames.pop()
             if frame.block:
                 flush()
@@ -362,6 +366,10 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
                               frames[-1].caption)
                 )
             continue
+        if not node.attrs and name not in _FRAME_TAGS and node is not forced:
+            iterators.append(iter(node.contents))
+            opened.append(False)
+            continue
         if _is_hidden(node):
             continue
         if name in _BLOCK_TAGS or node is forced:
@@ -371,6 +379,7 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
         if frame.block:
             block_frames.append(frame)
         iterators.append(iter(node.contents))
+        opened.append(True)
     flush()
     return out
 
@@ -455,7 +464,6 @@ def _container(walk: _Walk, forced: Tag | None) -> tuple[int, int, int]:
         for r_start, r_end, depth, tag in walk.ranges:
             if tag is forced:
                 return r_start, r_end, depth
-        return 0, 0, 0
     blocks = walk.blocks
     hinted = _best_run(blocks, use_hints=True)
     plain = _best_run(blocks, use_hints=False)
@@ -553,7 +561,8 @@ _END_MARKER = re.compile(
 )
 # lines to drop wherever they sit (分享, 字号, 打印, 扫码, 当前位置, 版权 …)
 _FURNITURE = re.compile(
-    r"^(?:分享到|分享至|分享|字号|字体|打印|关闭|收藏|扫一扫|扫码|微信扫|用手机扫|当前位置|您的位置|您现在的位置|"
+    r"^(?:分享到|分享至|分享|字号|字体|打印|关闭|收藏|扫一扫|扫码|微信扫|用手机扫|当前位置|您的位置|您现在的位置|标签|关键词|"
+    r"关键字|我要纠错|纠错|"
     r"您当前的位置|所在位置|现在位置|位置|首页\s*[>＞»›]|【?\s*大\s*中\s*小|浏览次数|阅读次数|点击数|访问量)"
 )
 _COPYRIGHT = re.compile(

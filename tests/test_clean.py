@@ -235,6 +235,11 @@ def test_body_selector_overrides_the_container():
     assert clean(page, body_selector="#b").paragraphs == ["这是另一段较短的说明。"]
 
 
+def test_selector_that_matches_nothing_falls_back_to_the_generic_choice():
+    page = "<html><body><div><p>援疆项目建设进展顺利，今年计划完成投资十亿元，惠及群众数万人。</p></div></body></html>"
+    assert clean(page, body_selector="div.gone").paragraphs == clean(page).paragraphs != []
+
+
 def test_invalid_selector_is_a_clean_error():
     with pytest.raises(CleanError, match="body_selector"):
         clean("<p>正文。</p>", body_selector="div[")

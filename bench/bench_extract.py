@@ -1,0 +1,235 @@
+"""Article extraction: aidnews's cleaner against trafilatura, GNE and readability-lxml, same pages, one run.
+
+    .venv/bin/pip install -e '.[bench]'          # trafilatura, readability-lxml, gne (GPL-3.0, bench only)
+    .venv/bin/python bench/bench_extract.py [--limit N] [--rounds 3]
+
+The pages are the demo portal's article pages (``crawler.demo.render_articles``), decoded once with
+``etl.encoding.decode_html``; decoding is not timed. Every extractor gets the same decoded text.
+
+Scores, per extractor:
+- body F1: character-bigram F1 between the extracted body and the true paragraphs, both normalised with
+  ``etl.normalise.normalise`` (pinyin stripped, Traditional -> Simplified), then NFKC, with whitespace and
+  punctuation removed; macro mean over pages (a page with no output scores 0);
+- date: published date right to the day (Asia/Shanghai), share of pages;
+- pages/s: pages divided by the best of ``--rounds`` timed passes over all pages (extraction only).
+A bare BeautifulSoup(lxml) parse plus get_text gives the floor that any BeautifulSoup-based cleaner pays.
+Ratios, not absolute times, are the point: the machine and its load change the absolute figures.
+
+GNE is GPL-3.0: it is imported here, inside the benchmark, and never by the aidnews package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from etl.clean import clean, find_date  # noqa: E402
+from etl.encoding import decode_html  # noqa: E402
+from etl.normalise import normalise  # noqa: E402
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class Page:
+    url: str
+    html: str
+    body: str                 # the true body, paragraphs joined
+    day: date | None          # the true publication day, Asia/Shanghai
+    author: str | None
+    editor: str | None
+    title: str | None
+
+
+@dataclass
+class Extracted:
+    body: str
+    day: date | None
+
+
+# --- scoring --------------------------------------------------------------------------------------------------
+
+def comparable(text: str) -> str:
+    """Normalised Simplified text, NFKC, without whitespace and punctuation."""
+    text = unicodedata.normalize("NFKC", normalise(text).text)
+    return "".join(ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith(("P", "S")))
+
+
+def bigram_f1(found: str, truth: str) -> float:
+    a, b = comparable(found), comparable(truth)
+    grams_a = Counter(a[i : i + 2] for i in range(len(a) - 1))
+    grams_b = Counter(b[i : i + 2] for i in range(len(b) - 1))
+    if not grams_a or not grams_b:
+        return 1.0 if not grams_a and not grams_b else 0.0
+    common = sum((grams_a & grams_b).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(grams_a.values()), common / sum(grams_b.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def day_of(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return (value.astimezone(SHANGHAI) if value.tzinfo else value).date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        stamp = find_date(value)
+        return day_of(stamp) if stamp else None
+    return None
+
+
+def same_names(found: str | None, truth: str | None) -> bool:
+    def names(value: str | None) -> list[str]:
+        return normalise(value).text.split() if value else []
+
+    return names(found) == names(truth)
+
+
+# --- the extractors ---------------------------------------------------------------------------------------------
+
+def run_aidnews(page: Page) -> Extracted:
+    cleaned = clean(page.html, url=page.url)
+    return Extracted(cleaned.body, day_of(cleaned.published_at))
+
+
+def run_trafilatura(page: Page) -> Extracted:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(page.html, url=page.url, with_metadata=True)
+    if doc is None:
+        return Extracted("", None)
+    return Extracted(doc.text or "", day_of(doc.date))
+
+
+def run_gne(page: Page) -> Extracted:
+    from gne import GeneralNewsExtractor
+
+    result = GeneralNewsExtractor().extract(page.html)
+    return Extracted(result.get("content") or "", day_of(result.get("publish_time")))
+
+
+def run_readability(page: Page) -> Extracted:
+    import lxml.html
+    from readability import Document
+
+    summary = Document(page.html).summary(html_partial=True)
+    return Extracted(lxml.html.fromstring(summary).text_content() if summary.strip() else "", None)
+
+
+def run_bs4_baseline(page: Page) -> Extracted:
+    from bs4 import BeautifulSoup
+
+    return Extracted(BeautifulSoup(page.html, "lxml").get_text(), None)
+
+
+EXTRACTORS: dict[str, Callable[[Page], Extracted]] = {
+    "aidnews": run_aidnews,
+    "trafilatura": run_trafilatura,
+    "gne": run_gne,
+    "readability-lxml": run_readability,
+    "bs4 parse+get_text": run_bs4_baseline,
+}
+SCORED = ("aidnews", "trafilatura", "gne", "readability-lxml")
+
+
+# --- the run ----------------------------------------------------------------------------------------------------
+
+def load_pages(limit: int | None) -> list[Page]:
+    from crawler.demo import render_articles
+
+    pages = []
+    for rendered in render_articles():
+        truth = rendered.truth
+        if not truth or not truth.get("paragraphs"):
+            continue
+        decoded = decode_html(rendered.body, rendered.content_type)
+        pages.append(Page(
+            url=f"http://127.0.0.1:8000{rendered.path}",
+            html=decoded.text,
+            body="\n".join(truth["paragraphs"]),
+            day=day_of(truth.get("published_at")),
+            author=truth.get("author"),
+            editor=truth.get("editor"),
+            title=truth.get("title"),
+        ))
+        if limit and len(pages) >= limit:
+            break
+    return pages
+
+
+def safe(extractor: Callable[[Page], Extracted], page: Page) -> Extracted:
+    try:
+        return extractor(page)
+    except Exception:  # a crash on a page scores as empty output, like a missing article
+        return Extracted("", None)
+
+
+def measure(name: str, pages: list[Page], rounds: int) -> tuple[float, float | None, float | None]:
+    extractor = EXTRACTORS[name]
+    for page in pages[:3]:
+        safe(extractor, page)  # imports and caches outside the timing
+    best = float("inf")
+    results: list[Extracted] = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        results = [safe(extractor, page) for page in pages]
+        best = min(best, time.perf_counter() - started)
+    rate = len(pages) / best if best else float("inf")
+    if name not in SCORED:
+        return rate, None, None
+    f1 = sum(bigram_f1(r.body, p.body) for r, p in zip(results, pages, strict=True)) / len(pages)
+    dated = [p for p in pages if p.day]
+    right = sum(1 for r, p in zip(results, pages, strict=True) if p.day and r.day == p.day)
+    return rate, f1, right / len(dated) if dated else None
+
+
+def field_accuracy(pages: list[Page]) -> dict[str, float]:
+    """aidnews only: title, author and editor against the truth (after normalisation)."""
+    hits = Counter()
+    for page in pages:
+        cleaned = clean(page.html, url=page.url)
+        hits["title"] += comparable(cleaned.title or "") == comparable(page.title or "")
+        hits["author"] += same_names(cleaned.author, page.author)
+        hits["editor"] += same_names(cleaned.editor, page.editor)
+    return {name: hits[name] / len(pages) for name in ("title", "author", "editor")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N article pages")
+    parser.add_argument("--rounds", type=int, default=3, help="timed passes per extractor; the best counts")
+    parser.add_argument("--only", nargs="*", default=list(EXTRACTORS), help="extractors to run")
+    args = parser.parse_args()
+
+    pages = load_pages(args.limit)
+    size = sum(len(p.html.encode("utf-8")) for p in pages) / max(len(pages), 1) / 1024
+    print(f"{len(pages)} article pages from the demo portal, {size:.0f} KB of HTML on average\n")
+    rows = {name: measure(name, pages, args.rounds) for name in args.only}
+    print(f"{'extractor':<20} {'body F1':>8} {'date':>7} {'pages/s':>9}")
+    for name, (rate, f1, dated) in rows.items():
+        f1_text = f"{f1:.3f}" if f1 is not None else "-"
+        date_text = f"{dated:.1%}" if dated is not None else "-"
+        print(f"{name:<20} {f1_text:>8} {date_text:>7} {rate:>9.1f}")
+    if "aidnews" in rows and "trafilatura" in rows:
+        print(f"\naidnews / trafilatura pages/s: {rows['aidnews'][0] / rows['trafilatura'][0]:.2f}x")
+    if "aidnews" in rows and "bs4 parse+get_text" in rows:
+        print(f"aidnews / bare BeautifulSoup pages/s: {rows['aidnews'][0] / rows['bs4 parse+get_text'][0]:.2f}x")
+    if "aidnews" in rows:
+        fields = field_accuracy(pages)
+        print("aidnews fields right: " + ", ".join(f"{k} {v:.1%}" for k, v in fields.items()))
+
+
+if __name__ == "__main__":
+    main()
