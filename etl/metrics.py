@@ -187,7 +187,9 @@ SUBJECT_STOPS = re.compile(
 UNIT_LETTERS = re.compile(r"(?:km|kg)(?![A-Za-z])")
 PHONE_AFTER = re.compile(r"热线|电话|报警|急救|专线|号")
 PHONE_BEFORE = re.compile(r"(?:电话|热线|拨打|号码|手机|致电)[：:]?$")
-LINKERS = re.compile(r"(?:达到|达|为|共计|共|累计|合计|总计|超过|约|近|有|了|是|到|至|逾|超)+$")
+LINKERS = re.compile(r"(?:达到|达|为|共计|共|累计|合计|总计|超过|约|近|有|了|是|到|至|逾|超|和|与|及)+$")
+LEADING_TEXT = re.compile(r"[^\d]*")  # a subject phrase never reaches over another number
+TRAILING_TEXT = re.compile(r"[^\d]*$")
 
 
 # ---------------------------------------------------------------- reading one match
@@ -357,7 +359,7 @@ def _first_category(text: str, categories: Sequence[str] | None = None) -> str |
 def find_subject(unit: str, near: str, after: str) -> str | None:
     """The noun phrase the figure measures: 40名教师 -> 教师, 投入援疆资金420余万元 -> 援疆资金."""
     if after.startswith("的") or unit in ("count", "person", "person_time", "household"):
-        phrase = after.removeprefix("的")[:12]
+        phrase = LEADING_TEXT.match(after.removeprefix("的")[:12]).group()
         found = _first_keyword(phrase)
         if found:
             end = found.end()
@@ -369,15 +371,13 @@ def find_subject(unit: str, near: str, after: str) -> str | None:
             return phrase[:end]
     if unit in TIME_UNITS:
         return None
-    trimmed = LINKERS.sub("", near)
+    trimmed = LINKERS.sub("", TRAILING_TEXT.search(near).group())
     cut = 0
     for stop in SUBJECT_STOPS.finditer(trimmed):
         if len(trimmed) - stop.end() >= 2:  # 培训班: a stop that leaves one character is part of the noun
             cut = stop.end()
     phrase = trimmed[cut:][-8:]
-    if not phrase or any(char.isdigit() for char in phrase):
-        return None
-    return phrase
+    return None if not phrase or SUBJECT_STOPS.fullmatch(phrase) else phrase
 
 
 # ---------------------------------------------------------------- rejections
