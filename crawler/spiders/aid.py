@@ -156,6 +156,7 @@ class AidSpider(scrapy.Spider):
             meta["download_timeout"] = LOCAL_TIMEOUT
             meta["autothrottle_dont_adjust_delay"] = True
             meta["retry_backoff_base"] = 0.05
+            meta["max_retry_times"] = 1
         self.counts["requests"] += 1
         return scrapy.Request(
             url, callback=self.parse, errback=self.on_error, meta=meta, headers=headers, dont_filter=True,
@@ -257,14 +258,19 @@ class AidSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request
-        self.record_error(request.url, request.meta.get("source", ""), failure_reason(failure))
+        redirects = request.meta.get("redirect_urls") or []
+        url = redirects[0] if redirects else request.url
+        self.record_error(url, request.meta.get("source", ""), failure_reason(failure), final_url=request.url)
 
-    def record_error(self, url: str, source: str, reason: str) -> None:
+    def record_error(self, url: str, source: str, reason: str, final_url: str | None = None) -> None:
         key = "error: " + reason.split(":")[0].split("(")[0].strip()
         self.counts[key] += 1
         self.counts["errors"] += 1
         if len(self.errors) < 500:
-            self.errors.append({"url": url, "source": source, "reason": reason})
+            entry = {"url": url, "source": source, "reason": reason}
+            if final_url and final_url != url:
+                entry["final_url"] = final_url
+            self.errors.append(entry)
         self.logger.info("fetch failed: %s: %s", url, reason)
 
 
