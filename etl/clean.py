@@ -145,7 +145,12 @@ _CONTENT_HINT = re.compile(
 )
 _SUBTITLE_HINT = re.compile(
     r"sub[-_]?tit|subhead|vice[-_]?tit|fu[-_]?tit|fbt|yin[-_]?tit|pre[-_]?tit|lead[-_]?tit|ytitle|deck|"
-    r"(?:^|[^a-z])(?:yt|ft)(?:$|[^a-z])"
+    r"(?:^|[^a-z])(?:yt|ft|sub)(?:$|[^a-z])"
+)
+# class/id/itemprop words of elements that hold one field: <span class="author">, <span class="source"> …
+_FIELD_HINT = re.compile(
+    r"(?:^|[\s_-])(?:(?P<author>author|writer|zuozhe|reporter|jizhe)|(?P<source>source|laiyuan|from|origin)|"
+    r"(?P<editor>editor|bianji|zrbj))(?:$|[\s_-])"
 )
 _CAPTION_HINT = re.compile(r"caption|pic|img|image|photo|(?:^|[^a-z])(?:tu|tp|note|desc)(?:$|[^a-z])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -206,6 +211,7 @@ class _Walk:
     base: str | None = None
     json_ld: list[str] = field(default_factory=list)
     time_values: list[str] = field(default_factory=list)
+    hinted: list[tuple[str, Tag, int]] = field(default_factory=list)  # (field, element, block index)
 
 
 def _hint_text(tag: Tag) -> str:
@@ -231,14 +237,12 @@ def _is_hidden(tag: Tag) -> bool:
     return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
 
 
-def _child_frame(parent: _Frame, tag: Tag, name: str, start: int, forced: Tag | None) -> _Frame:
-    block = name in _BLOCK_TAGS or tag is forced
+def _child_frame(parent: _Frame, tag: Tag, name: str, start: int, hints: str, block: bool) -> _Frame:
     junk_depth = parent.junk_depth
     positive = parent.positive
     subtitle = parent.subtitle
     caption = parent.caption or name in ("figcaption", "figure")
     center = parent.center or name == "center"
-    hints = _hint_text(tag)
     if name in _BOILERPLATE_TAGS:
         junk_depth = parent.depth + 1
     if hints:
@@ -374,7 +378,10 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
             continue
         if name in _BLOCK_TAGS or node is forced:
             flush()
-        frame = _child_frame(frames[-1], node, name, len(blocks), forced)
+        hints = _hint_text(node)
+        frame = _child_frame(frames[-1], node, name, len(blocks), hints, name in _BLOCK_TAGS or node is forced)
+        if len(out.hinted) < 20:
+            _note_field_hint(node, hints, out)
         frames.append(frame)
         if frame.block:
             block_frames.append(frame)
@@ -382,6 +389,31 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
         opened.append(True)
     flush()
     return out
+
+
+def _note_field_hint(tag: Tag, hints: str, out: _Walk) -> None:
+    prop = tag.attrs.get("itemprop")
+    if isinstance(prop, str):
+        hints = f"{hints} {prop.lower()}"
+    match = _FIELD_HINT.search(hints) if hints else None
+    if match and len(tag.contents) <= 5:
+        out.hinted.append((match.lastgroup or "", tag, len(out.blocks)))
+
+
+def _hinted_fields(walk: _Walk, lo: int, hi: int) -> dict[str, str]:
+    """Fields from small elements whose class names them (作者/来源/编辑 without a printed label)."""
+    found: dict[str, str] = {}
+    for kind, tag, index in walk.hinted:
+        if not lo <= index < hi:
+            continue
+        text = _WS.sub(" ", tag.get_text(" ")).strip()
+        if not text or len(text) > 40 or kind in found:
+            continue
+        meta = read_meta_line(text)
+        value = meta.fields.get(kind) if meta.fields else _cut_value(text, kind)
+        if value:
+            found[kind] = value
+    return found
 
 
 def _read_head_tag(tag: Tag, name: str, out: _Walk) -> None:
@@ -1027,6 +1059,24 @@ def _header_fields(walk: _Walk, lo: int, hi: int) -> tuple[_Fields, list[datetim
     return fields, loose_dates
 
 
+_TRAILER_BLOCKS = 8
+
+
+def _trailer_fields(walk: _Walk, end: int) -> _Fields:
+    """Metadata lines just after the body container (责任编辑 in its own element), up to the furniture."""
+    fields = _Fields()
+    for block in walk.blocks[end : end + _TRAILER_BLOCKS]:
+        if block.length > 80 or _is_link_list(block):
+            continue
+        key = make_key(block.text).text
+        if _END_MARKER.match(key.lstrip(_OPENERS)):
+            break
+        meta = read_meta_line(block.text)
+        if meta.is_meta:
+            fields.take(meta)
+    return fields
+
+
 def _lead_author(paragraphs: list[str]) -> str | None:
     """新疆日报讯（记者 张三 通讯员 李四）… at the start of the first paragraph."""
     for text in paragraphs[:2]:
@@ -1144,6 +1194,8 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
     header_lo = title_index + 1 if title_index is not None and title_index < body.first else body.first - 8
     header, loose_dates = _header_fields(walk, header_lo, body.first)
     fields = body.fields
+    trailer = _trailer_fields(walk, end)
+    hinted = _hinted_fields(walk, max(header_lo, 0), end + _TRAILER_BLOCKS)
 
     published = _pick_date(
         header.dates,
@@ -1151,10 +1203,14 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
         [_meta_date(ld[name]) for name in ("datePublished", "dateCreated") if name in ld],
         loose_dates,
         fields.dates,
+        trailer.dates,
         [_meta_date(value) for value in walk.time_values[:3]],
         [_url_date(url)],
     )
-    author = header.author or fields.author or _lead_author(body.paragraphs) or ld.get("author")
+    author = (header.author or fields.author or trailer.author or hinted.get("author") or ld.get("author")
+              or _lead_author(body.paragraphs) or walk.metas.get("author"))
+    source = (header.source or fields.source or trailer.source or hinted.get("source")
+              or walk.metas.get("source") or walk.metas.get("contentsource"))
     images = [
         Image(src=_absolute(raw.src, base) or raw.src, caption=body.captions.get(raw.block_index))
         for raw in walk.images
@@ -1165,9 +1221,9 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
         title=title,
         subtitle=subtitle,
         published_at=published,
-        source=header.source or fields.source or walk.metas.get("source") or walk.metas.get("contentsource"),
+        source=source,
         author=author,
-        editor=header.editor or fields.editor,
+        editor=header.editor or fields.editor or trailer.editor or hinted.get("editor"),
         paragraphs=body.paragraphs,
         images=images,
         canonical_url=canonical,

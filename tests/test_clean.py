@@ -266,3 +266,27 @@ def test_hidden_blocks_and_scripts_never_reach_the_body():
     <p>项目建成后，将进一步改善当地群众的生产生活条件，带动就业。</p></div></body></html>"""
     body = clean(page).body
     assert "隐藏" not in body and "脚本" not in body and "带动就业" in body
+
+
+def test_unlabelled_byline_spans_are_read_by_their_class_names():
+    page = """<html><head><title>援疆产业园新添企业_前方指挥部</title></head><body>
+    <div class="side"><ul><li><a href="/1">其他新闻标题文字</a><span class="source">别的报纸</span></li></ul></div>
+    <div class="article"><h1>援疆产业园新添企业</h1>
+    <div class="info"><span class="date">2023-05-04 09:30</span> <span class="source">喀什日报</span>
+    <span class="author">张三 李四</span></div>
+    <div class="text"><p>今年以来，援疆产业园新引进企业五家，带动当地群众就业八百余人，园区产值持续增长。</p></div>
+    </div></body></html>"""
+    cleaned = clean(page)
+    assert (cleaned.source, cleaned.author) == ("喀什日报", "张三 李四")
+    assert cleaned.published_at == datetime(2023, 5, 4, 9, 30, tzinfo=SHANGHAI)
+
+
+def test_editor_in_its_own_element_after_the_body():
+    page = """<html><body><div class="article"><h1>标题文字在这里</h1>
+    <div id="zoom"><p>援疆项目建设进展顺利，今年计划完成投资十亿元，惠及群众数万人。</p>
+    <p>项目建成后，将进一步改善当地群众的生产生活条件，带动就业。</p></div>
+    <div class="editor">（责任编辑：马丽）</div>
+    <div class="prevnext"><p>上一篇：<a href="/1">前一篇文章的标题</a></p></div></div></body></html>"""
+    cleaned = clean(page)
+    assert cleaned.editor == "马丽"
+    assert len(cleaned.paragraphs) == 2
