@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,13 @@ from typer.testing import CliRunner
 from etl.cli import app
 from etl.metrics import score
 
+PINYIN = re.compile(r"\([a-zü\u00e0-\u01dc]+\)")
+
 
 def render_portal_page(lines: list[str]) -> str:
     """Wrap the seed's lines the way a syndication portal lays them out (body as <p>, furniture around)."""
-    title, body_end = lines[0], next(i for i, line in enumerate(lines) if line.startswith("責任編輯"))
+    title = lines[0]
+    body_end = next(i for i, line in enumerate(lines) if PINYIN.sub("", line).startswith("責任編輯"))
     body = "\n".join(f"<p>{html.escape(line)}</p>" for line in lines[1:body_end])
     furniture = lines[body_end:]
     ads = "\n".join(f"<li><a href='/ad/{i}.html'>{html.escape(line[2:])}</a></li>"
