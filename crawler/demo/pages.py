@@ -1,0 +1,93 @@
+"""Every article page of the portal, rendered once: bytes, Content-Type and ground truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from crawler.demo import county, hq, portal
+from crawler.demo.catalogue import Entry, build_entries
+from crawler.demo.corpus import Article, load_corpus
+
+# Corpus fields copied into the ground truth of every page.
+TRUTH_FIELDS = ("title", "subtitle", "published_at", "date_only", "source", "author", "editor", "paragraphs",
+                "metrics", "program", "provider", "recipient", "batch", "topics", "syndicated_to")
+
+
+@dataclass
+class RenderedPage:
+    path: str
+    body: bytes
+    content_type: str          # the Content-Type header as served (it may lie, like real servers do)
+    truth: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Content:
+    """The corpus laid out on the three sites."""
+
+    entries: dict[str, list[Entry]]        # site -> entries, newest first
+    pages: dict[str, RenderedPage]         # article path -> page
+
+    def flaky_path(self) -> str | None:
+        """The article that answers 500 to its first request (a trap a retrying crawler survives)."""
+        hq_entries = self.entries["hq"]
+        return hq_entries[min(2, len(hq_entries) - 1)].path if hq_entries else None
+
+
+def truth_of(entry: Entry, **extra: Any) -> dict[str, Any]:
+    a = entry.article
+    truth: dict[str, Any] = {"url": entry.path, "id": a.id, "site": entry.site,
+                             "canonical_of": entry.original}
+    for key in TRUTH_FIELDS:
+        truth[key] = a.raw.get(key)
+    truth["body"] = a.body
+    truth.update(extra)
+    return truth
+
+
+def _neighbours(entries: list[Entry], index: int) -> tuple[Entry | None, Entry | None]:
+    newer = entries[index - 1] if index > 0 else None
+    older = entries[index + 1] if index + 1 < len(entries) else None
+    return older, newer
+
+
+def render_entry(entries: list[Entry], index: int) -> RenderedPage:
+    entry = entries[index]
+    previous, following = _neighbours(entries, index)
+    hot = entries[:6]
+    if entry.site == "hq":
+        text = hq.article_page(entry, previous, following, hot)
+        return RenderedPage(entry.path, text.encode("utf-8"), "text/html; charset=utf-8",
+                            truth_of(entry, encoding="utf-8", layout=hq.layout_of(entry)))
+    if entry.site == "county":
+        text = county.article_page(entry, previous, following)
+        return RenderedPage(entry.path, text.encode("gb18030"), county.content_type(index),
+                            truth_of(entry, encoding="gb18030"))
+    copies_before = sum(1 for e in entries[:index] if e.is_copy)
+    shown = portal.article_page(entry, following, hot, lying_meta=index % 5 == 2,
+                                canonical=entry.is_copy and copies_before % 2 == 0)
+    truth = truth_of(entry, encoding="utf-8", editor="admin", original_editor=entry.article.editor,
+                     garbled=[run.as_dict() for run in shown.runs], layout=shown.layout)
+    return RenderedPage(entry.path, shown.html.encode("utf-8"), shown.content_type, truth)
+
+
+@lru_cache(maxsize=2)
+def _content(articles: tuple[Article, ...]) -> Content:
+    entries = build_entries(articles)
+    pages: dict[str, RenderedPage] = {}
+    for site_entries in entries.values():
+        for index in range(len(site_entries)):
+            page = render_entry(site_entries, index)
+            pages[page.path] = page
+    return Content(entries, pages)
+
+
+def current_content() -> Content:
+    return _content(load_corpus())
+
+
+def render_articles() -> list[RenderedPage]:
+    """Every article page as served (bytes and Content-Type), without HTTP: for extraction benchmarks."""
+    return list(current_content().pages.values())
