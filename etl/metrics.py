@@ -52,7 +52,7 @@ UNITS: dict[str, tuple[str, float]] = {
 # measure words for countable things (量词) -> unit "count"
 COUNT_WORDS = (
     "个 项 大项 小项 家 所 座 件 次 场 条 例 支 块 台 套 栋 幢 间 批 批次 头 只 辆 张 本 份 篇 门 种 株 棵 期 处 "
-    "类 部 架 艘 口 眼 组 册 幅 首 节 堂 轮 趟 笔 宗 匹 箱 袋 盒 瓶 枚 颗 粒 场次 家次 台套 对"
+    "类 部 架 艘 口 眼 组 册 幅 首 节 堂 轮 趟 笔 宗 匹 箱 袋 盒 瓶 枚 颗 粒 场次 家次 台套 对 羽"
 ).split()
 UNITS.update({word: ("count", 1) for word in COUNT_WORDS})
 
@@ -152,7 +152,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "beneficiaries": ("群众", "受益", "惠及", "农户", "脱贫", "村民", "居民", "牧民", "农牧民", "患者", "学生", "儿童",
                       "困难", "低收入", "贫困", "家庭", "救助", "资助", "慰问", "农民", "病人", "孤儿", "老人",
                       "义诊", "诊疗", "接诊", "手术", "服务"),
-    "facilities": ("学校", "中学", "小学", "幼儿园", "医院", "卫生院", "卫生室", "诊所", "大棚", "温室", "厂房", "车间",
+    "facilities": ("学校", "中学", "小学", "幼儿园", "院校", "高校", "学院", "职校", "医院",
+                   "卫生院", "卫生室", "诊所", "大棚", "温室", "厂房", "车间",
                    "住房", "房屋", "安居房", "楼", "馆", "活动室", "站", "中心", "设施", "基地", "园区", "产业园",
                    "示范园", "道路", "桥", "水渠", "校舍", "教室", "宿舍", "食堂", "广场", "设备"),
     "area": ("面积", "土地", "耕地", "草场", "林地"),
@@ -165,13 +166,18 @@ KEYWORD_SCAN = re.compile("|".join(sorted(map(re.escape, KEYWORD_CATEGORY), key=
 MONEY_CATEGORIES = ("output", "income", "investment", "funding")
 PEOPLE_ACTIONS = ("training", "jobs")
 PEOPLE_KINDS = ("personnel", "beneficiaries")
+BUILDINGS = ("facilities",)
+CLASSIFIER_KINDS = {
+    "家": ("enterprises", "facilities"), "家次": ("enterprises", "facilities"), "所": BUILDINGS, "座": BUILDINGS,
+    "栋": BUILDINGS, "幢": BUILDINGS,
+}
 COUNT_DEFAULTS = {
     "家": "enterprises", "家次": "enterprises", "项": "projects", "大项": "projects", "小项": "projects",
     "所": "facilities", "座": "facilities", "栋": "facilities", "幢": "facilities",
 }
 MONEY_CUES = re.compile(r"投资|资金|产值|收入|销售额|营业额|金额|资产|分红|收益|拨付|投入|营收|交易额|成交额|融资|预算")
 PEOPLE = r"(?:群众|农民|村民|居民|牧民|农牧民|学生|游客|职工|患者|儿童|干部|市民|人口|劳动力)"
-PEOPLE_AFTER = re.compile(rf"(?:名|人|{PEOPLE})")
+PEOPLE_AFTER = re.compile(rf"(?:名|人|[^\d，,。；;、的]{{0,4}}?{PEOPLE})")  # 上万群众, 400多万各族群众
 PEOPLE_BEFORE = re.compile(rf"{PEOPLE}(?:达到|达|超过|共|约|近|逾)?$")
 # a length of time, not a date or a period frame: 历时三年, 连续30余年
 LENGTH_CUES = re.compile(r"(?:历时|为期|连续|长达|用时|耗时|持续|累计|坚持|共计|共|达|近|超过)$")
@@ -339,10 +345,10 @@ def categorise(unit: str, classifier: str | None, before: str, near: str, after:
         if action:
             return action
         kinds = ("beneficiaries",) if unit == "household" else PEOPLE_KINDS
-        return (_first_category(after, kinds) or _nearest_keyword(near, kinds)
+        return (_first_category(after[:12], kinds) or _nearest_keyword(near, kinds)
                 or _nearest_keyword(before, PEOPLE_ACTIONS + kinds) or "beneficiaries")
     if unit == "count":
-        return (_first_category(after) or COUNT_DEFAULTS.get(classifier or "") or _nearest_keyword(near)
+        return (_head_category(after, classifier) or COUNT_DEFAULTS.get(classifier or "") or _nearest_keyword(near)
                 or _nearest_keyword(before) or "other")
     if unit == "km":
         return "facilities" if CONSTRUCTION.search(before + after) else "other"
@@ -351,16 +357,21 @@ def categorise(unit: str, classifier: str | None, before: str, near: str, after:
     return _nearest_keyword(near) or _nearest_keyword(before) or "other"
 
 
+def _head_category(after: str, classifier: str | None = None, categories: Sequence[str] | None = None) -> str | None:
+    """The category of the counted noun, among those its measure word can count (家 counts firms or hospitals)."""
+    return _first_category(after[:12], CLASSIFIER_KINDS.get(classifier or "", categories))
+
+
 def _first_category(text: str, categories: Sequence[str] | None = None) -> str | None:
     found = _first_keyword(text, categories)
     return KEYWORD_CATEGORY[found.group()] if found else None
 
 
-def find_subject(unit: str, near: str, after: str) -> str | None:
+def find_subject(unit: str, classifier: str | None, near: str, after: str) -> str | None:
     """The noun phrase the figure measures: 40名教师 -> 教师, 投入援疆资金420余万元 -> 援疆资金."""
     if after.startswith("的") or unit in ("count", "person", "person_time", "household"):
         phrase = LEADING_TEXT.match(after.removeprefix("的")[:12]).group()
-        found = _first_keyword(phrase)
+        found = _first_keyword(phrase, CLASSIFIER_KINDS.get(classifier or ""))
         if found:
             end = found.end()
             category = KEYWORD_CATEGORY[found.group()]
@@ -490,15 +501,15 @@ def _metric(body: str, match: re.Match[str], clauses: Breaks, lists: Breaks) -> 
     if not _plausible(body, match, reading, unit, before, end):
         return None
     category = categorise(unit, reading.classifier, before, near, after)
-    if reading.chinese and unit == "count" and category == "other" and reading.value <= 10 \
-            and reading.qualifier == "exact":
-        return None  # 四个汉代典型元素, 三个强化: an enumeration, not a figure
+    if reading.chinese and unit == "count" and reading.value <= 10 and reading.qualifier == "exact" \
+            and (category == "other" or body[start - 1:start] in "”’》"):
+        return None  # 四个汉代典型元素, “粤菜师傅”“南粤家政”四项工程: an enumeration, not a figure
     return Metric(
         text=body[start:end], start=start, end=end, sentence="",
         value=reading.value * reading.factor,
         value_max=reading.value_max * reading.factor if reading.value_max is not None else None,
         unit=unit, classifier=reading.classifier, qualifier=reading.qualifier,
-        category=category, subject=find_subject(unit, near, after),
+        category=category, subject=find_subject(unit, reading.classifier, near, after),
     )
 
 

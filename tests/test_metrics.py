@@ -145,6 +145,12 @@ def test_classifier_is_stored_as_written():
         ("带动就业2000余人。", "jobs", "就业"),
         ("建成7万平方米的智能温室大棚。", "area", "智能温室大棚"),
         ("连续30余年致力民族团结。", "duration", None),
+        ("1200多家贫困地区的扶贫企业参展。", "enterprises", "贫困地区的扶贫企业"),
+        ("40所中高职院校与对口地区联合招生。", "facilities", "中高职院校"),
+        ("援疆干部走访慰问困难群众300余户。", "beneficiaries", None),
+        ("培训后实现就业500人。", "jobs", None),
+        ("开展就业技能培训3000人次。", "training", None),
+        ("全区400多万各族群众用上了天然气。", "beneficiaries", "各族群众"),
     ],
 )
 def test_category_and_subject_come_from_the_words_around(sentence, category, subject):
@@ -179,6 +185,7 @@ def test_category_and_subject_come_from_the_words_around(sentence, category, sub
         "成千上万群众千家万户，万众一心。",
         "2022年度考核优秀，1∶1配套。",
         "1.加强组织领导；（一）完善机制；第一，抓落实。",
+        "实施“粤菜师傅”“南粤家政”四项工程。",
     ],
 )
 def test_things_that_look_like_numbers_are_not_metrics(text):
