@@ -156,7 +156,7 @@ _CAPTION_HINT = re.compile(r"caption|pic|img|image|photo|(?:^|[^a-z])(?:tu|tp|no
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
 _WS = re.compile(r"\s+")
-_BODY_PUNCT = "，。；！？、"
+_BODY_PUNCT = "，。；！？、,;!"  # ASCII too: re-published pages often carry half-width commas
 
 
 @dataclass
@@ -479,11 +479,14 @@ def _best_run(blocks: list[Block], use_hints: bool) -> tuple[int, int, float]:
     return best
 
 
+_PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li dt dd pre figcaption caption th summary legend hr".split())
+
+
 def _covering_range(walk: _Walk, start: int, end: int) -> tuple[int, int, int]:
-    """The smallest block-level element spanning blocks [start, end): its (start, end, depth)."""
+    """The smallest element spanning blocks [start, end) that can hold paragraphs: its (start, end, depth)."""
     best = (0, len(walk.blocks), 0)
-    for r_start, r_end, depth, _tag in walk.ranges:
-        if r_start <= start and r_end >= end:
+    for r_start, r_end, depth, tag in walk.ranges:
+        if r_start <= start and r_end >= end and tag.name not in _PARAGRAPH_TAGS:
             size = r_end - r_start
             best_size = best[1] - best[0]
             if size < best_size or (size == best_size and depth > best[2]):
@@ -814,7 +817,7 @@ _META_DATE_NAMES = (
 # ---------------------------------------------------------------------------------------------------------
 # Title and subtitle
 
-_TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|——|—|–| - | :: |(?<=[\u3400-\u9fff])-(?=[\u3400-\u9fff]))\s*")
+_TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|——|—|–| - | :: |(?<=[\u3400-\u9fff，。,！？”）])-(?=[\u3400-\u9fff]))\s*")
 
 
 def _squash(text: str) -> str:
@@ -857,6 +860,7 @@ def _pick_title(walk: _Walk, headings: list[str], ld_headline: str | None) -> st
 
 
 def _title_block(blocks: list[Block], title: str | None, near: int) -> int | None:
+    """The block showing the title, the one nearest the body when the page repeats it."""
     if not title:
         return None
     target = _squash(title)
@@ -867,6 +871,25 @@ def _title_block(blocks: list[Block], title: str | None, near: int) -> int | Non
         if best is None or abs(index - near) < abs(best - near) or (block.heading and not blocks[best].heading):
             best = index
     return best
+
+
+def _title_prefix_block(blocks: list[Block], page_title: str | None, near: int) -> int | None:
+    """A block whose text starts <title> and is followed there by a separator: "标题-某某县人民政府"."""
+    if not page_title:
+        return None
+    target = _squash(page_title)
+    best: int | None = None
+    for index, block in enumerate(blocks):
+        if block.length < 4 or block.length >= len(target) or _is_link_list(block):
+            continue
+        text = _squash(block.text)
+        if target.startswith(text) and target[len(text)] in _TITLE_SEPARATORS:
+            if best is None or abs(index - near) < abs(best - near):
+                best = index
+    return best
+
+
+_TITLE_SEPARATORS = "-_|｜—–:：·•»>"
 
 
 def _layout_title(blocks: list[Block], start: int) -> int | None:
@@ -1169,7 +1192,9 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
     title = _pick_title(walk, headings, ld.get("headline"))
     title_index = _title_block(blocks, title, start)
     if title_index is None:
-        title_index = _layout_title(blocks, start)
+        title_index = _title_prefix_block(blocks, walk.title, start)
+        if title_index is None:
+            title_index = _layout_title(blocks, start)
         if title_index is not None:
             title = blocks[title_index].text
 
