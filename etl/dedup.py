@@ -51,3 +51,35 @@ def simhash(text: str) -> int:
 def distance(a: int, b: int) -> int:
     """Hamming distance between two SimHashes."""
     return ((a ^ b) & ((1 << BITS) - 1)).bit_count()
+
+
+class DuplicateIndex:
+    """Articles seen so far, for finding an article's exact and near copies without a query per article.
+
+    Entries are (article id, content hash, simhash, sort key); the sort key orders copies so that the
+    earliest published (then the lowest id) is the primary.
+    """
+
+    def __init__(self, max_distance: int) -> None:
+        self.max_distance = max_distance
+        self.by_hash: dict[str, set[int]] = {}
+        self.entries: dict[int, tuple[str, int | None, tuple]] = {}
+
+    def add(self, article_id: int, content_hash: str, sim: int | None, key: tuple) -> None:
+        old = self.entries.get(article_id)
+        if old is not None:
+            self.by_hash.get(old[0], set()).discard(article_id)
+        self.entries[article_id] = (content_hash, sim, key)
+        self.by_hash.setdefault(content_hash, set()).add(article_id)
+
+    def group(self, article_id: int) -> list[int]:
+        """The article and every article that copies it, primary first."""
+        content_hash, sim, _ = self.entries[article_id]
+        members = set(self.by_hash.get(content_hash, ()))
+        if sim is not None:
+            members.update(
+                other for other, (_, other_sim, _) in self.entries.items()
+                if other_sim is not None and distance(other_sim, sim) <= self.max_distance
+            )
+        members.add(article_id)
+        return sorted(members, key=lambda m: self.entries[m][2])

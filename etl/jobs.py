@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from crawler.config import DEFAULT_KEYWORDS, SourceConfig
 from etl.db import get_engine
-from etl.dedup import distance
+from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, Extraction, extract
 from etl.models import Article, Metric, Page, Run, Source, utcnow
 from etl.normalise import to_simplified
@@ -34,7 +34,6 @@ from etl.normalise import to_simplified
 log = logging.getLogger("aidnews.jobs")
 
 NEAR_DUPLICATE_DISTANCE = 10  # SimHash bits; chosen on the test portal's syndicated copies
-DUPLICATE_WINDOW = timedelta(days=60)
 STDERR_TAIL = 4000
 
 
@@ -215,40 +214,36 @@ def store_article(session: Session, page: Page, x: Extraction) -> int:
     return article_id
 
 
-def mark_duplicates(session: Session, article_ids: Iterable[int]) -> int:
-    """Group each article with its exact (content hash) and near (SimHash) copies; the earliest is primary.
+def load_duplicate_index(session: Session) -> DuplicateIndex:
+    index = DuplicateIndex(NEAR_DUPLICATE_DISTANCE)
+    rows = session.execute(sa.select(Article.id, Article.content_hash, Article.simhash, Article.published_at))
+    for article_id, content_hash, sim, published in rows:
+        index.add(article_id, content_hash, sim, _primary_key(published, article_id))
+    return index
 
-    Candidates are limited to articles published within DUPLICATE_WINDOW of it (or undated), which keeps the
-    check cheap as the table grows; syndication happens within days.
-    """
+
+def _primary_key(published: datetime | None, article_id: int) -> tuple:
+    return (published or datetime.max.replace(tzinfo=UTC), article_id)
+
+
+def mark_duplicates(session: Session, index: DuplicateIndex, article_ids: Iterable[int]) -> int:
+    """Point exact copies (content hash) and near copies (SimHash) of each article at the earliest one."""
     marked = 0
-    never = datetime.max.replace(tzinfo=UTC)
-    for article_id in article_ids:
-        article = session.get(Article, article_id)
-        if article is None:
+    for article_id in dict.fromkeys(article_ids):
+        row = session.execute(sa.select(Article.content_hash, Article.simhash, Article.published_at)
+                              .where(Article.id == article_id)).one_or_none()
+        if row is None:
             continue
-        query = sa.select(Article.id, Article.content_hash, Article.simhash, Article.published_at)
-        if article.published_at is not None:
-            query = query.where(sa.or_(
-                Article.published_at.is_(None),
-                Article.published_at.between(article.published_at - DUPLICATE_WINDOW,
-                                             article.published_at + DUPLICATE_WINDOW)))
-        group = [
-            (published or never, cid)
-            for cid, chash, csim, published in session.exec(query).all()  # type: ignore[call-overload]
-            if cid == article.id or chash == article.content_hash
-            or (csim is not None and article.simhash is not None
-                and distance(csim, article.simhash) <= NEAR_DUPLICATE_DISTANCE)
-        ]
-        if len(group) < 2:
-            article.duplicate_of = None
-            session.add(article)
-            continue
-        primary = min(group)[1]
-        others = [cid for _, cid in group if cid != primary]
-        session.execute(sa.update(Article).where(Article.id == primary).values(duplicate_of=None))
-        session.execute(sa.update(Article).where(Article.id.in_(others)).values(duplicate_of=primary))
-        session.expire(article)
+        index.add(article_id, row[0], row[1], _primary_key(row[2], article_id))
+        group = index.group(article_id)
+        primary, others = group[0], group[1:]
+        session.execute(sa.update(Article).where(Article.id == primary, Article.duplicate_of.is_not(None))
+                        .values(duplicate_of=None))
+        if others:
+            session.execute(sa.update(Article).where(Article.id.in_(others),
+                                                     sa.or_(Article.duplicate_of.is_(None),
+                                                            Article.duplicate_of != primary))
+                            .values(duplicate_of=primary))
         marked += int(article_id != primary)
     return marked
 
@@ -268,6 +263,8 @@ def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool
                 if since is not None:
                     query = query.where(Page.fetched_at >= since)
                 counts["requeued"] = conn.execute(query.values(etl_status="pending", etl_error=None)).rowcount
+        with Session(engine) as session:
+            index = load_duplicate_index(session)
         last_id = 0
         while limit is None or counts["pages"] < limit:
             if should_stop is not None and should_stop():
@@ -282,7 +279,7 @@ def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool
             if not ids:
                 break
             last_id = ids[-1]
-            _process_batch(engine, ids, counts)
+            _process_batch(engine, ids, counts, index)
             if progress is not None:
                 progress(len(ids))
     except Exception as exc:
@@ -291,7 +288,7 @@ def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool
     return finish_run(run_id, status, dict(counts), engine=engine)
 
 
-def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str]) -> None:
+def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], index: DuplicateIndex) -> None:
     with Session(engine) as session:
         keywords = _keywords_by_source(session)
         selectors = _selectors_by_source(session)
@@ -311,12 +308,12 @@ def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str]) 
                 continue
             results.append((page, x, "done", None))
     try:
-        _write_batch(engine, results, counts)
+        _write_batch(engine, results, counts, index)
     except Exception:  # the batch write failed: fall back to one transaction per page, so one bad page costs one
         log.warning("batch write failed, retrying page by page", exc_info=True)
         for result in results:
             try:
-                _write_batch(engine, [result], counts)
+                _write_batch(engine, [result], counts, index)
             except Exception as exc:
                 page = result[0]
                 with engine.begin() as conn:
@@ -326,7 +323,7 @@ def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str]) 
 
 
 def _write_batch(engine: sa.Engine, results: Sequence[tuple[Page, Extraction | None, str, str | None]],
-                 counts: Counter[str]) -> None:
+                 counts: Counter[str], index: DuplicateIndex) -> None:
     local: Counter[str] = Counter()
     with Session(engine) as session:
         touched: list[int] = []
@@ -341,7 +338,7 @@ def _write_batch(engine: sa.Engine, results: Sequence[tuple[Page, Extraction | N
                 etl_status=status, etl_error=error[:2000] if error else None,
                 extractor_version=EXTRACTOR_VERSION, processed_at=utcnow()))
         session.flush()
-        local["duplicates"] += mark_duplicates(session, touched)
+        local["duplicates"] += mark_duplicates(session, index, touched)
         session.commit()
     counts.update(local)
 
