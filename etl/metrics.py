@@ -166,6 +166,8 @@ KEYWORD_SCAN = re.compile("|".join(sorted(map(re.escape, KEYWORD_CATEGORY), key=
 MONEY_CATEGORIES = ("output", "income", "investment", "funding")
 PEOPLE_ACTIONS = ("training", "jobs")
 PEOPLE_KINDS = ("personnel", "beneficiaries")
+HOUSEHOLD_KINDS = ("beneficiaries", "enterprises")  # 17户国有企业 counts firms
+THING_CATEGORIES = tuple(category for category in KEYWORDS if category != "personnel")
 BUILDINGS = ("facilities",)
 CLASSIFIER_KINDS = {
     "家": ("enterprises", "facilities"), "家次": ("enterprises", "facilities"), "所": BUILDINGS, "座": BUILDINGS,
@@ -326,11 +328,12 @@ def _first_keyword(text: str, categories: Sequence[str] | None = None) -> re.Mat
     return None
 
 
-def categorise(unit: str, classifier: str | None, before: str, near: str, after: str) -> str:
+def categorise(unit: str, classifier: str | None, near: str, before: str, wide: str, after: str) -> str:
     """A category of metrics.md from the unit and the words around the mention.
 
-    ``before`` is the clause up to the mention, ``near`` the same cut at the last 、, ``after`` the words
-    following it up to the next break.
+    ``near`` is the text before the mention back to the last break or 、, ``before`` back to the last clause
+    break, ``wide`` back to the start of the sentence (at most 48 characters), ``after`` the words following it
+    up to the next break. Closer words decide first.
     """
     if unit in TIME_UNITS:
         return "duration"
@@ -338,22 +341,26 @@ def categorise(unit: str, classifier: str | None, before: str, near: str, after:
         return "area"
     if unit == "CNY":
         return (_nearest_keyword(near, MONEY_CATEGORIES) or _first_category(after, MONEY_CATEGORIES)
-                or _nearest_keyword(before, MONEY_CATEGORIES) or "funding")
+                or _nearest_keyword(before, MONEY_CATEGORIES) or _nearest_keyword(wide, MONEY_CATEGORIES)
+                or "funding")
     if unit in ("person", "person_time", "household"):
         # what was done to them decides first (培训农民 is training, 转移就业 jobs), then who they are
         action = _nearest_keyword(near, PEOPLE_ACTIONS) or _first_category(after, PEOPLE_ACTIONS)
         if action:
             return action
-        kinds = ("beneficiaries",) if unit == "household" else PEOPLE_KINDS
+        kinds = HOUSEHOLD_KINDS if unit == "household" else PEOPLE_KINDS
         return (_first_category(after[:12], kinds) or _nearest_keyword(near, kinds)
-                or _nearest_keyword(before, PEOPLE_ACTIONS + kinds) or "beneficiaries")
+                or _nearest_keyword(before, PEOPLE_ACTIONS + kinds) or _nearest_keyword(wide, PEOPLE_ACTIONS + kinds)
+                or "beneficiaries")
     if unit == "count":
-        return (_head_category(after, classifier) or COUNT_DEFAULTS.get(classifier or "") or _nearest_keyword(near)
-                or _nearest_keyword(before) or "other")
+        # things counted are not people: 干部引进了2000枚… is not personnel (批 and 支 count teams, though)
+        things = None if classifier in ("批", "支", "批次") else THING_CATEGORIES
+        return (_head_category(after, classifier) or COUNT_DEFAULTS.get(classifier or "")
+                or _nearest_keyword(near, things) or _nearest_keyword(before, things) or "other")
     if unit == "km":
         return "facilities" if CONSTRUCTION.search(before + after) else "other"
     if unit == "kg":
-        return _nearest_keyword(before, ("output", "funding", "beneficiaries")) or "output"
+        return _nearest_keyword(wide, ("output", "funding", "beneficiaries")) or "output"
     return _nearest_keyword(near) or _nearest_keyword(before) or "other"
 
 
@@ -382,13 +389,16 @@ def find_subject(unit: str, classifier: str | None, near: str, after: str) -> st
             return phrase[:end]
     if unit in TIME_UNITS:
         return None
-    trimmed = LINKERS.sub("", TRAILING_TEXT.search(near).group())
+    trimmed = TRAILING_TEXT.search(near).group()
+    if len(trimmed) < len(near):
+        trimmed = trimmed.lstrip("年月日的")  # 2010年达到507.46亿元: the 年 of a date is no subject
+    trimmed = LINKERS.sub("", trimmed)
     cut = 0
     for stop in SUBJECT_STOPS.finditer(trimmed):
         if len(trimmed) - stop.end() >= 2:  # 培训班: a stop that leaves one character is part of the noun
             cut = stop.end()
     phrase = trimmed[cut:][-8:]
-    return None if not phrase or SUBJECT_STOPS.fullmatch(phrase) else phrase
+    return None if len(phrase) < 2 or SUBJECT_STOPS.fullmatch(phrase) else phrase
 
 
 # ---------------------------------------------------------------- rejections
@@ -462,16 +472,16 @@ def extract_metrics(body: str, skip_spans: Sequence[tuple[int, int]] = ()) -> li
             continue
         while ends[sentence_index] < start:
             sentence_index += 1
-        metric = _metric(body, match, clauses, lists)
+        sentence_start = ends[sentence_index - 1] + 1 if sentence_index else 0
+        metric = _metric(body, match, sentence_start, clauses, lists)
         if metric is None:
             continue
-        sentence_start = ends[sentence_index - 1] + 1 if sentence_index else 0
         metric.sentence = body[sentence_start:ends[sentence_index] + 1].strip()
         metrics.append(metric)
     return metrics
 
 
-def _metric(body: str, match: re.Match[str], clauses: Breaks, lists: Breaks) -> Metric | None:
+def _metric(body: str, match: re.Match[str], sentence_start: int, clauses: Breaks, lists: Breaks) -> Metric | None:
     if not (match["unit"] or match["pct"] or match["m1"] or BIG_NUMERAL.search(match["n1"])):
         return None  # a number with no unit and no 万/亿 is never a figure (二十大, 12345热线, 52岁)
     start, end = match.start(), match.end()
@@ -500,7 +510,8 @@ def _metric(body: str, match: re.Match[str], clauses: Breaks, lists: Breaks) -> 
             return None
     if not _plausible(body, match, reading, unit, before, end):
         return None
-    category = categorise(unit, reading.classifier, before, near, after)
+    wide = body[max(sentence_start, start - 2 * WINDOW):start]
+    category = categorise(unit, reading.classifier, near, before, wide, after)
     if reading.chinese and unit == "count" and reading.value <= 10 and reading.qualifier == "exact" \
             and (category == "other" or body[start - 1:start] in "”’》"):
         return None  # 四个汉代典型元素, “粤菜师傅”“南粤家政”四项工程: an enumeration, not a figure
