@@ -167,7 +167,8 @@ MONEY_CATEGORIES = ("output", "income", "investment", "funding")
 PEOPLE_ACTIONS = ("training", "jobs")
 PEOPLE_KINDS = ("personnel", "beneficiaries")
 HOUSEHOLD_KINDS = ("beneficiaries", "enterprises")  # 17户国有企业 counts firms
-THING_CATEGORIES = tuple(category for category in KEYWORDS if category != "personnel")
+# what a measure word for things can count: not people, not money (17个对口援助省市 is no funding)
+THING_CATEGORIES = tuple(category for category in KEYWORDS if category not in ("personnel", *MONEY_CATEGORIES))
 BUILDINGS = ("facilities",)
 CLASSIFIER_KINDS = {
     "家": ("enterprises", "facilities"), "家次": ("enterprises", "facilities"), "所": BUILDINGS, "座": BUILDINGS,
@@ -355,7 +356,7 @@ def categorise(unit: str, classifier: str | None, near: str, before: str, wide: 
     if unit == "count":
         # things counted are not people: 干部引进了2000枚… is not personnel (批 and 支 count teams, though)
         things = None if classifier in ("批", "支", "批次") else THING_CATEGORIES
-        return (_head_category(after, classifier) or COUNT_DEFAULTS.get(classifier or "")
+        return (_head_category(after, classifier, things) or COUNT_DEFAULTS.get(classifier or "")
                 or _nearest_keyword(near, things) or _nearest_keyword(before, things) or "other")
     if unit == "km":
         return "facilities" if CONSTRUCTION.search(before + after) else "other"
@@ -378,7 +379,8 @@ def find_subject(unit: str, classifier: str | None, near: str, after: str) -> st
     """The noun phrase the figure measures: 40名教师 -> 教师, 投入援疆资金420余万元 -> 援疆资金."""
     if after.startswith("的") or unit in ("count", "person", "person_time", "household"):
         phrase = LEADING_TEXT.match(after.removeprefix("的")[:12]).group()
-        found = _first_keyword(phrase, CLASSIFIER_KINDS.get(classifier or ""))
+        kinds = THING_CATEGORIES if unit == "count" else None
+        found = _first_keyword(phrase, CLASSIFIER_KINDS.get(classifier or "", kinds))
         if found:
             end = found.end()
             category = KEYWORD_CATEGORY[found.group()]
