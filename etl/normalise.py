@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from operator import ne
 from pathlib import Path
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "char_bigrams.txt.gz"
@@ -126,6 +127,10 @@ class BigramModel:
     def unigram_score(self, char: str) -> float:
         return self.unigram.get(self.simplified.get(char, char), UNSEEN_UNIGRAM)
 
+    def in_word(self, first: str, second: str) -> bool:
+        """The pair occurs inside a dictionary word."""
+        return self.simplified.get(first, first) + self.simplified.get(second, second) in self.bigram
+
     def pair_score(self, first: str, second: str) -> float:
         """log10 P(second | first), on the Simplified forms of both characters."""
         first = self.simplified.get(first, first)
@@ -225,6 +230,8 @@ RARE_CHAR = -5.5  # log10 unigram probability below which a lone character is su
 MAX_RUN = 24
 
 CJK_PUNCTUATION = "，。、；：？！“”‘’（）《》「」【】…—·"
+# A lost trail byte after a lead byte of GBK's punctuation rows: the commonest mark of that row (，and 、).
+PUNCTUATION_BY_LEAD = {0xA1: "、", 0xA3: "，"}
 _PINYIN_TAIL = re.compile(rf"[{PINYIN_LETTERS}]{{1,6}}\)")
 
 
@@ -237,17 +244,19 @@ class GarbledRun:
 
 @lru_cache(maxsize=1)
 def gbk_candidates() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """Han characters known to the model, indexed by their GBK lead byte and by their trail byte."""
-    known = bigram_model().unigram
+    """Han characters known to the model (directly or by their Simplified form), indexed by their GBK lead
+    byte and by their trail byte."""
+    model = bigram_model()
     by_lead: dict[int, list[str]] = {}
     by_trail: dict[int, list[str]] = {}
     for code, char in gbk_table().items():
-        if char in known:
+        if model.simplified.get(char, char) in model.unigram:
             by_lead.setdefault(code >> 8, []).append(char)
             by_trail.setdefault(code & 0xFF, []).append(char)
     return by_lead, by_trail
 
 
+@lru_cache(maxsize=16384)
 def _gbk_bytes(char: str, simplify: bool = False) -> bytes | None:
     """The GBK bytes of a character; with ``simplify``, of its Simplified form (for a run converted to
     Traditional after it was garbled)."""
@@ -262,7 +271,9 @@ def _gbk_bytes(char: str, simplify: bool = False) -> bytes | None:
 
 def _is_suspect(text: str, i: int, model: BigramModel) -> bool:
     """Han character i fits neither of its Han neighbours; a character standing alone between non-Han
-    characters ('?', punctuation) is judged by its own frequency."""
+    characters ('?', punctuation) is judged by its own frequency. Stray GBK symbols are always suspect."""
+    if not is_han(text[i]):
+        return is_stray_symbol(text[i])
     left = model.pair_score(text[i - 1], text[i]) if i > 0 and is_han(text[i - 1]) else None
     right = model.pair_score(text[i], text[i + 1]) if i + 1 < len(text) and is_han(text[i + 1]) else None
     if left is None and right is None:
@@ -300,16 +311,21 @@ def _question_run(text: str, q: int, model: BigramModel) -> tuple[int, int] | No
         if (probe < len(text) and probe - q < MAX_RUN and _is_run_end(text[probe])
                 and plausibility(text[end:probe]) < SUSPECT_PAIR):
             end = _skip_tail(text, probe + 1) if text[probe] == "?" else probe + 1
-    while end < len(text) and end - q < MAX_RUN and (text[end] == "?" or
-                                                    (is_han(text[end]) and _is_suspect(text, end, model))):
+    while end < len(text) and end - q < MAX_RUN and (text[end] == "?" or _is_suspect(text, end, model)):
         evidence = True
         end = _skip_tail(text, end + 1) if text[end] == "?" else end + 1
     start = q
-    while start > 0 and q - start < MAX_RUN and (text[start - 1] == "?" or
-                                                (is_han(text[start - 1]) and _is_suspect(text, start - 1, model))):
+    while start > 0 and q - start < MAX_RUN and (text[start - 1] == "?" or _is_suspect(text, start - 1, model)):
         evidence = True
         start -= 1
     return (start, end) if evidence else None
+
+
+def is_stray_symbol(char: str) -> bool:
+    """A GBK symbol that ordinary Chinese prose does not use next to Han characters: kana, Cyrillic, Greek,
+    box drawing, maths signs (an out-of-step reader emits them from byte pairs in GBK rows A1-A9)."""
+    return (char > "\u00ff" and not is_han(char) and char not in CJK_PUNCTUATION
+            and not "\uff01" <= char <= "\uff5e" and char != "\u3000" and _gbk_bytes(char) is not None)
 
 
 def find_garbled(text: str) -> list[GarbledRun]:
@@ -330,6 +346,8 @@ def find_garbled(text: str) -> list[GarbledRun]:
         if region and region[0] < floor:
             region = None
         found = best_repair(text, max(1, earliest, floor + 1), q, end)
+        if not found and not region and q > floor and is_inserted_question_mark(text, q, model):
+            found = (q, "")
         if found:
             runs.append(GarbledRun(found[0], end, found[1]))
         elif region:
@@ -339,6 +357,43 @@ def find_garbled(text: str) -> list[GarbledRun]:
                 runs.append(GarbledRun(region[0], region[1], None))
         q = text.find("?", max(q + 1, runs[-1].end if runs else 0))
     return runs
+
+
+# Characters after which an ASCII '?' is a real question mark (sentence-final particles, question words).
+QUESTION_ENDINGS = frozenset("吗吧呢么嘛啊呀哪谁何啥几样否麽嗎")
+JOIN_MIN = -3.0  # log10 P(right | left) for two characters that read as one word once the '?' is dropped
+
+
+def is_inserted_question_mark(text: str, q: int, model: BigramModel) -> bool:
+    """A '?' that an out-of-step reader inserted at once: the left character's trail byte and the right
+    character's lead byte form no GBK pair, the '?' sits inside a word, and it follows no question word."""
+    if q == 0 or q + 1 >= len(text):
+        return False
+    left, right = text[q - 1], text[q + 1]
+    if not (is_han(left) and is_han(right)) or left in QUESTION_ENDINGS:
+        return False
+    if not model.in_word(left, right) or model.pair_score(left, right) < JOIN_MIN:
+        return False
+    table = gbk_table()
+    for simplify in (False, True):
+        left_bytes, right_bytes = _gbk_bytes(left, simplify), _gbk_bytes(right, simplify)
+        if left_bytes and right_bytes and (left_bytes[1] << 8 | right_bytes[0]) not in table:
+            return True
+    return False
+
+
+def _may_start_run(text: str, start: int) -> bool:
+    """Cheap test before a repair: after a Han anchor, a run opens with a lost pair ('?') or with a character
+    whose first byte is the anchor's second byte (as published or in Simplified form)."""
+    if not is_han(text[start - 1]):
+        return False
+    if text[start] == "?":
+        return True
+    for simplify in (False, True):
+        anchor, first = _gbk_bytes(text[start - 1], simplify), _gbk_bytes(text[start], simplify)
+        if anchor and first and first[0] == anchor[1]:
+            return True
+    return False
 
 
 def best_repair(text: str, earliest: int, q: int, end: int) -> tuple[int, str] | None:
@@ -352,7 +407,7 @@ def best_repair(text: str, earliest: int, q: int, end: int) -> tuple[int, str] |
     baseline = plausibility(text[window:end + 1])
     best: tuple[float, int, str] | None = None
     for run_start in range(q, earliest - 1, -1):
-        if run_start < 1 or not is_han(text[run_start - 1]) and text[run_start] != "?":
+        if run_start < 1 or not _may_start_run(text, run_start):
             continue
         repaired = repair_run(text, run_start, end)
         if repaired is None:
@@ -416,7 +471,8 @@ def reads_better(repaired: str, garbled: str) -> bool:
     """The repair reads as ordinary Chinese (no pair far below the model's floor) and beats the garbled run."""
     model = bigram_model()
     scores = [model.pair_score(a, b) for a, b in pairwise(repaired) if is_han(a) and is_han(b)]
-    if not scores or min(scores) < REPAIR_MIN_PAIR or any(not is_han(c) for c in repaired[:-1]):
+    if not scores or min(scores) < REPAIR_MIN_PAIR or any(
+            not is_han(c) and c not in CJK_PUNCTUATION for c in repaired[:-1]):
         return False
     mean = sum(scores) / len(scores)
     return mean >= REPAIR_MIN_PLAUSIBILITY and mean >= plausibility(garbled) + REPAIR_MIN_GAIN
@@ -428,29 +484,40 @@ def _simplified_pairs(left: str, right: str) -> tuple[str, str]:
     return simplified.get(left, left), simplified.get(right, right)
 
 
+@lru_cache(maxsize=65536)
+def fill_lost_byte(left: str, lead: int | None, trail: int | None, right: str) -> str | None:
+    """The character, among those with the known lead or trail byte, that best fits between its neighbours."""
+    by_lead, by_trail = gbk_candidates()
+    options = by_lead.get(lead, []) if trail is None else by_trail.get(trail, [])
+    return best_fit(left, options, right) if options else None
+
+
 def best_fit(left: str, options: list[str], right: str) -> str:
     """The option that best fits between ``left`` and ``right``: max log P(c | left) + log P(right | c)."""
     model = bigram_model()
     bigram, unigram = model.bigram, model.unigram
     left, right = _simplified_pairs(left, right)
     right_unigram = _BACKOFF + unigram.get(right, UNSEEN_UNIGRAM)
+    simplified = model.simplified
     best, best_score = options[0], -1e9
-    for char in options:
+    for option in options:
+        char = simplified.get(option, option)
         score = bigram.get(left + char)
         if score is None:
             score = _BACKOFF + unigram.get(char, UNSEEN_UNIGRAM)
+        if char != option:
+            score -= 0.01  # on a tie, the form the page most likely used: Simplified
         if right:
             after = bigram.get(char + right)
             score += right_unigram if after is None else after
         if score > best_score:
-            best, best_score = char, score
+            best, best_score = option, score
     return best
 
 
 def _decode_in_step(stream: list[int | None], following: str) -> list[str] | None:
     """Decode byte pairs; a pair with one unknown byte becomes the candidate that best fits its neighbours."""
     table = gbk_table()
-    by_lead, by_trail = gbk_candidates()
     pairs = [(stream[k], stream[k + 1]) for k in range(0, len(stream), 2)]
     known: list[str | None] = []
     for lead, trail in pairs:
@@ -467,11 +534,15 @@ def _decode_in_step(stream: list[int | None], following: str) -> list[str] | Non
         if char is None:
             if lead is None and trail is None or not out:
                 return None
-            options = by_trail.get(trail, []) if lead is None else by_lead.get(lead, [])  # type: ignore[arg-type]
-            if not options:
-                return None
-            right = known[k + 1] if k + 1 < len(known) else following
-            char = best_fit(out[-1], options, right or "")
+            right = (known[k + 1] if k + 1 < len(known) else following) or ""
+            if lead == 0xA1 and right in ("", "\n"):
+                char = "。"
+            elif lead in PUNCTUATION_BY_LEAD:
+                char = PUNCTUATION_BY_LEAD[lead]
+            else:
+                char = fill_lost_byte(out[-1], lead, trail, right)
+                if char is None:
+                    return None
         out.append(char)
     return out
 
@@ -512,21 +583,30 @@ def opencc_converter(config: str):  # noqa: ANN201 - opencc has no type stubs
     return opencc.OpenCC(config)
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _convert(config: str, text: str) -> str:
+    """OpenCC conversion; lone surrogates (which OpenCC cannot take) become U+FFFD first."""
+    return opencc_converter(config).convert(_SURROGATE.sub("\ufffd", text)) if text else text
+
+
 def to_simplified(text: str) -> str:
     """Traditional -> Simplified with OpenCC's phrase-aware t2s conversion."""
-    return opencc_converter("t2s").convert(text) if text else text
+    return _convert("t2s", text)
 
 
 def _changed_chars(text: str, converted: str) -> int:
     if len(text) == len(converted):
-        return sum(1 for a, b in zip(text, converted, strict=True) if a != b)
+        return sum(map(ne, text, converted))
     return sum(1 for a in set(text) - set(converted) if is_han(a))
 
 
 def detect_script(text: str) -> str:
     """"Hans", "Hant" or "mixed": compare the text with its t2s and s2t conversions."""
-    traditional = _changed_chars(text, to_simplified(text))
-    simplified = _changed_chars(text, opencc_converter("s2t").convert(text)) if text else 0
+    text = _SURROGATE.sub("\ufffd", text)
+    traditional = _changed_chars(text, _convert("t2s", text))
+    simplified = _changed_chars(text, _convert("s2t", text))
     specific = traditional + simplified
     if specific == 0 or simplified >= SCRIPT_MAJORITY * specific:
         return "Hans"
