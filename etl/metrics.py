@@ -134,6 +134,7 @@ CLAUSE_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()]")
 LIST_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()、]")
 SENTENCE_ENDS = re.compile(r"[。！？；!?;\n]")
 WINDOW = 24
+SENTENCE_REACH = 200
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "funding": ("援疆资金", "援藏资金", "援青资金", "帮扶资金", "援助资金", "援建资金", "协作资金", "财政资金", "资金",
@@ -478,7 +479,9 @@ def extract_metrics(body: str, skip_spans: Sequence[tuple[int, int]] = ()) -> li
         metric = _metric(body, match, sentence_start, clauses, lists)
         if metric is None:
             continue
-        metric.sentence = body[sentence_start:ends[sentence_index] + 1].strip()
+        # a sentence is capped around the mention, so a body without full stops stays linear
+        metric.sentence = body[max(sentence_start, metric.start - SENTENCE_REACH):
+                               min(ends[sentence_index] + 1, metric.end + SENTENCE_REACH)].strip()
         metrics.append(metric)
     return metrics
 

@@ -231,6 +231,14 @@ def test_twenty_thousand_numbers_take_time_linear_in_the_body():
     assert elapsed < 8 * quarter, (elapsed, quarter)  # 4x the text, at most ~2x slack over linear
 
 
+def test_a_body_without_full_stops_stays_linear():
+    body = "，".join(f"投入资金{i}万元" for i in range(20_000))
+    baseline = _best_time(lambda: sum(1 for _ in re.finditer(r"\d+", body)))
+    metrics = extract_metrics(body)
+    assert len(metrics) == 20_000 and max(len(metric.sentence) for metric in metrics) <= 500
+    assert _best_time(lambda: extract_metrics(body), repeat=1) < 500 * baseline + 0.05
+
+
 def test_long_runs_of_numeral_characters_do_not_backtrack():
     body = "一" * 30_000 + "1" * 30_000 + "万" * 30_000 + "“" * 1000 + "a" * 30_000 + "3至" * 10_000
     baseline = _best_time(lambda: sum(1 for _ in re.finditer(r"\d+", body)))
