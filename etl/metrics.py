@@ -35,7 +35,7 @@ TIME_UNITS = {"year", "month", "day", "hour", "minute"}
 
 # written form -> (unit, factor to the base unit)
 UNITS: dict[str, tuple[str, float]] = {
-    "元": ("CNY", 1), "人次": ("person_time", 1), "名": ("person", 1), "人": ("person", 1), "位": ("person", 1),
+    "元": ("CNY", 1), "人民币": ("CNY", 1), "元人民币": ("CNY", 1), "人次": ("person_time", 1), "名": ("person", 1), "人": ("person", 1), "位": ("person", 1),
     "户": ("household", 1),
     "平方公里": ("m2", 1e6), "平方千米": ("m2", 1e6), "平方米": ("m2", 1), "平米": ("m2", 1), "㎡": ("m2", 1),
     "亩": ("mu", 1), "公顷": ("m2", 1e4),
