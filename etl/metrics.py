@@ -35,7 +35,8 @@ TIME_UNITS = {"year", "month", "day", "hour", "minute"}
 
 # written form -> (unit, factor to the base unit)
 UNITS: dict[str, tuple[str, float]] = {
-    "元": ("CNY", 1), "人民币": ("CNY", 1), "元人民币": ("CNY", 1), "人次": ("person_time", 1), "名": ("person", 1), "人": ("person", 1), "位": ("person", 1),
+    "元": ("CNY", 1), "人民币": ("CNY", 1), "元人民币": ("CNY", 1),
+    "人次": ("person_time", 1), "名": ("person", 1), "人": ("person", 1), "位": ("person", 1),
     "户": ("household", 1),
     "平方公里": ("m2", 1e6), "平方千米": ("m2", 1e6), "平方米": ("m2", 1), "平米": ("m2", 1), "㎡": ("m2", 1),
     "亩": ("mu", 1), "公顷": ("m2", 1e4),
@@ -125,8 +126,8 @@ NOT_PREFIX_AFTER = {
     "过": "通经不超度越错路难", "近": "最附靠亲临邻贴", "约": "签节制邀预契相公条特履合", "超": "高赶",
 }
 BIG_NUMERAL = re.compile(r"[万亿]")
-VAGUE_PREFIXES = {"上", "数", "几"}
-IDIOM_HEADS = {"成千", "千千", "万万", "亿万"}  # 成千上万, 千千万万  # only before a bare magnitude: 上万 数十 几百
+VAGUE_PREFIXES = {"上", "数", "几"}  # only before a bare magnitude: 上万 数十 几百
+IDIOM_HEADS = {"成千", "千千", "万万", "亿万"}  # 成千上万, 千千万万
 
 # ---------------------------------------------------------------- context words
 
