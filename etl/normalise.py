@@ -161,11 +161,12 @@ def bigram_model() -> BigramModel:
     return BigramModel(unigram, bigram, simplified)
 
 
-def plausibility(text: str) -> float:
-    """Mean log10 bigram probability over adjacent Han pairs (higher reads more like ordinary Chinese)."""
+def plausibility(text: str, empty: float = 0.0) -> float:
+    """Mean log10 bigram probability over adjacent Han pairs (higher reads more like ordinary Chinese);
+    ``empty`` when the text has no such pair."""
     model = bigram_model()
     scores = [model.pair_score(a, b) for a, b in pairwise(text) if is_han(a) and is_han(b)]
-    return sum(scores) / len(scores) if scores else 0.0
+    return sum(scores) / len(scores) if scores else empty
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -226,6 +227,8 @@ SUSPECT_PAIR = -5.0  # a Han character fitting neither neighbour below this log1
 REPAIR_MIN_PLAUSIBILITY = -4.2  # a repair must read at least this well (mean log10 pair probability)
 REPAIR_MIN_GAIN = 1.0  # ... and this much better than the garbled run
 REPAIR_MIN_PAIR = -5.5  # ... with no adjacent pair less likely than this
+UNREADABLE = -8.0  # plausibility of a garbled run without two adjacent Han characters
+GARBLED_MEAN = -4.0  # mean log10 pair probability below which a stretch reads as garbage (clean lines: -2.3 to -3.0)
 RARE_CHAR = -5.5  # log10 unigram probability below which a lone character is suspect
 MAX_RUN = 24
 
@@ -309,7 +312,7 @@ def _question_run(text: str, q: int, model: BigramModel) -> tuple[int, int] | No
                and text[probe] not in CJK_PUNCTUATION):
             probe += 1
         if (probe < len(text) and probe - q < MAX_RUN and _is_run_end(text[probe])
-                and plausibility(text[end:probe]) < SUSPECT_PAIR):
+                and (probe - end <= 2 or plausibility(text[end:probe]) < GARBLED_MEAN)):
             end = _skip_tail(text, probe + 1) if text[probe] == "?" else probe + 1
     while end < len(text) and end - q < MAX_RUN and (text[end] == "?" or _is_suspect(text, end, model)):
         evidence = True
@@ -428,7 +431,8 @@ def _repair_run(text: str, start: int, end: int, simplify: bool) -> str | None:
     """Re-read a garbled run in step and restore its edge characters; None when that does not read better.
 
     Shape: anchor text[start-1] (the character after which the reader slipped), then an optional '?' that
-    swallowed the first out-of-step pair, Han characters, and a closing '?' (one lost byte) or ASCII byte.
+    swallowed the first out-of-step pair, GBK characters (a '?' among them lost a pair), and a closing '?'
+    (one lost byte) or ASCII byte.
     """
     if start == 0 or not is_han(text[start - 1]):
         return None
@@ -440,26 +444,28 @@ def _repair_run(text: str, start: int, end: int, simplify: bool) -> str | None:
     if text[i] == "?":
         stream += [anchor[1], None]
         i = _skip_tail(text, i + 1)
-    garbled = []
-    while i < end and _is_gbk_double(text[i]):
-        data = _gbk_bytes(text[i], simplify)
-        if data is None:
+    garbled = 0
+    while i < end:
+        char = text[i]
+        if char == "?":
+            after = _skip_tail(text, i + 1)
+            # A closing '?' lost one byte; one inside the run lost a whole pair and the reader stayed out of step.
+            stream += [None] if after >= end else [None, None]
+            i = after
+        elif _is_gbk_double(char):
+            data = _gbk_bytes(char, simplify)
+            if data is None or len(stream) == 1 and data[0] != anchor[1]:
+                return None  # the first out-of-step pair must begin with the anchor's second byte
+            stream += data
+            garbled += 1
+            i += 1
+        elif 0x40 <= ord(char) < 0x7F and i + 1 == end:
+            stream.append(ord(char))  # a trail byte read as ASCII closes the run
+            i += 1
+        else:
             return None
-        if len(stream) == 1 and data[0] != anchor[1]:
-            return None  # the first out-of-step pair must begin with the anchor's second byte
-        stream += data
-        garbled.append(text[i])
-        i += 1
-    if not garbled or i >= end:
-        return None
-    if text[i] == "?":
-        stream.append(None)
-        i = _skip_tail(text, i + 1)
-    elif 0x40 <= ord(text[i]) < 0x7F:
-        stream.append(ord(text[i]))
-        i += 1
-    if i != end or len(stream) % 2:
-        return None
+    if len(stream) % 2 or not garbled:
+        return None  # a run with no surviving character leaves one byte to guess from: too weak
     restored = _decode_in_step(stream, text[end] if end < len(text) else "")
     if restored is None or _gbk_bytes(restored[0], simplify) != anchor:
         return None
@@ -475,7 +481,7 @@ def reads_better(repaired: str, garbled: str) -> bool:
             not is_han(c) and c not in CJK_PUNCTUATION for c in repaired[:-1]):
         return False
     mean = sum(scores) / len(scores)
-    return mean >= REPAIR_MIN_PLAUSIBILITY and mean >= plausibility(garbled) + REPAIR_MIN_GAIN
+    return mean >= REPAIR_MIN_PLAUSIBILITY and mean >= plausibility(garbled, UNREADABLE) + REPAIR_MIN_GAIN
 
 
 @lru_cache(maxsize=4096)
