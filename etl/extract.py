@@ -67,6 +67,8 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
     """Everything aidnews reads from one page. Raises ExtractError when the page holds no article."""
     if not body or not body.strip():
         raise ExtractError("empty page: no bytes to read")
+    if _looks_binary(body):
+        raise ExtractError("binary content (an image, archive or other non-text file), not an HTML page")
     decoded: Decoded = decode_html(body, content_type)
     if decoded.replaced > max(50, len(decoded.text) // 20):
         raise ExtractError(
@@ -112,6 +114,17 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         simhash=simhash(text),
     )
+
+
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+def _looks_binary(body: bytes) -> bool:
+    """NUL bytes or many control characters in the first 4 KB: no text encoding produces those."""
+    head = body[:4096]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    return len(head) - len(head.translate(None, _CONTROL)) > len(head) // 20
 
 
 def _same_host(a: str, b: str) -> bool:

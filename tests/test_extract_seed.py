@@ -85,7 +85,7 @@ def test_no_furniture_or_annotation_left_in_the_body(seed_record: dict, expected
 
 def test_garbled_spans_are_found_and_script_is_traditional(seed_record: dict, expected: dict) -> None:
     assert seed_record["quality"]["garbled_found"] >= expected["garbled_spans_at_least"]
-    assert seed_record["quality"]["pinyin_stripped"] >= 600
+    assert seed_record["quality"]["pinyin_stripped"] >= 500  # the body's share of the page's 643
     assert seed_record["script"] == "Hant"
     assert seed_record["body_original"].startswith("三載援疆")
 
