@@ -602,6 +602,11 @@ def to_simplified(text: str) -> str:
     return _convert("t2s", text)
 
 
+def to_traditional(text: str) -> str:
+    """Simplified -> Traditional (OpenCC s2t), as syndication portals re-publish articles."""
+    return _convert("s2t", text)
+
+
 def _changed_chars(text: str, converted: str) -> int:
     if len(text) == len(converted):
         return sum(map(ne, text, converted))

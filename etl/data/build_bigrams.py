@@ -1,7 +1,7 @@
 """Build the character-bigram plausibility model that etl.normalise uses to repair GBK mojibake.
 
 Source: the word list with frequencies in the dictionary of the PyPI package ``jieba`` (MIT licence,
-https://github.com/fxsjy/jieba). Each dictionary word ``w`` seen ``f`` times adds ``f`` to the count of each
+https://github.com/fxsjy/jieba), plus a short list of aid-work terms of our own (DOMAIN_WORDS). Each dictionary word ``w`` seen ``f`` times adds ``f`` to the count of each
 of its characters and of each adjacent character pair inside it. Cross-word pairs are therefore absent; the
 runtime model backs off to the unigram probability for them.
 
@@ -30,7 +30,16 @@ from pathlib import Path
 
 JIEBA_VERSION = "0.42.1"
 INTERPOLATION = 0.7  # must match etl.normalise.INTERPOLATION
-MIN_PAIR_COUNT = 3  # pairs seen fewer times are dropped; they carry little beyond the unigram back-off
+MIN_PAIR_COUNT = 3
+# Aid-work vocabulary newer than jieba's 2012-era dictionary (it lacks 援疆, 对口支援, 乡村振兴 …), added with a
+# mid-range frequency so that repairs in this domain do not prefer a common look-alike (援疆 -> 在疆).
+DOMAIN_FREQUENCY = 300
+DOMAIN_WORDS = (
+    "援疆 援藏 援青 援滇 援黔 援蒙 援助 对口支援 对口帮扶 对口援疆 对口援藏 东西部协作 东西部扶贫协作 定点帮扶 结对帮扶 "
+    "乡村振兴 脱贫攻坚 精准扶贫 巩固拓展 组团式 援疆干部 援藏干部 援青干部 援疆资金 援藏资金 受援地 受援方 援派 "
+    "消费帮扶 产业帮扶 就业帮扶 智力帮扶 教育帮扶 医疗帮扶 文化润疆 兴边富民 易地搬迁 高质量发展 共同富裕 "
+    "劳务协作 闽宁协作 沪滇协作 前方指挥部 援疆指挥部 工作队 民族团结 铸牢 中华民族共同体意识 柔性引才"
+).split()  # pairs seen fewer times are dropped; they carry little beyond the unigram back-off
 OUTPUT = Path(__file__).resolve().parent / "char_bigrams.txt.gz"
 
 
@@ -55,7 +64,7 @@ def fetch_dictionary(workdir: Path) -> list[str]:
 def count_characters(lines: list[str]) -> tuple[Counter[str], Counter[str]]:
     unigrams: Counter[str] = Counter()
     bigrams: Counter[str] = Counter()
-    for line in lines:
+    for line in [*lines, *(f"{word} {DOMAIN_FREQUENCY}" for word in DOMAIN_WORDS)]:
         parts = line.split()
         if len(parts) < 2:
             continue
