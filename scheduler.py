@@ -50,9 +50,13 @@ def single_instance(engine: sa.Engine) -> Iterator[None]:
             if not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
                 raise AlreadyRunning(f"another aidnews scheduler is running on {db.describe(str(engine.url))}")
             conn.commit()
-            yield
+            try:
+                yield
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                conn.commit()
         finally:
-            conn.close()  # closing the session releases the advisory lock
+            conn.close()  # back to the pool; a dead process's session ends and frees the lock too
         return
     path = Path(engine.url.database or "aidnews.db").with_suffix(".lock")
     path.parent.mkdir(parents=True, exist_ok=True)

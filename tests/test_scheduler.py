@@ -28,11 +28,16 @@ def test_jobs_are_built_from_the_sources_file_with_one_instance_and_coalescing(s
     config = parse_sources({"source": [SOURCE, dict(SOURCE, name="off", enabled=False)]})
     service = scheduler.Service(config, db.get_engine(sqlite_url))
     service.build(run_now=False)
-    jobs = {job.id: job for job in service.scheduler.get_jobs()}
-    assert set(jobs) == {"crawl:hq", "etl", "maintenance"}
-    for job in jobs.values():
-        assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time >= 60
-    assert str(service.scheduler.timezone) == "Asia/Shanghai"
+    service.scheduler.start(paused=True)
+    try:
+        jobs = {job.id: job for job in service.scheduler.get_jobs()}
+        assert set(jobs) == {"crawl:hq", "etl", "maintenance"}
+        for job in jobs.values():
+            assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time >= 60
+        assert str(service.scheduler.timezone) == "Asia/Shanghai"
+        assert jobs["crawl:hq"].misfire_grace_time == 3 * 3600
+    finally:
+        service.scheduler.shutdown(wait=False)
 
 
 def test_next_runs_lists_every_job() -> None:
