@@ -229,7 +229,6 @@ REPAIR_MIN_GAIN = 1.0  # ... and this much better than the garbled run
 REPAIR_MIN_PAIR = -5.5  # ... with no adjacent pair less likely than this
 UNREADABLE = -8.0  # plausibility of a garbled run without two adjacent Han characters
 GARBLED_MEAN = -4.0  # mean log10 pair probability below which a stretch reads as garbage (clean lines: -2.3 to -3.0)
-RARE_CHAR = -5.5  # log10 unigram probability below which a lone character is suspect
 MAX_RUN = 24
 
 CJK_PUNCTUATION = "，。、；：？！“”‘’（）《》「」【】…—·"
@@ -273,14 +272,14 @@ def _gbk_bytes(char: str, simplify: bool = False) -> bytes | None:
 
 
 def _is_suspect(text: str, i: int, model: BigramModel) -> bool:
-    """Han character i fits neither of its Han neighbours; a character standing alone between non-Han
-    characters ('?', punctuation) is judged by its own frequency. Stray GBK symbols are always suspect."""
+    """Han character i fits neither of its Han neighbours (a character standing alone between non-Han
+    characters is not judged). Stray GBK symbols are always suspect."""
     if not is_han(text[i]):
         return is_stray_symbol(text[i])
     left = model.pair_score(text[i - 1], text[i]) if i > 0 and is_han(text[i - 1]) else None
     right = model.pair_score(text[i], text[i + 1]) if i + 1 < len(text) and is_han(text[i + 1]) else None
     if left is None and right is None:
-        return model.unigram_score(text[i]) < RARE_CHAR
+        return False  # a lone character (an interjection between question marks) cannot be judged
     return max(s for s in (left, right) if s is not None) < SUSPECT_PAIR
 
 
@@ -301,11 +300,20 @@ def _is_run_end(char: str) -> bool:
 
 
 def _question_run(text: str, q: int, model: BigramModel) -> tuple[int, int] | None:
-    """The garbled run around the '?' at q, or None when the '?' reads as a real question mark."""
+    """The garbled run around the '?' at q, or None when the '?' reads as a real question mark.
+
+    Evidence: a dangling annotation tail (?shù) or a second '?' (lost characters; not after a question
+    particle, where '??' is emphasis), a stray GBK symbol, or at least two suspect characters beside it.
+    """
     after = _skip_tail(text, q + 1)
-    evidence = after > q + 1 or text[q + 1:q + 2] == "?"  # a dangling annotation tail, or lost characters
+    before = q
+    while before > 0 and text[before - 1] == "?":
+        before -= 1
+    lost = text[q + 1:q + 2] == "?" and before > 0 and is_han(text[before - 1]) and \
+        text[before - 1] not in QUESTION_ENDINGS
+    strong = after > q + 1 or lost
     end = after
-    if evidence:
+    if strong:
         # The '?' swallowed the first out-of-step pair: the run goes on to the next run end.
         probe = end
         while (probe < len(text) and probe - q < MAX_RUN and _is_gbk_double(text[probe])
@@ -314,14 +322,17 @@ def _question_run(text: str, q: int, model: BigramModel) -> tuple[int, int] | No
         if (probe < len(text) and probe - q < MAX_RUN and _is_run_end(text[probe])
                 and (probe - end <= 2 or plausibility(text[end:probe]) < GARBLED_MEAN)):
             end = _skip_tail(text, probe + 1) if text[probe] == "?" else probe + 1
+    suspects = 0
     while end < len(text) and end - q < MAX_RUN and (text[end] == "?" or _is_suspect(text, end, model)):
-        evidence = True
+        suspects += text[end] != "?"
+        strong = strong or is_stray_symbol(text[end])
         end = _skip_tail(text, end + 1) if text[end] == "?" else end + 1
     start = q
     while start > 0 and q - start < MAX_RUN and (text[start - 1] == "?" or _is_suspect(text, start - 1, model)):
-        evidence = True
+        suspects += text[start - 1] != "?"
+        strong = strong or is_stray_symbol(text[start - 1])
         start -= 1
-    return (start, end) if evidence else None
+    return (start, end) if strong or suspects >= 2 else None
 
 
 def is_stray_symbol(char: str) -> bool:
@@ -363,7 +374,7 @@ def find_garbled(text: str) -> list[GarbledRun]:
 
 
 # Characters after which an ASCII '?' is a real question mark (sentence-final particles, question words).
-QUESTION_ENDINGS = frozenset("吗吧呢么嘛啊呀哪谁何啥几样否麽嗎")
+QUESTION_ENDINGS = frozenset("吗吧呢么嘛啊呀哪谁何啥几样否的了麽嗎")
 JOIN_MIN = -3.0  # log10 P(right | left) for two characters that read as one word once the '?' is dropped
 
 

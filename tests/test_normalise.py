@@ -205,6 +205,25 @@ def test_clean_text_has_no_false_positives(clean):
     assert result.text == fix_width(to_simplified(clean))
 
 
+REAL_QUESTION_MARKS = [
+    "你认识热依汗·阿卜杜热合曼?他是村里的致富带头人。", "是不是买买提?", "你去过塔什库尔干?那里海拔很高。",
+    "什么是饕餮?", "谁见过羱羊?", "为何选择䝙?", "还是焉耆?", "能否复制郫县豆瓣的成功经验?",
+    "资金从哪里来?项目如何落地?群众怎样受益?", "他问:“援疆工作的意义是什么?”", "是否可行?需要论证。",
+    "多少?数据显示增长了。", "这是为什么?因为投入大。", "钱从哪来?财政出一点。", "效果如何?显著。",
+    "Why?为什么?", "A股?B股?", "5G?4G?", "卡拉OK?", "PM2.5?", "??", "真的??", "是吧???", "呃?嗯?",
+]
+
+
+@pytest.mark.parametrize("text", REAL_QUESTION_MARKS)
+def test_real_question_marks_are_not_garbled(text):
+    assert find_garbled(text) == []
+
+
+def test_runs_of_lost_characters_are_flagged():
+    result = normalise("热烈庆祝???\n下一条")
+    assert [result.text[a:b] for a, b in result.garbled_spans] == ["???"]
+
+
 def test_normalise_keeps_line_structure():
     result = normalise("第一段(yíng)\n\n  第二段  \n第三段")
     assert result.text == "第一段\n第二段\n第三段"
