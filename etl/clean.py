@@ -142,6 +142,8 @@ _BLOCK_TAGS = frozenset(
     "details summary menu dir legend frameset frame".split()
 )
 _FRAME_TAGS = _BLOCK_TAGS | {"a", "center"}
+_HEAD_TAGS = frozenset({"meta", "link", "base", "time"})
+_SPECIAL_TAGS = _SKIP_TAGS | _HEAD_TAGS | {"br", "img"}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside", "header"})
 # class/id words that mark page furniture (导航, 分享, 评论, 相关, 推荐, 广告, 版权, 打印, 字号 …)
@@ -229,16 +231,12 @@ class _Walk:
 
 
 def _hint_text(tag: Tag) -> str:
+    """class, id and itemprop, lower-cased: the words a template uses to say what an element is."""
     attrs = tag.attrs
-    if not attrs:
+    words = [value for value in (attrs.get("class"), attrs.get("id"), attrs.get("itemprop")) if value]
+    if not words:
         return ""
-    cls = attrs.get("class")
-    if isinstance(cls, list):
-        cls = " ".join(cls)
-    ident = attrs.get("id")
-    if not cls and not ident:
-        return ""
-    return f"{cls or ''} {ident or ''}".lower()
+    return " ".join(value if isinstance(value, str) else " ".join(value) for value in words).lower()
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -251,43 +249,44 @@ def _is_hidden(tag: Tag) -> bool:
     return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
 
 
+@lru_cache(maxsize=4096)
+def _hint_flags(hints: str) -> tuple[bool, bool, bool, bool, str]:
+    """What class/id words say: (boilerplate, content, subtitle, caption, field named)."""
+    junk = _BOILERPLATE_HINT.search(hints) is not None
+    named = _FIELD_HINT.search(hints)
+    return (
+        junk,
+        not junk and _CONTENT_HINT.search(hints) is not None,
+        _SUBTITLE_HINT.search(hints) is not None,
+        _CAPTION_HINT.search(hints) is not None,
+        (named.lastgroup or "") if named else "",
+    )
+
+
 def _child_frame(parent: _Frame, tag: Tag, name: str, start: int, hints: str, block: bool) -> _Frame:
     junk_depth = parent.junk_depth
     positive = parent.positive
     subtitle = parent.subtitle
-    caption = parent.caption or name in ("figcaption", "figure")
+    caption = parent.caption or name == "figcaption" or name == "figure"
     center = parent.center or name == "center"
     if name in _BOILERPLATE_TAGS:
         junk_depth = parent.depth + 1
     if hints:
-        if _BOILERPLATE_HINT.search(hints):
+        is_junk, is_content, is_subtitle, is_caption, _named = _hint_flags(hints)
+        if is_junk:
             junk_depth = parent.depth + 1
-        elif _CONTENT_HINT.search(hints):
-            positive = True
-        if _SUBTITLE_HINT.search(hints):
-            subtitle = True
-        if _CAPTION_HINT.search(hints):
-            caption = True
-    attrs = tag.attrs
-    if attrs and not center:
+        positive = positive or is_content
+        subtitle = subtitle or is_subtitle
+        caption = caption or is_caption
+    if not center:
+        attrs = tag.attrs
         style = attrs.get("style")
         align = attrs.get("align")
         center = (isinstance(style, str) and _CENTER_STYLE.search(style) is not None) or (
             isinstance(align, str) and align.lower() == "center"
         )
-    return _Frame(
-        tag=tag,
-        depth=parent.depth + 1,
-        block=block,
-        start=start,
-        junk_depth=junk_depth,
-        positive=positive,
-        heading=_HEADINGS.get(name, parent.heading),
-        subtitle=subtitle,
-        caption=caption,
-        center=center,
-        link=parent.link or name == "a",
-    )
+    return _Frame(tag, parent.depth + 1, block, start, junk_depth, positive, _HEADINGS.get(name, parent.heading),
+                  subtitle, caption, center, parent.link or name == "a")
 
 
 def _image_src(tag: Tag) -> str | None:
@@ -314,8 +313,6 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
     root = _Frame(soup, 0, True, 0, 0, False, 0, False, False, False, False)
     frames: list[_Frame] = [root]
     block_frames: list[_Frame] = [root]
-    iterators: list[Iterator] = [iter(soup.contents)]
-    opened: list[bool] = [True]  # False for plain inline tags, which pass their parent's frame through
 
     def flush() -> None:
         nonlocal link_len
@@ -344,11 +341,12 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
             )
         link_len = 0
 
-    while iterators:
-        node = next(iterators[-1], None)
+    stack: list[tuple[Iterator, bool]] = [(iter(soup.contents), True)]  # False: a plain inline tag
+    hinted = out.hinted
+    while stack:
+        node = next(stack[-1][0], None)
         if node is None:
-            iterators.pop()
-            if not opened.pop():
+            if not stack.pop()[1]:
                 continue
             frame = frames.pop()
             if frame.block:
@@ -366,51 +364,48 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
         if not isinstance(node, Tag):
             continue
         name = node.name
+        attrs = node.attrs
+        if not attrs and name not in _FRAME_TAGS and name not in _SPECIAL_TAGS and node is not forced:
+            stack.append((iter(node.contents), False))
+            continue
         if name in _SKIP_TAGS:
             _read_head_tag(node, name, out)
             continue
         if name == "br":
             flush()
             continue
-        if name in ("meta", "link", "base", "time"):
+        if name in _HEAD_TAGS:
             _read_head_tag(node, name, out)
         if name == "img":
             src = _image_src(node)
             if src:
-                alt = node.get("alt")
+                alt = attrs.get("alt")
                 out.images.append(
                     _RawImage(len(blocks) + (1 if parts else 0), src, alt if isinstance(alt, str) else None,
                               frames[-1].caption)
                 )
             continue
-        if not node.attrs and name not in _FRAME_TAGS and node is not forced:
-            iterators.append(iter(node.contents))
-            opened.append(False)
+        if attrs and _is_hidden(node):
             continue
-        if _is_hidden(node):
-            continue
-        if name in _BLOCK_TAGS or node is forced:
+        block = name in _BLOCK_TAGS or node is forced
+        if block:
             flush()
-        hints = _hint_text(node)
-        frame = _child_frame(frames[-1], node, name, len(blocks), hints, name in _BLOCK_TAGS or node is forced)
-        if len(out.hinted) < 20:
+        hints = _hint_text(node) if attrs else ""
+        frame = _child_frame(frames[-1], node, name, len(blocks), hints, block)
+        if hints and len(hinted) < 20:
             _note_field_hint(node, hints, out)
         frames.append(frame)
-        if frame.block:
+        if block:
             block_frames.append(frame)
-        iterators.append(iter(node.contents))
-        opened.append(True)
+        stack.append((iter(node.contents), True))
     flush()
     return out
 
 
 def _note_field_hint(tag: Tag, hints: str, out: _Walk) -> None:
-    prop = tag.attrs.get("itemprop")
-    if isinstance(prop, str):
-        hints = f"{hints} {prop.lower()}"
-    match = _FIELD_HINT.search(hints) if hints else None
-    if match and len(tag.contents) <= 5:
-        out.hinted.append((match.lastgroup or "", tag, len(out.blocks)))
+    named = _hint_flags(hints)[4]
+    if named and len(tag.contents) <= 5:
+        out.hinted.append((named, tag, len(out.blocks)))
 
 
 def _hinted_fields(walk: _Walk, lo: int, hi: int) -> dict[str, str]:
@@ -701,13 +696,17 @@ def _label_counts(match: re.Match[str], ktext: str) -> bool:
 _LABEL_PREFIX_END = re.compile(rf"(?:{_BYLINE_PREFIX})$")
 
 
+# "新疆日报记者张三" inside a 作者 value: keep the name after the role
+_ROLE_PREFIX = re.compile(r"^.{0,12}?(?:记者|記者|通讯员|通訊員|特约撰稿|特約撰稿)")
+
+
 def _cut_value(value: str, kind: str) -> str:
     value = re.split(r"\s{2,}|[|丨｜]|\d{4}\s*[-/.年]\s*\d{1,2}", value)[0].strip()
     value = _trim_brackets(value)
     if kind in ("author", "editor", "photo"):
         names = []
         for token in re.split(r"[\s、，,;；]+", _NAME_NOISE.sub(" ", value)):
-            token = _trim_brackets(token)
+            token = _trim_brackets(_ROLE_PREFIX.sub("", token))
             if token and len(token) <= 20:
                 names.append(token)
         return " ".join(names)
@@ -728,9 +727,31 @@ _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-
 _COMPACT_DATE = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
 
 
+_HAN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
+_HAN_NUMERAL = "[一二三四五六七八九十]"
+_HAN_DATE = re.compile(rf"([〇零○一二三四五六七八九]{{4}})年({_HAN_NUMERAL}{{1,2}})月({_HAN_NUMERAL}{{1,3}})日")
+
+
+def _han_number(text: str) -> int:
+    """一 .. 三十一, the way months and days are written in 二〇二三年六月十二日."""
+    if "十" not in text:
+        return int(text.translate(_HAN_DIGITS))
+    tens, _, units = text.partition("十")
+    return int(tens.translate(_HAN_DIGITS) or 1) * 10 + int(units.translate(_HAN_DIGITS) or 0)
+
+
+def _arabic_dates(text: str) -> str:
+    return _HAN_DATE.sub(
+        lambda m: f"{m.group(1).translate(_HAN_DIGITS)}年{_han_number(m.group(2))}月{_han_number(m.group(3))}日", text
+    )
+
+
 def find_date(text: str) -> datetime | None:
     """The first plausible date (with time, when given) in a short text; Asia/Shanghai unless a zone is given."""
-    for match in _DATE.finditer(text.translate(_WIDTH)):
+    text = text.translate(_WIDTH)
+    if "年" in text and _HAN_DATE.search(text):
+        text = _arabic_dates(text)
+    for match in _DATE.finditer(text):
         stamp = _make_date(match)
         if stamp:
             return stamp
@@ -919,14 +940,14 @@ def _layout_title(blocks: list[Block], start: int) -> int | None:
     return None
 
 
-def _is_subtitle(block: Block, title: str | None) -> bool:
+def _is_subtitle(block: Block, title_block: Block) -> bool:
+    """引题/副题: a short line beside the title, named so by its class or a heading in the title's element."""
     if block.length > 80 or block.link_len > 0.3 * block.length:
         return False
-    if title and _squash(block.text) == _squash(title):
+    if _squash(block.text) == _squash(title_block.text) or block.text.endswith(("。", "！", "？")):
         return False
-    if block.text.endswith(("。", "！", "？")):
-        return False
-    if not (block.heading or block.subtitle):
+    sibling_heading = block.heading and block.tag.parent is title_block.tag.parent
+    if not (block.subtitle or sibling_heading):
         return False
     return not read_meta_line(block.text).is_meta
 
@@ -1259,7 +1280,7 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
         skip.add(title_index)
         # 副题 under the title first, then 引题 above it
         for neighbour in (title_index + 1, title_index + 2, title_index - 1):
-            if 0 <= neighbour < len(blocks) and _is_subtitle(blocks[neighbour], title):
+            if 0 <= neighbour < len(blocks) and _is_subtitle(blocks[neighbour], blocks[title_index]):
                 if subtitle is None or _squash(blocks[neighbour].text) == _squash(subtitle):
                     subtitle = subtitle or blocks[neighbour].text
                     skip.add(neighbour)
@@ -1267,7 +1288,7 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
         if start <= title_index < end:
             start = title_index + 1
         for neighbour in (title_index - 1, title_index + 1):
-            if 0 <= neighbour < len(blocks) and _is_subtitle(blocks[neighbour], title):
+            if 0 <= neighbour < len(blocks) and _is_subtitle(blocks[neighbour], blocks[title_index]):
                 skip.add(neighbour)
 
     body = _body(walk, start, end, depth, skip, title)

@@ -162,6 +162,7 @@ def test_published_at_is_always_timezone_aware(fixture_page):
         ("本报记者 张三 李四 通讯员 王五", "author", "张三 李四 王五"),
         ("作者：张三（新疆大学）", "author", "张三"),
         ("文/图 李明", "author", "李明"),
+        ("作者：新疆日报记者 张三 通讯员 李四", "author", "张三 李四"),
     ],
 )
 def test_labelled_lines_in_either_script(line, field, value):
@@ -183,6 +184,7 @@ def test_prose_that_starts_like_a_label_is_not_metadata():
         ("2023-06-12", datetime(2023, 6, 12, tzinfo=SHANGHAI)),
         ("时间：2023/6/2 8:05:09", datetime(2023, 6, 2, 8, 5, 9, tzinfo=SHANGHAI)),
         ("２０２３年０６月１２日", datetime(2023, 6, 12, tzinfo=SHANGHAI)),
+        ("二〇二三年十二月三十一日", datetime(2023, 12, 31, tzinfo=SHANGHAI)),
         ("2023-13-45", None),
     ],
 )
@@ -290,3 +292,12 @@ def test_editor_in_its_own_element_after_the_body():
     cleaned = clean(page)
     assert cleaned.editor == "马丽"
     assert len(cleaned.paragraphs) == 2
+
+
+def test_a_section_heading_inside_the_body_is_not_a_subtitle():
+    page = """<html><body><div class="article"><h1>援疆项目推进会召开</h1>
+    <div class="content"><h2>一、项目进展</h2><p>今年以来，援疆项目建设进展顺利，计划完成投资十亿元，惠及群众数万人。</p>
+    <h2>二、下一步安排</h2><p>下一步，将进一步加快项目建设进度，确保项目早日建成投用、发挥效益。</p></div></div></body></html>"""
+    cleaned = clean(page)
+    assert cleaned.subtitle is None
+    assert cleaned.paragraphs[0] == "一、项目进展"
