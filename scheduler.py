@@ -199,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         engine = db.get_engine()
         db.upgrade()
         with single_instance(engine):
+            if reaped := jobs.reap_stale_runs(engine):
+                log.warning("marked %d runs of a previous, killed service as crashed", reaped)
             service = Service(config, engine)
             signal.signal(signal.SIGTERM, service.stop)
             signal.signal(signal.SIGINT, service.stop)

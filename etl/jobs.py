@@ -69,6 +69,34 @@ def finish_run(run_id: int, status: str, counts: dict[str, Any] | None = None, e
         return run
 
 
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_stale_runs(engine: sa.Engine | None = None) -> int:
+    """Mark runs left 'running' by a process that no longer exists (killed, machine restarted) as crashed."""
+    engine = engine or get_engine()
+    reaped = 0
+    with Session(engine) as session:
+        for run in session.execute(sa.select(Run).where(Run.status == "running")).scalars():
+            if not _alive(run.pid):
+                run.status = "crashed"
+                run.finished_at = run.finished_at or utcnow()
+                run.error = run.error or f"process {run.pid} ended without recording the run's end"
+                session.add(run)
+                reaped += 1
+        session.commit()
+    return reaped
+
+
 def _run_summary(run: Run) -> dict[str, Any]:
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
     return {"id": run.id, "kind": run.kind, "source": run.source_name, "status": run.status,

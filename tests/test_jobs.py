@@ -1,0 +1,148 @@
+"""ETL jobs on SQLite and PostgreSQL: failures stay with their page, reprocessing is idempotent,
+syndicated copies point at the original, and a killed ETL loses and doubles nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from etl import db, jobs
+from etl.models import Article, Metric, Page, Run
+
+ROOT = Path(__file__).resolve().parents[1]
+BODY = [
+    "今年以来，江苏省援疆前方指挥部聚焦产业和就业，累计投入援疆资金3200万元，实施民生项目18个。",
+    "在霍城县产业园，新建标准化厂房2.5万平方米，引进服装加工企业6家，带动当地群众就业1200余人。",
+    "援疆干部表示，将继续做好对口支援工作，推动更多项目落地见效，让各族群众在家门口增收致富。",
+]
+
+
+def page_html(title: str, date: str, paragraphs: list[str], canonical: str | None = None) -> bytes:
+    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html><head><meta charset='utf-8'><title>{title}_援疆网</title>{link}</head><body>"
+            f"<div class='nav'><a href='/'>首页</a><a href='/news/'>新闻</a></div><h1>{title}</h1>"
+            f"<div class='info'>发布时间：{date} 来源：伊犁日报</div><div class='article-content'>{body}</div>"
+            f"<div class='footer'>版权所有 新ICP备000000号</div></body></html>").encode()
+
+
+def add_page(engine: sa.Engine, url: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> int:
+    with Session(engine) as session:
+        page = Page(url=url, final_url=url, source_name="test", status=200, body=zlib.compress(body),
+                    size=len(body), sha256=hashlib.sha256(body).hexdigest(), content_type=content_type,
+                    fetched_at=datetime.now(UTC))
+        session.add(page)
+        session.commit()
+        assert page.id is not None
+        return page.id
+
+
+def page_states(engine: sa.Engine) -> dict[str, tuple[str, str | None]]:
+    with Session(engine) as session:
+        return {p.url: (p.etl_status, p.etl_error) for p in session.execute(sa.select(Page)).scalars()}
+
+
+def test_a_failed_page_keeps_its_error_and_the_others_are_stored(database_url: str) -> None:
+    engine = db.get_engine(database_url)
+    add_page(engine, "http://a.cn/1.html", page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY))
+    add_page(engine, "http://a.cn/2.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20)
+    add_page(engine, "http://a.cn/3.html", page_html("明日天气预报", "2023-06-12", [
+        "明天白天晴转多云，最高气温三十二度，夜间有阵风，请市民注意防暑降温，合理安排出行时间和户外活动。"]))
+    run = jobs.etl_pass(engine=engine)
+    assert run.status == "ok"
+    assert run.counts["articles"] == 1 and run.counts["errors"] == 1 and run.counts["skipped"] == 1
+    states = page_states(engine)
+    assert states["http://a.cn/1.html"] == ("done", None)
+    assert states["http://a.cn/2.html"][0] == "error" and "binary" in states["http://a.cn/2.html"][1]
+    assert states["http://a.cn/3.html"][0] == "skipped" and "not about aid" in states["http://a.cn/3.html"][1]
+    with Session(engine) as session:
+        article = session.execute(sa.select(Article)).scalar_one()
+        assert article.title == "江苏援疆助力霍城产业发展"
+        assert article.published_at == datetime.fromisoformat("2023-06-12T10:30:00+08:00")
+        values = {m.text: m.value for m in session.execute(sa.select(Metric)).scalars()}
+        assert values["3200万元"] == 32_000_000
+
+
+def test_reprocessing_replaces_an_articles_metrics_without_duplicating_them(database_url: str) -> None:
+    engine = db.get_engine(database_url)
+    add_page(engine, "http://a.cn/1.html", page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY))
+    jobs.etl_pass(engine=engine)
+    with Session(engine) as session:
+        before = session.execute(sa.select(sa.func.count(Metric.id))).scalar_one()
+    run = jobs.etl_pass(engine=engine, reprocess=True)
+    assert run.counts["requeued"] == 1 and run.counts["articles"] == 1
+    with Session(engine) as session:
+        assert session.execute(sa.select(sa.func.count(Article.id))).scalar_one() == 1
+        assert session.execute(sa.select(sa.func.count(Metric.id))).scalar_one() == before > 0
+        assert session.execute(sa.select(Article.extractor_version)).scalar_one()
+
+
+def test_pages_with_one_canonical_url_make_one_article(database_url: str) -> None:
+    engine = db.get_engine(database_url)
+    html = page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY, canonical="http://a.cn/1.html")
+    add_page(engine, "http://a.cn/1.html?from=list", html)
+    add_page(engine, "http://a.cn/1.html?page=1", html)
+    jobs.etl_pass(engine=engine)
+    with Session(engine) as session:
+        assert session.execute(sa.select(Article.canonical_url)).scalars().all() == ["http://a.cn/1.html"]
+
+
+def test_a_syndicated_copy_points_at_the_earliest_article(database_url: str) -> None:
+    engine = db.get_engine(database_url)
+    add_page(engine, "http://copy.cn/9.html", page_html("江苏援疆助力霍城产业发展（转载）", "2023-06-14 08:00",
+                                                        [*BODY, "（来源：伊犁日报）"]))
+    add_page(engine, "http://a.cn/1.html", page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY))
+    add_page(engine, "http://b.cn/5.html", page_html("新疆喀什举办农民丰收节", "2023-09-23", [
+        "喀什地区各县市举办农民丰收节活动，展示特色农产品，广东援疆工作队组织企业现场采购，签约金额800万元。",
+        "活动现场，来自疏附县和伽师县的农民合作社带来了瓜果、干果和手工艺品，吸引了众多市民前来选购。"]))
+    jobs.etl_pass(engine=engine)
+    with Session(engine) as session:
+        rows = {a.url: (a.id, a.duplicate_of) for a in session.execute(sa.select(Article)).scalars()}
+    original = rows["http://a.cn/1.html"]
+    assert original[1] is None
+    assert rows["http://copy.cn/9.html"][1] == original[0]
+    assert rows["http://b.cn/5.html"][1] is None
+
+
+def test_killing_the_etl_loses_and_doubles_nothing(sqlite_url: str) -> None:
+    engine = db.get_engine(sqlite_url)
+    count = 400
+    for i in range(count):
+        add_page(engine, f"http://a.cn/{i}.html", page_html(f"江苏援疆助力霍城产业发展第{i}期", "2023-06-12",
+                                                             [BODY[0], f"本期编号{i}号。", *BODY[1:]]))
+    env = dict(os.environ, DATABASE_URL=sqlite_url)
+    child = subprocess.Popen([sys.executable, "-m", "etl.cli", "etl", "--batch-size", "10"], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done = sum(1 for state, _ in page_states(engine).values() if state == "done")
+        if done >= 30:
+            break
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    partial = sum(1 for state, _ in page_states(engine).values() if state == "done")
+    assert 0 < partial < count, "the kill should land mid-run"
+    with Session(engine) as session:  # the killed run stays 'running'; its pages are whole or untouched
+        assert session.execute(sa.select(sa.func.count(Article.id))).scalar_one() == partial
+    assert jobs.reap_stale_runs(engine) == 1
+    run = jobs.etl_pass(engine=engine)
+    assert run.status == "ok" and run.counts["articles"] == count - partial
+    with Session(engine) as session:
+        assert session.execute(sa.select(sa.func.count(Article.id))).scalar_one() == count
+        per_article = session.execute(
+            sa.select(Metric.article_id, sa.func.count(Metric.id)).group_by(Metric.article_id)).all()
+        assert len({n for _, n in per_article}) == 1  # every article has the same metrics, none twice
+        statuses = session.execute(sa.select(Run.status).where(Run.kind == "etl").order_by(Run.id)).scalars()
+        assert list(statuses) == ["crashed", "ok"]
+    assert all(state == "done" for state, _ in page_states(engine).values())
