@@ -153,10 +153,12 @@ def strict_utf8(body: bytes) -> str | None:
         return None
 
 
-def looks_chinese(text: str) -> bool:
-    """Most non-ASCII characters are CJK ideographs or CJK punctuation."""
-    non_ascii = len(_NON_ASCII.findall(text))
-    return non_ascii > 0 and len(_CJK.findall(text)) >= 0.9 * non_ascii
+def looks_chinese(text: str, sample: int = 20000) -> bool:
+    """Most non-ASCII characters (of the first ``sample``) are CJK ideographs or CJK punctuation."""
+    text = text[:sample]
+    non_ascii = len(text) - len(_NON_ASCII.sub("", text))
+    cjk = len(text) - len(_CJK.sub("", text))
+    return non_ascii > 0 and cjk >= 0.9 * non_ascii
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
