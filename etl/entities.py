@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from etl.numerals import parse_number
-from etl.regions import Gazetteer, Region, gazetteer, pairings, recipient_provinces
+from etl.regions import LEVELS, Gazetteer, Region, gazetteer, pairings, recipient_provinces
 
 TITLE_WEIGHT = 3  # a mention or keyword in the title counts this many times one in the body
 LEAD_RATIO = 1.5  # a unit is chosen at its level only when it outweighs the runner-up by this factor
@@ -163,15 +163,18 @@ def find_mentions(text: str, in_title: bool = False) -> list[Mention]:
 
 
 def resolve(mention: Mention, context: set[str], g: Gazetteer) -> Region:
-    """The unit a mention names: one whose ancestor the text also names, else the highest level."""
+    """The unit a mention names. A unit and its own seat sharing a short name (喀什: 喀什地区, 喀什市) mean the
+    higher one; otherwise a unit whose ancestor the text also names, else the highest level."""
     if len(mention.regions) == 1:
         return mention.regions[0]
+    outer = [r for r in mention.regions
+             if not any(o != r and g.contains(o, r) for o in mention.regions)]
 
     def rank(region: Region) -> tuple[int, int]:
         ancestors = {r.code for r in g.parent_chain(region)[:-1]}
-        return (0 if ancestors & context else 1, ("province", "prefecture", "county").index(region.level))
+        return (0 if ancestors & context else 1, LEVELS.index(region.level))
 
-    return min(mention.regions, key=rank)
+    return min(outer, key=rank)
 
 
 # --- sides -----------------------------------------------------------------------------------------------------
@@ -253,12 +256,29 @@ def provider_provinces(program: str) -> frozenset[str]:
     return frozenset(p.provider.code for p in pairings() if p.program == program)
 
 
+# Receiving provinces when the program does not say: the three regions of 对口支援 proper.
+DEFAULT_RECIPIENTS = ("新疆维吾尔自治区", "西藏自治区", "青海省")
+# Programs whose helper is a central body, not a province: every place named is on the receiving side.
+CENTRAL_PROGRAMS = ("定点帮扶",)
+
+
 def recipient_scope(program: str | None) -> frozenset[str]:
+    g = gazetteer()
+    if program in CENTRAL_PROGRAMS:
+        return frozenset(r.code for r in g.by_code.values() if r.level == "province")
     provinces = recipient_provinces()
     if program in provinces:
         return frozenset(r.code for r in provinces[program])
-    return frozenset(r.code for program_provinces in provinces.values() for r in program_provinces
-                     if r.name in ("新疆维吾尔自治区", "西藏自治区", "青海省"))
+    return frozenset(g.by_full[name][0].code for name in DEFAULT_RECIPIENTS)
+
+
+def favour_partners(units: Weighted, recipient: list[Region], program: str | None, g: Gazetteer) -> Weighted:
+    """Provider units whose province is paired with the recipient count double: the map settles close calls."""
+    if not recipient:
+        return units
+    partners = {p.provider.code for p in pairings() if (program is None or p.program == program)
+                and any(g.contains(t, recipient[-1]) or g.contains(recipient[-1], t) for t in p.recipients)}
+    return [(r, 2 * w if g.parent_chain(r)[0].code in partners else w) for r, w in units]
 
 
 def compound_units(title: str, body: str, g: Gazetteer) -> tuple[Weighted, Weighted]:
@@ -424,7 +444,7 @@ def extract_entities(title: str, body: str) -> Entities:
     recipient = read_side(weigh(recipient_units, g), g)
     if program is None:
         program = find_program(title, body, recipient[0].name if recipient else None)
-    provider = read_side(weigh(provider_units, g), g)
+    provider = read_side(weigh(favour_partners(provider_units, recipient, program, g), g), g)
 
     provider_inferred = recipient_inferred = False
     if recipient and not provider:

@@ -136,3 +136,13 @@ def test_topics_without_headings_keep_the_repeated_compounds() -> None:
 def test_no_places_no_sides() -> None:
     e = extract_entities("会议召开", "会议强调要做好各项工作。")
     assert (e.program, e.provider, e.recipient, e.batch, e.topics) == (None, None, None, None, [])
+
+
+def test_a_short_name_shared_by_a_prefecture_and_its_seat_means_the_prefecture() -> None:
+    e = extract_entities("辽宁援疆塔城", "辽宁援疆在塔城地区托里县、裕民县建设项目。")
+    assert e.recipient == Place("新疆维吾尔自治区", "塔城地区", None, inferred=False)
+
+
+def test_a_paired_provider_settles_a_close_call() -> None:
+    e = extract_entities("援疆干部在墨玉", "上海的企业家和北京援疆干部一起来到墨玉县，走访墨玉县农户。")
+    assert e.provider.province == "北京市"
