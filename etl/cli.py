@@ -164,11 +164,16 @@ def _select(sources: SourcesFile, names: list[str] | None) -> list[SourceConfig]
     return chosen
 
 
+_SHOWN_COUNTS = ("pages_stored", "fetched_article", "articles_known_skipped", "not_modified", "errors", "pages",
+                 "articles", "metrics", "skipped", "duplicates", "requeued", "pages_pruned")
+
+
 def _report_run(run: Any) -> None:
     counts = run.counts or {}
-    shown = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()) if not isinstance(v, (dict, list)))
+    shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()
+                      if k in _SHOWN_COUNTS or k.startswith("error: "))
     colour = "green" if run.status == "ok" else "red"
-    err.print(f"{run.kind} run {run.id}: [{colour}]{run.status}[/] {shown}")
+    err.print(f"{run.kind} run {run.id}: [{colour}]{run.status}[/] {shown}", highlight=False)
     if run.error:
         err.print(f"  {run.error.strip().splitlines()[-1][:500]}")
 
@@ -185,15 +190,27 @@ def crawl(
 
     Example: aidnews crawl --demo
     """
-    from etl import jobs
-
     prepare_db()
     with demo_sources_if(demo, sources) as config:
-        run = jobs.crawl(_select(config, source), time_limit=time_limit, revisit=revisit,
-                         contact=config.settings.user_agent_contact)
+        run = _run_crawl(_select(config, source), config, time_limit=time_limit, revisit=revisit)
     _report_run(run)
     if run.status != "ok":
         raise typer.Exit(1)
+
+
+def _run_crawl(chosen: list[SourceConfig], config: SourcesFile, time_limit: float, revisit: bool = False) -> Any:
+    """A crawl with a live count of stored pages on the terminal."""
+    from rich.progress import SpinnerColumn
+
+    from etl import jobs
+
+    names = ", ".join(s.name for s in chosen)
+    columns = (SpinnerColumn(), TextColumn("crawling {task.description}: {task.completed} pages stored"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(names, total=None)
+        return jobs.crawl(chosen, time_limit=time_limit, revisit=revisit, contact=config.settings.user_agent_contact,
+                          progress=lambda n: bar.update(task, completed=n))
 
 
 def _run_etl(reprocess: bool = False, since: datetime | None = None, limit: int | None = None,
@@ -249,12 +266,9 @@ def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
 
     Example: aidnews run-once --demo
     """
-    from etl import jobs
-
     prepare_db()
     with demo_sources_if(demo, sources) as config:
-        crawl_run = jobs.crawl(_select(config, None), contact=config.settings.user_agent_contact,
-                               time_limit=config.settings.crawl_time_limit_minutes * 60)
+        crawl_run = _run_crawl(_select(config, None), config, config.settings.crawl_time_limit_minutes * 60)
     _report_run(crawl_run)
     etl_run = _run_etl()
     _report_run(etl_run)

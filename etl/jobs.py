@@ -126,8 +126,11 @@ class CrawlStopped(Exception):
 
 def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisit: bool = False,
           contact: str | None = None, fast: bool = False, source_label: str | None = None,
-          should_stop: Callable[[], bool] | None = None, engine: sa.Engine | None = None) -> Run:
+          should_stop: Callable[[], bool] | None = None, engine: sa.Engine | None = None,
+          progress: Callable[[int], None] | None = None) -> Run:
     """Run one Scrapy crawl of `sources` in a child process and record it.
+
+    `progress`, when given, is called about once a second with the number of pages stored so far.
 
     The child gets SIGINT (Scrapy's graceful shutdown) when the time limit passes or `should_stop` says so,
     and SIGKILL if it has not finished 20 s later.
@@ -159,8 +162,13 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
             session.commit()
         deadline = time.monotonic() + time_limit
         stop_sent_at: float | None = None
+        last_report = time.monotonic()
         while child.poll() is None:
             time.sleep(0.2)
+            if progress is not None and time.monotonic() - last_report >= 1:
+                last_report = time.monotonic()
+                with engine.connect() as conn:
+                    progress(conn.execute(sa.select(sa.func.count(Page.id)).where(Page.run_id == run_id)).scalar_one())
             stopping = should_stop is not None and should_stop()
             if stop_sent_at is None and (stopping or time.monotonic() > deadline):
                 status = "interrupted" if stopping else "timeout"
