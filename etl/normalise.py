@@ -342,25 +342,39 @@ def is_stray_symbol(char: str) -> bool:
             and not "\uff01" <= char <= "\uff5e" and char != "\u3000" and _gbk_bytes(char) is not None)
 
 
+# What can close an out-of-step run: '?' (an invalid pair), or one ASCII character in the GBK trail-byte range
+# standing between non-ASCII characters (a trail byte read as ASCII, as 業 = 98 49 gives "I").
+_RUN_CLOSE = re.compile(r"\?|(?<=[^\x00-\x7f])[\x40-\x7e](?![\x21-\x7e])")
+
+
 def find_garbled(text: str) -> list[GarbledRun]:
     """GBK out-of-step runs, each with its in-step repair when one reads as ordinary Chinese.
 
     Every '?' is examined: it closes a run when re-reading the characters before it in step gives plausible
     Chinese (the repair), and it is flagged as garbled when suspect characters, a dangling annotation tail or
-    more lost characters surround it. A '?' between two plausible stretches is a real question mark.
+    more lost characters surround it. A '?' between two plausible stretches is a real question mark. A lone
+    ASCII letter after suspect characters is examined the same way.
     """
     model = bigram_model()
     runs: list[GarbledRun] = []
-    q = text.find("?")
-    while q != -1:
-        region = _question_run(text, q, model)
-        end = region[1] if region else _skip_tail(text, q + 1)
+    position = 0
+    while (close := _RUN_CLOSE.search(text, position)) is not None:
+        q = close.start()
+        position = q + 1
+        if text[q] == "?":
+            region = _question_run(text, q, model)
+            end = region[1] if region else _skip_tail(text, q + 1)
+        else:
+            region = _letter_run(text, q, model)
+            if region is None:
+                continue
+            end = region[1]
         earliest = min(region[0] if region else q, q - MAX_RUN // 2)
         floor = runs[-1].end if runs else 0
         if region and region[0] < floor:
             region = None
         found = best_repair(text, max(1, earliest, floor + 1), q, end)
-        if not found and not region and q > floor and is_inserted_question_mark(text, q, model):
+        if not found and not region and q > floor and text[q] == "?" and is_inserted_question_mark(text, q, model):
             found = (q, "")
         if found:
             runs.append(GarbledRun(found[0], end, found[1]))
@@ -369,8 +383,19 @@ def find_garbled(text: str) -> list[GarbledRun]:
                 runs[-1] = GarbledRun(runs[-1].start, max(runs[-1].end, region[1]), None)
             elif not runs or region[0] >= runs[-1].end:
                 runs.append(GarbledRun(region[0], region[1], None))
-        q = text.find("?", max(q + 1, runs[-1].end if runs else 0))
+        if runs:
+            position = max(position, runs[-1].end)
     return runs
+
+
+def _letter_run(text: str, p: int, model: BigramModel) -> tuple[int, int] | None:
+    """The run closed by the lone ASCII character at p: at least two suspect characters right before it."""
+    start = p
+    suspects = 0
+    while start > 0 and p - start < MAX_RUN and _is_suspect(text, start - 1, model):
+        suspects += 1 + is_stray_symbol(text[start - 1])
+        start -= 1
+    return (start, p + 1) if suspects >= 2 else None
 
 
 # Characters after which an ASCII '?' is a real question mark (sentence-final particles, question words).
