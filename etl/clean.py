@@ -143,6 +143,7 @@ _BLOCK_TAGS = frozenset(
 )
 _FRAME_TAGS = _BLOCK_TAGS | {"a", "center"}
 _HEAD_TAGS = frozenset({"meta", "link", "base", "time"})
+_HEAD_READ = frozenset({"title", "meta", "link", "base", "script"})
 _SPECIAL_TAGS = _SKIP_TAGS | _HEAD_TAGS | {"br", "img"}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside", "header"})
@@ -230,19 +231,15 @@ class _Walk:
     hinted: list[tuple[str, Tag, int]] = field(default_factory=list)  # (field, element, block index)
 
 
-def _hint_text(tag: Tag) -> str:
+def _hint_text(attrs: dict) -> str:
     """class, id and itemprop, lower-cased: the words a template uses to say what an element is."""
-    attrs = tag.attrs
     words = [value for value in (attrs.get("class"), attrs.get("id"), attrs.get("itemprop")) if value]
     if not words:
         return ""
     return " ".join(value if isinstance(value, str) else " ".join(value) for value in words).lower()
 
 
-def _is_hidden(tag: Tag) -> bool:
-    attrs = tag.attrs
-    if not attrs:
-        return False
+def _is_hidden(attrs: dict) -> bool:
     if "hidden" in attrs:
         return True
     style = attrs.get("style")
@@ -318,26 +315,15 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
         nonlocal link_len
         if not parts:
             return
-        text = _WS.sub(" ", "".join(parts)).strip()
+        words = "".join(parts).split()
         parts.clear()
-        if text:
+        if words:
+            text = " ".join(words)
             frame = block_frames[-1]
-            punct = len(_BODY_PUNCT.findall(text))
+            length = len(text) - len(words) + 1
             blocks.append(
-                Block(
-                    text=text,
-                    length=len(text) - text.count(" "),
-                    link_len=min(link_len, len(text)),
-                    punct=punct,
-                    tag=frame.tag,
-                    depth=frame.depth,
-                    junk_depth=frame.junk_depth,
-                    positive=frame.positive,
-                    heading=frame.heading,
-                    subtitle=frame.subtitle,
-                    caption=frame.caption,
-                    center=frame.center,
-                )
+                Block(text, length, min(link_len, length), len(_BODY_PUNCT.findall(text)), frame.tag, frame.depth,
+                      frame.junk_depth, frame.positive, frame.heading, frame.subtitle, frame.caption, frame.center)
             )
         link_len = 0
 
@@ -385,12 +371,12 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
                               frames[-1].caption)
                 )
             continue
-        if attrs and _is_hidden(node):
+        if attrs and ("style" in attrs or "hidden" in attrs) and _is_hidden(attrs):
             continue
         block = name in _BLOCK_TAGS or node is forced
         if block:
             flush()
-        hints = _hint_text(node) if attrs else ""
+        hints = _hint_text(attrs) if attrs else ""
         frame = _child_frame(frames[-1], node, name, len(blocks), hints, block)
         if hints and len(hinted) < 20:
             _note_field_hint(node, hints, out)
@@ -427,8 +413,11 @@ def _hinted_fields(walk: _Walk, lo: int, hi: int) -> dict[str, str]:
 def _read_head_tag(tag: Tag, name: str, out: _Walk) -> None:
     attrs = tag.attrs
     if name == "head":
-        for child in tag.find_all(("title", "meta", "link", "base", "script"), limit=500):
-            _read_head_tag(child, child.name, out)
+        for count, child in enumerate(tag.descendants):
+            if count > 2000:
+                break
+            if isinstance(child, Tag) and child.name in _HEAD_READ:
+                _read_head_tag(child, child.name, out)
     elif name == "title":
         if out.title is None:
             out.title = _WS.sub(" ", tag.get_text()).strip()
