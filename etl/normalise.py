@@ -85,10 +85,13 @@ def has_tone_mark(word: str) -> bool:
 
 
 def _is_annotation(match: re.Match[str]) -> bool:
-    syllable = match.group(1)
+    return _annotation_content(match.group(1), not is_han(match.string[match.start() - 1]))
+
+
+@lru_cache(maxsize=4096)
+def _annotation_content(syllable: str, after_latin: bool) -> bool:
     if not is_pinyin_syllable(syllable):
         return False
-    after_latin = not is_han(match.string[match.start() - 1])
     # Toneless single letters ((a), (e)) and toneless words after Latin letters are list labels or English.
     return has_tone_mark(syllable) or (not after_latin and len(syllable) > 1)
 
@@ -649,9 +652,20 @@ def _changed_chars(text: str, converted: str) -> int:
     return sum(1 for a in set(text) - set(converted) if is_han(a))
 
 
+SCRIPT_SAMPLE = 4000  # characters taken from each of up to five places in a long text
+
+
+def _script_sample(text: str) -> str:
+    if len(text) <= 5 * SCRIPT_SAMPLE:
+        return text
+    step = (len(text) - SCRIPT_SAMPLE) // 4
+    return "\n".join(text[i * step:i * step + SCRIPT_SAMPLE] for i in range(5))
+
+
 def detect_script(text: str) -> str:
-    """"Hans", "Hant" or "mixed": compare the text with its t2s and s2t conversions."""
-    text = _SURROGATE.sub("\ufffd", text)
+    """"Hans", "Hant" or "mixed": compare the text (a spread sample of a long one) with its t2s and s2t
+    conversions."""
+    text = _SURROGATE.sub("\ufffd", _script_sample(text))
     traditional = _changed_chars(text, _convert("t2s", text))
     simplified = _changed_chars(text, _convert("s2t", text))
     specific = traditional + simplified
