@@ -18,3 +18,4 @@ class PageItem:
     fetched_at: datetime
     depth: int = 0
     redirects: list[str] = field(default_factory=list)
+    previous_sha256: str | None = None  # of the stored version, when this fetch revisits a known page

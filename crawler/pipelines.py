@@ -8,11 +8,11 @@ import zlib
 from typing import Any
 
 import sqlalchemy as sa
-from etl.encoding import decode_html
 from scrapy.crawler import Crawler
 
 from crawler.items import PageItem
 from etl.db import get_engine
+from etl.encoding import decode_html
 from etl.models import Page
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def page_row(item: PageItem, run_id: int | None) -> dict[str, Any]:
 
 
 class StorePagesPipeline:
-    """Writes pages to the `page` table in batches; an unchanged list, feed or sitemap page is not stored again."""
+    """Writes pages to the `page` table in batches; a page whose bytes equal its stored version is not stored again."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -75,10 +75,11 @@ class StorePagesPipeline:
 
     def process_item(self, item: PageItem) -> PageItem:
         row = page_row(item, self.run_id)
+        previous = self.last_sha.get(item.url) if item.kind != "article" else item.previous_sha256
+        if previous == row["sha256"]:
+            self.unchanged += 1
+            return item
         if item.kind != "article":
-            if self.last_sha.get(item.url) == row["sha256"]:
-                self.unchanged += 1
-                return item
             self.last_sha[item.url] = row["sha256"]
         self.buffer.append(row)
         if len(self.buffer) >= self.batch_size:

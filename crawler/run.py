@@ -39,9 +39,10 @@ def load_known(engine: sa.Engine, source_names: list[str]) -> dict[str, KnownPag
         .where(Page.kind == "article", Page.status == 200, Page.source_name.in_(source_names))
         .group_by(Page.url)
     )
-    query = sa.select(Page.url, Page.etag, Page.last_modified, Page.fetched_at).where(Page.id.in_(latest))
+    query = sa.select(Page.url, Page.etag, Page.last_modified, Page.fetched_at, Page.sha256).where(
+        Page.id.in_(latest))
     with engine.connect() as conn:
-        return {url: KnownPage(etag, lm, fetched) for url, etag, lm, fetched in conn.execute(query)}
+        return {url: KnownPage(etag, lm, fetched, sha) for url, etag, lm, fetched, sha in conn.execute(query)}
 
 
 def crawl_settings(sources: list[SourceConfig], run_id: int | None, contact: str | None = None,

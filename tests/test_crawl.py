@@ -91,7 +91,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         hits_after_first = dict(portal.hits)
         second = jobs.crawl(sources, engine=engine, time_limit=120)
         hits_after_second = dict(portal.hits)
+        revisit = jobs.crawl(sources, engine=engine, time_limit=120, revisit=True)
         yield {"engine": engine, "portal_base": portal.base_url, "first": first, "second": second,
+               "revisit": revisit,
                "first_seconds": first_seconds, "hits1": hits_after_first, "hits2": hits_after_second,
                "watch": watch, "truth": ground_truth(portal.base_url), "traps": traps(portal.base_url)}
     engine.dispose()
@@ -197,3 +199,30 @@ def test_a_crawl_opens_no_listening_socket(crawled: dict) -> None:
     watch = crawled["watch"]
     assert watch.saw_child, "the watcher never saw the crawl child process"
     assert not watch.found
+
+
+def test_a_revisit_asks_conditionally_and_records_304s_without_storing(crawled: dict) -> None:
+    revisit = crawled["revisit"]
+    assert revisit.status == "ok", revisit.error
+    assert revisit.counts.get("not_modified", 0) >= len(crawled["truth"])
+    with Session(crawled["engine"]) as session:
+        stored = session.execute(sa.select(sa.func.count(Page.id)).where(Page.run_id == revisit.id,
+                                                                         Page.kind == "article")).scalar_one()
+    assert stored == 0
+
+
+def test_local_sources_run_fast_while_real_sources_keep_polite_defaults() -> None:
+    from crawler.run import crawl_settings
+
+    local = parse_sources({"source": demo_sources("http://127.0.0.1:1")}).sources
+    real = parse_sources({"source": [{"name": "real", "start_urls": ["https://aid.example.gov.cn/list.html"],
+                                      "article_patterns": [r"/c_\d+\.html"]}]}).sources
+    polite = crawl_settings(real, None)
+    assert polite.getbool("ROBOTSTXT_OBEY") and polite.getbool("AUTOTHROTTLE_ENABLED")
+    assert polite.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2 and polite.getfloat("DOWNLOAD_DELAY") >= 1
+    assert not polite.getbool("TELNETCONSOLE_ENABLED") and not polite.getbool("REMOTE_CONTROL_ENABLED")
+    fast = crawl_settings(local, None)
+    assert not fast.getbool("AUTOTHROTTLE_ENABLED") and fast.getfloat("DOWNLOAD_DELAY") == 0
+    mixed = crawl_settings(local + real, None)
+    assert mixed.getbool("AUTOTHROTTLE_ENABLED")
+    assert mixed.getdict("DOWNLOAD_SLOTS")["127.0.0.1"]["delay"] == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -255,3 +256,9 @@ class PortalServer(ThreadingHTTPServer):
         super().__init__((host, port), Handler)
         bound_host, bound_port = self.server_address[:2]
         self.router = Router(f"http://{bound_host}:{bound_port}", slow_seconds, threading.Event())
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up (a crawler refusing a 10 MB page, a timeout) are normal here, not errors."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)

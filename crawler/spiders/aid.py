@@ -36,12 +36,14 @@ _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 class KnownPage:
     """What the database already holds for an article URL."""
 
-    __slots__ = ("etag", "last_modified", "fetched_at")
+    __slots__ = ("etag", "last_modified", "fetched_at", "sha256")
 
-    def __init__(self, etag: str | None, last_modified: str | None, fetched_at: datetime | None) -> None:
+    def __init__(self, etag: str | None, last_modified: str | None, fetched_at: datetime | None,
+                 sha256: str | None = None) -> None:
         self.etag = etag
         self.last_modified = last_modified
         self.fetched_at = fetched_at
+        self.sha256 = sha256
 
 
 def looks_binary(body: bytes) -> bool:
@@ -148,6 +150,7 @@ class AidSpider(scrapy.Spider):
         headers: dict[str, str] = {}
         if known is not None:
             meta["handle_httpstatus_list"] = [304]
+            meta["previous_sha256"] = known.sha256
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
@@ -254,6 +257,7 @@ class AidSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC),
             depth=depth,
             redirects=redirects,
+            previous_sha256=response.meta.get("previous_sha256"),
         )
 
     def on_error(self, failure: Failure) -> None:
