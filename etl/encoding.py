@@ -8,7 +8,7 @@ Rules, in order:
   their superset GB18030, and the one that decodes with the fewest errors is kept;
 - a page that declares nothing is read as GB18030 (UTF-8 having already failed);
 - charset-normalizer is consulted only when every candidate leaves many errors, and a page that reads as
-  GB18030 with few errors is never handed to a single-byte Western codec.
+  GB18030 with few errors is never handed to a single-byte codec (cp1252, latin-1, koi8-r …).
 The text is always returned: the last step decodes with replacement characters, counted in ``replaced``.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 GB_FAMILY = "gb18030"
 # Labels that mean "some GB encoding"; GB18030 is a superset of all of them.
@@ -24,11 +25,12 @@ GB_LABELS = frozenset({
     "gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "gb-2312", "gb2312-80", "cp936", "ms936", "windows-936",
     "x-cp936", "csgb2312", "csgbk", "euc-cn", "x-euc-cn", "iso-ir-58", "chinese", "gb18030", "gb-18030",
 })
-# Single-byte Western codecs: a Chinese page declaring one of these is nearly always lying.
-WESTERN_CODECS = frozenset({"latin-1", "iso8859-1", "cp1252", "ascii", "iso8859-15"})
 # Share of the body (in characters) that may be replaced before a decode counts as failed.
 FEW_ERRORS_RATIO = 0.005
 FEW_ERRORS_MIN = 4
+# Codecs Python knows that no web page can use: escapes, IDNA, UTF-7 (banned by the HTML standard), Windows-only.
+UNUSABLE_CODECS = frozenset({"idna", "punycode", "undefined", "raw-unicode-escape", "unicode-escape", "utf-7",
+                             "mbcs", "oem", "palmos", "escape"})
 HEAD_SCAN_BYTES = 4096
 HEAD_SCAN_LIMIT = 65536
 
@@ -103,8 +105,11 @@ def codec_for(label: str | None) -> str | None:
     if label in GB_LABELS:
         return GB_FAMILY
     try:
-        name = codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
+        return None
+    name = info.name
+    if not getattr(info, "_is_text_encoding", True) or name in UNUSABLE_CODECS:
         return None
     if name in ("gb2312", "gbk", "hz"):
         return GB_FAMILY
@@ -113,7 +118,7 @@ def codec_for(label: str | None) -> str | None:
         return "utf-8"
     if name in ("latin_1", "iso8859-1"):
         return "latin-1"
-    return name
+    return name if _ascii_compatible(name) else None
 
 
 def bom_codec(body: bytes) -> tuple[str, int] | None:
@@ -180,12 +185,12 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         if utf8_text.isascii() and declared and _ascii_compatible(declared[0]):
             return result(utf8_text, declared[0])
         return result(utf8_text, "utf-8")
-    western_declared = any(c in WESTERN_CODECS for c in declared)
+    single_byte_declared = any(is_single_byte(c) for c in declared)
     if "utf-8" in declared:
         utf8_text, utf8_replaced = decode_counting(body, "utf-8")
         if mostly_utf8(utf8_text, utf8_replaced):
             return result(utf8_text, "utf-8", utf8_replaced)
-    if not western_declared:
+    if not single_byte_declared:
         # Common path: GB pages, declared or not, decode cleanly as GB18030.
         gb_text, gb_replaced = decode_counting(body, GB_FAMILY)
         if gb_replaced == 0 and all(c == GB_FAMILY or c == "utf-8" for c in declared):
@@ -196,10 +201,10 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
 
     candidates = list(dict.fromkeys([*declared, GB_FAMILY]))
     decodings = [(codec, *decode_counting(body, codec)) for codec in candidates]
-    if western_declared:
+    if single_byte_declared:
         gb_text, gb_replaced = next((t, r) for c, t, r in decodings if c == GB_FAMILY)
         if few_errors(gb_replaced, gb_text) and looks_chinese(gb_text):
-            decodings = [d for d in decodings if d[0] not in WESTERN_CODECS]
+            decodings = [d for d in decodings if not is_single_byte(d[0])]
     decodings.append(("utf-8", utf8_text, utf8_replaced))
     # Fewest errors wins; ties go to the earlier candidate (HTTP, then <meta>, then GB18030, then UTF-8).
     codec, text, replaced = min(decodings, key=lambda d: d[2])
@@ -225,10 +230,26 @@ def mostly_utf8(text: str, replaced: int) -> bool:
     return multibyte > 20 * max(replaced, 1)
 
 
-def _ascii_compatible(codec: str) -> bool:
+@lru_cache(maxsize=64)
+def is_single_byte(codec: str) -> bool:
+    """One byte, one character (latin-1, cp1252, koi8-r …): such a codec reads any bytes without error, so a
+    Chinese page declaring one is nearly always lying, and a clean GB18030 reading wins over it."""
+    if codec == "ascii":
+        return True
+    high = bytes(range(0x80, 0x100))
+    pairs = (b"\xc3\xa9", b"\xd6\xd0", b"\xa4\xa4", b"\x82\xa0")  # one character in UTF-8, GBK, Big5, Shift_JIS
     try:
-        return b"<html>".decode(codec) == "<html>"
-    except (UnicodeDecodeError, LookupError):
+        return len(high.decode(codec, "replace")) == len(high) and all(
+            len(pair.decode(codec, "replace")) == 2 for pair in pairs)
+    except (UnicodeError, LookupError):
+        return False
+
+
+def _ascii_compatible(codec: str) -> bool:
+    """The codec reads ASCII markup as ASCII (EBCDIC and the like do not: a page declaring them is wrong)."""
+    try:
+        return b"<meta charset=x>".decode(codec) == "<meta charset=x>"
+    except (UnicodeError, LookupError):
         return False
 
 

@@ -6,7 +6,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.encoding import Decoded, codec_for, decode_html, http_charset, meta_charset
+from etl.encoding import Decoded, codec_for, decode_html, http_charset, is_single_byte, meta_charset
 
 ARTICLE = "东营援疆指挥部投入援疆资金420余万元，新建住院大楼。朱镕基同志、王堃教授到疏勒县调研。"
 GB2312_ARTICLE = "东营援疆指挥部投入援疆资金420余万元，新建住院大楼。"
@@ -95,6 +95,8 @@ def test_http_charset_parsing():
 def test_unknown_and_gb_family_labels():
     assert codec_for("x-gbk") == codec_for("gb_2312-80") == codec_for("GB2312".lower()) == "gb18030"
     assert codec_for("no-such-charset") is None
+    for unusable in ("rot13", "base64", "idna", "punycode", "utf-7", "unicode_escape", "undefined", "cp037"):
+        assert codec_for(unusable) is None, unusable
     assert codec_for("utf-16") == "utf-8"  # a page that can declare itself in ASCII is not UTF-16
     decoded = decode_html(page("no-such-charset").encode("gbk"))
     assert decoded.encoding == "gb18030" and ARTICLE in decoded.text
@@ -126,6 +128,25 @@ def test_gb18030_page_with_few_bad_bytes_is_not_handed_to_a_western_codec():
     assert 1 <= decoded.replaced <= 2
 
 
+def test_any_single_byte_declaration_loses_to_a_clean_gb18030_reading():
+    body = page(None, ARTICLE * 5).encode("gbk")
+    for label in ("koi8-r", "windows-1251", "windows-1252", "us-ascii", "iso-8859-15"):
+        decoded = decode_html(body, f"text/html; charset={label}")
+        assert decoded.encoding == "gb18030", label
+        assert ARTICLE in decoded.text
+
+
+def test_a_real_latin1_page_stays_latin1():
+    body = "<p>Le café était très bon, à côté de la gare.</p>".encode("latin-1")
+    decoded = decode_html(body, "text/html; charset=iso-8859-1")
+    assert decoded.encoding == "latin-1" and "café" in decoded.text
+
+
+def test_single_byte_codecs_are_recognised():
+    assert all(is_single_byte(c) for c in ("latin-1", "cp1252", "koi8-r", "ascii"))
+    assert not any(is_single_byte(c) for c in ("utf-8", "gb18030", "big5", "shift_jis", "euc_kr"))
+
+
 def test_decoding_is_fast_on_the_common_path():
     body = page("gb2312", ARTICLE * 1500).encode("gb18030")  # about 100 KB
     started = time.perf_counter()
@@ -137,7 +158,8 @@ def test_decoding_is_fast_on_the_common_path():
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=3000), st.one_of(st.none(), st.sampled_from(
     ["text/html", "text/html; charset=gbk", "text/html; charset=utf-8", "text/html; charset=bogus",
-     "text/html; charset=", "text/html; charset=utf-16", "text/html; charset=iso-8859-1"])))
+     "text/html; charset=", "text/html; charset=utf-16", "text/html; charset=iso-8859-1",
+     "text/html; charset=rot13", "text/html; charset=idna", "text/html; charset=big5", "text/html; charset=cp037"])))
 def test_decode_never_raises_and_counts_replacements(body, content_type):
     decoded = decode_html(body, content_type)
     assert isinstance(decoded.text, str)
