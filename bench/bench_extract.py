@@ -228,7 +228,7 @@ def field_accuracy(pages: list[Page]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="use only the first N article pages")
-    parser.add_argument("--rounds", type=int, default=3, help="timed passes per extractor; the best counts")
+    parser.add_argument("--rounds", type=int, default=5, help="timed passes per extractor; the best counts")
     parser.add_argument("--only", nargs="*", default=list(EXTRACTORS), help="extractors to run")
     args = parser.parse_args()
 

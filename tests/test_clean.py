@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import json
+import unicodedata
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -296,8 +298,59 @@ def test_editor_in_its_own_element_after_the_body():
 
 def test_a_section_heading_inside_the_body_is_not_a_subtitle():
     page = """<html><body><div class="article"><h1>援疆项目推进会召开</h1>
-    <div class="content"><h2>一、项目进展</h2><p>今年以来，援疆项目建设进展顺利，计划完成投资十亿元，惠及群众数万人。</p>
+    <div class="content"><h2>一、项目进展</h2>
+    <p>今年以来，援疆项目建设进展顺利，计划完成投资十亿元，惠及群众数万人。</p>
     <h2>二、下一步安排</h2><p>下一步，将进一步加快项目建设进度，确保项目早日建成投用、发挥效益。</p></div></div></body></html>"""
     cleaned = clean(page)
     assert cleaned.subtitle is None
     assert cleaned.paragraphs[0] == "一、项目进展"
+
+
+# --- the demo portal's ground truth -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def portal_scores() -> dict[str, float]:
+    """Body bigram F1 (macro), date-to-the-day, author and editor rates of clean() over the demo portal."""
+    try:
+        from crawler.demo import render_articles
+        from etl.encoding import decode_html
+        from etl.normalise import normalise
+    except ImportError as exc:
+        pytest.skip(f"the demo portal or the normaliser is not importable: {exc}")
+    pages = [page for page in render_articles() if page.truth and page.truth.get("paragraphs")]
+    if not pages:
+        pytest.skip("the demo portal has no article pages yet")
+
+    def comparable(text: str | None) -> str:
+        text = unicodedata.normalize("NFKC", normalise(text or "").text)
+        return "".join(ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith(("P", "S")))
+
+    def f1(found: str, truth: str) -> float:
+        a, b = comparable(found), comparable(truth)
+        grams_a, grams_b = Counter(zip(a, a[1:], strict=False)), Counter(zip(b, b[1:], strict=False))
+        common = sum((grams_a & grams_b).values())
+        return 2 * common / (sum(grams_a.values()) + sum(grams_b.values())) if common else 0.0
+
+    totals = Counter()
+    for page in pages:
+        truth = page.truth
+        cleaned = clean(decode_html(page.body, page.content_type).text, url=f"http://127.0.0.1{page.path}")
+        totals["f1"] += f1(cleaned.body, "\n".join(truth["paragraphs"]))
+        day = datetime.fromisoformat(truth["published_at"]).astimezone(SHANGHAI).date()
+        totals["date"] += bool(cleaned.published_at) and cleaned.published_at.astimezone(SHANGHAI).date() == day
+        totals["author"] += comparable(cleaned.author) == comparable(truth.get("author"))
+        totals["editor"] += comparable(cleaned.editor) == comparable(truth.get("editor"))
+    return {name: value / len(pages) for name, value in totals.items()}
+
+
+def test_demo_portal_body_f1_macro_mean_is_at_least_097(portal_scores):
+    assert portal_scores["f1"] >= 0.97
+
+
+def test_demo_portal_date_right_to_the_day_on_97_percent(portal_scores):
+    assert portal_scores["date"] >= 0.97
+
+
+def test_demo_portal_author_and_editor_right_on_95_percent(portal_scores):
+    assert portal_scores["author"] >= 0.95 and portal_scores["editor"] >= 0.95
