@@ -127,9 +127,6 @@ class BigramModel:
     bigram: dict[str, float]  # pair -> log10 P(second | first), interpolated with the unigram
     simplified: dict[str, str]  # Traditional char -> Simplified char
 
-    def unigram_score(self, char: str) -> float:
-        return self.unigram.get(self.simplified.get(char, char), UNSEEN_UNIGRAM)
-
     def in_word(self, first: str, second: str) -> bool:
         """The pair occurs inside a dictionary word."""
         return self.simplified.get(first, first) + self.simplified.get(second, second) in self.bigram
@@ -287,9 +284,10 @@ def _is_suspect(text: str, i: int, model: BigramModel) -> bool:
 
 
 def _skip_tail(text: str, i: int) -> int:
-    """Skip a pinyin annotation that lost its "(" to the garbling (?shù) -> after the ')')."""
+    """Skip a pinyin annotation that lost its "(" to the garbling (?shù) -> after the ')'); a tone mark is
+    required, so that "?ok)" in ordinary text is not taken for one."""
     tail = _PINYIN_TAIL.match(text, i)
-    return tail.end() if tail else i
+    return tail.end() if tail and has_tone_mark(tail.group(0)) and is_pinyin_syllable(tail.group(0)[:-1]) else i
 
 
 def _is_gbk_double(char: str) -> bool:
