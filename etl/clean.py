@@ -491,18 +491,28 @@ def _covering_range(walk: _Walk, start: int, end: int) -> tuple[int, int, int]:
     return best
 
 
-def _container(walk: _Walk, forced: Tag | None) -> tuple[int, int, int]:
+@dataclass
+class _Choice:
+    start: int  # the container's blocks [start, end)
+    end: int
+    depth: int
+    run_end: int  # end of the best run; past it, the first boilerplate block ends the article
+
+
+def _container(walk: _Walk, forced: Tag | None) -> _Choice:
     if forced is not None:
         for r_start, r_end, depth, tag in walk.ranges:
             if tag is forced:
-                return r_start, r_end, depth
+                return _Choice(r_start, r_end, depth, r_end)
     blocks = walk.blocks
     hinted = _best_run(blocks, use_hints=True)
     plain = _best_run(blocks, use_hints=False)
-    run = hinted if hinted[2] >= 0.3 * plain[2] else plain
+    use_hints = hinted[2] >= 0.3 * plain[2]
+    run = hinted if use_hints else plain
     if run[1] <= run[0]:
-        return 0, 0, 0
-    return _covering_range(walk, run[0], run[1])
+        return _Choice(0, 0, 0, 0)
+    start, end, depth = _covering_range(walk, run[0], run[1])
+    return _Choice(start, end, depth, run[1])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1037,8 +1047,9 @@ class _Body:
     first: int  # index of the first block kept, or of the end when none
 
 
-def _body(walk: _Walk, start: int, end: int, depth: int, skip: set[int], title: str | None) -> _Body:
+def _body(walk: _Walk, choice: _Choice, start: int, skip: set[int], title: str | None) -> _Body:
     blocks = walk.blocks
+    end, depth = choice.end, choice.depth
     image_blocks = {raw.block_index: raw for raw in walk.images if not _is_icon(raw.src)}
     fields = _Fields()
     paragraphs: list[str] = []
@@ -1050,6 +1061,8 @@ def _body(walk: _Walk, start: int, end: int, depth: int, skip: set[int], title: 
         block = blocks[index]
         if index in skip:
             continue
+        if index >= choice.run_end and content_seen and _block_value(block, True) <= -10:
+            break  # link lists or boilerplate after the text: what follows in the container is not the article
         # labels and furniture sit in short lines; long punctuated prose is never looked up
         keyed = make_key(block.text) if block.length <= 80 or (block.length <= 200 and block.punct < 3) else None
         key = keyed.text if keyed else ""
@@ -1252,7 +1265,8 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
     blocks = walk.blocks
     ld = _json_ld_fields(walk.json_ld)
 
-    start, end, depth = _container(walk, forced)
+    choice = _container(walk, forced)
+    start, end = choice.start, choice.end
     headings = [b.text for b in blocks if b.heading == 1][:5] + [b.text for b in blocks if b.heading == 2][:5]
     title = _pick_title(walk, headings, ld.get("headline"))
     title_index = _title_block(blocks, title, start)
@@ -1280,7 +1294,7 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
             if 0 <= neighbour < len(blocks) and _is_subtitle(blocks[neighbour], blocks[title_index]):
                 skip.add(neighbour)
 
-    body = _body(walk, start, end, depth, skip, title)
+    body = _body(walk, choice, start, skip, title)
     header_lo = title_index + 1 if title_index is not None and title_index < body.first else body.first - 8
     header, loose_dates = _header_fields(walk, header_lo, body.first)
     fields = body.fields
