@@ -359,6 +359,9 @@ def find_garbled(text: str) -> list[GarbledRun]:
     model = bigram_model()
     runs: list[GarbledRun] = []
     position = 0
+    # The weakest evidence, a lone '?' inside a word, is not used on a page dense with '?' (one that turned its
+    # punctuation into '?' would lose it wholesale).
+    inserted_allowed = text.count("?") <= INSERTED_MAX_DENSITY * len(text) + 2
     while (close := _RUN_CLOSE.search(text, position)) is not None:
         q = close.start()
         position = q + 1
@@ -375,7 +378,8 @@ def find_garbled(text: str) -> list[GarbledRun]:
         if region and region[0] < floor:
             region = None
         found = best_repair(text, max(1, earliest, floor + 1), q, end)
-        if not found and not region and q > floor and text[q] == "?" and is_inserted_question_mark(text, q, model):
+        if (not found and not region and inserted_allowed and q > floor and text[q] == "?"
+                and is_inserted_question_mark(text, q, model)):
             found = (q, "")
         if found:
             runs.append(GarbledRun(found[0], end, found[1]))
@@ -401,6 +405,7 @@ def _letter_run(text: str, p: int, model: BigramModel) -> tuple[int, int] | None
 
 # Characters after which an ASCII '?' is a real question mark (sentence-final particles, question words).
 QUESTION_ENDINGS = frozenset("吗吧呢么嘛啊呀哪谁何啥几样否的了麽嗎")
+INSERTED_MAX_DENSITY = 0.01  # '?' per character above which lone '?'s are left alone
 JOIN_MIN = -3.0  # log10 P(right | left) for two characters that read as one word once the '?' is dropped
 
 

@@ -1,5 +1,6 @@
 """Normalising Chinese article text: pinyin annotations, GBK mojibake, t2s, widths (chinese-text.md §1-2)."""
 
+import re
 import time
 from pathlib import Path
 
@@ -228,6 +229,11 @@ CLEAN_SNIPPETS = [
 
 @pytest.mark.parametrize("text", CLEAN_SNIPPETS)
 def test_real_question_marks_and_latin_letters_are_not_garbled(text):
+    assert find_garbled(text) == []
+
+
+def test_page_that_turned_its_punctuation_into_question_marks_keeps_them():
+    text = re.sub("[，。、；：]", "?", CLEAN_HANS)
     assert find_garbled(text) == []
 
 
