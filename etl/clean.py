@@ -450,11 +450,12 @@ def _read_head_tag(tag: Tag, name: str, out: _Walk) -> None:
 # Choosing the body container
 
 def _block_value(block: Block, use_hints: bool) -> float:
+    """What a block adds to a run of article text: punctuated plain text counts for, links count twice against."""
     length = block.length
     if use_hints and block.junk_depth:
         return -float(length)
     if block.link_len > 0.35 * length:
-        return -float(length)
+        return -2.0 * length
     plain = length - block.link_len
     if block.punct == 0 or plain < 8:
         return -0.5 * min(plain, 30)
