@@ -18,7 +18,11 @@ LAYOUTS = ("cms", "jsonld", "plain")    # <meta name=PubDate …> | JSON-LD | no
 
 
 def layout_of(entry: Entry) -> str:
-    return LAYOUTS[pick(entry.article.id, "hq-layout", len(LAYOUTS))]
+    """One of LAYOUTS, or "bare" for some date-only articles: then the date is only in the URL."""
+    a = entry.article
+    if a.date_only and pick(a.id, "hq-bare", 2) == 0:
+        return "bare"
+    return LAYOUTS[pick(a.id, "hq-layout", len(LAYOUTS))]
 
 
 def shown_time(entry: Entry, style: str) -> str:
@@ -45,7 +49,7 @@ def byline(entry: Entry) -> str:
         parts += [f"来源: {esc(a.source)}"] if a.source else []
         parts += [f"记者 {esc(a.author)}"] if a.author else []
         return "&nbsp;&nbsp;".join(parts)
-    parts = [f'<span class="date">{shown_time(entry, "iso")}</span>']
+    parts = [f'<span class="date">{shown_time(entry, "iso")}</span>'] if layout == "plain" else []
     parts += [f'<span class="source">{esc(a.source)}</span>'] if a.source else []
     parts += [f'<span class="author">{esc(a.author)}</span>'] if a.author else []
     return " ".join(parts)
