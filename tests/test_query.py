@@ -1,0 +1,68 @@
+"""Queries behind `aidnews metrics --group-by` and `aidnews status`, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import Session
+
+from etl import db, query
+from etl.models import Article, Metric
+
+
+def add(session: Session, url: str, recipient: str, year: int, metrics: list[tuple[str, float, str, str]],
+        duplicate_of: int | None = None) -> int:
+    article = Article(url=url, canonical_url=url, content_hash=url, title=f"援疆 {recipient}",
+                      published_at=datetime(year, 6, 1, tzinfo=UTC), program="援疆",
+                      provider_province="山东省", recipient_province="新疆维吾尔自治区",
+                      recipient_prefecture=recipient, duplicate_of=duplicate_of)
+    session.add(article)
+    session.commit()
+    for i, (text, value, unit, category) in enumerate(metrics):
+        session.add(Metric(article_id=article.id, text=text, start=i, end=i + len(text), sentence=f"句子{text}。",
+                           value=value, unit=unit, category=category))
+    session.commit()
+    assert article.id is not None
+    return article.id
+
+
+@pytest.fixture
+def filled(database_url: str) -> Session:
+    session = Session(db.get_engine(database_url))
+    first = add(session, "http://a/1", "喀什地区", 2022, [("420余万元", 4.2e6, "CNY", "funding"),
+                                                        ("40名", 40, "person", "personnel")])
+    add(session, "http://a/2", "喀什地区", 2023, [("13.56亿元", 1.356e9, "CNY", "funding")])
+    add(session, "http://a/3", "和田地区", 2023, [("1200万元", 1.2e7, "CNY", "funding")])
+    add(session, "http://copy/1", "喀什地区", 2022, [("420余万元", 4.2e6, "CNY", "funding")], duplicate_of=first)
+    return session
+
+
+def test_totals_per_recipient_never_add_money_to_people_and_skip_copies(filled: Session) -> None:
+    rows = query.grouped_metrics(filled, "recipient")
+    totals = {(r["recipient"], r["unit"]): (r["total"], r["articles"]) for r in rows}
+    assert totals[("新疆维吾尔自治区 喀什地区", "CNY")] == (pytest.approx(1.3602e9), 2)
+    assert totals[("新疆维吾尔自治区 喀什地区", "person")] == (40, 1)
+    assert totals[("新疆维吾尔自治区 和田地区", "CNY")] == (pytest.approx(1.2e7), 1)
+
+
+def test_totals_per_year_for_one_category_list_their_evidence(filled: Session) -> None:
+    rows = query.grouped_metrics(filled, "year", category="funding", with_evidence=5)
+    by_year = {r["year"]: r for r in rows}
+    assert set(by_year) == {"2022", "2023"}
+    assert by_year["2023"]["total"] == pytest.approx(1.368e9) and by_year["2023"]["mentions"] == 2
+    assert {e["text"] for e in by_year["2023"]["evidence"]} == {"13.56亿元", "1200万元"}
+    assert all(e["sentence"] for e in by_year["2022"]["evidence"])
+
+
+def test_an_unknown_grouping_is_refused(filled: Session) -> None:
+    with pytest.raises(ValueError, match="cannot group by"):
+        query.grouped_metrics(filled, "colour")
+
+
+def test_articles_and_status_counts(filled: Session) -> None:
+    rows = query.articles(filled, limit=10)
+    assert len(rows) == 4 and rows[0]["published_at"].endswith("+08:00")
+    assert len(query.articles(filled, include_duplicates=False)) == 3
+    info = query.status(filled)
+    assert info["articles"] == 4 and info["primary_articles"] == 3 and info["metrics"] == 5
