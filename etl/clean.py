@@ -1208,12 +1208,13 @@ def _sanitise(html: str) -> str:
     return html
 
 
-_INERT_OPEN = re.compile(r"<(script|style)\b[^>]{0,2000}>|<!--", re.I)
-_INERT_CLOSE = {"script": re.compile(r"</script\s*>", re.I), "style": re.compile(r"</style\s*>", re.I)}
+_INERT_NAMES = ("script", "style", "select", "svg", "noscript", "textarea", "template")
+_INERT_OPEN = re.compile(rf"<({'|'.join(_INERT_NAMES)})\b[^>]{{0,2000}}>|<!--", re.I)
+_INERT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in _INERT_NAMES}
 
 
 def _drop_inert(html: str) -> str:
-    """Cut scripts (except JSON-LD), styles and comments before parsing: fewer nodes for BeautifulSoup to build.
+    """Cut scripts (except JSON-LD), styles, comments and other unseen text before parsing: fewer nodes to build.
 
     Linear: each opener is matched with the first closer after it, and the first opener without a closer
     leaves the rest of the page to the parser.
