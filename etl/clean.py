@@ -630,6 +630,19 @@ class MetaLine:
     fields: dict[str, str]
     dates: list[datetime]
     is_meta: bool  # the whole line is metadata (labels and their values), not prose
+    date_rank: int = 3  # 0 发布时间 … 2 更新时间/成文日期, 3 a date without a label
+
+
+_UNLABELLED_RANK = 3
+
+
+def _date_rank(label: str) -> int:
+    """Which labelled date is the publication date: 发布/发表 before 时间/日期 before 更新/成文."""
+    if any(word in label for word in ("发布", "发表", "发稿", "刊发")):
+        return 0
+    if "更新" in label or "成文" in label:
+        return 2
+    return 1
 
 
 def read_meta_line(text: str, key: Key | None = None) -> MetaLine:
@@ -638,7 +651,7 @@ def read_meta_line(text: str, key: Key | None = None) -> MetaLine:
     ktext = key.text
     found = [m for m in _LABEL.finditer(ktext) if _label_counts(m, ktext)]
     fields: dict[str, str] = {}
-    dates: list[datetime] = []
+    ranked: list[tuple[int, datetime]] = []
     for index, match in enumerate(found):
         end = found[index + 1].start() if index + 1 < len(found) else len(ktext)
         value_key = ktext[match.end() : end]
@@ -647,13 +660,16 @@ def read_meta_line(text: str, key: Key | None = None) -> MetaLine:
         if kind == "date":
             stamp = find_date(value_key)
             if stamp:
-                dates.append(stamp)
+                ranked.append((_date_rank(match.group("label")), stamp))
             continue
         value = _cut_value(value, kind)
         if value and kind not in fields:
             fields[kind] = value
         elif value and kind == "author":
             fields[kind] = f"{fields[kind]} {value}"
+    ranked.sort(key=lambda pair: pair[0])
+    dates = [stamp for _, stamp in ranked]
+    rank = ranked[0][0] if ranked else _UNLABELLED_RANK
     stamp = find_date(ktext)
     if stamp and not dates:
         dates.append(stamp)
@@ -663,7 +679,7 @@ def read_meta_line(text: str, key: Key | None = None) -> MetaLine:
     is_meta = is_meta and (_only_lead_in(ktext[: found[0].start()]) or len(found) >= 2)
     if not found and stamp and len(stripped) <= 40:
         is_meta = _DATE_ONLY.fullmatch(_WS.sub(" ", stripped)) is not None
-    return MetaLine(fields, dates, is_meta)
+    return MetaLine(fields, dates, is_meta, rank)
 
 
 _DATE_ONLY = re.compile(r"[\d\s年月日:：/.\-时分秒星期一二三四五六日天TZ+]+")
@@ -1002,13 +1018,18 @@ class _Fields:
     source: str | None = None
     author: str | None = None
     editor: str | None = None
-    dates: list[datetime] = field(default_factory=list)
+    ranked: list[tuple[int, datetime]] = field(default_factory=list)
 
     def take(self, meta: MetaLine) -> None:
         self.source = self.source or meta.fields.get("source")
         self.author = self.author or meta.fields.get("author")
         self.editor = self.editor or meta.fields.get("editor")
-        self.dates.extend(meta.dates)
+        self.ranked.extend((meta.date_rank, stamp) for stamp in meta.dates)
+
+    @property
+    def dates(self) -> list[datetime]:
+        """Dates of the lines taken, 发布时间 first (stable within a rank)."""
+        return [stamp for _, stamp in sorted(self.ranked, key=lambda pair: pair[0])]
 
 
 def _is_link_list(block: Block) -> bool:

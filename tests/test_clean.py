@@ -364,3 +364,10 @@ def test_unhinted_boxes_after_the_text_and_a_link_list_are_not_body():
     <div class="box"><p>本网简介：本网是一家综合性新闻网站，致力于报道各地新闻，欢迎广大读者投稿。</p></div>
     </div></body></html>"""
     assert [p[0] for p in clean(page).paragraphs] == list("一二三四")
+
+
+def test_the_publication_date_wins_over_the_document_date():
+    page = """<html><body><h1>关于印发援疆项目管理办法的通知</h1>
+    <table><tr><td>成文日期：2023-05-20</td></tr><tr><td>发布日期：2023-06-02</td></tr></table>
+    <div class="content"><p>各有关单位：现将《援疆项目管理办法》印发给你们，请结合实际认真贯彻执行。</p></div></body></html>"""
+    assert clean(page).published_at.date().isoformat() == "2023-06-02"
