@@ -519,7 +519,6 @@ def _container(walk: _Walk, forced: Tag | None) -> _Choice:
 # ---------------------------------------------------------------------------------------------------------
 # Labels: metadata lines and furniture
 
-_SEP = r"\s*[:：︰]\s*"
 # field labels, longest first; the comment gives the field each one fills
 _FIELD_LABELS: list[tuple[str, str]] = [
     ("责任编辑", "editor"),
@@ -1195,9 +1194,6 @@ def _absolute(href: str | None, base: str | None) -> str | None:
 # ---------------------------------------------------------------------------------------------------------
 # The entry point
 
-_EMPTY_TEXT = re.compile(r"^\s*$")
-
-
 def clean(html: str, url: str | None = None, body_selector: str | None = None) -> Cleaned:
     """Article fields of one decoded page; text is returned as it stands on the page (not normalised).
 
@@ -1270,7 +1266,7 @@ def _drop_inert(html: str) -> str:
 
 
 def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
-    if _EMPTY_TEXT.match(html):
+    if not html or html.isspace():
         return _empty()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
