@@ -65,9 +65,7 @@ class Cleaned:
 # Comparison keys: pinyin stripped, Traditional -> Simplified, with a map back to the original offsets
 
 _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
-_WIDTH = str.maketrans(
-    "０１２３４５６７８９：／－．　", "0123456789:/-. "
-)
+_WIDTH = str.maketrans("０１２３４５６７８９：／－．　", "0123456789:/-. ")
 
 
 @lru_cache(maxsize=1)
@@ -102,14 +100,16 @@ _FULL_WIDTH = re.compile("[０-９：／－．　]")
 
 
 def make_key(text: str) -> Key:
+    """責(zé)任編輯 -> 责任编辑: pinyin annotations cut, Traditional made Simplified, full-width digits halved."""
     cuts: list[tuple[int, int]] = []
     kept: list[str] = []
     pos = 0
     removed = 0
     for match in _PINYIN.finditer(text):
         kept.append(text[pos : match.start()])
+        at = match.start() - removed  # where the key continues after the cut
         removed += match.end() - match.start()
-        cuts.append((match.start() - removed + (match.end() - match.start()), removed))
+        cuts.append((at, removed))
         pos = match.end()
     stripped = "".join(kept) + text[pos:] if kept else text
     converted = _t2s().convert(stripped) if _has_cjk(stripped) else stripped
