@@ -99,8 +99,12 @@ class Key:
 _FULL_WIDTH = re.compile("[０-９：／－．　]")
 
 
+@lru_cache(maxsize=8192)
 def make_key(text: str) -> Key:
-    """責(zé)任編輯 -> 责任编辑: pinyin annotations cut, Traditional made Simplified, full-width digits halved."""
+    """責(zé)任編輯 -> 责任编辑: pinyin annotations cut, Traditional made Simplified, full-width digits halved.
+
+    Cached (a site repeats its furniture on every page); the result must be treated as read-only.
+    """
     cuts: list[tuple[int, int]] = []
     kept: list[str] = []
     pos = 0
@@ -644,9 +648,13 @@ def _date_rank(label: str) -> int:
     return 1
 
 
-def read_meta_line(text: str, key: Key | None = None) -> MetaLine:
-    """Read labelled fields (来源, 作者, 责任编辑, 发布时间 …) out of one short line as it stands on the page."""
-    key = key or make_key(text)
+@lru_cache(maxsize=8192)
+def read_meta_line(text: str) -> MetaLine:
+    """Read labelled fields (来源, 作者, 责任编辑, 发布时间 …) out of one short line as it stands on the page.
+
+    Cached, like make_key: the result must be treated as read-only.
+    """
+    key = make_key(text)
     ktext = key.text
     found = [m for m in _LABEL.finditer(ktext) if _label_counts(m, ktext)]
     fields: dict[str, str] = {}
@@ -1094,14 +1102,14 @@ def _body(walk: _Walk, choice: _Choice, start: int, skip: set[int], title: str |
             continue
         if block.junk_depth > depth:
             if keyed and block.length <= 80:
-                meta = read_meta_line(block.text, keyed)
+                meta = read_meta_line(block.text)
                 if meta.is_meta:
                     fields.take(meta)
             continue
         if block.heading and squashed_title and _squash(block.text) == squashed_title:
             continue
         if keyed and block.length <= 160:
-            meta = read_meta_line(block.text, keyed)
+            meta = read_meta_line(block.text)
             if meta.is_meta:
                 fields.take(meta)
                 if content_seen and "editor" in meta.fields:
