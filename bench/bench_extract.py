@@ -91,8 +91,9 @@ def day_of(value: object) -> date | None:
 
 
 def same_names(found: str | None, truth: str | None) -> bool:
+    """Names equal once normalised; t2s again on both sides, as normalise treats a 昇 in Hant and mixed text apart."""
     def names(value: str | None) -> list[str]:
-        return normalise(value).text.split() if value else []
+        return make_key(normalise(value).text).text.split() if value else []
 
     return names(found) == names(truth)
 
