@@ -18,7 +18,9 @@ from etl.numerals import parse_number
 from etl.regions import LEVELS, Gazetteer, Region, gazetteer, pairings, recipient_provinces
 
 TITLE_WEIGHT = 3  # a mention or keyword in the title counts this many times one in the body
-LEAD_RATIO = 1.5  # a unit is chosen at its level only when it outweighs the runner-up by this factor
+LEAD_RATIO = 1.5  # a unit is chosen at its level only when it outweighs the runner-up by this factor,
+LEAD_SHARE = 0.5  # holds this share of its level's weight,
+CHILD_SHARE = 0.2  # and this share of its parent's
 
 
 @dataclass
@@ -187,41 +189,42 @@ PROVIDER_CUE = re.compile(r"(?:省|市)?(?:第[一二三四五六七八九十\d]
 Weighted = list[tuple[Region, float]]  # units with the weight of the mentions that name them
 
 
-@dataclass
-class Side:
-    scores: Counter[str]   # unit code -> weight of the mentions that name it or a unit inside it
-    own: Counter[str]      # unit code -> weight of the mentions that name it
-
-
-def weigh(units: Weighted, g: Gazetteer) -> Side:
-    side = Side(Counter(), Counter())
+def weigh(units: Weighted, g: Gazetteer) -> Counter[str]:
+    """Unit code -> weight of the mentions that name it or a unit inside it."""
+    scores: Counter[str] = Counter()
     for region, weight in units:
-        side.own[region.code] += weight
         for unit in g.parent_chain(region):
-            side.scores[unit.code] += weight
-    return side
+            scores[unit.code] += weight
+    return scores
 
 
-def leader(candidates: list[Region], side: Side) -> Region | None:
-    ranked = sorted(candidates, key=lambda r: side.scores[r.code], reverse=True)
-    if not ranked or side.scores[ranked[0].code] <= 0:
+def leader(candidates: list[Region], scores: Counter[str], parent_score: float | None) -> Region | None:
+    """The unit that clearly leads its level: well ahead of the runner-up, holding at least half of the level's
+    weight, and (below the province) a fair share of its parent's weight, so that a place named in passing
+    (一家来自南京的医院) or one county among several (分赴江孜、亚东、萨迦…) does not stand for the side."""
+    ranked = sorted(candidates, key=lambda r: scores[r.code], reverse=True)
+    if not ranked or scores[ranked[0].code] <= 0:
         return None
-    if len(ranked) > 1 and side.scores[ranked[0].code] < LEAD_RATIO * side.scores[ranked[1].code]:
+    top = scores[ranked[0].code]
+    if len(ranked) > 1 and top < LEAD_RATIO * scores[ranked[1].code]:
+        return None
+    if top < LEAD_SHARE * sum(scores[r.code] for r in ranked):
+        return None
+    if parent_score is not None and top < CHILD_SHARE * parent_score:
         return None
     return ranked[0]
 
 
-def read_side(side: Side, g: Gazetteer) -> list[Region]:
+def read_side(scores: Counter[str], g: Gazetteer) -> list[Region]:
     """The chain of units the side's mentions agree on, province first."""
     chain: list[Region] = []
-    candidates = [g.by_code[c] for c in side.scores if g.by_code[c].level == "province"]
+    candidates = [g.by_code[c] for c in scores if g.by_code[c].level == "province"]
     while True:
-        best = leader(candidates, side)
+        best = leader(candidates, scores, scores[chain[-1].code] if chain else None)
         if best is None:
             return chain
         chain.append(best)
-        children = [g.by_code[c] for c in side.scores if g.by_code[c].parent == best.code]
-        candidates = children
+        candidates = [g.by_code[c] for c in scores if g.by_code[c].parent == best.code]
 
 
 def place_of(chain: list[Region], inferred: bool) -> Place | None:
@@ -401,7 +404,22 @@ def find_period(title: str, body: str) -> tuple[str | None, str | None]:
 TOPICS = ("民生", "智力", "产业", "就业", "文化", "教育", "医疗", "消费")
 TOPIC_WORDS = "民生|智力|人才|产业|就业|文化|教育|医疗|消费"
 AID_WORDS = "援疆|援藏|援青|润疆|兴疆|帮扶|协作|支援|援助|扶贫|援建"
-TOPIC = re.compile(f"({TOPIC_WORDS})(?:{AID_WORDS})")
+TOPIC = re.compile(f"({TOPIC_WORDS})(?:{AID_WORDS})")  # 民生援疆, 人才援藏, 消费协作, 文化润疆
+# Words that speak for a topic in running text; 智力 is building local skills and talent (培训, 人才, 骨干,
+# 带不走的队伍), tourism counts as an industry.
+TOPIC_CUES = {
+    "民生": "民生 惠及 惠民 免费 安居 住房 饮水 供暖 养老 兜底 基础设施 生活条件 义诊 上门",
+    "智力": "人才 培训 培养 骨干 带不走 师徒 传帮带 智力 农技 柔性引才 挂职",
+    "产业": "产业 企业 招商 龙头 合作社 基地 种植 养殖 加工 投产 产值 园区 工厂 旅游",
+    "就业": "就业 务工 岗位 用工 吸纳 稳岗 劳动力 上岗 工资 招聘",
+    "文化": "文化 文艺 演出 非遗 民俗 歌舞 交往交流交融 润疆 文旅 书屋 体育",
+    "教育": "教育 学校 教师 学生 支教 课堂 教学 办学 学位 中小学 幼儿园",
+    "医疗": "医疗 医院 医生 义诊 诊疗 卫生院 患者 就诊 手术 门诊 健康",
+    "消费": "消费 销售 销往 直营 展销 专柜 产销 电商 带货 采购",
+}
+CUE_PATTERNS = {topic: re.compile("|".join(words.split())) for topic, words in TOPIC_CUES.items()}
+COMPOUND_WEIGHT = 3   # 产业援疆 says more than 产业
+TOPIC_MIN_SCORE = 3   # cue hits (a title hit counts TITLE_WEIGHT) a topic needs
 HEADING_MAX = 30
 
 
@@ -415,16 +433,25 @@ def _topic(word: str) -> str:
     return "智力" if word == "人才" else word
 
 
-def find_topics(body: str) -> list[str]:
-    """Topics of the report's headings (民生援疆, 文化润疆); without such headings, the aid-topic compounds
-    (产业帮扶, 教育援藏) the body repeats, or names once when it repeats none."""
-    lines = body.splitlines()
-    headed = {_topic(m.group(1)) for line in lines[1:] if is_heading(line) for m in TOPIC.finditer(line)}
-    if headed:
+def topic_scores(title: str, body: str) -> Counter[str]:
+    body = body.replace("干部人才", "")   # 援疆干部人才 names the aid workers, not a topic
+    scores: Counter[str] = Counter()
+    for topic, pattern in CUE_PATTERNS.items():
+        scores[topic] = TITLE_WEIGHT * len(pattern.findall(title)) + len(pattern.findall(body))
+    for text, weight in ((title, TITLE_WEIGHT), (body, 1)):
+        for match in TOPIC.finditer(text):
+            scores[_topic(match.group(1))] += COMPOUND_WEIGHT * weight
+    return scores
+
+
+def find_topics(body: str, title: str = "") -> list[str]:
+    """A report structured by topic headings (民生援疆…, 文化润疆…) has the topics of its headings; any other
+    has the topics its title and body keep returning to (cue words and aid-topic compounds like 产业援疆)."""
+    headed = {_topic(m.group(1)) for line in body.splitlines() if is_heading(line) for m in TOPIC.finditer(line)}
+    if len(headed) >= 2:
         return [t for t in TOPICS if t in headed]
-    counts = Counter(_topic(m.group(1)) for m in TOPIC.finditer(body))
-    repeated = {t for t, n in counts.items() if n >= 2} or set(counts)
-    return [t for t in TOPICS if t in repeated]
+    scores = topic_scores(title, body)
+    return [t for t in TOPICS if scores[t] >= TOPIC_MIN_SCORE]
 
 
 # --- all together ----------------------------------------------------------------------------------------------
@@ -466,6 +493,6 @@ def extract_entities(title: str, body: str) -> Entities:
         batch=find_batch(title, body),
         period_start=start,
         period_end=end,
-        topics=find_topics(body),
+        topics=find_topics(body, title),
     )
 

@@ -112,6 +112,19 @@ def test_batch_in_the_title_wins() -> None:
     assert find_batch("第九批援疆干部总结", "第十批援疆干部将接续奋斗") == 9
 
 
+def test_one_county_among_several_does_not_stand_for_the_recipient() -> None:
+    body = ("上海援藏干部分赴日喀则市江孜、亚东、萨迦、拉孜、定日5个县。"
+            "在江孜县建设医院，在亚东县改造供水，在江孜县建设工厂，在定日县建设新村。")
+    e = extract_entities("上海援藏三年", body)
+    assert e.recipient == Place("西藏自治区", "日喀则市", None, inferred=False)
+
+
+def test_a_city_named_in_passing_does_not_stand_for_the_provider() -> None:
+    body = "江苏援青医生王晨来自南京的一家医院。江苏省援青干部人才共派出117人，江苏援青投入资金5亿元。"
+    e = extract_entities("江苏援青医生在共和县", body)
+    assert e.provider == Place("江苏省", None, None, inferred=False)
+
+
 @pytest.mark.parametrize(("text", "period"), [
     ("自2020年3月山东省第十批援疆干部人才进疆以来，成效明显。", ("2020-03", None)),
     ("2021年至2023年，累计投入资金13亿元。", ("2021", "2023")),
@@ -128,9 +141,19 @@ def test_topics_from_headings_before_body_wording() -> None:
     assert find_topics(body) == ["智力", "产业"]
 
 
-def test_topics_without_headings_keep_the_repeated_compounds() -> None:
-    body = "今年教育帮扶成效明显，教育帮扶覆盖全县学校，另有一次消费帮扶活动。"
+def test_topics_without_headings_are_those_the_text_keeps_returning_to() -> None:
+    body = "援疆资金支持新建学校2所，援疆教师走上课堂，学生在家门口上学。附近还有一家医院。"
     assert find_topics(body) == ["教育"]
+
+
+def test_an_aid_topic_compound_counts_more_than_a_cue_word() -> None:
+    assert find_topics("今年开展消费援疆。") == ["消费"]
+    assert find_topics("今年销售了一批货。") == []
+
+
+def test_a_single_topic_heading_does_not_limit_the_topics() -> None:
+    body = "消费协作打通销售渠道\n企业投资建设产业园区，建成种植基地，带动就业岗位300个，吸纳务工人员就业。"
+    assert find_topics(body) == ["产业", "就业", "消费"]
 
 
 def test_no_places_no_sides() -> None:
