@@ -618,9 +618,10 @@ def repair_garbled(text: str) -> tuple[str, list[GarbledRun]]:
 # Script: OpenCC Traditional -> Simplified
 
 # Share of script-specific characters (those a conversion changes) that must be Traditional for "Hant" or
-# Simplified for "Hans"; below it the text is "mixed". Measured: clean Simplified news has 0-1 % of its
-# script-specific characters changed by t2s (variant forms), Traditional 0-2 % changed by s2t; a Traditional
-# page with Simplified mojibake runs (the seed) still has over 97 % Traditional.
+# Simplified for "Hans"; below it the text is "mixed". Measured: our Simplified prose has 0 characters that
+# t2s changes (316 that s2t changes), our Traditional prose 0 that s2t changes; the seed, Traditional with
+# Simplified mojibake runs and ads, is 94 % Traditional (1315 of 1395); one Traditional line in Simplified
+# prose is 8.5 % (stays Hans), Simplified and Traditional halves are 27 % (mixed).
 SCRIPT_MAJORITY = 0.9
 
 
