@@ -72,6 +72,12 @@ def test_meta_after_the_first_kilobyte_is_found():
     assert ARTICLE in decode_html(body).text
 
 
+def test_meta_after_long_head_scripts_is_found_but_not_in_the_body():
+    assert meta_charset(page("big5", padding=20000).encode("ascii", "ignore")) == "big5"
+    late = ("<html><head></head><body>" + "x" * 5000 + '<meta charset="big5"></body>').encode()
+    assert meta_charset(late) is None
+
+
 def test_meta_with_odd_quoting_and_case():
     assert meta_charset(b"<META HTTP-EQUIV=Content-Type CONTENT='text/html; CHARSET=GB2312'>") == "gb2312"
     assert meta_charset(b'<meta content="text/html;charset=\'gbk\'" http-equiv="content-type" />') == "gbk"
