@@ -375,3 +375,9 @@ def test_the_publication_date_wins_over_the_document_date():
     <div class="content"><p>各有关单位：现将《援疆项目管理办法》印发给你们，请结合实际认真贯彻执行。</p></div>
     </body></html>"""
     assert clean(page).published_at.date().isoformat() == "2023-06-02"
+
+
+def test_prose_that_starts_with_a_furniture_word_stays():
+    page = """<html><body><div class="content"><p>援疆项目建设进展顺利，今年计划完成投资十亿元，惠及群众数万人。</p>
+    <p>分享经验，共同提高。</p><p>位置优越，交通便利。</p><p>分享到：微信 微博</p></div></body></html>"""
+    assert clean(page).paragraphs[1:] == ["分享经验，共同提高。", "位置优越，交通便利。"]
