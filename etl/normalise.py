@@ -49,14 +49,23 @@ HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _ENTITY = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|amp|lt|gt|quot|apos|middot|ldquo|rdquo|lsquo|rsquo|hellip|mdash"
                      r"|#\d{1,7}|#x[0-9a-fA-F]{1,6});?")
 # Whole tags (<br>, </p>, <p class="x">) and closing tags that lost their "<", often replaced by "?" (?/p>).
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,9}(?:\s[^<>\n]{0,200})?/?>|\??/(?:p|a|div|span|br|li|td|tr|font|strong|b|i"
-                  r"|em|section|table|ul|ol|h[1-6])>", re.IGNORECASE)
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]{0,9})(?:\s[^<>\n]{0,200})?/?>|\??/(p|a|div|span|br|li|td|tr|font|strong"
+                  r"|b|i|em|section|table|ul|ol|h[1-6])>", re.IGNORECASE)
+# Tags that end a line where they stood; the others (a, span, font …) are dropped without a trace.
+_LINE_BREAKING = frozenset({"br", "p", "div", "li", "tr", "section", "table", "ul", "ol", "h1", "h2", "h3", "h4",
+                            "h5", "h6"})
+
+
+def _tag_replacement(match: re.Match[str]) -> str:
+    name = (match.group(1) or match.group(2)).lower()
+    return "\n" if name in _LINE_BREAKING else ""
 
 
 def strip_tag_remnants(text: str) -> str:
-    """Decode entities left as text (&nbsp;) and drop stray tags or tag tails (</p>, ?/p>, <br/>)."""
+    """Decode entities left as text (&nbsp;) and drop stray tags or tag tails (</p>, ?/p>, <br/>); block tags
+    and <br> leave a line break."""
     text = _ENTITY.sub(lambda m: html.unescape(m.group(0) if m.group(0).endswith(";") else m.group(0) + ";"), text)
-    return _TAG.sub("", text)
+    return _TAG.sub(_tag_replacement, text)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -101,12 +101,13 @@ def test_fix_width_narrows_numbers_and_latin_only():
 
 def test_fix_width_tidies_whitespace_and_tag_remnants():
     assert fix_width("  鲁疆同心\u3000\u3000齐美中华 \u00a0 \n\n\t\n就业?!?/p>\n</a>\n段落<br/>&nbsp;结束 ") == \
-        "鲁疆同心 齐美中华\n就业?!\n段落 结束"
+        "鲁疆同心 齐美中华\n就业?!\n段落\n结束"
 
 
 def test_strip_tag_remnants():
-    assert strip_tag_remnants("就业。”</p>") == "就业。”"
+    assert strip_tag_remnants("就业。”</p>") == "就业。”\n"
     assert strip_tag_remnants("庆祝???/a>") == "庆祝??"
+    assert strip_tag_remnants("第一段。</p><p class='x'>第二段<span>加粗</span>") == "第一段。\n\n第二段加粗"
     assert strip_tag_remnants("甲&amp;乙&lt;丙") == "甲&乙<丙"
 
 
