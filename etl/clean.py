@@ -611,12 +611,12 @@ _FURNITURE = re.compile(
     r"现在位置|您现在的位置|您当前的位置|浏览次数|阅读次数|点击数|访问量)(?:\s*[:：︰】]|\s|$)"
     r"|扫一扫|扫码|微信扫|用手机扫|首页\s*[>＞»›]|【?\s*大\s*中\s*小)"
 )
-_COPYRIGHT = re.compile(
-    r"版权所有|copyright|©|\(c\)|icp备|icp证|公网安备|网安备|主办单位|承办单位|技术支持|建议使用|分辨率|"
-    r"未经授权|禁止转载|不得转载|本网站|本站声明|联系我们|网站地图|关于我们",
-    re.I,
+_COPYRIGHT = re.compile(r"版权所有|copyright|©|\(c\)\s*\d{4}|icp备|icp证|公网安备|网安备", re.I)
+# site-footer words: one alone can be prose (专家建议使用…), two in a short line are a footer
+_FOOTER_WORDS = re.compile(
+    r"主办单位|承办单位|技术支持|建议使用|分辨率|未经授权|禁止转载|不得转载|本站声明|联系我们|网站地图|关于我们"
 )
-_CONTACT = re.compile(r"地址|电话|邮编|传真|邮箱|e-mail|主办|承办|协办|备案", re.I)
+_CONTACT = re.compile(r"(?:地址|电话|邮编|传真|邮箱|e-mail|主办|承办|协办|备案号?)\s*[:：]", re.I)
 _CAPTION_TEXT = re.compile(r"^(?:图为|图：|图:|上图|下图|左图|右图|▲)|摄[)）]?$|摄影[)）]?$|供图[)）]?$")
 _NAME_NOISE = re.compile(
     r"[(（〔\[【](?![a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\))[^)）〕\]】]*(?:[)）〕\]】]|$)"  # (单位), not (pīn)
@@ -1049,6 +1049,8 @@ def _is_furniture(block: Block, key: str) -> bool:
     if block.length <= 60 and _FURNITURE.match(stripped):
         return True
     if block.length <= 200 and block.punct <= 3 and _COPYRIGHT.search(key):
+        return True
+    if block.length <= 120 and len(_FOOTER_WORDS.findall(key)) >= 2:
         return True
     return block.length <= 120 and len(_CONTACT.findall(key)) >= 2
 

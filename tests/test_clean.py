@@ -381,3 +381,10 @@ def test_prose_that_starts_with_a_furniture_word_stays():
     page = """<html><body><div class="content"><p>援疆项目建设进展顺利，今年计划完成投资十亿元，惠及群众数万人。</p>
     <p>分享经验，共同提高。</p><p>位置优越，交通便利。</p><p>分享到：微信 微博</p></div></body></html>"""
     assert clean(page).paragraphs[1:] == ["分享经验，共同提高。", "位置优越，交通便利。"]
+
+
+def test_sentences_with_footer_words_stay_in_the_body():
+    page = """<html><body><div class="content"><p>援疆项目建设进展顺利，今年计划完成投资十亿元，惠及群众数万人。</p>
+    <p>活动由自治区文旅厅主办，喀什地区承办。</p><p>专家建议使用节水灌溉技术。</p>
+    <p>主办单位：某某网 技术支持：某某公司</p><p>地址：乌鲁木齐市 电话：0991-1234567</p></div></body></html>"""
+    assert clean(page).paragraphs[1:] == ["活动由自治区文旅厅主办，喀什地区承办。", "专家建议使用节水灌溉技术。"]
