@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from crawler.demo.corpus import Article
@@ -24,7 +24,6 @@ class Entry:
     site: str
     path: str
     original: str | None = None        # path of the original when this is a syndicated copy
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def published_at(self) -> datetime:

@@ -54,7 +54,8 @@ def footer() -> str:
 def info_line(entry: Entry) -> str:
     a = entry.article
     d = entry.published_at
-    when = f"{d:%Y-%m-%d}" if a.date_only or pick(a.id, "county-date", 2) else f"{d:%Y-%m-%d %H:%M:%S}"
+    when = f"{d:%Y-%m-%d}" if a.date_only else f"{d:%Y-%m-%d %H:%M:%S}" if pick(a.id, "county-date", 2) \
+        else f"{d:%Y-%m-%d %H:%M}"
     parts = [f"发布日期：{when}"]
     parts += [f"信息来源：{esc(a.source)}"] if a.source else []
     parts += [f"作者：{esc(a.author)}"] if a.author else []

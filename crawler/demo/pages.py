@@ -35,6 +35,11 @@ class Content:
         hq_entries = self.entries["hq"]
         return hq_entries[min(2, len(hq_entries) - 1)].path if hq_entries else None
 
+    def chain_target(self) -> str | None:
+        """The article at the end of the redirect chain: an hq article, else any article."""
+        entries = self.entries["hq"] or [e for site in self.entries.values() for e in site]
+        return entries[min(3, len(entries) - 1)].path if entries else None
+
 
 def truth_of(entry: Entry, **extra: Any) -> dict[str, Any]:
     a = entry.article

@@ -115,7 +115,7 @@ class Router:
             return self.hits[key] == 1
 
     def article(self, page: RenderedPage, headers: Any) -> Reply:
-        modified = datetime.fromisoformat(page.truth["published_at"]) if page.truth else datetime.now()
+        modified = datetime.fromisoformat((page.truth or {})["published_at"])
         etag = etag_of(page.body)
         validators = {"ETag": etag, "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True)}
         if not_modified(headers, etag, modified):
@@ -126,7 +126,7 @@ class Router:
         """Traps and machine-readable files."""
         b = self.base_url
         hq_entries = content.entries["hq"]
-        chain_target = hq_entries[min(3, len(hq_entries) - 1)].path if hq_entries else traps.MISSING[0]
+        chain_target = content.chain_target() or traps.MISSING[0]
         xml, gz = "application/xml; charset=utf-8", "application/gzip"
         table: dict[str, Any] = {
             "/robots.txt": lambda: Reply(200, traps.ROBOTS_TXT.format(base=b).encode(), "text/plain"),
