@@ -1112,7 +1112,8 @@ def _body(walk: _Walk, choice: _Choice, start: int, skip: set[int], title: str |
             continue
         if keyed and block.length <= 160:
             meta = read_meta_line(block.text)
-            if meta.is_meta:
+            # inside the text, a labelled line must give something ("时间：6月12日 地点：…" is prose)
+            if meta.is_meta and (not content_seen or meta.fields or meta.dates):
                 fields.take(meta)
                 if content_seen and "editor" in meta.fields:
                     break  # 责任编辑 after the text: the article ends here
