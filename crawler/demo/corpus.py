@@ -76,16 +76,24 @@ def read_corpus(directory: Path) -> tuple[Article, ...]:
     return tuple(sorted(articles.values(), key=lambda a: (a.published_at, a.id)))
 
 
+Stamp = tuple[str, tuple[tuple[str, float, int], ...]]
+
+
+def corpus_stamp(directory: Path | None = None) -> Stamp:
+    """Changes whenever a corpus file is added or rewritten (the corpus may grow while a portal runs)."""
+    directory = directory or CORPUS_DIR
+    files = tuple((p.name, p.stat().st_mtime, p.stat().st_size) for p in sorted(directory.glob("*.jsonl")))
+    return str(directory), files
+
+
 @lru_cache(maxsize=4)
-def _cached(directory: str, stamp: tuple[tuple[str, float, int], ...]) -> tuple[Article, ...]:
-    return read_corpus(Path(directory))
+def _cached(stamp: Stamp) -> tuple[Article, ...]:
+    return read_corpus(Path(stamp[0]))
 
 
 def load_corpus(directory: Path | None = None) -> tuple[Article, ...]:
-    """The corpus, re-read when a file changes (the corpus may grow while a portal runs in a test session)."""
-    directory = directory or CORPUS_DIR
-    stamp = tuple((p.name, p.stat().st_mtime, p.stat().st_size) for p in sorted(directory.glob("*.jsonl")))
-    return _cached(str(directory), stamp)
+    """The corpus as it is on disk now (read again only when a file changed)."""
+    return _cached(corpus_stamp(directory))
 
 
 def corpus_line_count(directory: Path | None = None) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from crawler.demo import county, hq, portal
 from crawler.demo.catalogue import Entry, build_entries
-from crawler.demo.corpus import Article, load_corpus
+from crawler.demo.corpus import Stamp, corpus_stamp, load_corpus
 
 # Corpus fields copied into the ground truth of every page.
 TRUTH_FIELDS = ("title", "subtitle", "published_at", "date_only", "source", "author", "editor", "paragraphs",
@@ -79,8 +80,8 @@ def render_entry(entries: list[Entry], index: int) -> RenderedPage:
 
 
 @lru_cache(maxsize=2)
-def _content(articles: tuple[Article, ...]) -> Content:
-    entries = build_entries(articles)
+def _content(stamp: Stamp) -> Content:
+    entries = build_entries(load_corpus(Path(stamp[0])))
     pages: dict[str, RenderedPage] = {}
     for site_entries in entries.values():
         for index in range(len(site_entries)):
@@ -90,7 +91,8 @@ def _content(articles: tuple[Article, ...]) -> Content:
 
 
 def current_content() -> Content:
-    return _content(load_corpus())
+    """The portal's pages for the corpus as it is now."""
+    return _content(corpus_stamp())
 
 
 def render_articles() -> list[RenderedPage]:
