@@ -1,7 +1,8 @@
 """Build the character-bigram plausibility model that etl.normalise uses to repair GBK mojibake.
 
 Source: the word list with frequencies in the dictionary of the PyPI package ``jieba`` (MIT licence,
-https://github.com/fxsjy/jieba), plus a short list of aid-work terms of our own (DOMAIN_WORDS). Each dictionary word ``w`` seen ``f`` times adds ``f`` to the count of each
+https://github.com/fxsjy/jieba), plus a short list of aid-work terms of our own (DOMAIN_WORDS). Each
+dictionary word ``w`` seen ``f`` times adds ``f`` to the count of each
 of its characters and of each adjacent character pair inside it. Cross-word pairs are therefore absent; the
 runtime model backs off to the unigram probability for them.
 
@@ -35,7 +36,8 @@ MIN_PAIR_COUNT = 3
 # mid-range frequency so that repairs in this domain do not prefer a common look-alike (援疆 -> 在疆).
 DOMAIN_FREQUENCY = 300
 DOMAIN_WORDS = (
-    "援疆 援藏 援青 援滇 援黔 援蒙 援助 对口支援 对口帮扶 对口援疆 对口援藏 东西部协作 东西部扶贫协作 定点帮扶 结对帮扶 "
+    "援疆 援藏 援青 援滇 援黔 援蒙 援助 对口支援 对口帮扶 对口援疆 对口援藏 东西部协作 东西部扶贫协作 定点帮扶 "
+    "结对帮扶 "
     "乡村振兴 脱贫攻坚 精准扶贫 巩固拓展 组团式 援疆干部 援藏干部 援青干部 援疆资金 援藏资金 受援地 受援方 援派 "
     "消费帮扶 产业帮扶 就业帮扶 智力帮扶 教育帮扶 医疗帮扶 文化润疆 兴边富民 易地搬迁 高质量发展 共同富裕 "
     "劳务协作 闽宁协作 沪滇协作 前方指挥部 援疆指挥部 工作队 民族团结 铸牢 中华民族共同体意识 柔性引才"
@@ -108,9 +110,10 @@ def build(lines: list[str]) -> list[str]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         records = build(fetch_dictionary(Path(tmp)))
-    with gzip.open(OUTPUT, "wt", encoding="utf-8", compresslevel=9) as out:
-        out.write(f"H\tsource\tcharacter bigrams from jieba {JIEBA_VERSION} dict.txt (MIT), see build_bigrams.py\n")
-        out.write("\n".join(records) + "\n")
+    text = f"H\tsource\tcharacter bigrams from jieba {JIEBA_VERSION} dict.txt (MIT), see build_bigrams.py\n"
+    text += "\n".join(records) + "\n"
+    with open(OUTPUT, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as out:
+        out.write(text.encode("utf-8"))  # mtime=0: the same input gives the same bytes
     print(f"wrote {OUTPUT} ({OUTPUT.stat().st_size} bytes, {len(records)} records)")
 
 
