@@ -1121,6 +1121,8 @@ def _body(walk: _Walk, choice: _Choice, start: int, skip: set[int], title: str |
             if not content_seen and meta.dates and block.length <= 60 and not block.punct:
                 continue  # a bare date line above the text ("2023-10-08 09:12 宁夏日报")
         if key and _is_furniture(block, key):
+            if block.length <= 60:
+                fields.take(read_meta_line(block.text))  # "【我要纠错】 责任编辑：张三"
             continue
         if _is_link_list(block):
             continue
@@ -1165,7 +1167,7 @@ def _trailer_fields(walk: _Walk, end: int) -> _Fields:
         if _END_MARKER.match(key.lstrip(_OPENERS)):
             break
         meta = read_meta_line(block.text)
-        if meta.is_meta:
+        if meta.is_meta or block.length <= 60:
             fields.take(meta)
     return fields
 

@@ -394,3 +394,11 @@ def test_a_labelled_line_that_gives_nothing_stays_in_the_text():
     page = """<html><body><div class="content"><p>援疆项目建设进展顺利，今年计划完成投资十亿元，惠及群众数万人。</p>
     <p>时间：6月12日上午 地点：县会议中心</p><p>欢迎各界人士参加，共同见证项目签约，推动合作走深走实。</p></div></body></html>"""
     assert "时间：6月12日上午 地点：县会议中心" in clean(page).paragraphs
+
+
+def test_editor_from_a_short_furniture_line_after_the_text():
+    sentence = "今年以来，各地区各部门认真贯彻落实决策部署，对口支援工作取得新进展，受援地群众获得感持续增强。"
+    page = f"""<html><body><h1>关于进一步做好对口支援工作的通知</h1>
+    <div class="pages_content">{"".join(f"<p>{sentence}</p>" for _ in range(3))}</div>
+    <div class="bottom-box">【我要纠错】 责任编辑：张三</div></body></html>"""
+    assert clean(page).editor == "张三"
