@@ -392,7 +392,8 @@ def test_sentences_with_footer_words_stay_in_the_body():
 
 def test_a_labelled_line_that_gives_nothing_stays_in_the_text():
     page = """<html><body><div class="content"><p>援疆项目建设进展顺利，今年计划完成投资十亿元，惠及群众数万人。</p>
-    <p>时间：6月12日上午 地点：县会议中心</p><p>欢迎各界人士参加，共同见证项目签约，推动合作走深走实。</p></div></body></html>"""
+    <p>时间：6月12日上午 地点：县会议中心</p>
+    <p>欢迎各界人士参加，共同见证项目签约，推动合作走深走实。</p></div></body></html>"""
     assert "时间：6月12日上午 地点：县会议中心" in clean(page).paragraphs
 
 
