@@ -113,7 +113,7 @@ def _cell(value: Any) -> str:
 def db_upgrade() -> None:
     """Apply every pending migration (the service also does this at start).
 
-    Example: DATABASE_URL=postgresql+psycopg://aid@localhost/aidnews aidnews db upgrade
+    Example: aidnews db upgrade   (with DATABASE_URL=postgresql+psycopg://aid@localhost/aidnews for PostgreSQL)
     """
     from etl import db
 
