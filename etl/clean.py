@@ -279,8 +279,8 @@ def _child_frame(parent: _Frame, tag: Tag, name: str, start: int, hints: str, bl
         positive = positive or is_content
         subtitle = subtitle or is_subtitle
         caption = caption or is_caption
-    if not center:
-        attrs = tag.attrs
+    attrs = tag.attrs
+    if attrs and not center:
         style = attrs.get("style")
         align = attrs.get("align")
         center = (isinstance(style, str) and _CENTER_STYLE.search(style) is not None) or (
@@ -342,7 +342,8 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
             if frame.block:
                 flush()
                 block_frames.pop()
-                out.ranges.append((frame.start, len(blocks), frame.depth, frame.tag))
+                if frame.tag.name not in _PARAGRAPH_TAGS or frame.tag is forced:  # possible body containers
+                    out.ranges.append((frame.start, len(blocks), frame.depth, frame.tag))
             continue
         if type(node) is NavigableString:
             if not parts and node.isspace():
@@ -487,8 +488,8 @@ _PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 li dt dd pre figcaption caption
 def _covering_range(walk: _Walk, start: int, end: int) -> tuple[int, int, int]:
     """The smallest element spanning blocks [start, end) that can hold paragraphs: its (start, end, depth)."""
     best = (0, len(walk.blocks), 0)
-    for r_start, r_end, depth, tag in walk.ranges:
-        if r_start <= start and r_end >= end and tag.name not in _PARAGRAPH_TAGS:
+    for r_start, r_end, depth, _tag in walk.ranges:
+        if r_start <= start and r_end >= end:
             size = r_end - r_start
             best_size = best[1] - best[0]
             if size < best_size or (size == best_size and depth > best[2]):

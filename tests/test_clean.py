@@ -403,3 +403,9 @@ def test_editor_from_a_short_furniture_line_after_the_text():
     <div class="pages_content">{"".join(f"<p>{sentence}</p>" for _ in range(3))}</div>
     <div class="bottom-box">【我要纠错】 责任编辑：张三</div></body></html>"""
     assert clean(page).editor == "张三"
+
+
+def test_body_selector_may_name_a_single_paragraph():
+    page = """<html><body><div><p>第一段很长的正文内容，写了很多很多的字，句子，标点，逗号，句号。</p>
+    <p class="lead">导语这一段，也有标点。</p></div></body></html>"""
+    assert clean(page, body_selector="p.lead").paragraphs == ["导语这一段，也有标点。"]
