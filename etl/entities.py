@@ -20,7 +20,7 @@ from etl.regions import LEVELS, Gazetteer, Region, gazetteer, pairings, recipien
 TITLE_WEIGHT = 3  # a mention or keyword in the title counts this many times one in the body
 LEAD_RATIO = 1.5  # a unit is chosen at its level only when it outweighs the runner-up by this factor,
 LEAD_SHARE = 0.5  # holds this share of its level's weight,
-CHILD_SHARE = 0.2  # and this share of its parent's
+CHILD_SHARE = 0.3  # and this share of its parent's
 
 
 @dataclass

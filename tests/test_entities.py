@@ -169,3 +169,44 @@ def test_a_short_name_shared_by_a_prefecture_and_its_seat_means_the_prefecture()
 def test_a_paired_provider_settles_a_close_call() -> None:
     e = extract_entities("援疆干部在墨玉", "上海的企业家和北京的干部一起来到墨玉县，走访墨玉县农户。")
     assert e.provider == Place("北京市", None, None, inferred=False)
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "crawler" / "demo" / "corpus"
+PLACE_FIELDS = [("provider", "province"), ("provider", "prefecture"), ("recipient", "province"),
+                ("recipient", "prefecture"), ("recipient", "county")]
+
+
+@pytest.fixture(scope="module")
+def corpus_scores() -> dict[str, float]:
+    from etl.normalise import normalise
+
+    gold = [json.loads(line) for path in sorted(CORPUS.glob("*.jsonl"))
+            for line in path.read_text("utf-8").splitlines() if line.strip()]
+    gold = [g for g in gold if "program" in g and g.get("paragraphs")]
+    if not gold:
+        pytest.skip("the demo portal corpus is not there")
+    hits: dict[str, int] = dict.fromkeys(["program", "batch", "topics_exact"] + [".".join(f) for f in PLACE_FIELDS], 0)
+    tp = fp = fn = 0
+    for article in gold:
+        e = extract_entities(normalise(article["title"]).text, normalise("\n".join(article["paragraphs"])).text)
+        hits["program"] += e.program == article["program"]
+        hits["batch"] += e.batch == article["batch"]
+        for side, level in PLACE_FIELDS:
+            place = getattr(e, side)
+            hits[f"{side}.{level}"] += (getattr(place, level) if place else None) == (article[side] or {}).get(level)
+        got, want = set(e.topics), set(article["topics"])
+        hits["topics_exact"] += got == want
+        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+    scores = {key: value / len(gold) for key, value in hits.items()}
+    scores["topics_precision"] = tp / max(tp + fp, 1)
+    scores["topics_recall"] = tp / max(tp + fn, 1)
+    return scores
+
+
+@pytest.mark.parametrize(("field", "bar"), [
+    ("program", 0.95), ("batch", 0.95), ("provider.province", 0.95), ("provider.prefecture", 0.85),
+    ("recipient.province", 0.95), ("recipient.prefecture", 0.9), ("recipient.county", 0.85),
+    ("topics_precision", 0.8), ("topics_recall", 0.75),
+])
+def test_demo_corpus_entities_meet_the_bars(corpus_scores: dict[str, float], field: str, bar: float) -> None:
+    assert corpus_scores[field] >= bar, corpus_scores
