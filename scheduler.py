@@ -107,9 +107,10 @@ class Service:
     def crawl_job(self, source: SourceConfig) -> None:
         if self.stopping.is_set():
             return
+        workers, redis_url = self.config.frontier()
         run = jobs.crawl([source], time_limit=self.config.settings.crawl_time_limit_minutes * 60,
                          contact=self.config.settings.user_agent_contact, should_stop=self.stopping.is_set,
-                         engine=self.engine)
+                         engine=self.engine, workers=workers, redis_url=redis_url)
         if run.status == "ok":
             self.etl_job()
 

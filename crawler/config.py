@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -59,12 +60,19 @@ class Settings:
     user_agent_contact: str = "https://github.com/aidnews/aidnews"
     page_retention_days: int = 180
     maintenance_schedule: str = "30 3 * * *"
+    crawl_workers: int = 1  # more than 1: a distributed crawl over a shared Redis frontier (scrapy-redis)
+    redis_url: str = ""  # the frontier's Redis, e.g. redis://127.0.0.1:6379/0 (or $AIDNEWS_REDIS_URL)
 
 
 @dataclass
 class SourcesFile:
     sources: list[SourceConfig]
     settings: Settings = field(default_factory=Settings)
+
+    def frontier(self) -> tuple[int, str | None]:
+        """(workers, Redis URL) for crawls: one local worker unless a shared frontier is configured."""
+        url = os.environ.get("AIDNEWS_REDIS_URL") or self.settings.redis_url or None
+        return (self.settings.crawl_workers if url else 1), url
 
     def enabled(self) -> list[SourceConfig]:
         return [s for s in self.sources if s.enabled]
@@ -150,6 +158,8 @@ def parse_settings(raw: dict[str, Any], where: str) -> Settings:
     if unknown:
         raise ConfigError(f"{where} [settings]: unknown key {unknown[0]!r}")
     settings = Settings(**raw)
+    if settings.crawl_workers > 1 and not (settings.redis_url or os.environ.get("AIDNEWS_REDIS_URL")):
+        raise ConfigError(f"{where} [settings]: 'crawl_workers' above 1 needs 'redis_url' (or $AIDNEWS_REDIS_URL)")
     try:
         validate_cron(settings.maintenance_schedule, settings.timezone)
     except Exception as exc:  # a bad time zone raises its own error types

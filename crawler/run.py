@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler import frontier
 from crawler.config import SourceConfig, parse_source
 from crawler.spiders.aid import AidSpider, KnownPage
 from etl.db import get_engine
@@ -65,17 +66,37 @@ def crawl_settings(sources: list[SourceConfig], run_id: int | None, contact: str
 
 
 def record(engine: sa.Engine, run_id: int, counts: dict[str, Any], errors: list[dict[str, str]]) -> None:
+    """Add this process's counts and errors to its run (the workers of a distributed crawl share one run)."""
     with engine.begin() as conn:
-        conn.execute(sa.update(Run).where(Run.id == run_id).values(counts=counts, errors=errors))
+        query = sa.select(Run.counts, Run.errors).where(Run.id == run_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        else:  # take SQLite's write lock before reading, so two workers cannot interleave
+            conn.execute(sa.update(Run).where(Run.id == run_id).values(status=Run.status))
+        row = conn.execute(query).one_or_none()
+        merged: dict[str, Any] = dict(row[0] or {}) if row else {}
+        for key, value in counts.items():
+            old = merged.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(old, int | float):
+                merged[key] = old + value
+            else:
+                merged[key] = value
+        merged["workers"] = int(merged.get("workers", 0)) + 1
+        all_errors = (list(row[1] or []) if row else []) + errors
+        conn.execute(sa.update(Run).where(Run.id == run_id).values(counts=merged, errors=all_errors[:1000]))
 
 
 def run_crawl(sources: list[SourceConfig], run_id: int | None, revisit: bool = False,
-              contact: str | None = None, polite: bool = True) -> dict[str, Any]:
+              contact: str | None = None, polite: bool = True, redis_url: str | None = None,
+              lead: bool = True) -> dict[str, Any]:
     engine = get_engine()
     known = load_known(engine, [s.name for s in sources])
-    process = CrawlerProcess(crawl_settings(sources, run_id, contact, polite), install_root_handler=True)
+    settings = crawl_settings(sources, run_id, contact, polite)
+    if redis_url:
+        frontier.apply(settings, redis_url, run_id)
+    process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(AidSpider)
-    process.crawl(crawler, sources=sources, known=known, revisit=revisit)
+    process.crawl(crawler, sources=sources, known=known, revisit=revisit, frontier=redis_url, lead=lead)
     process.start()
     spider: Any = crawler.spider
     counts: Counter[str] = Counter(spider.counts) if spider is not None else Counter()
@@ -100,10 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--revisit", action="store_true", help="re-check stored articles with conditional GETs")
     parser.add_argument("--contact", default=None, help="contact URL for the User-Agent")
     parser.add_argument("--fast", action="store_true", help="politeness off (benchmarks on local sites only)")
+    parser.add_argument("--redis", default=None, help="Redis URL of a shared frontier (distributed crawl)")
+    parser.add_argument("--follower", action="store_true", help="a distributed worker that does not seed start URLs")
     args = parser.parse_args(argv)
     raw = json.loads(Path(args.sources).read_text(encoding="utf-8"))
     sources = [parse_source(item, args.sources) for item in raw]
-    summary = run_crawl(sources, args.run_id, revisit=args.revisit, contact=args.contact, polite=not args.fast)
+    summary = run_crawl(sources, args.run_id, revisit=args.revisit, contact=args.contact, polite=not args.fast,
+                        redis_url=args.redis, lead=not args.follower)
     print(json.dumps(summary, ensure_ascii=False, default=str))
     return 0 if summary.get("finish_reason", "finished") == "finished" else 1
 

@@ -185,20 +185,29 @@ def crawl(
     sources: SourcesOpt = None,
     revisit: Annotated[bool, typer.Option(help="re-check stored articles with conditional requests")] = False,
     time_limit: Annotated[float, typer.Option(help="seconds before the crawl is stopped")] = 3600,
+    workers: Annotated[int | None, typer.Option(help="crawl processes sharing a Redis frontier")] = None,
+    redis: Annotated[str | None, typer.Option(help="Redis URL of the shared frontier (or $AIDNEWS_REDIS_URL)")] = None,
 ) -> None:
     """Crawl the configured sources (a Scrapy child process) and store every fetched page raw.
 
-    Example: aidnews crawl --demo
+    Example: aidnews crawl --demo   (distributed: aidnews crawl --workers 4 --redis redis://127.0.0.1:6379/0)
     """
     prepare_db()
     with demo_sources_if(demo, sources) as config:
-        run = _run_crawl(_select(config, source), config, time_limit=time_limit, revisit=revisit)
+        configured_workers, configured_redis = config.frontier()
+        redis = redis or configured_redis
+        workers = workers or (configured_workers if redis else 1)
+        if workers > 1 and not redis:
+            raise fail("--workers above 1 needs --redis (or $AIDNEWS_REDIS_URL): the workers share a Redis frontier")
+        run = _run_crawl(_select(config, source), config, time_limit=time_limit, revisit=revisit, workers=workers,
+                         redis_url=redis)
     _report_run(run)
     if run.status != "ok":
         raise typer.Exit(1)
 
 
-def _run_crawl(chosen: list[SourceConfig], config: SourcesFile, time_limit: float, revisit: bool = False) -> Any:
+def _run_crawl(chosen: list[SourceConfig], config: SourcesFile, time_limit: float, revisit: bool = False,
+               workers: int = 1, redis_url: str | None = None) -> Any:
     """A crawl with a live count of stored pages on the terminal."""
     from rich.progress import SpinnerColumn
 
@@ -210,7 +219,7 @@ def _run_crawl(chosen: list[SourceConfig], config: SourcesFile, time_limit: floa
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(names, total=None)
         return jobs.crawl(chosen, time_limit=time_limit, revisit=revisit, contact=config.settings.user_agent_contact,
-                          progress=lambda n: bar.update(task, completed=n))
+                          progress=lambda n: bar.update(task, completed=n), workers=workers, redis_url=redis_url)
 
 
 def _run_etl(reprocess: bool = False, since: datetime | None = None, limit: int | None = None,
@@ -268,7 +277,9 @@ def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
     """
     prepare_db()
     with demo_sources_if(demo, sources) as config:
-        crawl_run = _run_crawl(_select(config, None), config, config.settings.crawl_time_limit_minutes * 60)
+        workers, redis_url = config.frontier()
+        crawl_run = _run_crawl(_select(config, None), config, config.settings.crawl_time_limit_minutes * 60,
+                               workers=workers, redis_url=redis_url)
     _report_run(crawl_run)
     etl_run = _run_etl()
     _report_run(etl_run)

@@ -127,15 +127,16 @@ class CrawlStopped(Exception):
 def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisit: bool = False,
           contact: str | None = None, fast: bool = False, source_label: str | None = None,
           should_stop: Callable[[], bool] | None = None, engine: sa.Engine | None = None,
-          progress: Callable[[int], None] | None = None) -> Run:
-    """Run one Scrapy crawl of `sources` in a child process and record it.
+          progress: Callable[[int], None] | None = None, workers: int = 1, redis_url: str | None = None) -> Run:
+    """Run one Scrapy crawl of `sources` in a child process (or `workers` processes sharing a Redis frontier).
 
-    `progress`, when given, is called about once a second with the number of pages stored so far.
-
-    The child gets SIGINT (Scrapy's graceful shutdown) when the time limit passes or `should_stop` says so,
-    and SIGKILL if it has not finished 20 s later.
+    The children get SIGINT (Scrapy's graceful shutdown) when the time limit passes or `should_stop` says so,
+    and SIGKILL if they have not finished 20 s later. `progress`, when given, is called about once a second
+    with the number of pages stored so far.
     """
     engine = engine or get_engine()
+    if workers > 1 and not redis_url:
+        raise ValueError("a crawl with several workers needs a Redis URL for their shared frontier")
     sync_sources(sources, engine)
     run_id = start_run("crawl", source_label or ",".join(s.name for s in sources), engine)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
@@ -148,22 +149,25 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
         cmd += ["--contact", contact]
     if fast:
         cmd.append("--fast")
+    if redis_url:
+        cmd += ["--redis", redis_url]
     env = dict(os.environ, DATABASE_URL=str(engine.url.render_as_string(hide_password=False)),
                PYTHONIOENCODING="utf-8")
-    stderr_file = tempfile.TemporaryFile()
+    stderr_files = [tempfile.TemporaryFile() for _ in range(max(1, workers))]
     status, error = "ok", None
     try:
-        child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr_file, env=env)
+        children = [subprocess.Popen(cmd + (["--follower"] if i else []), stdout=subprocess.DEVNULL,
+                                     stderr=stderr_files[i], env=env) for i in range(len(stderr_files))]
         with Session(engine) as session:
             run = session.get(Run, run_id)
             assert run is not None
-            run.pid = child.pid
+            run.pid = children[0].pid
             session.add(run)
             session.commit()
         deadline = time.monotonic() + time_limit
         stop_sent_at: float | None = None
         last_report = time.monotonic()
-        while child.poll() is None:
+        while any(child.poll() is None for child in children):
             time.sleep(0.2)
             if progress is not None and time.monotonic() - last_report >= 1:
                 last_report = time.monotonic()
@@ -172,23 +176,33 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
             stopping = should_stop is not None and should_stop()
             if stop_sent_at is None and (stopping or time.monotonic() > deadline):
                 status = "interrupted" if stopping else "timeout"
-                child.send_signal(signal.SIGINT)
+                for child in children:
+                    if child.poll() is None:
+                        child.send_signal(signal.SIGINT)
                 stop_sent_at = time.monotonic()
             elif stop_sent_at is not None and time.monotonic() - stop_sent_at > 20:
-                child.kill()
-        code = child.returncode
-        stderr_file.seek(0)
-        tail = stderr_file.read()[-STDERR_TAIL:].decode("utf-8", "replace")
+                for child in children:
+                    if child.poll() is None:
+                        child.kill()
+        failed = [(i, child.returncode) for i, child in enumerate(children) if child.returncode != 0]
         if status == "timeout":
             error = f"stopped after its time limit of {time_limit:.0f} s"
         elif status == "interrupted":
             error = "stopped by service shutdown"
-        elif code != 0:
+        elif failed:
             status = "failed"
+            index, code = failed[0]
+            stderr_files[index].seek(0)
+            tail = stderr_files[index].read()[-STDERR_TAIL:].decode("utf-8", "replace")
             error = f"crawler exited with code {code}: {tail.strip()[-2000:]}"
     finally:
-        stderr_file.close()
+        for fh in stderr_files:
+            fh.close()
         os.unlink(sources_file)
+        if redis_url:
+            from crawler import frontier
+
+            frontier.clear(redis_url, run_id)
     return finish_run(run_id, status, error=error, engine=engine)
 
 

@@ -18,16 +18,20 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler import frontier
 from crawler.config import SourceConfig
 from crawler.items import PageItem
 from crawler.urls import canonical_url, host_allowed
 
 LOCAL_TIMEOUT = 3.0  # seconds, for sources marked local (demo and test portals)
+IDLE_ROUNDS = 2  # idle signals (about 5 s apart) with an empty shared frontier before a worker stops
 _HREF = re.compile(rb"""<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"Rar!", b"7z\xbc")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
@@ -83,19 +87,44 @@ class AidSpider(scrapy.Spider):
         sources: list[SourceConfig],
         known: dict[str, KnownPage] | None = None,
         revisit: bool = False,
+        frontier: str | None = None,
+        lead: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sources = {s.name: s for s in sources}
         self.known = known or {}
         self.revisit = revisit
+        self.frontier = frontier  # Redis URL of a shared frontier: this is one worker of a distributed crawl
+        self.lead = lead  # in a distributed crawl, only the lead worker schedules the start URLs
+        self.idle_rounds = 0
         self.seen: set[str] = set()
         self.counts: Counter[str] = Counter()
         self.errors: list[dict[str, str]] = []
 
     # -- scheduling -------------------------------------------------------------------------------------------
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AidSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider
+
+    def on_idle(self) -> None:
+        """In a distributed crawl, stay up while the shared frontier may still receive work from the others."""
+        if not self.frontier:
+            return
+        run_id = self.settings.getint("AIDNEWS_RUN_ID") or None
+        if frontier.pending(self.frontier, run_id):
+            self.idle_rounds = 0
+            raise DontCloseSpider
+        self.idle_rounds += 1
+        if self.idle_rounds < IDLE_ROUNDS:
+            raise DontCloseSpider
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if not self.lead:
+            return
         for source in self.sources.values():
             for url in source.start_urls:
                 if request := self.request_for(source, url, "list", depth=0):
@@ -161,8 +190,11 @@ class AidSpider(scrapy.Spider):
             meta["retry_backoff_base"] = 0.05
             meta["max_retry_times"] = 1
         self.counts["requests"] += 1
+        # Duplicates are filtered here (self.seen), so loops reach the middlewares; a distributed crawl also
+        # filters in the shared frontier, across workers.
         return scrapy.Request(
-            url, callback=self.parse, errback=self.on_error, meta=meta, headers=headers, dont_filter=True,
+            url, callback=self.parse, errback=self.on_error, meta=meta, headers=headers,
+            dont_filter=not self.frontier,
             priority={"sitemap": 30, "feed": 30, "list": 20, "article": 10}.get(kind, 0),
         )
 
