@@ -316,6 +316,8 @@ def _common_chain(regions: list[Region], g: Gazetteer) -> list[Region]:
 
 
 def infer_provider(recipient: list[Region], program: str | None, g: Gazetteer) -> list[Region]:
+    """The one province paired with the recipient (or with units inside it), and its city where the pairing
+    that covers the recipient itself names a single city (疏勒县 -> 山东省 东营市)."""
     target = recipient[-1]
     matches = [p for p in pairings() if (program is None or p.program == program)
                and any(g.contains(t, target) or g.contains(target, t) for t in p.recipients)]
@@ -323,9 +325,9 @@ def infer_provider(recipient: list[Region], program: str | None, g: Gazetteer) -
     if len(provinces) != 1:
         return []
     chain = [provinces.pop()]
-    exact = [p for p in matches if any(g.contains(t, target) for t in p.recipients)]
-    cities = {p.provider_city for p in exact}
-    if len(cities) == 1 and None not in cities and exact == [p for p in matches if p.provider_city]:
+    cities = {p.provider_city for p in matches
+              if p.provider_city and any(g.contains(t, target) for t in p.recipients)}
+    if len(cities) == 1:
         chain.append(cities.pop())
     return chain
 

@@ -47,6 +47,11 @@ def test_missing_provider_is_inferred_from_the_pairing_map() -> None:
     assert e.provider == Place("山东省", None, None, inferred=True)
 
 
+def test_inferred_provider_takes_the_city_paired_with_the_county() -> None:
+    e = extract_entities("对口支援疏勒县", "对口支援资金投向疏勒县。")
+    assert e.provider == Place("山东省", "东营市", None, inferred=True)
+
+
 def test_missing_recipient_is_inferred_from_the_pairing_map() -> None:
     e = extract_entities("深圳援疆干部扎根边疆", "深圳市第十批援疆干部人才坚持产业援疆，引进企业20家。")
     assert e.provider == Place("广东省", "深圳市", None, inferred=False)
