@@ -303,6 +303,16 @@ def keep_known_providers(units: Weighted, program: str | None,
     return [(r, w) for r, w in units if g.parent_chain(r)[0].code in known]
 
 
+def split_by_provider(units: Weighted, g: Gazetteer) -> tuple[Weighted, Weighted]:
+    """For 对口支援 outside the mapped programs (上海→万州 for the Three Gorges): the leading province is the
+    provider and places outside it are the recipient side."""
+    chain = read_side(weigh(units, g), g)
+    if not chain:
+        return units, []
+    inside = [(r, w) for r, w in units if g.contains(chain[0], r)]
+    return inside, [(r, w) for r, w in units if not g.contains(chain[0], r)]
+
+
 # --- pairing-map inference -------------------------------------------------------------------------------------
 
 def _common_chain(regions: list[Region], g: Gazetteer) -> list[Region]:
@@ -473,6 +483,9 @@ def extract_entities(title: str, body: str) -> Entities:
     recipient = read_side(weigh(recipient_units, g), g)
     if program is None:
         program = find_program(title, body, recipient[0].name if recipient else None)
+    if program == GENERIC_PROGRAM and not recipient:
+        provider_units, recipient_units = split_by_provider(provider_units, g)
+        recipient = read_side(weigh(recipient_units, g), g)
     provider = read_side(weigh(favour_partners(provider_units, recipient, program, g), g), g)
 
     provider_inferred = recipient_inferred = False

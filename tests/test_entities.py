@@ -86,6 +86,14 @@ def test_generic_pairing_with_a_tibetan_recipient_is_aid_to_tibet() -> None:
     assert extract_entities("对口支援拉萨", "对口支援工作在拉萨市稳步推进。").program == "援藏"
 
 
+def test_generic_pairing_outside_the_map_splits_provider_and_recipient_by_province() -> None:
+    body = "上海市对口支援万州区三十年，上海援建项目600个。上海企业在万州区建设园区。"
+    e = extract_entities("上海对口支援万州", body)
+    assert e.program == "对口支援"
+    assert e.provider == Place("上海市", None, None, inferred=False)
+    assert e.recipient == Place("重庆市", None, "万州区", inferred=False)
+
+
 def test_pairing_compound_names_both_provinces() -> None:
     e = extract_entities("粤桂协作助力百色发展", "两地协作共建产业园区。")
     assert e.provider.province == "广东省"
