@@ -80,7 +80,7 @@ def _unit_pattern() -> str:
 
 # ---------------------------------------------------------------- the scanner
 
-ARABIC = r"(?:\d{1,3}(?:[,，]\d{3})++(?!\d)(?:\.\d++)?|\d++(?:\.\d++)?)"
+ARABIC = r"(?:\d{1,3}(?:[,，]\d{3})++(?!\d)(?:[.．]\d++)?|\d++(?:[.．]\d++)?)"  # ． if widths were not fixed
 CHINESE = r"(?:[零〇一二两三四五六七八九十百千万亿]++(?:点[零〇一二三四五六七八九]++)?)"
 NUMBER = rf"(?:{ARABIC}|{CHINESE})"
 MAGNITUDE = r"[十百千万亿]++"
@@ -137,49 +137,77 @@ SENTENCE_ENDS = re.compile(r"[。！？；!?;\n]")
 WINDOW = 24
 SENTENCE_REACH = 200
 
+# Words that say what a figure measures. Each maps to one category; the scanner takes the longest word at
+# a position, so 村民 (beneficiaries) wins over 村 (coverage) and 旅游收入 (output) over 收入 (income).
 KEYWORDS: dict[str, tuple[str, ...]] = {
-    "funding": ("援疆资金", "援藏资金", "援青资金", "帮扶资金", "援助资金", "援建资金", "协作资金", "财政资金", "资金",
-                "投入", "拨付", "援助", "捐赠", "捐款", "捐资", "捐助", "下达", "筹措", "支持", "补助", "补贴", "援建"),
+    "funding": ("援疆资金", "援藏资金", "援青资金", "帮扶资金", "援助资金", "援建资金", "协作资金", "财政资金",
+                "投入", "拨付", "援助", "捐赠", "捐款", "捐资", "捐助", "捐物", "下达", "筹措", "补助", "补贴", "援建"),
     "investment": ("投资", "招商", "引资", "签约", "融资", "到位"),
-    "output": ("产值", "销售额", "销售", "营业收入", "营收", "交易额", "成交额", "产量", "出口", "生产总值", "采购",
-               "销量", "营业额", "带货", "消费帮扶", "产出", "出栏", "存栏", "收购"),
+    "output": ("产值", "销售额", "销售", "营业收入", "销售收入", "旅游收入", "经营收入", "营收", "交易额", "成交额",
+               "产量", "出口", "生产总值", "采购", "销量", "营业额", "带货", "消费帮扶", "产出", "出栏", "收购",
+               "订单", "加工能力", "年产", "年加工"),
     "income": ("分红", "增收", "收入", "工资", "薪酬", "收益", "租金", "劳务报酬", "年薪", "月薪", "奖励"),
-    "projects": ("项目", "工程", "大项", "小项", "课题"),
-    "personnel": ("干部", "人才", "教师", "老师", "医生", "医护", "专家", "医疗队", "支教", "援派", "选派", "派出",
-                  "派驻", "挂职", "技术人员", "工作队", "队员", "志愿者", "选调", "骨干", "引才", "柔性引进"),
-    "jobs": ("就业", "岗位", "用工", "务工", "招聘", "吸纳", "上岗", "转移", "劳动力"),
-    "training": ("培训", "培养", "培育", "研修", "进修", "轮训", "带教", "学员", "授课", "讲座", "培训班"),
+    "projects": ("项目", "工程", "大项", "小项", "课题", "示范点"),
+    "personnel": ("干部", "人才", "教师", "老师", "医生", "医护", "专家", "医疗队", "技术人员", "工作队", "队员",
+                  "志愿者", "骨干", "书记", "讲师", "援派", "选派", "派出", "派驻", "挂职", "选调", "支教", "引才",
+                  "柔性引进", "邀请"),
+    "jobs": ("就业", "岗位", "用工", "务工", "招聘", "吸纳", "上岗", "在岗", "输转", "转移就业", "劳动力", "工人",
+             "员工", "女工"),
+    "training": ("培训", "培养", "培育", "研修", "进修", "轮训", "带教", "学员", "授课", "跟岗", "师徒"),
     "enterprises": ("企业", "公司", "合作社", "商户", "门店", "经营主体", "市场主体", "机构", "协会", "龙头",
-                    "工厂", "厂家", "商家"),
-    "beneficiaries": ("群众", "受益", "惠及", "农户", "脱贫", "村民", "居民", "牧民", "农牧民", "患者", "学生", "儿童",
-                      "困难", "低收入", "贫困", "家庭", "救助", "资助", "慰问", "农民", "病人", "孤儿", "老人",
-                      "义诊", "诊疗", "接诊", "手术", "服务"),
-    "facilities": ("学校", "中学", "小学", "幼儿园", "院校", "高校", "学院", "职校", "医院",
-                   "卫生院", "卫生室", "诊所", "大棚", "温室", "厂房", "车间",
-                   "住房", "房屋", "安居房", "楼", "馆", "活动室", "站", "中心", "设施", "基地", "园区", "产业园",
-                   "示范园", "道路", "桥", "水渠", "校舍", "教室", "宿舍", "食堂", "广场", "设备"),
+                    "工厂", "厂家", "商家", "茶企"),
+    "beneficiaries": ("群众", "受益", "惠及", "农户", "牧户", "脱贫", "村民", "居民", "牧民", "农牧民", "患者", "学生",
+                      "儿童", "青少年", "困难", "低收入", "贫困", "家庭", "救助", "资助", "慰问", "农民", "病人",
+                      "孤儿", "老人", "义诊", "诊疗", "接诊", "会诊", "手术", "服务", "果农", "茶农"),
+    "facilities": ("学校", "中学", "小学", "幼儿园", "院校", "高校", "学院", "职校", "医院", "卫生院", "卫生室",
+                   "诊所", "大棚", "温室", "厂房", "车间", "住房", "房屋", "安居房", "楼", "馆", "活动室", "实训室",
+                   "站", "中心", "设施", "基地", "园区", "产业园", "示范园", "道路", "桥", "水渠", "校舍", "教室",
+                   "宿舍", "食堂", "广场", "设备", "床位", "门诊", "科室", "专科", "病房", "冷库", "变压器", "专柜",
+                   "加工厂", "电站", "库容"),
     "area": ("面积", "土地", "耕地", "草场", "林地"),
     "coverage": ("乡镇", "乡", "镇", "村", "社区", "县", "地级市", "市", "州", "地区", "街道", "嘎查", "行政村",
                  "团场", "连队", "县市", "省份", "省区"),
 }
-KEYWORD_CATEGORY = {word: category for category, words in KEYWORDS.items() for word in words}
+# words that hold a keyword but say nothing about the category: 乡村 is not 村, 全县 is not a county count
+NEUTRAL_WORDS = ("乡村", "全县", "全市", "全区", "全州", "全镇", "全村", "县城", "县域", "县级", "城市", "市场", "本地",
+                 "当地", "两地", "地方")
+KEYWORD_CATEGORY: dict[str, str | None] = {word: category for category, words in KEYWORDS.items() for word in words}
+KEYWORD_CATEGORY.update(dict.fromkeys(NEUTRAL_WORDS))
 KEYWORD_SCAN = re.compile("|".join(sorted(map(re.escape, KEYWORD_CATEGORY), key=len, reverse=True)))
 
 MONEY_CATEGORIES = ("output", "income", "investment", "funding")
-PEOPLE_ACTIONS = ("training", "jobs")
-PEOPLE_KINDS = ("personnel", "beneficiaries")
+PEOPLE_CATEGORIES = ("training", "jobs", "personnel", "beneficiaries")
+# verbs (and job words) that say what was done for or by the people counted; the other words name who they are
+PEOPLE_ACTIONS = frozenset((
+    "培训", "培养", "培育", "研修", "进修", "轮训", "带教", "授课", "跟岗",
+    "就业", "岗位", "用工", "务工", "招聘", "吸纳", "上岗", "在岗", "输转", "转移就业",
+    "援派", "选派", "派出", "派驻", "挂职", "选调", "支教", "引才", "柔性引进", "邀请",
+    "受益", "惠及", "救助", "资助", "慰问", "义诊", "诊疗", "接诊", "会诊",
+))
+LOCAL_PEOPLE = re.compile(r"(?:本地|当地|本土)[^，,。；;、]{0,4}?(?:干部|人才|教师|老师|医生|医护|骨干|技术人员)")
 HOUSEHOLD_KINDS = ("beneficiaries", "enterprises")  # 17户国有企业 counts firms
-# what a measure word for things can count: not people, not money (17个对口援助省市 is no funding)
-THING_CATEGORIES = tuple(category for category in KEYWORDS if category not in ("personnel", *MONEY_CATEGORIES))
-BUILDINGS = ("facilities",)
+PERCENT_CATEGORIES = ("output", "income", "investment", "jobs")
+# a change with no subject of its own (…销售4200万元，同比增长17.9%) is the change of the figure before it
+ELIDED_CHANGE = re.compile(r"^(?:其中)?(?:同比|环比|较上年|比上年|较去年|比去年)?(?:增长|下降|提高|减少|增加|上升|降低)"
+                           r"(?:了|到|至)?$")
+# what a measure word for things can count: not people, not money (17个对口援助省市 is no funding); goods may
+# be output (出栏肉牛1800头)
+THING_CATEGORIES = ("projects", "jobs", "training", "enterprises", "beneficiaries", "facilities", "area", "coverage")
+GOODS = {"头", "只", "羽", "匹", "单", "箱", "袋", "盒", "瓶", "株", "棵"}
+EVENTS = {"次", "场", "期", "轮", "趟", "场次", "批次"}  # events count training sessions or nothing in particular
+BUILDINGS = ("facilities", "coverage")
 CLASSIFIER_KINDS = {
     "家": ("enterprises", "facilities"), "家次": ("enterprises", "facilities"), "所": BUILDINGS, "座": BUILDINGS,
-    "栋": BUILDINGS, "幢": BUILDINGS,
+    "栋": BUILDINGS, "幢": BUILDINGS, "项": ("projects",), "例": ("beneficiaries",),
 }
 COUNT_DEFAULTS = {
     "家": "enterprises", "家次": "enterprises", "项": "projects", "大项": "projects", "小项": "projects",
-    "所": "facilities", "座": "facilities", "栋": "facilities", "幢": "facilities",
+    "所": "facilities", "座": "facilities", "栋": "facilities", "幢": "facilities", "对": "training",
+    "例": "beneficiaries",
 }
+# places reached rather than buildings built: 覆盖全县13所中小学, 向15所乡村学校捐赠
+REACH_VERBS = re.compile(r"覆盖|辐射|走进|深入|(?<![面方走导指转偏意志倾去动趋])向")
+BUILD_VERBS = re.compile(r"新建|建成|建设|改扩建|扩建|改造|援建|修建|建有")
 MONEY_CUES = re.compile(r"投资|资金|产值|收入|销售额|营业额|金额|资产|分红|收益|拨付|投入|营收|交易额|成交额|融资|预算")
 PEOPLE = r"(?:群众|农民|村民|居民|牧民|农牧民|学生|游客|职工|患者|儿童|干部|市民|人口|劳动力)"
 PEOPLE_AFTER = re.compile(rf"(?:名|人|[^\d，,。；;、的]{{0,4}}?{PEOPLE})")  # 上万群众, 400多万各族群众
@@ -188,7 +216,7 @@ PEOPLE_BEFORE = re.compile(rf"{PEOPLE}(?:达到|达|超过|共|约|近|逾)?$")
 LENGTH_CUES = re.compile(r"(?:历时|为期|连续|长达|用时|耗时|持续|累计|坚持|共计|共|达|近|超过)$")
 # "in the past three years", "within a year", "three years ago": the report's frame, not a quantity
 TIME_FRAME_AFTER = re.compile(r"(?:来|以来|里|间|内|中|之内|之中|前|后|以前|以后|之前|之后|期间|的时间|时间里|一)")
-CONSTRUCTION = re.compile(r"修建|新建|建设|改造|硬化|铺设|修复|建成|改建|道路|公路|管网|管道|渠")
+CONSTRUCTION = re.compile(r"修建|新建|建设|改造|硬化|铺设|修复|建成|改建|道路|公路|管网|管道|渠|全长|步道|线路|栈道")
 # words a subject phrase does not reach back over: verbs and 的/了 (single-character prepositions are left
 # out on purpose, they sit inside too many words: 对口, 为期, 有效)
 SUBJECT_STOPS = re.compile(
@@ -312,69 +340,110 @@ class Breaks:
         return previous, positions[following] if following < len(positions) else 1 << 62
 
 
+def _keywords(text: str, categories: Sequence[str] | None = None) -> list[re.Match[str]]:
+    return [found for found in KEYWORD_SCAN.finditer(text)
+            if (category := KEYWORD_CATEGORY[found.group()]) and (categories is None or category in categories)]
+
+
 def _nearest_keyword(text: str, categories: Sequence[str] | None = None) -> str | None:
     """The category of the keyword ending closest to the end of ``text``."""
-    best: tuple[int, str] | None = None
-    for found in KEYWORD_SCAN.finditer(text):
-        category = KEYWORD_CATEGORY[found.group()]
-        if categories is not None and category not in categories:
-            continue
-        if best is None or found.end() >= best[0]:
-            best = (found.end(), category)
-    return best[1] if best else None
+    found = _keywords(text, categories)
+    return KEYWORD_CATEGORY[found[-1].group()] if found else None
 
 
 def _first_keyword(text: str, categories: Sequence[str] | None = None) -> re.Match[str] | None:
-    for found in KEYWORD_SCAN.finditer(text):
-        if categories is None or KEYWORD_CATEGORY[found.group()] in categories:
-            return found
-    return None
-
-
-def categorise(unit: str, classifier: str | None, near: str, before: str, wide: str, after: str) -> str:
-    """A category of metrics.md from the unit and the words around the mention.
-
-    ``near`` is the text before the mention back to the last break or 、, ``before`` back to the last clause
-    break, ``wide`` back to the start of the sentence (at most 48 characters), ``after`` the words following it
-    up to the next break. Closer words decide first.
-    """
-    if unit in TIME_UNITS:
-        return "duration"
-    if unit in ("m2", "mu"):
-        return "area"
-    if unit == "CNY":
-        return (_nearest_keyword(near, MONEY_CATEGORIES) or _first_category(after, MONEY_CATEGORIES)
-                or _nearest_keyword(before, MONEY_CATEGORIES) or _nearest_keyword(wide, MONEY_CATEGORIES)
-                or "funding")
-    if unit in ("person", "person_time", "household"):
-        # what was done to them decides first (培训农民 is training, 转移就业 jobs), then who they are
-        action = _nearest_keyword(near, PEOPLE_ACTIONS) or _first_category(after, PEOPLE_ACTIONS)
-        if action:
-            return action
-        kinds = HOUSEHOLD_KINDS if unit == "household" else PEOPLE_KINDS
-        return (_first_category(after[:12], kinds) or _nearest_keyword(near, kinds)
-                or _nearest_keyword(before, PEOPLE_ACTIONS + kinds) or _nearest_keyword(wide, PEOPLE_ACTIONS + kinds)
-                or "beneficiaries")
-    if unit == "count":
-        # things counted are not people: 干部引进了2000枚… is not personnel (批 and 支 count teams, though)
-        things = None if classifier in ("批", "支", "批次") else THING_CATEGORIES
-        return (_head_category(after, classifier, things) or COUNT_DEFAULTS.get(classifier or "")
-                or _nearest_keyword(near, things) or _nearest_keyword(before, things) or "other")
-    if unit == "km":
-        return "facilities" if CONSTRUCTION.search(before + after) else "other"
-    if unit == "kg":
-        return _nearest_keyword(wide, ("output", "funding", "beneficiaries")) or "output"
-    return _nearest_keyword(near) or _nearest_keyword(before) or "other"
-
-
-def _head_category(after: str, classifier: str | None = None, categories: Sequence[str] | None = None) -> str | None:
-    """The category of the counted noun, among those its measure word can count (家 counts firms or hospitals)."""
-    return _first_category(after[:12], CLASSIFIER_KINDS.get(classifier or "", categories))
+    found = _keywords(text, categories)
+    return found[0] if found else None
 
 
 def _first_category(text: str, categories: Sequence[str] | None = None) -> str | None:
     found = _first_keyword(text, categories)
     return KEYWORD_CATEGORY[found.group()] if found else None
+
+
+def _action(text: str) -> str | None:
+    """The category of the last verb about people in ``text``: nearest to a figure that follows it, the
+    predicate for the words after one (320余名学员通过…培训项目实现就业 is jobs)."""
+    found = [match for match in _keywords(text, PEOPLE_CATEGORIES) if match.group() in PEOPLE_ACTIONS]
+    return KEYWORD_CATEGORY[found[-1].group()] if found else None
+
+
+@dataclass
+class Context:
+    """The words around a mention: ``near`` back to the last break or 、, ``before`` back to the last clause
+    break, ``wide`` back to the sentence start (at most 48 characters), ``after`` up to the next break or 、;
+    ``previous`` is the category of the figure before it in the same sentence, ``listed`` says that figure
+    ends right at the 、 before this one (出栏肉牛1800头、肉羊6500只)."""
+
+    near: str
+    before: str
+    wide: str
+    after: str
+    previous: str | None = None
+    listed: bool = False
+
+
+def categorise(unit: str, classifier: str | None, context: Context) -> str:
+    """A category of metrics.md from the unit and the words around the mention; closer words decide first."""
+    if unit in TIME_UNITS:
+        return "duration"
+    if unit in ("m2", "mu"):
+        return "area"
+    if unit == "CNY":
+        return _money_category(context)
+    if unit in ("person", "person_time", "household"):
+        return _people_category(unit, context)
+    if unit == "count":
+        return _count_category(classifier or "", context)
+    if unit == "km":
+        return "facilities" if CONSTRUCTION.search(context.before + context.after) else "other"
+    if unit == "kg":
+        # what a facility holds is capacity, not output: 总库容达1.6万吨
+        found = _nearest_keyword(context.near, ("output", "beneficiaries", "facilities")) or "output"
+        return "other" if found == "facilities" else found
+    if ELIDED_CHANGE.search(context.near) and context.previous:
+        return context.previous
+    return _nearest_keyword(context.near, PERCENT_CATEGORIES) or "other"
+
+
+def _money_category(context: Context) -> str:
+    for text in (context.near, context.after, context.before):
+        found = _nearest_keyword(text, MONEY_CATEGORIES) if text is not context.after \
+            else _first_category(text, MONEY_CATEGORIES)
+        if found:
+            return found
+    if context.near.startswith("其中") and context.previous in MONEY_CATEGORIES:
+        return context.previous
+    return _nearest_keyword(context.wide, MONEY_CATEGORIES) or "funding"
+
+
+def _people_category(unit: str, context: Context) -> str:
+    """What was done for them decides first (培训农民 is training, 转移就业 jobs), then who they are."""
+    if unit != "household" and (LOCAL_PEOPLE.match(context.after) or LOCAL_PEOPLE.search(context.near)):
+        return "training"  # local staff counted in an aid report were trained or mentored: 培养本地医生
+    action = _action(context.near) or _action(context.after) or _action(context.before)
+    if action:
+        return action
+    if context.near.startswith("其中") and context.previous in PEOPLE_CATEGORIES:
+        return context.previous  # 其中脱贫人口1560人: a part of the figure before
+    kinds = HOUSEHOLD_KINDS if unit == "household" else PEOPLE_CATEGORIES
+    return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, PEOPLE_CATEGORIES)
+            or "beneficiaries")
+
+
+def _count_category(classifier: str, context: Context) -> str:
+    if classifier in EVENTS:
+        return "training" if _nearest_keyword(context.before, ("training",)) else "other"
+    things = THING_CATEGORIES + ("output",) if classifier in GOODS else THING_CATEGORIES
+    kinds = CLASSIFIER_KINDS.get(classifier, things)
+    if kinds is BUILDINGS:
+        reach = [found.end() for found in REACH_VERBS.finditer(context.near)]
+        build = [found.end() for found in BUILD_VERBS.finditer(context.near)]
+        if reach and (not build or reach[-1] > build[-1]):
+            return "coverage"
+        kinds = ("facilities",)
+    return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, kinds)
+            or (context.previous if context.listed else None) or COUNT_DEFAULTS.get(classifier) or "other")
 
 
 def find_subject(unit: str, classifier: str | None, near: str, after: str) -> str | None:
@@ -477,7 +546,8 @@ def extract_metrics(body: str, skip_spans: Sequence[tuple[int, int]] = ()) -> li
         while ends[sentence_index] < start:
             sentence_index += 1
         sentence_start = ends[sentence_index - 1] + 1 if sentence_index else 0
-        metric = _metric(body, match, sentence_start, clauses, lists)
+        previous = metrics[-1] if metrics and metrics[-1].start >= sentence_start else None
+        metric = _metric(body, match, Window(sentence_start, previous, clauses, lists))
         if metric is None:
             continue
         # a sentence is capped around the mention, so a body without full stops stays linear
@@ -487,7 +557,18 @@ def extract_metrics(body: str, skip_spans: Sequence[tuple[int, int]] = ()) -> li
     return metrics
 
 
-def _metric(body: str, match: re.Match[str], sentence_start: int, clauses: Breaks, lists: Breaks) -> Metric | None:
+@dataclass
+class Window:
+    """Where the scan stands: the sentence start, the category of the figure before in that sentence, and
+    the break positions."""
+
+    sentence_start: int
+    previous: Metric | None
+    clauses: Breaks
+    lists: Breaks
+
+
+def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
     if not (match["unit"] or match["pct"] or match["m1"] or BIG_NUMERAL.search(match["n1"])):
         return None  # a number with no unit and no 万/亿 is never a figure (二十大, 12345热线, 52岁)
     start, end = match.start(), match.end()
@@ -504,29 +585,29 @@ def _metric(body: str, match: re.Match[str], sentence_start: int, clauses: Break
     reading = _read(match, prefix)
     if reading is None or reading.bare or reading.unit == "foreign" or body[max(0, start - 2):start] in IDIOM_HEADS:
         return None
-    clause_start, _ = clauses.around(start, end)
-    list_start, list_end = lists.around(start, end)
-    before = body[max(clause_start + 1, start - WINDOW):start]
-    near = body[max(list_start + 1, start - WINDOW):start]
-    after = body[end:min(list_end, end + WINDOW)]
-    unit = reading.unit
-    if unit is None:
-        unit = _implied_unit(match, before, after)
-        if unit is None:
-            return None
-    if not _plausible(body, match, reading, unit, before, end):
+    clause_start, _ = window.clauses.around(start, end)
+    list_start, list_end = window.lists.around(start, end)
+    context = Context(
+        near=body[max(list_start + 1, start - WINDOW):start],
+        before=body[max(clause_start + 1, start - WINDOW):start],
+        wide=body[max(window.sentence_start, start - 2 * WINDOW):start],
+        after=body[end:min(list_end, end + WINDOW)],
+        previous=window.previous.category if window.previous else None,
+        listed=bool(window.previous) and window.previous.end == list_start and body[list_start] == "、",
+    )
+    unit = reading.unit or _implied_unit(match, context.before, context.after)
+    if unit is None or not _plausible(body, match, reading, unit, context.before, end):
         return None
-    wide = body[max(sentence_start, start - 2 * WINDOW):start]
-    category = categorise(unit, reading.classifier, near, before, wide, after)
-    if reading.chinese and unit == "count" and reading.value <= 10 and reading.qualifier == "exact" \
-            and (category == "other" or body[start - 1:start] in "”’》"):
+    category = categorise(unit, reading.classifier, context)
+    if reading.chinese and unit == "count" and reading.value <= 10 and reading.qualifier == "exact" and (
+            category == "other" and context.after or start and body[start - 1] in "”’》"):
         return None  # 四个汉代典型元素, “粤菜师傅”“南粤家政”四项工程: an enumeration, not a figure
     return Metric(
         text=body[start:end], start=start, end=end, sentence="",
         value=reading.value * reading.factor,
         value_max=reading.value_max * reading.factor if reading.value_max is not None else None,
         unit=unit, classifier=reading.classifier, qualifier=reading.qualifier,
-        category=category, subject=find_subject(unit, reading.classifier, near, after),
+        category=category, subject=find_subject(unit, reading.classifier, context.near, context.after),
     )
 
 

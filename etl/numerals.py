@@ -18,8 +18,8 @@ CHINESE_NUMERAL_CHARS = "".join(DIGITS) + "".join(MAGNITUDES)
 
 
 def parse_arabic(text: str) -> float | None:
-    """``1,234.5`` -> 1234.5; thousands separators may be ASCII or full-width commas."""
-    plain = text.replace(",", "").replace("，", "")
+    """``1,234.5`` -> 1234.5; separators and the decimal point may be ASCII or full-width (，．)."""
+    plain = text.replace(",", "").replace("，", "").replace("．", ".")
     try:
         return float(plain)
     except ValueError:
