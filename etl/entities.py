@@ -420,7 +420,8 @@ TOPIC = re.compile(f"({TOPIC_WORDS})(?:{AID_WORDS})")  # 民生援疆, 人才援
 # Words that speak for a topic in running text; 智力 is building local skills and talent (培训, 人才, 骨干,
 # 带不走的队伍), tourism counts as an industry.
 TOPIC_CUES = {
-    "民生": "民生 惠及 惠民 免费 安居 住房 饮水 供暖 养老 兜底 基础设施 生活条件 义诊 上门",
+    "民生": "民生 惠及 惠民 免费 安居 住房 住上 饮水 供水 供暖 养老 兜底 基础设施 生活条件 义诊 上门 出行 人居环境 "
+            "困难群众 困难学生 资助 捐赠 公共服务 获得感 幸福感 急难愁盼",
     "智力": "人才 培训 培养 骨干 带不走 师徒 传帮带 智力 农技 柔性引才 挂职",
     "产业": "产业 企业 招商 龙头 合作社 基地 种植 养殖 加工 投产 产值 园区 工厂 旅游",
     "就业": "就业 务工 岗位 用工 吸纳 稳岗 劳动力 上岗 工资 招聘",
