@@ -53,11 +53,13 @@ ABBREVIATIONS = {
     "滇": "云南省", "藏": "西藏自治区", "陕": "陕西省", "陇": "甘肃省", "甘": "甘肃省", "青": "青海省",
     "宁": "宁夏回族自治区", "疆": "新疆维吾尔自治区",
 }
-PROVIDER_ABBREVIATIONS = "京津冀晋辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤"
+PROVIDER_ABBREVIATIONS = "京津冀晋辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤陕渝"
 RECIPIENT_ABBREVIATIONS = "疆藏青滇桂黔陇甘宁蒙川陕渝冀吉"
-# Only a pair followed by one of these words is read as a pairing compound (鲁疆同心, 鲁喀两地, 沪滇协作).
+# Only a pair followed by one of these words is read as a pairing compound (鲁疆同心, 鲁喀两地, 沪滇协作). The
+# second character is a province abbreviation or the first character of a prefecture the provider is paired
+# with (鲁喀: 山东 and 喀什, 浙阿: 浙江 and 阿克苏).
 COMPOUND_TAIL = "两地|协作|合作|同心|一家|情|携手|共建|交流|友谊|扶贫|帮扶|对口"
-COMPOUND = re.compile(f"([{PROVIDER_ABBREVIATIONS}])([{RECIPIENT_ABBREVIATIONS}])(?={COMPOUND_TAIL})")
+COMPOUND = re.compile(f"([{PROVIDER_ABBREVIATIONS}])(\\w)(?={COMPOUND_TAIL})")
 
 PROGRAM_PATTERNS = {
     "援疆": re.compile(r"援疆|进疆|润疆|兴疆|对口支援新疆|援建新疆|兵团"),
@@ -102,7 +104,7 @@ COMMON_WORDS = frozenset((
     "镇远 灵台 紫金 宝应 营口 左权 孝义 正定 大化 平安 大同"
 ).split())
 # After these, a 第N师 is not a 兵团 division (第一师范学院).
-DIVISION_TAIL = re.compile(r"范|部|团|级|长")
+DIVISION_TAIL = re.compile(r"范|部|级|长")
 
 
 @dataclass(frozen=True)
@@ -289,9 +291,21 @@ def compound_units(title: str, body: str, g: Gazetteer) -> tuple[Weighted, Weigh
     recipient: Weighted = []
     for text, weight in ((title, float(TITLE_WEIGHT)), (body, 1.0)):
         for match in COMPOUND.finditer(text):
-            provider.append((g.by_full[ABBREVIATIONS[match.group(1)]][0], weight))
-            recipient.append((g.by_full[ABBREVIATIONS[match.group(2)]][0], weight))
+            helper = g.by_full[ABBREVIATIONS[match.group(1)]][0]
+            helped = compound_partner(helper, match.group(2), g)
+            if helped is not None:
+                provider.append((helper, weight))
+                recipient.append((helped, weight))
     return provider, recipient
+
+
+def compound_partner(helper: Region, char: str, g: Gazetteer) -> Region | None:
+    """The unit the second character of a pairing compound stands for, given the helping province."""
+    if char in RECIPIENT_ABBREVIATIONS:
+        return g.by_full[ABBREVIATIONS[char]][0]
+    prefectures = {chain[1] for p in pairings() if p.provider == helper for t in p.recipients
+                   if len(chain := g.parent_chain(t)) > 1 and chain[1].name.startswith(char)}
+    return prefectures.pop() if len(prefectures) == 1 else None
 
 
 def keep_known_providers(units: Weighted, program: str | None,
@@ -477,7 +491,7 @@ def extract_entities(title: str, body: str) -> Entities:
     provider_units, recipient_units = split_sides(mentions, {True: title, False: body}, program, g)
     compound_provider, compound_recipient = compound_units(title, body, g)
     scope = recipient_scope(program)
-    recipient_units += [(r, w) for r, w in compound_recipient if r.code in scope]
+    recipient_units += [(r, w) for r, w in compound_recipient if g.parent_chain(r)[0].code in scope]
     provider_units += compound_provider
     provider_units = keep_known_providers(provider_units, program, g)
 

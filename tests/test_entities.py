@@ -100,6 +100,12 @@ def test_pairing_compound_names_both_provinces() -> None:
     assert e.recipient == Place("广西壮族自治区", "百色市", None, inferred=False)
 
 
+def test_pairing_compound_with_a_prefecture_character_uses_the_pairing_map() -> None:
+    e = extract_entities("鲁喀两地青少年手拉手", "夏令营活动在山东举行。")
+    assert e.provider.province == "山东省"
+    assert e.recipient.prefecture == "喀什地区"
+
+
 def test_common_words_are_not_places() -> None:
     text = "推动社会稳定和长治久安，人才资源是第一资源，加强合作，推进乡村振兴县域经济，比如富民产业，友谊长存。"
     assert find_mentions(text) == []
