@@ -190,6 +190,21 @@ def test_program_places_batch_and_topics_are_well_formed() -> None:
         assert article["topics"] and set(article["topics"]) <= TOPICS, article["id"]
 
 
+def test_batch_is_the_number_of_the_stated_cohort() -> None:
+    numerals = "一二三四五六七八九十"
+    for article in all_articles():
+        text = " ".join([article["title"], article["subtitle"] or "", *article["paragraphs"]])
+        stated = re.findall(r"第([一二三四五六七八九十]+)批援", text)
+        if not stated:
+            assert article["batch"] is None, article["id"]
+            continue
+        word = stated[0]
+        tens, _, units = word.rpartition("十")
+        number = (numerals.index(tens) + 1 if tens else 1) * 10 if "十" in word else 0
+        number += numerals.index(units) + 1 if units else 0
+        assert article["batch"] == number, (article["id"], word)
+
+
 def test_exactly_three_county_articles_are_syndicated_to_the_portal() -> None:
     county = load("county")
     assert sum(a["syndicated_to"] == ["portal"] for a in county) == 3
