@@ -101,8 +101,10 @@ COMMON_WORDS = frozenset((
     "红旗 新华 东兴 明光 宁国 普安 兴仁 宜良 德安 安义 同心 资源 惠民 全州 新兴 会同 "
     "中方 公安 来宾 民权 长子 平定 洞口 威信 石棉 台前 天台 万年 光泽 莲花 博爱 清流 "
     "滨海 东海 上高 三门 定远 永福 永新 保康 河间 万安 太白 白玉 木兰 黑水 融水 钟山 "
-    "镇远 灵台 紫金 宝应 营口 左权 孝义 正定 大化 平安 大同"
+    "镇远 灵台 紫金 宝应 营口 左权 孝义 正定 大化 平安 大同 日照"
 ).split())
+# Words that begin with a place name without naming the place (哈密瓜 grows all over Xinjiang).
+NOT_PLACES = ("哈密瓜",)
 # After these, a 第N师 is not a 兵团 division (第一师范学院).
 DIVISION_TAIL = re.compile(r"范|部|级|长")
 
@@ -137,6 +139,8 @@ def _is_han(char: str) -> bool:
 
 
 def _plausible(text: str, start: int, surface: str, after_mention: bool) -> bool:
+    if text.startswith(NOT_PLACES, start):
+        return False
     if surface.startswith("第") and DIVISION_TAIL.match(text, start + len(surface)):
         return False
     # A two-character county name (兴县, 新县, 康县) inside a phrase (振兴县域) is no place.

@@ -109,6 +109,7 @@ def test_pairing_compound_with_a_prefecture_character_uses_the_pairing_map() -> 
 def test_common_words_are_not_places() -> None:
     text = "推动社会稳定和长治久安，人才资源是第一资源，加强合作，推进乡村振兴县域经济，比如富民产业，友谊长存。"
     assert find_mentions(text) == []
+    assert find_mentions("日照充足，哈密瓜又甜又大") == []
 
 
 def test_first_normal_school_is_no_corps_division() -> None:
