@@ -66,16 +66,18 @@ def render_entry(entries: list[Entry], index: int) -> RenderedPage:
     if entry.site == "hq":
         text = hq.article_page(entry, previous, following, hot)
         return RenderedPage(entry.path, text.encode("utf-8"), "text/html; charset=utf-8",
-                            truth_of(entry, encoding="utf-8", layout=hq.layout_of(entry)))
+                            truth_of(entry, encoding="utf-8", layout=hq.layout_of(entry),
+                                     canonical_link=entry.is_copy))
     if entry.site == "county":
         text = county.article_page(entry, previous, following)
         return RenderedPage(entry.path, text.encode("gb18030"), county.content_type(index),
-                            truth_of(entry, encoding="gb18030"))
+                            truth_of(entry, encoding="gb18030", canonical_link=entry.is_copy))
     copies_before = sum(1 for e in entries[:index] if e.is_copy)
-    shown = portal.article_page(entry, following, hot, lying_meta=index % 5 == 2,
-                                canonical=entry.is_copy and copies_before % 2 == 0)
+    canonical = entry.is_copy and copies_before % 2 == 0
+    shown = portal.article_page(entry, following, hot, lying_meta=index % 5 == 2, canonical=canonical)
     truth = truth_of(entry, encoding="utf-8", editor="admin", original_editor=entry.article.editor,
-                     garbled=[run.as_dict() for run in shown.runs], layout=shown.layout)
+                     garbled=[run.as_dict() for run in shown.runs], layout=shown.layout,
+                     canonical_link=canonical, lying_meta=shown.lying_meta)
     return RenderedPage(entry.path, shown.html.encode("utf-8"), shown.content_type, truth)
 
 
