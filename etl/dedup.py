@@ -8,13 +8,14 @@ hashes with bit-sliced adders costs a few integer operations per shingle instead
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
+import zlib
 
 SHINGLE = 3
 BITS = 64
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+_SECOND_SEED = 0x9E3779B9
 
 
 def features(text: str, n: int = SHINGLE) -> set[str]:
@@ -32,7 +33,8 @@ def simhash(text: str) -> int:
         return 0
     planes: list[int] = []  # planes[k] holds bit k of every position's counter
     for shingle in shingles:
-        carry = int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
+        raw = shingle.encode("utf-8")
+        carry = (zlib.crc32(raw) << 32) | zlib.crc32(raw, _SECOND_SEED)  # two CRC-32s: a stable 64-bit hash
         k = 0
         while carry:
             if k == len(planes):
