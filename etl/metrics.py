@@ -68,13 +68,15 @@ NOT_AFTER = {
     "眼": "镜光睛", "首": "府都先次届批个位创页", "本": "地土科届次年月市县部身期", "部": "门分署队",
     "门": "诊户口", "项": "目", "对": "口接象于比外照待付标话应症",
 }
+NOT_AFTER_WORDS = {"块": "多钱"}  # 一块多钱 is money, not a count of blocks
 
 
 def _unit_pattern() -> str:
     parts = []
     for word in sorted(UNITS, key=len, reverse=True):
-        guard = NOT_AFTER.get(word)
-        parts.append(re.escape(word) + (f"(?![{guard}])" if guard else ""))
+        guards = [f"[{NOT_AFTER[word]}]"] if word in NOT_AFTER else []
+        guards += [NOT_AFTER_WORDS[word]] if word in NOT_AFTER_WORDS else []
+        parts.append(re.escape(word) + (f"(?!{'|'.join(guards)})" if guards else ""))
     return "|".join(parts)
 
 
@@ -86,7 +88,7 @@ NUMBER = rf"(?:{ARABIC}|{CHINESE})"
 MAGNITUDE = r"[十百千万亿]++"
 PREFIX = r"大约|将近|接近|超过|多达|不少于|不低于|约|近|超|逾|过|上|数|几"
 SEPARATOR = r"至|到|~|～|-|－|—|–"
-SUFFIX = r"以上|左右|上下|之多|有余|多|余"
+SUFFIX = r"以上|左右|上下|之多|有余|多|余|半"
 JUNK = (
     r"\d++(?:[-/.:：∶]\d++){2,}"  # dates and times: 2023-06-12, 2023.6.12, 10:30:00
     r"|\d++[:：∶]\d++"  # times and ratios: 10:30, 1:1
@@ -106,7 +108,7 @@ SCANNER = re.compile(
         百分之(?P<pct>{NUMBER})
         |(?P<n1>{NUMBER})(?P<q1>余|多|几)?(?P<m1>{MAGNITUDE})?(?P<q1b>余|多)?
         (?:(?P<u1>{_unit_pattern()})?(?P<sep>{SEPARATOR})
-           (?P<n2>{NUMBER})(?P<q2>余|多|几)?(?P<m2>{MAGNITUDE})?(?P<q2b>余|多)?)?
+           (?![百千万亿])(?P<n2>{NUMBER})(?P<q2>余|多|几)?(?P<m2>{MAGNITUDE})?(?P<q2b>余|多)?)?
     )
     (?P<unit>{_unit_pattern()})?
     (?P<post>{SUFFIX})?
@@ -145,17 +147,20 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "investment": ("投资", "招商", "引资", "签约", "融资", "到位"),
     "output": ("产值", "销售额", "销售", "营业收入", "销售收入", "旅游收入", "经营收入", "营收", "交易额", "成交额",
                "产量", "出口", "生产总值", "采购", "销量", "营业额", "带货", "消费帮扶", "产出", "出栏", "收购",
-               "订单", "加工能力", "年产", "年加工"),
-    "income": ("分红", "增收", "收入", "工资", "薪酬", "收益", "租金", "劳务报酬", "年薪", "月薪", "奖励"),
+               "订单", "加工能力", "年产", "年加工", "屠宰", "销往"),
+    "income": ("分红", "增收", "收入", "工资", "薪酬", "收益", "租金", "劳务报酬", "年薪", "月薪", "奖励",
+               "多收", "多卖", "挣", "赚"),
     "projects": ("项目", "工程", "大项", "小项", "课题", "示范点"),
     "personnel": ("干部", "人才", "教师", "老师", "医生", "医护", "专家", "医疗队", "技术人员", "工作队", "队员",
                   "志愿者", "骨干", "书记", "讲师", "援派", "选派", "派出", "派驻", "挂职", "选调", "支教", "引才",
-                  "柔性引进", "邀请"),
-    "jobs": ("就业", "岗位", "用工", "务工", "招聘", "吸纳", "上岗", "在岗", "输转", "转移就业", "劳动力", "工人",
-             "员工", "女工"),
-    "training": ("培训", "培养", "培育", "研修", "进修", "轮训", "带教", "学员", "授课", "跟岗", "师徒"),
-    "enterprises": ("企业", "公司", "合作社", "商户", "门店", "经营主体", "市场主体", "机构", "协会", "龙头",
-                    "工厂", "厂家", "商家", "茶企"),
+                  "柔性引进", "邀请", "常驻", "驻村"),
+    "jobs": ("就业", "岗位", "用工", "务工", "招聘", "招收", "吸纳", "上岗", "在岗", "输转", "输送", "转移就业",
+             "劳动力", "工人", "员工", "女工"),
+    "training": ("培训", "培养", "培育", "研修", "进修", "轮训", "带教", "学员", "授课", "跟岗", "师徒", "参训",
+                 "公开课", "示范课", "课程", "讲课"),
+    "other": ("游客", "旅客"),  # visitors are counted, but they are not what aid work does
+    "enterprises": ("企业", "公司", "合作社", "商户", "门店", "经营主体", "市场主体", "协会", "龙头",
+                    "厂家", "商家", "茶企", "民宿"),
     "beneficiaries": ("群众", "受益", "惠及", "农户", "牧户", "脱贫", "村民", "居民", "牧民", "农牧民", "患者", "学生",
                       "儿童", "青少年", "困难", "低收入", "贫困", "家庭", "救助", "资助", "慰问", "农民", "病人",
                       "孤儿", "老人", "义诊", "诊疗", "接诊", "会诊", "手术", "服务", "果农", "茶农"),
@@ -163,10 +168,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                    "诊所", "大棚", "温室", "厂房", "车间", "住房", "房屋", "安居房", "楼", "馆", "活动室", "实训室",
                    "站", "中心", "设施", "基地", "园区", "产业园", "示范园", "道路", "桥", "水渠", "校舍", "教室",
                    "宿舍", "食堂", "广场", "设备", "床位", "门诊", "科室", "专科", "病房", "冷库", "变压器", "专柜",
-                   "加工厂", "电站", "库容"),
+                   "加工厂", "电站", "库容", "容量", "处理能力", "交易市场", "批发市场", "工位", "工厂"),
     "area": ("面积", "土地", "耕地", "草场", "林地"),
     "coverage": ("乡镇", "乡", "镇", "村", "社区", "县", "地级市", "市", "州", "地区", "街道", "嘎查", "行政村",
-                 "团场", "连队", "县市", "省份", "省区"),
+                 "团场", "连队", "县市", "省份", "省区", "普及率", "覆盖率"),
 }
 # words that hold a keyword but say nothing about the category: 乡村 is not 村, 全县 is not a county count
 NEUTRAL_WORDS = ("乡村", "全县", "全市", "全区", "全州", "全镇", "全村", "县城", "县域", "县级", "城市", "市场", "本地",
@@ -176,17 +181,19 @@ KEYWORD_CATEGORY.update(dict.fromkeys(NEUTRAL_WORDS))
 KEYWORD_SCAN = re.compile("|".join(sorted(map(re.escape, KEYWORD_CATEGORY), key=len, reverse=True)))
 
 MONEY_CATEGORIES = ("output", "income", "investment", "funding")
-PEOPLE_CATEGORIES = ("training", "jobs", "personnel", "beneficiaries")
+PEOPLE_CATEGORIES = ("training", "jobs", "personnel", "beneficiaries", "other")
 # verbs (and job words) that say what was done for or by the people counted; the other words name who they are
 PEOPLE_ACTIONS = frozenset((
-    "培训", "培养", "培育", "研修", "进修", "轮训", "带教", "授课", "跟岗",
-    "就业", "岗位", "用工", "务工", "招聘", "吸纳", "上岗", "在岗", "输转", "转移就业",
-    "援派", "选派", "派出", "派驻", "挂职", "选调", "支教", "引才", "柔性引进", "邀请",
+    "培训", "培养", "培育", "研修", "进修", "轮训", "带教", "授课", "跟岗", "参训",
+    "就业", "岗位", "用工", "务工", "招聘", "招收", "吸纳", "上岗", "在岗", "输转", "输送", "转移就业",
+    "援派", "选派", "派出", "派驻", "挂职", "选调", "支教", "引才", "柔性引进", "邀请", "常驻", "驻村",
     "受益", "惠及", "救助", "资助", "慰问", "义诊", "诊疗", "接诊", "会诊",
 ))
+# people at work are jobs (200余名搬迁群众正在加工服装); these verbs say nothing about counted things
+AT_WORK = re.compile(r"正在|加工|缝制|赶制|上班|流水线|生产线")
 LOCAL_PEOPLE = re.compile(r"(?:本地|当地|本土)[^，,。；;、]{0,4}?(?:干部|人才|教师|老师|医生|医护|骨干|技术人员)")
 HOUSEHOLD_KINDS = ("beneficiaries", "enterprises")  # 17户国有企业 counts firms
-PERCENT_CATEGORIES = ("output", "income", "investment", "jobs")
+PERCENT_CATEGORIES = ("output", "income", "investment", "jobs", "coverage")
 # a change with no subject of its own (…销售4200万元，同比增长17.9%) is the change of the figure before it
 ELIDED_CHANGE = re.compile(r"^(?:其中)?(?:同比|环比|较上年|比上年|较去年|比去年)?(?:增长|下降|提高|减少|增加|上升|降低)"
                            r"(?:了|到|至)?$")
@@ -194,20 +201,18 @@ ELIDED_CHANGE = re.compile(r"^(?:其中)?(?:同比|环比|较上年|比上年|�
 # be output (出栏肉牛1800头)
 THING_CATEGORIES = ("projects", "jobs", "training", "enterprises", "beneficiaries", "facilities", "area", "coverage")
 GOODS = {"头", "只", "羽", "匹", "单", "箱", "袋", "盒", "瓶", "株", "棵"}
-EVENTS = {"次", "场", "期", "轮", "趟", "场次", "批次"}  # events count training sessions or nothing in particular
-BUILDINGS = ("facilities", "coverage")
+# events count training sessions or nothing in particular
+EVENTS = {"次", "场", "期", "轮", "趟", "场次", "批次", "节", "堂"}
+BUILDINGS = ("facilities",)
 CLASSIFIER_KINDS = {
     "家": ("enterprises", "facilities"), "家次": ("enterprises", "facilities"), "所": BUILDINGS, "座": BUILDINGS,
     "栋": BUILDINGS, "幢": BUILDINGS, "项": ("projects",), "例": ("beneficiaries",),
 }
 COUNT_DEFAULTS = {
     "家": "enterprises", "家次": "enterprises", "项": "projects", "大项": "projects", "小项": "projects",
-    "所": "facilities", "座": "facilities", "栋": "facilities", "幢": "facilities", "对": "training",
-    "例": "beneficiaries",
+    "所": "facilities", "座": "facilities", "栋": "facilities", "幢": "facilities", "例": "beneficiaries",
 }
-# places reached rather than buildings built: 覆盖全县13所中小学, 向15所乡村学校捐赠
-REACH_VERBS = re.compile(r"覆盖|辐射|走进|深入|(?<![面方走导指转偏意志倾去动趋])向")
-BUILD_VERBS = re.compile(r"新建|建成|建设|改扩建|扩建|改造|援建|修建|建有")
+BUILD_VERBS = re.compile(r"新建|建成|建设|改扩建|扩建|改造|援建|修建|建有|配备|配套|安装|购置")
 MONEY_CUES = re.compile(r"投资|资金|产值|收入|销售额|营业额|金额|资产|分红|收益|拨付|投入|营收|交易额|成交额|融资|预算")
 PEOPLE = r"(?:群众|农民|村民|居民|牧民|农牧民|学生|游客|职工|患者|儿童|干部|市民|人口|劳动力)"
 PEOPLE_AFTER = re.compile(rf"(?:名|人|[^\d，,。；;、的]{{0,4}}?{PEOPLE})")  # 上万群众, 400多万各族群众
@@ -297,6 +302,8 @@ def _read(match: re.Match[str], prefix: str | None) -> Reading | None:
     qualifier = _qualifier(prefix, match["q1"], match["q1b"], match["post"], match["q2"], match["q2b"])
     if unit_text in ("个多月", "个多小时"):
         qualifier = "over"
+    if match["post"] == "半" and unit in TIME_UNITS:
+        low += 0.5  # 1年半
     bare = is_bare_magnitude(n1) and not prefix and not (match["q1"] or match["q1b"])
     classifier = unit_text
     return Reading(low, high, unit, factor, classifier, qualifier, not n1[0].isdigit(), bare)
@@ -398,9 +405,8 @@ def categorise(unit: str, classifier: str | None, context: Context) -> str:
     if unit == "km":
         return "facilities" if CONSTRUCTION.search(context.before + context.after) else "other"
     if unit == "kg":
-        # what a facility holds is capacity, not output: 总库容达1.6万吨
-        found = _nearest_keyword(context.near, ("output", "beneficiaries", "facilities")) or "output"
-        return "other" if found == "facilities" else found
+        # what a facility holds or handles is its capacity, not output: 冷库容量达3000吨
+        return _nearest_keyword(context.near, ("output", "beneficiaries", "facilities")) or "output"
     if ELIDED_CHANGE.search(context.near) and context.previous:
         return context.previous
     return _nearest_keyword(context.near, PERCENT_CATEGORIES) or "other"
@@ -414,6 +420,8 @@ def _money_category(context: Context) -> str:
             return found
     if context.near.startswith("其中") and context.previous in MONEY_CATEGORIES:
         return context.previous
+    if "资金" in context.before:
+        return "funding"  # 对口支援资金, 项目资金: money named as funds, with no word of another kind
     return _nearest_keyword(context.wide, MONEY_CATEGORIES) or "funding"
 
 
@@ -424,25 +432,27 @@ def _people_category(unit: str, context: Context) -> str:
     action = _action(context.near) or _action(context.after) or _action(context.before)
     if action:
         return action
+    if unit != "household" and AT_WORK.search(context.after):
+        return "jobs"
     if context.near.startswith("其中") and context.previous in PEOPLE_CATEGORIES:
         return context.previous  # 其中脱贫人口1560人: a part of the figure before
     kinds = HOUSEHOLD_KINDS if unit == "household" else PEOPLE_CATEGORIES
+    wide = _action(context.wide) if unit != "household" else None
     return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, PEOPLE_CATEGORIES)
-            or "beneficiaries")
+            or wide or "beneficiaries")
 
 
 def _count_category(classifier: str, context: Context) -> str:
-    if classifier in EVENTS:
-        return "training" if _nearest_keyword(context.before, ("training",)) else "other"
+    if classifier in EVENTS or classifier == "对":
+        # events count training sessions or nothing in particular; pairs are mentoring pairs (师徒结对) or nothing
+        trained = _nearest_keyword(context.before + context.after, ("training",)) or LOCAL_PEOPLE.search(context.near)
+        return "training" if trained else "other"
     things = THING_CATEGORIES + ("output",) if classifier in GOODS else THING_CATEGORIES
     kinds = CLASSIFIER_KINDS.get(classifier, things)
-    if kinds is BUILDINGS:
-        reach = [found.end() for found in REACH_VERBS.finditer(context.near)]
-        build = [found.end() for found in BUILD_VERBS.finditer(context.near)]
-        if reach and (not build or reach[-1] > build[-1]):
-            return "coverage"
-        kinds = ("facilities",)
-    return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, kinds)
+    # before a number, 县 市 州 are parts of place names (在万州…8个); places counted follow it (15个乡镇)
+    near_kinds = tuple(kind for kind in kinds if kind != "coverage")
+    built = "facilities" if BUILD_VERBS.search(context.near) else None  # 配套建设智能分选线8条
+    return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, near_kinds) or built
             or (context.previous if context.listed else None) or COUNT_DEFAULTS.get(classifier) or "other")
 
 
@@ -587,13 +597,16 @@ def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
         return None
     clause_start, _ = window.clauses.around(start, end)
     list_start, list_end = window.lists.around(start, end)
+    # the words before a figure stop at the figure before it: 37家企业的89个产品 is not counted as firms
+    previous_end = window.previous.end if window.previous else 0
     context = Context(
-        near=body[max(list_start + 1, start - WINDOW):start],
+        near=body[max(list_start + 1, start - WINDOW, previous_end):start],
         before=body[max(clause_start + 1, start - WINDOW):start],
         wide=body[max(window.sentence_start, start - 2 * WINDOW):start],
         after=body[end:min(list_end, end + WINDOW)],
         previous=window.previous.category if window.previous else None,
-        listed=bool(window.previous) and window.previous.end == list_start and body[list_start] == "、",
+        listed=bool(window.previous) and window.previous.end == list_start and body[list_start] == "、"
+        and window.previous.unit == reading.unit,
     )
     unit = reading.unit or _implied_unit(match, context.before, context.after)
     if unit is None or not _plausible(body, match, reading, unit, context.before, end):
@@ -631,11 +644,12 @@ def _plausible(body: str, match: re.Match[str], reading: Reading, unit: str, bef
         return False
     if match["n2"] and unit == "year" and len(match["n2"]) == 4 and reading.value_max and reading.value_max >= 1900:
         return False  # 2018年至2019年
-    if reading.chinese and reading.value == 1 and reading.qualifier == "exact" and not match["n2"]:
-        return False  # 一个个, 一名, 一家亲: 一 is an article here
+    if reading.chinese and reading.value == 1 and not match["n2"] and (reading.qualifier == "exact"
+                                                                       or unit not in TIME_UNITS):
+        return False  # 一个个, 一名, 一家亲, 一块多钱: 一 is an article here (一年多 is a length)
     if unit in TIME_UNITS:
-        if TIME_FRAME_AFTER.match(body, end) or before.endswith("每"):
-            return False
+        if TIME_FRAME_AFTER.match(body, end) or before.endswith(("每", "前")):
+            return False  # 每三天, 今年前5个月: a frequency or a part of the calendar
         if reading.qualifier == "exact" and reading.chinese and not LENGTH_CUES.search(before):
             return False  # 三年攻坚, 援疆三年: a period named in passing
     return True
@@ -645,13 +659,22 @@ def _plausible(body: str, match: re.Match[str], reading: Reading, unit: str, bef
 
 
 def locate(gold_text: str, body: str, occurrence: int = 1) -> int:
-    """Offset of the ``occurrence``-th (1-based) appearance of ``gold_text`` in ``body``, or -1."""
-    index = -1
-    for _ in range(max(1, occurrence)):
+    """Offset of the ``occurrence``-th (1-based) appearance of ``gold_text`` in ``body``, or -1.
+
+    An appearance inside a longer number does not count: ``3个`` is not found in ``173个``.
+    """
+    seen = 0
+    index = body.find(gold_text)
+    while index >= 0:
+        before = body[max(0, index - 2):index]
+        inside = (gold_text[:1].isdigit() and before[-1:].isdigit() or before[-1:] in (".", ",", "，", "．")
+                  and before[:1].isdigit() or gold_text[-1:].isdigit() and body[index + len(gold_text):][:1].isdigit())
+        if not inside:
+            seen += 1
+            if seen == max(1, occurrence):
+                return index
         index = body.find(gold_text, index + 1)
-        if index < 0:
-            return -1
-    return index
+    return -1
 
 
 def _same_value(left: float, right: float) -> bool:
