@@ -625,8 +625,16 @@ _NAME_NOISE = re.compile(
 )
 
 
+_EDGE = _OPENERS + _CLOSERS + "|丨｜"
+_PINYIN_AT_END = re.compile(_PINYIN.pattern + "$")
+
+
 def _trim_brackets(text: str) -> str:
-    return text.strip(_OPENERS + _CLOSERS + "|丨｜")
+    """Strip brackets and bars from both ends, but not the ")" closing a pinyin annotation (買買提(tí))."""
+    text = text.lstrip(_EDGE)
+    while text and text[-1] in _EDGE and not (text[-1] == ")" and _PINYIN_AT_END.search(text)):
+        text = text[:-1]
+    return text
 
 
 @dataclass

@@ -165,6 +165,7 @@ def test_published_at_is_always_timezone_aware(fixture_page):
         ("作者：张三（新疆大学）", "author", "张三"),
         ("文/图 李明", "author", "李明"),
         ("作者：新疆日报记者 张三 通讯员 李四", "author", "张三 李四"),
+        ("作者:買買提(tí) 劉洋", "author", "買買提(tí) 劉洋"),
     ],
 )
 def test_labelled_lines_in_either_script(line, field, value):
