@@ -12,6 +12,7 @@ import urllib.robotparser
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
+from urllib.parse import urljoin
 from xml.etree import ElementTree
 
 import opencc
@@ -259,7 +260,7 @@ def test_redirect_chain_takes_three_hops_to_an_article(portal: DemoPortal, truth
     got = fetch(url)
     while got.status in (301, 302):
         hops += 1
-        url = portal.base_url + got.headers["Location"]
+        url = urljoin(url, got.headers["Location"])
         got = fetch(url)
     assert hops == 3
     assert got.status == 200
@@ -272,7 +273,7 @@ def test_redirect_loop_comes_back_to_its_start(portal: DemoPortal) -> None:
     for _ in range(5):
         got = fetch(url)
         assert got.status == 302
-        url = portal.base_url + got.headers["Location"]
+        url = urljoin(url, got.headers["Location"])
         visited.append(url)
     assert start in visited
 

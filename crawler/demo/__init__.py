@@ -125,7 +125,6 @@ def traps(base_url: str) -> list[dict[str, str]]:
     """Every trap the portal serves: {"url", "kind", "expect"}."""
     content = current_content()
     hq_entries, county_entries = content.entries["hq"], content.entries["county"]
-    month = f"{hq_entries[0].published_at:%Y-%m}" if hq_entries else "2023-07"
     found = trap_pages.trap_list(base_url.rstrip("/"), hq_entries, county_entries, content.flaky_path(),
-                                 content.chain_target(), month)
+                                 content.chain_target(), content.calendar_month())
     return [{"url": t.url, "kind": t.kind, "expect": t.expect} for t in found]

@@ -36,6 +36,11 @@ class Content:
         hq_entries = self.entries["hq"]
         return hq_entries[min(2, len(hq_entries) - 1)].path if hq_entries else None
 
+    def calendar_month(self) -> str:
+        """The month the calendar trap is first linked at: that of the newest hq article."""
+        entries = self.entries["hq"]
+        return f"{entries[0].published_at:%Y-%m}" if entries else "2023-07"
+
     def chain_target(self) -> str | None:
         """The article at the end of the redirect chain: an hq article, else any article."""
         entries = self.entries["hq"] or [e for site in self.entries.values() for e in site]

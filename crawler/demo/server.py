@@ -83,19 +83,12 @@ class Router:
         self.slow_seconds = slow_seconds
         self.stopping = stopping
         self.hits: collections.Counter[str] = collections.Counter()
+        self.failed_once: set[str] = set()
         self.lock = threading.Lock()
 
-    def count(self, target: str) -> int:
+    def route(self, target: str, headers: Any) -> Reply:
         with self.lock:
             self.hits[target] += 1
-            return self.hits[target]
-
-    def calendar_month(self, content: Content) -> str:
-        entries = content.entries["hq"]
-        return f"{entries[0].published_at:%Y-%m}" if entries else "2023-07"
-
-    def route(self, target: str, headers: Any) -> Reply:
-        self.count(target)
         parts = urlsplit(target)
         path = parts.path.split(";", 1)[0]       # ;jsessionid=… is ignored, as Java servers do
         query = parse_qs(parts.query)
@@ -105,14 +98,14 @@ class Router:
             if path == content.flaky_path() and self.first_flaky(path):
                 return Reply(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>")
             return self.article(page, headers)
-        return self.fixed(path, query, content) or self.dynamic(path, query, content) or not_found()
+        return self.fixed(path, query, content) or self.dynamic(path, content) or not_found()
 
     def first_flaky(self, path: str) -> bool:
         """True only the first time the flaky page is asked for, whatever the spelling of its URL."""
         with self.lock:
-            key = f"flaky:{path}"
-            self.hits[key] += 1
-            return self.hits[key] == 1
+            first = path not in self.failed_once
+            self.failed_once.add(path)
+            return first
 
     def article(self, page: RenderedPage, headers: Any) -> Reply:
         modified = datetime.fromisoformat((page.truth or {})["published_at"])
@@ -135,7 +128,7 @@ class Router:
             feeds.SITEMAP_ARCHIVE: lambda: Reply(200, feeds.sitemap_archive(b, hq_entries), gz),
             feeds.RSS: lambda: Reply(200, feeds.rss(b, hq_entries), "application/rss+xml; charset=utf-8"),
             traps.REDIRECT_CHAIN: lambda: redirect(traps.REDIRECT_HOPS[0], 301),
-            traps.REDIRECT_HOPS[0]: lambda: redirect(traps.REDIRECT_HOPS[1], 302),
+            traps.REDIRECT_HOPS[0]: lambda: redirect(b + traps.REDIRECT_HOPS[1], 302),  # absolute, as many do
             traps.REDIRECT_HOPS[1]: lambda: redirect(chain_target, 301),
             traps.REDIRECT_LOOP: lambda: redirect(traps.LOOP_HOPS[0]),
             traps.LOOP_HOPS[0]: lambda: redirect(traps.LOOP_HOPS[1]),
@@ -152,7 +145,7 @@ class Router:
         if make is not None:
             return make()
         if path == traps.CALENDAR:
-            return self.calendar(query.get("month", [self.calendar_month(content)])[0], hq_entries)
+            return self.calendar(query.get("month", [content.calendar_month()])[0], hq_entries)
         return None
 
     def calendar(self, month: str, entries: list[Entry]) -> Reply:
@@ -170,7 +163,7 @@ class Router:
 """
         return Reply(200, page.encode())
 
-    def dynamic(self, path: str, query: dict[str, list[str]], content: Content) -> Reply | None:
+    def dynamic(self, path: str, content: Content) -> Reply | None:
         """Home and list pages."""
         if path in ("/", "/index.html"):
             return Reply(200, home_page(content))
@@ -190,7 +183,7 @@ class Router:
         total = len(pages)
         hq_entries, county_entries = content.entries["hq"], content.entries["county"]
         if site == "hq":
-            extra = traps.hq_links(self.base_url, hq_entries, county_entries, self.calendar_month(content)) \
+            extra = traps.hq_links(self.base_url, hq_entries, county_entries, content.calendar_month()) \
                 if number == 1 else ""
             return Reply(200, hq.list_page(entries, number, total, hq_entries[:6], extra).encode())
         if site == "county":
