@@ -158,7 +158,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
              "劳动力", "工人", "员工", "女工"),
     "training": ("培训", "培养", "培育", "研修", "进修", "轮训", "带教", "学员", "授课", "跟岗", "师徒", "参训",
                  "公开课", "示范课", "课程", "讲课"),
-    "other": ("游客", "旅客"),  # visitors are counted, but they are not what aid work does
+    # visitors are counted, but they are not what aid work does; a store's room is neither output nor a building
+    "other": ("游客", "旅客", "库容"),
     "enterprises": ("企业", "公司", "合作社", "商户", "门店", "经营主体", "市场主体", "协会", "龙头",
                     "厂家", "商家", "茶企", "民宿"),
     "beneficiaries": ("群众", "受益", "惠及", "农户", "牧户", "脱贫", "村民", "居民", "牧民", "农牧民", "患者", "学生",
@@ -168,7 +169,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                    "诊所", "大棚", "温室", "厂房", "车间", "住房", "房屋", "安居房", "楼", "馆", "活动室", "实训室",
                    "站", "中心", "设施", "基地", "园区", "产业园", "示范园", "道路", "桥", "水渠", "校舍", "教室",
                    "宿舍", "食堂", "广场", "设备", "床位", "门诊", "科室", "专科", "病房", "冷库", "变压器", "专柜",
-                   "加工厂", "电站", "库容", "容量", "处理能力", "交易市场", "批发市场", "工位", "工厂"),
+                   "加工厂", "电站", "容量", "处理能力", "交易市场", "批发市场", "工位", "工厂"),
     "area": ("面积", "土地", "耕地", "草场", "林地"),
     "coverage": ("乡镇", "乡", "镇", "村", "社区", "县", "地级市", "市", "州", "地区", "街道", "嘎查", "行政村",
                  "团场", "连队", "县市", "省份", "省区", "普及率", "覆盖率"),
@@ -190,7 +191,7 @@ PEOPLE_ACTIONS = frozenset((
     "受益", "惠及", "救助", "资助", "慰问", "义诊", "诊疗", "接诊", "会诊",
 ))
 # people at work are jobs (200余名搬迁群众正在加工服装); these verbs say nothing about counted things
-AT_WORK = re.compile(r"正在|加工|缝制|赶制|上班|流水线|生产线")
+AT_WORK = re.compile(r"加工|缝制|赶制|上班|流水线|生产线")
 LOCAL_PEOPLE = re.compile(r"(?:本地|当地|本土)[^，,。；;、]{0,4}?(?:干部|人才|教师|老师|医生|医护|骨干|技术人员)")
 HOUSEHOLD_KINDS = ("beneficiaries", "enterprises")  # 17户国有企业 counts firms
 PERCENT_CATEGORIES = ("output", "income", "investment", "jobs", "coverage")
@@ -406,7 +407,7 @@ def categorise(unit: str, classifier: str | None, context: Context) -> str:
         return "facilities" if CONSTRUCTION.search(context.before + context.after) else "other"
     if unit == "kg":
         # what a facility holds or handles is its capacity, not output: 冷库容量达3000吨
-        return _nearest_keyword(context.near, ("output", "beneficiaries", "facilities")) or "output"
+        return _nearest_keyword(context.near, ("output", "beneficiaries", "facilities", "other")) or "output"
     if ELIDED_CHANGE.search(context.near) and context.previous:
         return context.previous
     return _nearest_keyword(context.near, PERCENT_CATEGORIES) or "other"

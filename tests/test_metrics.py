@@ -84,6 +84,9 @@ def test_malformed_chinese_numerals_are_not_numbers(text):
         ("十余万人", 100_000, None, "person", "over"),
         ("1亿多元", 1e8, None, "CNY", "over"),
         ("4个多小时", 4, None, "hour", "over"),
+        ("1年半", 1.5, None, "year", "exact"),
+        ("１．８万平方米", 18_000, None, "m2", "exact"),
+        ("4000元到6000元", 4000, 6000, "CNY", "exact"),
         ("三千五百名", 3500, None, "person", "exact"),
     ],
 )
@@ -151,6 +154,16 @@ def test_classifier_is_stored_as_written():
         ("培训后实现就业500人。", "jobs", None),
         ("开展就业技能培训3000人次。", "training", None),
         ("全区400多万各族群众用上了天然气。", "beneficiaries", "各族群众"),
+        ("帮扶车间里，200余名搬迁群众正在加工服装。", "jobs", None),
+        ("已有34名本地青年教师成长为骨干教师。", "training", None),
+        ("新增冷库库容5万吨。", "other", None),
+        ("冷库容量达3000吨。", "facilities", None),
+        ("配套建设智能分选线8条。", "facilities", None),
+        ("开展义诊21次。", "other", None),
+        ("举办培训班46期。", "training", None),
+        ("援建上海医院万州分院等医疗卫生机构8个。", "facilities", None),
+        ("去年接待游客12.6万人次。", "other", None),
+        ("每亩能多收300元左右。", "income", None),
     ],
 )
 def test_category_and_subject_come_from_the_words_around(sentence, category, subject):
@@ -186,10 +199,25 @@ def test_category_and_subject_come_from_the_words_around(sentence, category, sub
         "2022年度考核优秀，1∶1配套。",
         "1.加强组织领导；（一）完善机制；第一，抓落实。",
         "实施“粤菜师傅”“南粤家政”四项工程。",
+        "今年前5个月销量大增，每公斤能多卖一块多钱。",
     ],
 )
 def test_things_that_look_like_numbers_are_not_metrics(text):
     assert extract_metrics(text) == []
+
+
+def test_parts_and_list_items_take_the_category_of_the_figure_before():
+    metrics = extract_metrics("累计吸纳就业2,300余人，其中脱贫人口1,560余人。预计出栏肉牛1,800头、肉羊6,500只。"
+                              "销售农特产品4200余万元，同比增长17.9%。")
+    assert [(metric.text, metric.category) for metric in metrics] == [
+        ("2,300余人", "jobs"), ("1,560余人", "jobs"), ("1,800头", "output"), ("6,500只", "output"),
+        ("4200余万元", "output"), ("17.9%", "output"),
+    ]
+
+
+def test_a_range_does_not_swallow_the_next_place_name():
+    metrics = extract_metrics("累计选派专业技术人才326人次到万州工作。")
+    assert [(metric.text, metric.value, metric.unit) for metric in metrics] == [("326人次", 326, "person_time")]
 
 
 def test_nothing_is_read_inside_skip_spans():
@@ -277,6 +305,13 @@ def test_score_locates_the_requested_occurrence():
     second = _metric("一年多", body.index("一年多", 1), 1, "year", "duration")
     assert score([first], gold, body)["recall"] == 0.0
     assert score([second], gold, body)["recall"] == 1.0
+
+
+def test_score_does_not_find_a_mention_inside_a_longer_number():
+    body = "实施帮扶项目173个。建设帮扶车间9个、社区工厂3个。"
+    gold = [{"text": "3个", "value": 3, "unit": "count", "category": "facilities"}]
+    right = _metric("3个", body.index("工厂3个") + 2, 3, "count", "facilities")
+    assert score([right], gold, body)["recall"] == 1.0
 
 
 def test_micro_average_pools_the_counts():
