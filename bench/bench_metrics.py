@@ -4,8 +4,9 @@
     .venv/bin/python bench/bench_metrics.py
 
 Three measurements on every gold set (the seed article and the demo portal's corpus):
-1. numeral parsing: the number part of each gold mention (``420余万``, ``过亿``, ``千余``) read by cn2an's
-   ``cn2an(…, "smart")`` and by ``etl.metrics.read_quantity``; right when the value equals the gold value;
+1. numeral parsing: the quantity at the head of each gold mention (``420余万元``, ``过亿``, ``千余名``) read by
+   cn2an's ``cn2an(…, "smart")`` (unit cut off, its factor applied) and by ``etl.metrics.read_quantity``;
+   right when the value equals the gold value;
 2. extraction: JioNLP's ``ner.extract_money`` and ``etl.metrics.extract_metrics`` over the whole body, scored
    with ``etl.metrics.score`` (precision and recall over all non-optional gold figures);
 3. speed of both extractors on the same bodies.
@@ -25,7 +26,12 @@ from etl.normalise import normalise
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seed"
 CORPUS = REPO / "crawler" / "demo" / "corpus"
-NUMBER_PART = re.compile(r"^(?:过|上|近|约|超|逾)?[\d.,零〇一二两三四五六七八九十百千万亿余多几]+")
+# the number at the head of a gold mention, with its qualifiers and range (the same string goes to every parser)
+NUMBER_PART = re.compile(
+    r"^(?:超过|至少|将近|接近|大约|过|上|近|约|超|逾|连续)?"
+    r"[\d.,，．０-９零〇一二两三四五六七八九十百千万亿余多几]+"
+    r"(?:[至到~～—\-][\d.,，．０-９零〇一二两三四五六七八九十百千万亿余多]+)?"
+)
 UNIT_AFTER = re.compile("|".join(sorted(map(re.escape, UNITS), key=len, reverse=True)))
 
 
@@ -51,13 +57,12 @@ def corpus_sets() -> list[tuple[str, str, list[dict]]]:
 
 
 def number_value(item: dict) -> tuple[str, float] | None:
-    """The number part of a gold mention and the value it should parse to (gold value / unit factor)."""
+    """The quantity at the head of a gold mention (number, qualifiers, unit) and its gold value in base units."""
     found = NUMBER_PART.match(item["text"])
     if not found:
         return None
     unit = UNIT_AFTER.match(item["text"], found.end())
-    factor = UNITS[unit.group()][1] if unit else 1.0
-    return found.group(), item["value"] / factor
+    return item["text"][:found.end() + (len(unit.group()) if unit else 0)], item["value"]
 
 
 def parse_with_cn2an() -> Callable[[str], float | None] | None:
@@ -67,10 +72,14 @@ def parse_with_cn2an() -> Callable[[str], float | None] | None:
         return None
 
     def parse(text: str) -> float | None:
+        """cn2an reads numerals only: the unit is cut off and its factor applied here, as our parser does."""
+        number = NUMBER_PART.match(text)
+        unit = UNIT_AFTER.match(text, number.end()) if number else None
         try:
-            return float(cn2an.cn2an(text, "smart"))
+            value = float(cn2an.cn2an(number.group() if number else text, "smart"))
         except (ValueError, KeyError, TypeError):
             return None
+        return value * (UNITS[unit.group()][1] if unit else 1.0)
 
     return parse
 

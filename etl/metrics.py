@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from etl.numerals import is_bare_magnitude, is_magnitude_only, parse_magnitude, parse_number
+from etl.numerals import is_bare_magnitude, is_magnitude_only, parse_magnitude, parse_number, parse_vague_range
 
 
 @dataclass
@@ -42,7 +42,7 @@ UNITS: dict[str, tuple[str, float]] = {
     "亩": ("mu", 1), "公顷": ("m2", 1e4),
     "公里": ("km", 1), "千米": ("km", 1), "km": ("km", 1),
     "公斤": ("kg", 1), "千克": ("kg", 1), "kg": ("kg", 1), "斤": ("kg", 0.5), "吨": ("kg", 1000),
-    "%": ("percent", 1), "％": ("percent", 1), "个百分点": ("percent", 1),
+    "%": ("percent", 1), "％": ("percent", 1), "个百分点": ("percent", 1), "成": ("percent", 10),  # 三成 = 30%
     "年": ("year", 1), "个月": ("month", 1), "个多月": ("month", 1), "天": ("day", 1), "个工作日": ("day", 1),
     "小时": ("hour", 1), "个小时": ("hour", 1), "个多小时": ("hour", 1), "分钟": ("minute", 1),
     # currencies other than the yuan: read so that they are not mistaken for yuan, then dropped
@@ -66,7 +66,7 @@ NOT_AFTER = {
     "支": "持付出援部教撑柱队", "块": "钱", "套": "餐", "批": "次准复示发", "种": "植养类子", "篇": "章幅",
     "份": "额子", "个": "人体性", "类": "型别似", "架": "构子设", "轮": "流换", "笔": "记者", "宗": "教旨",
     "眼": "镜光睛", "首": "府都先次届批个位创页", "本": "地土科届次年月市县部身期", "部": "门分署队",
-    "门": "诊户口", "项": "目", "对": "口接象于比外照待付标话应症",
+    "门": "诊户口", "项": "目", "成": "为立功本果员长效绩交熟型都市就了", "对": "口接象于比外照待付标话应症",
 }
 NOT_AFTER_WORDS = {"块": "多钱"}  # 一块多钱 is money, not a count of blocks
 
@@ -86,7 +86,7 @@ ARABIC = r"(?:\d{1,3}(?:[,，]\d{3})++(?!\d)(?:[.．]\d++)?|\d++(?:[.．]\d++)?)
 CHINESE = r"(?:[零〇一二两三四五六七八九十百千万亿]++(?:点[零〇一二三四五六七八九]++)?)"
 NUMBER = rf"(?:{ARABIC}|{CHINESE})"
 MAGNITUDE = r"[十百千万亿]++"
-PREFIX = r"大约|将近|接近|超过|多达|不少于|不低于|约|近|超|逾|过|上|数|几"
+PREFIX = r"大约|将近|接近|超过|多达|不少于|不低于|至少|约|近|超|逾|过|上|数|几"
 SEPARATOR = r"至|到|~|～|-|－|—|–"
 SUFFIX = r"以上|左右|上下|之多|有余|多|余|半"
 JUNK = (
@@ -121,7 +121,7 @@ QUALIFIERS = {
     "约": "about", "大约": "about", "近": "about", "将近": "about", "接近": "about", "左右": "about",
     "上下": "about", "余": "over", "多": "over", "几": "over", "超": "over", "超过": "over", "逾": "over",
     "过": "over", "上": "over", "以上": "over", "之多": "exact", "多达": "exact", "数": "over", "有余": "over",
-    "不少于": "over", "不低于": "over",
+    "不少于": "over", "不低于": "over", "至少": "over",
 }
 # a prefix is not a qualifier when it ends a word: 通过 经过 最近 签约 高超 线上
 NOT_PREFIX_AFTER = {
@@ -287,9 +287,13 @@ def _read(match: re.Match[str], prefix: str | None) -> Reading | None:
                        not match["pct"][0].isdigit(), False)
     n1, n2 = match["n1"], match["n2"]
     low = _number_value(n1, match["m1"])
+    high = None
+    vague = parse_vague_range(n1) if low is None and not n2 else None
+    if vague:
+        scale = parse_magnitude(match["m1"]) if match["m1"] else 1.0
+        low, high = vague[0] * scale, vague[1] * scale  # 两三千元: 2000 to 3000
     if low is None:
         return None
-    high = None
     if n2:
         if match["u1"] and unit_text and UNITS.get(match["u1"], (None,))[0] != unit:
             return None

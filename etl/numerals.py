@@ -119,6 +119,17 @@ def parse_chinese(text: str) -> float | None:
     return _parse_big(text, ("亿", "万"))
 
 
+def parse_vague_range(text: str) -> tuple[float, float] | None:
+    """``两三千`` -> (2000, 3000), ``五六`` -> (5, 6): two neighbouring digits, then magnitudes (概数)."""
+    if len(text) < 2 or text[0] not in DIGITS or text[1] not in DIGITS:
+        return None
+    low, high = DIGITS[text[0]], DIGITS[text[1]]
+    factor = parse_magnitude(text[2:]) if text[2:] else 1.0
+    if high != low + 1 or not low or factor is None:
+        return None
+    return low * factor, high * factor
+
+
 def parse_number(text: str) -> float | None:
     """Arabic or Chinese, whichever ``text`` is."""
     if text and text[0].isdigit():

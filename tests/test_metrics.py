@@ -87,6 +87,10 @@ def test_malformed_chinese_numerals_are_not_numbers(text):
         ("1年半", 1.5, None, "year", "exact"),
         ("１．８万平方米", 18_000, None, "m2", "exact"),
         ("4000元到6000元", 4000, 6000, "CNY", "exact"),
+        ("两三千元", 2000, 3000, "CNY", "exact"),
+        ("近两成", 20, None, "percent", "about"),
+        ("九成以上", 90, None, "percent", "over"),
+        ("至少1人", 1, None, "person", "over"),
         ("三千五百名", 3500, None, "person", "exact"),
     ],
 )
