@@ -217,8 +217,6 @@ class Block:
 class _RawImage:
     block_index: int
     src: str
-    alt: str | None
-    frame_caption: bool
 
 
 @dataclass
@@ -370,11 +368,7 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
         if name == "img":
             src = _image_src(node)
             if src:
-                alt = attrs.get("alt")
-                out.images.append(
-                    _RawImage(len(blocks) + (1 if parts else 0), src, alt if isinstance(alt, str) else None,
-                              frames[-1].caption)
-                )
+                out.images.append(_RawImage(len(blocks) + (1 if parts else 0), src))
             continue
         if attrs and ("style" in attrs or "hidden" in attrs) and _is_hidden(attrs):
             continue
@@ -524,7 +518,7 @@ def _container(walk: _Walk, forced: Tag | None) -> _Choice:
 # ---------------------------------------------------------------------------------------------------------
 # Labels: metadata lines and furniture
 
-# field labels, longest first; the comment gives the field each one fills
+# field labels (longer ones before their prefixes) and the field each one fills
 _FIELD_LABELS: list[tuple[str, str]] = [
     ("责任编辑", "editor"),
     ("责编", "editor"),
@@ -1064,12 +1058,13 @@ def _is_furniture(block: Block, key: str) -> bool:
     return block.length <= 120 and len(_CONTACT.findall(key)) >= 2
 
 
-def _is_caption(block: Block, key: str, centred_image: bool) -> bool:
+def _is_caption(block: Block, key: str) -> bool:
+    """The line under a photo: named so by its element, worded like one (图为…, …摄), or short and centred."""
     if block.length > 150 or _is_link_list(block):
         return False
     if block.caption or _CAPTION_TEXT.search(key):
         return True
-    return centred_image and block.center and block.length <= 100 and not key.endswith(("。", "！", "？"))
+    return block.center and block.length <= 100 and not key.endswith(("。", "！", "？"))
 
 
 _ICON_SRC = re.compile(r"logo|icon|share|qrcode|erweima|ewm|weixin|wechat|blank|spacer|pixel|loading|arrow|btn", re.I)
@@ -1119,6 +1114,10 @@ def _body(walk: _Walk, choice: _Choice, start: int, skip: set[int], title: str |
             continue
         if block.heading and squashed_title and _squash(block.text) == squashed_title:
             continue
+        owner = image_blocks.get(index) or image_blocks.get(index - 1)
+        if owner is not None and owner.block_index not in captions and _is_caption(block, key or block.text):
+            captions[owner.block_index] = block.text  # before labels: "图：…" under a photo is its caption
+            continue
         if keyed and block.length <= 160:
             meta = read_meta_line(block.text)
             # inside the text, a labelled line must give something ("时间：6月12日 地点：…" is prose)
@@ -1135,12 +1134,6 @@ def _body(walk: _Walk, choice: _Choice, start: int, skip: set[int], title: str |
             continue
         if _is_link_list(block):
             continue
-        owner = image_blocks.get(index) or image_blocks.get(index - 1)
-        if owner is not None and owner.block_index not in captions:
-            caption_key = key or block.text
-            if _is_caption(block, caption_key, owner.frame_caption or block.center):
-                captions[owner.block_index] = block.text
-                continue
         paragraphs.append(block.text)
         first = min(first, index)
         if block.punct and block.length >= 10:

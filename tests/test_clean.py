@@ -410,3 +410,12 @@ def test_body_selector_may_name_a_single_paragraph():
     page = """<html><body><div><p>第一段很长的正文内容，写了很多很多的字，句子，标点，逗号，句号。</p>
     <p class="lead">导语这一段，也有标点。</p></div></body></html>"""
     assert clean(page, body_selector="p.lead").paragraphs == ["导语这一段，也有标点。"]
+
+
+def test_a_caption_worded_like_a_label_is_the_photo_caption():
+    sentence = "援疆项目建设进展顺利，今年计划完成投资十亿元，惠及群众数万人，群众满意度不断提升。"
+    page = f"""<html><body><div class="content"><p>{sentence}</p><p><img src="/p/1.jpg"></p>
+    <p>图：援疆干部走访村民</p><p>{sentence}</p></div></body></html>"""
+    cleaned = clean(page, url="http://example.cn/a/1.html")
+    assert [(i.src, i.caption) for i in cleaned.images] == [("http://example.cn/p/1.jpg", "图：援疆干部走访村民")]
+    assert cleaned.paragraphs == [sentence, sentence]
