@@ -14,7 +14,7 @@ DIGITS = {
 SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 MAGNITUDES = {**SMALL_UNITS, **BIG_UNITS}
-CHINESE_NUMERAL_CHARS = "".join(DIGITS) + "".join(MAGNITUDES)
+MAGNITUDE_CHARS = "".join(MAGNITUDES)
 
 
 def parse_arabic(text: str) -> float | None:
@@ -139,7 +139,7 @@ def parse_number(text: str) -> float | None:
 
 def is_magnitude_only(text: str) -> bool:
     """``十``, ``百``, ``万``, ``十万``: magnitude characters with no digit."""
-    return bool(text) and all(char in MAGNITUDES for char in text)
+    return bool(text) and not text.strip(MAGNITUDE_CHARS)
 
 
 def is_bare_magnitude(text: str) -> bool:
