@@ -53,7 +53,7 @@ UNITS: dict[str, tuple[str, float]] = {
 # measure words for countable things (量词) -> unit "count"
 COUNT_WORDS = (
     "个 项 大项 小项 家 所 座 件 次 场 条 例 支 块 台 套 栋 幢 间 批 批次 头 只 辆 张 本 份 篇 门 种 株 棵 期 处 "
-    "类 部 架 艘 口 眼 组 册 幅 首 节 堂 轮 趟 笔 宗 匹 箱 袋 盒 瓶 枚 颗 粒 场次 家次 台套 对 羽"
+    "类 部 架 艘 口 眼 组 册 幅 首 节 堂 轮 趟 笔 宗 匹 箱 袋 盒 瓶 枚 颗 粒 场次 家次 台套 对 羽 起"
 ).split()
 UNITS.update({word: ("count", 1) for word in COUNT_WORDS})
 
@@ -66,7 +66,8 @@ NOT_AFTER = {
     "支": "持付出援部教撑柱队", "块": "钱", "套": "餐", "批": "次准复示发", "种": "植养类子", "篇": "章幅",
     "份": "额子", "个": "人体性", "类": "型别似", "架": "构子设", "轮": "流换", "笔": "记者", "宗": "教旨",
     "眼": "镜光睛", "首": "府都先次届批个位创页", "本": "地土科届次年月市县部身期", "部": "门分署队",
-    "门": "诊户口", "项": "目", "成": "为立功本果员长效绩交熟型都市就了", "对": "口接象于比外照待付标话应症",
+    "门": "诊户口", "项": "目", "起": "来步点草到始源因飞码诉身色床", "成": "为立功本果员长效绩交熟型都市就了",
+    "对": "口接象于比外照待付标话应症",
 }
 NOT_AFTER_WORDS = {"块": "多钱"}  # 一块多钱 is money, not a count of blocks
 
@@ -152,12 +153,12 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                "多收", "多卖", "挣", "赚"),
     "projects": ("项目", "工程", "大项", "小项", "课题", "示范点"),
     "personnel": ("干部", "人才", "教师", "老师", "医生", "医护", "专家", "医疗队", "技术人员", "工作队", "队员",
-                  "志愿者", "骨干", "书记", "讲师", "援派", "选派", "派出", "派驻", "挂职", "选调", "支教", "引才",
-                  "柔性引进", "邀请", "常驻", "驻村"),
+                  "志愿者", "骨干", "书记", "讲师", "工作人员", "援派", "选派", "派出", "派驻", "挂职", "选调", "支教",
+                  "引才", "柔性引进", "邀请", "常驻", "驻村"),
     "jobs": ("就业", "岗位", "用工", "务工", "招聘", "招收", "吸纳", "上岗", "在岗", "输转", "输送", "转移就业",
              "劳动力", "工人", "员工", "女工"),
     "training": ("培训", "培养", "培育", "研修", "进修", "轮训", "带教", "学员", "授课", "跟岗", "师徒", "参训",
-                 "公开课", "示范课", "课程", "讲课"),
+                 "公开课", "示范课", "课程", "讲课", "课堂", "学术讲座"),
     # visitors are counted, but they are not what aid work does; a store's room is neither output nor a building
     "other": ("游客", "旅客", "库容"),
     "enterprises": ("企业", "公司", "合作社", "商户", "门店", "经营主体", "市场主体", "协会", "龙头",
@@ -214,6 +215,9 @@ COUNT_DEFAULTS = {
     "所": "facilities", "座": "facilities", "栋": "facilities", "幢": "facilities", "例": "beneficiaries",
 }
 BUILD_VERBS = re.compile(r"新建|建成|建设|改扩建|扩建|改造|援建|修建|建有|配备|配套|安装|购置")
+# schools or hospitals reached rather than built: 覆盖全州5个县的18所中小学, 分布在8家医疗机构, 100所中小学与…结对
+REACH_BEFORE = re.compile(r"覆盖|分布在|分布于")
+REACH_AFTER = re.compile(r"结对|结成|建立.{0,4}关系")
 MONEY_CUES = re.compile(r"投资|资金|产值|收入|销售额|营业额|金额|资产|分红|收益|拨付|投入|营收|交易额|成交额|融资|预算")
 PEOPLE = r"(?:群众|农民|村民|居民|牧民|农牧民|学生|游客|职工|患者|儿童|干部|市民|人口|劳动力)"
 PEOPLE_AFTER = re.compile(rf"(?:名|人|[^\d，,。；;、的]{{0,4}}?{PEOPLE})")  # 上万群众, 400多万各族群众
@@ -454,6 +458,8 @@ def _count_category(classifier: str, context: Context) -> str:
         return "training" if trained else "other"
     things = THING_CATEGORIES + ("output",) if classifier in GOODS else THING_CATEGORIES
     kinds = CLASSIFIER_KINDS.get(classifier, things)
+    if "facilities" in kinds and (REACH_BEFORE.search(context.before) or REACH_AFTER.search(context.after)):
+        return "coverage"
     # before a number, 县 市 州 are parts of place names (在万州…8个); places counted follow it (15个乡镇)
     near_kinds = tuple(kind for kind in kinds if kind != "coverage")
     built = "facilities" if BUILD_VERBS.search(context.near) else None  # 配套建设智能分选线8条
@@ -663,6 +669,9 @@ def _plausible(body: str, match: re.Match[str], reading: Reading, unit: str, bef
 # ---------------------------------------------------------------- scoring against gold
 
 
+CHINESE_DIGITS = set("零〇一二两三四五六七八九十百千万亿")
+
+
 def locate(gold_text: str, body: str, occurrence: int = 1) -> int:
     """Offset of the ``occurrence``-th (1-based) appearance of ``gold_text`` in ``body``, or -1.
 
@@ -673,7 +682,8 @@ def locate(gold_text: str, body: str, occurrence: int = 1) -> int:
     while index >= 0:
         before = body[max(0, index - 2):index]
         inside = (gold_text[:1].isdigit() and before[-1:].isdigit() or before[-1:] in (".", ",", "，", "．")
-                  and before[:1].isdigit() or gold_text[-1:].isdigit() and body[index + len(gold_text):][:1].isdigit())
+                  and before[:1].isdigit() or gold_text[-1:].isdigit() and body[index + len(gold_text):][:1].isdigit()
+                  or gold_text[:1] in CHINESE_DIGITS and before[-1:] in CHINESE_DIGITS)  # 千余名 in 三千余名
         if not inside:
             seen += 1
             if seen == max(1, occurrence):
