@@ -20,13 +20,12 @@ import pytest
 
 from crawler.config import parse_sources
 from crawler.demo import DemoPortal, demo_sources, ground_truth, render_articles, traps
-from crawler.demo.corpus import corpus_line_count, load_corpus
+from crawler.demo.corpus import load_corpus
 from crawler.demo.damage import read_out_of_step
 from crawler.demo.traps import HUGE_SIZE
 
 SLOW = 0.3
 PINYIN = re.compile(r"[\u4e00-\u9fff]\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
-FULL_CORPUS = 64  # articles the corpus holds once its writers are done (32 hq + 18 county + 14 portal)
 
 
 @dataclass
@@ -235,9 +234,7 @@ def test_demo_sources_are_valid_and_match_every_article_and_list_page(portal: De
         assert all(source.is_list(url) for url in source.start_urls)
 
 
-def test_ground_truth_covers_sixty_articles_once_the_corpus_is_complete(truth: list[dict]) -> None:
-    if corpus_line_count() < FULL_CORPUS:
-        pytest.skip(f"the corpus is still being written ({corpus_line_count()} of {FULL_CORPUS} lines)")
+def test_ground_truth_covers_at_least_sixty_articles(truth: list[dict]) -> None:
     assert len({t["id"] for t in truth}) >= 60
     assert {"hq", "county", "portal"} == {t["site"] for t in truth}
 

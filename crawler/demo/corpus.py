@@ -95,8 +95,3 @@ def load_corpus(directory: Path | None = None) -> tuple[Article, ...]:
     """The corpus as it is on disk now (read again only when a file changed)."""
     return _cached(corpus_stamp(directory))
 
-
-def corpus_line_count(directory: Path | None = None) -> int:
-    directory = directory or CORPUS_DIR
-    return sum(1 for p in directory.glob("*.jsonl") for line in p.read_text(encoding="utf-8").splitlines()
-               if line.strip())
