@@ -419,3 +419,13 @@ def test_a_caption_worded_like_a_label_is_the_photo_caption():
     cleaned = clean(page, url="http://example.cn/a/1.html")
     assert [(i.src, i.caption) for i in cleaned.images] == [("http://example.cn/p/1.jpg", "图：援疆干部走访村民")]
     assert cleaned.paragraphs == [sentence, sentence]
+
+
+def test_an_article_inside_a_wrapper_named_like_boilerplate_is_still_found():
+    sentence = "援疆项目建设进展顺利，今年计划完成投资十亿元，惠及群众数万人，群众满意度不断提升。"
+    page = f"""<html><body><div class="nav"><a href="/">首页</a><a href="/n">新闻</a></div>
+    <div class="wrap has-sidebar"><h1>援疆项目推进会召开</h1>{"".join(f"<p>{sentence}</p>" for _ in range(3))}
+    <div class="article-footer">责任编辑：王五</div></div></body></html>"""
+    cleaned = clean(page)
+    assert cleaned.paragraphs == [sentence] * 3
+    assert cleaned.editor == "王五"
