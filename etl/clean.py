@@ -151,6 +151,7 @@ _HEAD_READ = frozenset({"title", "meta", "link", "base", "script"})
 _SPECIAL_TAGS = _SKIP_TAGS | _HEAD_TAGS | {"br", "img"}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside", "header"})
+_COLLAPSIBLE_TAGS = frozenset({"nav", "footer", "aside"})  # <header> often holds the title and the date line
 # class/id words that mark page furniture (导航, 分享, 评论, 相关, 推荐, 广告, 版权, 打印, 字号 …)
 _BOILERPLATE_HINT = re.compile(
     r"share|comment|footer|sidebar|breadcrumb|crumb|copyright|recommend|related|relate|advert|pinglun|"
@@ -377,7 +378,8 @@ def _walk(soup: BeautifulSoup, forced: Tag | None) -> _Walk:
             flush()
         hints = _hint_text(attrs) if attrs else ""
         frame = _child_frame(frames[-1], node, name, len(blocks), hints, block)
-        if block and hints and frame.junk_depth == frame.depth and forced is None and _collapse(node, frame, blocks):
+        if (block and (hints or name in _COLLAPSIBLE_TAGS) and frame.junk_depth == frame.depth and forced is None
+                and _collapse(node, frame, blocks)):
             continue
         if hints and len(hinted) < 20:
             _note_field_hint(node, hints, out)
