@@ -58,30 +58,47 @@ def distance(a: int, b: int) -> int:
 class DuplicateIndex:
     """Articles seen so far, for finding an article's exact and near copies without a query per article.
 
-    Entries are (article id, content hash, simhash, sort key); the sort key orders copies so that the
+    Entries are (content hash, simhash, sort key, duplicate_of); the sort key orders copies so that the
     earliest published (then the lowest id) is the primary.
     """
 
     def __init__(self, max_distance: int) -> None:
         self.max_distance = max_distance
         self.by_hash: dict[str, set[int]] = {}
-        self.entries: dict[int, tuple[str, int | None, tuple]] = {}
+        self.entries: dict[int, list] = {}
 
-    def add(self, article_id: int, content_hash: str, sim: int | None, key: tuple) -> None:
+    def add(self, article_id: int, content_hash: str, sim: int | None, key: tuple,
+            duplicate_of: int | None = None) -> None:
         old = self.entries.get(article_id)
         if old is not None:
             self.by_hash.get(old[0], set()).discard(article_id)
-        self.entries[article_id] = (content_hash, sim, key)
+        self.entries[article_id] = [content_hash, sim, key, duplicate_of]
         self.by_hash.setdefault(content_hash, set()).add(article_id)
+
+    def duplicate_of(self, article_id: int) -> int | None:
+        entry = self.entries.get(article_id)
+        return entry[3] if entry else None
+
+    def set_duplicate_of(self, article_id: int, primary: int | None) -> None:
+        self.entries[article_id][3] = primary
 
     def group(self, article_id: int) -> list[int]:
         """The article and every article that copies it, primary first."""
-        content_hash, sim, _ = self.entries[article_id]
+        content_hash, sim, _, _ = self.entries[article_id]
         members = set(self.by_hash.get(content_hash, ()))
         if sim is not None:
             members.update(
-                other for other, (_, other_sim, _) in self.entries.items()
+                other for other, (_, other_sim, _, _) in self.entries.items()
                 if other_sim is not None and distance(other_sim, sim) <= self.max_distance
             )
         members.add(article_id)
         return sorted(members, key=lambda m: self.entries[m][2])
+
+    def snapshot(self) -> dict[int, list]:
+        return {k: list(v) for k, v in self.entries.items()}
+
+    def restore(self, snapshot: dict[int, list]) -> None:
+        self.entries = snapshot
+        self.by_hash = {}
+        for article_id, entry in snapshot.items():
+            self.by_hash.setdefault(entry[0], set()).add(article_id)

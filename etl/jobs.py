@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -248,27 +250,43 @@ def _article_values(page: Page, x: Extraction) -> dict[str, Any]:
     }
 
 
-def store_article(session: Session, page: Page, x: Extraction) -> int:
-    """Insert or replace the article for x (keyed by canonical URL) and replace its metrics, in session."""
-    values = _article_values(page, x)
-    article_id = session.exec(  # type: ignore[call-overload]
-        sa.select(Article.id).where(Article.canonical_url == values["canonical_url"])
-    ).scalar_one_or_none()
-    if article_id is None:
-        article_id = session.execute(sa.insert(Article).values(**values).returning(Article.id)).scalar_one()
-    else:
-        session.execute(sa.update(Article).where(Article.id == article_id).values(**values))
-        session.execute(sa.delete(Metric).where(Metric.article_id == article_id))
-    if x.metrics:
-        session.execute(sa.insert(Metric), [dict(asdict(m), article_id=article_id) for m in x.metrics])
-    return article_id
+def store_articles(session: Session, items: Sequence[tuple[Page, Extraction]]) -> list[int]:
+    """Insert or replace the articles of a batch (keyed by canonical URL) and replace their metrics.
+
+    Set-wise: one query finds the existing articles, one statement inserts the new ones, one updates the
+    others, one deletes their old metrics and one inserts all metrics. Returns the article ids, in order.
+    """
+    latest: dict[str, tuple[Page, Extraction]] = {}
+    for page, x in items:  # two pages with one canonical URL in a batch: the later one wins
+        latest[x.canonical_url or page.final_url] = (page, x)
+    values = {key: _article_values(page, x) for key, (page, x) in latest.items()}
+    existing: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
+        sa.select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(list(values)))).all())
+    replaced = [dict(v, _id=existing[key]) for key, v in values.items() if key in existing]
+    fresh = [v for key, v in values.items() if key not in existing]
+    if fresh:
+        inserted = session.execute(
+            sa.insert(Article).returning(Article.id, Article.canonical_url, sort_by_parameter_order=True), fresh
+        ).all()
+        existing.update({url: article_id for article_id, url in inserted})
+    if replaced:
+        table = Article.__table__  # Core statements: executemany, not the ORM's bulk-by-primary-key mode
+        columns = {k: sa.bindparam(k) for k in replaced[0] if k != "_id"}
+        session.connection().execute(table.update().where(table.c.id == sa.bindparam("_id")).values(**columns),
+                                     replaced)
+        session.execute(sa.delete(Metric).where(Metric.article_id.in_([r["_id"] for r in replaced])))
+    metric_rows = [dict(asdict(m), article_id=existing[key]) for key, (_, x) in latest.items() for m in x.metrics]
+    if metric_rows:
+        session.execute(sa.insert(Metric), metric_rows)
+    return [existing[x.canonical_url or page.final_url] for page, x in items]
 
 
 def load_duplicate_index(session: Session) -> DuplicateIndex:
     index = DuplicateIndex(NEAR_DUPLICATE_DISTANCE)
-    rows = session.execute(sa.select(Article.id, Article.content_hash, Article.simhash, Article.published_at))
-    for article_id, content_hash, sim, published in rows:
-        index.add(article_id, content_hash, sim, _primary_key(published, article_id))
+    rows = session.execute(sa.select(Article.id, Article.content_hash, Article.simhash, Article.published_at,
+                                     Article.duplicate_of))
+    for article_id, content_hash, sim, published, duplicate_of in rows:
+        index.add(article_id, content_hash, sim, _primary_key(published, article_id), duplicate_of)
     return index
 
 
@@ -276,36 +294,52 @@ def _primary_key(published: datetime | None, article_id: int) -> tuple:
     return (published or datetime.max.replace(tzinfo=UTC), article_id)
 
 
-def mark_duplicates(session: Session, index: DuplicateIndex, article_ids: Iterable[int]) -> int:
-    """Point exact copies (content hash) and near copies (SimHash) of each article at the earliest one."""
-    marked = 0
-    for article_id in dict.fromkeys(article_ids):
-        row = session.execute(sa.select(Article.content_hash, Article.simhash, Article.published_at)
-                              .where(Article.id == article_id)).one_or_none()
-        if row is None:
-            continue
-        index.add(article_id, row[0], row[1], _primary_key(row[2], article_id))
+def mark_duplicates(session: Session, index: DuplicateIndex, stored: Sequence[tuple[int, Extraction]]) -> int:
+    """Point exact copies (content hash) and near copies (SimHash) of each article at the earliest one.
+
+    Only rows whose primary changes are written.
+    """
+    changes: dict[int, int | None] = {}
+    for article_id, x in dict(stored).items():
+        index.add(article_id, x.content_hash, x.simhash, _primary_key(x.published_at, article_id),
+                  index.duplicate_of(article_id))
         group = index.group(article_id)
-        primary, others = group[0], group[1:]
-        session.execute(sa.update(Article).where(Article.id == primary, Article.duplicate_of.is_not(None))
-                        .values(duplicate_of=None))
-        if others:
-            session.execute(sa.update(Article).where(Article.id.in_(others),
-                                                     sa.or_(Article.duplicate_of.is_(None),
-                                                            Article.duplicate_of != primary))
-                            .values(duplicate_of=primary))
-        marked += int(article_id != primary)
-    return marked
+        primary = group[0]
+        for member in group:
+            wanted = None if member == primary else primary
+            if index.duplicate_of(member) != wanted:
+                index.set_duplicate_of(member, wanted)
+                changes[member] = wanted
+    if changes:
+        table = Article.__table__
+        session.connection().execute(
+            table.update().where(table.c.id == sa.bindparam("_id")).values(duplicate_of=sa.bindparam("_dup")),
+            [{"_id": member, "_dup": target} for member, target in changes.items()],
+        )
+    return sum(1 for article_id, _ in stored if index.duplicate_of(article_id) is not None)
+
+
+PARALLEL_MIN_PAGES = 300  # below this, starting extraction processes costs more than it saves
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool = False,
              since: datetime | None = None, engine: sa.Engine | None = None,
-             progress: Callable[[int], None] | None = None, should_stop: Callable[[], bool] | None = None) -> Run:
-    """Turn pending pages into articles and metrics, batch by batch, and record the run."""
+             progress: Callable[[int], None] | None = None, should_stop: Callable[[], bool] | None = None,
+             workers: int | None = None) -> Run:
+    """Turn pending pages into articles and metrics, batch by batch, and record the run.
+
+    Extraction (the CPU-bound part) runs in `workers` processes when enough pages are pending; this process
+    reads pages and writes each batch in one transaction.
+    """
     engine = engine or get_engine()
     run_id = start_run("etl", None, engine)
     counts: Counter[str] = Counter()
     status = "ok"
+    pool: ProcessPoolExecutor | None = None
     try:
         if reprocess:
             with engine.begin() as conn:
@@ -315,6 +349,12 @@ def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool
                 counts["requeued"] = conn.execute(query.values(etl_status="pending", etl_error=None)).rowcount
         with Session(engine) as session:
             index = load_duplicate_index(session)
+            pending = session.execute(
+                sa.select(sa.func.count(Page.id)).where(Page.etl_status == "pending")).scalar_one()
+        workers = default_workers() if workers is None else workers
+        if workers > 1 and min(pending, limit or pending) >= PARALLEL_MIN_PAGES:
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            batch_size = max(batch_size, 25 * workers)
         last_id = 0
         while limit is None or counts["pages"] < limit:
             if should_stop is not None and should_stop():
@@ -329,33 +369,45 @@ def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool
             if not ids:
                 break
             last_id = ids[-1]
-            _process_batch(engine, ids, counts, index)
+            _process_batch(engine, ids, counts, index, pool)
             if progress is not None:
                 progress(len(ids))
     except Exception as exc:
         log.exception("ETL run %s failed", run_id)
         return finish_run(run_id, "failed", dict(counts), error=f"{type(exc).__name__}: {exc}", engine=engine)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if pool is not None:
+        counts["workers"] = workers
     return finish_run(run_id, status, dict(counts), engine=engine)
 
 
-def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], index: DuplicateIndex) -> None:
+def extract_page(job: tuple[bytes, str, str | None, str | None]) -> tuple[Extraction | None, str | None]:
+    """Extract one stored page: (extraction, None) or (None, the error). Runs in worker processes too."""
+    body, url, content_type, selector = job
+    try:
+        return extract(zlib.decompress(body), url=url, content_type=content_type, body_selector=selector), None
+    except Exception as exc:  # any failure belongs to this page alone
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], index: DuplicateIndex,
+                   pool: ProcessPoolExecutor | None = None) -> None:
     with Session(engine) as session:
         keywords = _keywords_by_source(session)
         selectors = _selectors_by_source(session)
         pages = session.exec(sa.select(Page).where(Page.id.in_(ids)).order_by(Page.id)).scalars().all()  # type: ignore[call-overload]
-        results: list[tuple[Page, Extraction | None, str, str | None]] = []
-        for page in pages:
-            counts["pages"] += 1
-            try:
-                raw = zlib.decompress(page.body)
-                x = extract(raw, url=page.final_url, content_type=page.content_type,
-                            body_selector=selectors.get(page.source_name or ""))
-            except Exception as exc:  # any failure belongs to this page alone
-                results.append((page, None, "error", f"{type(exc).__name__}: {exc}"))
-                continue
-            if not about_aid(x, keywords.get(page.source_name or "", DEFAULT_KEYWORDS)):
-                results.append((page, None, "skipped", "not about aid work: none of the source's keywords occurs"))
-                continue
+    jobs_ = [(p.body, p.final_url, p.content_type, selectors.get(p.source_name or "")) for p in pages]
+    extracted = list(pool.map(extract_page, jobs_, chunksize=4) if pool else map(extract_page, jobs_))
+    results: list[tuple[Page, Extraction | None, str, str | None]] = []
+    for page, (x, error) in zip(pages, extracted, strict=True):
+        counts["pages"] += 1
+        if x is None:
+            results.append((page, None, "error", error))
+        elif not about_aid(x, keywords.get(page.source_name or "", DEFAULT_KEYWORDS)):
+            results.append((page, None, "skipped", "not about aid work: none of the source's keywords occurs"))
+        else:
             results.append((page, x, "done", None))
     try:
         _write_batch(engine, results, counts, index)
@@ -374,22 +426,33 @@ def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], 
 
 def _write_batch(engine: sa.Engine, results: Sequence[tuple[Page, Extraction | None, str, str | None]],
                  counts: Counter[str], index: DuplicateIndex) -> None:
+    """Write one batch in one transaction: articles, metrics, duplicate links and page states, or nothing."""
     local: Counter[str] = Counter()
-    with Session(engine) as session:
-        touched: list[int] = []
-        for page, x, status, error in results:
-            if x is not None:
-                touched.append(store_article(session, page, x))
-                local["articles"] += 1
-                local["metrics"] += len(x.metrics)
-            else:
-                local["errors" if status == "error" else "skipped"] += 1
-            session.execute(sa.update(Page).where(Page.id == page.id).values(
-                etl_status=status, etl_error=error[:2000] if error else None,
-                extractor_version=EXTRACTOR_VERSION, processed_at=utcnow()))
-        session.flush()
-        local["duplicates"] += mark_duplicates(session, index, touched)
-        session.commit()
+    snapshot = index.snapshot()
+    try:
+        with Session(engine) as session:
+            items = [(page, x) for page, x, _, _ in results if x is not None]
+            ids = store_articles(session, items) if items else []
+            local["articles"] += len(items)
+            local["metrics"] += sum(len(x.metrics) for _, x in items)
+            for _, x, status, _ in results:
+                if x is None:
+                    local["errors" if status == "error" else "skipped"] += 1
+            now = utcnow()
+            pages = Page.__table__
+            session.connection().execute(
+                pages.update().where(pages.c.id == sa.bindparam("_id")).values(
+                    etl_status=sa.bindparam("_status"), etl_error=sa.bindparam("_error"),
+                    extractor_version=EXTRACTOR_VERSION, processed_at=now,
+                ),
+                [{"_id": page.id, "_status": status, "_error": error[:2000] if error else None}
+                 for page, _, status, error in results],
+            )
+            local["duplicates"] += mark_duplicates(session, index, list(zip(ids, (x for _, x in items), strict=True)))
+            session.commit()
+    except BaseException:
+        index.restore(snapshot)  # the transaction rolled back: so does the index
+        raise
     counts.update(local)
 
 

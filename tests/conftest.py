@@ -59,6 +59,7 @@ def pg_server_url() -> Iterator[str]:
 def _truncate_pg(url: str) -> None:
     engine = db.get_engine(url)
     with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")  # a leaked transaction fails the test, not hangs it
         conn.exec_driver_sql("TRUNCATE metric, article, page, run, source RESTART IDENTITY CASCADE")
 
 

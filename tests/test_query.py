@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -28,14 +29,15 @@ def add(session: Session, url: str, recipient: str, year: int, metrics: list[tup
 
 
 @pytest.fixture
-def filled(database_url: str) -> Session:
+def filled(database_url: str) -> Iterator[Session]:
     session = Session(db.get_engine(database_url))
     first = add(session, "http://a/1", "喀什地区", 2022, [("420余万元", 4.2e6, "CNY", "funding"),
                                                         ("40名", 40, "person", "personnel")])
     add(session, "http://a/2", "喀什地区", 2023, [("13.56亿元", 1.356e9, "CNY", "funding")])
     add(session, "http://a/3", "和田地区", 2023, [("1200万元", 1.2e7, "CNY", "funding")])
     add(session, "http://copy/1", "喀什地区", 2022, [("420余万元", 4.2e6, "CNY", "funding")], duplicate_of=first)
-    return session
+    yield session
+    session.close()  # an open transaction would block the next test's TRUNCATE on PostgreSQL
 
 
 def test_totals_per_recipient_never_add_money_to_people_and_skip_copies(filled: Session) -> None:
