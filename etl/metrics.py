@@ -87,7 +87,7 @@ ARABIC = r"(?:\d{1,3}(?:[,，]\d{3})++(?!\d)(?:[.．]\d++)?|\d++(?:[.．]\d++)?)
 CHINESE = r"(?:[零〇一二两三四五六七八九十百千万亿]++(?:点[零〇一二三四五六七八九]++)?)"
 NUMBER = rf"(?:{ARABIC}|{CHINESE})"
 MAGNITUDE = r"[十百千万亿]++"
-PREFIX = r"大约|将近|接近|超过|多达|不少于|不低于|至少|约|近|超|逾|过|上|数|几"
+PREFIX = r"大约|将近|接近|超过|多达|不少于|不低于|至少|约|近|超|逾|过|上|数|几"  # 数 几: vague, see below
 SEPARATOR = r"至|到|~|～|-|－|—|–"
 SUFFIX = r"以上|左右|上下|之多|有余|多|余|半"
 JUNK = (
@@ -156,9 +156,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                   "志愿者", "骨干", "书记", "讲师", "工作人员", "援派", "选派", "派出", "派驻", "挂职", "选调", "支教",
                   "引才", "柔性引进", "邀请", "常驻", "驻村"),
     "jobs": ("就业", "岗位", "用工", "务工", "招聘", "招收", "吸纳", "上岗", "在岗", "输转", "输送", "转移就业",
-             "劳动力", "工人", "员工", "女工"),
+             "劳动力", "工人", "员工", "女工", "从业", "选聘", "聘用"),
     "training": ("培训", "培养", "培育", "研修", "进修", "轮训", "带教", "学员", "授课", "跟岗", "师徒", "参训",
-                 "公开课", "示范课", "课程", "讲课", "课堂", "学术讲座"),
+                 "公开课", "示范课", "课程", "讲课", "课堂", "学术讲座", "学习"),
     # visitors are counted, but they are not what aid work does; a store's room is neither output nor a building
     "other": ("游客", "旅客", "库容"),
     "enterprises": ("企业", "公司", "合作社", "商户", "门店", "经营主体", "市场主体", "协会", "龙头",
@@ -170,10 +170,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
                    "诊所", "大棚", "温室", "厂房", "车间", "住房", "房屋", "安居房", "楼", "馆", "活动室", "实训室",
                    "站", "中心", "设施", "基地", "园区", "产业园", "示范园", "道路", "桥", "水渠", "校舍", "教室",
                    "宿舍", "食堂", "广场", "设备", "床位", "门诊", "科室", "专科", "病房", "冷库", "变压器", "专柜",
-                   "加工厂", "电站", "容量", "处理能力", "交易市场", "批发市场", "工位", "工厂"),
+                   "加工厂", "电站", "容量", "处理能力", "交易市场", "批发市场", "工位", "工厂", "学位", "生产线"),
     "area": ("面积", "土地", "耕地", "草场", "林地"),
     "coverage": ("乡镇", "乡", "镇", "村", "社区", "县", "地级市", "市", "州", "地区", "街道", "嘎查", "行政村",
-                 "团场", "连队", "县市", "省份", "省区", "普及率", "覆盖率"),
+                 "团场", "连队", "县市", "省份", "省区", "小区"),
 }
 # words that hold a keyword but say nothing about the category: 乡村 is not 村, 全县 is not a county count
 NEUTRAL_WORDS = ("乡村", "全县", "全市", "全区", "全州", "全镇", "全村", "县城", "县域", "县级", "城市", "市场", "本地",
@@ -186,8 +186,9 @@ MONEY_CATEGORIES = ("output", "income", "investment", "funding")
 PEOPLE_CATEGORIES = ("training", "jobs", "personnel", "beneficiaries", "other")
 # verbs (and job words) that say what was done for or by the people counted; the other words name who they are
 PEOPLE_ACTIONS = frozenset((
-    "培训", "培养", "培育", "研修", "进修", "轮训", "带教", "授课", "跟岗", "参训",
-    "就业", "岗位", "用工", "务工", "招聘", "招收", "吸纳", "上岗", "在岗", "输转", "输送", "转移就业",
+    "培训", "培养", "培育", "研修", "进修", "轮训", "带教", "授课", "跟岗", "参训", "学习",
+    "就业", "岗位", "用工", "务工", "招聘", "招收", "吸纳", "上岗", "在岗", "输转", "输送", "转移就业", "从业",
+    "选聘", "聘用",
     "援派", "选派", "派出", "派驻", "挂职", "选调", "支教", "引才", "柔性引进", "邀请", "常驻", "驻村",
     "受益", "惠及", "救助", "资助", "慰问", "义诊", "诊疗", "接诊", "会诊",
 ))
@@ -195,14 +196,15 @@ PEOPLE_ACTIONS = frozenset((
 AT_WORK = re.compile(r"加工|缝制|赶制|上班|流水线|生产线")
 LOCAL_PEOPLE = re.compile(r"(?:本地|当地|本土)[^，,。；;、]{0,4}?(?:干部|人才|教师|老师|医生|医护|骨干|技术人员)")
 HOUSEHOLD_KINDS = ("beneficiaries", "enterprises")  # 17户国有企业 counts firms
-PERCENT_CATEGORIES = ("output", "income", "investment", "jobs", "coverage")
+PERCENT_CATEGORIES = ("output", "income", "investment", "jobs")
+COVERAGE_RATE = re.compile(r"普及率|覆盖率|覆盖面|通达率")  # a rate of places reached; 县 or 州 in a name is not
 # a change with no subject of its own (…销售4200万元，同比增长17.9%) is the change of the figure before it
 ELIDED_CHANGE = re.compile(r"^(?:其中)?(?:同比|环比|较上年|比上年|较去年|比去年)?(?:增长|下降|提高|减少|增加|上升|降低)"
                            r"(?:了|到|至)?$")
 # what a measure word for things can count: not people, not money (17个对口援助省市 is no funding); goods may
 # be output (出栏肉牛1800头)
 THING_CATEGORIES = ("projects", "jobs", "training", "enterprises", "beneficiaries", "facilities", "area", "coverage")
-GOODS = {"头", "只", "羽", "匹", "单", "箱", "袋", "盒", "瓶", "株", "棵"}
+GOODS = {"头", "只", "羽", "匹", "单", "箱", "袋", "盒", "瓶", "株", "棵", "幅", "件"}
 # events count training sessions or nothing in particular
 EVENTS = {"次", "场", "期", "轮", "趟", "场次", "批次", "节", "堂"}
 BUILDINGS = ("facilities",)
@@ -221,6 +223,7 @@ REACH_AFTER = re.compile(r"结对|结成|建立.{0,4}关系")
 MONEY_CUES = re.compile(r"投资|资金|产值|收入|销售额|营业额|金额|资产|分红|收益|拨付|投入|营收|交易额|成交额|融资|预算")
 PEOPLE = r"(?:群众|农民|村民|居民|牧民|农牧民|学生|游客|职工|患者|儿童|干部|市民|人口|劳动力)"
 PEOPLE_AFTER = re.compile(rf"(?:名|人|[^\d，,。；;、的]{{0,4}}?{PEOPLE})")  # 上万群众, 400多万各族群众
+HOUSEHOLDS_AFTER = re.compile(r"[^\d，,。；;、的]{0,4}?(?:农户|牧户|贫困户|脱贫户|家庭)")  # 上万农户
 PEOPLE_BEFORE = re.compile(rf"{PEOPLE}(?:达到|达|超过|共|约|近|逾)?$")
 # a length of time, not a date or a period frame: 历时三年, 连续30余年
 LENGTH_CUES = re.compile(r"(?:历时|为期|连续|长达|用时|耗时|持续|累计|坚持|共计|共|达|近|超过)$")
@@ -395,6 +398,7 @@ class Context:
     before: str
     wide: str
     after: str
+    rest: str = ""  # the words after it up to the next clause break (past any 、)
     previous: str | None = None
     listed: bool = False
 
@@ -418,6 +422,8 @@ def categorise(unit: str, classifier: str | None, context: Context) -> str:
         return _nearest_keyword(context.near, ("output", "beneficiaries", "facilities", "other")) or "output"
     if ELIDED_CHANGE.search(context.near) and context.previous:
         return context.previous
+    if COVERAGE_RATE.search(context.near):
+        return "coverage"
     return _nearest_keyword(context.near, PERCENT_CATEGORIES) or "other"
 
 
@@ -458,7 +464,7 @@ def _count_category(classifier: str, context: Context) -> str:
         return "training" if trained else "other"
     things = THING_CATEGORIES + ("output",) if classifier in GOODS else THING_CATEGORIES
     kinds = CLASSIFIER_KINDS.get(classifier, things)
-    if "facilities" in kinds and (REACH_BEFORE.search(context.before) or REACH_AFTER.search(context.after)):
+    if "facilities" in kinds and (REACH_BEFORE.search(context.before) or REACH_AFTER.search(context.rest)):
         return "coverage"
     # before a number, 县 市 州 are parts of place names (在万州…8个); places counted follow it (15个乡镇)
     near_kinds = tuple(kind for kind in kinds if kind != "coverage")
@@ -603,10 +609,12 @@ def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
         return None
     if _inside_short_quote(body, start, end) or _inside_title(body, start, end):
         return None
+    if prefix in ("数", "几"):
+        return None  # 几千元到几十万元不等, 数十家: a guess, not a figure
     reading = _read(match, prefix)
     if reading is None or reading.bare or reading.unit == "foreign" or body[max(0, start - 2):start] in IDIOM_HEADS:
         return None
-    clause_start, _ = window.clauses.around(start, end)
+    clause_start, clause_end = window.clauses.around(start, end)
     list_start, list_end = window.lists.around(start, end)
     # the words before a figure stop at the figure before it: 37家企业的89个产品 is not counted as firms
     previous_end = window.previous.end if window.previous else 0
@@ -615,6 +623,7 @@ def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
         before=body[max(clause_start + 1, start - WINDOW):start],
         wide=body[max(window.sentence_start, start - 2 * WINDOW):start],
         after=body[end:min(list_end, end + WINDOW)],
+        rest=body[end:min(clause_end, end + WINDOW)],
         previous=window.previous.category if window.previous else None,
         listed=bool(window.previous) and window.previous.end == list_start and body[list_start] == "、"
         and window.previous.unit == reading.unit,
@@ -641,6 +650,8 @@ def _implied_unit(match: re.Match[str], before: str, after: str) -> str | None:
     large = any(char in "万亿" for char in (match["m1"] or "") + number)
     if not large or match["n2"]:
         return None
+    if HOUSEHOLDS_AFTER.match(after):
+        return "household"
     if PEOPLE_AFTER.match(after) or PEOPLE_BEFORE.search(before):
         return "person"
     if MONEY_CUES.search(before[-10:]) and (not after or after[0] in "的，,。；;、）)"):

@@ -168,6 +168,10 @@ def test_classifier_is_stored_as_written():
         ("援建上海医院万州分院等医疗卫生机构8个。", "facilities", None),
         ("去年接待游客12.6万人次。", "other", None),
         ("每亩能多收300元左右。", "income", None),
+        ("带动上万农户种植中药材。", "beneficiaries", None),
+        ("红河州县域内就诊率达到91.5%。", "other", None),
+        ("农村自来水普及率提高到100%。", "coverage", None),
+        ("上海66所中小学、职业学校与红河州学校结成对子。", "coverage", None),
     ],
 )
 def test_category_and_subject_come_from_the_words_around(sentence, category, subject):
@@ -204,6 +208,7 @@ def test_category_and_subject_come_from_the_words_around(sentence, category, sub
         "1.加强组织领导；（一）完善机制；第一，抓落实。",
         "实施“粤菜师傅”“南粤家政”四项工程。",
         "今年前5个月销量大增，每公斤能多卖一块多钱。",
+        "唐卡作品售价从几千元到几十万元不等，数十家画院参展。",
     ],
 )
 def test_things_that_look_like_numbers_are_not_metrics(text):
