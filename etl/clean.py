@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import opencc
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag, XMLParsedAsHTMLWarning
+from bs4.builder import LXMLTreeBuilder
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -1265,6 +1266,21 @@ def _sanitise(html: str) -> str:
     return html
 
 
+class HTMLTreeBuilder(LXMLTreeBuilder):
+    """BeautifulSoup's lxml HTML builder without the namespace bookkeeping that HTML never needs.
+
+    The stock builder copies every attribute dict twice, key by key, to map XML namespaces; lxml's HTML parser
+    reports none, so a start tag goes straight to the soup. Anything namespaced takes the stock path.
+    """
+
+    def start(self, tag: str, attrib: dict, nsmap: dict | None = None) -> None:  # lxml's parser-target method
+        prefixes = getattr(self, "active_namespace_prefixes", None)
+        if nsmap or not prefixes or len(self.nsmaps) > 1 or tag[:1] == "{" or any(k[:1] == "{" for k in attrib):
+            super().start(tag, attrib, nsmap or {})
+            return
+        self.soup.handle_starttag(tag, None, None, self.attribute_dict_class(attrib), namespaces=prefixes[-1])
+
+
 _INERT_NAMES = ("script", "style", "select", "svg", "noscript", "textarea", "template")
 _INERT_OPEN = re.compile(rf"<({'|'.join(_INERT_NAMES)})\b[^>]{{0,2000}}>|<!--", re.I)
 _INERT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in _INERT_NAMES}
@@ -1312,7 +1328,7 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         # class and rel stay plain strings: splitting every multi-valued attribute costs more than it gives
-        soup = BeautifulSoup(_drop_inert(_sanitise(html)), "lxml", multi_valued_attributes=None)
+        soup = BeautifulSoup(_drop_inert(_sanitise(html)), builder=HTMLTreeBuilder(multi_valued_attributes=None))
     forced = None
     if body_selector:
         try:

@@ -429,3 +429,17 @@ def test_an_article_inside_a_wrapper_named_like_boilerplate_is_still_found():
     cleaned = clean(page)
     assert cleaned.paragraphs == [sentence] * 3
     assert cleaned.editor == "王五"
+
+
+def test_the_lean_builder_builds_the_same_tree_as_the_stock_lxml_builder():
+    from bs4 import BeautifulSoup
+
+    from etl.clean import HTMLTreeBuilder
+
+    pages = [p.read_text(encoding="utf-8") for p in sorted(PAGES.glob("*.html"))]
+    pages.append('<html xmlns:o="urn:schemas-microsoft-com:office:office"><body><p lang="zh" xml:lang="zh">'
+                 '正文<o:p></o:p></p><svg xmlns="http://www.w3.org/2000/svg"><path d="M0"/></svg></body></html>')
+    for page in pages:
+        stock = BeautifulSoup(page, "lxml", multi_valued_attributes=None)
+        lean = BeautifulSoup(page, builder=HTMLTreeBuilder(multi_valued_attributes=None))
+        assert str(lean) == str(stock)
