@@ -1280,6 +1280,13 @@ class HTMLTreeBuilder(LXMLTreeBuilder):
             return
         self.soup.handle_starttag(tag, None, None, self.attribute_dict_class(attrib), namespaces=prefixes[-1])
 
+    def end(self, tag: str) -> None:  # lxml's parser-target method
+        if len(self.nsmaps) > 1 or tag[:1] == "{":
+            super().end(tag)
+            return
+        self.soup.endData()
+        self.soup.handle_endtag(tag, None)
+
 
 _INERT_NAMES = ("script", "style", "select", "svg", "noscript", "textarea", "template")
 _INERT_OPEN = re.compile(rf"<({'|'.join(_INERT_NAMES)})\b[^>]{{0,2000}}>|<!--", re.I)
