@@ -177,10 +177,13 @@ def test_a_500_that_recovers_is_retried_and_stored(crawled: dict) -> None:
 
 
 def test_tracking_and_session_variants_fetch_the_article_once(crawled: dict) -> None:
+    flaky = {canonical_url(t["url"]) for t in crawled["traps"] if t["kind"] == "flaky_500"}
     for kind in ("tracking_params", "session_id"):
         for item in [t for t in crawled["traps"] if t["kind"] == kind]:
-            plain = canonical_url(item["url"]).split(crawled["portal_base"], 1)[-1]
-            assert crawled["hits1"].get(plain, 0) == 1, (item, plain)
+            plain = canonical_url(item["url"])
+            path = plain.split(crawled["portal_base"], 1)[-1]
+            expected = 2 if plain in flaky else 1  # the flaky page is fetched again after its 500
+            assert crawled["hits1"].get(path, 0) == expected, (item, path)
     article_urls = [p.url for p in pages(crawled["engine"]) if p.kind == "article"]
     assert len(article_urls) == len(set(article_urls))
 
