@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -187,14 +187,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-initial-run", action="store_true", help="wait for each job's schedule")
     args = parser.parse_args(argv)
     logs.setup(json_lines=True)
-    portal = None
+    with ExitStack() as stack:
+        return _serve(args, stack)
+
+
+def _serve(args: argparse.Namespace, stack: ExitStack) -> int:
     try:
         if args.demo:
-            from crawler.demo import DemoPortal, demo_sources
+            from crawler.demo import demo_sources
+            from crawler.demo_launch import demo_portal
 
-            portal = DemoPortal().start()
-            log.info("demo portal serving", extra={"url": portal.base_url})
-            config = parse_sources({"source": demo_sources(portal.base_url)}, "demo portal")
+            base_url = stack.enter_context(demo_portal())
+            log.info("demo portal serving", extra={"url": base_url})
+            config = parse_sources({"source": demo_sources(base_url)}, "demo portal")
         else:
             config = load_sources(args.sources)
         engine = db.get_engine()
@@ -208,13 +213,10 @@ def main(argv: list[str] | None = None) -> int:
             log.info("service started", extra={"database": db.describe(str(engine.url)),
                                                "sources": [s.name for s in config.enabled()]})
             return service.run(run_now=not args.no_initial_run)
-    except (ConfigError, AlreadyRunning) as exc:
+    except (ConfigError, AlreadyRunning, OSError) as exc:
         log.error("%s", exc)
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    finally:
-        if portal is not None:
-            portal.stop()
 
 
 if __name__ == "__main__":

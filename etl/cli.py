@@ -64,11 +64,19 @@ def demo_sources_if(demo: bool, path: Path | None) -> Iterator[SourcesFile]:
     if not demo:
         yield read_sources(path)
         return
-    from crawler.demo import DemoPortal, demo_sources
+    from crawler.demo import demo_sources
+    from crawler.demo_launch import demo_portal
 
-    with DemoPortal() as portal:
-        err.print(f"demo portal serving on {portal.base_url}")
-        yield parse_sources({"source": demo_sources(portal.base_url)}, "demo portal")
+    try:
+        portal = demo_portal()
+        base_url = portal.__enter__()
+    except OSError as exc:
+        raise fail(str(exc)) from None
+    try:
+        err.print(f"demo portal on {base_url}")
+        yield parse_sources({"source": demo_sources(base_url)}, "demo portal")
+    finally:
+        portal.__exit__(None, None, None)
 
 
 def prepare_db() -> None:

@@ -1,0 +1,49 @@
+"""The demo portal as `--demo` uses it: on a fixed loopback port, so its URLs (and the articles keyed by
+them) are the same from one run to the next, and shared when another aidnews process already serves it."""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+DEFAULT_PORT = 8765
+
+
+def demo_port() -> int:
+    return int(os.environ.get("AIDNEWS_DEMO_PORT", DEFAULT_PORT))
+
+
+def is_demo_portal(base_url: str) -> bool:
+    """True when base_url answers like the bundled demo portal (its robots.txt names the demo's paths)."""
+    try:
+        with urllib.request.urlopen(base_url + "/robots.txt", timeout=3) as reply:
+            return b"Disallow: /hq/admin/" in reply.read(4096)
+    except OSError:
+        return False
+
+
+@contextmanager
+def demo_portal() -> Iterator[str]:
+    """Serve the demo portal on 127.0.0.1:$AIDNEWS_DEMO_PORT (8765) for the block, or use the one already there.
+
+    Yields the base URL. Raises OSError with a readable message when something else holds the port.
+    """
+    from crawler.demo import DemoPortal
+
+    port = demo_port()
+    portal = DemoPortal(port=port)
+    try:
+        portal.start()
+    except OSError as exc:
+        base = f"http://127.0.0.1:{port}"
+        if is_demo_portal(base):
+            yield base
+            return
+        raise OSError(f"cannot serve the demo portal on 127.0.0.1:{port} ({exc.strerror or exc}); "
+                      "set AIDNEWS_DEMO_PORT to a free port") from None
+    try:
+        yield portal.base_url
+    finally:
+        portal.stop()
