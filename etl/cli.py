@@ -147,13 +147,29 @@ def db_current() -> None:
 # -- demo portal -------------------------------------------------------------------------------------------------
 
 @app.command("demo-site")
-def demo_site(port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000) -> None:
+def demo_site(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
+    truth: Annotated[Path | None, typer.Option(help="write every article page and its ground truth here, then exit")]
+    = None,
+) -> None:
     """Serve the bundled demo portal (three simulated aid-news sites) on 127.0.0.1 until Ctrl-C.
 
-    Example: aidnews demo-site --port 8000
+    Example: aidnews demo-site --port 8000   (or --truth pages/ to save each page with its ground-truth JSON)
     """
-    from crawler.demo import serve
+    from crawler.demo import ground_truth, render_articles, serve
 
+    if truth is not None:
+        truth.mkdir(parents=True, exist_ok=True)
+        base = f"http://127.0.0.1:{port}"
+        answers = {t["url"]: t for t in ground_truth(base)}
+        for page in render_articles():
+            name = page.path.strip("/").replace("/", "_").rsplit(".", 1)[0]
+            (truth / f"{name}.html").write_bytes(page.body)
+            record = dict(answers[base + page.path], content_type=page.content_type)
+            (truth / f"{name}.truth.json").write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str),
+                                                      encoding="utf-8")
+        console.print(f"{len(answers)} article pages and their ground truth written to {truth}")
+        return
     console.print(f"demo portal on http://127.0.0.1:{port}/  (Ctrl-C stops it)")
     serve("127.0.0.1", port)
 

@@ -72,16 +72,17 @@ def test_a_killed_crawl_child_is_recorded_with_its_exit_code(portal: DemoPortal,
     assert run.status == "failed" and "exited with code -9" in run.error
 
 
-def test_overlapping_triggers_never_overlap_runs(portal: DemoPortal, sqlite_url: str) -> None:
+def test_overlapping_triggers_never_overlap_runs(sqlite_url: str) -> None:
     engine = db.get_engine(sqlite_url)
-    county = next(s for s in demo_sources(portal.base_url) if s["name"] == "demo-county")
-    service = scheduler.Service(parse_sources({"source": [county]}), engine)
-    service.build(run_now=False)
-    service.scheduler.reschedule_job("crawl:demo-county", trigger=IntervalTrigger(seconds=1))
-    service.scheduler.start()
-    time.sleep(9)
-    service.stop()
-    service.scheduler.shutdown(wait=True)
+    with DemoPortal(slow_seconds=1.5) as answering_slowly:  # each crawl outlasts the 1 s interval, yet succeeds
+        source = slow_source(answering_slowly)
+        service = scheduler.Service(parse_sources({"source": [source]}), engine)
+        service.build(run_now=False)
+        service.scheduler.reschedule_job("crawl:slow", trigger=IntervalTrigger(seconds=1))
+        service.scheduler.start()
+        time.sleep(8)
+        service.stop()
+        service.scheduler.shutdown(wait=True)
     crawls = runs(engine)
     assert len(crawls) >= 2
     assert all((c.finished_at - c.started_at).total_seconds() > 1 for c in crawls)  # each outlasts the interval
