@@ -144,6 +144,13 @@ def parse_source(raw: dict[str, Any], where: str) -> SourceConfig:
                       ("schedule", str)):
         if key in values and (not isinstance(values[key], kind) or (kind is int and isinstance(values[key], bool))):
             raise ConfigError(f"{label}: key {key!r} must be of type {kind.__name__}")
+    if values.get("body_selector"):
+        import soupsieve
+
+        try:
+            soupsieve.compile(values["body_selector"])
+        except (soupsieve.SelectorSyntaxError, TypeError) as exc:
+            raise ConfigError(f"{label}: key 'body_selector' is not a valid CSS selector: {exc}") from None
     if values.get("max_depth", 1) < 0:
         raise ConfigError(f"{label}: key 'max_depth' must be 0 or more")
     try:

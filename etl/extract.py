@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.urls import canonical_url
-from etl.clean import Cleaned, clean
+from etl.clean import Cleaned, CleanError, clean
 from etl.dedup import simhash
 from etl.encoding import Decoded, decode_html
 from etl.entities import Entities, extract_entities
@@ -75,7 +75,10 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
             f"undecodable page: {decoded.replaced} characters could not be read as {decoded.encoding} "
             "(binary content, or a wrong charset)"
         )
-    cleaned: Cleaned = clean(decoded.text, url=url, body_selector=body_selector or None)
+    try:
+        cleaned: Cleaned = clean(decoded.text, url=url, body_selector=body_selector or None)
+    except CleanError as exc:
+        raise ExtractError(f"the page could not be cleaned: {exc}") from exc
     if not cleaned.paragraphs:
         raise ExtractError("no article body found on the page (a list page, an empty template, or a layout "
                            "the cleaner does not understand: set body_selector for this source)")

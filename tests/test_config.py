@@ -41,6 +41,7 @@ def test_a_minimal_source_gets_the_defaults() -> None:
         ({"start_urls": ["ftp://x.cn/list"]}, "start_urls"),
         ({"max_depth": "deep"}, "max_depth"),
         ({"article_patterns": []}, "article_patterns"),
+        ({"body_selector": "div[class="}, "body_selector"),
     ],
 )
 def test_bad_config_names_the_source_and_the_key(changes: dict, key: str) -> None:
