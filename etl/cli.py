@@ -424,7 +424,7 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
     emit(info["recent_runs"], "table", ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
          title="recent runs")
     emit(info["sources"], "table", ["source", "pages", "articles", "failed", "garbled_share", "last_success",
-                                    "new_pages_last_runs", "warnings"], title="sources")
+                                    "new_pages_last_runs", "usual_new_pages", "warnings"], title="sources")
 
 
 def _size(n: int | None) -> str:

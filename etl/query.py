@@ -153,40 +153,50 @@ def status(session: Session) -> dict[str, Any]:
     return summary
 
 
-def source_health(session: Session, window: int = 5) -> list[dict[str, Any]]:
-    """Per source: last success, new articles per run against its usual rate, share of bad extractions."""
-    rows = session.execute(
-        sa.select(Page.source_name, Page.etl_status, sa.func.count(Page.id))
-        .where(Page.kind == "article").group_by(Page.source_name, Page.etl_status)
-    ).all()
-    by_source: dict[str, dict[str, int]] = defaultdict(dict)
-    for name, etl_status, n in rows:
-        by_source[name or "(none)"][etl_status] = n
-    garbled = dict(session.execute(
-        sa.select(Article.source_name, sa.func.count(Article.id)).where(Article.garbled_found > 0)
-        .group_by(Article.source_name)
-    ).all())
-    articles = dict(session.execute(
-        sa.select(Article.source_name, sa.func.count(Article.id)).group_by(Article.source_name)
-    ).all())
+def source_health(session: Session, window: int = 10, recent_pages: int = 20) -> list[dict[str, Any]]:
+    """Per source: last success, new pages per crawl against its usual rate, share of bad extractions.
+
+    Warnings name the signs of a changed layout or encoding: several crawls in a row with nothing new where
+    the source usually yields pages, and a recent share of failed or garbled extractions far above its usual.
+    """
+    names = [n for (n,) in session.execute(sa.select(Page.source_name).where(Page.kind == "article").distinct())]
     out = []
-    for name, statuses in sorted(by_source.items()):
-        pages = sum(statuses.values())
-        failed = statuses.get("error", 0)
+    for name in sorted(n for n in names if n):
+        states = dict(session.execute(
+            sa.select(Page.etl_status, sa.func.count(Page.id))
+            .where(Page.kind == "article", Page.source_name == name).group_by(Page.etl_status)).all())
+        pages = sum(states.values())
+        articles, garbled = session.execute(
+            sa.select(sa.func.count(Article.id), sa.func.count(Article.id).filter(Article.garbled_found > 0))
+            .where(Article.source_name == name)).one()
         crawls = session.execute(
             sa.select(Run).where(Run.kind == "crawl", Run.source_name.contains(name))
-            .order_by(Run.id.desc()).limit(window)
-        ).scalars().all()
-        new_per_run = [int((r.counts or {}).get("pages_stored", 0)) for r in crawls]
+            .order_by(Run.id.desc()).limit(window)).scalars().all()
+        new_per_run = [int((r.counts or {}).get("pages_stored", 0)) for r in crawls if r.status == "ok"]
+        usual = sorted(new_per_run[1:])[len(new_per_run[1:]) // 2] if len(new_per_run) > 1 else None
         last_ok = next((r.finished_at for r in crawls if r.status == "ok"), None)
+        bad_total = states.get("error", 0) + garbled
+        recent = session.execute(
+            sa.select(Page.etl_status, Article.garbled_found)
+            .outerjoin(Article, Article.page_id == Page.id)
+            .where(Page.kind == "article", Page.source_name == name, Page.etl_status.in_(["done", "error"]))
+            .order_by(Page.id.desc()).limit(recent_pages)).all()
+        recent_bad = sum(1 for status, g in recent if status == "error" or (g or 0) > 0)
+        recent_share = recent_bad / len(recent) if recent else 0.0
+        older = pages - len(recent)  # the baseline is the source's earlier pages, not the ones being judged
+        usual_share = (bad_total - recent_bad) / older if older > 0 else 0.0
         warnings = []
-        if len(new_per_run) >= 3 and not any(new_per_run[:3]):
-            warnings.append("no new pages in the last 3 crawls")
-        if pages and failed / pages > 0.2:
-            warnings.append(f"{failed / pages:.0%} of its pages failed extraction (layout or encoding change?)")
+        if len(new_per_run) >= 3 and not any(new_per_run[:3]) and any(new_per_run[3:]):
+            warnings.append("nothing new in the last 3 crawls, though it usually yields pages")
+        if len(recent) >= 10 and recent_share >= 0.3 and recent_share > 2 * usual_share:
+            warnings.append(f"{recent_share:.0%} of its latest pages failed or came out garbled "
+                            f"(usually {usual_share:.0%}): has its layout or encoding changed?")
+        elif pages and states.get("error", 0) / pages > 0.2:
+            warnings.append(f"{states['error'] / pages:.0%} of its pages failed extraction")
         out.append({
-            "source": name, "pages": pages, "articles": articles.get(name, 0), "failed": failed,
-            "garbled_share": round(garbled.get(name, 0) / articles[name], 3) if articles.get(name) else 0.0,
-            "last_success": local_time(last_ok), "new_pages_last_runs": new_per_run, "warnings": warnings,
+            "source": name, "pages": pages, "articles": articles, "failed": states.get("error", 0),
+            "garbled_share": round(garbled / articles, 3) if articles else 0.0,
+            "last_success": local_time(last_ok), "new_pages_last_runs": new_per_run[:5], "usual_new_pages": usual,
+            "warnings": warnings,
         })
     return out

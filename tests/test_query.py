@@ -68,3 +68,30 @@ def test_articles_and_status_counts(filled: Session) -> None:
     assert len(query.articles(filled, include_duplicates=False)) == 3
     info = query.status(filled)
     assert info["articles"] == 4 and info["primary_articles"] == 3 and info["metrics"] == 5
+
+
+def test_status_warns_when_a_sources_latest_pages_come_out_garbled_or_failed(database_url: str) -> None:
+    import zlib
+
+    from etl.models import Page, Run
+
+    engine = db.get_engine(database_url)
+    with Session(engine) as session:
+        for i in range(30):
+            broken = i >= 18  # the last 12 pages: the layout changed
+            page = Page(url=f"http://s/{i}", final_url=f"http://s/{i}", source_name="s", status=200,
+                        body=zlib.compress(b"x"), sha256=str(i), etl_status="error" if broken else "done")
+            session.add(page)
+            session.commit()
+            if not broken:
+                session.add(Article(url=page.url, canonical_url=page.url, content_hash=str(i), page_id=page.id,
+                                    source_name="s"))
+        for stored in (12, 9, 0, 0, 0):
+            session.add(Run(kind="crawl", source_name="s", status="ok", counts={"pages_stored": stored}))
+        session.commit()
+        health = {h["source"]: h for h in query.source_health(session)}["s"]
+    assert health["failed"] == 12 and health["new_pages_last_runs"] == [0, 0, 0, 9, 12]
+    assert health["usual_new_pages"] == 9  # the median of the runs before the latest
+    text = " ".join(health["warnings"])
+    assert "nothing new in the last 3 crawls" in text
+    assert "layout or encoding changed" in text
