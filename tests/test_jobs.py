@@ -146,3 +146,23 @@ def test_killing_the_etl_loses_and_doubles_nothing(sqlite_url: str) -> None:
         statuses = session.execute(sa.select(Run.status).where(Run.kind == "etl").order_by(Run.id)).scalars()
         assert list(statuses) == ["crashed", "ok"]
     assert all(state == "done" for state, _ in page_states(engine).values())
+
+
+def test_maintenance_prunes_old_page_versions_but_keeps_the_newest_and_referenced(database_url: str) -> None:
+    from datetime import timedelta
+
+    engine = db.get_engine(database_url)
+    old = datetime.now(UTC) - timedelta(days=400)
+    ids = []
+    for version in range(3):  # three versions of one list page, the first two long ago
+        with Session(engine) as session:
+            page = Page(url="http://a.cn/list.html", final_url="http://a.cn/list.html", kind="list", status=200,
+                        body=zlib.compress(b"v%d" % version), sha256=str(version), etl_status="skipped",
+                        fetched_at=old if version < 2 else datetime.now(UTC))
+            session.add(page)
+            session.commit()
+            ids.append(page.id)
+    run = jobs.maintenance(retention_days=180, engine=engine)
+    assert run.status == "ok" and run.counts["pages_pruned"] == 2
+    with Session(engine) as session:
+        assert session.execute(sa.select(Page.id)).scalars().all() == [ids[2]]
