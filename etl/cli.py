@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -67,16 +67,13 @@ def demo_sources_if(demo: bool, path: Path | None) -> Iterator[SourcesFile]:
     from crawler.demo import demo_sources
     from crawler.demo_launch import demo_portal
 
-    try:
-        portal = demo_portal()
-        base_url = portal.__enter__()
-    except OSError as exc:
-        raise fail(str(exc)) from None
-    try:
+    with ExitStack() as stack:
+        try:
+            base_url = stack.enter_context(demo_portal())
+        except OSError as exc:
+            raise fail(str(exc)) from None
         err.print(f"demo portal on {base_url}")
         yield parse_sources({"source": demo_sources(base_url)}, "demo portal")
-    finally:
-        portal.__exit__(None, None, None)
 
 
 def prepare_db() -> None:
