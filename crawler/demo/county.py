@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from crawler.demo import furniture as fx
 from crawler.demo.catalogue import Entry, list_path, pick
 from crawler.demo.markup import esc, link
 
@@ -19,6 +21,53 @@ NAV = ((HOME, "首页"), ("/county/zwgk/index.html", "政务公开"), ("/county/
        ("/county/hdjl/index.html", "互动交流"))
 RELATED = (("http://www.gov.cn/", "中国政府网"), ("http://www.xinjiang.gov.cn/", "新疆维吾尔自治区人民政府"),
            ("http://www.kashi.gov.cn/", "喀什地区行政公署"), ("/county/zwgk/index.html", "政务公开"))
+# 网站导航 of a county government site: columns and sub-columns (the drop-down menu of the nav bar).
+MENUS = (
+    ("走进疏附", ("县情概况", "历史沿革", "行政区划", "自然资源", "旅游景点", "人口民族")),
+    ("政务公开", ("领导之窗", "机构职能", "政策文件", "政策解读", "人事任免", "财政预决算", "重点领域信息公开",
+                  "政府信息公开年报")),
+    ("政务动态", ("县内要闻", "乡镇动态", "部门动态", "通知公告", "图片新闻", "视频新闻")),
+    ("对口援疆", ("援疆动态", "援疆项目", "援疆干部风采", "两地交流", "产业援疆", "教育援疆", "医疗援疆")),
+    ("便民服务", ("办事指南", "表格下载", "社保查询", "公积金查询", "医疗卫生", "教育就学", "交通出行")),
+    ("互动交流", ("县长信箱", "意见征集", "在线访谈", "网上调查", "12345热线")),
+    ("乡村振兴", ("产业发展", "就业帮扶", "美丽乡村", "驻村工作")),
+)
+FURNITURE = fx.SiteFurniture(
+    slug="county", name=SITE_NAME, sponsor="中共疏附县委办公室　疏附县人民政府办公室", organiser="疏附县融媒体中心",
+    address="新疆喀什地区疏附县托克扎克镇人民路1号", phone="0998-3221234", site_code="6531210001",
+    icp="新ICP备05001234号", police="新公网安备 65312102000045号", menus=MENUS, css_rules=130, charset="gbk")
+STYLESHEETS = ("reset", "style", "index", "menu")
+
+
+def head_furniture(page_id: str) -> str:
+    """Stylesheets, an inline style block and the counter scripts of an older government CMS."""
+    return "\n".join(('<meta name="keywords" content="疏附县,疏附县人民政府,对口援疆,政务公开">',
+                      f'<meta name="description" content="{SITE_NAME}门户网站">',
+                      f'<meta name="SiteIDCode" content="{FURNITURE.site_code}">',
+                      fx.stylesheet_links(FURNITURE, STYLESHEETS), fx.inline_style("county", FURNITURE.css_rules),
+                      fx.config_script(FURNITURE, page_id, COLUMN), fx.stats_script("county", page_id)))
+
+
+def top_furniture() -> str:
+    return (f'<table width="1000" border="0" align="center" cellpadding="0" cellspacing="0" class="toolbar">'
+            f"<tr><td>{fx.top_links(FURNITURE)}</td><td align=\"right\">{fx.search_form(FURNITURE)}</td></tr>"
+            f"</table>\n{fx.mega_nav(FURNITURE)}")
+
+
+def side_furniture(seed: str, newest: datetime) -> str:
+    """A row of boxes under the content: headlines, 图片新闻, 专题专栏, 扫一扫."""
+    cells = (fx.headline_box(FURNITURE, "热点新闻", seed, fx.LOCAL_TITLES, 12, newest),
+             fx.headline_box(FURNITURE, "援疆动态", seed, fx.AID_TITLES, 12, newest),
+             fx.photo_box(FURNITURE, seed, 6), fx.topic_box(FURNITURE, seed, 10), fx.qr_block(FURNITURE))
+    row = "".join(f'<td valign="top" width="200">{cell}</td>' for cell in cells)
+    return (f'<table width="1000" border="0" align="center" cellpadding="0" cellspacing="0" class="boxes">'
+            f"<tr>{row}</tr></table>")
+
+
+def bottom_furniture(title: str, page_id: str) -> str:
+    return "\n".join((fx.friend_links(FURNITURE, as_select=True), fx.footer_block(FURNITURE, registration=False),
+                      fx.FONT_SWITCHER, fx.NAV_SCRIPT, fx.share_script(FURNITURE, title, page_id),
+                      fx.zh_switch_script(FURNITURE)))
 
 
 def content_type(rank: int) -> str:
@@ -77,8 +126,10 @@ def article_page(entry: Entry, previous: Entry | None, following: Entry | None) 
 {META}
 <title>{esc(a.title)}-{SITE_NAME}</title>
 {canonical}<link href="/county/css/style.css" rel="stylesheet" type="text/css">
+{head_furniture(a.id)}
 </head>
 <body>
+{top_furniture()}
 {header(" &gt;&gt; 正文")}
 <table width="1000" border="0" align="center" cellpadding="0" cellspacing="0" class="main">
 <tr><td align="center" class="title"><font size="5"><b>{esc(a.title)}</b></font></td></tr>
@@ -93,7 +144,9 @@ def article_page(entry: Entry, previous: Entry | None, following: Entry | None) 
 【<a href="javascript:window.close()">关闭窗口</a>】</td></tr>
 <tr><td><ul class="near">{near}</ul></td></tr>
 </table>
+{side_furniture(a.id, entry.published_at)}
 {footer()}
+{bottom_furniture(a.title, a.id)}
 </body>
 </html>
 """
@@ -115,21 +168,27 @@ def list_page(entries: Sequence[Entry], page: int, total: int, extra_rows: str) 
     rows = "\n".join(
         f'<tr><td class="dot">·</td><td>{link(e.path, e.article.title, "target=_blank")}</td>'
         f'<td align="right">[{e.published_at:%Y-%m-%d}]</td></tr>' for e in entries)
+    page_id = f"list-{page}"
+    newest = entries[0].published_at if entries else datetime(2023, 7, 1)
     return f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
 <html>
 <head>
 {META}
 <title>{COLUMN}-{SITE_NAME}</title>
 <link href="/county/css/style.css" rel="stylesheet" type="text/css">
+{head_furniture(page_id)}
 </head>
 <body>
+{top_furniture()}
 {header("")}
 <table width="1000" border="0" align="center" cellpadding="0" cellspacing="0" class="list">
 {rows}
 {extra_rows}
 <tr><td colspan="3" align="center">{pager(page, total)}</td></tr>
 </table>
+{side_furniture(page_id, newest)}
 {footer()}
+{bottom_furniture(COLUMN, page_id)}
 </body>
 </html>
 """

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
+from crawler.demo import furniture as fx
 from crawler.demo.catalogue import Entry, list_path, pick
 from crawler.demo.markup import esc, link, link_list, short
 
@@ -14,6 +16,27 @@ HOME = "/hq/index.html"
 NAV = (("/hq/index.html", "首页"), (list_path("hq", 1), "工作动态"), ("/hq/tzgg/index.html", "通知公告"),
        ("/hq/zcwj/index.html", "政策文件"), ("/hq/ztzl/index.html", "专题专栏"),
        ("/hq/hdjl/index.html", "互动交流"))
+# 网站导航: the columns a provincial aid headquarters site carries (the mega menu under the nav bar).
+MENUS = (
+    ("首页", ("要闻", "图片新闻", "视频新闻", "通知公告", "领导活动", "媒体关注")),
+    ("政务公开", ("机构概况", "领导信息", "政策文件", "政策解读", "规划计划", "财政资金", "人事信息",
+                  "政府信息公开指南", "政府信息公开年报", "依申请公开")),
+    ("工作动态", ("指挥部动态", "前后方联动", "地州动态", "援疆项目", "基层传真", "部门动态", "视频报道")),
+    ("援疆干部风采", ("干部人才风采", "援疆日记", "先进事迹", "干部人才名录", "轮换交接", "培训交流")),
+    ("产业援疆", ("招商引资", "产业园区", "重点企业", "消费帮扶", "农产品外销", "稳岗就业", "营商环境")),
+    ("教育援疆", ("组团式帮扶", "职业教育", "双语教育", "校长论坛", "学生交流", "教师培训")),
+    ("医疗援疆", ("组团式医疗", "专家门诊", "远程会诊", "公共卫生", "健康义诊", "学科建设")),
+    ("文化润疆", ("文化交流", "文旅推介", "非遗传承", "民族团结一家亲", "文艺巡演", "红色教育")),
+    ("民生援疆", ("安居工程", "饮水工程", "乡村振兴", "社区建设", "就业创业", "社会保障")),
+    ("专题专栏", ("学习贯彻党的二十大精神", "主题教育", "援疆十年", "对口支援成果展", "平安建设", "法治宣传")),
+    ("互动交流", ("领导信箱", "在线访谈", "征集调查", "常见问题", "咨询投诉", "留言选登")),
+    ("服务指南", ("办事指南", "表格下载", "援疆干部服务", "人才服务", "投资服务", "联系方式")),
+)
+FURNITURE = fx.SiteFurniture(
+    slug="hq", name=SITE_NAME, sponsor=f"{SITE_NAME}综合协调组", organiser="援疆信息中心",
+    address="新疆喀什市深喀大道援疆大厦12楼", phone="0998-2801234", site_code="6500000012",
+    icp="新ICP备19001234号-2", police="新公网安备 65310102000123号", menus=MENUS, css_rules=260)
+STYLESHEETS = ("base", "common", "header", "article", "sidebar", "footer", "elder")
 LAYOUTS = ("cms", "jsonld", "plain")    # <meta name=PubDate …> | JSON-LD | nothing structured
 
 
@@ -110,6 +133,36 @@ def sidebar(hot: Sequence[Entry], extra: str = "") -> str:
 {extra}</div>"""
 
 
+def head_furniture(page_id: str) -> str:
+    """Stylesheets, the inline style block and the head scripts every page of the site carries."""
+    return "\n".join(('<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+                      '<meta name="renderer" content="webkit">',
+                      f'<meta name="SiteIDCode" content="{FURNITURE.site_code}">',
+                      fx.stylesheet_links(FURNITURE, STYLESHEETS), fx.inline_style("hq", FURNITURE.css_rules),
+                      fx.config_script(FURNITURE, page_id, COLUMN), fx.stats_script("hq", page_id)))
+
+
+def top_furniture() -> str:
+    """Top links (无障碍, 长者模式, 繁体, 登录 …), logo, search and the 网站导航 mega menu."""
+    return (f'<div class="hq-toolbar w1200">{fx.top_links(FURNITURE)}{fx.logo_block(FURNITURE)}'
+            f"{fx.search_form(FURNITURE)}</div>\n{fx.mega_nav(FURNITURE)}")
+
+
+def side_furniture(seed: str, newest: datetime) -> str:
+    """Sidebar boxes beyond 热点新闻: headlines, 图片新闻, 专题, 扫一扫."""
+    return "\n".join((fx.headline_box(FURNITURE, "要闻推荐", seed, fx.AID_TITLES, 15, newest, "%Y-%m-%d"),
+                      fx.photo_box(FURNITURE, seed, 8),
+                      fx.headline_box(FURNITURE, "基层动态", seed, fx.LOCAL_TITLES, 12, newest),
+                      fx.topic_box(FURNITURE, seed, 10), fx.qr_block(FURNITURE)))
+
+
+def bottom_furniture(title: str, page_id: str) -> str:
+    """友情链接, the footer marks and the end-of-body scripts."""
+    return "\n".join((fx.friend_links(FURNITURE), fx.footer_block(FURNITURE, registration=False),
+                      fx.FONT_SWITCHER, fx.NAV_SCRIPT, fx.share_script(FURNITURE, title, page_id),
+                      fx.zh_switch_script(FURNITURE)))
+
+
 def article_page(entry: Entry, previous: Entry | None, following: Entry | None, hot: Sequence[Entry]) -> str:
     a = entry.article
     subtitle = f'<h2 class="subtitle">{esc(a.subtitle)}</h2>\n' if a.subtitle else ""
@@ -128,8 +181,10 @@ def article_page(entry: Entry, previous: Entry | None, following: Entry | None, 
 <meta name="description" content="{esc(short(a.paragraphs[0], 60))}">
 {canonical}{head_meta(entry)}
 <link rel="stylesheet" href="/hq/css/main.css">
+{head_furniture(a.id)}
 </head>
 <body>
+{top_furniture()}
 {header(" &gt; 正文")}
 <div class="main w1200">
 <div class="article">
@@ -143,9 +198,10 @@ def article_page(entry: Entry, previous: Entry | None, following: Entry | None, 
 <a href="javascript:window.print()">打印</a></div>
 <div class="prevnext">{pager}</div>
 </div>
-{sidebar(hot)}
+{sidebar(hot, side_furniture(a.id, entry.published_at))}
 </div>
 {footer()}
+{bottom_furniture(a.title, a.id)}
 </body>
 </html>
 """
@@ -164,6 +220,8 @@ def pager(site: str, page: int, total: int) -> str:
 def list_page(entries: Sequence[Entry], page: int, total: int, hot: Sequence[Entry], extra_links: str) -> str:
     rows = "\n".join(f'<li>{link(e.path, e.article.title)}<span class="date">{e.published_at:%Y-%m-%d}</span>'
                      "</li>" for e in entries)
+    page_id = f"list-{page}"
+    newest = entries[0].published_at if entries else datetime(2023, 7, 1)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -171,8 +229,12 @@ def list_page(entries: Sequence[Entry], page: int, total: int, hot: Sequence[Ent
 <title>{COLUMN}_{SITE_NAME}</title>
 <link rel="alternate" type="application/rss+xml" title="{COLUMN}" href="/hq/rss.xml">
 <link rel="stylesheet" href="/hq/css/main.css">
+<meta name="keywords" content="援疆,{COLUMN},{SITE_NAME}">
+<meta name="description" content="{SITE_NAME}{COLUMN}栏目">
+{head_furniture(page_id)}
 </head>
 <body>
+{top_furniture()}
 {header("")}
 <div class="main w1200">
 <div class="column">
@@ -182,9 +244,10 @@ def list_page(entries: Sequence[Entry], page: int, total: int, hot: Sequence[Ent
 </ul>
 {pager("hq", page, total)}
 </div>
-{sidebar(hot, extra_links)}
+{sidebar(hot, extra_links + side_furniture(page_id, newest))}
 </div>
 {footer()}
+{bottom_furniture(COLUMN, page_id)}
 </body>
 </html>
 """

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from crawler.demo import furniture as fx
 from crawler.demo.catalogue import Entry, list_path, pick
-from crawler.demo.damage import GarbledRun, choose_runs, portal_text, render_paragraph
+from crawler.demo.damage import GarbledRun, choose_runs, portal_text, render_paragraph, to_traditional
 from crawler.demo.markup import esc, link
 
 SITE_NAME = "華夏資訊網"
@@ -38,7 +40,31 @@ ADS = (
     "企業出海合規指南：從註冊到稅務", "寵物食品新國標解讀?",
 )
 COMMENT_NOTICE = "評論功能需接入第三方社會化評論插件（請站長先完成備案），暫無評論。"
-LAYOUTS = ("tidy", "tidy", "sloppy")   # sloppy: furniture as plain <p> inside the article body
+LAYOUTS = ("tidy", "tidy", "sloppy")
+# 网站导航 of a commercial syndication portal, in Simplified (shown Traditional).
+MENUS = (
+    ("资讯", ("国内", "国际", "社会", "军事", "评论", "图片", "视频", "专题", "地方", "援疆援藏")),
+    ("财经", ("股票", "基金", "理财", "银行", "保险", "期货", "产经", "宏观")),
+    ("科技", ("互联网", "通信", "数码", "手机", "人工智能", "新能源", "航天")),
+    ("教育", ("高考", "考研", "留学", "职场", "公考", "中小学")),
+    ("健康", ("养生", "医疗", "减肥", "母婴", "中医", "心理")),
+    ("生活", ("美食", "旅游", "房产", "家居", "汽车", "时尚", "星座")),
+    ("文化", ("读书", "历史", "收藏", "非遗", "艺术")),
+    ("体育", ("足球", "篮球", "综合", "彩票")),
+    ("娱乐", ("明星", "电影", "电视", "音乐", "综艺")),
+    ("地方", ("北京", "上海", "广东", "山东", "新疆", "西藏", "青海", "四川", "湖北", "浙江")),
+)
+FURNITURE = fx.SiteFurniture(
+    slug="portal", name="华夏资讯网", sponsor="华夏资讯网络科技有限公司", organiser="华夏资讯网编辑中心",
+    address="北京市朝阳区示例路88号", phone="010-65001234", site_code="", icp="京ICP备16012345号-3",
+    police="京公网安备 11010502000001号", menus=MENUS, css_rules=330, shown=to_traditional)
+STYLESHEETS = ("reset", "global", "header", "article", "side", "comment", "footer", "ad")
+AD_SLOTS = 9
+DESCRIPTION = "华夏资讯网，提供国内国际新闻、财经、科技、教育、健康资讯"
+# Lines a commercial news portal prints under its footer (licences, hotlines), in Simplified.
+LICENCES = ("互联网新闻信息服务许可证：10120170001", "增值电信业务经营许可证：京B2-20160001",
+            "违法和不良信息举报电话：010-65001235", "举报邮箱：jubao@example.com",
+            "未经授权禁止转载、摘编、复制及建立镜像")   # sloppy: furniture as plain <p> inside the article body
 
 
 @dataclass
@@ -65,6 +91,47 @@ def _ads(seed: str, broken: bool) -> str:
         closing = "?/a>" if broken and n == 2 else "</a>"
         rows.append(f'<li><a href="{href}" target="_blank" rel="nofollow">{esc(title)}{closing}</li>')
     return '<div class="ad-list"><ul>' + "".join(rows) + "</ul></div>"
+
+
+def head_furniture(page_id: str) -> str:
+    """Stylesheets, the inline style block, statistics, configuration and the ad-slot loaders."""
+    return "\n".join(('<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+                      f'<meta name="description" content="{esc(to_traditional(DESCRIPTION))}">',
+                      fx.stylesheet_links(FURNITURE, STYLESHEETS), fx.inline_style("portal", FURNITURE.css_rules),
+                      fx.config_script(FURNITURE, page_id, "资讯"), fx.stats_script("portal", page_id),
+                      fx.portal_ad_script("portal", AD_SLOTS)))
+
+
+def top_furniture() -> str:
+    return (f'<div class="portal-topbar">{fx.top_links(FURNITURE)}{fx.search_form(FURNITURE)}</div>\n'
+            f'{fx.mega_nav(FURNITURE)}\n{fx.ad_banner(FURNITURE, "top", 1200, 90)}')
+
+
+def side_furniture(seed: str, newest: datetime) -> str:
+    """The right column: ads, ranking, headlines, pictures, QR codes."""
+    return "\n".join(('<div class="side">', fx.ad_banner(FURNITURE, "side1", 300, 250),
+                      fx.card_list(FURNITURE, "热门排行", seed, fx.RECOMMEND_TITLES, 10, with_views=True),
+                      fx.headline_box(FURNITURE, "要闻", seed, fx.AID_TITLES + fx.RECOMMEND_TITLES, 15, newest),
+                      fx.ad_banner(FURNITURE, "side2", 300, 250), fx.photo_box(FURNITURE, seed, 8),
+                      fx.headline_box(FURNITURE, "地方新闻", seed, fx.LOCAL_TITLES, 12, newest),
+                      fx.ad_banner(FURNITURE, "side3", 300, 600), fx.qr_block(FURNITURE), "</div>"))
+
+
+def recommend_furniture(seed: str) -> str:
+    """Below the article: 猜你喜欢 and 图文推荐 lists, sponsored links and ad banners."""
+    return "\n".join((fx.ad_banner(FURNITURE, "mid", 860, 120),
+                      fx.card_list(FURNITURE, "猜你喜欢", seed, fx.RECOMMEND_TITLES, 20),
+                      fx.card_list(FURNITURE, "推广", seed, fx.AD_TITLES, 12),
+                      fx.card_list(FURNITURE, "图文推荐", seed + "pic", fx.RECOMMEND_TITLES, 12),
+                      fx.ad_banner(FURNITURE, "bottom", 860, 120)))
+
+
+def bottom_furniture(title: str, page_id: str) -> str:
+    licences = "".join(f"<p>{esc(to_traditional(line))}</p>" for line in LICENCES)
+    return "\n".join((fx.friend_links(FURNITURE), fx.footer_block(FURNITURE),
+                      f'<div class="licences">{licences}</div>', fx.FONT_SWITCHER, fx.NAV_SCRIPT,
+                      fx.share_script(FURNITURE, title, page_id), fx.zh_switch_script(FURNITURE),
+                      fx.comment_script("portal", page_id)))
 
 
 def header(crumb: str) -> str:
@@ -141,8 +208,10 @@ def article_page(entry: Entry, following: Entry | None, hot: Sequence[Entry], ly
 <title>{title}_{SITE_NAME}</title>
 <meta name="keywords" content="{title}">
 {head_link}<link rel="stylesheet" href="/portal/static/style.css">
+{head_furniture(a.id)}
 </head>
 <body>
+{top_furniture()}
 {header(" &gt; 正文")}
 <div class="wrap">
 <div class="article">
@@ -152,9 +221,13 @@ def article_page(entry: Entry, following: Entry | None, hot: Sequence[Entry], ly
 {chr(10).join(body)}
 </div>
 {after_body}
+{recommend_furniture(a.id)}
+{fx.comment_widget(FURNITURE, a.id)}
 </div>
+{side_furniture(a.id, entry.published_at)}
 </div>
 {footer()}
+{bottom_furniture(a.title, a.id)}
 </body>
 </html>
 """
@@ -173,22 +246,29 @@ def pager(page: int, total: int) -> str:
 def list_page(entries: Sequence[Entry], page: int, total: int, extra_links: str) -> str:
     rows = "\n".join(f'<li><span>{e.published_at:%m-%d}</span>{link(e.path, portal_text(e.article.title))}'
                      "</li>" for e in entries)
+    page_id = f"list-{page}"
+    newest = entries[0].published_at if entries else datetime(2023, 7, 1)
     return f"""<!DOCTYPE html>
 <html>
 <head>
 <meta charset="utf-8">
 <title>資訊_{SITE_NAME}</title>
 <link rel="stylesheet" href="/portal/static/style.css">
+{head_furniture(page_id)}
 </head>
 <body>
+{top_furniture()}
 {header("")}
 <div class="wrap"><ul class="news-list">
 {rows}
 </ul>
 {pager(page, total)}
 {extra_links}
+{recommend_furniture(page_id)}
+{side_furniture(page_id, newest)}
 </div>
 {footer()}
+{bottom_furniture("資訊", page_id)}
 </body>
 </html>
 """
