@@ -365,3 +365,65 @@ def test_hits_count_every_request(portal: DemoPortal) -> None:
     fetch(portal.base_url + "/hq/rss.xml")
     fetch(portal.base_url + "/hq/rss.xml")
     assert portal.hits["/hq/rss.xml"] == before + 2
+
+
+# -- page weight and furniture ---------------------------------------------------------------------
+
+# Real Chinese government and news portal pages weigh ~108 KB (131 pages measured); older table sites less.
+PAGE_WEIGHT_KB = {"hq": (60, 150), "county": (40, 90), "portal": (60, 150)}
+
+
+def test_article_pages_weigh_what_real_portal_pages_weigh() -> None:
+    sizes: dict[str, list[int]] = {}
+    for page in render_articles():
+        sizes.setdefault(page.truth["site"], []).append(len(page.body))
+    for site, (low, high) in PAGE_WEIGHT_KB.items():
+        assert sizes.get(site), site
+        assert all(low * 1024 <= size <= high * 1024 for size in sizes[site]), (site, min(sizes[site]))
+
+
+@pytest.mark.parametrize("path", ["/hq/gzdt/list_1.html", "/county/dwzy/index.html", "/portal/zixun/list_1.html"])
+def test_list_pages_weigh_what_real_portal_pages_weigh(portal: DemoPortal, path: str) -> None:
+    low, high = PAGE_WEIGHT_KB[path.split("/")[1]]
+    assert low * 1024 <= len(fetch(portal.base_url + path).body) <= high * 1024
+
+
+def test_furniture_adds_no_crawlable_url_beyond_articles_lists_and_traps(portal: DemoPortal,
+                                                                         truth: list[dict]) -> None:
+    base = portal.base_url
+    config = parse_sources({"source": demo_sources(base)}, "demo")
+    known = {t["url"] for t in truth} | {t["url"] for t in traps(base)}
+    for page in render_articles():
+        encoding = "gb18030" if page.truth["site"] == "county" else "utf-8"
+        for href in links(page.body, encoding):
+            url = urljoin(base + page.path, href)
+            if any(s.is_article(url) for s in config.sources):
+                assert url in known, (page.path, href)
+            elif any(s.is_list(url) for s in config.sources):
+                assert fetch(url).status == 200, (page.path, href)
+
+
+def test_article_pages_carry_the_furniture_of_real_portals() -> None:
+    markers = ("<style", "_hmt", "SITE_CONFIG", "doZoom", "_bd_share_config", "zhS", "allnav", "扫一扫",
+               "图片新闻", "友情链接", "网站地图")
+    to_simplified = opencc.OpenCC("t2s")
+    for page in render_articles():
+        text = page.body.decode("gb18030" if page.truth["site"] == "county" else "utf-8")
+        simplified = to_simplified.convert(text)
+        assert all(m in simplified for m in markers), page.path
+        assert len(re.findall(r'<div class="subnav">', text)) >= 6
+        assert 60 <= len(re.findall(r'href="http://www\.example\.com/[^"]+/col/', text)) <= 150
+        if page.truth["site"] == "portal":
+            assert "comment-box" in text and "slotbydup" in text and text.count('class="ad ') >= 5
+
+
+def test_sidebars_vary_by_article_but_not_between_renders() -> None:
+    from crawler.demo.pages import current_content, render_entry
+
+    entries = current_content().entries["hq"]
+    if len(entries) < 2:
+        pytest.skip("fewer than two hq articles in the corpus")
+    first, second = (render_entry(entries, i).body for i in (0, 1))
+    sidebar = re.compile(rb'<div class="box"><div class="hd"><h3>\xe8\xa6\x81\xe9\x97\xbb.*?</ul>', re.S)
+    assert sidebar.search(first).group() != sidebar.search(second).group()
+    assert render_entry(entries, 0).body == first

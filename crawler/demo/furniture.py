@@ -208,8 +208,9 @@ def config_script(site: SiteFurniture, page_id: str, column: str) -> str:
     """The jQuery-style configuration object a CMS template prints into the head."""
     config = {
         "siteId": seeded("site", site.slug).randint(10, 99), "siteCode": site.site_code,
-        "siteName": site.name, "columnName": column, "pageId": page_id, "root": f"/{site.slug}/",
-        "search": {"action": f"{EXAMPLE}/search/", "placeholder": "请输入关键字", "minLength": 2},
+        "siteName": site.shown(site.name), "columnName": site.shown(column), "pageId": page_id,
+        "root": f"/{site.slug}/",
+        "search": {"action": f"{EXAMPLE}/search/", "placeholder": site.shown("请输入关键字"), "minLength": 2},
         "fontSizes": [14, 16, 18, 20], "elderMode": {"enabled": True, "cookie": f"{site.slug}_elder"},
         "zh": {"cookie": f"{site.slug}_zh", "default": "s"}, "visit": {"url": f"{EXAMPLE}/visit/count"},
         "share": {"channels": ["weixin", "weibo", "qzone", "copy"], "qrSize": 120},

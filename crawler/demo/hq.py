@@ -35,7 +35,7 @@ MENUS = (
 FURNITURE = fx.SiteFurniture(
     slug="hq", name=SITE_NAME, sponsor=f"{SITE_NAME}综合协调组", organiser="援疆信息中心",
     address="新疆喀什市深喀大道援疆大厦12楼", phone="0998-2801234", site_code="6500000012",
-    icp="新ICP备19001234号-2", police="新公网安备 65310102000123号", menus=MENUS, css_rules=260)
+    icp="新ICP备19001234号-2", police="新公网安备 65310102000123号", menus=MENUS, css_rules=330)
 STYLESHEETS = ("base", "common", "header", "article", "sidebar", "footer", "elder")
 LAYOUTS = ("cms", "jsonld", "plain")    # <meta name=PubDate …> | JSON-LD | nothing structured
 

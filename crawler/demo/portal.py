@@ -57,7 +57,7 @@ MENUS = (
 FURNITURE = fx.SiteFurniture(
     slug="portal", name="华夏资讯网", sponsor="华夏资讯网络科技有限公司", organiser="华夏资讯网编辑中心",
     address="北京市朝阳区示例路88号", phone="010-65001234", site_code="", icp="京ICP备16012345号-3",
-    police="京公网安备 11010502000001号", menus=MENUS, css_rules=330, shown=to_traditional)
+    police="京公网安备 11010502000001号", menus=MENUS, css_rules=400, shown=to_traditional)
 STYLESHEETS = ("reset", "global", "header", "article", "side", "comment", "footer", "ad")
 AD_SLOTS = 9
 DESCRIPTION = "华夏资讯网，提供国内国际新闻、财经、科技、教育、健康资讯"
