@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -94,7 +95,8 @@ def emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str | 
         raise fail(f"unknown format {fmt!r}: use table or json")
     table = Table(title=title, show_lines=False, expand=False)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        wide = column in ("title", "sentence", "warnings", "error")
+        table.add_column(column, overflow="fold", ratio=3 if wide else None, no_wrap=column in ("id", "article_id"))
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     console.print(table)
@@ -102,9 +104,14 @@ def emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str | 
         err.print("nothing stored yet: run [bold]aidnews run-once --demo[/] or [bold]aidnews crawl[/] first")
 
 
+_LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?\+08:00$")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str) and (match := _LOCAL_TIME.match(value)):
+        return f"{match.group(1)} {match.group(2)}"  # Beijing time, as every time in the tables
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     if isinstance(value, list):

@@ -91,7 +91,8 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
     entities = extract_entities(title or "", text)
     own_url = canonical_url(url) if url else None
     declared = canonical_url(cleaned.canonical_url) if cleaned.canonical_url else None
-    # A page is keyed by its own canonical URL; a declared canonical on another host marks a syndicated copy.
+    # Without knowing the sources, a declared canonical is trusted on the page's own host only; etl.jobs
+    # refines this with the source configuration (a copy on another source of the same host keeps its URL).
     key = declared if declared and own_url and _same_host(declared, own_url) else own_url or declared
     return Extraction(
         url=url,

@@ -22,11 +22,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from crawler.config import DEFAULT_KEYWORDS, SourceConfig
+from crawler.config import DEFAULT_KEYWORDS, ConfigError, SourceConfig, parse_source
+from crawler.urls import canonical_url, host_allowed
 from etl.db import get_engine
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, Extraction, extract
@@ -210,14 +212,33 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
 
 # -- ETL ---------------------------------------------------------------------------------------------------------
 
-def _keywords_by_source(session: Session) -> dict[str, tuple[str, ...]]:
-    rows = session.exec(sa.select(Source.name, Source.config)).all()  # type: ignore[call-overload]
-    return {name: tuple(config.get("keywords") or DEFAULT_KEYWORDS) for name, config in rows}
+def configured_sources(session: Session) -> dict[str, SourceConfig]:
+    """The sources as last mirrored from sources.toml (a source whose stored config no longer parses is left out)."""
+    out = {}
+    for name, config in session.execute(sa.select(Source.name, Source.config)).all():
+        try:
+            out[name] = parse_source(dict(config, name=name), "stored source")
+        except ConfigError:
+            log.warning("stored config of source %s no longer parses; using defaults for its pages", name)
+    return out
 
 
-def _selectors_by_source(session: Session) -> dict[str, str]:
-    rows = session.exec(sa.select(Source.name, Source.config)).all()  # type: ignore[call-overload]
-    return {name: config.get("body_selector") or "" for name, config in rows}
+def article_key(page: Page, x: Extraction, sources: dict[str, SourceConfig]) -> str:
+    """The canonical URL an article is stored under.
+
+    A page's declared canonical URL wins when it names a page of the same source (URL variants of one
+    article); one that names another source's page marks a syndicated copy, which keeps its own URL and is
+    linked to the original as a duplicate instead of overwriting it.
+    """
+    own = canonical_url(page.final_url)
+    declared = x.canonical_url
+    if not declared or declared == own:
+        return own
+    source = sources.get(page.source_name or "")
+    if source is None:
+        return declared if urlsplit(declared).hostname == urlsplit(own).hostname else own
+    same_source = host_allowed(urlsplit(declared).hostname, source.allowed_domains) and source.is_article(declared)
+    return declared if same_source else own
 
 
 def about_aid(extraction: Extraction, keywords: Iterable[str]) -> bool:
@@ -395,9 +416,9 @@ def extract_page(job: tuple[bytes, str, str | None, str | None]) -> tuple[Extrac
 def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], index: DuplicateIndex,
                    pool: ProcessPoolExecutor | None = None) -> None:
     with Session(engine) as session:
-        keywords = _keywords_by_source(session)
-        selectors = _selectors_by_source(session)
+        sources = configured_sources(session)
         pages = session.exec(sa.select(Page).where(Page.id.in_(ids)).order_by(Page.id)).scalars().all()  # type: ignore[call-overload]
+    selectors = {name: source.body_selector for name, source in sources.items()}
     jobs_ = [(p.body, p.final_url, p.content_type, selectors.get(p.source_name or "")) for p in pages]
     extracted = list(pool.map(extract_page, jobs_, chunksize=4) if pool else map(extract_page, jobs_))
     results: list[tuple[Page, Extraction | None, str, str | None]] = []
@@ -405,9 +426,10 @@ def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], 
         counts["pages"] += 1
         if x is None:
             results.append((page, None, "error", error))
-        elif not about_aid(x, keywords.get(page.source_name or "", DEFAULT_KEYWORDS)):
+        elif not about_aid(x, sources[page.source_name].keywords if page.source_name in sources else DEFAULT_KEYWORDS):
             results.append((page, None, "skipped", "not about aid work: none of the source's keywords occurs"))
         else:
+            x.canonical_url = article_key(page, x, sources)
             results.append((page, x, "done", None))
     try:
         _write_batch(engine, results, counts, index)

@@ -48,6 +48,10 @@ def test_run_once_on_the_demo_portal_is_idempotent(env: dict[str, str]) -> None:
 
     status = json.loads(aidnews("status", "--format", "json", env=env).stdout)
     assert status["articles"] == len(articles) and status["pages_pending"] == 0
+    from crawler.demo import ground_truth
+
+    distinct = {t["id"] for t in ground_truth("http://127.0.0.1:1")}
+    assert status["primary_articles"] == len(distinct)  # every syndicated copy points at its original
     assert {s["source"] for s in status["sources"]} >= {"demo-hq", "demo-county", "demo-portal"}
     kinds = [r["kind"] for r in status["recent_runs"]]
     assert kinds.count("crawl") == 2 and kinds.count("etl") == 2

@@ -36,9 +36,10 @@ def page_html(title: str, date: str, paragraphs: list[str], canonical: str | Non
             f"<div class='footer'>版权所有 新ICP备000000号</div></body></html>").encode()
 
 
-def add_page(engine: sa.Engine, url: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> int:
+def add_page(engine: sa.Engine, url: str, body: bytes, content_type: str = "text/html; charset=utf-8",
+             source: str = "test") -> int:
     with Session(engine) as session:
-        page = Page(url=url, final_url=url, source_name="test", status=200, body=zlib.compress(body),
+        page = Page(url=url, final_url=url, source_name=source, status=200, body=zlib.compress(body),
                     size=len(body), sha256=hashlib.sha256(body).hexdigest(), content_type=content_type,
                     fetched_at=datetime.now(UTC))
         session.add(page)
@@ -166,3 +167,26 @@ def test_maintenance_prunes_old_page_versions_but_keeps_the_newest_and_reference
     assert run.status == "ok" and run.counts["pages_pruned"] == 2
     with Session(engine) as session:
         assert session.execute(sa.select(Page.id)).scalars().all() == [ids[2]]
+
+
+def test_a_copy_whose_canonical_link_names_another_sources_page_keeps_its_own_url(database_url: str) -> None:
+    from crawler.config import parse_sources
+
+    engine = db.get_engine(database_url)
+    jobs.sync_sources(parse_sources({"source": [
+        {"name": "hq", "start_urls": ["http://a.cn/hq/list.html"], "article_patterns": [r"/hq/c_\d+\.html"]},
+        {"name": "portal", "start_urls": ["http://a.cn/portal/list.html"], "article_patterns": [r"/portal/\d+\.html"]},
+    ]}).sources, engine)
+    original = "http://a.cn/hq/c_1.html"
+    add_page(engine, original, page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY), source="hq")
+    add_page(engine, "http://a.cn/portal/77.html", page_html("江苏援疆助力霍城产业发展", "2023-06-13 09:00", BODY,
+                                                             canonical=original), source="portal")
+    add_page(engine, "http://a.cn/hq/c_1.html?from=rss", page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30",
+                                                                   BODY, canonical=original), source="hq")
+    jobs.etl_pass(engine=engine)
+    with Session(engine) as session:
+        articles = session.execute(sa.select(Article)).scalars()
+        rows = {a.canonical_url: (a.id, a.source_name, a.duplicate_of) for a in articles}
+    assert set(rows) == {original, "http://a.cn/portal/77.html"}
+    assert rows[original][1] == "hq" and rows[original][2] is None
+    assert rows["http://a.cn/portal/77.html"][2] == rows[original][0]
