@@ -64,6 +64,16 @@ def _place(*parts: str | None) -> str | None:
     return " ".join(named) or None
 
 
+def _filtered(query: sa.Select, category: str | None, unit: str | None, program: str | None) -> sa.Select:
+    if category:
+        query = query.where(Metric.category == category)
+    if unit:
+        query = query.where(Metric.unit == unit)
+    if program:
+        query = query.where(Article.program == program)
+    return query
+
+
 def metrics(session: Session, *, limit: int = 100, category: str | None = None, unit: str | None = None,
             program: str | None = None, article_id: int | None = None) -> list[dict[str, Any]]:
     query = (
@@ -71,12 +81,7 @@ def metrics(session: Session, *, limit: int = 100, category: str | None = None, 
         .join(Article, Article.id == Metric.article_id)
         .order_by(Article.published_at.desc().nulls_last(), Metric.article_id, Metric.start)
     )
-    if category:
-        query = query.where(Metric.category == category)
-    if unit:
-        query = query.where(Metric.unit == unit)
-    if program:
-        query = query.where(Article.program == program)
+    query = _filtered(query, category, unit, program)
     if article_id is not None:
         query = query.where(Metric.article_id == article_id)
     rows = []
@@ -102,12 +107,7 @@ def grouped_metrics(session: Session, group_by: str, *, category: str | None = N
         .join(Article, Article.id == Metric.article_id)
         .where(Article.duplicate_of.is_(None))
     )
-    if category:
-        query = query.where(Metric.category == category)
-    if unit:
-        query = query.where(Metric.unit == unit)
-    if program:
-        query = query.where(Article.program == program)
+    query = _filtered(query, category, unit, program)
     totals: dict[tuple[str, str], dict[str, Any]] = {}
     evidence: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in session.execute(query).all():
