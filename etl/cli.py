@@ -393,6 +393,44 @@ def metrics(
 
 
 @app.command()
+def export(
+    what: Annotated[str, typer.Argument(help="articles or metrics")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write; .csv or .jsonl")],
+    primary_only: Annotated[bool, typer.Option(help="leave out syndicated copies")] = False,
+) -> None:
+    """Export every article or metric to CSV (opens in a spreadsheet) or JSON Lines.
+
+    Example: aidnews export metrics -o metrics.csv --primary-only
+    """
+    import csv
+
+    from etl import query
+    from etl.db import session_scope
+
+    if what not in ("articles", "metrics"):
+        raise fail(f"cannot export {what!r}: choose articles or metrics")
+    if output.suffix not in (".csv", ".jsonl"):
+        raise fail(f"{output}: the file name must end in .csv or .jsonl")
+    prepare_db()
+    with session_scope() as session:
+        if what == "articles":
+            rows = query.articles(session, limit=10**9, include_duplicates=not primary_only)
+        else:
+            rows = [r for r in query.metrics(session, limit=10**9) if not (primary_only and r["duplicate"])]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8-sig" if output.suffix == ".csv" else "utf-8", newline="") as fh:
+        if output.suffix == ".jsonl":
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        elif rows:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows({k: " ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
+                             for row in rows)
+    err.print(f"{len(rows)} {what} written to {output}")
+
+
+@app.command()
 def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
     """What the service has done and will do: next runs, last runs, pending pages, per-source health.
 

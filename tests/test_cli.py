@@ -125,3 +125,31 @@ def test_the_service_runs_the_demo_and_stops_cleanly_on_sigterm(tmp_path: Path) 
     lines = [json.loads(line) for line in Path(log.name).read_text().splitlines() if line.startswith("{")]
     assert any(line.get("message") == "run finished" and line["run"]["kind"] == "crawl" for line in lines)
     assert any(line.get("message") == "stopped" for line in lines)
+
+
+def test_export_writes_csv_a_spreadsheet_opens_and_json_lines(sqlite_url: str, tmp_path: Path) -> None:
+    from sqlmodel import Session
+
+    from etl import db
+    from etl.models import Article, Metric
+
+    with Session(db.get_engine(sqlite_url)) as session:
+        article = Article(url="http://a/1", canonical_url="http://a/1", content_hash="h", title="援疆，资金到位",
+                          topics=["民生", "产业"])
+        session.add(article)
+        session.commit()
+        session.add(Metric(article_id=article.id, text="420余万元", start=0, end=6, sentence="投入援疆资金420余万元。",
+                           value=4.2e6, unit="CNY", qualifier="over", category="funding"))
+        session.commit()
+    env = dict(os.environ, DATABASE_URL=sqlite_url)
+    assert aidnews("export", "metrics", "-o", str(tmp_path / "m.csv"), env=env).returncode == 0
+    import csv
+
+    with (tmp_path / "m.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["text"] == "420余万元" and float(rows[0]["value"]) == 4.2e6 and rows[0]["title"] == "援疆，资金到位"
+    assert (tmp_path / "m.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese right
+    assert aidnews("export", "articles", "-o", str(tmp_path / "a.jsonl"), env=env).returncode == 0
+    assert json_lines((tmp_path / "a.jsonl").read_text("utf-8"))[0]["topics"] == ["民生", "产业"]
+    bad = aidnews("export", "metrics", "-o", str(tmp_path / "m.xlsx"), env=env)
+    assert bad.returncode == 2 and ".csv or .jsonl" in bad.stderr
