@@ -15,6 +15,7 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -24,17 +25,21 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel import Session
 
 from crawler.config import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
 from etl import db, jobs, logs
+from etl.models import Service as ServiceRow
+from etl.models import utcnow
 
 log = logging.getLogger("aidnews.service")
 LOCK_KEY = 0x616964_6E657773  # "aidnews" as a PostgreSQL advisory lock key
+HEARTBEAT_SECONDS = 60
 
 
 class AlreadyRunning(RuntimeError):
@@ -101,6 +106,9 @@ class Service:
             job_defaults={"max_instances": 1, "coalesce": True},
         )
         self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
+        self.scheduler.add_listener(lambda _event: self.heartbeat(), EVENT_JOB_EXECUTED | EVENT_JOB_MISSED)
+        self.row_id: int | None = None
+        self.triggers: dict[str, CronTrigger | IntervalTrigger] = {}  # job name -> trigger, for the heartbeat
 
     # -- jobs -------------------------------------------------------------------------------------------------
 
@@ -127,6 +135,29 @@ class Service:
             with self.etl_lock:
                 jobs.maintenance(self.config.settings.page_retention_days, engine=self.engine)
 
+    def heartbeat(self, stopped: bool = False) -> None:
+        """Record that this service is alive and when each of its jobs runs next (read by `aidnews status`)."""
+        # From the triggers, not scheduler.get_jobs(): that takes the job-store lock, which shutdown() holds
+        # while it waits for running jobs, and this also runs inside jobs.
+        now = datetime.now(self.scheduler.timezone)
+        upcoming = []
+        for name, trigger in self.triggers.items():
+            fire = trigger.get_next_fire_time(None, now)
+            upcoming.append({"job": name, "next_run": fire.isoformat() if fire else None})
+        try:
+            with Session(self.engine) as session:
+                row = session.get(ServiceRow, self.row_id) if self.row_id else None
+                if row is None:
+                    row = ServiceRow(host=socket.gethostname(), pid=os.getpid())
+                row.heartbeat_at = utcnow()
+                row.jobs = [] if stopped else upcoming
+                row.stopped_at = utcnow() if stopped else None
+                session.add(row)
+                session.commit()
+                self.row_id = row.id
+        except Exception:  # a database that is down for a moment must not stop the schedule
+            log.warning("could not record the service heartbeat", exc_info=True)
+
     def _on_error(self, event: JobExecutionEvent) -> None:
         log.error("job %s raised %r", event.job_id, event.exception, extra={"job": event.job_id})
 
@@ -137,26 +168,33 @@ class Service:
         now = datetime.now(self.scheduler.timezone)
         for source in self.config.enabled():
             trigger = CronTrigger.from_crontab(source.schedule, timezone=tz)
+            self.triggers[f"crawl {source.name}"] = trigger
             first: dict[str, Any] = {"next_run_time": now} if run_now else {}
             self.scheduler.add_job(
                 self.crawl_job, trigger, args=[source], id=f"crawl:{source.name}", name=f"crawl {source.name}",
                 misfire_grace_time=grace_time(trigger, now), replace_existing=True, **first,
             )
         interval = IntervalTrigger(minutes=self.config.settings.etl_interval_minutes, timezone=tz)
+        self.triggers["etl"] = interval
         self.scheduler.add_job(self.etl_job, interval, id="etl", name="etl",
                                misfire_grace_time=grace_time(interval, now), replace_existing=True)
+        self.scheduler.add_job(self.heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=tz), id="heartbeat",
+                               name="heartbeat", misfire_grace_time=HEARTBEAT_SECONDS, replace_existing=True)
         maintenance = CronTrigger.from_crontab(self.config.settings.maintenance_schedule, timezone=tz)
+        self.triggers["maintenance"] = maintenance
         self.scheduler.add_job(self.maintenance_job, maintenance, id="maintenance", name="maintenance",
                                misfire_grace_time=grace_time(maintenance, now), replace_existing=True)
 
     def run(self, run_now: bool = True) -> int:
         self.build(run_now)
         self.scheduler.start()
+        self.heartbeat()
         for job in self.scheduler.get_jobs():
             log.info("scheduled %s", job.name, extra={"job": job.id, "next_run": str(job.next_run_time)})
         self.stopping.wait()
         log.info("stopping: no new jobs; the running crawl is asked to stop, the ETL batch in flight finishes")
         self.scheduler.shutdown(wait=True)
+        self.heartbeat(stopped=True)
         log.info("stopped")
         return 0
 

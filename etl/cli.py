@@ -445,7 +445,10 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
     info["database"] = db.describe(db.database_url())
     info["database_bytes"] = db.size_bytes()
     path = sources_path(sources)
-    if path.exists():
+    service = info.get("service")
+    if service and service["state"] == "running":
+        info["next_runs"] = service["jobs"]
+    elif path.exists():  # no service running: when its jobs would run if started now with this file
         import scheduler
 
         try:
@@ -459,10 +462,18 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
     console.print(f"[bold]database[/] {info['database']} ({_size(info['database_bytes'])})")
     console.print(f"articles {info['articles']} ({info['primary_articles']} primary), metrics {info['metrics']}, "
                   f"pages {info['pages']}, pending ETL {info['pages_pending']}, failed {info['pages_failed']}")
+    if service:
+        colour = {"running": "green", "stopped": "yellow"}.get(service["state"], "red")
+        console.print(f"[bold]service[/] [{colour}]{service['state']}[/] on {service['host']} (pid {service['pid']}), "
+                      f"started {_cell(service['started_at'])}, last seen {_cell(service['last_seen'])}",
+                      highlight=False)
+    else:
+        console.print("[bold]service[/] never started on this database (aidnews serve)")
     if info.get("config_error"):
         err.print(f"[red]sources file:[/] {info['config_error']}")
     if info.get("next_runs"):
-        emit(info["next_runs"], "table", ["job", "next_run"], title="next runs")
+        title = "next runs" if service and service["state"] == "running" else f"next runs if started with {path}"
+        emit(info["next_runs"], "table", ["job", "next_run"], title=title)
     emit(info["recent_runs"], "table", ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
          title="recent runs")
     emit(info["sources"], "table", ["source", "pages", "articles", "failed", "garbled_share", "last_success",

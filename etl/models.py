@@ -163,3 +163,15 @@ class Metric(SQLModel, table=True):
     qualifier: str = "exact"
     category: str = Field(index=True)
     subject: str | None = None
+
+
+class Service(SQLModel, table=True):
+    """A running (or stopped) scheduler: where it runs, when it was last alive, and when its jobs run next."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    host: str
+    pid: int
+    started_at: datetime = _ts(default_factory=utcnow)
+    heartbeat_at: datetime = _ts(default_factory=utcnow)
+    stopped_at: datetime | None = _ts(default=None)
+    jobs: list = _json(default_factory=list)  # [{"job": name, "next_run": ISO time or null}]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from etl.models import Article, Metric, Page, Run
+from etl.models import Article, Metric, Page, Run, Service
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUPS = {
@@ -150,7 +150,21 @@ def status(session: Session) -> dict[str, Any]:
         "counts": r.counts, "error": r.error,
     } for r in runs]
     summary["sources"] = source_health(session)
+    summary["service"] = service_state(session)
     return summary
+
+
+def service_state(session: Session, stale_after: float = 180.0) -> dict[str, Any] | None:
+    """The newest scheduler's record: running (with its jobs' next runs) or when it was last seen."""
+    row = session.execute(sa.select(Service).order_by(Service.id.desc()).limit(1)).scalar_one_or_none()
+    if row is None:
+        return None
+    age = (datetime.now(row.heartbeat_at.tzinfo) - row.heartbeat_at).total_seconds()
+    state = "stopped" if row.stopped_at else ("running" if age <= stale_after else "silent")
+    return {"state": state, "host": row.host, "pid": row.pid, "started_at": local_time(row.started_at),
+            "last_seen": local_time(row.heartbeat_at), "jobs": [
+                {"job": j["job"], "next_run": local_time(datetime.fromisoformat(j["next_run"])) if j["next_run"]
+                 else "paused"} for j in row.jobs]}
 
 
 def source_health(session: Session, window: int = 10, recent_pages: int = 20) -> list[dict[str, Any]]:

@@ -60,7 +60,7 @@ def _truncate_pg(url: str) -> None:
     engine = db.get_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")  # a leaked transaction fails the test, not hangs it
-        conn.exec_driver_sql("TRUNCATE metric, article, page, run, source RESTART IDENTITY CASCADE")
+        conn.exec_driver_sql("TRUNCATE metric, article, page, run, source, service RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -114,6 +114,9 @@ def test_the_service_runs_the_demo_and_stops_cleanly_on_sigterm(tmp_path: Path) 
         second = subprocess.run([sys.executable, "scheduler.py", "--demo"], cwd=ROOT, env=env,
                                 capture_output=True, text=True, timeout=60)
         assert second.returncode == 2 and "another aidnews scheduler" in second.stderr
+        running = json.loads(aidnews("status", "--format", "json", env=env).stdout)
+        assert running["service"]["state"] == "running" and running["service"]["pid"] == service.pid
+        assert {"crawl demo-hq", "etl", "maintenance"} <= {j["job"] for j in running["next_runs"]}
 
         started = time.monotonic()
         service.send_signal(signal.SIGTERM)
@@ -122,6 +125,7 @@ def test_the_service_runs_the_demo_and_stops_cleanly_on_sigterm(tmp_path: Path) 
     finally:
         if service.poll() is None:
             service.kill()
+    assert json.loads(aidnews("status", "--format", "json", env=env).stdout)["service"]["state"] == "stopped"
     lines = [json.loads(line) for line in Path(log.name).read_text().splitlines() if line.startswith("{")]
     assert any(line.get("message") == "run finished" and line["run"]["kind"] == "crawl" for line in lines)
     assert any(line.get("message") == "stopped" for line in lines)

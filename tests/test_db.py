@@ -17,7 +17,7 @@ SHANGHAI = timezone(timedelta(hours=8))
 
 def test_upgrade_creates_every_table_at_the_newest_revision(database_url: str) -> None:
     tables = set(sa.inspect(db.get_engine(database_url)).get_table_names())
-    assert {"source", "page", "article", "metric", "run", "alembic_version"} <= tables
+    assert {"source", "page", "article", "metric", "run", "service", "alembic_version"} <= tables
     assert db.current_revision(database_url) == db.head_revision()
 
 

@@ -31,7 +31,7 @@ def test_jobs_are_built_from_the_sources_file_with_one_instance_and_coalescing(s
     service.scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in service.scheduler.get_jobs()}
-        assert set(jobs) == {"crawl:hq", "etl", "maintenance"}
+        assert set(jobs) == {"crawl:hq", "etl", "maintenance", "heartbeat"}
         for job in jobs.values():
             assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time >= 60
         assert str(service.scheduler.timezone) == "Asia/Shanghai"
