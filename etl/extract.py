@@ -7,6 +7,7 @@ contract of `aidnews extract` (one object per file), which extraction benchmarks
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -91,9 +92,7 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
     entities = extract_entities(title or "", text)
     own_url = canonical_url(url) if url else None
     declared = canonical_url(cleaned.canonical_url) if cleaned.canonical_url else None
-    # Without knowing the sources, a declared canonical is trusted on the page's own host only; etl.jobs
-    # refines this with the source configuration (a copy on another source of the same host keeps its URL).
-    key = declared if declared and own_url and _same_host(declared, own_url) else own_url or declared
+    key = choose_key(own_url, declared)
     return Extraction(
         url=url,
         canonical_url=key,
@@ -131,8 +130,18 @@ def _looks_binary(body: bytes) -> bool:
     return len(head) - len(head.translate(None, _CONTROL)) > len(head) // 20
 
 
-def _same_host(a: str, b: str) -> bool:
-    return urlsplit(a).hostname == urlsplit(b).hostname
+def choose_key(own: str | None, declared: str | None, same_source: Callable[[str], bool] | None = None) -> str | None:
+    """The canonical URL an article is stored under: the page's own URL, or the canonical URL it declares.
+
+    A declared canonical wins only when it names a page of the same source (URL variants of one article):
+    `same_source` says so when the sources are known; without them, the same host stands in. A declared
+    canonical elsewhere marks a syndicated copy, which keeps its own URL and is linked as a duplicate.
+    """
+    if not declared or not own or declared == own:
+        return own or declared
+    if same_source is not None:
+        return declared if same_source(declared) else own
+    return declared if urlsplit(declared).hostname == urlsplit(own).hostname else own
 
 
 def _place(place: Any) -> dict[str, Any] | None:

@@ -31,7 +31,7 @@ from crawler.config import DEFAULT_KEYWORDS, ConfigError, SourceConfig, parse_so
 from crawler.urls import canonical_url, host_allowed
 from etl.db import get_engine
 from etl.dedup import DuplicateIndex
-from etl.extract import EXTRACTOR_VERSION, Extraction, extract
+from etl.extract import EXTRACTOR_VERSION, Extraction, choose_key, extract
 from etl.models import Article, Metric, Page, Run, Source, utcnow
 from etl.normalise import to_simplified
 
@@ -224,21 +224,11 @@ def configured_sources(session: Session) -> dict[str, SourceConfig]:
 
 
 def article_key(page: Page, x: Extraction, sources: dict[str, SourceConfig]) -> str:
-    """The canonical URL an article is stored under.
-
-    A page's declared canonical URL wins when it names a page of the same source (URL variants of one
-    article); one that names another source's page marks a syndicated copy, which keeps its own URL and is
-    linked to the original as a duplicate instead of overwriting it.
-    """
-    own = canonical_url(page.final_url)
-    declared = x.canonical_url
-    if not declared or declared == own:
-        return own
+    """The canonical URL an article is stored under, judged with the page's source configuration."""
     source = sources.get(page.source_name or "")
-    if source is None:
-        return declared if urlsplit(declared).hostname == urlsplit(own).hostname else own
-    same_source = host_allowed(urlsplit(declared).hostname, source.allowed_domains) and source.is_article(declared)
-    return declared if same_source else own
+    same_source = None if source is None else (
+        lambda url: host_allowed(urlsplit(url).hostname, source.allowed_domains) and source.is_article(url))
+    return choose_key(canonical_url(page.final_url), x.declared_canonical, same_source) or page.final_url
 
 
 def about_aid(extraction: Extraction, keywords: Iterable[str]) -> bool:
