@@ -28,9 +28,11 @@ from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-import opencc
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag, XMLParsedAsHTMLWarning
 from bs4.builder import LXMLTreeBuilder
+
+from etl.text.chars import HAN, has_han
+from etl.text.script import opencc_converter
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -67,11 +69,6 @@ class Cleaned:
 
 _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
 _WIDTH = str.maketrans("０１２３４５６７８９：／－．　", "0123456789:/-. ")
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
 
 
 @dataclass(slots=True)
@@ -117,21 +114,14 @@ def make_key(text: str) -> Key:
         cuts.append((at, removed))
         pos = match.end()
     stripped = "".join(kept) + text[pos:] if kept else text
-    converted = _t2s().convert(stripped) if _has_cjk(stripped) else stripped
+    converted = opencc_converter("t2s").convert(stripped) if has_han(stripped) else stripped
     if len(converted) != len(stripped):
-        converted = "".join(_t2s().convert(ch) or ch for ch in stripped)
+        converted = "".join(opencc_converter("t2s").convert(ch) or ch for ch in stripped)
         if len(converted) != len(stripped):
             converted = stripped
     if _FULL_WIDTH.search(converted):
         converted = converted.translate(_WIDTH)
     return Key(converted, text, cuts)
-
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def _has_cjk(text: str) -> bool:
-    return _CJK.search(text) is not None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -734,7 +724,7 @@ def _label_counts(match: re.Match[str], ktext: str) -> bool:
     sep = match.group("sep")
     start = match.start("label")
     before = ktext[start - 1] if start else ""
-    if before and _CJK.match(before) and not _LABEL_PREFIX_END.search(ktext[: start]):
+    if before and HAN.match(before) and not _LABEL_PREFIX_END.search(ktext[: start]):
         return False
     if ":" in sep or "：" in sep or "︰" in sep:
         return True

@@ -14,8 +14,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
-from etl.numerals import parse_number
 from etl.regions import LEVELS, Gazetteer, Region, gazetteer, pairings, recipient_provinces
+from etl.text.chars import is_han as _is_han
+from etl.text.numerals import parse_number
 
 TITLE_WEIGHT = 3  # a mention or keyword in the title counts this many times one in the body
 LEAD_RATIO = 1.5  # a unit is chosen at its level only when it outweighs the runner-up by this factor,
@@ -132,10 +133,6 @@ def name_index() -> tuple[dict[str, tuple[Region, ...]], dict[str, frozenset[int
     for name in index:
         lengths[name[0]].add(len(name))
     return ({k: tuple(v) for k, v in index.items()}, {k: frozenset(v) for k, v in lengths.items()})
-
-
-def _is_han(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff"
 
 
 def _plausible(text: str, start: int, surface: str, after_mention: bool) -> bool:

@@ -33,7 +33,7 @@ from etl.db import get_engine
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, Extraction, choose_key, extract
 from etl.models import Article, Metric, Page, Run, Source, utcnow
-from etl.normalise import to_simplified
+from etl.text.script import to_simplified
 
 log = logging.getLogger("aidnews.jobs")
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from etl.numerals import is_bare_magnitude, is_magnitude_only, parse_magnitude, parse_number, parse_vague_range
+from etl.text.numerals import is_bare_magnitude, is_magnitude_only, parse_magnitude, parse_number, parse_vague_range
 
 
 @dataclass

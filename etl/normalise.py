@@ -19,6 +19,11 @@ from itertools import pairwise
 from operator import ne
 from pathlib import Path
 
+from etl.text.chars import HAN_CLASS, PINYIN_LETTERS, TONED_VOWELS, is_han
+from etl.text.script import convert as _convert
+from etl.text.script import to_simplified
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # lone surrogates, which OpenCC cannot take
 DATA_FILE = Path(__file__).resolve().parent / "data" / "char_bigrams.txt.gz"
 
 
@@ -33,15 +38,6 @@ class Normalised:
     garbled_spans: list[tuple[int, int]]  # [start, end) offsets in .text of runs still garbled (unrepaired)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Characters
-
-def is_han(char: str) -> bool:
-    """A CJK ideograph (basic block, extension A, compatibility ideographs)."""
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\uf900" <= char <= "\ufaff"
-
-
-HAN_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
 # ---------------------------------------------------------------------------------------------------------
 # Tag remnants and entities left in text
@@ -71,8 +67,6 @@ def strip_tag_remnants(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------------
 # Pinyin annotations (拼音注音)
 
-TONED_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-PINYIN_LETTERS = "a-z" + TONED_VOWELS + "ü"
 _TONE_STRIP = str.maketrans({**{v: b for vs, b in (("āáǎà", "a"), ("ēéěè", "e"), ("īíǐì", "i"), ("ōóǒò", "o"),
                                                    ("ūúǔù", "u"), ("ǖǘǚǜü", "v")) for v in vs}})
 _INITIALS = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
@@ -632,31 +626,6 @@ def repair_garbled(text: str) -> tuple[str, list[GarbledRun]]:
 # Simplified mojibake runs and ads, is 94 % Traditional (1315 of 1395); one Traditional line in Simplified
 # prose is 8.5 % (stays Hans), Simplified and Traditional halves are 27 % (mixed).
 SCRIPT_MAJORITY = 0.9
-
-
-@lru_cache(maxsize=2)
-def opencc_converter(config: str):  # noqa: ANN201 - opencc has no type stubs
-    import opencc
-
-    return opencc.OpenCC(config)
-
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def _convert(config: str, text: str) -> str:
-    """OpenCC conversion; lone surrogates (which OpenCC cannot take) become U+FFFD first."""
-    return opencc_converter(config).convert(_SURROGATE.sub("\ufffd", text)) if text else text
-
-
-def to_simplified(text: str) -> str:
-    """Traditional -> Simplified with OpenCC's phrase-aware t2s conversion."""
-    return _convert("t2s", text)
-
-
-def to_traditional(text: str) -> str:
-    """Simplified -> Traditional (OpenCC s2t), as syndication portals re-publish articles."""
-    return _convert("s2t", text)
 
 
 def _changed_chars(text: str, converted: str) -> int:

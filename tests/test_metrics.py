@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from etl.metrics import Metric, extract_metrics, micro_average, read_quantity, score
-from etl.numerals import parse_chinese
+from etl.text.numerals import parse_chinese
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
 CORPUS = Path(__file__).resolve().parents[1] / "crawler" / "demo" / "corpus"

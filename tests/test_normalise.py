@@ -13,14 +13,13 @@ from etl.normalise import (
     find_garbled,
     fix_width,
     garble_gbk,
-    is_han,
     normalise,
     repair_garbled,
     strip_pinyin,
     strip_tag_remnants,
-    to_simplified,
-    to_traditional,
 )
+from etl.text.chars import is_han
+from etl.text.script import to_simplified, to_traditional
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
 

@@ -15,9 +15,8 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 
-import opencc
+from etl.text.script import to_traditional
 
 # Characters the simulated portal annotates (Traditional form), with the one reading it always gives.
 _READINGS = """
@@ -31,15 +30,6 @@ _READINGS = """
 PINYIN: dict[str, str] = {item[0]: item[1:] for item in _READINGS.split()}
 _MAX_RUN = 12       # longest run (original characters) the simulation keeps
 _MIN_RUN = 2
-
-
-@lru_cache(maxsize=1)
-def _s2t() -> opencc.OpenCC:
-    return opencc.OpenCC("s2t")
-
-
-def to_traditional(text: str) -> str:
-    return _s2t().convert(text)
 
 
 def annotate_pinyin(text: str) -> str:
