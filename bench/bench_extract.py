@@ -24,7 +24,6 @@ import argparse
 import gc
 import sys
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from etl.clean import clean, find_date, make_key, read_meta_line  # noqa: E402
 from etl.encoding import decode_html  # noqa: E402
+from etl.evaluation import bigram_f1, comparable  # noqa: E402
 from etl.normalise import normalise  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -60,24 +60,6 @@ class Extracted:
 
 
 # --- scoring --------------------------------------------------------------------------------------------------
-
-def comparable(text: str) -> str:
-    """Normalised Simplified text, NFKC, without whitespace and punctuation."""
-    text = unicodedata.normalize("NFKC", normalise(text).text)
-    return "".join(ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith(("P", "S")))
-
-
-def bigram_f1(found: str, truth: str) -> float:
-    a, b = comparable(found), comparable(truth)
-    grams_a = Counter(a[i : i + 2] for i in range(len(a) - 1))
-    grams_b = Counter(b[i : i + 2] for i in range(len(b) - 1))
-    if not grams_a or not grams_b:
-        return 1.0 if not grams_a and not grams_b else 0.0
-    common = sum((grams_a & grams_b).values())
-    if not common:
-        return 0.0
-    precision, recall = common / sum(grams_a.values()), common / sum(grams_b.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def day_of(value: object) -> date | None:
@@ -223,7 +205,8 @@ def measure(names: list[str], pages: list[Page], rounds: int) -> dict[str, Row]:
             rows[name] = Row(rate, None, None)
             continue
         found = results[name]
-        f1 = sum(bigram_f1(r.body, p.body) for r, p in zip(found, pages, strict=True)) / len(pages)
+        f1 = sum(bigram_f1(normalise(r.body).text, normalise(p.body).text)
+                 for r, p in zip(found, pages, strict=True)) / len(pages)
         dated = [p for p in pages if p.day]
         right = sum(1 for r, p in zip(found, pages, strict=True) if p.day and r.day == p.day)
         rows[name] = Row(rate, f1, right / len(dated) if dated else None)
@@ -235,7 +218,7 @@ def field_accuracy(pages: list[Page]) -> dict[str, float]:
     hits = Counter()
     for page in pages:
         cleaned = clean(page.html, url=page.url)
-        hits["title"] += comparable(cleaned.title or "") == comparable(page.title or "")
+        hits["title"] += comparable(normalise(cleaned.title or "").text) == comparable(normalise(page.title or "").text)
         hits["author"] += same_names(cleaned.author, page.author)
         hits["editor"] += same_names(cleaned.editor, page.editor)
     return {name: hits[name] / len(pages) for name in ("title", "author", "editor")}

@@ -8,7 +8,7 @@ Three measurements on every gold set (the seed article and the demo portal's cor
    cn2an's ``cn2an(…, "smart")`` (unit cut off, its factor applied) and by ``etl.metrics.read_quantity``;
    right when the value equals the gold value;
 2. extraction: JioNLP's ``ner.extract_money`` and ``etl.metrics.extract_metrics`` over the whole body, scored
-   with ``etl.metrics.score`` (precision and recall over all non-optional gold figures);
+   with ``etl.evaluation.score`` (precision and recall over all non-optional gold figures);
 3. speed of both extractors on the same bodies.
 """
 
@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from etl.metrics import UNITS, Metric, extract_metrics, micro_average, read_quantity, score
+from etl.evaluation import micro_average, score
+from etl.metrics import UNITS, Metric, extract_metrics, read_quantity
 from etl.normalise import normalise
 
 REPO = Path(__file__).resolve().parents[1]

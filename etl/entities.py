@@ -135,7 +135,8 @@ def name_index() -> tuple[dict[str, tuple[Region, ...]], dict[str, frozenset[int
     return ({k: tuple(v) for k, v in index.items()}, {k: frozenset(v) for k, v in lengths.items()})
 
 
-def _plausible(text: str, start: int, surface: str, after_mention: bool) -> bool:
+def _names_a_place_here(text: str, start: int, surface: str, after_mention: bool) -> bool:
+    """Whether the gazetteer name ``surface`` at ``start`` is a place mention rather than part of another word."""
     if text.startswith(NOT_PLACES, start):
         return False
     if surface.startswith("第") and DIVISION_TAIL.match(text, start + len(surface)):
@@ -156,7 +157,7 @@ def find_mentions(text: str, in_title: bool = False) -> list[Mention]:
         for size in sorted(lengths.get(text[i], ()), reverse=True):
             surface = text[i:i + size]
             after = bool(mentions) and mentions[-1].end == i
-            if surface in index and _plausible(text, i, surface, after):
+            if surface in index and _names_a_place_here(text, i, surface, after):
                 found = Mention(i, i + size, surface, index[surface], in_title)
                 break
         if found:

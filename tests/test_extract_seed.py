@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from etl.cli import app
-from etl.metrics import score
+from etl.evaluation import score
 
 PINYIN = re.compile(r"\([a-zü\u00e0-\u01dc]+\)")
 

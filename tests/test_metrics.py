@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from etl.metrics import Metric, extract_metrics, micro_average, read_quantity, score
+from etl.evaluation import micro_average, score
+from etl.metrics import Metric, extract_metrics, read_quantity
 from etl.text.numerals import parse_chinese
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"

@@ -1,0 +1,206 @@
+"""What a figure measures, read from the words around it: its category and its subject.
+
+The scanner hands over a ``Context`` (the words before and after the mention, cut at clause and list
+breaks); ``categorise`` decides the category with the closest words first, and ``find_subject`` names the
+noun phrase. Every look is bounded by ``WINDOW`` characters, so the work per figure is constant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from etl.metrics.lexicon import (
+    AT_WORK,
+    BUILD_VERBS,
+    CLASSIFIER_KINDS,
+    CONSTRUCTION,
+    COUNT_DEFAULTS,
+    COVERAGE_RATE,
+    ELIDED_CHANGE,
+    EVENTS,
+    GOODS,
+    HOUSEHOLD_KINDS,
+    KEYWORD_CATEGORY,
+    KEYWORD_SCAN,
+    LINKERS,
+    LOCAL_PEOPLE,
+    MONEY_CATEGORIES,
+    PEOPLE_ACTIONS,
+    PEOPLE_CATEGORIES,
+    PERCENT_CATEGORIES,
+    REACH_AFTER,
+    REACH_BEFORE,
+    SUBJECT_STOPS,
+    THING_CATEGORIES,
+    TIME_UNITS,
+)
+
+CLAUSE_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()]")
+LIST_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()、]")
+WINDOW = 24
+LEADING_TEXT = re.compile(r"[^\d]*")  # a subject phrase never reaches over another number
+TRAILING_TEXT = re.compile(r"[^\d]*$")
+
+
+class Breaks:
+    """Positions of break characters, read once; queried with ever-growing positions (amortised O(1))."""
+
+    def __init__(self, body: str, pattern: re.Pattern[str]) -> None:
+        self.positions = [found.start() for found in pattern.finditer(body)]
+        self.index = 0
+
+    def around(self, start: int, end: int) -> tuple[int, int]:
+        """The last break before ``start`` (-1 if none) and the first at or after ``end`` (len if none)."""
+        positions = self.positions
+        while self.index < len(positions) and positions[self.index] < start:
+            self.index += 1
+        previous = positions[self.index - 1] if self.index else -1
+        following = self.index
+        while following < len(positions) and positions[following] < end:
+            following += 1
+        return previous, positions[following] if following < len(positions) else 1 << 62
+
+
+def _keywords(text: str, categories: Sequence[str] | None = None) -> list[re.Match[str]]:
+    return [found for found in KEYWORD_SCAN.finditer(text)
+            if (category := KEYWORD_CATEGORY[found.group()]) and (categories is None or category in categories)]
+
+
+def _nearest_keyword(text: str, categories: Sequence[str] | None = None) -> str | None:
+    """The category of the keyword ending closest to the end of ``text``."""
+    found = _keywords(text, categories)
+    return KEYWORD_CATEGORY[found[-1].group()] if found else None
+
+
+def _first_keyword(text: str, categories: Sequence[str] | None = None) -> re.Match[str] | None:
+    found = _keywords(text, categories)
+    return found[0] if found else None
+
+
+def _first_category(text: str, categories: Sequence[str] | None = None) -> str | None:
+    found = _first_keyword(text, categories)
+    return KEYWORD_CATEGORY[found.group()] if found else None
+
+
+def _action(text: str) -> str | None:
+    """The category of the last verb about people in ``text``: nearest to a figure that follows it, the
+    predicate for the words after one (320余名学员通过…培训项目实现就业 is jobs)."""
+    found = [match for match in _keywords(text, PEOPLE_CATEGORIES) if match.group() in PEOPLE_ACTIONS]
+    return KEYWORD_CATEGORY[found[-1].group()] if found else None
+
+
+@dataclass
+class Context:
+    """The words around a mention: ``near`` back to the last break or 、, ``before`` back to the last clause
+    break, ``wide`` back to the sentence start (at most 48 characters), ``after`` up to the next break or 、;
+    ``previous`` is the category of the figure before it in the same sentence, ``listed`` says that figure
+    ends right at the 、 before this one (出栏肉牛1800头、肉羊6500只)."""
+
+    near: str
+    before: str
+    wide: str
+    after: str
+    rest: str = ""  # the words after it up to the next clause break (past any 、)
+    previous: str | None = None
+    listed: bool = False
+
+
+def categorise(unit: str, classifier: str | None, context: Context) -> str:
+    """A category of metrics.md from the unit and the words around the mention; closer words decide first."""
+    if unit in TIME_UNITS:
+        return "duration"
+    if unit in ("m2", "mu"):
+        return "area"
+    if unit == "CNY":
+        return _money_category(context)
+    if unit in ("person", "person_time", "household"):
+        return _people_category(unit, context)
+    if unit == "count":
+        return _count_category(classifier or "", context)
+    if unit == "km":
+        return "facilities" if CONSTRUCTION.search(context.before + context.after) else "other"
+    if unit == "kg":
+        # what a facility holds or handles is its capacity, not output: 冷库容量达3000吨
+        return _nearest_keyword(context.near, ("output", "beneficiaries", "facilities", "other")) or "output"
+    if ELIDED_CHANGE.search(context.near) and context.previous:
+        return context.previous
+    if COVERAGE_RATE.search(context.near):
+        return "coverage"
+    return _nearest_keyword(context.near, PERCENT_CATEGORIES) or "other"
+
+
+def _money_category(context: Context) -> str:
+    for text in (context.near, context.after, context.before):
+        found = _nearest_keyword(text, MONEY_CATEGORIES) if text is not context.after \
+            else _first_category(text, MONEY_CATEGORIES)
+        if found:
+            return found
+    if context.near.startswith("其中") and context.previous in MONEY_CATEGORIES:
+        return context.previous
+    if "资金" in context.before:
+        return "funding"  # 对口支援资金, 项目资金: money named as funds, with no word of another kind
+    return _nearest_keyword(context.wide, MONEY_CATEGORIES) or "funding"
+
+
+def _people_category(unit: str, context: Context) -> str:
+    """What was done for them decides first (培训农民 is training, 转移就业 jobs), then who they are."""
+    if unit != "household" and (LOCAL_PEOPLE.match(context.after) or LOCAL_PEOPLE.search(context.near)):
+        return "training"  # local staff counted in an aid report were trained or mentored: 培养本地医生
+    action = _action(context.near) or _action(context.after) or _action(context.before)
+    if action:
+        return action
+    if unit != "household" and AT_WORK.search(context.after):
+        return "jobs"
+    if context.near.startswith("其中") and context.previous in PEOPLE_CATEGORIES:
+        return context.previous  # 其中脱贫人口1560人: a part of the figure before
+    kinds = HOUSEHOLD_KINDS if unit == "household" else PEOPLE_CATEGORIES
+    wide = _action(context.wide) if unit != "household" else None
+    return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, PEOPLE_CATEGORIES)
+            or wide or "beneficiaries")
+
+
+def _count_category(classifier: str, context: Context) -> str:
+    if classifier in EVENTS or classifier == "对":
+        # events count training sessions or nothing in particular; pairs are mentoring pairs (师徒结对) or nothing
+        trained = _nearest_keyword(context.before + context.after, ("training",)) or LOCAL_PEOPLE.search(context.near)
+        return "training" if trained else "other"
+    things = THING_CATEGORIES + ("output",) if classifier in GOODS else THING_CATEGORIES
+    kinds = CLASSIFIER_KINDS.get(classifier, things)
+    if "facilities" in kinds and (REACH_BEFORE.search(context.before) or REACH_AFTER.search(context.rest)):
+        return "coverage"
+    # before a number, 县 市 州 are parts of place names (在万州…8个); places counted follow it (15个乡镇)
+    near_kinds = tuple(kind for kind in kinds if kind != "coverage")
+    built = "facilities" if BUILD_VERBS.search(context.near) else None  # 配套建设智能分选线8条
+    return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, near_kinds) or built
+            or (context.previous if context.listed else None) or COUNT_DEFAULTS.get(classifier) or "other")
+
+
+def find_subject(unit: str, classifier: str | None, near: str, after: str) -> str | None:
+    """The noun phrase the figure measures: 40名教师 -> 教师, 投入援疆资金420余万元 -> 援疆资金."""
+    if after.startswith("的") or unit in ("count", "person", "person_time", "household"):
+        phrase = LEADING_TEXT.match(after.removeprefix("的")[:12]).group()
+        kinds = THING_CATEGORIES if unit == "count" else None
+        found = _first_keyword(phrase, CLASSIFIER_KINDS.get(classifier or "", kinds))
+        if found:
+            end = found.end()
+            category = KEYWORD_CATEGORY[found.group()]
+            for following in KEYWORD_SCAN.finditer(phrase, end):
+                if following.start() != end or KEYWORD_CATEGORY[following.group()] != category:
+                    break
+                end = following.end()
+            return phrase[:end]
+    if unit in TIME_UNITS:
+        return None
+    trimmed = TRAILING_TEXT.search(near).group()
+    if len(trimmed) < len(near):
+        trimmed = trimmed.lstrip("年月日的")  # 2010年达到507.46亿元: the 年 of a date is no subject
+    trimmed = LINKERS.sub("", trimmed)
+    cut = 0
+    for stop in SUBJECT_STOPS.finditer(trimmed):
+        if len(trimmed) - stop.end() >= 2:  # 培训班: a stop that leaves one character is part of the noun
+            cut = stop.end()
+    phrase = trimmed[cut:][-8:]
+    return None if len(phrase) < 2 or SUBJECT_STOPS.fullmatch(phrase) else phrase
+

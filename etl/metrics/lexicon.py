@@ -1,0 +1,192 @@
+"""The words the metric scanner knows: units and measure words (量词), qualifiers, the category vocabularies,
+and the patterns of numbers that are not metrics (dates, codes, phone numbers, time frames).
+
+Data only, plus the one function that turns the unit table into a regular-expression alternation; the scanner
+(``scanner.py``) and the context reader (``context.py``) hold the logic. To add a unit, add its written form
+to ``UNITS`` (and a guard to ``NOT_AFTER`` when it starts common words); ``docs/metrics.md`` lists the units.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------- units and measure words (量词)
+
+TIME_UNITS = {"year", "month", "day", "hour", "minute"}
+
+# written form -> (unit, factor to the base unit)
+UNITS: dict[str, tuple[str, float]] = {
+    "元": ("CNY", 1), "人民币": ("CNY", 1), "元人民币": ("CNY", 1),
+    "人次": ("person_time", 1), "名": ("person", 1), "人": ("person", 1), "位": ("person", 1),
+    "户": ("household", 1),
+    "平方公里": ("m2", 1e6), "平方千米": ("m2", 1e6), "平方米": ("m2", 1), "平米": ("m2", 1), "㎡": ("m2", 1),
+    "亩": ("mu", 1), "公顷": ("m2", 1e4),
+    "公里": ("km", 1), "千米": ("km", 1), "km": ("km", 1),
+    "公斤": ("kg", 1), "千克": ("kg", 1), "kg": ("kg", 1), "斤": ("kg", 0.5), "吨": ("kg", 1000),
+    "%": ("percent", 1), "％": ("percent", 1), "个百分点": ("percent", 1), "成": ("percent", 10),  # 三成 = 30%
+    "年": ("year", 1), "个月": ("month", 1), "个多月": ("month", 1), "天": ("day", 1), "个工作日": ("day", 1),
+    "小时": ("hour", 1), "个小时": ("hour", 1), "个多小时": ("hour", 1), "分钟": ("minute", 1),
+    # currencies other than the yuan: read so that they are not mistaken for yuan, then dropped
+    "美元": ("foreign", 1), "欧元": ("foreign", 1), "港元": ("foreign", 1), "港币": ("foreign", 1),
+    "日元": ("foreign", 1), "英镑": ("foreign", 1), "卢布": ("foreign", 1),
+}
+
+# measure words for countable things (量词) -> unit "count"
+COUNT_WORDS = (
+    "个 项 大项 小项 家 所 座 件 次 场 条 例 支 块 台 套 栋 幢 间 批 批次 头 只 辆 张 本 份 篇 门 种 株 棵 期 处 "
+    "类 部 架 艘 口 眼 组 册 幅 首 节 堂 轮 趟 笔 宗 匹 箱 袋 盒 瓶 枚 颗 粒 场次 家次 台套 对 羽 起"
+).split()
+UNITS.update({word: ("count", 1) for word in COUNT_WORDS})
+
+# a measure word is not one when these follow it (位于 is a verb, 户外 a word, 本地 a word …)
+NOT_AFTER = {
+    "人": "民", "位": "于置列次居数", "名": "单义称次额列", "户": "外籍口型", "家": "庭乡人长属", "所": "有以得在属",
+    "场": "所地景馆", "期": "间限末初望待", "处": "理置于长室级", "次": "日年月序数要", "条": "件例款",
+    "间": "隔断", "只": "有是要能", "头": "条号部", "口": "罩号岸径", "组": "织建成合团长", "节": "日点约能",
+    "天": "然山津地空气下", "年": "代级度轻龄华会货", "台": "湾账阶风", "座": "谈椅位", "例": "如外子",
+    "支": "持付出援部教撑柱队", "块": "钱", "套": "餐", "批": "次准复示发", "种": "植养类子", "篇": "章幅",
+    "份": "额子", "个": "人体性", "类": "型别似", "架": "构子设", "轮": "流换", "笔": "记者", "宗": "教旨",
+    "眼": "镜光睛", "首": "府都先次届批个位创页", "本": "地土科届次年月市县部身期", "部": "门分署队",
+    "门": "诊户口", "项": "目", "起": "来步点草到始源因飞码诉身色床", "成": "为立功本果员长效绩交熟型都市就了",
+    "对": "口接象于比外照待付标话应症",
+}
+NOT_AFTER_WORDS = {"块": "多钱"}  # 一块多钱 is money, not a count of blocks
+
+
+def unit_pattern() -> str:
+    parts = []
+    for word in sorted(UNITS, key=len, reverse=True):
+        guards = [f"[{NOT_AFTER[word]}]"] if word in NOT_AFTER else []
+        guards += [NOT_AFTER_WORDS[word]] if word in NOT_AFTER_WORDS else []
+        parts.append(re.escape(word) + (f"(?!{'|'.join(guards)})" if guards else ""))
+    return "|".join(parts)
+
+
+
+# ---------------------------------------------------------------- qualifiers and numbers that are no figure
+
+QUALIFIERS = {
+    "约": "about", "大约": "about", "近": "about", "将近": "about", "接近": "about", "左右": "about",
+    "上下": "about", "余": "over", "多": "over", "几": "over", "超": "over", "超过": "over", "逾": "over",
+    "过": "over", "上": "over", "以上": "over", "之多": "exact", "多达": "exact", "数": "over", "有余": "over",
+    "不少于": "over", "不低于": "over", "至少": "over",
+}
+# a prefix is not a qualifier when it ends a word: 通过 经过 最近 签约 高超 线上
+NOT_PREFIX_AFTER = {
+    "过": "通经不超度越错路难", "近": "最附靠亲临邻贴", "约": "签节制邀预契相公条特履合", "超": "高赶",
+}
+VAGUE_PREFIXES = {"上", "数", "几"}  # only before a bare magnitude: 上万 数十 几百
+IDIOM_HEADS = {"成千", "千千", "万万", "亿万"}  # 成千上万, 千千万万
+
+# dates, times, telephone numbers and codes: matched by the scanner so that no figure is read inside them
+JUNK = (
+    r"\d++(?:[-/.:：∶]\d++){2,}"  # dates and times: 2023-06-12, 2023.6.12, 10:30:00
+    r"|\d++[:：∶]\d++"  # times and ratios: 10:30, 1:1
+    r"|\d{3,4}-\d{7,8}"  # telephone numbers: 0991-1234567
+    r"|(?<![A-Za-z])[A-Za-z]++[-‐]?\d[A-Za-z\d.]*+"  # codes: G315, CCTV-7, COVID-19
+)
+
+# a length of time, not a date or a period frame: 历时三年, 连续30余年
+LENGTH_CUES = re.compile(r"(?:历时|为期|连续|长达|用时|耗时|持续|累计|坚持|共计|共|达|近|超过)$")
+# "in the past three years", "within a year", "three years ago": the report's frame, not a quantity
+TIME_FRAME_AFTER = re.compile(r"(?:来|以来|里|间|内|中|之内|之中|前|后|以前|以后|之前|之后|期间|的时间|时间里|一)")
+UNIT_LETTERS = re.compile(r"(?:km|kg)(?![A-Za-z])")
+PHONE_AFTER = re.compile(r"热线|电话|报警|急救|专线|号")
+PHONE_BEFORE = re.compile(r"(?:电话|热线|拨打|号码|手机|致电)[：:]?$")
+
+
+# ---------------------------------------------------------------- category vocabularies
+
+# Words that say what a figure measures. Each maps to one category; the scanner takes the longest word at
+# a position, so 村民 (beneficiaries) wins over 村 (coverage) and 旅游收入 (output) over 收入 (income).
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "funding": ("援疆资金", "援藏资金", "援青资金", "帮扶资金", "援助资金", "援建资金", "协作资金", "财政资金",
+                "投入", "拨付", "援助", "捐赠", "捐款", "捐资", "捐助", "捐物", "下达", "筹措", "补助", "补贴", "援建"),
+    "investment": ("投资", "招商", "引资", "签约", "融资", "到位"),
+    "output": ("产值", "销售额", "销售", "营业收入", "销售收入", "旅游收入", "经营收入", "营收", "交易额", "成交额",
+               "产量", "出口", "生产总值", "采购", "销量", "营业额", "带货", "消费帮扶", "产出", "出栏", "收购",
+               "订单", "加工能力", "年产", "年加工", "屠宰", "销往"),
+    "income": ("分红", "增收", "收入", "工资", "薪酬", "收益", "租金", "劳务报酬", "年薪", "月薪", "奖励",
+               "多收", "多卖", "挣", "赚"),
+    "projects": ("项目", "工程", "大项", "小项", "课题", "示范点"),
+    "personnel": ("干部", "人才", "教师", "老师", "医生", "医护", "专家", "医疗队", "技术人员", "工作队", "队员",
+                  "志愿者", "骨干", "书记", "讲师", "工作人员", "援派", "选派", "派出", "派驻", "挂职", "选调", "支教",
+                  "引才", "柔性引进", "邀请", "常驻", "驻村"),
+    "jobs": ("就业", "岗位", "用工", "务工", "招聘", "招收", "吸纳", "上岗", "在岗", "输转", "输送", "转移就业",
+             "劳动力", "工人", "员工", "女工", "从业", "选聘", "聘用"),
+    "training": ("培训", "培养", "培育", "研修", "进修", "轮训", "带教", "学员", "授课", "跟岗", "师徒", "参训",
+                 "公开课", "示范课", "课程", "讲课", "课堂", "学术讲座", "学习"),
+    # visitors are counted, but they are not what aid work does; a store's room is neither output nor a building
+    "other": ("游客", "旅客", "库容"),
+    "enterprises": ("企业", "公司", "合作社", "商户", "门店", "经营主体", "市场主体", "协会", "龙头",
+                    "厂家", "商家", "茶企", "民宿"),
+    "beneficiaries": ("群众", "受益", "惠及", "农户", "牧户", "脱贫", "村民", "居民", "牧民", "农牧民", "患者", "学生",
+                      "儿童", "青少年", "困难", "低收入", "贫困", "家庭", "救助", "资助", "慰问", "农民", "病人",
+                      "孤儿", "老人", "义诊", "诊疗", "接诊", "会诊", "手术", "服务", "果农", "茶农"),
+    "facilities": ("学校", "中学", "小学", "幼儿园", "院校", "高校", "学院", "职校", "医院", "卫生院", "卫生室",
+                   "诊所", "大棚", "温室", "厂房", "车间", "住房", "房屋", "安居房", "楼", "馆", "活动室", "实训室",
+                   "站", "中心", "设施", "基地", "园区", "产业园", "示范园", "道路", "桥", "水渠", "校舍", "教室",
+                   "宿舍", "食堂", "广场", "设备", "床位", "门诊", "科室", "专科", "病房", "冷库", "变压器", "专柜",
+                   "加工厂", "电站", "容量", "处理能力", "交易市场", "批发市场", "工位", "工厂", "学位", "生产线"),
+    "area": ("面积", "土地", "耕地", "草场", "林地"),
+    "coverage": ("乡镇", "乡", "镇", "村", "社区", "县", "地级市", "市", "州", "地区", "街道", "嘎查", "行政村",
+                 "团场", "连队", "县市", "省份", "省区", "小区"),
+}
+# words that hold a keyword but say nothing about the category: 乡村 is not 村, 全县 is not a county count
+NEUTRAL_WORDS = ("乡村", "全县", "全市", "全区", "全州", "全镇", "全村", "县城", "县域", "县级", "城市", "市场", "本地",
+                 "当地", "两地", "地方")
+KEYWORD_CATEGORY: dict[str, str | None] = {word: category for category, words in KEYWORDS.items() for word in words}
+KEYWORD_CATEGORY.update(dict.fromkeys(NEUTRAL_WORDS))
+KEYWORD_SCAN = re.compile("|".join(sorted(map(re.escape, KEYWORD_CATEGORY), key=len, reverse=True)))
+
+MONEY_CATEGORIES = ("output", "income", "investment", "funding")
+PEOPLE_CATEGORIES = ("training", "jobs", "personnel", "beneficiaries", "other")
+# verbs (and job words) that say what was done for or by the people counted; the other words name who they are
+PEOPLE_ACTIONS = frozenset((
+    "培训", "培养", "培育", "研修", "进修", "轮训", "带教", "授课", "跟岗", "参训", "学习",
+    "就业", "岗位", "用工", "务工", "招聘", "招收", "吸纳", "上岗", "在岗", "输转", "输送", "转移就业", "从业",
+    "选聘", "聘用",
+    "援派", "选派", "派出", "派驻", "挂职", "选调", "支教", "引才", "柔性引进", "邀请", "常驻", "驻村",
+    "受益", "惠及", "救助", "资助", "慰问", "义诊", "诊疗", "接诊", "会诊",
+))
+# people at work are jobs (200余名搬迁群众正在加工服装); these verbs say nothing about counted things
+AT_WORK = re.compile(r"加工|缝制|赶制|上班|流水线|生产线")
+LOCAL_PEOPLE = re.compile(r"(?:本地|当地|本土)[^，,。；;、]{0,4}?(?:干部|人才|教师|老师|医生|医护|骨干|技术人员)")
+HOUSEHOLD_KINDS = ("beneficiaries", "enterprises")  # 17户国有企业 counts firms
+PERCENT_CATEGORIES = ("output", "income", "investment", "jobs")
+COVERAGE_RATE = re.compile(r"普及率|覆盖率|覆盖面|通达率")  # a rate of places reached; 县 or 州 in a name is not
+# a change with no subject of its own (…销售4200万元，同比增长17.9%) is the change of the figure before it
+ELIDED_CHANGE = re.compile(r"^(?:其中)?(?:同比|环比|较上年|比上年|较去年|比去年)?(?:增长|下降|提高|减少|增加|上升|降低)"
+                           r"(?:了|到|至)?$")
+# what a measure word for things can count: not people, not money (17个对口援助省市 is no funding); goods may
+# be output (出栏肉牛1800头)
+THING_CATEGORIES = ("projects", "jobs", "training", "enterprises", "beneficiaries", "facilities", "area", "coverage")
+GOODS = {"头", "只", "羽", "匹", "单", "箱", "袋", "盒", "瓶", "株", "棵", "幅", "件"}
+# events count training sessions or nothing in particular
+EVENTS = {"次", "场", "期", "轮", "趟", "场次", "批次", "节", "堂"}
+BUILDINGS = ("facilities",)
+CLASSIFIER_KINDS = {
+    "家": ("enterprises", "facilities"), "家次": ("enterprises", "facilities"), "所": BUILDINGS, "座": BUILDINGS,
+    "栋": BUILDINGS, "幢": BUILDINGS, "项": ("projects",), "例": ("beneficiaries",),
+}
+COUNT_DEFAULTS = {
+    "家": "enterprises", "家次": "enterprises", "项": "projects", "大项": "projects", "小项": "projects",
+    "所": "facilities", "座": "facilities", "栋": "facilities", "幢": "facilities", "例": "beneficiaries",
+}
+BUILD_VERBS = re.compile(r"新建|建成|建设|改扩建|扩建|改造|援建|修建|建有|配备|配套|安装|购置")
+# schools or hospitals reached rather than built: 覆盖全州5个县的18所中小学, 分布在8家医疗机构, 100所中小学与…结对
+REACH_BEFORE = re.compile(r"覆盖|分布在|分布于")
+REACH_AFTER = re.compile(r"结对|结成|建立.{0,4}关系")
+MONEY_CUES = re.compile(r"投资|资金|产值|收入|销售额|营业额|金额|资产|分红|收益|拨付|投入|营收|交易额|成交额|融资|预算")
+PEOPLE = r"(?:群众|农民|村民|居民|牧民|农牧民|学生|游客|职工|患者|儿童|干部|市民|人口|劳动力)"
+PEOPLE_AFTER = re.compile(rf"(?:名|人|[^\d，,。；;、的]{{0,4}}?{PEOPLE})")  # 上万群众, 400多万各族群众
+HOUSEHOLDS_AFTER = re.compile(r"[^\d，,。；;、的]{0,4}?(?:农户|牧户|贫困户|脱贫户|家庭)")  # 上万农户
+PEOPLE_BEFORE = re.compile(rf"{PEOPLE}(?:达到|达|超过|共|约|近|逾)?$")
+CONSTRUCTION = re.compile(r"修建|新建|建设|改造|硬化|铺设|修复|建成|改建|道路|公路|管网|管道|渠|全长|步道|线路|栈道")
+# words a subject phrase does not reach back over: verbs and 的/了 (single-character prepositions are left
+# out on purpose, they sit inside too many words: 对口, 为期, 有效)
+SUBJECT_STOPS = re.compile(
+    r"(?:投入|实施|引进|提供|带动|吸收|实现|使用|建成|建设|完成|培训|选派|开展|新建|计划|累计|共计|安排|拨付|"
+    r"吸纳|惠及|落实|争取|帮助|组织|发放|达到|其中|包括|以及|通过|的|了)"
+)
+LINKERS = re.compile(r"(?:达到|达|为|共计|共|累计|合计|总计|超过|约|近|有|了|是|到|至|逾|超|和|与|及)+$")
