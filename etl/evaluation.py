@@ -125,3 +125,47 @@ def bigram_f1(found: str, truth: str) -> float:
         return 0.0
     precision, recall = common / sum(grams_a.values()), common / sum(grams_b.values())
     return 2 * precision * recall / (precision + recall)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Page metadata against hand labels (tests/labels/gne-pages/README.md): a field is right when the extracted
+# value equals the label or one of its `<field>_alt` values, compared without whitespace.
+
+PAGE_FIELDS = ("title", "published_day", "authors", "editor", "source", "body_first", "body_last")
+_SPACE = str.maketrans("", "", " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b")
+
+
+def _bare(text: str | None) -> str:
+    return (text or "").translate(_SPACE)
+
+
+def _accepted(label: dict, field: str) -> list:
+    return [label.get(field), *label.get(f"{field}_alt", [])]
+
+
+def _names(value: str | None) -> frozenset[str]:
+    parts = (value or "").replace("，", " ").replace(",", " ").replace("、", " ").replace("/", " ").split()
+    return frozenset(_bare(part) for part in parts if _bare(part))
+
+
+def score_page(found: dict, label: dict) -> dict[str, bool]:
+    """Which metadata fields of one extraction (`aidnews extract`'s record) agree with a page's labels."""
+    body = _bare(found.get("body"))
+    day = (found.get("published_at") or "")[:10] or None
+    firsts = [_bare(text) for text in _accepted(label, "body_first") if text]
+    lasts = [_bare(text) for text in _accepted(label, "body_last") if text]
+    return {
+        "title": _bare(found.get("title")) in {_bare(t) for t in _accepted(label, "title") if t is not None},
+        "published_day": day in {(p or "")[:10] or None for p in _accepted(label, "published")},
+        "authors": _names(found.get("author")) in {frozenset(_bare(n) for n in names or [])
+                                                   for names in _accepted(label, "authors")},
+        "editor": _bare(found.get("editor")) in {_bare(e) for e in _accepted(label, "editor")},
+        "source": _bare(found.get("source")) in {_bare(s) for s in _accepted(label, "source")},
+        "body_first": any(body.startswith(text) for text in firsts),
+        "body_last": any(body.endswith(text) for text in lasts),
+    }
+
+
+def field_accuracy(scores: Sequence[dict[str, bool]]) -> dict[str, float]:
+    """Share of pages right per field."""
+    return {name: sum(s[name] for s in scores) / len(scores) for name in PAGE_FIELDS} if scores else {}
