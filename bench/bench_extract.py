@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from etl.clean import clean, find_date, make_key, read_meta_line  # noqa: E402
 from etl.encoding import decode_html  # noqa: E402
 from etl.evaluation import bigram_f1, comparable  # noqa: E402
+from etl.html import clean, find_date, make_key, read_meta_line  # noqa: E402
 from etl.normalise import normalise  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,4 +1,4 @@
-"""Behaviour of etl.clean: body boundaries, furniture removal and metadata on Chinese portal layouts."""
+"""Behaviour of etl.html: body boundaries, furniture removal and metadata on Chinese portal layouts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.clean import SHANGHAI, Cleaned, CleanError, clean, find_date, make_key, read_meta_line
+from etl.html import SHANGHAI, Cleaned, CleanError, clean, find_date, make_key, read_meta_line
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
@@ -434,7 +434,7 @@ def test_an_article_inside_a_wrapper_named_like_boilerplate_is_still_found():
 def test_the_lean_builder_builds_the_same_tree_as_the_stock_lxml_builder():
     from bs4 import BeautifulSoup
 
-    from etl.clean import HTMLTreeBuilder
+    from etl.html.parse import HTMLTreeBuilder
 
     pages = [p.read_text(encoding="utf-8") for p in sorted(PAGES.glob("*.html"))]
     pages.append('<html xmlns:o="urn:schemas-microsoft-com:office:office"><body><p lang="zh" xml:lang="zh">'

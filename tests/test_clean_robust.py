@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.clean import Cleaned, CleanError, clean
+from etl.html import Cleaned, CleanError, clean
 
 LIMIT_SECONDS = 5.0
 

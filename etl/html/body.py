@@ -1,0 +1,199 @@
+"""Which blocks are the article: the container, then the furniture inside it.
+
+The body container is the smallest element spanning the best-scoring run of blocks: a maximum-sum run where
+punctuated, link-poor text scores positive and link lists, boilerplate-hinted blocks and bare labels score
+negative. Class/id hints are trusted unless they cost most of the text (a template that names its article
+wrapper like a sidebar). Inside the container, page furniture is dropped: metadata lines (date, 来源, 作者,
+责任编辑) are read into fields, and next-article links, related lists, comment notices, share bars,
+font-size switchers and copyright lines are removed, whether they sit in their own elements or in plain
+``<p>`` s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from bs4 import Tag
+
+from etl.html.blocks import Block, Walk, is_link_list
+from etl.html.labels import Fields, make_key, read_meta_line, squash
+from etl.html.vocabulary import (
+    CAPTION_TEXT,
+    CONTACT,
+    COPYRIGHT,
+    END_MARKER,
+    FOOTER_WORDS,
+    FURNITURE,
+    ICON_SRC,
+    OPENERS,
+)
+
+
+def block_value(block: Block, use_hints: bool) -> float:
+    """What a block adds to a run of article text: punctuated plain text counts for, links count twice against."""
+    length = block.length
+    if use_hints and block.junk_depth:
+        return -float(length)
+    if block.link_len > 0.35 * length:
+        return -2.0 * length
+    plain = length - block.link_len
+    if block.punct == 0 or plain < 8:
+        return -0.5 * min(plain, 30)
+    return plain * (1.5 if use_hints and block.positive else 1.0)
+
+
+class Run(NamedTuple):
+    """Blocks [start, end) and their summed value."""
+
+    start: int
+    end: int
+    value: float
+
+
+def _best_run(blocks: list[Block], use_hints: bool) -> Run:
+    """The run of blocks with the largest summed value (Kadane)."""
+    best = Run(0, 0, 0.0)
+    start = 0
+    total = 0.0
+    for index, block in enumerate(blocks):
+        if total <= 0:
+            start = index
+            total = 0.0
+        total += block_value(block, use_hints)
+        if total > best.value:
+            best = Run(start, index + 1, total)
+    return best
+
+
+# hints are trusted while the run they allow keeps this share of the run found without them
+_HINTED_SHARE = 0.3
+
+
+@dataclass
+class Choice:
+    start: int  # the container's blocks [start, end)
+    end: int
+    depth: int
+    run_end: int  # end of the best run; past it, the first boilerplate block ends the article
+
+
+def _covering(walk: Walk, run: Run) -> Choice:
+    """The smallest element spanning the run that can hold paragraphs (the deepest of equal ones)."""
+    start, end, depth = 0, len(walk.blocks), 0
+    for r_start, r_end, r_depth, _tag in walk.ranges:
+        if r_start <= run.start and r_end >= run.end:
+            size = r_end - r_start
+            best_size = end - start
+            if size < best_size or (size == best_size and r_depth > depth):
+                start, end, depth = r_start, r_end, r_depth
+    return Choice(start, end, depth, run.end)
+
+
+def container(walk: Walk, forced: Tag | None) -> Choice:
+    """The body container: the element a body_selector names, or the one around the best run of text."""
+    if forced is not None:
+        for r_start, r_end, depth, tag in walk.ranges:
+            if tag is forced:
+                return Choice(r_start, r_end, depth, r_end)
+    blocks = walk.blocks
+    hinted = _best_run(blocks, use_hints=True)
+    plain = _best_run(blocks, use_hints=False)
+    run = hinted if hinted.value >= _HINTED_SHARE * plain.value else plain
+    if run.end <= run.start:
+        return Choice(0, 0, 0, 0)
+    return _covering(walk, run)
+
+
+def is_furniture(block: Block, key: str) -> bool:
+    """Share bars, font-size switchers, 当前位置 breadcrumbs, copyright/ICP and contact lines."""
+    stripped = key.lstrip(OPENERS + "|丨｜")
+    if block.length <= 60 and FURNITURE.match(stripped):
+        return True
+    if block.length <= 200 and block.punct <= 3 and COPYRIGHT.search(key):
+        return True
+    if block.length <= 120 and len(FOOTER_WORDS.findall(key)) >= 2:
+        return True
+    return block.length <= 120 and len(CONTACT.findall(key)) >= 2
+
+
+def _is_caption(block: Block, key: str) -> bool:
+    """The line under a photo: named so by its element, worded like one (图为…, …摄), or short and centred."""
+    if block.length > 150 or is_link_list(block):
+        return False
+    if block.caption or CAPTION_TEXT.search(key):
+        return True
+    return block.center and block.length <= 100 and not key.endswith(("。", "！", "？"))
+
+
+def is_icon(src: str) -> bool:
+    """A logo, share button, QR code or spacer, by its file name."""
+    return ICON_SRC.search(src.rsplit("/", 1)[-1]) is not None
+
+
+@dataclass
+class Body:
+    paragraphs: list[str]
+    captions: dict[int, str]  # image block index -> caption
+    fields: Fields
+    first: int  # index of the first block kept, or of the end when none
+
+
+def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str | None) -> Body:
+    """The container's blocks from ``start``, furniture and labelled lines out, ``skip`` (title, subtitle) out."""
+    blocks = walk.blocks
+    end, depth = choice.end, choice.depth
+    image_blocks = {raw.block_index: raw for raw in walk.images if not is_icon(raw.src)}
+    fields = Fields()
+    paragraphs: list[str] = []
+    captions: dict[int, str] = {}
+    squashed_title = squash(title) if title else None
+    content_seen = False
+    first = end
+    for index in range(start, end):
+        block = blocks[index]
+        if index in skip:
+            continue
+        if index >= choice.run_end and content_seen and block_value(block, True) <= -10:
+            break  # link lists or boilerplate after the text: what follows in the container is not the article
+        # labels and furniture sit in short lines; long punctuated prose is never looked up
+        keyed = make_key(block.text) if block.length <= 80 or (block.length <= 200 and block.punct < 3) else None
+        key = keyed.text if keyed else ""
+        bare = key.lstrip(OPENERS + "|丨｜")
+        if key and END_MARKER.match(bare):
+            if content_seen:
+                break
+            continue
+        if block.junk_depth > depth:
+            if keyed and block.length <= 80:
+                meta = read_meta_line(block.text)
+                if meta.is_meta:
+                    fields.take(meta)
+            continue
+        if block.heading and squashed_title and squash(block.text) == squashed_title:
+            continue
+        owner = image_blocks.get(index) or image_blocks.get(index - 1)
+        if owner is not None and owner.block_index not in captions and _is_caption(block, key or block.text):
+            captions[owner.block_index] = block.text  # before labels: "图：…" under a photo is its caption
+            continue
+        if keyed and block.length <= 160:
+            meta = read_meta_line(block.text)
+            # inside the text, a labelled line must give something ("时间：6月12日 地点：…" is prose)
+            if meta.is_meta and (not content_seen or meta.fields or meta.dates):
+                fields.take(meta)
+                if content_seen and "editor" in meta.fields:
+                    break  # 责任编辑 after the text: the article ends here
+                continue
+            if not content_seen and meta.dates and block.length <= 60 and not block.punct:
+                continue  # a bare date line above the text ("2023-10-08 09:12 宁夏日报")
+        if key and is_furniture(block, key):
+            if block.length <= 60:
+                fields.take(read_meta_line(block.text))  # "【我要纠错】 责任编辑：张三"
+            continue
+        if is_link_list(block):
+            continue
+        paragraphs.append(block.text)
+        first = min(first, index)
+        if block.punct and block.length >= 10:
+            content_seen = True
+    return Body(paragraphs, captions, fields, first)

@@ -1,0 +1,228 @@
+"""Labelled lines: ``来源：新疆日报  作者：张三  责任编辑：李四  发布时间：2023-06-12`` read into fields.
+
+A line is matched on its comparison key (:func:`make_key`: pinyin annotations cut, Traditional made
+Simplified, full-width digits halved), so ``責(zé)任編輯`` is recognised as ``责任编辑``, while every value is
+cut from the line as it stands on the page. Both the key and the reading of a line are cached: a site repeats
+its furniture on every page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
+
+from etl.html.dates import DATE, DATE_ONLY, find_date
+from etl.html.vocabulary import (
+    EDGE,
+    FIELD_OF,
+    FULL_WIDTH,
+    LABEL,
+    LABEL_PREFIX_END,
+    LEAD_PREFIX,
+    LOOSE_LABELS,
+    NAME_NOISE,
+    PINYIN,
+    PINYIN_AT_END,
+    ROLE_PREFIX,
+    SLASH_LABELS,
+    WIDTH,
+    WS,
+)
+from etl.text.chars import HAN, has_han
+from etl.text.script import opencc_converter
+
+
+def squash(text: str) -> str:
+    """The text without any whitespace: how headlines are compared across <title>, meta tags and blocks."""
+    return WS.sub("", text)
+
+
+class Cut(NamedTuple):
+    at: int  # offset in the key where the cut was
+    removed: int  # characters removed from the original up to there
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A block's text prepared for label matching, with the way back to the original's offsets."""
+
+    text: str
+    source: str
+    cuts: list[Cut]
+
+    def _origin(self, index: int) -> int:
+        removed = 0
+        for at, total in self.cuts:
+            if at > index:
+                break
+            removed = total
+        return index + removed
+
+    def original(self, start: int, end: int) -> str:
+        """The original text behind key[start:end] (pinyin annotations inside it included)."""
+        if start >= end:
+            return ""
+        return self.source[self._origin(start) : self._origin(end - 1) + 1]
+
+
+@lru_cache(maxsize=8192)
+def make_key(text: str) -> Key:
+    """責(zé)任編輯 -> 责任编辑: pinyin annotations cut, Traditional made Simplified, full-width digits halved.
+
+    Cached (a site repeats its furniture on every page); the result must be treated as read-only.
+    """
+    cuts: list[Cut] = []
+    kept: list[str] = []
+    pos = 0
+    removed = 0
+    for match in PINYIN.finditer(text):
+        kept.append(text[pos : match.start()])
+        at = match.start() - removed  # where the key continues after the cut
+        removed += match.end() - match.start()
+        cuts.append(Cut(at, removed))
+        pos = match.end()
+    stripped = "".join(kept) + text[pos:] if kept else text
+    converted = opencc_converter("t2s").convert(stripped) if has_han(stripped) else stripped
+    if len(converted) != len(stripped):
+        converted = "".join(opencc_converter("t2s").convert(ch) or ch for ch in stripped)
+        if len(converted) != len(stripped):
+            converted = stripped
+    if FULL_WIDTH.search(converted):
+        converted = converted.translate(WIDTH)
+    return Key(converted, text, cuts)
+
+
+def trim_brackets(text: str) -> str:
+    """Strip brackets and bars from both ends, but not the ")" closing a pinyin annotation (買買提(tí))."""
+    text = text.lstrip(EDGE)
+    while text and text[-1] in EDGE and not (text[-1] == ")" and PINYIN_AT_END.search(text)):
+        text = text[:-1]
+    return text
+
+
+def cut_value(value: str, kind: str) -> str:
+    """The value of one field, up to the next gap, bar or date; names split into a space-separated list."""
+    value = re.split(r"\s{2,}|[|丨｜]|\d{4}\s*[-/.年]\s*\d{1,2}", value)[0].strip()
+    value = trim_brackets(value)
+    if kind in ("author", "editor", "photo"):
+        names = []
+        for token in re.split(r"[\s、，,;；]+", NAME_NOISE.sub(" ", value)):
+            token = trim_brackets(ROLE_PREFIX.sub("", token))
+            if token and len(token) <= 20:
+                names.append(token)
+        return " ".join(names)
+    if len(value) > 40:
+        return ""
+    return value
+
+
+UNLABELLED_RANK = 3
+
+
+def _date_rank(label: str) -> int:
+    """Which labelled date is the publication date: 发布/发表 before 时间/日期 before 更新/成文."""
+    if any(word in label for word in ("发布", "发表", "发稿", "刊发")):
+        return 0
+    if "更新" in label or "成文" in label:
+        return 2
+    return 1
+
+
+class RankedDate(NamedTuple):
+    rank: int  # 0 发布时间 … 2 更新时间/成文日期, 3 a date without a label
+    stamp: datetime
+
+
+@dataclass(frozen=True)
+class MetaLine:
+    fields: dict[str, str]
+    dates: list[datetime]
+    is_meta: bool  # the whole line is metadata (labels and their values), not prose
+    date_rank: int = UNLABELLED_RANK
+
+
+def _label_counts(match: re.Match[str], ktext: str) -> bool:
+    """A label inside a word (时间 in 同时间) or without its separator is no label."""
+    label = match.group("label")
+    sep = match.group("sep")
+    start = match.start("label")
+    before = ktext[start - 1] if start else ""
+    if before and HAN.match(before) and not LABEL_PREFIX_END.search(ktext[:start]):
+        return False
+    if ":" in sep or "：" in sep or "︰" in sep:
+        return True
+    if "/" in sep or "／" in sep:
+        return label in SLASH_LABELS
+    if not sep:
+        return label in ("记者", "通讯员")
+    return label in LOOSE_LABELS
+
+
+def _only_lead_in(text: str) -> bool:
+    """Nothing but brackets, a byline prefix (本报, 新华社 …) or a date stands before the first label."""
+    return not LEAD_PREFIX.sub("", DATE.sub("", text)).strip()
+
+
+@lru_cache(maxsize=8192)
+def read_meta_line(text: str) -> MetaLine:
+    """Read labelled fields (来源, 作者, 责任编辑, 发布时间 …) out of one short line as it stands on the page.
+
+    Cached, like make_key: the result must be treated as read-only.
+    """
+    key = make_key(text)
+    ktext = key.text
+    found = [m for m in LABEL.finditer(ktext) if _label_counts(m, ktext)]
+    fields: dict[str, str] = {}
+    ranked: list[RankedDate] = []
+    for index, match in enumerate(found):
+        end = found[index + 1].start() if index + 1 < len(found) else len(ktext)
+        value_key = ktext[match.end() : end]
+        value = trim_brackets(key.original(match.end(), end))
+        kind = FIELD_OF[match.group("label")]
+        if kind == "date":
+            stamp = find_date(value_key)
+            if stamp:
+                ranked.append(RankedDate(_date_rank(match.group("label")), stamp))
+            continue
+        value = cut_value(value, kind)
+        if value and kind not in fields:
+            fields[kind] = value
+        elif value and kind == "author":
+            fields[kind] = f"{fields[kind]} {value}"
+    ranked.sort(key=lambda pair: pair.rank)
+    dates = [pair.stamp for pair in ranked]
+    rank = ranked[0].rank if ranked else UNLABELLED_RANK
+    stamp = find_date(ktext)
+    if stamp and not dates:
+        dates.append(stamp)
+    stripped = trim_brackets(ktext)
+    prose = len(stripped) > 40 and any(mark in ktext for mark in "。！？")
+    is_meta = bool(found) and not prose and len(stripped) <= 160
+    is_meta = is_meta and (_only_lead_in(ktext[: found[0].start()]) or len(found) >= 2)
+    if not found and stamp and len(stripped) <= 40:
+        is_meta = DATE_ONLY.fullmatch(WS.sub(" ", stripped)) is not None
+    return MetaLine(fields, dates, is_meta, rank)
+
+
+@dataclass
+class Fields:
+    """What the labelled lines of one part of the page (header, body, trailer) said."""
+
+    source: str | None = None
+    author: str | None = None
+    editor: str | None = None
+    ranked: list[RankedDate] = field(default_factory=list)
+
+    def take(self, meta: MetaLine) -> None:
+        self.source = self.source or meta.fields.get("source")
+        self.author = self.author or meta.fields.get("author")
+        self.editor = self.editor or meta.fields.get("editor")
+        self.ranked.extend(RankedDate(meta.date_rank, stamp) for stamp in meta.dates)
+
+    @property
+    def dates(self) -> list[datetime]:
+        """Dates of the lines taken, 发布时间 first (stable within a rank)."""
+        return [pair.stamp for pair in sorted(self.ranked, key=lambda pair: pair.rank)]

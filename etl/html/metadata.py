@@ -1,0 +1,278 @@
+"""The article's fields around its body: title, subtitle, byline (source, author, editor), images, canonical URL.
+
+The title is the candidate (meta tags, JSON-LD headline, headings) that the page's ``<title>`` confirms, else
+the longest segment of ``<title>`` once the site name is cut off; the block that shows it on the page marks
+where the body may start. Byline fields come from labelled lines in three places, most trusted first: between
+the headline and the body (header), inside the body container, and just after it (trailer); then from small
+elements whose class names the field, JSON-LD, the lead of the first paragraph (新疆日报讯（记者 张三）) and
+meta tags.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+from urllib.parse import urljoin, urlsplit
+
+from etl.html.blocks import Block, Walk, is_link_list
+from etl.html.body import is_furniture, is_icon
+from etl.html.labels import Fields, cut_value, make_key, read_meta_line, squash
+from etl.html.vocabulary import END_MARKER, OPENERS, TITLE_SEPARATORS, TITLE_SPLIT, WS
+
+# ---------------------------------------------------------------------------------------------------------
+# Title and subtitle
+
+
+def pick_title(walk: Walk, headings: list[str], ld_headline: str | None) -> str | None:
+    """The headline: the first candidate that <title> confirms, else <title>'s longest segment."""
+    page_title = walk.title or ""
+    segments = [s for s in TITLE_SPLIT.split(page_title) if s.strip()]
+    main = max(segments, key=len) if segments else ""
+    metas = walk.metas
+    candidates = [
+        metas.get("articletitle"),
+        metas.get("og:title"),
+        metas.get("twitter:title"),
+        ld_headline,
+        *headings,
+    ]
+    squashed_title = squash(page_title)
+    later_segments = {squash(s) for s in segments[1:]} if len(segments) > 1 else set()
+    for candidate in candidates:
+        if not candidate:
+            continue
+        text = WS.sub(" ", candidate).strip()
+        squashed = squash(text)
+        if len(squashed) < 2 or squashed in later_segments and squashed != squash(main):
+            continue
+        if not squashed_title:
+            return text
+        if squashed == squashed_title and len(segments) > 1:
+            continue
+        if squashed in squashed_title or (main and squash(main) in squashed):
+            return text
+    if main:
+        return main.strip()
+    for candidate in candidates:
+        if candidate and candidate.strip():
+            return WS.sub(" ", candidate).strip()
+    return None
+
+
+def title_block(blocks: list[Block], title: str | None, near: int) -> int | None:
+    """The block showing the title, the one nearest the body when the page repeats it."""
+    if not title:
+        return None
+    target = squash(title)
+    best: int | None = None
+    for index, block in enumerate(blocks):
+        if abs(block.length - len(target)) > 2 or squash(block.text) != target:
+            continue
+        if best is None or abs(index - near) < abs(best - near) or (block.heading and not blocks[best].heading):
+            best = index
+    return best
+
+
+def title_prefix_block(blocks: list[Block], page_title: str | None, near: int) -> int | None:
+    """A block whose text starts <title> and is followed there by a separator: "标题-某某县人民政府"."""
+    if not page_title:
+        return None
+    target = squash(page_title)
+    best: int | None = None
+    for index, block in enumerate(blocks):
+        if block.length < 4 or block.length >= len(target) or is_link_list(block):
+            continue
+        text = squash(block.text)
+        if target.startswith(text) and target[len(text)] in TITLE_SEPARATORS:
+            if best is None or abs(index - near) < abs(best - near):
+                best = index
+    return best
+
+
+def layout_title(blocks: list[Block], start: int) -> int | None:
+    """When the page's <title> is only the site name: the title-like line just above the body."""
+    for index in range(start - 1, max(start - 7, -1), -1):
+        block = blocks[index]
+        if is_link_list(block) or block.length > 80 or block.length < 5:
+            continue
+        key = make_key(block.text).text
+        if read_meta_line(block.text).is_meta or is_furniture(block, key) or key.endswith(("。", "！", "？")):
+            continue
+        if block.heading or block.center or block.subtitle or block.length >= 8:
+            return index
+    return None
+
+
+def is_subtitle(block: Block, title: Block) -> bool:
+    """引题/副题: a short line beside the title, named so by its class or a heading in the title's element."""
+    if block.length > 80 or block.link_len > 0.3 * block.length:
+        return False
+    if squash(block.text) == squash(title.text) or block.text.endswith(("。", "！", "？")):
+        return False
+    sibling_heading = block.heading and block.tag.parent is title.tag.parent
+    if not (block.subtitle or sibling_heading):
+        return False
+    return not read_meta_line(block.text).is_meta
+
+
+def meta_subtitle(walk: Walk) -> str | None:
+    for name in ("subtitle", "articlesubtitle", "subheadline"):
+        value = walk.metas.get(name)
+        if value:
+            return WS.sub(" ", value).strip()
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# JSON-LD
+
+_JSON_LD_SCRIPTS = 5
+_JSON_LD_ITEMS = 500
+
+
+def _json_ld_names(author: object) -> str:
+    items = author if isinstance(author, list) else [author]
+    names = []
+    for item in items[:10]:
+        if isinstance(item, dict):
+            item = item.get("name")
+        if isinstance(item, str) and item.strip():
+            names.append(item.strip())
+    return " ".join(names)
+
+
+def json_ld_fields(scripts: list[str]) -> dict[str, str]:
+    """datePublished, dateCreated, headline and author names from the page's JSON-LD, first found wins."""
+    found: dict[str, str] = {}
+    for script in scripts[:_JSON_LD_SCRIPTS]:
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        pending = [data]
+        seen = 0
+        while pending and seen < _JSON_LD_ITEMS:
+            item = pending.pop()
+            seen += 1
+            if isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                for name in ("datePublished", "headline", "dateCreated"):
+                    value = item.get(name)
+                    if isinstance(value, str) and value.strip():
+                        found.setdefault(name, value.strip())
+                author = item.get("author")
+                if author is not None:
+                    names = _json_ld_names(author)
+                    if names:
+                        found.setdefault("author", names)
+                pending.extend(v for v in item.values() if isinstance(v, (dict, list)))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Byline: labelled lines around the body, class-named elements, the lead of the first paragraph
+
+
+class Header(NamedTuple):
+    fields: Fields  # labelled lines between the title and the body
+    loose_dates: list[datetime]  # dates standing alone in short lines there
+
+
+def header_fields(walk: Walk, lo: int, hi: int) -> Header:
+    """Metadata lines between the title and the body: labelled fields, and dates that stand alone."""
+    fields = Fields()
+    loose_dates: list[datetime] = []
+    for block in walk.blocks[max(lo, 0) : hi]:
+        if block.length > 160 or is_link_list(block):
+            continue
+        meta = read_meta_line(block.text)
+        if meta.is_meta:
+            fields.take(meta)
+        elif meta.dates and block.length <= 60:
+            loose_dates.extend(meta.dates)
+    return Header(fields, loose_dates)
+
+
+TRAILER_BLOCKS = 8
+
+
+def trailer_fields(walk: Walk, end: int) -> Fields:
+    """Metadata lines just after the body container (责任编辑 in its own element), up to the furniture."""
+    fields = Fields()
+    for block in walk.blocks[end : end + TRAILER_BLOCKS]:
+        if block.length > 80 or is_link_list(block):
+            continue
+        key = make_key(block.text).text
+        if END_MARKER.match(key.lstrip(OPENERS)):
+            break
+        meta = read_meta_line(block.text)
+        if meta.is_meta or block.length <= 60:
+            fields.take(meta)
+    return fields
+
+
+def hinted_fields(walk: Walk, lo: int, hi: int) -> dict[str, str]:
+    """Fields from small elements whose class names them (作者/来源/编辑 without a printed label)."""
+    found: dict[str, str] = {}
+    for kind, tag, index in walk.hinted:
+        if not lo <= index < hi:
+            continue
+        text = WS.sub(" ", tag.get_text(" ")).strip()
+        if not text or len(text) > 40 or kind in found:
+            continue
+        meta = read_meta_line(text)
+        value = meta.fields.get(kind) if meta.fields else cut_value(text, kind)
+        if value:
+            found[kind] = value
+    return found
+
+
+_LEAD_BRACKETS = re.compile(r"[（(【〔]([^）)】〕]{2,40})[）)】〕]")
+
+
+def lead_author(paragraphs: list[str]) -> str | None:
+    """新疆日报讯（记者 张三 通讯员 李四）… at the start of the first paragraph."""
+    for text in paragraphs[:2]:
+        match = _LEAD_BRACKETS.search(text[:80])
+        if match:
+            meta = read_meta_line(match.group(1))
+            if "author" in meta.fields:
+                return meta.fields["author"]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Images and the canonical URL
+
+
+@dataclass
+class Image:
+    src: str
+    caption: str | None
+
+
+def absolute_url(href: str | None, base: str | None) -> str | None:
+    """``href`` resolved against ``base``; None unless the result is an http(s) URL."""
+    if not href:
+        return None
+    href = href.strip()
+    joined = urljoin(base, href) if base else href
+    return joined if urlsplit(joined).scheme in ("http", "https") else None
+
+
+def body_images(walk: Walk, start: int, end: int, captions: dict[int, str], base: str | None) -> list[Image]:
+    """The photos inside the body's blocks [start, end], with their captions; icons and logos left out."""
+    return [
+        Image(src=absolute_url(raw.src, base) or raw.src, caption=captions.get(raw.block_index))
+        for raw in walk.images
+        if start <= raw.block_index <= end and not is_icon(raw.src)
+    ]
+
+
+def canonical(walk: Walk, base: str | None) -> str | None:
+    """The page's declared canonical URL (link rel=canonical, else og:url), absolute."""
+    return absolute_url(walk.canonical or walk.metas.get("og:url"), base)
