@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from etl.metrics import UNITS, Metric, extract_metrics, micro_average, read_quantity, score
-from etl.normalise import normalise
+from etl.text.normalise import normalise
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seed"
