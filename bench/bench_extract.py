@@ -4,11 +4,11 @@
     .venv/bin/python bench/bench_extract.py [--limit N] [--rounds 3]
 
 The pages are the demo portal's article pages (``crawler.demo.render_articles``), decoded once with
-``etl.encoding.decode_html``; decoding is not timed. Every extractor gets the same decoded text.
+``etl.text.encoding.decode_html``; decoding is not timed. Every extractor gets the same decoded text.
 
 Scores, per extractor:
 - body F1: character-bigram F1 between the extracted body and the true paragraphs, both normalised with
-  ``etl.normalise.normalise`` (pinyin stripped, Traditional -> Simplified), then NFKC, with whitespace and
+  ``etl.text.normalise.normalise`` (pinyin stripped, Traditional -> Simplified), then NFKC, with whitespace and
   punctuation removed; macro mean over pages (a page with no output scores 0);
 - date: published date right to the day (Asia/Shanghai), share of pages;
 - pages/s: pages divided by the summed CPU time of each page's fastest run over ``--rounds`` interleaved passes.
@@ -34,10 +34,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from etl.encoding import decode_html  # noqa: E402
 from etl.evaluation import bigram_f1, comparable  # noqa: E402
 from etl.html import clean, find_date, make_key, read_meta_line  # noqa: E402
-from etl.normalise import normalise  # noqa: E402
+from etl.text.encoding import decode_html  # noqa: E402
+from etl.text.normalise import normalise  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

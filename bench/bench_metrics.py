@@ -22,7 +22,7 @@ from pathlib import Path
 
 from etl.evaluation import micro_average, score
 from etl.metrics import UNITS, Metric, extract_metrics, read_quantity
-from etl.normalise import normalise
+from etl.text.normalise import normalise
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seed"

@@ -12,8 +12,8 @@ from scrapy.crawler import Crawler
 
 from crawler.items import PageItem
 from etl.db import get_engine
-from etl.encoding import decode_html
 from etl.models import Page
+from etl.text.encoding import decode_html
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 from crawler.urls import canonical_url
 from etl.dedup import simhash
-from etl.encoding import Decoded, decode_html
 from etl.entities import Entities, extract_entities
 from etl.html import Cleaned, CleanError, clean
 from etl.metrics import Metric, extract_metrics
-from etl.normalise import Normalised, normalise
+from etl.text.encoding import Decoded, decode_html
+from etl.text.normalise import Normalised, normalise
 
 EXTRACTOR_VERSION = "1"
 

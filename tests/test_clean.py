@@ -315,8 +315,8 @@ def portal_scores() -> dict[str, float]:
     """Body bigram F1 (macro), date-to-the-day, author and editor rates of clean() over the demo portal."""
     try:
         from crawler.demo import render_articles
-        from etl.encoding import decode_html
-        from etl.normalise import normalise
+        from etl.text.encoding import decode_html
+        from etl.text.normalise import normalise
     except ImportError as exc:
         pytest.skip(f"the demo portal or the normaliser is not importable: {exc}")
     pages = [page for page in render_articles() if page.truth and page.truth.get("paragraphs")]

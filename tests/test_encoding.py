@@ -1,4 +1,4 @@
-"""Bytes -> text on Chinese portals: declarations that lie, conflict or are missing (chinese-text.md §4)."""
+"""Bytes -> text on Chinese portals: declarations that lie, conflict or are missing (docs/text.md §3)."""
 
 import codecs
 import time
@@ -6,7 +6,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.encoding import Decoded, codec_for, decode_html, http_charset, is_single_byte, meta_charset
+from etl.text.encoding import Decoded, codec_for, decode_html, http_charset, is_single_byte, meta_charset
 
 ARTICLE = "东营援疆指挥部投入援疆资金420余万元，新建住院大楼。朱镕基同志、王堃教授到疏勒县调研。"
 GB2312_ARTICLE = "东营援疆指挥部投入援疆资金420余万元，新建住院大楼。"

@@ -12,7 +12,7 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
 def seed() -> tuple[str, str, dict]:
     if not (SEED / "aid-article.txt").exists():
         pytest.skip("the shared seed folder is not beside the repository")
-    from etl.normalise import normalise
+    from etl.text.normalise import normalise
 
     expected = json.loads((SEED / "aid-article.expected.json").read_text("utf-8"))
     lines = normalise((SEED / "aid-article.txt").read_text("utf-8")).text.splitlines()
@@ -198,7 +198,7 @@ PLACE_FIELDS = [("provider", "province"), ("provider", "prefecture"), ("recipien
 
 @pytest.fixture(scope="module")
 def corpus_scores() -> dict[str, float]:
-    from etl.normalise import normalise
+    from etl.text.normalise import normalise
 
     gold = [json.loads(line) for path in sorted(CORPUS.glob("*.jsonl"))
             for line in path.read_text("utf-8").splitlines() if line.strip()]

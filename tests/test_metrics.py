@@ -347,7 +347,7 @@ def seed() -> tuple[str, list[tuple[int, int]], list[dict]]:
     page = SEED / "aid-article.txt"
     if not page.exists():
         pytest.skip("the shared seed (../shared/seed) is not beside the repository")
-    from etl.normalise import normalise
+    from etl.text.normalise import normalise
 
     lines = page.read_text(encoding="utf-8").split("\n")
     # the body: the lines after the title, up to the last paragraph (责任编辑 and what follows is furniture)

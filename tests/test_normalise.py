@@ -1,4 +1,4 @@
-"""Normalising Chinese article text: pinyin annotations, GBK mojibake, t2s, widths (chinese-text.md §1-2)."""
+"""Normalising Chinese article text: pinyin annotations, GBK mojibake, t2s, widths (docs/text.md §1-2, §4)."""
 
 import re
 import time
@@ -8,18 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.normalise import (
-    detect_script,
-    find_garbled,
-    fix_width,
-    garble_gbk,
-    normalise,
-    repair_garbled,
-    strip_pinyin,
-    strip_tag_remnants,
-)
+from crawler.demo.damage import garble_after
 from etl.text.chars import is_han
-from etl.text.script import to_simplified, to_traditional
+from etl.text.mojibake import find_garbled, repair_garbled
+from etl.text.normalise import fix_width, normalise, strip_tag_remnants
+from etl.text.pinyin import strip_pinyin
+from etl.text.script import detect_script, to_simplified, to_traditional
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
 
@@ -125,15 +119,14 @@ def test_to_simplified():
 
 # --- mojibake simulation ---------------------------------------------------------------------------------
 
-def test_garble_gbk_reproduces_the_documented_shapes():
-    assert garble_gbk("保障改善当地民生、推动", 4) == "保障改善当钡孛裆?、推动"
-    assert garble_gbk("促进当地文化交融", 2) == "促进当钡匚幕?交融"
-    with pytest.raises(ValueError):
-        garble_gbk("abc", 1)
+def test_simulated_slip_reproduces_the_documented_shapes():
+    assert garble_after("保障改善当地民生、推动", 4) == "保障改善当钡孛裆?、推动"
+    assert garble_after("促进当地文化交融", 2) == "促进当钡匚幕?交融"
+    assert garble_after("abc", 1) is None
 
 
 def test_repair_restores_documented_example():
-    garbled = garble_gbk("改善当地民生、推动乡村振兴", 2)
+    garbled = garble_after("改善当地民生、推动乡村振兴", 2)
     repaired, runs = repair_garbled(garbled)
     assert repaired == "改善当地民生、推动乡村振兴"
     assert len(runs) == 1 and runs[0].repair == "地民生"
@@ -142,8 +135,8 @@ def test_repair_restores_documented_example():
 def _simulated_cases(text: str):
     for i, char in enumerate(text[:-1]):
         if is_han(char) and is_han(text[i + 1]):
-            garbled = garble_gbk(text, i)
-            if garbled != text:
+            garbled = garble_after(text, i)
+            if garbled is not None and garbled != text:
                 yield garbled
 
 
@@ -154,7 +147,7 @@ def test_repair_rate_on_simulated_garbling_of_clean_text():
         repaired, runs = repair_garbled(garbled)
         found += bool(runs)
         exact += repaired == CLEAN_HANS
-    # Measured on this text: 601 of 660 runs found (91 %), 476 restored exactly (72 %).
+    # Measured on this text: 589 of 650 runs found (91 %), 476 restored exactly (73 %).
     assert total > 600
     assert found / total >= 0.88
     assert exact / total >= 0.68
@@ -165,7 +158,7 @@ def test_runs_converted_to_traditional_after_garbling_are_repaired_before_t2s():
     reference = fix_width(CLEAN_HANS)
     cases = list(_simulated_cases(CLEAN_HANS))[::4]
     exact = sum(normalise(to_traditional(garbled)).text == reference for garbled in cases)
-    assert exact / len(cases) >= 0.65  # measured over all 660 runs: 472 restored exactly (71 %)
+    assert exact / len(cases) >= 0.65  # measured over all 650 runs: 472 restored exactly (73 %)
 
 
 def test_garbled_traditional_gbk_page_is_repaired_before_t2s():
@@ -174,7 +167,7 @@ def test_garbled_traditional_gbk_page_is_repaired_before_t2s():
     reference = fix_width(to_simplified(traditional))
     cases = list(_simulated_cases(traditional))[::2]
     results = [normalise(garbled) for garbled in cases]
-    # Measured on all 660 runs: 318 found (48 %), 248 restored exactly (38 %); t2s first restores only 194.
+    # Measured on all 653 runs: 311 found (48 %), 248 restored exactly (38 %); t2s first restores only 194.
     assert sum(r.garbled_found > 0 for r in results) / len(cases) >= 0.42
     assert sum(r.text == reference for r in results) / len(cases) >= 0.33
 

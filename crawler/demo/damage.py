@@ -1,10 +1,10 @@
-"""What a careless syndication portal does to an article (chinese-text.md §1-2), simulated with known answers.
+"""What a careless syndication portal does to an article (docs/text.md §1-2), simulated with known answers.
 
 - `to_traditional`: OpenCC s2t, as the portal converts Simplified originals.
 - `annotate_pinyin`: a reading in ASCII parentheses with tone marks after each character the portal
   considers polyphonic (多音字), e.g. 營(yíng), 動(dòng).
 - `read_out_of_step`: GBK bytes read one byte out of step after an annotated character, until a pair
-  fails to decode (emitted as `?`) and the reader is back in step.
+  fails to decode (emitted as `?`) and the reader is back in step; `garble_after` applies it to a text.
 - `garble_paragraph`: picks places for such runs away from the figures an article reports and renders the
   paragraph as the portal shows it, recording each run with its original text.
 """
@@ -87,6 +87,15 @@ def read_out_of_step(text: str, start: int) -> tuple[str, int] | None:
     if end == index and index < len(text):
         return None  # still out of step at the edge of the window: longer than any run we keep
     return "".join(out), end
+
+
+def garble_after(text: str, start: int) -> str | None:
+    """``text`` with the reader slipping after character ``start`` (None where `read_out_of_step` gives none)."""
+    read = read_out_of_step(text, start)
+    if read is None:
+        return None
+    garbled, end = read
+    return text[:start + 1] + garbled + text[end:]
 
 
 @dataclass(frozen=True)

@@ -1,130 +1,36 @@
-"""Normalise the Chinese text of an article (docs/chinese-text.md §1-2).
+"""GBK mojibake read one byte out of step: detect it, repair it where the bytes allow, flag it (docs/text.md §2).
 
-Pipeline: stray tag remnants -> pinyin annotations -> GBK out-of-step mojibake (detect, repair, flag)
--> OpenCC t2s -> full-width digits/Latin -> whitespace. The mojibake step runs on the text as published
-(Traditional on syndication portals), before t2s: a garbled character is a GBK byte pair read one byte out
-of step, and t2s would replace some of those characters with others whose bytes no longer line up.
+A page converted from GBK by a reader that slipped one byte shows runs of real-looking but wrong characters
+(当地民生 -> 钡孛裆?). Encoding such a run back to GBK gives the original bytes shifted by one, so the run can
+be re-read in step; the edge characters, each of which lost a byte, are chosen with a character-bigram model
+of ordinary Chinese (built by etl/data/build_bigrams.py from jieba's dictionary). The same model tells garbled
+stretches from prose.
 """
 
 from __future__ import annotations
 
 import gzip
-import html
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
-from operator import ne
 from pathlib import Path
 
-from etl.text.chars import HAN_CLASS, PINYIN_LETTERS, TONED_VOWELS, is_han
-from etl.text.script import convert as _convert
-from etl.text.script import to_simplified
+from etl.text.chars import is_han
+from etl.text.pinyin import skip_dangling_reading
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")  # lone surrogates, which OpenCC cannot take
-DATA_FILE = Path(__file__).resolve().parent / "data" / "char_bigrams.txt.gz"
-
-
-@dataclass
-class Normalised:
-    text: str  # pinyin stripped, mojibake repaired, OpenCC t2s, widths fixed, tidy
-    original: str  # the input, untouched
-    script: str  # "Hans" | "Hant" | "mixed"  (of the original)
-    pinyin_stripped: int
-    garbled_found: int
-    garbled_repaired: int
-    garbled_spans: list[tuple[int, int]]  # [start, end) offsets in .text of runs still garbled (unrepaired)
-
-
+DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "char_bigrams.txt.gz"
 
 # ---------------------------------------------------------------------------------------------------------
-# Tag remnants and entities left in text
+# Character-bigram model of ordinary Chinese
 
-_ENTITY = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|amp|lt|gt|quot|apos|middot|ldquo|rdquo|lsquo|rsquo|hellip|mdash"
-                     r"|#\d{1,7}|#x[0-9a-fA-F]{1,6});?")
-# Whole tags (<br>, </p>, <p class="x">) and closing tags that lost their "<", often replaced by "?" (?/p>).
-_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]{0,9})(?:\s[^<>\n]{0,200})?/?>|\??/(p|a|div|span|br|li|td|tr|font|strong"
-                  r"|b|i|em|section|table|ul|ol|h[1-6])>", re.IGNORECASE)
-# Tags that end a line where they stood; the others (a, span, font …) are dropped without a trace.
-_LINE_BREAKING = frozenset({"br", "p", "div", "li", "tr", "section", "table", "ul", "ol", "h1", "h2", "h3", "h4",
-                            "h5", "h6"})
-
-
-def _tag_replacement(match: re.Match[str]) -> str:
-    name = (match.group(1) or match.group(2)).lower()
-    return "\n" if name in _LINE_BREAKING else ""
-
-
-def strip_tag_remnants(text: str) -> str:
-    """Decode entities left as text (&nbsp;) and drop stray tags or tag tails (</p>, ?/p>, <br/>); block tags
-    and <br> leave a line break."""
-    text = _ENTITY.sub(lambda m: html.unescape(m.group(0) if m.group(0).endswith(";") else m.group(0) + ";"), text)
-    return _TAG.sub(_tag_replacement, text)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Pinyin annotations (拼音注音)
-
-_TONE_STRIP = str.maketrans({**{v: b for vs, b in (("āáǎà", "a"), ("ēéěè", "e"), ("īíǐì", "i"), ("ōóǒò", "o"),
-                                                   ("ūúǔù", "u"), ("ǖǘǚǜü", "v")) for v in vs}})
-_INITIALS = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
-_FINALS = ("(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|ua|uo|ui"
-           "|un|ve|ue|vn|a|o|e|i|u|v)")
-_SYLLABLE = re.compile(f"{_INITIALS}{_FINALS}r?")
-# "(pinyin)" after a CJK character, or after a single Latin letter that follows a CJK character (a GBK trail
-# byte read as ASCII inside a garbled run, as in 蒯t(yī)).
-_ANNOTATION = re.compile(rf"(?:(?<=[{HAN_CLASS}])|(?<=[{HAN_CLASS}][A-Za-z]))\(([{PINYIN_LETTERS}]{{1,6}})\)")
-
-
-def is_pinyin_syllable(word: str) -> bool:
-    """One pinyin syllable, tone marks allowed (dāng, lüè, yíng)."""
-    return bool(_SYLLABLE.fullmatch(word.translate(_TONE_STRIP)))
-
-
-def has_tone_mark(word: str) -> bool:
-    return any(c in TONED_VOWELS for c in word)
-
-
-def _is_annotation(match: re.Match[str]) -> bool:
-    return _annotation_content(match.group(1), not is_han(match.string[match.start() - 1]))
-
-
-@lru_cache(maxsize=4096)
-def _annotation_content(syllable: str, after_latin: bool) -> bool:
-    if not is_pinyin_syllable(syllable):
-        return False
-    # Toneless single letters ((a), (e)) and toneless words after Latin letters are list labels or English.
-    return has_tone_mark(syllable) or (not after_latin and len(syllable) > 1)
-
-
-def strip_pinyin(text: str) -> tuple[str, int]:
-    """Remove pinyin readings that portals insert after polyphonic characters: 東營(yíng) -> 東營.
-
-    Only ASCII parentheses holding one pinyin syllable, directly after a CJK character, count. Full-width
-    （…） is left alone: the inserting converters write ASCII, while full-width glosses are the author's own.
-    """
-    count = 0
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal count
-        if _is_annotation(match):
-            count += 1
-            return ""
-        return match.group(0)
-
-    return _ANNOTATION.sub(replace, text), count
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Character-bigram plausibility model (built by etl/data/build_bigrams.py from jieba's dictionary)
-
-INTERPOLATION = 0.7  # weight of the in-word bigram estimate against the unigram back-off
+INTERPOLATION = 0.7  # weight of the in-word bigram estimate against the unigram back-off (as in build_bigrams.py)
 UNSEEN_UNIGRAM = -7.5  # log10 probability of a character the dictionary never saw
+_BACKOFF = math.log10(1 - INTERPOLATION)
 
 
-@dataclass
+@dataclass(frozen=True)
 class BigramModel:
     unigram: dict[str, float]  # char -> log10 P(char)
     bigram: dict[str, float]  # pair -> log10 P(second | first), interpolated with the unigram
@@ -144,9 +50,6 @@ class BigramModel:
         return _BACKOFF + self.unigram.get(second, UNSEEN_UNIGRAM)
 
 
-_BACKOFF = math.log10(1 - INTERPOLATION)
-
-
 @lru_cache(maxsize=1)
 def bigram_model() -> BigramModel:
     """Load the shipped model once, on first use."""
@@ -164,8 +67,8 @@ def bigram_model() -> BigramModel:
     return BigramModel(unigram, bigram, simplified)
 
 
-def plausibility(text: str, empty: float = 0.0) -> float:
-    """Mean log10 bigram probability over adjacent Han pairs (higher reads more like ordinary Chinese);
+def mean_pair_score(text: str, empty: float = 0.0) -> float:
+    """How well text reads as ordinary Chinese: the mean log10 bigram probability over adjacent Han pairs;
     ``empty`` when the text has no such pair."""
     model = bigram_model()
     scores = [model.pair_score(a, b) for a, b in pairwise(text) if is_han(a) and is_han(b)]
@@ -173,7 +76,7 @@ def plausibility(text: str, empty: float = 0.0) -> float:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# GBK out-of-step mojibake (乱码): simulation
+# GBK code table
 
 @lru_cache(maxsize=1)
 def gbk_table() -> dict[int, str]:
@@ -188,41 +91,6 @@ def gbk_table() -> dict[int, str]:
     return table
 
 
-def lenient_gbk_decode(data: bytes) -> str:
-    """Decode GBK the way a careless converter does: an invalid pair becomes '?' and costs one byte."""
-    table = gbk_table()
-    out: list[str] = []
-    i = 0
-    while i < len(data):
-        byte = data[i]
-        if byte < 0x80:
-            out.append(chr(byte))
-            i += 1
-            continue
-        char = table.get(byte << 8 | data[i + 1]) if i + 1 < len(data) else None
-        if char is None:
-            out.append("?")
-            i += 1
-        else:
-            out.append(char)
-            i += 2
-    return "".join(out)
-
-
-def garble_gbk(text: str, start: int) -> str:
-    """Simulate §2: encode to GBK and, after character ``start``, re-read from that character's second byte.
-
-    Characters before and including ``start`` are kept; the rest is decoded out of step until an invalid pair
-    (emitted as '?', one byte skipped) brings the reader back in step.
-    """
-    head = text[: start + 1]
-    head_bytes = head.encode("gbk", "replace")
-    if len(text[start].encode("gbk", "replace")) != 2:
-        raise ValueError(f"character {start} is not a double-byte GBK character")
-    data = text.encode("gbk", "replace")
-    return head + lenient_gbk_decode(data[len(head_bytes) - 1:])
-
-
 # ---------------------------------------------------------------------------------------------------------
 # GBK out-of-step mojibake: detection and repair
 
@@ -230,17 +98,23 @@ SUSPECT_PAIR = -5.0  # a Han character fitting neither neighbour below this log1
 REPAIR_MIN_PLAUSIBILITY = -4.2  # a repair must read at least this well (mean log10 pair probability)
 REPAIR_MIN_GAIN = 1.0  # ... and this much better than the garbled run
 REPAIR_MIN_PAIR = -5.5  # ... with no adjacent pair less likely than this
-UNREADABLE = -8.0  # plausibility of a garbled run without two adjacent Han characters
+UNREADABLE = -8.0  # mean pair score of a garbled run without two adjacent Han characters
 GARBLED_MEAN = -4.0  # mean log10 pair probability below which a stretch reads as garbage (clean lines: -2.3 to -3.0)
 MAX_RUN = 24
 
 CJK_PUNCTUATION = "，。、；：？！“”‘’（）《》「」【】…—·"
 # A lost trail byte after a lead byte of GBK's punctuation rows: the commonest mark of that row (，and 、).
 PUNCTUATION_BY_LEAD = {0xA1: "、", 0xA3: "，"}
-_PINYIN_TAIL = re.compile(rf"[{PINYIN_LETTERS}]{{1,6}}\)")
+# Characters after which an ASCII '?' is a real question mark (sentence-final particles, question words).
+QUESTION_ENDINGS = frozenset("吗吧呢么嘛啊呀哪谁何啥几样否的了麽嗎")
+INSERTED_MAX_DENSITY = 0.01  # '?' per character above which lone '?'s are left alone
+JOIN_MIN = -3.0  # log10 P(right | left) for two characters that read as one word once the '?' is dropped
+# What can close an out-of-step run: '?' (an invalid pair), or one ASCII character in the GBK trail-byte range
+# standing between non-ASCII characters (a trail byte read as ASCII, as 業 = 98 49 gives "I").
+_RUN_CLOSE = re.compile(r"\?|(?<=[^\x00-\x7f])[\x40-\x7e](?![\x21-\x7e])")
 
 
-@dataclass
+@dataclass(frozen=True)
 class GarbledRun:
     start: int  # [start, end) in the text it was found in
     end: int
@@ -286,13 +160,6 @@ def _is_suspect(text: str, i: int, model: BigramModel) -> bool:
     return max(s for s in (left, right) if s is not None) < SUSPECT_PAIR
 
 
-def _skip_tail(text: str, i: int) -> int:
-    """Skip a pinyin annotation that lost its "(" to the garbling (?shù) -> after the ')'); a tone mark is
-    required, so that "?ok)" in ordinary text is not taken for one."""
-    tail = _PINYIN_TAIL.match(text, i)
-    return tail.end() if tail and has_tone_mark(tail.group(0)) and is_pinyin_syllable(tail.group(0)[:-1]) else i
-
-
 def _is_gbk_double(char: str) -> bool:
     """A character an out-of-step GBK reader can emit from a byte pair (Han, or a GBK symbol such as Р ┚ 、)."""
     return is_han(char) or ("\u0080" <= char and char not in "\u3000\u00a0" and _gbk_bytes(char) is not None)
@@ -309,7 +176,7 @@ def _question_run(text: str, q: int, model: BigramModel) -> tuple[int, int] | No
     Evidence: a dangling annotation tail (?shù) or a second '?' (lost characters; not after a question
     particle, where '??' is emphasis), a stray GBK symbol, or at least two suspect characters beside it.
     """
-    after = _skip_tail(text, q + 1)
+    after = skip_dangling_reading(text, q + 1)
     before = q
     while before > 0 and text[before - 1] == "?":
         before -= 1
@@ -324,13 +191,13 @@ def _question_run(text: str, q: int, model: BigramModel) -> tuple[int, int] | No
                and text[probe] not in CJK_PUNCTUATION):
             probe += 1
         if (probe < len(text) and probe - q < MAX_RUN and _is_run_end(text[probe])
-                and (probe - end <= 2 or plausibility(text[end:probe]) < GARBLED_MEAN)):
-            end = _skip_tail(text, probe + 1) if text[probe] == "?" else probe + 1
+                and (probe - end <= 2 or mean_pair_score(text[end:probe]) < GARBLED_MEAN)):
+            end = skip_dangling_reading(text, probe + 1) if text[probe] == "?" else probe + 1
     suspects = 0
     while end < len(text) and end - q < MAX_RUN and (text[end] == "?" or _is_suspect(text, end, model)):
         suspects += text[end] != "?"
         strong = strong or is_stray_symbol(text[end])
-        end = _skip_tail(text, end + 1) if text[end] == "?" else end + 1
+        end = skip_dangling_reading(text, end + 1) if text[end] == "?" else end + 1
     start = q
     while start > 0 and q - start < MAX_RUN and (text[start - 1] == "?" or _is_suspect(text, start - 1, model)):
         suspects += text[start - 1] != "?"
@@ -344,11 +211,6 @@ def is_stray_symbol(char: str) -> bool:
     box drawing, maths signs (an out-of-step reader emits them from byte pairs in GBK rows A1-A9)."""
     return (char > "\u00ff" and not is_han(char) and char not in CJK_PUNCTUATION
             and not "\uff01" <= char <= "\uff5e" and char != "\u3000" and _gbk_bytes(char) is not None)
-
-
-# What can close an out-of-step run: '?' (an invalid pair), or one ASCII character in the GBK trail-byte range
-# standing between non-ASCII characters (a trail byte read as ASCII, as 業 = 98 49 gives "I").
-_RUN_CLOSE = re.compile(r"\?|(?<=[^\x00-\x7f])[\x40-\x7e](?![\x21-\x7e])")
 
 
 def find_garbled(text: str) -> list[GarbledRun]:
@@ -370,7 +232,7 @@ def find_garbled(text: str) -> list[GarbledRun]:
         position = q + 1
         if text[q] == "?":
             region = _question_run(text, q, model)
-            end = region[1] if region else _skip_tail(text, q + 1)
+            end = region[1] if region else skip_dangling_reading(text, q + 1)
         else:
             region = _letter_run(text, q, model)
             if region is None:
@@ -404,12 +266,6 @@ def _letter_run(text: str, p: int, model: BigramModel) -> tuple[int, int] | None
         suspects += 1 + is_stray_symbol(text[start - 1])
         start -= 1
     return (start, p + 1) if suspects >= 2 else None
-
-
-# Characters after which an ASCII '?' is a real question mark (sentence-final particles, question words).
-QUESTION_ENDINGS = frozenset("吗吧呢么嘛啊呀哪谁何啥几样否的了麽嗎")
-INSERTED_MAX_DENSITY = 0.01  # '?' per character above which lone '?'s are left alone
-JOIN_MIN = -3.0  # log10 P(right | left) for two characters that read as one word once the '?' is dropped
 
 
 def is_inserted_question_mark(text: str, q: int, model: BigramModel) -> bool:
@@ -452,7 +308,7 @@ def best_repair(text: str, earliest: int, q: int, end: int) -> tuple[int, str] |
     to one that restores the whole run. Returns (run start, repaired characters) for text[run start:end].
     """
     window = max(0, earliest - 2)
-    baseline = plausibility(text[window:end + 1])
+    baseline = mean_pair_score(text[window:end + 1])
     best: tuple[float, int, str] | None = None
     for run_start in range(q, earliest - 1, -1):
         if run_start < 1 or not _may_start_run(text, run_start):
@@ -460,7 +316,7 @@ def best_repair(text: str, earliest: int, q: int, end: int) -> tuple[int, str] |
         repaired = repair_run(text, run_start, end)
         if repaired is None:
             continue
-        score = plausibility(text[window:run_start] + repaired + text[end:end + 1])
+        score = mean_pair_score(text[window:run_start] + repaired + text[end:end + 1])
         if score > baseline and (best is None or score > best[0]):
             best = (score, run_start, repaired)
     return (best[1], best[2]) if best else None
@@ -469,7 +325,7 @@ def best_repair(text: str, earliest: int, q: int, end: int) -> tuple[int, str] |
 def repair_run(text: str, start: int, end: int) -> str | None:
     """The better of the two readings of a run: as published, or with its characters mapped to Simplified."""
     found = [r for r in (_repair_run(text, start, end, False), _repair_run(text, start, end, True)) if r]
-    return max(found, key=lambda r: plausibility(text[start - 1] + r + text[end:end + 1])) if found else None
+    return max(found, key=lambda r: mean_pair_score(text[start - 1] + r + text[end:end + 1])) if found else None
 
 
 def _repair_run(text: str, start: int, end: int, simplify: bool) -> str | None:
@@ -488,12 +344,12 @@ def _repair_run(text: str, start: int, end: int, simplify: bool) -> str | None:
     i = start
     if text[i] == "?":
         stream += [anchor[1], None]
-        i = _skip_tail(text, i + 1)
+        i = skip_dangling_reading(text, i + 1)
     garbled = 0
     while i < end:
         char = text[i]
         if char == "?":
-            after = _skip_tail(text, i + 1)
+            after = skip_dangling_reading(text, i + 1)
             # A closing '?' lost one byte; one inside the run lost a whole pair and the reader stayed out of step.
             stream += [None] if after >= end else [None, None]
             i = after
@@ -526,7 +382,7 @@ def reads_better(repaired: str, garbled: str) -> bool:
             not is_han(c) and c not in CJK_PUNCTUATION for c in repaired[:-1]):
         return False
     mean = sum(scores) / len(scores)
-    return mean >= REPAIR_MIN_PLAUSIBILITY and mean >= plausibility(garbled, UNREADABLE) + REPAIR_MIN_GAIN
+    return mean >= REPAIR_MIN_PLAUSIBILITY and mean >= mean_pair_score(garbled, UNREADABLE) + REPAIR_MIN_GAIN
 
 
 @lru_cache(maxsize=4096)
@@ -616,123 +472,3 @@ def repair_garbled(text: str) -> tuple[str, list[GarbledRun]]:
     pieces.append(text[last:])
     return "".join(pieces), runs
 
-
-# ---------------------------------------------------------------------------------------------------------
-# Script: OpenCC Traditional -> Simplified
-
-# Share of script-specific characters (those a conversion changes) that must be Traditional for "Hant" or
-# Simplified for "Hans"; below it the text is "mixed". Measured: our Simplified prose has 0 characters that
-# t2s changes (316 that s2t changes), our Traditional prose 0 that s2t changes; the seed, Traditional with
-# Simplified mojibake runs and ads, is 94 % Traditional (1315 of 1395); one Traditional line in Simplified
-# prose is 8.5 % (stays Hans), Simplified and Traditional halves are 27 % (mixed).
-SCRIPT_MAJORITY = 0.9
-
-
-def _changed_chars(text: str, converted: str) -> int:
-    if len(text) == len(converted):
-        return sum(map(ne, text, converted))
-    return sum(1 for a in set(text) - set(converted) if is_han(a))
-
-
-SCRIPT_SAMPLE = 4000  # characters taken from each of up to five places in a long text
-
-
-def _script_sample(text: str) -> str:
-    if len(text) <= 5 * SCRIPT_SAMPLE:
-        return text
-    step = (len(text) - SCRIPT_SAMPLE) // 4
-    return "\n".join(text[i * step:i * step + SCRIPT_SAMPLE] for i in range(5))
-
-
-def detect_script(text: str) -> str:
-    """"Hans", "Hant" or "mixed": compare the text (a spread sample of a long one) with its t2s and s2t
-    conversions."""
-    text = _SURROGATE.sub("\ufffd", _script_sample(text))
-    traditional = _changed_chars(text, _convert("t2s", text))
-    simplified = _changed_chars(text, _convert("s2t", text))
-    specific = traditional + simplified
-    if specific == 0 or simplified >= SCRIPT_MAJORITY * specific:
-        return "Hans"
-    if traditional >= SCRIPT_MAJORITY * specific:
-        return "Hant"
-    return "mixed"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Widths and whitespace
-
-# A number or Latin word with at least one full-width character in it: １２．５％, ＥＩＣＵ, ３Ａ级.
-_WIDE_TOKEN = re.compile(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ]*[０-９Ａ-Ｚａ-ｚ][0-9A-Za-z０-９Ａ-Ｚａ-ｚ]*"
-                         r"(?:[.．][0-9０-９]+)*[%％]?")
-_NUMBER_DOT = re.compile(r"(?<=[0-9０-９])[．％]|％")
-_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
-
-
-def _narrow(token: str) -> str:
-    return unicodedata.normalize("NFKC", token)
-
-
-def fix_width(text: str) -> str:
-    """Half-width digits, Latin letters and ．％ inside numbers and Latin words; Chinese punctuation kept;
-    stray tag remnants removed; spaces collapsed inside lines, line ends stripped, empty lines dropped."""
-    text = strip_tag_remnants(text)
-    text = _WIDE_TOKEN.sub(lambda m: _narrow(m.group(0)), text)
-    text = _NUMBER_DOT.sub(lambda m: _narrow(m.group(0)), text)
-    return tidy_whitespace(text)
-
-
-def tidy_whitespace(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The whole pipeline
-
-# Private-use marks that travel through t2s and width fixing around unrepaired runs, so their offsets can be
-# read in the final text.
-_OPEN, _CLOSE = "\ue000", "\ue001"
-
-
-def normalise(text: str) -> Normalised:
-    cleaned = strip_tag_remnants(text.replace(_OPEN, "").replace(_CLOSE, ""))
-    stripped, annotations = strip_pinyin(cleaned)
-    repaired, runs = repair_garbled(stripped)
-    marked = _mark_runs(repaired, [(r.start, r.end) for r in runs if r.repair is None])
-    final, spans = _read_marks(fix_width(to_simplified(marked)))
-    return Normalised(
-        text=final,
-        original=text,
-        script=detect_script(text),
-        pinyin_stripped=annotations,
-        garbled_found=len(runs),
-        garbled_repaired=sum(1 for r in runs if r.repair is not None),
-        garbled_spans=spans,
-    )
-
-
-def _mark_runs(text: str, spans: list[tuple[int, int]]) -> str:
-    pieces: list[str] = []
-    last = 0
-    for start, end in spans:
-        pieces += [text[last:start], _OPEN, text[start:end], _CLOSE]
-        last = end
-    pieces.append(text[last:])
-    return "".join(pieces)
-
-
-def _read_marks(text: str) -> tuple[str, list[tuple[int, int]]]:
-    spans: list[tuple[int, int]] = []
-    out: list[str] = []
-    length = 0
-    start = 0
-    for piece in re.split(f"([{_OPEN}{_CLOSE}])", text):
-        if piece == _OPEN:
-            start = length
-        elif piece == _CLOSE:
-            if length > start:
-                spans.append((start, length))
-        else:
-            out.append(piece)
-            length += len(piece)
-    return "".join(out), spans

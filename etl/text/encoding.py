@@ -1,4 +1,4 @@
-"""Turn page bytes into text the way Chinese portals need it (docs/chinese-text.md §4).
+"""Turn page bytes into text the way Chinese portals need it (docs/text.md §3).
 
 Rules, in order:
 - a byte-order mark wins;
