@@ -533,7 +533,7 @@ def browse(
     immutable: Annotated[bool | None, typer.Option(
         "--immutable/--live",
         help="--immutable for a copy no process writes (needed on read-only media); --live while the service "
-             "writes [default: live, immutable where the folder is read-only]")] = None,
+             "writes (default: --live, or --immutable where the folder cannot be written)")] = None,
 ) -> None:
     """Browse the SQLite database read-only in Datasette on 127.0.0.1, with the SQL views as canned queries.
 

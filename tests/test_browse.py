@@ -212,3 +212,18 @@ def test_a_busy_port_is_one_line_not_a_traceback(filled_sqlite: str) -> None:
         result = CliRunner().invoke(app, ["browse", "--port", str(sock.getsockname()[1])])
     assert result.exit_code == 2 and "is busy" in result.output and "Traceback" not in result.output
 
+
+
+@pytest.mark.slow
+def test_an_immutable_copy_is_served_too(filled_sqlite: str, tmp_path: Path) -> None:
+    copy = tmp_path / "copy" / "aidnews.db"
+    copy.parent.mkdir()
+    copy.write_bytes(Path(filled_sqlite.removeprefix("sqlite:///")).read_bytes())
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with browse.datasette(f"sqlite:///{copy}", port, immutable=True) as proc:
+        _wait_until_up(base, proc)
+        assert "--immutable" in proc.args
+        rows = _get_json(f"{base}/aidnews/articles.json?_shape=array")
+    assert sorted(r["title"] for r in rows) == ["援疆项目0", "援疆项目1", "援疆项目2"]
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["aidnews.db"]  # nothing written beside it
