@@ -321,6 +321,7 @@ th:first-child, td:first-child { text-align: left; }
 th { color: var(--muted); font-weight: 500; }
 td.bad { color: #c53030; font-weight: 600; }
 footer { color: var(--muted); font-size: 12px; margin-top: 24px; text-align: center; }
+@media (max-width: 720px) { .tiles { grid-template-columns: repeat(2, 1fr); } main { padding: 20px 12px; } }
 """
 
 # Marks each chart with its box and the page with its height and the number of charts that drew marks: a reader
