@@ -9,7 +9,7 @@ The steps, one module each, in the order :func:`clean` runs them:
   :mod:`~etl.html.dates` the publication date, :mod:`~etl.html.labels` the labelled lines (来源, 作者 …);
 - :mod:`~etl.html.vocabulary` holds the words all of them match.
 
-Text is returned as it stands on the page; normalising it (pinyin, script, mojibake) is ``etl.normalise``'s job.
+Text is returned as it stands on the page; normalising it (pinyin, script, mojibake) is ``etl.text.normalise``'s job.
 :func:`clean` never lets another exception escape: anything it cannot handle becomes :class:`CleanError`
 (a ``ValueError``) with a readable message.
 """
