@@ -1,19 +1,34 @@
 # aidnews — `make demo` runs the service on the bundled demo portal; `make test` runs the whole test suite.
+# Installs come from the hashed lock files (requirements-dev.lock here, requirements.lock in the image);
+# after changing dependencies in pyproject.toml, run `make lock` and commit both lock files.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK_VENV  := .venv-lock
+UV_VERSION := 0.13.9
 
-.PHONY: install demo serve run-once test services lint bench clean
+.PHONY: install lock lock-upgrade demo serve run-once test services lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit("aidnews needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python scripts/lock.py --check
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-install: $(STAMP)  ## install aidnews and its test tools into .venv
+install: $(STAMP)  ## install aidnews and its test tools into .venv, exactly the versions in requirements-dev.lock
+
+$(LOCK_VENV)/bin/uv:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet "uv==$(UV_VERSION)" "packaging>=24"
+
+lock: $(LOCK_VENV)/bin/uv  ## re-resolve both locks after a dependency change (pins that still fit are kept)
+	$(LOCK_VENV)/bin/python scripts/lock.py --uv $(LOCK_VENV)/bin/uv
+
+lock-upgrade: $(LOCK_VENV)/bin/uv  ## move every pin in both locks to its newest release
+	$(LOCK_VENV)/bin/python scripts/lock.py --uv $(LOCK_VENV)/bin/uv --upgrade
 
 demo: $(STAMP)  ## run the service on the bundled demo portal with SQLite (Ctrl-C stops it)
 	$(BIN)/aidnews serve --demo
@@ -39,4 +54,4 @@ bench: $(STAMP)  ## benchmarks (installs the bench extra: trafilatura, readabili
 	$(BIN)/python bench/bench_crawl.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) $(LOCK_VENV) data .pytest_cache
