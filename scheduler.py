@@ -32,10 +32,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session
 
-from crawler.config import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
-from etl import db, jobs, logs
-from etl.models import Service as ServiceRow
-from etl.models import utcnow
+from etl import jobs, logs
+from etl.sources import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
+from etl.store import engine as db
+from etl.store.models import Service as ServiceRow
+from etl.store.models import utcnow
 
 log = logging.getLogger("aidnews.service")
 LOCK_KEY = 0x616964_6E657773  # "aidnews" as a PostgreSQL advisory lock key

@@ -26,8 +26,9 @@ from bs4 import BeautifulSoup
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.demo import render_articles  # noqa: E402
-from etl import db, jobs  # noqa: E402
-from etl.models import Page  # noqa: E402
+from etl import jobs  # noqa: E402
+from etl.store import engine as db  # noqa: E402
+from etl.store.models import Page  # noqa: E402
 
 
 def page_set(count: int) -> list[tuple[str, bytes, str]]:

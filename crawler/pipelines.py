@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from scrapy.crawler import Crawler
 
 from crawler.items import PageItem
-from etl.db import get_engine
 from etl.encoding import decode_html
-from etl.models import Page
+from etl.store.engine import get_engine
+from etl.store.models import Page
 
 log = logging.getLogger(__name__)
 

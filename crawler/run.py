@@ -20,10 +20,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import frontier
-from crawler.config import SourceConfig, parse_source
 from crawler.spiders.aid import AidSpider, KnownPage
-from etl.db import get_engine
-from etl.models import Page, Run
+from etl.sources import SourceConfig, parse_source
+from etl.store.engine import get_engine
+from etl.store.models import Page, Run
 
 log = logging.getLogger("aidnews.crawl")
 

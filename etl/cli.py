@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crawler.config import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
+from etl.sources import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
 
 app = typer.Typer(
     help="aidnews: Chinese aid-work news (援疆 援藏 援青 东西部协作 定点帮扶) into a queryable database.",
@@ -78,7 +78,7 @@ def demo_sources_if(demo: bool, path: Path | None) -> Iterator[SourcesFile]:
 
 
 def prepare_db() -> None:
-    from etl import db
+    from etl.store import engine as db
 
     try:
         db.upgrade()
@@ -127,7 +127,7 @@ def db_upgrade() -> None:
 
     Example: aidnews db upgrade   (with DATABASE_URL=postgresql+psycopg://aid@localhost/aidnews for PostgreSQL)
     """
-    from etl import db
+    from etl.store import engine as db
 
     prepare_db()
     console.print(f"{db.describe(db.database_url())} is at revision {db.current_revision()}")
@@ -139,7 +139,7 @@ def db_current() -> None:
 
     Example: aidnews db current
     """
-    from etl import db
+    from etl.store import engine as db
 
     try:
         current = db.current_revision()
@@ -255,8 +255,8 @@ def _run_etl(reprocess: bool = False, since: datetime | None = None, limit: int 
     import sqlalchemy as sa
 
     from etl import jobs
-    from etl.db import get_engine
-    from etl.models import Page
+    from etl.store.engine import get_engine
+    from etl.store.models import Page
 
     with get_engine().connect() as conn:
         query = sa.select(sa.func.count(Page.id))
@@ -344,7 +344,7 @@ def articles(
     Example: aidnews articles --program 援疆 --format json
     """
     from etl import query
-    from etl.db import session_scope
+    from etl.store.engine import session_scope
 
     prepare_db()
     with session_scope() as session:
@@ -369,7 +369,7 @@ def metrics(
     Example: aidnews metrics --group-by recipient --category funding
     """
     from etl import query
-    from etl.db import session_scope
+    from etl.store.engine import session_scope
 
     prepare_db()
     with session_scope() as session:
@@ -405,7 +405,7 @@ def export(
     import csv
 
     from etl import query
-    from etl.db import session_scope
+    from etl.store.engine import session_scope
 
     if what not in ("articles", "metrics"):
         raise fail(f"cannot export {what!r}: choose articles or metrics")
@@ -436,8 +436,9 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
 
     Example: aidnews status --format json
     """
-    from etl import db, query
-    from etl.db import session_scope
+    from etl import query
+    from etl.store import engine as db
+    from etl.store.engine import session_scope
 
     prepare_db()
     with session_scope() as session:

@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.urls import canonical_url
 from etl.clean import Cleaned, CleanError, clean
 from etl.dedup import simhash
 from etl.encoding import Decoded, decode_html
 from etl.entities import Entities, extract_entities
 from etl.metrics import Metric, extract_metrics
 from etl.normalise import Normalised, normalise
+from etl.urls import canonical_url
 
 EXTRACTOR_VERSION = "1"
 

@@ -27,13 +27,13 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from crawler.config import DEFAULT_KEYWORDS, ConfigError, SourceConfig, parse_source
-from crawler.urls import canonical_url, host_allowed
-from etl.db import get_engine
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, Extraction, choose_key, extract
-from etl.models import Article, Metric, Page, Run, Source, utcnow
+from etl.sources import DEFAULT_KEYWORDS, ConfigError, SourceConfig, parse_source
+from etl.store.engine import get_engine
+from etl.store.models import Article, Metric, Page, Run, Source, utcnow
 from etl.text.script import to_simplified
+from etl.urls import canonical_url, host_allowed
 
 log = logging.getLogger("aidnews.jobs")
 

@@ -14,11 +14,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from crawler.config import parse_sources
 from crawler.demo import DemoPortal, demo_sources, ground_truth, traps
-from crawler.urls import canonical_url
-from etl import db, jobs
-from etl.models import Page, Run
+from etl import jobs
+from etl.sources import parse_sources
+from etl.store import engine as db
+from etl.store.models import Page, Run
+from etl.urls import canonical_url
 
 
 def listening_sockets_of_crawls() -> set[tuple[int, str]]:

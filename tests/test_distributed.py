@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from crawler import frontier
-from crawler.config import parse_sources
 from crawler.demo import DemoPortal, demo_sources
-from etl import db, jobs
-from etl.models import Page
+from etl import jobs
+from etl.sources import parse_sources
+from etl.store import engine as db
+from etl.store.models import Page
 
 REDIS_URL = os.environ.get("AIDNEWS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from etl import db, jobs
-from etl.models import Article, Metric, Page, Run
+from etl import jobs
+from etl.store import engine as db
+from etl.store.models import Article, Metric, Page, Run
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = [
@@ -170,7 +171,7 @@ def test_maintenance_prunes_old_page_versions_but_keeps_the_newest_and_reference
 
 
 def test_a_copy_whose_canonical_link_names_another_sources_page_keeps_its_own_url(database_url: str) -> None:
-    from crawler.config import parse_sources
+    from etl.sources import parse_sources
 
     engine = db.get_engine(database_url)
     jobs.sync_sources(parse_sources({"source": [

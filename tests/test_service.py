@@ -18,11 +18,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session
 
 import scheduler
-from crawler.config import parse_sources
 from crawler.demo import DemoPortal, demo_sources, ground_truth, traps
-from crawler.urls import canonical_url
-from etl import db, jobs
-from etl.models import Page, Run
+from etl import jobs
+from etl.sources import parse_sources
+from etl.store import engine as db
+from etl.store.models import Page, Run
+from etl.urls import canonical_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
