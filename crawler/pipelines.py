@@ -14,6 +14,7 @@ from crawler.items import PageItem
 from etl.encoding import decode_html
 from etl.store.engine import get_engine
 from etl.store.models import Page
+from etl.store.pages import PageState
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def page_row(item: PageItem, run_id: int | None) -> dict[str, Any]:
         "fetched_at": item.fetched_at,
         "etag": headers.get("etag"),
         "last_modified": headers.get("last-modified"),
-        "etl_status": "pending" if item.kind == "article" else "skipped",
+        "etl_status": PageState.PENDING if item.kind == "article" else PageState.SKIPPED,
         "etl_error": None if item.kind == "article" else f"{item.kind} page",
     }
 

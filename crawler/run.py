@@ -1,7 +1,7 @@
 """Child-process entry point for one crawl: `python -m crawler.run --run-id N --sources FILE`.
 
 Scrapy's Twisted reactor cannot be restarted inside a process, so every crawl runs here, in its own
-process; the parent (`etl.jobs.crawl`) waits for it with a time limit and records how it ended.
+process; the parent (`crawler.supervisor.crawl`) waits for it with a time limit and records how it ended.
 This process writes its counts and fetch errors into its `run` row when the spider closes.
 """
 

@@ -239,14 +239,14 @@ def _run_crawl(chosen: list[SourceConfig], config: SourcesFile, time_limit: floa
     """A crawl with a live count of stored pages on the terminal."""
     from rich.progress import SpinnerColumn
 
-    from etl import jobs
+    from crawler.supervisor import crawl
 
     names = ", ".join(s.name for s in chosen)
     columns = (SpinnerColumn(), TextColumn("crawling {task.description}: {task.completed} pages stored"),
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(names, total=None)
-        return jobs.crawl(chosen, time_limit=time_limit, revisit=revisit, contact=config.settings.user_agent_contact,
+        return crawl(chosen, time_limit=time_limit, revisit=revisit, contact=config.settings.user_agent_contact,
                           progress=lambda n: bar.update(task, completed=n), workers=workers, redis_url=redis_url)
 
 
@@ -254,7 +254,7 @@ def _run_etl(reprocess: bool = False, since: datetime | None = None, limit: int 
              batch_size: int = 100) -> Any:
     import sqlalchemy as sa
 
-    from etl import jobs
+    from etl.process import etl_pass
     from etl.store.engine import get_engine
     from etl.store.models import Page
 
@@ -272,7 +272,7 @@ def _run_etl(reprocess: bool = False, since: datetime | None = None, limit: int 
     columns = (TextColumn("ETL"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("pages", total=total)
-        run = jobs.etl_pass(reprocess=reprocess, since=since, limit=limit, batch_size=batch_size,
+        run = etl_pass(reprocess=reprocess, since=since, limit=limit, batch_size=batch_size,
                             progress=lambda n: bar.advance(task, n))
     return run
 

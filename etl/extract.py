@@ -1,6 +1,6 @@
 """One page in, one article out: decode → clean → normalise → metrics and aid entities.
 
-Pure functions over bytes and dataclasses; `etl.jobs` stores what they return. `as_record` is the JSON
+Pure functions over bytes and dataclasses; `etl.process` stores what they return. `as_record` is the JSON
 contract of `aidnews extract` (one object per file), which extraction benchmarks rely on: keep it stable.
 """
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from crawler import frontier
 from crawler.demo import DemoPortal, demo_sources
-from etl import jobs
+from crawler.supervisor import crawl
 from etl.sources import parse_sources
 from etl.store import engine as db
 from etl.store.models import Page
@@ -45,7 +45,7 @@ def test_two_workers_share_the_frontier_and_store_each_page_once(redis_url: str,
     engine = db.get_engine(database_url)
     with DemoPortal(slow_seconds=2.0) as portal:
         sources = parse_sources({"source": demo_sources(portal.base_url)}).sources
-        run = jobs.crawl(sources, engine=engine, workers=2, redis_url=redis_url, time_limit=120)
+        run = crawl(sources, engine=engine, workers=2, redis_url=redis_url, time_limit=120)
         single = portal.hits.copy()
     assert run.status == "ok", run.error
     assert run.counts["workers"] == 2
