@@ -32,10 +32,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session
 
-from crawler.config import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
-from etl import db, jobs, logs
-from etl.models import Service as ServiceRow
-from etl.models import utcnow
+from crawler.supervisor import crawl
+from etl import logs
+from etl.process import etl_pass
+from etl.sources import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
+from etl.store import engine as db
+from etl.store.maintenance import maintenance
+from etl.store.models import Service as ServiceRow
+from etl.store.models import utcnow
+from etl.store.runs import reap_stale_runs
 
 log = logging.getLogger("aidnews.service")
 LOCK_KEY = 0x616964_6E657773  # "aidnews" as a PostgreSQL advisory lock key
@@ -116,7 +121,7 @@ class Service:
         if self.stopping.is_set():
             return
         workers, redis_url = self.config.frontier()
-        run = jobs.crawl([source], time_limit=self.config.settings.crawl_time_limit_minutes * 60,
+        run = crawl([source], time_limit=self.config.settings.crawl_time_limit_minutes * 60,
                          contact=self.config.settings.user_agent_contact, should_stop=self.stopping.is_set,
                          engine=self.engine, workers=workers, redis_url=redis_url)
         if run.status == "ok":
@@ -126,14 +131,14 @@ class Service:
         if self.stopping.is_set() or not self.etl_lock.acquire(blocking=False):
             return  # a pass is running: it goes on until no page is pending
         try:
-            jobs.etl_pass(engine=self.engine, should_stop=self.stopping.is_set)
+            etl_pass(engine=self.engine, should_stop=self.stopping.is_set)
         finally:
             self.etl_lock.release()
 
     def maintenance_job(self) -> None:
         if not self.stopping.is_set():
             with self.etl_lock:
-                jobs.maintenance(self.config.settings.page_retention_days, engine=self.engine)
+                maintenance(self.config.settings.page_retention_days, engine=self.engine)
 
     def heartbeat(self, stopped: bool = False) -> None:
         """Record that this service is alive and when each of its jobs runs next (read by `aidnews status`)."""
@@ -243,7 +248,7 @@ def _serve(args: argparse.Namespace, stack: ExitStack) -> int:
         engine = db.get_engine()
         db.upgrade()
         with single_instance(engine):
-            if reaped := jobs.reap_stale_runs(engine):
+            if reaped := reap_stale_runs(engine):
                 log.warning("marked %d runs of a previous, killed service as crashed", reaped)
             service = Service(config, engine)
             signal.signal(signal.SIGTERM, service.stop)

@@ -126,7 +126,8 @@ def run_aidnews(base: str, workdir: Path) -> tuple[int, float]:
     sources = workdir / "sources.json"
     sources.write_text(json.dumps([source]), encoding="utf-8")
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}")
-    subprocess.run([sys.executable, "-c", "from etl import db; db.upgrade()"], env=env, check=True, cwd=ROOT)
+    migrate = "from etl.store.engine import upgrade; upgrade()"
+    subprocess.run([sys.executable, "-c", migrate], env=env, check=True, cwd=ROOT)
     started = time.monotonic()
     out = subprocess.run([sys.executable, "-m", "crawler.run", "--sources", str(sources), "--fast"],
                          env=env, capture_output=True, text=True, check=True, cwd=ROOT)

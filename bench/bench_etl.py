@@ -26,8 +26,9 @@ from bs4 import BeautifulSoup
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.demo import render_articles  # noqa: E402
-from etl import db, jobs  # noqa: E402
-from etl.models import Page  # noqa: E402
+from etl.process import etl_pass  # noqa: E402
+from etl.store import engine as db  # noqa: E402
+from etl.store.models import Page  # noqa: E402
 
 
 def page_set(count: int) -> list[tuple[str, bytes, str]]:
@@ -61,7 +62,7 @@ def store(url: str, pages: list[tuple[str, bytes, str]]) -> sa.Engine:
 
 def etl_rate(engine: sa.Engine, count: int) -> tuple[float, dict]:
     started = time.perf_counter()
-    run = jobs.etl_pass(engine=engine, batch_size=200)
+    run = etl_pass(engine=engine, batch_size=200)
     seconds = time.perf_counter() - started
     assert run.status == "ok", run.error
     return count / seconds, run.counts

@@ -15,7 +15,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from crawler.urls import canonical_url, host_allowed, is_private_host
+from etl.urls import canonical_url, host_allowed, is_private_host
 
 log = logging.getLogger(__name__)
 

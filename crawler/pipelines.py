@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from scrapy.crawler import Crawler
 
 from crawler.items import PageItem
-from etl.db import get_engine
-from etl.models import Page
+from etl.store.engine import get_engine
+from etl.store.models import Page
+from etl.store.pages import PageState
 from etl.text.encoding import decode_html
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def page_row(item: PageItem, run_id: int | None) -> dict[str, Any]:
         "fetched_at": item.fetched_at,
         "etag": headers.get("etag"),
         "last_modified": headers.get("last-modified"),
-        "etl_status": "pending" if item.kind == "article" else "skipped",
+        "etl_status": PageState.PENDING if item.kind == "article" else PageState.SKIPPED,
         "etl_error": None if item.kind == "article" else f"{item.kind} page",
     }
 

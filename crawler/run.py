@@ -1,7 +1,7 @@
 """Child-process entry point for one crawl: `python -m crawler.run --run-id N --sources FILE`.
 
 Scrapy's Twisted reactor cannot be restarted inside a process, so every crawl runs here, in its own
-process; the parent (`etl.jobs.crawl`) waits for it with a time limit and records how it ended.
+process; the parent (`crawler.supervisor.crawl`) waits for it with a time limit and records how it ended.
 This process writes its counts and fetch errors into its `run` row when the spider closes.
 """
 
@@ -20,10 +20,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import frontier
-from crawler.config import SourceConfig, parse_source
 from crawler.spiders.aid import AidSpider, KnownPage
-from etl.db import get_engine
-from etl.models import Page, Run
+from etl.sources import SourceConfig, parse_source
+from etl.store.engine import get_engine
+from etl.store.models import Page, Run
 
 log = logging.getLogger("aidnews.crawl")
 

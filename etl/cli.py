@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crawler.config import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
+from etl.sources import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
 
 app = typer.Typer(
     help="aidnews: Chinese aid-work news (援疆 援藏 援青 东西部协作 定点帮扶) into a queryable database.",
@@ -78,7 +78,7 @@ def demo_sources_if(demo: bool, path: Path | None) -> Iterator[SourcesFile]:
 
 
 def prepare_db() -> None:
-    from etl import db
+    from etl.store import engine as db
 
     try:
         db.upgrade()
@@ -127,7 +127,7 @@ def db_upgrade() -> None:
 
     Example: aidnews db upgrade   (with DATABASE_URL=postgresql+psycopg://aid@localhost/aidnews for PostgreSQL)
     """
-    from etl import db
+    from etl.store import engine as db
 
     prepare_db()
     console.print(f"{db.describe(db.database_url())} is at revision {db.current_revision()}")
@@ -139,7 +139,7 @@ def db_current() -> None:
 
     Example: aidnews db current
     """
-    from etl import db
+    from etl.store import engine as db
 
     try:
         current = db.current_revision()
@@ -239,14 +239,14 @@ def _run_crawl(chosen: list[SourceConfig], config: SourcesFile, time_limit: floa
     """A crawl with a live count of stored pages on the terminal."""
     from rich.progress import SpinnerColumn
 
-    from etl import jobs
+    from crawler.supervisor import crawl
 
     names = ", ".join(s.name for s in chosen)
     columns = (SpinnerColumn(), TextColumn("crawling {task.description}: {task.completed} pages stored"),
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(names, total=None)
-        return jobs.crawl(chosen, time_limit=time_limit, revisit=revisit, contact=config.settings.user_agent_contact,
+        return crawl(chosen, time_limit=time_limit, revisit=revisit, contact=config.settings.user_agent_contact,
                           progress=lambda n: bar.update(task, completed=n), workers=workers, redis_url=redis_url)
 
 
@@ -254,9 +254,9 @@ def _run_etl(reprocess: bool = False, since: datetime | None = None, limit: int 
              batch_size: int = 100) -> Any:
     import sqlalchemy as sa
 
-    from etl import jobs
-    from etl.db import get_engine
-    from etl.models import Page
+    from etl.process import etl_pass
+    from etl.store.engine import get_engine
+    from etl.store.models import Page
 
     with get_engine().connect() as conn:
         query = sa.select(sa.func.count(Page.id))
@@ -272,7 +272,7 @@ def _run_etl(reprocess: bool = False, since: datetime | None = None, limit: int 
     columns = (TextColumn("ETL"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("pages", total=total)
-        run = jobs.etl_pass(reprocess=reprocess, since=since, limit=limit, batch_size=batch_size,
+        run = etl_pass(reprocess=reprocess, since=since, limit=limit, batch_size=batch_size,
                             progress=lambda n: bar.advance(task, n))
     return run
 
@@ -344,7 +344,7 @@ def articles(
     Example: aidnews articles --program 援疆 --format json
     """
     from etl import query
-    from etl.db import session_scope
+    from etl.store.engine import session_scope
 
     prepare_db()
     with session_scope() as session:
@@ -369,7 +369,7 @@ def metrics(
     Example: aidnews metrics --group-by recipient --category funding
     """
     from etl import query
-    from etl.db import session_scope
+    from etl.store.engine import session_scope
 
     prepare_db()
     with session_scope() as session:
@@ -405,7 +405,7 @@ def export(
     import csv
 
     from etl import query
-    from etl.db import session_scope
+    from etl.store.engine import session_scope
 
     if what not in ("articles", "metrics"):
         raise fail(f"cannot export {what!r}: choose articles or metrics")
@@ -436,8 +436,9 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
 
     Example: aidnews status --format json
     """
-    from etl import db, query
-    from etl.db import session_scope
+    from etl import query
+    from etl.store import engine as db
+    from etl.store.engine import session_scope
 
     prepare_db()
     with session_scope() as session:
@@ -542,7 +543,7 @@ def browse(
     Example: aidnews browse --port 8001   then open http://127.0.0.1:8001/
     """
     from etl import browse as browsing
-    from etl.db import database_url
+    from etl.store.engine import database_url
 
     try:
         code = browsing.serve(database_url(), port=port, immutable=immutable, announce=err.print)
@@ -560,7 +561,7 @@ def report(
     Example: aidnews report --out report.html   (one file, no network needed to open it)
     """
     from etl import report as reporting
-    from etl.db import database_url
+    from etl.store.engine import database_url
 
     try:
         summary = reporting.write_report(database_url(), out)

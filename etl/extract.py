@@ -1,6 +1,6 @@
 """One page in, one article out: decode → clean → normalise → metrics and aid entities.
 
-Pure functions over bytes and dataclasses; `etl.jobs` stores what they return. `as_record` is the JSON
+Pure functions over bytes and dataclasses; `etl.process` stores what they return. `as_record` is the JSON
 contract of `aidnews extract` (one object per file), which extraction benchmarks rely on: keep it stable.
 """
 
@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.urls import canonical_url
 from etl.dedup import simhash
 from etl.entities import Entities, extract_entities
 from etl.html import Cleaned, CleanError, clean
 from etl.metrics import Metric, extract_metrics
 from etl.text.encoding import Decoded, decode_html
 from etl.text.normalise import Normalised, normalise
+from etl.urls import canonical_url
 
 EXTRACTOR_VERSION = "1"
 

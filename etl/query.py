@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from etl.models import Article, Metric, Page, Run, Service
+from etl.store.models import Article, Metric, Page, Run, Service
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUPS = {

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from etl import regions
-from etl.models import Article, Metric, Page
+from etl.store.models import Article, Metric, Page
 from etl.svgcharts import Bar, Scale, bar_chart, column_chart, number
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

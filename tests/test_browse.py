@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from etl import browse, db
 from etl.cli import app
-from etl.models import Article, Metric
+from etl.store.models import Article, Metric
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 30

@@ -62,8 +62,8 @@ def test_pages_that_are_not_about_aid_are_skipped_with_a_reason(sqlite_url: str)
     assert aidnews("run-once", "--demo", env=env).returncode == 0
     from sqlmodel import Session, select
 
-    from etl import db
-    from etl.models import Page
+    from etl.store import engine as db
+    from etl.store.models import Page
 
     with Session(db.get_engine(sqlite_url)) as session:
         skipped = session.exec(select(Page).where(Page.etl_status == "skipped", Page.kind == "article")).all()
@@ -134,8 +134,8 @@ def test_the_service_runs_the_demo_and_stops_cleanly_on_sigterm(tmp_path: Path) 
 def test_export_writes_csv_a_spreadsheet_opens_and_json_lines(sqlite_url: str, tmp_path: Path) -> None:
     from sqlmodel import Session
 
-    from etl import db
-    from etl.models import Article, Metric
+    from etl.store import engine as db
+    from etl.store.models import Article, Metric
 
     with Session(db.get_engine(sqlite_url)) as session:
         article = Article(url="http://a/1", canonical_url="http://a/1", content_hash="h", title="援疆，资金到位",

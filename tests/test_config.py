@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import DEFAULT_KEYWORDS, ConfigError, load_sources, parse_sources
+from etl.sources import DEFAULT_KEYWORDS, ConfigError, load_sources, parse_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = {

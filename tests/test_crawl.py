@@ -14,11 +14,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from crawler.config import parse_sources
 from crawler.demo import DemoPortal, demo_sources, ground_truth, traps
-from crawler.urls import canonical_url
-from etl import db, jobs
-from etl.models import Page, Run
+from crawler.supervisor import crawl
+from etl.sources import parse_sources
+from etl.store import engine as db
+from etl.store.models import Page, Run
+from etl.urls import canonical_url
 
 
 def listening_sockets_of_crawls() -> set[tuple[int, str]]:
@@ -86,12 +87,12 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         sources = parse_sources({"source": demo_sources(portal.base_url)}).sources
         with SocketWatch() as watch:
             started = time.monotonic()
-            first = jobs.crawl(sources, engine=engine, time_limit=120)
+            first = crawl(sources, engine=engine, time_limit=120)
             first_seconds = time.monotonic() - started
         hits_after_first = dict(portal.hits)
-        second = jobs.crawl(sources, engine=engine, time_limit=120)
+        second = crawl(sources, engine=engine, time_limit=120)
         hits_after_second = dict(portal.hits)
-        revisit = jobs.crawl(sources, engine=engine, time_limit=120, revisit=True)
+        revisit = crawl(sources, engine=engine, time_limit=120, revisit=True)
         yield {"engine": engine, "portal_base": portal.base_url, "first": first, "second": second,
                "revisit": revisit,
                "first_seconds": first_seconds, "hits1": hits_after_first, "hits2": hits_after_second,

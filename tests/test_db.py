@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from etl import db
-from etl.models import Article, Metric, Page, Run
+from etl.store import engine as db
+from etl.store.models import Article, Metric, Page, Run
 
 SHANGHAI = timezone(timedelta(hours=8))
 

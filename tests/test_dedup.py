@@ -7,7 +7,7 @@ from itertools import combinations
 from crawler.demo import ground_truth, render_articles
 from etl.dedup import DuplicateIndex, distance, features, simhash
 from etl.extract import extract
-from etl.jobs import NEAR_DUPLICATE_DISTANCE
+from etl.store.articles import NEAR_DUPLICATE_DISTANCE
 
 
 def test_features_are_character_shingles_without_punctuation() -> None:

@@ -18,11 +18,11 @@ from xml.etree import ElementTree
 import opencc
 import pytest
 
-from crawler.config import parse_sources
 from crawler.demo import DemoPortal, demo_sources, ground_truth, render_articles, traps
 from crawler.demo.corpus import load_corpus
 from crawler.demo.damage import read_out_of_step
 from crawler.demo.traps import HUGE_SIZE
+from etl.sources import parse_sources
 
 SLOW = 0.3
 PINYIN = re.compile(r"[\u4e00-\u9fff]\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
@@ -320,7 +320,7 @@ def test_binary_page_is_served_as_html(portal: DemoPortal) -> None:
 
 
 def test_not_aid_pages_hold_no_aid_keyword(portal: DemoPortal) -> None:
-    from crawler.config import DEFAULT_KEYWORDS
+    from etl.sources import DEFAULT_KEYWORDS
 
     for url in trap_of(portal, "not_aid"):
         got = fetch(url)

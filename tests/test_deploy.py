@@ -407,8 +407,8 @@ def _pipeline(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def test_health_check_reads_what_status_prints(sqlite_url: str) -> None:
     from sqlmodel import Session
 
-    from etl.db import get_engine
-    from etl.models import Service, utcnow
+    from etl.store.engine import get_engine
+    from etl.store.models import Service, utcnow
 
     env = dict(os.environ, DATABASE_URL=sqlite_url, PYTHONIOENCODING="utf-8", PYTHONPATH=str(ROOT))
     none_yet = _pipeline(env)

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from crawler import frontier
-from crawler.config import parse_sources
 from crawler.demo import DemoPortal, demo_sources
-from etl import db, jobs
-from etl.models import Page
+from crawler.supervisor import crawl
+from etl.sources import parse_sources
+from etl.store import engine as db
+from etl.store.models import Page
 
 REDIS_URL = os.environ.get("AIDNEWS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -44,7 +45,7 @@ def test_two_workers_share_the_frontier_and_store_each_page_once(redis_url: str,
     engine = db.get_engine(database_url)
     with DemoPortal(slow_seconds=2.0) as portal:
         sources = parse_sources({"source": demo_sources(portal.base_url)}).sources
-        run = jobs.crawl(sources, engine=engine, workers=2, redis_url=redis_url, time_limit=120)
+        run = crawl(sources, engine=engine, workers=2, redis_url=redis_url, time_limit=120)
         single = portal.hits.copy()
     assert run.status == "ok", run.error
     assert run.counts["workers"] == 2

@@ -16,8 +16,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from etl import db, jobs
-from etl.models import Article, Metric, Page, Run
+from etl.process import etl_pass
+from etl.store import engine as db
+from etl.store.maintenance import maintenance
+from etl.store.models import Article, Metric, Page, Run
+from etl.store.runs import reap_stale_runs
+from etl.store.sources import sync_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = [
@@ -59,7 +63,7 @@ def test_a_failed_page_keeps_its_error_and_the_others_are_stored(database_url: s
     add_page(engine, "http://a.cn/2.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20)
     add_page(engine, "http://a.cn/3.html", page_html("明日天气预报", "2023-06-12", [
         "明天白天晴转多云，最高气温三十二度，夜间有阵风，请市民注意防暑降温，合理安排出行时间和户外活动。"]))
-    run = jobs.etl_pass(engine=engine)
+    run = etl_pass(engine=engine)
     assert run.status == "ok"
     assert run.counts["articles"] == 1 and run.counts["errors"] == 1 and run.counts["skipped"] == 1
     states = page_states(engine)
@@ -77,10 +81,10 @@ def test_a_failed_page_keeps_its_error_and_the_others_are_stored(database_url: s
 def test_reprocessing_replaces_an_articles_metrics_without_duplicating_them(database_url: str) -> None:
     engine = db.get_engine(database_url)
     add_page(engine, "http://a.cn/1.html", page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY))
-    jobs.etl_pass(engine=engine)
+    etl_pass(engine=engine)
     with Session(engine) as session:
         before = session.execute(sa.select(sa.func.count(Metric.id))).scalar_one()
-    run = jobs.etl_pass(engine=engine, reprocess=True)
+    run = etl_pass(engine=engine, reprocess=True)
     assert run.counts["requeued"] == 1 and run.counts["articles"] == 1
     with Session(engine) as session:
         assert session.execute(sa.select(sa.func.count(Article.id))).scalar_one() == 1
@@ -93,7 +97,7 @@ def test_pages_with_one_canonical_url_make_one_article(database_url: str) -> Non
     html = page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY, canonical="http://a.cn/1.html")
     add_page(engine, "http://a.cn/1.html?from=list", html)
     add_page(engine, "http://a.cn/1.html?page=1", html)
-    jobs.etl_pass(engine=engine)
+    etl_pass(engine=engine)
     with Session(engine) as session:
         assert session.execute(sa.select(Article.canonical_url)).scalars().all() == ["http://a.cn/1.html"]
 
@@ -106,7 +110,7 @@ def test_a_syndicated_copy_points_at_the_earliest_article(database_url: str) -> 
     add_page(engine, "http://b.cn/5.html", page_html("新疆喀什举办农民丰收节", "2023-09-23", [
         "喀什地区各县市举办农民丰收节活动，展示特色农产品，广东援疆工作队组织企业现场采购，签约金额800万元。",
         "活动现场，来自疏附县和伽师县的农民合作社带来了瓜果、干果和手工艺品，吸引了众多市民前来选购。"]))
-    jobs.etl_pass(engine=engine)
+    etl_pass(engine=engine)
     with Session(engine) as session:
         rows = {a.url: (a.id, a.duplicate_of) for a in session.execute(sa.select(Article)).scalars()}
     original = rows["http://a.cn/1.html"]
@@ -136,8 +140,8 @@ def test_killing_the_etl_loses_and_doubles_nothing(sqlite_url: str) -> None:
     assert 0 < partial < count, "the kill should land mid-run"
     with Session(engine) as session:  # the killed run stays 'running'; its pages are whole or untouched
         assert session.execute(sa.select(sa.func.count(Article.id))).scalar_one() == partial
-    assert jobs.reap_stale_runs(engine) == 1
-    run = jobs.etl_pass(engine=engine)
+    assert reap_stale_runs(engine) == 1
+    run = etl_pass(engine=engine)
     assert run.status == "ok" and run.counts["articles"] == count - partial
     with Session(engine) as session:
         assert session.execute(sa.select(sa.func.count(Article.id))).scalar_one() == count
@@ -163,17 +167,17 @@ def test_maintenance_prunes_old_page_versions_but_keeps_the_newest_and_reference
             session.add(page)
             session.commit()
             ids.append(page.id)
-    run = jobs.maintenance(retention_days=180, engine=engine)
+    run = maintenance(retention_days=180, engine=engine)
     assert run.status == "ok" and run.counts["pages_pruned"] == 2
     with Session(engine) as session:
         assert session.execute(sa.select(Page.id)).scalars().all() == [ids[2]]
 
 
 def test_a_copy_whose_canonical_link_names_another_sources_page_keeps_its_own_url(database_url: str) -> None:
-    from crawler.config import parse_sources
+    from etl.sources import parse_sources
 
     engine = db.get_engine(database_url)
-    jobs.sync_sources(parse_sources({"source": [
+    sync_sources(parse_sources({"source": [
         {"name": "hq", "start_urls": ["http://a.cn/hq/list.html"], "article_patterns": [r"/hq/c_\d+\.html"]},
         {"name": "portal", "start_urls": ["http://a.cn/portal/list.html"], "article_patterns": [r"/portal/\d+\.html"]},
     ]}).sources, engine)
@@ -183,7 +187,7 @@ def test_a_copy_whose_canonical_link_names_another_sources_page_keeps_its_own_ur
                                                              canonical=original), source="portal")
     add_page(engine, "http://a.cn/hq/c_1.html?from=rss", page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30",
                                                                    BODY, canonical=original), source="hq")
-    jobs.etl_pass(engine=engine)
+    etl_pass(engine=engine)
     with Session(engine) as session:
         articles = session.execute(sa.select(Article)).scalars()
         rows = {a.canonical_url: (a.id, a.source_name, a.duplicate_of) for a in articles}

@@ -14,8 +14,8 @@ from scrapy.http import Response
 from scrapy.spiders import Spider
 from scrapy.utils.test import get_crawler
 
-from crawler.config import parse_sources
 from crawler.middlewares import BackoffRetryMiddleware, SafetyMiddleware
+from etl.sources import parse_sources
 
 REAL = {"name": "real", "start_urls": ["https://aid.example.gov.cn/list.html"], "article_patterns": [r"/c_\d+"]}
 LOCAL = {"name": "local", "start_urls": ["http://127.0.0.1:9/list.html"], "article_patterns": [r"/c_\d+"],

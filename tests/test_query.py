@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from etl import db, query
-from etl.models import Article, Metric
+from etl import query
+from etl.store import engine as db
+from etl.store.models import Article, Metric
 
 
 def add(session: Session, url: str, recipient: str, year: int, metrics: list[tuple[str, float, str, str]],
@@ -73,7 +74,7 @@ def test_articles_and_status_counts(filled: Session) -> None:
 def test_status_warns_when_a_sources_latest_pages_come_out_garbled_or_failed(database_url: str) -> None:
     import zlib
 
-    from etl.models import Page, Run
+    from etl.store.models import Page, Run
 
     engine = db.get_engine(database_url)
     with Session(engine) as session:

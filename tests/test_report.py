@@ -20,9 +20,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from etl import db, report
+from etl import report
 from etl.cli import app
-from etl.models import Article, Metric, Page
+from etl.store import engine as db
+from etl.store.models import Article, Metric, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

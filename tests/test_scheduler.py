@@ -10,8 +10,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 import scheduler
-from crawler.config import parse_sources
-from etl import db
+from etl.sources import parse_sources
+from etl.store import engine as db
 
 SOURCE = {"name": "hq", "start_urls": ["https://aid.example.gov.cn/list.html"],
           "article_patterns": [r"/c_\d+\.html$"], "schedule": "0 */6 * * *"}

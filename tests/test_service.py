@@ -18,11 +18,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session
 
 import scheduler
-from crawler.config import parse_sources
 from crawler.demo import DemoPortal, demo_sources, ground_truth, traps
-from crawler.urls import canonical_url
-from etl import db, jobs
-from etl.models import Page, Run
+from crawler.supervisor import crawl
+from etl.sources import parse_sources
+from etl.store import engine as db
+from etl.store.models import Page, Run
+from etl.urls import canonical_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,7 +48,7 @@ def runs(engine: sa.Engine, kind: str = "crawl") -> list[Run]:
 def test_a_crawl_past_its_time_limit_is_stopped_and_recorded_as_timed_out(portal: DemoPortal, sqlite_url: str) -> None:
     sources = parse_sources({"source": [slow_source(portal)]}).sources
     started = time.monotonic()
-    run = jobs.crawl(sources, time_limit=1.0, engine=db.get_engine(sqlite_url))
+    run = crawl(sources, time_limit=1.0, engine=db.get_engine(sqlite_url))
     assert run.status == "timeout" and "time limit" in run.error
     assert time.monotonic() - started < 25
 
@@ -56,7 +57,7 @@ def test_a_killed_crawl_child_is_recorded_with_its_exit_code(portal: DemoPortal,
     engine = db.get_engine(sqlite_url)
     sources = parse_sources({"source": [slow_source(portal)]}).sources
     result: dict = {}
-    thread = threading.Thread(target=lambda: result.update(run=jobs.crawl(sources, engine=engine)))
+    thread = threading.Thread(target=lambda: result.update(run=crawl(sources, engine=engine)))
     thread.start()
     deadline = time.monotonic() + 20
     pid = None

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import pytest
 
-from crawler.config import SourceConfig, load_sources
+from etl.sources import SourceConfig, load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from crawler.config import parse_sources
 from crawler.spiders.aid import AidSpider, KnownPage, _xml_entries, looks_binary
+from etl.sources import parse_sources
 
 SOURCE = {"name": "hq", "start_urls": ["http://aid.example.cn/list_1.html"], "max_depth": 2,
           "article_patterns": [r"/c_\d+\.html$"], "list_patterns": [r"/list_\d+\.html$"]}

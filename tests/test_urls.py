@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import canonical_url, host_allowed, is_private_host
+from etl.urls import canonical_url, host_allowed, is_private_host
 
 
 @pytest.mark.parametrize(

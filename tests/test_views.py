@@ -19,8 +19,8 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session
 
-from etl import db
-from etl.models import Article, Metric
+from etl.store import engine as db
+from etl.store.models import Article, Metric
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERYING_DOC = ROOT / "docs" / "querying.md"

@@ -26,9 +26,9 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from crawler import frontier
-from crawler.config import SourceConfig
 from crawler.items import PageItem
-from crawler.urls import canonical_url, host_allowed
+from etl.sources import SourceConfig
+from etl.urls import canonical_url, host_allowed
 
 LOCAL_TIMEOUT = 3.0  # seconds, for sources marked local (demo and test portals)
 IDLE_ROUNDS = 2  # idle signals (about 5 s apart) with an empty shared frontier before a worker stops

@@ -1,4 +1,4 @@
-"""Alembic environment: runs against the connection `etl.db.upgrade` hands over, or the configured URL."""
+"""Alembic environment: runs against the connection `etl.store.engine.upgrade` hands over, or the configured URL."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
-import etl.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import etl.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import etl.models
+import etl.store.models
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -25,8 +25,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("source_name", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("started_at", etl.models.AwareDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", etl.models.AwareDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", etl.store.models.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", etl.store.models.AwareDateTime(timezone=True), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("errors", sa.JSON(), nullable=False),
@@ -44,8 +44,8 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("config", sa.JSON(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
-        sa.Column("created_at", etl.models.AwareDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", etl.models.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", etl.store.models.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", etl.store.models.AwareDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("source", schema=None) as batch_op:
@@ -68,13 +68,13 @@ def upgrade() -> None:
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("fetched_at", etl.models.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("fetched_at", etl.store.models.AwareDateTime(timezone=True), nullable=False),
         sa.Column("etag", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("last_modified", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("etl_status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("etl_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("extractor_version", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("processed_at", etl.models.AwareDateTime(timezone=True), nullable=True),
+        sa.Column("processed_at", etl.store.models.AwareDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"],
             ["run.id"],
@@ -99,7 +99,7 @@ def upgrade() -> None:
         sa.Column("canonical_url", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("subtitle", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("published_at", etl.models.AwareDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", etl.store.models.AwareDateTime(timezone=True), nullable=True),
         sa.Column("news_source", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("author", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("editor", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -128,8 +128,8 @@ def upgrade() -> None:
         sa.Column("period_end", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("topics", sa.JSON(), nullable=False),
         sa.Column("extractor_version", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("created_at", etl.models.AwareDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", etl.models.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", etl.store.models.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", etl.store.models.AwareDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["duplicate_of"],
             ["article.id"],

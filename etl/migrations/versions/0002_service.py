@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import etl.models
+import etl.store.models
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -25,9 +25,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("host", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=False),
-        sa.Column("started_at", etl.models.AwareDateTime(timezone=True), nullable=False),
-        sa.Column("heartbeat_at", etl.models.AwareDateTime(timezone=True), nullable=False),
-        sa.Column("stopped_at", etl.models.AwareDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", etl.store.models.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("heartbeat_at", etl.store.models.AwareDateTime(timezone=True), nullable=False),
+        sa.Column("stopped_at", etl.store.models.AwareDateTime(timezone=True), nullable=True),
         sa.Column("jobs", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )

@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from apscheduler.triggers.cron import CronTrigger
-
 # 援疆 援藏 援青 对口支援 东西部协作 定点帮扶 援助 帮扶, in Simplified and Traditional script.
 DEFAULT_KEYWORDS: tuple[str, ...] = (
     "援疆", "援藏", "援青", "对口支援", "东西部协作", "定点帮扶", "援助", "帮扶",
@@ -98,8 +96,11 @@ def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
     return got
 
 
-def validate_cron(expr: str, timezone: str = DEFAULT_TIMEZONE) -> CronTrigger:
-    return CronTrigger.from_crontab(expr, timezone=timezone)
+def validate_cron(expr: str, timezone: str = DEFAULT_TIMEZONE) -> None:
+    """Raise ValueError unless the scheduler accepts `expr` (APScheduler is imported here: the ETL never needs it)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    CronTrigger.from_crontab(expr, timezone=timezone)
 
 
 def parse_source(raw: dict[str, Any], where: str) -> SourceConfig:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 DEFAULT_SQLITE_PATH = Path("data") / "aidnews.db"
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
 def database_url() -> str:

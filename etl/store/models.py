@@ -62,11 +62,11 @@ class Run(SQLModel, table=True):
     """Every crawl, ETL and maintenance run: what it did and how it ended."""
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(index=True)  # crawl | etl | maintenance
+    kind: str = Field(index=True)  # etl.store.runs.RunKind: crawl | etl | maintenance
     source_name: str | None = None  # None: all sources
     started_at: datetime = _ts(default_factory=utcnow, index=True)
     finished_at: datetime | None = _ts(default=None)
-    status: str = "running"  # running | ok | failed | timeout | interrupted
+    status: str = "running"  # etl.store.runs.RunStatus: running, ok, failed, timeout, interrupted, crashed
     counts: dict = _json(default_factory=dict)
     errors: list = _json(default_factory=list)  # the first few failures, each {url, reason}
     error: str | None = None  # why the run itself failed
@@ -94,7 +94,7 @@ class Page(SQLModel, table=True):
     fetched_at: datetime = _ts(default_factory=utcnow, index=True)
     etag: str | None = None
     last_modified: str | None = None
-    etl_status: str = Field(default="pending", index=True)  # pending | done | skipped | error
+    etl_status: str = Field(default="pending", index=True)  # etl.store.pages.PageState
     etl_error: str | None = None
     extractor_version: str | None = None
     processed_at: datetime | None = _ts(default=None)

@@ -1,0 +1,128 @@
+"""Runs and supervises one crawl: Scrapy in child processes, with a time limit and a clean stop.
+
+Scrapy's Twisted reactor cannot be restarted inside a process, so every crawl runs `python -m crawler.run`
+in a child (or several, sharing a Redis frontier). This parent records the run, hands the children their
+sources in a file, watches the time limit and the service's stop request, and records how the crawl ended:
+its exit code and the tail of its stderr when it failed, or the limit it hit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from typing import IO
+
+import sqlalchemy as sa
+
+from etl.sources import SourceConfig
+from etl.store.engine import get_engine
+from etl.store.models import Run
+from etl.store.pages import count_stored
+from etl.store.runs import ERROR_TAIL, RunKind, RunStatus, finish_run, record_pid, start_run
+from etl.store.sources import sync_sources
+
+POLL_SECONDS = 0.2  # how often the children, the clock and the stop request are checked
+PROGRESS_SECONDS = 1.0  # how often `progress` hears the count of stored pages
+KILL_AFTER_SECONDS = 20.0  # SIGINT lets Scrapy finish its requests in flight; a child still there is killed
+SHOWN_STDERR = 2000  # characters of a failed child's stderr in the run's error
+
+
+def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisit: bool = False,
+          contact: str | None = None, fast: bool = False, source_label: str | None = None,
+          should_stop: Callable[[], bool] | None = None, engine: sa.Engine | None = None,
+          progress: Callable[[int], None] | None = None, workers: int = 1, redis_url: str | None = None) -> Run:
+    """Run one Scrapy crawl of `sources` in a child process (or `workers` processes sharing a Redis frontier).
+
+    The children get SIGINT (Scrapy's graceful shutdown) when the time limit passes or `should_stop` says so,
+    and SIGKILL if they have not finished 20 s later. `progress`, when given, is called about once a second
+    with the number of pages stored so far.
+    """
+    engine = engine or get_engine()
+    if workers > 1 and not redis_url:
+        raise ValueError("a crawl with several workers needs a Redis URL for their shared frontier")
+    sync_sources(sources, engine)
+    run_id = start_run(RunKind.CRAWL, source_label or ",".join(s.name for s in sources), engine)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
+        json.dump([s.as_dict() for s in sources], fh, ensure_ascii=False)
+        sources_file = fh.name
+    command = _child_command(run_id, sources_file, revisit=revisit, contact=contact, fast=fast, redis_url=redis_url)
+    env = dict(os.environ, DATABASE_URL=str(engine.url.render_as_string(hide_password=False)),
+               PYTHONIOENCODING="utf-8")
+    stderr_files = [tempfile.TemporaryFile() for _ in range(max(1, workers))]
+    try:
+        children = [subprocess.Popen(command + (["--follower"] if i else []), stdout=subprocess.DEVNULL,
+                                     stderr=stderr_files[i], env=env) for i in range(len(stderr_files))]
+        record_pid(run_id, children[0].pid, engine)
+        progress_of = None if progress is None else lambda: progress(count_stored(engine, run_id))
+        stopped_by = _supervise(children, time_limit, should_stop, progress_of)
+        status, error = _outcome(children, stderr_files, stopped_by, time_limit)
+    finally:
+        for file in stderr_files:
+            file.close()
+        os.unlink(sources_file)
+        if redis_url:
+            from crawler import frontier  # here: it loads Scrapy, which the supervising process otherwise never needs
+
+            frontier.clear(redis_url, run_id)
+    return finish_run(run_id, status, error=error, engine=engine)
+
+
+def _child_command(run_id: int, sources_file: str, *, revisit: bool, contact: str | None, fast: bool,
+                   redis_url: str | None) -> list[str]:
+    command = [sys.executable, "-m", "crawler.run", "--run-id", str(run_id), "--sources", sources_file]
+    if revisit:
+        command.append("--revisit")
+    if contact:
+        command += ["--contact", contact]
+    if fast:
+        command.append("--fast")
+    if redis_url:
+        command += ["--redis", redis_url]
+    return command
+
+
+def _supervise(children: list[subprocess.Popen[bytes]], time_limit: float, should_stop: Callable[[], bool] | None,
+               progress: Callable[[], None] | None) -> RunStatus | None:
+    """Wait for the children; returns TIMEOUT or INTERRUPTED when they had to be stopped, else None."""
+    deadline = time.monotonic() + time_limit
+    stopped_by: RunStatus | None = None
+    stop_sent_at: float | None = None
+    last_report = time.monotonic()
+    while any(child.poll() is None for child in children):
+        time.sleep(POLL_SECONDS)
+        if progress is not None and time.monotonic() - last_report >= PROGRESS_SECONDS:
+            last_report = time.monotonic()
+            progress()
+        stopping = should_stop is not None and should_stop()
+        if stop_sent_at is None and (stopping or time.monotonic() > deadline):
+            stopped_by = RunStatus.INTERRUPTED if stopping else RunStatus.TIMEOUT
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGINT)
+            stop_sent_at = time.monotonic()
+        elif stop_sent_at is not None and time.monotonic() - stop_sent_at > KILL_AFTER_SECONDS:
+            for child in children:
+                if child.poll() is None:
+                    child.kill()
+    return stopped_by
+
+
+def _outcome(children: list[subprocess.Popen[bytes]], stderr_files: list[IO[bytes]], stopped_by: RunStatus | None,
+             time_limit: float) -> tuple[RunStatus, str | None]:
+    """The run's status and error, from how the children ended."""
+    if stopped_by is RunStatus.TIMEOUT:
+        return stopped_by, f"stopped after its time limit of {time_limit:.0f} s"
+    if stopped_by is RunStatus.INTERRUPTED:
+        return stopped_by, "stopped by service shutdown"
+    for child, stderr in zip(children, stderr_files, strict=True):
+        if child.returncode != 0:
+            stderr.seek(0)
+            tail = stderr.read()[-ERROR_TAIL:].decode("utf-8", "replace")
+            return RunStatus.FAILED, f"crawler exited with code {child.returncode}: {tail.strip()[-SHOWN_STDERR:]}"
+    return RunStatus.OK, None

@@ -1,0 +1,141 @@
+"""Articles and their metrics: set-wise upserts keyed by canonical URL, and the duplicate links between them.
+
+A batch of extracted pages becomes a handful of statements, whatever its size (see `store_articles`).
+Syndicated copies are linked, not dropped: `article.duplicate_of` points every exact copy (same content
+hash) and near copy (SimHash within `NEAR_DUPLICATE_DISTANCE` bits) at the earliest article of its group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from etl.dedup import DuplicateIndex
+from etl.store.models import Article, Metric, Page, utcnow
+
+if TYPE_CHECKING:
+    from etl.extract import Extraction
+
+NEAR_DUPLICATE_DISTANCE = 10  # SimHash bits: on the test portal, copies differ by 0-6, other articles by 15+
+
+
+@dataclass(frozen=True)
+class ExtractedPage:
+    """A stored page and the article extracted from it, on its way into the `article` table."""
+
+    page: Page
+    extraction: Extraction
+
+    @property
+    def key(self) -> str:
+        """The canonical URL the article is stored under."""
+        return self.extraction.canonical_url or self.page.final_url
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article row just written, with the extraction it was written from."""
+
+    article_id: int
+    extraction: Extraction
+
+
+def article_values(page: Page, x: Extraction) -> dict[str, Any]:
+    """The `article` row for one extraction of one page."""
+    e = x.entities
+    provider, recipient = e.provider, e.recipient
+    return {
+        "page_id": page.id, "source_name": page.source_name, "url": page.final_url,
+        "canonical_url": x.canonical_url or page.final_url, "title": x.title, "subtitle": x.subtitle,
+        "published_at": x.published_at, "news_source": x.source, "author": x.author, "editor": x.editor,
+        "body": x.body, "body_original": x.body_original, "script": x.script,
+        "pinyin_stripped": x.pinyin_stripped, "garbled_found": x.garbled_found,
+        "garbled_repaired": x.garbled_repaired, "garbled_spans": [list(s) for s in x.garbled_spans],
+        "images": x.images, "content_hash": x.content_hash, "simhash": x.simhash,
+        "program": e.program,
+        "provider_province": provider.province if provider else None,
+        "provider_prefecture": provider.prefecture if provider else None,
+        "provider_county": provider.county if provider else None,
+        "provider_inferred": bool(provider and provider.inferred),
+        "recipient_province": recipient.province if recipient else None,
+        "recipient_prefecture": recipient.prefecture if recipient else None,
+        "recipient_county": recipient.county if recipient else None,
+        "recipient_inferred": bool(recipient and recipient.inferred),
+        "batch": e.batch, "period_start": e.period_start, "period_end": e.period_end, "topics": list(e.topics),
+        "extractor_version": x.extractor_version, "updated_at": utcnow(),
+    }
+
+
+def store_articles(session: Session, items: Sequence[ExtractedPage]) -> list[int]:
+    """Insert or replace the articles of a batch (keyed by canonical URL) and replace their metrics.
+
+    Set-wise: one query finds the existing articles, one statement inserts the new ones, one updates the
+    others, one deletes their old metrics and one inserts all metrics. Returns the article ids, in order.
+    """
+    latest = {item.key: item for item in items}  # two pages with one canonical URL in a batch: the later one wins
+    values = {key: article_values(item.page, item.extraction) for key, item in latest.items()}
+    existing: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
+        sa.select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(list(values)))).all())
+    replaced = [dict(v, _id=existing[key]) for key, v in values.items() if key in existing]
+    fresh = [v for key, v in values.items() if key not in existing]
+    if fresh:
+        inserted = session.execute(
+            sa.insert(Article).returning(Article.id, Article.canonical_url, sort_by_parameter_order=True), fresh
+        ).all()
+        existing.update({url: article_id for article_id, url in inserted})
+    if replaced:
+        table = Article.__table__  # Core statements: executemany, not the ORM's bulk-by-primary-key mode
+        columns = {k: sa.bindparam(k) for k in replaced[0] if k != "_id"}
+        session.connection().execute(table.update().where(table.c.id == sa.bindparam("_id")).values(**columns),
+                                     replaced)
+        session.execute(sa.delete(Metric).where(Metric.article_id.in_([r["_id"] for r in replaced])))
+    metric_rows = [dict(asdict(m), article_id=existing[key]) for key, item in latest.items()
+                   for m in item.extraction.metrics]
+    if metric_rows:
+        session.execute(sa.insert(Metric), metric_rows)
+    return [existing[item.key] for item in items]
+
+
+def load_duplicate_index(session: Session) -> DuplicateIndex:
+    """Every stored article's hashes and current duplicate link, for an ETL pass to extend."""
+    index = DuplicateIndex(NEAR_DUPLICATE_DISTANCE)
+    rows = session.execute(sa.select(Article.id, Article.content_hash, Article.simhash, Article.published_at,
+                                     Article.duplicate_of))
+    for article_id, content_hash, sim, published, duplicate_of in rows:
+        index.add(article_id, content_hash, sim, _primary_key(published, article_id), duplicate_of)
+    return index
+
+
+def _primary_key(published: datetime | None, article_id: int) -> tuple:
+    return (published or datetime.max.replace(tzinfo=UTC), article_id)
+
+
+def mark_duplicates(session: Session, index: DuplicateIndex, stored: Sequence[StoredArticle]) -> int:
+    """Point exact copies (content hash) and near copies (SimHash) of each article at the earliest one.
+
+    Only rows whose primary changes are written. Returns how many of `stored` are copies.
+    """
+    changes: dict[int, int | None] = {}
+    latest = {article.article_id: article.extraction for article in stored}
+    for article_id, x in latest.items():
+        index.add(article_id, x.content_hash, x.simhash, _primary_key(x.published_at, article_id),
+                  index.duplicate_of(article_id))
+        group = index.group(article_id)
+        primary = group[0]
+        for member in group:
+            wanted = None if member == primary else primary
+            if index.duplicate_of(member) != wanted:
+                index.set_duplicate_of(member, wanted)
+                changes[member] = wanted
+    if changes:
+        table = Article.__table__
+        session.connection().execute(
+            table.update().where(table.c.id == sa.bindparam("_id")).values(duplicate_of=sa.bindparam("_dup")),
+            [{"_id": member, "_dup": target} for member, target in changes.items()],
+        )
+    return sum(1 for article in stored if index.duplicate_of(article.article_id) is not None)

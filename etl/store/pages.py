@@ -1,0 +1,90 @@
+"""The `page` table as the ETL sees it: which pages wait for extraction, and what became of each.
+
+The crawler stores every article page `pending`; an ETL pass works through the pending pages in id order
+and records each one's outcome. Which pages a pass will take is defined once, here (`pending`), for the
+pass itself and for the progress bar that counts them beforehand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from etl.store.models import Page, utcnow
+
+
+class PageState(StrEnum):
+    """The values of `page.etl_status`."""
+
+    PENDING = "pending"  # stored, waiting for an ETL pass
+    DONE = "done"  # extracted into an article
+    SKIPPED = "skipped"  # not an article page (list, sitemap, feed), or not about aid work; etl_error says which
+    ERROR = "error"  # extraction or storage failed; etl_error says why
+
+
+ERROR_LENGTH = 2000  # characters of a page's error kept: the exception's message, not a novel
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """What an ETL pass made of one page."""
+
+    page_id: int
+    state: PageState
+    error: str | None = None
+
+
+def reprocessable(since: datetime | None = None) -> ColumnElement[bool]:
+    """The pages a reprocess puts back in the queue: every article page fetched whole (since a date)."""
+    condition = sa.and_(Page.kind == "article", Page.status == 200)
+    return condition if since is None else sa.and_(condition, Page.fetched_at >= since)
+
+
+def pending(*, reprocess: bool = False, since: datetime | None = None) -> ColumnElement[bool]:
+    """The pages an ETL pass works through: the pending ones, and with `reprocess` the reprocessable ones too."""
+    waiting = Page.etl_status == PageState.PENDING
+    return sa.or_(waiting, reprocessable(since)) if reprocess else waiting
+
+
+def count_pending(engine: sa.Engine, *, reprocess: bool = False, since: datetime | None = None) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count(Page.id)).where(pending(reprocess=reprocess, since=since))
+                            ).scalar_one()
+
+
+def requeue(engine: sa.Engine, since: datetime | None = None) -> int:
+    """Mark the reprocessable pages pending again (the extractor changed); returns how many."""
+    with engine.begin() as conn:
+        query = sa.update(Page).where(reprocessable(since)).values(etl_status=PageState.PENDING, etl_error=None)
+        return conn.execute(query).rowcount
+
+
+def next_pending_ids(engine: sa.Engine, after_id: int, limit: int) -> list[int]:
+    """The ids of up to `limit` pending pages after `after_id`, in id order (a pass never revisits a page)."""
+    with engine.connect() as conn:
+        query = sa.select(Page.id).where(pending(), Page.id > after_id).order_by(Page.id).limit(limit)
+        return list(conn.execute(query).scalars())
+
+
+def count_stored(engine: sa.Engine, run_id: int) -> int:
+    """Pages a crawl run has stored so far."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count(Page.id)).where(Page.run_id == run_id)).scalar_one()
+
+
+def record_outcomes(conn: sa.Connection, outcomes: Sequence[PageOutcome], extractor_version: str) -> None:
+    """Write each page's ETL state in one statement, as part of the caller's transaction."""
+    table = Page.__table__
+    conn.execute(
+        table.update().where(table.c.id == sa.bindparam("_id")).values(
+            etl_status=sa.bindparam("_state"), etl_error=sa.bindparam("_error"),
+            extractor_version=extractor_version, processed_at=utcnow(),
+        ),
+        [{"_id": o.page_id, "_state": o.state, "_error": o.error[:ERROR_LENGTH] if o.error else None}
+         for o in outcomes],
+    )

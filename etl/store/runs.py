@@ -1,0 +1,117 @@
+"""Run bookkeeping: every crawl, ETL pass and maintenance job records itself in the `run` table.
+
+A run is written twice: `start_run` when it begins (status `running`, with the pid of the process doing
+the work) and `finish_run` when it ends. A process that dies between the two leaves its run `running`;
+`reap_stale_runs`, called when the service starts, marks those `crashed` so `status` never shows a run
+that nobody is doing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from etl.store.engine import get_engine
+from etl.store.models import Run, utcnow
+
+log = logging.getLogger("aidnews.runs")
+
+ERROR_TAIL = 4000  # characters of a run's error kept: enough for the end of a child's stderr
+
+
+class RunKind(StrEnum):
+    """What a run did."""
+
+    CRAWL = "crawl"
+    ETL = "etl"
+    MAINTENANCE = "maintenance"
+
+
+class RunStatus(StrEnum):
+    """Every status a run row can hold (the column is plain text; these are the values written to it)."""
+
+    RUNNING = "running"  # started, not finished yet (or its process died: see CRASHED)
+    OK = "ok"  # finished its work
+    FAILED = "failed"  # stopped by an error: a crawl child's non-zero exit, an exception in ETL or maintenance
+    TIMEOUT = "timeout"  # a crawl stopped because it passed its time limit
+    INTERRUPTED = "interrupted"  # stopped early because the service was shutting down
+    CRASHED = "crashed"  # found `running` after its process had gone (killed, machine restarted)
+
+
+def start_run(kind: RunKind, source_name: str | None = None, engine: sa.Engine | None = None) -> int:
+    """Record that a run begins in this process; returns its id."""
+    engine = engine or get_engine()
+    with Session(engine) as session:
+        run = Run(kind=kind, source_name=source_name, pid=os.getpid(), status=RunStatus.RUNNING)
+        session.add(run)
+        session.commit()
+        assert run.id is not None
+        return run.id
+
+
+def record_pid(run_id: int, pid: int, engine: sa.Engine | None = None) -> None:
+    """Name the process that does the run's work, when it is a child rather than the recording process."""
+    with (engine or get_engine()).begin() as conn:
+        conn.execute(sa.update(Run).where(Run.id == run_id).values(pid=pid))
+
+
+def finish_run(run_id: int, status: RunStatus, counts: dict[str, Any] | None = None, error: str | None = None,
+               engine: sa.Engine | None = None) -> Run:
+    """Record how a run ended; counts are merged into any the run's children already wrote."""
+    engine = engine or get_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.status = status
+        run.finished_at = utcnow()
+        if counts:
+            merged = dict(run.counts or {})
+            merged.update(counts)
+            run.counts = merged
+        if error:
+            run.error = error[-ERROR_TAIL:]
+        session.add(run)
+        session.commit()
+        log.info("run finished", extra={"run": _run_summary(run)})
+        return run
+
+
+def process_alive(pid: int | None) -> bool:
+    """True when a process with this pid exists on this machine (signal 0 tests without signalling)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def reap_stale_runs(engine: sa.Engine | None = None) -> int:
+    """Mark runs left `running` by a process that no longer exists (killed, machine restarted) as crashed."""
+    engine = engine or get_engine()
+    reaped = 0
+    with Session(engine) as session:
+        for run in session.execute(sa.select(Run).where(Run.status == RunStatus.RUNNING)).scalars():
+            if not process_alive(run.pid):
+                run.status = RunStatus.CRASHED
+                run.finished_at = run.finished_at or utcnow()
+                run.error = run.error or f"process {run.pid} ended without recording the run's end"
+                session.add(run)
+                reaped += 1
+        session.commit()
+    return reaped
+
+
+def _run_summary(run: Run) -> dict[str, Any]:
+    seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+    return {"id": run.id, "kind": run.kind, "source": run.source_name, "status": run.status,
+            "seconds": round(seconds, 2) if seconds is not None else None, "counts": run.counts,
+            "error": (run.error or "")[-300:] or None}
