@@ -25,8 +25,9 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from etl import browse, db
+from etl import browse
 from etl.cli import app
+from etl.store import engine as db
 from etl.store.models import Article, Metric
 
 ROOT = Path(__file__).resolve().parents[1]
