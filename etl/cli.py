@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from etl.sources import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
+from etl.sources import ConfigError, SourceConfig, SourcesFile, load_sources
 
 app = typer.Typer(
     help="aidnews: Chinese aid-work news (援疆 援藏 援青 东西部协作 定点帮扶) into a queryable database.",
@@ -62,19 +62,15 @@ def read_sources(path: Path | None) -> SourcesFile:
 @contextmanager
 def demo_sources_if(demo: bool, path: Path | None) -> Iterator[SourcesFile]:
     """The configured sources, or the demo portal's (started for the duration of the block)."""
-    if not demo:
-        yield read_sources(path)
-        return
-    from crawler.demo import demo_sources
-    from crawler.demo_launch import demo_portal
+    from crawler.demo.launch import sources_for
 
     with ExitStack() as stack:
         try:
-            base_url = stack.enter_context(demo_portal())
-        except OSError as exc:
+            config = stack.enter_context(sources_for(demo, sources_path(path),
+                                                     on_portal=lambda url: err.print(f"demo portal on {url}")))
+        except (ConfigError, OSError) as exc:
             raise fail(str(exc)) from None
-        err.print(f"demo portal on {base_url}")
-        yield parse_sources({"source": demo_sources(base_url)}, "demo portal")
+        yield config
 
 
 def prepare_db() -> None:
@@ -222,9 +218,9 @@ def crawl(
     """
     prepare_db()
     with demo_sources_if(demo, sources) as config:
-        configured_workers, configured_redis = config.frontier()
-        redis = redis or configured_redis
-        workers = workers or (configured_workers if redis else 1)
+        shared = config.frontier()
+        redis = redis or shared.redis_url
+        workers = workers or (shared.workers if redis else 1)
         if workers > 1 and not redis:
             raise fail("--workers above 1 needs --redis (or $AIDNEWS_REDIS_URL): the workers share a Redis frontier")
         run = _run_crawl(_select(config, source), config, time_limit=time_limit, revisit=revisit, workers=workers,
@@ -305,9 +301,9 @@ def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
     """
     prepare_db()
     with demo_sources_if(demo, sources) as config:
-        workers, redis_url = config.frontier()
+        shared = config.frontier()
         crawl_run = _run_crawl(_select(config, None), config, config.settings.crawl_time_limit_minutes * 60,
-                               workers=workers, redis_url=redis_url)
+                               workers=shared.workers, redis_url=shared.redis_url)
     _report_run(crawl_run)
     etl_run = _run_etl()
     _report_run(etl_run)
@@ -323,10 +319,7 @@ def serve(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
     """
     import scheduler
 
-    args = ["--demo"] if demo else []
-    if sources:
-        args += ["--sources", str(sources)]
-    raise typer.Exit(scheduler.main(args))
+    raise typer.Exit(scheduler.serve(sources_path(sources), demo=demo))
 
 
 # -- queries -----------------------------------------------------------------------------------------------------
@@ -453,7 +446,7 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
         import scheduler
 
         try:
-            info["next_runs"] = scheduler.next_runs(load_sources(path))
+            info["next_runs"] = scheduler.next_runs(scheduler.plan(load_sources(path)))
         except ConfigError as exc:
             info["next_runs"] = []
             info["config_error"] = str(exc)

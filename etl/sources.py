@@ -62,15 +62,23 @@ class Settings:
     redis_url: str = ""  # the frontier's Redis, e.g. redis://127.0.0.1:6379/0 (or $AIDNEWS_REDIS_URL)
 
 
+@dataclass(frozen=True)
+class Frontier:
+    """Where a crawl keeps the URLs it has yet to fetch: in its one process, or in Redis for several workers."""
+
+    workers: int
+    redis_url: str | None
+
+
 @dataclass
 class SourcesFile:
     sources: list[SourceConfig]
     settings: Settings = field(default_factory=Settings)
 
-    def frontier(self) -> tuple[int, str | None]:
-        """(workers, Redis URL) for crawls: one local worker unless a shared frontier is configured."""
+    def frontier(self) -> Frontier:
+        """How crawls run: one local worker unless a shared Redis frontier is configured."""
         url = os.environ.get("AIDNEWS_REDIS_URL") or self.settings.redis_url or None
-        return (self.settings.crawl_workers if url else 1), url
+        return Frontier(self.settings.crawl_workers if url else 1, url)
 
     def enabled(self) -> list[SourceConfig]:
         return [s for s in self.sources if s.enabled]
