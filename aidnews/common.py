@@ -40,10 +40,16 @@ _SHOWN_COUNTS = ("pages_stored", "fetched_article", "articles_known_skipped", "n
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print an error (every line of it) and return the Exit to raise."""
     first, *more = message.splitlines() or [""]
-    err.print(f"[bold red]error:[/] {escape(first)}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(first)}", highlight=False, soft_wrap=True)
     for line in more:
-        err.print(f"  {escape(line)}", highlight=False)
+        err.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def config_failure(exc: ConfigError) -> typer.Exit:
+    """Print every problem of a sources file and return the Exit (code 2) to raise."""
+    count = len(exc.problems)
+    return fail(f"{count} problems in the sources:\n{exc}" if count > 1 else str(exc))
 
 
 def sources_path(path: Path | None) -> Path:
@@ -54,7 +60,7 @@ def read_sources(path: Path | None) -> SourcesFile:
     try:
         return load_sources(sources_path(path))
     except ConfigError as exc:
-        raise fail(str(exc)) from None
+        raise config_failure(exc) from None
 
 
 @contextmanager
@@ -66,7 +72,9 @@ def chosen_sources(demo: bool, path: Path | None) -> Iterator[SourcesFile]:
         try:
             config = stack.enter_context(sources_for(demo, sources_path(path),
                                                      on_portal=lambda url: err.print(f"demo portal on {escape(url)}")))
-        except (ConfigError, OSError) as exc:
+        except ConfigError as exc:
+            raise config_failure(exc) from None
+        except OSError as exc:
             raise fail(str(exc)) from None
         yield config
 

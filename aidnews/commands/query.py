@@ -155,7 +155,8 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
     else:
         console.print("[bold]service[/] never started on this database (aidnews serve)")
     if info.get("config_error"):
-        err.print(f"[red]sources file:[/] {escape(info['config_error'])}")
+        for line in info["config_error"].splitlines():
+            err.print(f"[red]sources file:[/] {escape(line)}", highlight=False)
     if info.get("next_runs"):
         title = "next runs" if service and service["state"] == "running" else f"next runs if started with {path}"
         emit(info["next_runs"], "table", ["job", "next_run"], title=title)
