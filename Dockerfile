@@ -16,6 +16,7 @@ RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes -r /tmp/requiremen
 COPY pyproject.toml README.md scheduler.py /src/
 COPY crawler /src/crawler
 COPY etl /src/etl
+COPY aidnews /src/aidnews
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps /src
 
 

@@ -2,10 +2,12 @@
 
     python scheduler.py [--demo] [--sources sources.toml]     (same as `aidnews serve`)
 
-Jobs are rebuilt from the sources file at every start (no persisted job store: one that cannot unpickle a
-job after an upgrade deletes it silently). Each job runs at most one instance at a time, coalesces missed
-runs and has a misfire grace time of half its interval. One scheduler per database: a PostgreSQL advisory
-lock or a lock file beside the SQLite database; a second copy exits with a message.
+`plan` turns a sources file into the service's jobs; the service schedules them and `aidnews status` shows
+when they would run, from the same list. Jobs are rebuilt from the sources file at every start (no persisted
+job store: one that cannot unpickle a job after an upgrade deletes it silently). Each job runs at most one
+instance at a time, coalesces missed runs and has a misfire grace time of half its interval. One scheduler
+per database: a PostgreSQL advisory lock or a lock file beside the SQLite database; a second copy exits
+with a message.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
@@ -32,19 +37,21 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session
 
+from crawler.demo.launch import sources_for
 from crawler.supervisor import crawl
 from etl import logs
 from etl.process import etl_pass
-from etl.sources import ConfigError, SourceConfig, SourcesFile, load_sources, parse_sources
-from etl.store import engine as db
+from etl.sources import ConfigError, SourceConfig, SourcesFile
+from etl.store.engine import describe, get_engine, upgrade
 from etl.store.maintenance import maintenance
 from etl.store.models import Service as ServiceRow
 from etl.store.models import utcnow
-from etl.store.runs import reap_stale_runs
+from etl.store.runs import RunStatus, reap_stale_runs
 
 log = logging.getLogger("aidnews.service")
 LOCK_KEY = 0x616964_6E657773  # "aidnews" as a PostgreSQL advisory lock key
 HEARTBEAT_SECONDS = 60
+Trigger = CronTrigger | IntervalTrigger
 
 
 class AlreadyRunning(RuntimeError):
@@ -58,7 +65,7 @@ def single_instance(engine: sa.Engine) -> Iterator[None]:
         conn = engine.connect()
         try:
             if not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
-                raise AlreadyRunning(f"another aidnews scheduler is running on {db.describe(str(engine.url))}")
+                raise AlreadyRunning(f"another aidnews scheduler is running on {describe(str(engine.url))}")
             conn.commit()
             try:
                 yield
@@ -88,7 +95,7 @@ def single_instance(engine: sa.Engine) -> Iterator[None]:
         handle.close()
 
 
-def grace_time(trigger: CronTrigger | IntervalTrigger, now: datetime) -> int:
+def grace_time(trigger: Trigger, now: datetime) -> int:
     """Half the gap between the trigger's next two fire times, at least a minute."""
     first = trigger.get_next_fire_time(None, now)
     if first is None:
@@ -98,33 +105,94 @@ def grace_time(trigger: CronTrigger | IntervalTrigger, now: datetime) -> int:
     return max(60, int(gap / 2))
 
 
+class JobKind(StrEnum):
+    CRAWL = "crawl"  # one source's crawl, on its cron schedule; a successful crawl starts an ETL pass
+    ETL = "etl"  # an ETL pass over pending pages, at a fixed interval
+    MAINTENANCE = "maintenance"  # pruning and statistics, daily
+    HEARTBEAT = "heartbeat"  # the service's own sign of life; not shown as a job
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job of the service: what it does and when."""
+
+    id: str  # the scheduler's job id: "crawl:<source>", "etl", "maintenance", "heartbeat"
+    name: str  # as logs and `aidnews status` show it
+    kind: JobKind
+    trigger: Trigger
+    grace_seconds: int  # a run missed by less than this (machine asleep, job overrunning) still happens
+    source: SourceConfig | None = None  # the source a crawl job crawls
+    run_at_start: bool = False  # crawls run once as the service starts, then on their schedule
+
+    @property
+    def listed(self) -> bool:
+        """Whether `status` shows the job (the heartbeat is the service's own business)."""
+        return self.kind is not JobKind.HEARTBEAT
+
+
+def plan(config: SourcesFile, now: datetime | None = None) -> list[JobSpec]:
+    """The service's jobs for this sources file: a crawl per enabled source, the ETL, maintenance, heartbeat."""
+    tz = config.settings.timezone
+    now = now or datetime.now(ZoneInfo(tz))
+    jobs = []
+    for source in config.enabled():
+        crawl_trigger = CronTrigger.from_crontab(source.schedule, timezone=tz)
+        jobs.append(JobSpec(f"crawl:{source.name}", f"crawl {source.name}", JobKind.CRAWL, crawl_trigger,
+                            grace_time(crawl_trigger, now), source=source, run_at_start=True))
+    interval = IntervalTrigger(minutes=config.settings.etl_interval_minutes, timezone=tz)
+    jobs.append(JobSpec("etl", "etl", JobKind.ETL, interval, grace_time(interval, now)))
+    daily = CronTrigger.from_crontab(config.settings.maintenance_schedule, timezone=tz)
+    jobs.append(JobSpec("maintenance", "maintenance", JobKind.MAINTENANCE, daily, grace_time(daily, now)))
+    jobs.append(JobSpec("heartbeat", "heartbeat", JobKind.HEARTBEAT,
+                        IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=tz), HEARTBEAT_SECONDS))
+    return jobs
+
+
+def next_runs(jobs: Sequence[JobSpec], now: datetime | None = None) -> list[dict[str, str]]:
+    """When each listed job would next run if the service started now (for `aidnews status`).
+
+    An interval job has no fixed time until the service starts it, so it is described by its interval.
+    """
+    rows = []
+    for job in jobs:
+        if not job.listed:
+            continue
+        if isinstance(job.trigger, IntervalTrigger):
+            every = f"every {job.trigger.interval.total_seconds() / 60:g} min"
+            rows.append({"job": job.name, "next_run": every + (" and after each crawl" if job.kind is JobKind.ETL
+                                                                else "")})
+            continue
+        fire = job.trigger.get_next_fire_time(None, now or datetime.now(job.trigger.timezone))
+        rows.append({"job": job.name, "next_run": fire.isoformat(timespec="minutes") if fire else ""})
+    return rows
+
+
 class Service:
     def __init__(self, config: SourcesFile, engine: sa.Engine) -> None:
         self.config = config
         self.engine = engine
         self.stopping = threading.Event()
         self.etl_lock = threading.Lock()
-        tz = config.settings.timezone
         self.scheduler = BackgroundScheduler(
-            timezone=tz,
+            timezone=config.settings.timezone,
             executors={"default": ThreadPoolExecutor(max_workers=max(4, len(config.sources) + 2))},
             job_defaults={"max_instances": 1, "coalesce": True},
         )
         self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
         self.scheduler.add_listener(lambda _event: self.heartbeat(), EVENT_JOB_EXECUTED | EVENT_JOB_MISSED)
         self.row_id: int | None = None
-        self.triggers: dict[str, CronTrigger | IntervalTrigger] = {}  # job name -> trigger, for the heartbeat
+        self.jobs: list[JobSpec] = []
 
     # -- jobs -------------------------------------------------------------------------------------------------
 
     def crawl_job(self, source: SourceConfig) -> None:
         if self.stopping.is_set():
             return
-        workers, redis_url = self.config.frontier()
+        shared = self.config.frontier()
         run = crawl([source], time_limit=self.config.settings.crawl_time_limit_minutes * 60,
-                         contact=self.config.settings.user_agent_contact, should_stop=self.stopping.is_set,
-                         engine=self.engine, workers=workers, redis_url=redis_url)
-        if run.status == "ok":
+                    contact=self.config.settings.user_agent_contact, should_stop=self.stopping.is_set,
+                    engine=self.engine, workers=shared.workers, redis_url=shared.redis_url)
+        if run.status == RunStatus.OK:
             self.etl_job()
 
     def etl_job(self) -> None:
@@ -146,9 +214,10 @@ class Service:
         # while it waits for running jobs, and this also runs inside jobs.
         now = datetime.now(self.scheduler.timezone)
         upcoming = []
-        for name, trigger in self.triggers.items():
-            fire = trigger.get_next_fire_time(None, now)
-            upcoming.append({"job": name, "next_run": fire.isoformat() if fire else None})
+        for job in self.jobs:
+            if job.listed:
+                fire = job.trigger.get_next_fire_time(None, now)
+                upcoming.append({"job": job.name, "next_run": fire.isoformat() if fire else None})
         try:
             with Session(self.engine) as session:
                 row = session.get(ServiceRow, self.row_id) if self.row_id else None
@@ -169,26 +238,18 @@ class Service:
     # -- schedule ---------------------------------------------------------------------------------------------
 
     def build(self, run_now: bool = True) -> None:
-        tz = self.config.settings.timezone
+        """Schedule the jobs of `plan`; with `run_now`, each crawl also runs once right away."""
         now = datetime.now(self.scheduler.timezone)
-        for source in self.config.enabled():
-            trigger = CronTrigger.from_crontab(source.schedule, timezone=tz)
-            self.triggers[f"crawl {source.name}"] = trigger
-            first: dict[str, Any] = {"next_run_time": now} if run_now else {}
-            self.scheduler.add_job(
-                self.crawl_job, trigger, args=[source], id=f"crawl:{source.name}", name=f"crawl {source.name}",
-                misfire_grace_time=grace_time(trigger, now), replace_existing=True, **first,
-            )
-        interval = IntervalTrigger(minutes=self.config.settings.etl_interval_minutes, timezone=tz)
-        self.triggers["etl"] = interval
-        self.scheduler.add_job(self.etl_job, interval, id="etl", name="etl",
-                               misfire_grace_time=grace_time(interval, now), replace_existing=True)
-        self.scheduler.add_job(self.heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=tz), id="heartbeat",
-                               name="heartbeat", misfire_grace_time=HEARTBEAT_SECONDS, replace_existing=True)
-        maintenance = CronTrigger.from_crontab(self.config.settings.maintenance_schedule, timezone=tz)
-        self.triggers["maintenance"] = maintenance
-        self.scheduler.add_job(self.maintenance_job, maintenance, id="maintenance", name="maintenance",
-                               misfire_grace_time=grace_time(maintenance, now), replace_existing=True)
+        self.jobs = plan(self.config, now)
+        runners: dict[JobKind, Callable[..., None]] = {
+            JobKind.CRAWL: self.crawl_job, JobKind.ETL: self.etl_job, JobKind.MAINTENANCE: self.maintenance_job,
+            JobKind.HEARTBEAT: self.heartbeat,
+        }
+        for job in self.jobs:
+            first: dict[str, Any] = {"next_run_time": now} if run_now and job.run_at_start else {}
+            self.scheduler.add_job(runners[job.kind], job.trigger, args=[job.source] if job.source else None,
+                                   id=job.id, name=job.name, misfire_grace_time=job.grace_seconds,
+                                   replace_existing=True, **first)
 
     def run(self, run_now: bool = True) -> int:
         self.build(run_now)
@@ -209,57 +270,41 @@ class Service:
         self.stopping.set()
 
 
-def next_runs(config: SourcesFile) -> list[dict[str, str]]:
-    """When each job would next run, computed from the sources file (for `aidnews status`)."""
-    tz = config.settings.timezone
-    now = datetime.now(CronTrigger(timezone=tz).timezone)
-    rows = []
-    for source in config.enabled():
-        fire = CronTrigger.from_crontab(source.schedule, timezone=tz).get_next_fire_time(None, now)
-        rows.append({"job": f"crawl {source.name}", "next_run": fire.isoformat(timespec="minutes") if fire else ""})
-    rows.append({"job": "etl", "next_run": f"every {config.settings.etl_interval_minutes} min and after each crawl"})
-    fire = CronTrigger.from_crontab(config.settings.maintenance_schedule, timezone=tz).get_next_fire_time(None, now)
-    rows.append({"job": "maintenance", "next_run": fire.isoformat(timespec="minutes") if fire else ""})
-    return rows
+def serve(sources: str | Path, *, demo: bool = False, run_now: bool = True) -> int:
+    """Run the service on the sources file (or, with `demo`, on the demo portal) until SIGINT or SIGTERM.
+
+    Logs JSON lines to stderr. Returns the exit code: 0 after a clean stop, 2 when the service cannot start
+    (a bad sources file, a busy demo port, another scheduler on the database).
+    """
+    logs.setup(json_lines=True)
+    try:
+        with sources_for(demo, sources, on_portal=lambda url: log.info("demo portal serving", extra={"url": url})
+                         ) as config:
+            engine = get_engine()
+            upgrade()
+            with single_instance(engine):
+                if reaped := reap_stale_runs(engine):
+                    log.warning("marked %d runs of a previous, killed service as crashed", reaped)
+                service = Service(config, engine)
+                signal.signal(signal.SIGTERM, service.stop)
+                signal.signal(signal.SIGINT, service.stop)
+                log.info("service started", extra={"database": describe(str(engine.url)),
+                                                   "sources": [s.name for s in config.enabled()]})
+                return service.run(run_now=run_now)
+    except (ConfigError, AlreadyRunning, OSError) as exc:
+        log.error("%s", exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`python scheduler.py`: the command-line arguments of `serve`."""
     parser = argparse.ArgumentParser(prog="scheduler.py", description="Run the aidnews service.")
     parser.add_argument("--demo", action="store_true", help="serve the bundled demo portal and crawl it")
     parser.add_argument("--sources", default=os.environ.get("AIDNEWS_SOURCES", "sources.toml"))
     parser.add_argument("--no-initial-run", action="store_true", help="wait for each job's schedule")
     args = parser.parse_args(argv)
-    logs.setup(json_lines=True)
-    with ExitStack() as stack:
-        return _serve(args, stack)
-
-
-def _serve(args: argparse.Namespace, stack: ExitStack) -> int:
-    try:
-        if args.demo:
-            from crawler.demo import demo_sources
-            from crawler.demo_launch import demo_portal
-
-            base_url = stack.enter_context(demo_portal())
-            log.info("demo portal serving", extra={"url": base_url})
-            config = parse_sources({"source": demo_sources(base_url)}, "demo portal")
-        else:
-            config = load_sources(args.sources)
-        engine = db.get_engine()
-        db.upgrade()
-        with single_instance(engine):
-            if reaped := reap_stale_runs(engine):
-                log.warning("marked %d runs of a previous, killed service as crashed", reaped)
-            service = Service(config, engine)
-            signal.signal(signal.SIGTERM, service.stop)
-            signal.signal(signal.SIGINT, service.stop)
-            log.info("service started", extra={"database": db.describe(str(engine.url)),
-                                               "sources": [s.name for s in config.enabled()]})
-            return service.run(run_now=not args.no_initial_run)
-    except (ConfigError, AlreadyRunning, OSError) as exc:
-        log.error("%s", exc)
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return serve(args.sources, demo=args.demo, run_now=not args.no_initial_run)
 
 
 if __name__ == "__main__":

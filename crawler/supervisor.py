@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import IO
 
 import sqlalchemy as sa
@@ -31,6 +32,14 @@ POLL_SECONDS = 0.2  # how often the children, the clock and the stop request are
 PROGRESS_SECONDS = 1.0  # how often `progress` hears the count of stored pages
 KILL_AFTER_SECONDS = 20.0  # SIGINT lets Scrapy finish its requests in flight; a child still there is killed
 SHOWN_STDERR = 2000  # characters of a failed child's stderr in the run's error
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a crawl ended: its run status, and why when not ok."""
+
+    status: RunStatus
+    error: str | None = None
 
 
 def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisit: bool = False,
@@ -61,7 +70,7 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
         record_pid(run_id, children[0].pid, engine)
         progress_of = None if progress is None else lambda: progress(count_stored(engine, run_id))
         stopped_by = _supervise(children, time_limit, should_stop, progress_of)
-        status, error = _outcome(children, stderr_files, stopped_by, time_limit)
+        ending = _outcome(children, stderr_files, stopped_by, time_limit)
     finally:
         for file in stderr_files:
             file.close()
@@ -70,7 +79,7 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
             from crawler import frontier  # here: it loads Scrapy, which the supervising process otherwise never needs
 
             frontier.clear(redis_url, run_id)
-    return finish_run(run_id, status, error=error, engine=engine)
+    return finish_run(run_id, ending.status, error=ending.error, engine=engine)
 
 
 def _child_command(run_id: int, sources_file: str, *, revisit: bool, contact: str | None, fast: bool,
@@ -114,15 +123,16 @@ def _supervise(children: list[subprocess.Popen[bytes]], time_limit: float, shoul
 
 
 def _outcome(children: list[subprocess.Popen[bytes]], stderr_files: list[IO[bytes]], stopped_by: RunStatus | None,
-             time_limit: float) -> tuple[RunStatus, str | None]:
-    """The run's status and error, from how the children ended."""
+             time_limit: float) -> Ending:
+    """How the crawl ended, from how its children did."""
     if stopped_by is RunStatus.TIMEOUT:
-        return stopped_by, f"stopped after its time limit of {time_limit:.0f} s"
+        return Ending(stopped_by, f"stopped after its time limit of {time_limit:.0f} s")
     if stopped_by is RunStatus.INTERRUPTED:
-        return stopped_by, "stopped by service shutdown"
+        return Ending(stopped_by, "stopped by service shutdown")
     for child, stderr in zip(children, stderr_files, strict=True):
         if child.returncode != 0:
             stderr.seek(0)
             tail = stderr.read()[-ERROR_TAIL:].decode("utf-8", "replace")
-            return RunStatus.FAILED, f"crawler exited with code {child.returncode}: {tail.strip()[-SHOWN_STDERR:]}"
-    return RunStatus.OK, None
+            return Ending(RunStatus.FAILED, f"crawler exited with code {child.returncode}: "
+                                            f"{tail.strip()[-SHOWN_STDERR:]}")
+    return Ending(RunStatus.OK)

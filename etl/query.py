@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from etl.store.models import Article, Metric, Page, Run, Service
+from etl.store.pages import PageState
+from etl.store.runs import RunKind, RunStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUPS = {
@@ -140,8 +142,8 @@ def status(session: Session) -> dict[str, Any]:
         "primary_articles": count(sa.select(sa.func.count(Article.id)).where(Article.duplicate_of.is_(None))),
         "metrics": count(sa.select(sa.func.count(Metric.id))),
         "pages": count(sa.select(sa.func.count(Page.id))),
-        "pages_pending": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == "pending")),
-        "pages_failed": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == "error")),
+        "pages_pending": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == PageState.PENDING)),
+        "pages_failed": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == PageState.ERROR)),
     }
     runs = session.execute(sa.select(Run).order_by(Run.id.desc()).limit(10)).scalars().all()
     summary["recent_runs"] = [{
@@ -184,18 +186,19 @@ def source_health(session: Session, window: int = 10, recent_pages: int = 20) ->
             sa.select(sa.func.count(Article.id), sa.func.count(Article.id).filter(Article.garbled_found > 0))
             .where(Article.source_name == name)).one()
         crawls = session.execute(
-            sa.select(Run).where(Run.kind == "crawl", Run.source_name.contains(name))
+            sa.select(Run).where(Run.kind == RunKind.CRAWL, Run.source_name.contains(name))
             .order_by(Run.id.desc()).limit(window)).scalars().all()
-        new_per_run = [int((r.counts or {}).get("pages_stored", 0)) for r in crawls if r.status == "ok"]
+        new_per_run = [int((r.counts or {}).get("pages_stored", 0)) for r in crawls if r.status == RunStatus.OK]
         usual = sorted(new_per_run[1:])[len(new_per_run[1:]) // 2] if len(new_per_run) > 1 else None
-        last_ok = next((r.finished_at for r in crawls if r.status == "ok"), None)
-        bad_total = states.get("error", 0) + garbled
+        last_ok = next((r.finished_at for r in crawls if r.status == RunStatus.OK), None)
+        bad_total = states.get(PageState.ERROR, 0) + garbled
         recent = session.execute(
             sa.select(Page.etl_status, Article.garbled_found)
             .outerjoin(Article, Article.page_id == Page.id)
-            .where(Page.kind == "article", Page.source_name == name, Page.etl_status.in_(["done", "error"]))
+            .where(Page.kind == "article", Page.source_name == name,
+                   Page.etl_status.in_([PageState.DONE, PageState.ERROR]))
             .order_by(Page.id.desc()).limit(recent_pages)).all()
-        recent_bad = sum(1 for status, g in recent if status == "error" or (g or 0) > 0)
+        recent_bad = sum(1 for status, g in recent if status == PageState.ERROR or (g or 0) > 0)
         recent_share = recent_bad / len(recent) if recent else 0.0
         older = pages - len(recent)  # the baseline is the source's earlier pages, not the ones being judged
         usual_share = (bad_total - recent_bad) / older if older > 0 else 0.0
@@ -205,10 +208,10 @@ def source_health(session: Session, window: int = 10, recent_pages: int = 20) ->
         if len(recent) >= 10 and recent_share >= 0.3 and recent_share > 2 * usual_share:
             warnings.append(f"{recent_share:.0%} of its latest pages failed or came out garbled "
                             f"(usually {usual_share:.0%}): has its layout or encoding changed?")
-        elif pages and states.get("error", 0) / pages > 0.2:
+        elif pages and states.get(PageState.ERROR, 0) / pages > 0.2:
             warnings.append(f"{states['error'] / pages:.0%} of its pages failed extraction")
         out.append({
-            "source": name, "pages": pages, "articles": articles, "failed": states.get("error", 0),
+            "source": name, "pages": pages, "articles": articles, "failed": states.get(PageState.ERROR, 0),
             "garbled_share": round(garbled / articles, 3) if articles else 0.0,
             "last_success": local_time(last_ok), "new_pages_last_runs": new_per_run[:5], "usual_new_pages": usual,
             "warnings": warnings,

@@ -1,14 +1,22 @@
-"""Sources: read `sources.toml`, check every key, and fail early with the source and key named."""
+"""Sources: read `sources.toml`, check every key of every table, and report every problem at once.
+
+People edit this file by hand, often many sources at a time, so a check that stops at the first mistake
+turns one edit into a dozen runs. Every key has a rule (its type, and its range or syntax: a cron
+expression, a regex, a CSS selector, a time zone); all problems are collected, and each names the file,
+the table (`[settings]`, or `[[source]]` by name, or by position when the name itself is wrong) and the key.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 # 援疆 援藏 援青 对口支援 东西部协作 定点帮扶 援助 帮扶, in Simplified and Traditional script.
 DEFAULT_KEYWORDS: tuple[str, ...] = (
@@ -16,10 +24,39 @@ DEFAULT_KEYWORDS: tuple[str, ...] = (
     "對口支援", "東西部協作", "定點幫扶", "幫扶",
 )
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_HOST_FORBIDDEN = set("/:@ \t")  # a scheme, path, port or user in allowed_domains never matches a host
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+_pattern_cache: dict[tuple[str, ...], list[re.Pattern[str]]] = {}
+
+
+def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
+    got = _pattern_cache.get(patterns)
+    if got is None:
+        got = _pattern_cache[patterns] = [re.compile(p) for p in patterns]
+    return got
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a sources file."""
+
+    where: str  # the file, or what stands for one ("demo portal", "stored source")
+    table: str  # "[settings]", "[[source]] 'hq'", "[[source]] #3", or "" for the top level of the file
+    key: str | None
+    message: str  # completes "key 'x' …", or a whole sentence when no single key is at fault
+
+    def __str__(self) -> str:
+        place = f"{self.where} {self.table}" if self.table else self.where
+        return f"{place}: key {self.key!r} {self.message}" if self.key else f"{place}: {self.message}"
 
 
 class ConfigError(ValueError):
-    """A sources file that cannot be used; the message names the source and the key."""
+    """A sources file that cannot be used: every problem found, one per line."""
+
+    def __init__(self, *problems: Problem | str) -> None:
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
 
 
 @dataclass(frozen=True)
@@ -62,15 +99,23 @@ class Settings:
     redis_url: str = ""  # the frontier's Redis, e.g. redis://127.0.0.1:6379/0 (or $AIDNEWS_REDIS_URL)
 
 
+@dataclass(frozen=True)
+class Frontier:
+    """Where a crawl keeps the URLs it has yet to fetch: in its one process, or in Redis for several workers."""
+
+    workers: int
+    redis_url: str | None
+
+
 @dataclass
 class SourcesFile:
     sources: list[SourceConfig]
     settings: Settings = field(default_factory=Settings)
 
-    def frontier(self) -> tuple[int, str | None]:
-        """(workers, Redis URL) for crawls: one local worker unless a shared frontier is configured."""
+    def frontier(self) -> Frontier:
+        """How crawls run: one local worker unless a shared Redis frontier is configured."""
         url = os.environ.get("AIDNEWS_REDIS_URL") or self.settings.redis_url or None
-        return (self.settings.crawl_workers if url else 1), url
+        return Frontier(self.settings.crawl_workers if url else 1, url)
 
     def enabled(self) -> list[SourceConfig]:
         return [s for s in self.sources if s.enabled]
@@ -82,113 +127,246 @@ class SourcesFile:
         raise ConfigError(f"no source named {name!r}; known: {', '.join(s.name for s in self.sources)}")
 
 
-_LIST_KEYS = {"start_urls", "allowed_domains", "article_patterns", "list_patterns", "sitemaps", "feeds", "keywords"}
-_SOURCE_KEYS = set(SourceConfig.__dataclass_fields__)
-_SETTINGS_KEYS = set(Settings.__dataclass_fields__)
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_pattern_cache: dict[tuple[str, ...], list[re.Pattern[str]]] = {}
+# -- the rule of each key: a check returns the value to use, or raises _Invalid ----------------------------------
+
+class _Invalid(ValueError):
+    """A value that breaks its key's rule; the message completes "key 'x' …"."""
 
 
-def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
-    got = _pattern_cache.get(patterns)
-    if got is None:
-        got = _pattern_cache[patterns] = [re.compile(p) for p in patterns]
-    return got
+Check = Callable[[Any], Any]
 
 
-def validate_cron(expr: str, timezone: str = DEFAULT_TIMEZONE) -> None:
-    """Raise ValueError unless the scheduler accepts `expr` (APScheduler is imported here: the ETL never needs it)."""
+def _whole_number(minimum: int) -> Check:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid(f"must be a whole number, not {value!r}")
+        if value < minimum:
+            raise _Invalid(f"must be {minimum} or more, not {value}")
+        return value
+    return check
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"must be true or false, not {value!r}")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"must be a string, not {value!r}")
+    return value
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A list of strings (one string counts as a list of one); blank entries are dropped."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Invalid(f"must be a list of strings, not {value!r}")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _slug(value: Any) -> str:
+    if not isinstance(value, str) or not _NAME_RE.match(value):
+        raise _Invalid(f"must be a short slug of letters, digits, '-', '_' or '.', not {value!r}")
+    return value
+
+
+def _urls(value: Any) -> tuple[str, ...]:
+    urls = _strings(value)
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _Invalid(f"holds {url!r}, which is not an http(s) URL")
+    return urls
+
+
+def _hosts(value: Any) -> tuple[str, ...]:
+    hosts = _strings(value)
+    for host in hosts:
+        if _HOST_FORBIDDEN & set(host):
+            raise _Invalid(f"holds {host!r}, which is not a host name (write it like example.gov.cn)")
+    return hosts
+
+
+def _regexes(value: Any) -> tuple[str, ...]:
+    patterns = _strings(value)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _Invalid(f"has a bad regex {pattern!r}: {exc}") from None
+    return patterns
+
+
+def _cron(value: Any) -> str:
+    """A cron expression the scheduler accepts (APScheduler is imported here: the ETL never needs it)."""
     from apscheduler.triggers.cron import CronTrigger
 
-    CronTrigger.from_crontab(expr, timezone=timezone)
+    expr = _text(value)
+    try:
+        CronTrigger.from_crontab(expr, timezone=DEFAULT_TIMEZONE)
+    except (ValueError, TypeError) as exc:
+        raise _Invalid(f"is not a valid cron expression (minute hour day month weekday): {exc}") from None
+    return expr
 
 
-def parse_source(raw: dict[str, Any], where: str) -> SourceConfig:
-    name = raw.get("name")
-    label = f"{where} source {name!r}" if name else f"{where} source without a name"
-    unknown = sorted(set(raw) - _SOURCE_KEYS)
-    if unknown:
-        raise ConfigError(f"{label}: unknown key {unknown[0]!r} (known keys: {', '.join(sorted(_SOURCE_KEYS))})")
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ConfigError(f"{label}: key 'name' must be a short slug of letters, digits, '-', '_' or '.'")
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key in _LIST_KEYS:
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{label}: key {key!r} must be a list of strings")
-            values[key] = tuple(v.strip() for v in value if v.strip())
-        else:
-            values[key] = value
-    if not values.get("start_urls") and not values.get("sitemaps") and not values.get("feeds"):
-        raise ConfigError(f"{label}: key 'start_urls' is missing (or give 'sitemaps' or 'feeds')")
-    for key in ("start_urls", "sitemaps", "feeds"):
-        for url in values.get(key, ()):
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ConfigError(f"{label}: key {key!r} holds {url!r}, which is not an http(s) URL")
-    if not values.get("article_patterns"):
-        raise ConfigError(f"{label}: key 'article_patterns' is missing: give at least one regex for article URLs")
-    for key in ("article_patterns", "list_patterns"):
-        for pattern in values.get(key, ()):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ConfigError(f"{label}: key {key!r} has a bad regex {pattern!r}: {exc}") from None
-    if not values.get("allowed_domains"):
-        hosts = {urlsplit(u).hostname for k in ("start_urls", "sitemaps", "feeds") for u in values.get(k, ())}
-        values["allowed_domains"] = tuple(sorted(h for h in hosts if h))
-    if "keywords" in values and not values["keywords"]:
-        del values["keywords"]
-    for key, kind in (("max_depth", int), ("enabled", bool), ("local", bool), ("body_selector", str),
-                      ("schedule", str)):
-        if key in values and (not isinstance(values[key], kind) or (kind is int and isinstance(values[key], bool))):
-            raise ConfigError(f"{label}: key {key!r} must be of type {kind.__name__}")
-    if values.get("body_selector"):
+def _css(value: Any) -> str:
+    selector = _text(value)
+    if selector:
         import soupsieve
 
         try:
-            soupsieve.compile(values["body_selector"])
+            soupsieve.compile(selector)
         except (soupsieve.SelectorSyntaxError, TypeError) as exc:
-            raise ConfigError(f"{label}: key 'body_selector' is not a valid CSS selector: {exc}") from None
-    if values.get("max_depth", 1) < 0:
-        raise ConfigError(f"{label}: key 'max_depth' must be 0 or more")
+            reason = str(exc).splitlines()[0]  # soupsieve adds lines that point at the column
+            raise _Invalid(f"is not a valid CSS selector: {reason}") from None
+    return selector
+
+
+def _zone(value: Any) -> str:
+    name = _text(value)
     try:
-        validate_cron(values.get("schedule", SourceConfig.schedule))
-    except ValueError as exc:
-        raise ConfigError(f"{label}: key 'schedule' is not a valid cron expression: {exc}") from None
+        ZoneInfo(name)
+    except (ValueError, KeyError):  # an unknown name raises ZoneInfoNotFoundError, a KeyError
+        raise _Invalid(f"is not a time zone name like Asia/Shanghai: {name!r}") from None
+    return name
+
+
+def _redis(value: Any) -> str:
+    url = _text(value)
+    if url and not url.startswith(_REDIS_SCHEMES):
+        raise _Invalid(f"must be a redis://, rediss:// or unix:// URL, not {url!r}")
+    return url
+
+
+_SOURCE_RULES: dict[str, Check] = {
+    "name": _slug,
+    "start_urls": _urls,
+    "allowed_domains": _hosts,
+    "article_patterns": _regexes,
+    "list_patterns": _regexes,
+    "sitemaps": _urls,
+    "feeds": _urls,
+    "keywords": _strings,
+    "max_depth": _whole_number(0),
+    "schedule": _cron,
+    "enabled": _flag,
+    "body_selector": _css,
+    "local": _flag,
+}
+_SETTINGS_RULES: dict[str, Check] = {
+    "timezone": _zone,
+    "etl_interval_minutes": _whole_number(1),
+    "crawl_time_limit_minutes": _whole_number(1),
+    "user_agent_contact": _text,
+    "page_retention_days": _whole_number(1),
+    "maintenance_schedule": _cron,
+    "crawl_workers": _whole_number(1),
+    "redis_url": _redis,
+}
+_ENTRY_KEYS = ("start_urls", "sitemaps", "feeds")  # a source needs one of these to start from
+
+
+def _checked(raw: dict[str, Any], rules: dict[str, Check], report: Callable[[str, str], None]) -> dict[str, Any]:
+    """The keys of one table that pass their rules; every unknown key and broken rule goes to `report`."""
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        rule = rules.get(key)
+        if rule is None:
+            report(key, f"is unknown (known keys: {', '.join(rules)})")
+            continue
+        try:
+            values[key] = rule(value)
+        except _Invalid as exc:
+            report(key, str(exc))
+    return values
+
+
+def _source_table(raw: dict[str, Any], position: int | None) -> str:
+    """How messages name a source table: by position in the file (when known) and by name (when valid)."""
+    name = raw.get("name")
+    label = f"[[source]] #{position}" if position else "[[source]]"
+    return f"{label} {name!r}" if isinstance(name, str) and _NAME_RE.match(name) else label
+
+
+def _source(raw: Any, where: str, position: int | None, problems: list[Problem]) -> SourceConfig | None:
+    """One `[[source]]` table as a SourceConfig, or None after adding its problems to `problems`."""
+    if not isinstance(raw, dict):
+        problems.append(Problem(where, f"[[source]] #{position}", None, f"must be a table of keys, not {raw!r}"))
+        return None
+    table = _source_table(raw, position)
+    found: list[Problem] = []
+
+    def report(key: str, message: str) -> None:
+        found.append(Problem(where, table, key, message))
+
+    values = _checked(raw, _SOURCE_RULES, report)
+    broken = {p.key for p in found}
+    if "name" not in raw:
+        report("name", "is missing: every source needs a short, unique slug")
+    if not any(values.get(k) for k in _ENTRY_KEYS) and not broken & set(_ENTRY_KEYS):
+        report("start_urls", "is missing (or give 'sitemaps' or 'feeds')")
+    if not values.get("article_patterns") and "article_patterns" not in broken:
+        report("article_patterns", "is missing: give at least one regex for article URLs")
+    problems.extend(found)
+    if found:
+        return None
+    if not values.get("allowed_domains"):
+        hosts = {urlsplit(u).hostname for k in _ENTRY_KEYS for u in values.get(k, ())}
+        values["allowed_domains"] = tuple(sorted(h for h in hosts if h))
+    if "keywords" in values and not values["keywords"]:
+        del values["keywords"]  # an empty list means the defaults
     return SourceConfig(**values)
 
 
-def parse_settings(raw: dict[str, Any], where: str) -> Settings:
-    unknown = sorted(set(raw) - _SETTINGS_KEYS)
-    if unknown:
-        raise ConfigError(f"{where} [settings]: unknown key {unknown[0]!r}")
-    settings = Settings(**raw)
-    if settings.crawl_workers > 1 and not (settings.redis_url or os.environ.get("AIDNEWS_REDIS_URL")):
-        raise ConfigError(f"{where} [settings]: 'crawl_workers' above 1 needs 'redis_url' (or $AIDNEWS_REDIS_URL)")
-    try:
-        validate_cron(settings.maintenance_schedule, settings.timezone)
-    except Exception as exc:  # a bad time zone raises its own error types
-        raise ConfigError(f"{where} [settings]: bad 'maintenance_schedule' or 'timezone': {exc}") from None
-    return settings
+def _settings(raw: Any, where: str, problems: list[Problem]) -> Settings:
+    table = "[settings]"
+    if not isinstance(raw, dict):
+        problems.append(Problem(where, table, None, f"must be a table of keys, not {raw!r}"))
+        return Settings()
+    found: list[Problem] = []
+    values = _checked(raw, _SETTINGS_RULES, lambda key, message: found.append(Problem(where, table, key, message)))
+    if values.get("crawl_workers", 1) > 1 and not (values.get("redis_url") or os.environ.get("AIDNEWS_REDIS_URL")):
+        found.append(Problem(where, table, "crawl_workers", "above 1 needs 'redis_url' (or $AIDNEWS_REDIS_URL)"))
+    problems.extend(found)
+    return Settings(**values)
+
+
+def parse_source(raw: Any, where: str, position: int | None = None) -> SourceConfig:
+    """One source table, checked whole: raises ConfigError with every problem it has."""
+    problems: list[Problem] = []
+    source = _source(raw, where, position, problems)
+    if source is None:
+        raise ConfigError(*problems)
+    return source
 
 
 def parse_sources(data: dict[str, Any], where: str = "sources") -> SourcesFile:
-    unknown = sorted(set(data) - {"source", "settings"})
-    if unknown:
-        raise ConfigError(f"{where}: unknown top-level key {unknown[0]!r} (use [[source]] and [settings])")
+    """A whole sources file's tables, checked whole: raises ConfigError with every problem in it."""
+    problems = [Problem(where, "", None, f"unknown top-level key {key!r} (use [[source]] and [settings])")
+                for key in sorted(set(data) - {"source", "settings"})]
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list):
-        raise ConfigError(f"{where}: 'source' must be an array of tables ([[source]])")
-    sources = [parse_source(raw, where) for raw in raw_sources]
-    seen: set[str] = set()
-    for s in sources:
-        if s.name in seen:
-            raise ConfigError(f"{where} source {s.name!r}: key 'name' is used twice")
-        seen.add(s.name)
-    return SourcesFile(sources=sources, settings=parse_settings(data.get("settings", {}), where))
+        problems.append(Problem(where, "", None, "'source' must be an array of tables ([[source]])"))
+        raw_sources = []
+    sources: list[SourceConfig] = []
+    first_of: dict[str, int] = {}
+    for position, raw in enumerate(raw_sources, start=1):
+        source = _source(raw, where, position, problems)
+        if source is not None:
+            sources.append(source)
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if isinstance(name, str) and name in first_of:
+            problems.append(Problem(where, _source_table(raw, position), "name",
+                                    f"is used twice (first by [[source]] #{first_of[name]})"))
+        elif isinstance(name, str):
+            first_of[name] = position
+    settings = _settings(data.get("settings", {}), where, problems)
+    if problems:
+        raise ConfigError(*problems)
+    return SourcesFile(sources=sources, settings=settings)
 
 
 def load_sources(path: str | Path) -> SourcesFile:

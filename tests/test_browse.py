@@ -25,8 +25,8 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from aidnews.cli import app
 from etl import browse
-from etl.cli import app
 from etl.store import engine as db
 from etl.store.models import Article, Metric
 
@@ -100,7 +100,7 @@ def _gone_within(pids: list[int], seconds: float) -> bool:
 
 def _start_browse(url: str, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-m", "etl.cli", "browse", "--port", str(port)], env=env,
+    return subprocess.Popen([sys.executable, "-m", "aidnews", "browse", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-AIDNEWS = [sys.executable, "-m", "etl.cli"]
+AIDNEWS = [sys.executable, "-m", "aidnews"]
 
 
 def aidnews(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -81,7 +81,7 @@ def test_a_bad_database_url_gives_a_readable_error(tmp_path: Path) -> None:
 def test_every_subcommand_has_help_with_an_example() -> None:
     from typer.main import get_command
 
-    from etl.cli import app
+    from aidnews.cli import app
 
     def walk(command, path):  # noqa: ANN001, ANN202
         if hasattr(command, "commands"):

@@ -398,7 +398,7 @@ def test_health_check_without_a_status_document_fails(stdin: str, code: int,
 
 def _pipeline(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The image's HEALTHCHECK command, with this checkout's aidnews."""
-    status = f"{sys.executable} -m etl.cli status --format json"
+    status = f"{sys.executable} -m aidnews status --format json"
     check = f"{sys.executable} scripts/healthcheck.py --this-host"
     return subprocess.run(["sh", "-c", f"{status} | {check}"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)

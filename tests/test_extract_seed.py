@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from etl.cli import app
+from aidnews.cli import app
 from etl.evaluation import score
 
 PINYIN = re.compile(r"\([a-zü\u00e0-\u01dc]+\)")

@@ -126,7 +126,7 @@ def test_killing_the_etl_loses_and_doubles_nothing(sqlite_url: str) -> None:
         add_page(engine, f"http://a.cn/{i}.html", page_html(f"江苏援疆助力霍城产业发展第{i}期", "2023-06-12",
                                                              [BODY[0], f"本期编号{i}号。", *BODY[1:]]))
     env = dict(os.environ, DATABASE_URL=sqlite_url)
-    child = subprocess.Popen([sys.executable, "-m", "etl.cli", "etl", "--batch-size", "10"], cwd=ROOT, env=env,
+    child = subprocess.Popen([sys.executable, "-m", "aidnews", "etl", "--batch-size", "10"], cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from aidnews.cli import app
 from etl import report
-from etl.cli import app
 from etl.store import engine as db
 from etl.store.models import Article, Metric, Page
 

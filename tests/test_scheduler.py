@@ -41,7 +41,7 @@ def test_jobs_are_built_from_the_sources_file_with_one_instance_and_coalescing(s
 
 
 def test_next_runs_lists_every_job() -> None:
-    rows = scheduler.next_runs(parse_sources({"source": [SOURCE]}))
+    rows = scheduler.next_runs(scheduler.plan(parse_sources({"source": [SOURCE]})))
     assert [r["job"] for r in rows] == ["crawl hq", "etl", "maintenance"]
     assert rows[0]["next_run"].endswith("+08:00")
 

@@ -123,7 +123,7 @@ def test_sigterm_mid_crawl_exits_cleanly_and_the_next_start_resumes(portal: Demo
         if service.poll() is None:
             service.kill()
     assert {r.status for r in runs(engine)} <= {"ok", "interrupted"}
-    resumed = subprocess.run([sys.executable, "-m", "etl.cli", "run-once", "--sources", str(sources_file)],
+    resumed = subprocess.run([sys.executable, "-m", "aidnews", "run-once", "--sources", str(sources_file)],
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     with Session(engine) as session:

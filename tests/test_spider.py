@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from crawler.spiders.aid import AidSpider, KnownPage, _xml_entries, looks_binary
+from crawler.spiders.aid import AidSpider, KnownPage, XmlEntry, _xml_entries, looks_binary
 from etl.sources import parse_sources
 
 SOURCE = {"name": "hq", "start_urls": ["http://aid.example.cn/list_1.html"], "max_depth": 2,
@@ -52,15 +52,15 @@ def test_links_on_a_page_are_followed_only_when_they_match_a_pattern() -> None:
 def test_sitemaps_indexes_rss_and_atom_are_read() -> None:
     urlset = etree.fromstring(b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
                               b"<loc>http://a.cn/c_1.html</loc><lastmod>2024-05-03</lastmod></url></urlset>")
-    assert list(_xml_entries(urlset)) == [("http://a.cn/c_1.html", datetime(2024, 5, 3, tzinfo=UTC), False)]
+    assert list(_xml_entries(urlset)) == [XmlEntry("http://a.cn/c_1.html", datetime(2024, 5, 3, tzinfo=UTC), False)]
     index = etree.fromstring(b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
                              b"<loc>http://a.cn/s.xml.gz</loc></sitemap></sitemapindex>")
-    assert list(_xml_entries(index)) == [("http://a.cn/s.xml.gz", None, True)]
+    assert list(_xml_entries(index)) == [XmlEntry("http://a.cn/s.xml.gz", None, True)]
     rss = etree.fromstring(b"<rss><channel><item><link>http://a.cn/c_2.html</link></item></channel></rss>")
-    assert [e[0] for e in _xml_entries(rss)] == ["http://a.cn/c_2.html"]
+    assert [e.url for e in _xml_entries(rss)] == ["http://a.cn/c_2.html"]
     atom = etree.fromstring(b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="http://a.cn/c_3.html"/>'
                             b'<link rel="enclosure" href="http://a.cn/x.jpg"/></entry></feed>')
-    assert [e[0] for e in _xml_entries(atom)] == ["http://a.cn/c_3.html"]
+    assert [e.url for e in _xml_entries(atom)] == ["http://a.cn/c_3.html"]
 
 
 def test_binary_bodies_are_recognised() -> None:

@@ -12,6 +12,7 @@ import gzip
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -37,17 +38,23 @@ _BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 
 
+@dataclass(frozen=True, slots=True)
 class KnownPage:
     """What the database already holds for an article URL."""
 
-    __slots__ = ("etag", "last_modified", "fetched_at", "sha256")
+    etag: str | None
+    last_modified: str | None
+    fetched_at: datetime | None
+    sha256: str | None = None
 
-    def __init__(self, etag: str | None, last_modified: str | None, fetched_at: datetime | None,
-                 sha256: str | None = None) -> None:
-        self.etag = etag
-        self.last_modified = last_modified
-        self.fetched_at = fetched_at
-        self.sha256 = sha256
+
+@dataclass(frozen=True)
+class XmlEntry:
+    """One link of a sitemap, sitemap index or feed."""
+
+    url: str
+    lastmod: datetime | None = None
+    is_sitemap: bool = False  # an entry of a sitemap index: another sitemap, not a page
 
 
 def looks_binary(body: bytes) -> bool:
@@ -261,12 +268,12 @@ class AidSpider(scrapy.Spider):
         if root is None:
             self.record_error(response.url, source.name, "empty XML document")
             return
-        for loc, lastmod, is_index in _xml_entries(root):
-            url = urljoin(response.url, loc)
-            if is_index:
+        for entry in _xml_entries(root):
+            url = urljoin(response.url, entry.url)
+            if entry.is_sitemap:
                 request = self.request_for(source, url, "sitemap", depth + 1)
             elif source.is_article(url):
-                request = self.request_for(source, url, "article", depth + 1, lastmod=lastmod)
+                request = self.request_for(source, url, "article", depth + 1, lastmod=entry.lastmod)
             elif source.is_list(url):
                 request = self.request_for(source, url, "list", depth + 1)
             else:
@@ -310,8 +317,8 @@ class AidSpider(scrapy.Spider):
         self.logger.info("fetch failed: %s: %s", url, reason)
 
 
-def _xml_entries(root: Any) -> Iterator[tuple[str, datetime | None, bool]]:
-    """(url, lastmod, is_sitemap_index_entry) from a sitemap, a sitemap index, RSS or Atom."""
+def _xml_entries(root: Any) -> Iterator[XmlEntry]:
+    """The links of a sitemap, a sitemap index, RSS or Atom."""
     tag = root.tag.rsplit("}", 1)[-1].lower() if isinstance(root.tag, str) else ""
     if tag in ("urlset", "sitemapindex"):
         for node in root:
@@ -320,7 +327,7 @@ def _xml_entries(root: Any) -> Iterator[tuple[str, datetime | None, bool]]:
             fields = {child.tag.rsplit("}", 1)[-1].lower(): (child.text or "").strip()
                       for child in node if isinstance(child.tag, str)}
             if fields.get("loc"):
-                yield fields["loc"], _parse_time(fields.get("lastmod")), tag == "sitemapindex"
+                yield XmlEntry(fields["loc"], _parse_time(fields.get("lastmod")), tag == "sitemapindex")
         return
     for node in root.iter():
         if not isinstance(node.tag, str):
@@ -329,13 +336,13 @@ def _xml_entries(root: Any) -> Iterator[tuple[str, datetime | None, bool]]:
         if name == "item":
             link = next((c for c in node if isinstance(c.tag, str) and c.tag.rsplit("}", 1)[-1] == "link"), None)
             if link is not None and (link.text or "").strip():
-                yield link.text.strip(), None, False
+                yield XmlEntry(link.text.strip())
         elif name == "entry":
             for child in node:
                 if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "link":
                     href = child.get("href")
                     if href and child.get("rel", "alternate") == "alternate":
-                        yield href.strip(), None, False
+                        yield XmlEntry(href.strip())
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -1,12 +1,19 @@
-"""The demo portal as `--demo` uses it: on a fixed loopback port, so its URLs (and the articles keyed by
-them) are the same from one run to the next, and shared when another aidnews process already serves it."""
+"""The demo portal as `--demo` uses it, and the one place that chooses between it and a sources file.
+
+The portal runs on a fixed loopback port, so its URLs (and the articles keyed by them) are the same from
+one run to the next, and shared when another aidnews process already serves it.
+"""
 
 from __future__ import annotations
 
 import os
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+from crawler.demo import DemoPortal, demo_sources
+from etl.sources import SourcesFile, load_sources, parse_sources
 
 DEFAULT_PORT = 8765
 
@@ -30,8 +37,6 @@ def demo_portal() -> Iterator[str]:
 
     Yields the base URL. Raises OSError with a readable message when something else holds the port.
     """
-    from crawler.demo import DemoPortal
-
     port = demo_port()
     portal = DemoPortal(port=port)
     try:
@@ -47,3 +52,19 @@ def demo_portal() -> Iterator[str]:
         yield portal.base_url
     finally:
         portal.stop()
+
+
+@contextmanager
+def sources_for(demo: bool, path: str | Path, on_portal: Callable[[str], None] | None = None) -> Iterator[SourcesFile]:
+    """The sources to crawl: the file's at `path`, or with `demo` the demo portal's, served for the block.
+
+    `on_portal` hears the portal's base URL once it answers. Raises ConfigError for a sources file that
+    cannot be used and OSError when the portal cannot be served.
+    """
+    if not demo:
+        yield load_sources(path)
+        return
+    with demo_portal() as base_url:
+        if on_portal is not None:
+            on_portal(base_url)
+        yield parse_sources({"source": demo_sources(base_url)}, "demo portal")

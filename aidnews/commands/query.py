@@ -1,0 +1,176 @@
+"""Commands that read what is stored: `articles`, `metrics`, `export` and `status`.
+
+They print tables for people and JSON lines (`--format json`) or files (`export`) for programs; the
+queries themselves are in etl.query.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from aidnews.common import FormatOpt, SourcesOpt, cell, console, emit, err, fail, prepare_db, sources_path
+from etl.sources import ConfigError, load_sources
+
+EXPORT_FORMATS = (".csv", ".jsonl")
+EVERYTHING = 10**9  # row limit of an export: all of them
+
+
+def articles(
+    limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+    program: Annotated[str | None, typer.Option(help="援疆, 援藏, 援青, 东西部协作, 定点帮扶 or 对口支援")] = None,
+    source: Annotated[str | None, typer.Option(help="only this source")] = None,
+    search: Annotated[str | None, typer.Option(help="text in the title or body")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List stored articles, newest first.
+
+    Example: aidnews articles --program 援疆 --format json
+    """
+    from etl import query
+    from etl.store.engine import session_scope
+
+    prepare_db()
+    with session_scope() as session:
+        rows = query.articles(session, limit=limit, program=program, source=source, search=search)
+    columns = ["id", "published_at", "title", "program", "recipient", "metrics", "source"]
+    emit(rows, fmt, columns if fmt == "table" else list(rows[0]) if rows else columns, title="articles")
+
+
+def metrics(
+    category: Annotated[str | None, typer.Option(help="funding, investment, personnel, jobs, … (metrics.md)")] = None,
+    unit: Annotated[str | None, typer.Option(help="CNY, person, count, m2, …")] = None,
+    program: Annotated[str | None, typer.Option(help="only articles of this aid program")] = None,
+    group_by: Annotated[str | None, typer.Option(help="provider, recipient, program, category, year or source")] = None,
+    evidence: Annotated[int, typer.Option(help="with --group-by: show up to N sentences behind each total")] = 0,
+    article: Annotated[int | None, typer.Option(help="only the metrics of this article id")] = None,
+    limit: Annotated[int, typer.Option(help="rows to show")] = 100,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List the figures articles state, or total them per group and unit (CNY is never added to persons).
+
+    Example: aidnews metrics --group-by recipient --category funding
+    """
+    from etl import query
+    from etl.store.engine import session_scope
+
+    prepare_db()
+    with session_scope() as session:
+        if group_by:
+            try:
+                rows = query.grouped_metrics(session, group_by, category=category, unit=unit, program=program,
+                                             with_evidence=evidence)
+            except ValueError as exc:
+                raise fail(str(exc)) from None
+            emit(rows, fmt, [group_by, "unit", "total", "mentions", "articles"], title=f"metrics by {group_by}")
+            if evidence and fmt == "table":
+                for row in rows:
+                    for item in row.get("evidence", []):
+                        console.print(f"  [dim]{escape(str(row[group_by]))} {escape(row['unit'])}[/] "
+                                      f"#{item['article_id']} {escape(item['text'])}: {escape(item['sentence'])}")
+            return
+        rows = query.metrics(session, limit=limit, category=category, unit=unit, program=program,
+                             article_id=article)
+    emit(rows, fmt, ["article_id", "text", "value", "unit", "qualifier", "category", "subject", "title"],
+         title="metrics")
+
+
+def export(
+    what: Annotated[str, typer.Argument(help="articles or metrics")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write; .csv or .jsonl")],
+    primary_only: Annotated[bool, typer.Option(help="leave out syndicated copies")] = False,
+) -> None:
+    """Export every article or metric to CSV (opens in a spreadsheet) or JSON Lines.
+
+    Example: aidnews export metrics -o metrics.csv --primary-only
+    """
+    import csv
+
+    from etl import query
+    from etl.store.engine import session_scope
+
+    if what not in ("articles", "metrics"):
+        raise fail(f"cannot export {what!r}: choose articles or metrics")
+    if output.suffix not in EXPORT_FORMATS:
+        raise fail(f"{output}: the file name must end in .csv or .jsonl")
+    prepare_db()
+    with session_scope() as session:
+        if what == "articles":
+            rows = query.articles(session, limit=EVERYTHING, include_duplicates=not primary_only)
+        else:
+            rows = [r for r in query.metrics(session, limit=EVERYTHING) if not (primary_only and r["duplicate"])]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8-sig" if output.suffix == ".csv" else "utf-8", newline="") as fh:
+        if output.suffix == ".jsonl":
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        elif rows:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows({k: " ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
+                             for row in rows)
+    err.print(f"{len(rows)} {what} written to {escape(str(output))}")
+
+
+def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
+    """What the service has done and will do: next runs, last runs, pending pages, per-source health.
+
+    Example: aidnews status --format json
+    """
+    import scheduler
+    from etl import query
+    from etl.store import engine
+
+    prepare_db()
+    with engine.session_scope() as session:
+        info = query.status(session)
+    info["database"] = engine.describe(engine.database_url())
+    info["database_bytes"] = engine.size_bytes()
+    path = sources_path(sources)
+    service = info.get("service")
+    if service and service["state"] == "running":
+        info["next_runs"] = service["jobs"]
+    elif path.exists():  # no service running: when its jobs would run if started now with this file
+        try:
+            info["next_runs"] = scheduler.next_runs(scheduler.plan(load_sources(path)))
+        except ConfigError as exc:
+            info["next_runs"] = []
+            info["config_error"] = str(exc)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(info, ensure_ascii=False, default=str, indent=2) + "\n")
+        return
+    console.print(f"[bold]database[/] {escape(info['database'])} ({_size(info['database_bytes'])})")
+    console.print(f"articles {info['articles']} ({info['primary_articles']} primary), metrics {info['metrics']}, "
+                  f"pages {info['pages']}, pending ETL {info['pages_pending']}, failed {info['pages_failed']}")
+    if service:
+        colour = {"running": "green", "stopped": "yellow"}.get(service["state"], "red")
+        console.print(f"[bold]service[/] [{colour}]{service['state']}[/] on {escape(service['host'])} "
+                      f"(pid {service['pid']}), started {cell(service['started_at'])}, "
+                      f"last seen {cell(service['last_seen'])}", highlight=False)
+    else:
+        console.print("[bold]service[/] never started on this database (aidnews serve)")
+    if info.get("config_error"):
+        for line in info["config_error"].splitlines():
+            err.print(f"[red]sources file:[/] {escape(line)}", highlight=False)
+    if info.get("next_runs"):
+        title = "next runs" if service and service["state"] == "running" else f"next runs if started with {path}"
+        emit(info["next_runs"], "table", ["job", "next_run"], title=title)
+    emit(info["recent_runs"], "table", ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
+         title="recent runs")
+    emit(info["sources"], "table", ["source", "pages", "articles", "failed", "garbled_share", "last_success",
+                                    "new_pages_last_runs", "usual_new_pages", "warnings"], title="sources")
+
+
+def _size(n: float | None) -> str:
+    if n is None:
+        return "size unknown"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"

@@ -1,0 +1,165 @@
+"""Commands that run jobs: `serve`, `run-once`, `crawl`, `etl`, and `demo-site`, the portal they can crawl.
+
+Each job command reports its run on stderr and exits 1 when the run did not end `ok`, so scripts and cron
+can tell. The jobs themselves live below this package (crawler.supervisor, etl.process, scheduler).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from aidnews.common import DemoOpt, SourcesOpt, chosen_sources, console, err, fail, prepare_db, report_run, sources_path
+from etl.sources import ConfigError, SourceConfig, SourcesFile
+
+LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")  # a --since date without a zone is Beijing time, as the sites' dates
+
+
+def serve(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
+    """Run the service: crawl and ETL on the schedule in the sources file, until SIGINT/SIGTERM.
+
+    Example: aidnews serve --demo
+    """
+    import scheduler
+
+    raise typer.Exit(scheduler.serve(sources_path(sources), demo=demo))
+
+
+def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
+    """One crawl and one ETL pass, then exit (0 when both succeed).
+
+    Example: aidnews run-once --demo
+    """
+    prepare_db()
+    with chosen_sources(demo, sources) as config:
+        shared = config.frontier()
+        crawl_run = _crawl_with_progress(_select(config, None), config, config.settings.crawl_time_limit_minutes * 60,
+                                         workers=shared.workers, redis_url=shared.redis_url)
+    report_run(crawl_run)
+    etl_run = _etl_with_progress()
+    report_run(etl_run)
+    if crawl_run.status != "ok" or etl_run.status != "ok":
+        raise typer.Exit(1)
+
+
+def crawl(
+    demo: DemoOpt = False,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="only this source (repeatable)")] = None,
+    sources: SourcesOpt = None,
+    revisit: Annotated[bool, typer.Option(help="re-check stored articles with conditional requests")] = False,
+    time_limit: Annotated[float, typer.Option(help="seconds before the crawl is stopped")] = 3600,
+    workers: Annotated[int | None, typer.Option(help="crawl processes sharing a Redis frontier")] = None,
+    redis: Annotated[str | None, typer.Option(help="Redis URL of the shared frontier (or $AIDNEWS_REDIS_URL)")] = None,
+) -> None:
+    """Crawl the configured sources (a Scrapy child process) and store every fetched page raw.
+
+    Example: aidnews crawl --demo   (distributed: aidnews crawl --workers 4 --redis redis://127.0.0.1:6379/0)
+    """
+    prepare_db()
+    with chosen_sources(demo, sources) as config:
+        shared = config.frontier()
+        redis = redis or shared.redis_url
+        workers = workers or (shared.workers if redis else 1)
+        if workers > 1 and not redis:
+            raise fail("--workers above 1 needs --redis (or $AIDNEWS_REDIS_URL): the workers share a Redis frontier")
+        run = _crawl_with_progress(_select(config, source), config, time_limit=time_limit, revisit=revisit,
+                                   workers=workers, redis_url=redis)
+    report_run(run)
+    if run.status != "ok":
+        raise typer.Exit(1)
+
+
+def etl(
+    reprocess: Annotated[bool, typer.Option(help="re-run the current extractor over stored pages, offline")] = False,
+    since: Annotated[datetime | None, typer.Option(help="with --reprocess: only pages fetched since this date")] = None,
+    limit: Annotated[int | None, typer.Option(help="process at most this many pages")] = None,
+    batch_size: Annotated[int, typer.Option(help="pages per transaction")] = 100,
+) -> None:
+    """Turn pending pages into articles and metrics; a failed page gets its error and the job goes on.
+
+    Example: aidnews etl --reprocess --since 2024-01-01
+    """
+    prepare_db()
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=LOCAL_TIMEZONE)
+    run = _etl_with_progress(reprocess=reprocess, since=since, limit=limit, batch_size=batch_size)
+    report_run(run)
+    if run.status != "ok":
+        raise typer.Exit(1)
+
+
+def demo_site(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
+    truth: Annotated[Path | None, typer.Option(help="write every article page and its ground truth here, then exit")]
+    = None,
+) -> None:
+    """Serve the bundled demo portal (three simulated aid-news sites) on 127.0.0.1 until Ctrl-C.
+
+    Example: aidnews demo-site --port 8000   (or --truth pages/ to save each page with its ground-truth JSON)
+    """
+    from crawler.demo import ground_truth, render_articles
+    from crawler.demo import serve as serve_portal
+
+    if truth is not None:
+        truth.mkdir(parents=True, exist_ok=True)
+        base = f"http://127.0.0.1:{port}"
+        answers = {t["url"]: t for t in ground_truth(base)}
+        for page in render_articles():
+            name = page.path.strip("/").replace("/", "_").rsplit(".", 1)[0]
+            (truth / f"{name}.html").write_bytes(page.body)
+            record = dict(answers[base + page.path], content_type=page.content_type)
+            (truth / f"{name}.truth.json").write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str),
+                                                      encoding="utf-8")
+        console.print(f"{len(answers)} article pages and their ground truth written to {truth}", markup=False)
+        return
+    console.print(f"demo portal on http://127.0.0.1:{port}/  (Ctrl-C stops it)", markup=False)
+    serve_portal("127.0.0.1", port)
+
+
+def _select(sources: SourcesFile, names: list[str] | None) -> list[SourceConfig]:
+    if names:
+        try:
+            return [sources.by_name(n) for n in names]
+        except ConfigError as exc:
+            raise fail(str(exc)) from None
+    chosen = sources.enabled()
+    if not chosen:
+        raise fail("no enabled source: add a [[source]] to the sources file, or use --demo")
+    return chosen
+
+
+def _crawl_with_progress(chosen: list[SourceConfig], config: SourcesFile, time_limit: float, revisit: bool = False,
+                         workers: int = 1, redis_url: str | None = None) -> Any:
+    """A crawl with a live count of stored pages on the terminal."""
+    from crawler.supervisor import crawl as run_crawl
+
+    names = ", ".join(s.name for s in chosen)
+    columns = (SpinnerColumn(), TextColumn("crawling {task.description}: {task.completed} pages stored"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(names, total=None)
+        return run_crawl(chosen, time_limit=time_limit, revisit=revisit, contact=config.settings.user_agent_contact,
+                         progress=lambda n: bar.update(task, completed=n), workers=workers, redis_url=redis_url)
+
+
+def _etl_with_progress(reprocess: bool = False, since: datetime | None = None, limit: int | None = None,
+                       batch_size: int = 100) -> Any:
+    """An ETL pass with a progress bar over the pages it will take."""
+    from etl.process import etl_pass
+    from etl.store.engine import get_engine
+    from etl.store.pages import count_pending
+
+    total = count_pending(get_engine(), reprocess=reprocess, since=since)
+    if limit is not None:
+        total = min(total, limit)
+    columns = (TextColumn("ETL"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("pages", total=total)
+        return etl_pass(reprocess=reprocess, since=since, limit=limit, batch_size=batch_size,
+                        progress=lambda n: bar.advance(task, n))
