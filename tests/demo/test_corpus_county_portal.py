@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-CORPUS_DIR = Path(__file__).resolve().parents[1] / "crawler" / "demo" / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus"
 FILES = {"county": 18, "portal": 14}
 
 KEYS = {"id", "site", "syndicated_to", "title", "subtitle", "published_at", "date_only", "source", "author",

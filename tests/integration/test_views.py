@@ -22,7 +22,7 @@ from sqlmodel import Session
 from etl.store import engine as db
 from etl.store.models import Article, Metric
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 QUERYING_DOC = ROOT / "docs" / "querying.md"
 VIEWS = ("v_articles", "v_metrics", "v_funding_totals")
 

@@ -30,7 +30,7 @@ from etl import browse
 from etl.store import engine as db
 from etl.store.models import Article, Metric
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 30
 
 

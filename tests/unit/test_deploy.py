@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 PROFILES = ("app", "demo", "distributed")
 COMPILERS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|cc|make|cmake|python3?-dev)\b")

@@ -14,8 +14,8 @@ import pytest
 from etl.evaluation import PAGE_FIELDS, field_accuracy, score_page
 from etl.extract import ExtractError, as_record, extract
 
-LABELS = Path(__file__).resolve().parent / "labels" / "gne-pages"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "gne-pages"
+LABELS = Path(__file__).resolve().parents[1] / "labels" / "gne-pages"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "gne-pages"
 
 # Share of the labelled pages right per field, measured when the floor was set (see the closing notes).
 FLOORS = {

@@ -9,8 +9,8 @@ from etl.evaluation import micro_average, score
 from etl.metrics import Metric, extract_metrics, read_quantity
 from etl.text.numerals import parse_chinese
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
-CORPUS = Path(__file__).resolve().parents[1] / "crawler" / "demo" / "corpus"
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed"
+CORPUS = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus"
 
 
 BARS = {"precision": 0.95, "recall": 0.95, "category_accuracy": 0.90}

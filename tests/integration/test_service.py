@@ -25,7 +25,7 @@ from etl.store import engine as db
 from etl.store.models import Page, Run
 from etl.urls import canonical_url
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

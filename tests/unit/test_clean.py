@@ -13,8 +13,8 @@ import pytest
 
 from etl.html import SHANGHAI, Cleaned, CleanError, clean, find_date, make_key, read_meta_line
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
-PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed"
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 
 
 def _seed_lines() -> list[str]:

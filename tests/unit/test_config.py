@@ -11,7 +11,7 @@ import pytest
 
 from etl.sources import DEFAULT_KEYWORDS, ConfigError, load_sources, parse_sources
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOOD = {
     "name": "hq",
     "start_urls": ["https://aid.example.gov.cn/news/list.html"],

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LAYERS = {"etl": 0, "crawler": 1, "scheduler": 2, "aidnews": 3}  # a module may import its own layer or lower
 
 

@@ -23,7 +23,7 @@ from etl.store.models import Article, Metric, Page, Run
 from etl.store.runs import reap_stale_runs
 from etl.store.sources import sync_sources
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BODY = [
     "今年以来，江苏省援疆前方指挥部聚焦产业和就业，累计投入援疆资金3200万元，实施民生项目18个。",
     "在霍城县产业园，新建标准化厂房2.5万平方米，引进服装加工企业6家，带动当地群众就业1200余人。",

@@ -14,7 +14,7 @@ import pytest
 
 from etl.sources import SourceConfig, load_sources
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Evidence(NamedTuple):

@@ -5,7 +5,7 @@ import pytest
 
 from etl.entities import Place, extract_entities, find_batch, find_mentions, find_period, find_topics
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed"
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +191,7 @@ def test_a_paired_provider_settles_a_close_call() -> None:
     assert e.provider == Place("北京市", None, None, inferred=False)
 
 
-CORPUS = Path(__file__).resolve().parents[1] / "crawler" / "demo" / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus"
 PLACE_FIELDS = [("provider", "province"), ("provider", "prefecture"), ("recipient", "province"),
                 ("recipient", "prefecture"), ("recipient", "county")]
 

@@ -15,7 +15,7 @@ from etl.text.normalise import fix_width, normalise, strip_tag_remnants
 from etl.text.pinyin import strip_pinyin
 from etl.text.script import detect_script, to_simplified, to_traditional
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed"
 
 # Our own government-news prose (not from any page), Simplified, with names, rare words and real '?'.
 CLEAN_HANS = """\

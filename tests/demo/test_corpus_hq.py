@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-HQ_FILE = Path(__file__).resolve().parents[1] / "crawler" / "demo" / "corpus" / "hq.jsonl"
+HQ_FILE = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus" / "hq.jsonl"
 TOTAL = 32
 SYNDICATED = 8
 PROGRAM_COUNTS = {"援疆": 14, "援藏": 6, "援青": 4, "东西部协作": 5, "定点帮扶": 3}
