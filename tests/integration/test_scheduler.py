@@ -40,6 +40,30 @@ def test_jobs_are_built_from_the_sources_file_with_one_instance_and_coalescing(s
         service.scheduler.shutdown(wait=False)
 
 
+def test_plan_is_the_one_schedule_of_the_service_and_of_status(sqlite_url: str) -> None:
+    config = parse_sources({"source": [SOURCE, dict(SOURCE, name="off", enabled=False)],
+                            "settings": {"etl_interval_minutes": 20}})
+    jobs = scheduler.plan(config, NOW)
+    kinds = scheduler.JobKind
+    assert [(j.id, j.kind) for j in jobs] == [("crawl:hq", kinds.CRAWL), ("etl", kinds.ETL),
+                                              ("maintenance", kinds.MAINTENANCE), ("heartbeat", kinds.HEARTBEAT)]
+    assert jobs[0].source is not None and jobs[0].source.name == "hq"
+    assert [j.run_at_start for j in jobs] == [True, False, False, False]
+    assert [j.grace_seconds for j in jobs] == [3 * 3600, 600, 12 * 3600, scheduler.HEARTBEAT_SECONDS]
+    assert scheduler.next_runs(jobs, NOW) == [
+        {"job": "crawl hq", "next_run": "2024-05-01T12:00+08:00"},  # NOW itself is on the schedule
+        {"job": "etl", "next_run": "every 20 min and after each crawl"},
+        {"job": "maintenance", "next_run": "2024-05-02T03:30+08:00"},
+    ]
+    service = scheduler.Service(config, db.get_engine(sqlite_url))
+    service.build(run_now=False)
+    service.scheduler.start(paused=True)
+    try:
+        assert {job.id for job in service.scheduler.get_jobs()} == {j.id for j in jobs}
+    finally:
+        service.scheduler.shutdown(wait=False)
+
+
 def test_next_runs_lists_every_job() -> None:
     rows = scheduler.next_runs(scheduler.plan(parse_sources({"source": [SOURCE]})))
     assert [r["job"] for r in rows] == ["crawl hq", "etl", "maintenance"]
