@@ -93,3 +93,17 @@ def test_page_body_round_trips_compressed_bytes(database_url: str) -> None:
         session.refresh(page)
         assert zlib.decompress(page.body) == raw
         assert page.etl_status == "pending"
+
+
+def test_every_migration_downgrades_and_upgrades_again(database_url: str) -> None:
+    from alembic import command
+
+    engine = db.get_engine(database_url)
+    with engine.begin() as conn:
+        cfg = db.alembic_config(database_url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+    db.upgrade(database_url)
+    assert db.current_revision(database_url) == db.head_revision()
+    assert {"article", "metric", "page", "run"} <= set(sa.inspect(engine).get_table_names())
