@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from itertools import combinations
 
 from crawler.demo import ground_truth, render_articles
@@ -15,9 +18,13 @@ def test_features_are_character_shingles_without_punctuation() -> None:
     assert features("") == set()
 
 
-def test_simhash_is_stable_and_signed_64_bit() -> None:
+def test_simhash_is_the_same_in_every_process_and_signed_64_bit() -> None:
+    """Stored hashes are compared with ones computed later by other processes: no per-process salt may enter."""
     text = "今年以来，援疆前方指挥部累计投入援疆资金3200万元，实施民生项目18个。"
-    assert simhash(text) == simhash(text)
+    script = f"from etl.dedup import simhash; print(simhash({text!r}))"
+    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert int(other.stdout) == simhash(text)
     assert -(2**63) <= simhash(text) < 2**63
     assert distance(simhash(text), simhash(text + "（来源：伊犁日报）")) < NEAR_DUPLICATE_DISTANCE
 

@@ -245,7 +245,7 @@ def test_normalise_is_fast(seed_text):
     normalise(seed_text)
     started = time.perf_counter()
     normalise(big)
-    assert len(big) / (time.perf_counter() - started) > 500_000  # measured about 2,000,000 chars/s
+    assert len(big) / (time.perf_counter() - started) > 200_000  # measured about 2,000,000 chars/s; 10x slack
 
 
 @settings(max_examples=150, deadline=None)
