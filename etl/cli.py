@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -89,7 +90,7 @@ def prepare_db() -> None:
 def emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str | None = None) -> None:
     if fmt == "json":
         for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=_json_value) + "\n")
         return
     if fmt != "table":
         raise fail(f"unknown format {fmt!r}: use table or json")
@@ -104,6 +105,13 @@ def emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str | 
         err.print("nothing stored yet: run [bold]aidnews run-once --demo[/] or [bold]aidnews crawl[/] first")
 
 
+def _json_value(value: Any) -> Any:
+    """Exact decimals as JSON numbers (230000000, not "230000000" nor 229999999.99999997); the rest as text."""
+    from etl.metrics import json_number
+
+    return json_number(value) if isinstance(value, Decimal) else str(value)
+
+
 _LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?\+08:00$")
 
 
@@ -112,6 +120,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, str) and (match := _LOCAL_TIME.match(value)):
         return f"{match.group(1)} {match.group(2)}"  # Beijing time, as every time in the tables
+    if isinstance(value, Decimal):
+        return f"{value:,}"  # as many decimals as the figure was written with: 465,000,000 and 0.8
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     if isinstance(value, list):
@@ -379,7 +389,8 @@ def metrics(
                                              with_evidence=evidence)
             except ValueError as exc:
                 raise fail(str(exc)) from None
-            emit(rows, fmt, [group_by, "unit", "total", "mentions", "articles"], title=f"metrics by {group_by}")
+            emit(rows, fmt, [group_by, "unit", "kind", "total", "range", "mentions", "articles"],
+                 title=f"metrics by {group_by}")
             if evidence and fmt == "table":
                 for row in rows:
                     for item in row.get("evidence", []):
@@ -388,7 +399,7 @@ def metrics(
             return
         rows = query.metrics(session, limit=limit, category=category, unit=unit, program=program,
                              article_id=article)
-    emit(rows, fmt, ["article_id", "text", "value", "unit", "qualifier", "category", "subject", "title"],
+    emit(rows, fmt, ["article_id", "text", "value", "unit", "qualifier", "category", "money_kind", "subject", "title"],
          title="metrics")
 
 
@@ -421,7 +432,7 @@ def export(
     with output.open("w", encoding="utf-8-sig" if output.suffix == ".csv" else "utf-8", newline="") as fh:
         if output.suffix == ".jsonl":
             for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+                fh.write(json.dumps(row, ensure_ascii=False, default=_json_value) + "\n")
         elif rows:
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
             writer.writeheader()

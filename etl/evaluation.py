@@ -11,33 +11,39 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from decimal import Decimal
 
 from etl.metrics import Metric
 
 CHINESE_DIGITS = set("零〇一二两三四五六七八九十百千万亿")
 
 
-def locate(gold_text: str, body: str, occurrence: int = 1) -> int:
-    """Offset of the ``occurrence``-th (1-based) appearance of ``gold_text`` in ``body``, or -1.
+def locate(gold_text: str, body: str, occurrence: int | None = None) -> int:
+    """Offset of ``gold_text`` in ``body``, or -1.
 
-    An appearance inside a longer number does not count: ``3个`` is not found in ``173个``.
+    With ``occurrence`` (0-based, counting every appearance, as the demo corpus writes it) the appearance it
+    names; without, the first appearance that is not inside a longer number (``3个`` is not found in
+    ``173个``, ``千余名`` not in ``三千余名``).
     """
-    seen = 0
     index = body.find(gold_text)
+    if occurrence is not None:
+        for _ in range(occurrence):
+            index = body.find(gold_text, index + 1) if index >= 0 else -1
+        return index
     while index >= 0:
         before = body[max(0, index - 2):index]
         inside = (gold_text[:1].isdigit() and before[-1:].isdigit() or before[-1:] in (".", ",", "，", "．")
                   and before[:1].isdigit() or gold_text[-1:].isdigit() and body[index + len(gold_text):][:1].isdigit()
-                  or gold_text[:1] in CHINESE_DIGITS and before[-1:] in CHINESE_DIGITS)  # 千余名 in 三千余名
+                  or gold_text[:1] in CHINESE_DIGITS and before[-1:] in CHINESE_DIGITS)
         if not inside:
-            seen += 1
-            if seen == max(1, occurrence):
-                return index
+            return index
         index = body.find(gold_text, index + 1)
     return -1
 
 
-def _same_value(left: float, right: float) -> bool:
+def _same_value(found: Decimal | float, wanted: Decimal | float | str) -> bool:
+    """Relative difference under 1e-6; a value read from JSON may be a number or its decimal text."""
+    left, right = float(found), float(wanted)
     scale = max(abs(left), abs(right))
     return scale == 0 or abs(left - right) / scale < 1e-6
 
@@ -54,7 +60,7 @@ def score(extracted: Sequence[Metric], gold: Sequence[dict], body: str) -> dict:
     missed: list[dict] = []
     ordered = sorted(gold, key=lambda item: bool(item.get("optional")))
     for item in ordered:
-        begin = locate(item["text"], body, int(item.get("occurrence", 1)))
+        begin = locate(item["text"], body, item.get("occurrence"))
         finish = begin + len(item["text"])
         hit = None
         if begin >= 0:

@@ -1,8 +1,9 @@
-"""What a figure measures, read from the words around it: its category and its subject.
+"""What a figure measures, read from the words around it: its category and, for money, its kind.
 
 The scanner hands over a ``Context`` (the words before and after the mention, cut at clause and list
-breaks); ``categorise`` decides the category with the closest words first, and ``find_subject`` names the
-noun phrase. Every look is bounded by ``WINDOW`` characters, so the work per figure is constant.
+breaks); ``categorise`` decides the category with the closest words first (the decision tables are in
+``docs/metrics.md``), and ``subjects.find_subject`` names the noun phrase. Every look is bounded by
+``WINDOW`` characters, so the work per figure is constant.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from etl.metrics.lexicon import (
     AT_WORK,
     BUILD_VERBS,
+    BUSINESS_INCOME,
     CLASSIFIER_KINDS,
     CONSTRUCTION,
     COUNT_DEFAULTS,
@@ -22,17 +25,20 @@ from etl.metrics.lexicon import (
     EVENTS,
     GOODS,
     HOUSEHOLD_KINDS,
+    INCOME_AFTER_UNIT,
     KEYWORD_CATEGORY,
     KEYWORD_SCAN,
-    LINKERS,
     LOCAL_PEOPLE,
-    MONEY_CATEGORIES,
+    MONEY_KIND_CATEGORY,
+    MONEY_KIND_OF_WORD,
+    MONEY_SCAN,
     PEOPLE_ACTIONS,
     PEOPLE_CATEGORIES,
+    PER_UNIT,
     PERCENT_CATEGORIES,
+    PRICE_AFTER,
     REACH_AFTER,
     REACH_BEFORE,
-    SUBJECT_STOPS,
     THING_CATEGORIES,
     TIME_UNITS,
 )
@@ -40,8 +46,6 @@ from etl.metrics.lexicon import (
 CLAUSE_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()]")
 LIST_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()、]")
 WINDOW = 24
-LEADING_TEXT = re.compile(r"[^\d]*")  # a subject phrase never reaches over another number
-TRAILING_TEXT = re.compile(r"[^\d]*$")
 
 
 class Breaks:
@@ -105,16 +109,30 @@ class Context:
     rest: str = ""  # the words after it up to the next clause break (past any 、)
     previous: str | None = None
     listed: bool = False
+    previous_kind: str | None = None  # the money kind of the figure before, when it was money
+    near_cut: bool = False  # ``near`` was cut at WINDOW characters, not at a break
 
 
-def categorise(unit: str, classifier: str | None, context: Context) -> str:
-    """A category of metrics.md from the unit and the words around the mention; closer words decide first."""
+class Kind(NamedTuple):
+    """What a figure measures: a category of docs/metrics.md and, for money, what kind of money it is."""
+
+    category: str
+    money_kind: str | None = None
+
+
+def categorise(unit: str, classifier: str | None, context: Context) -> Kind:
+    """The category (and money kind) from the unit and the words around the mention; closer words decide first."""
+    if unit == "CNY":
+        kind = money_kind(context)
+        return Kind(MONEY_KIND_CATEGORY[kind], kind)
+    return Kind(_category(unit, classifier, context))
+
+
+def _category(unit: str, classifier: str | None, context: Context) -> str:
     if unit in TIME_UNITS:
         return "duration"
     if unit in ("m2", "mu"):
         return "area"
-    if unit == "CNY":
-        return _money_category(context)
     if unit in ("person", "person_time", "household"):
         return _people_category(unit, context)
     if unit == "count":
@@ -131,17 +149,30 @@ def categorise(unit: str, classifier: str | None, context: Context) -> str:
     return _nearest_keyword(context.near, PERCENT_CATEGORIES) or "other"
 
 
-def _money_category(context: Context) -> str:
-    for text in (context.near, context.after, context.before):
-        found = _nearest_keyword(text, MONEY_CATEGORIES) if text is not context.after \
-            else _first_category(text, MONEY_CATEGORIES)
-        if found:
-            return found
-    if context.near.startswith("其中") and context.previous in MONEY_CATEGORIES:
-        return context.previous
+def _money_cue(text: str, nearest: bool) -> str | None:
+    """The money kind named by the word closest to the figure in ``text`` (the last word before it, or the
+    first after it)."""
+    kinds = [kind for found in MONEY_SCAN.finditer(text) if (kind := MONEY_KIND_OF_WORD[found.group()])]
+    return (kinds[-1] if nearest else kinds[0]) if kinds else None
+
+
+def money_kind(context: Context) -> str:
+    """aid_funding, investment, income, price, sales_output, loan or other (docs/metrics.md, "Money")."""
+    if PRICE_AFTER.match(context.after):
+        return "price"  # 6元/斤, 30元一斤
+    per_unit = max((found.end() for found in PER_UNIT.finditer(context.near)), default=-1)
+    if per_unit >= 0 and not INCOME_AFTER_UNIT.search(context.near, per_unit):
+        return "price"  # 每斤能卖到6元, 收购价每公斤提高0.8元; but 每个月能拿到4000元 is pay
+    found = _money_cue(context.near, True) or _money_cue(context.after, False) or _money_cue(context.before, True)
+    if found == "income" and BUSINESS_INCOME.search(context.near):
+        return "sales_output"
+    if found:
+        return found
+    if context.near.startswith("其中") and context.previous_kind:
+        return context.previous_kind  # 其中上海援青资金2,600万元: a part of the figure before
     if "资金" in context.before:
-        return "funding"  # 对口支援资金, 项目资金: money named as funds, with no word of another kind
-    return _nearest_keyword(context.wide, MONEY_CATEGORIES) or "funding"
+        return "aid_funding"  # 对口支援资金, 项目资金: money named as funds, with no word of another kind
+    return _money_cue(context.wide, True) or "other"
 
 
 def _people_category(unit: str, context: Context) -> str:
@@ -175,32 +206,3 @@ def _count_category(classifier: str, context: Context) -> str:
     built = "facilities" if BUILD_VERBS.search(context.near) else None  # 配套建设智能分选线8条
     return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, near_kinds) or built
             or (context.previous if context.listed else None) or COUNT_DEFAULTS.get(classifier) or "other")
-
-
-def find_subject(unit: str, classifier: str | None, near: str, after: str) -> str | None:
-    """The noun phrase the figure measures: 40名教师 -> 教师, 投入援疆资金420余万元 -> 援疆资金."""
-    if after.startswith("的") or unit in ("count", "person", "person_time", "household"):
-        phrase = LEADING_TEXT.match(after.removeprefix("的")[:12]).group()
-        kinds = THING_CATEGORIES if unit == "count" else None
-        found = _first_keyword(phrase, CLASSIFIER_KINDS.get(classifier or "", kinds))
-        if found:
-            end = found.end()
-            category = KEYWORD_CATEGORY[found.group()]
-            for following in KEYWORD_SCAN.finditer(phrase, end):
-                if following.start() != end or KEYWORD_CATEGORY[following.group()] != category:
-                    break
-                end = following.end()
-            return phrase[:end]
-    if unit in TIME_UNITS:
-        return None
-    trimmed = TRAILING_TEXT.search(near).group()
-    if len(trimmed) < len(near):
-        trimmed = trimmed.lstrip("年月日的")  # 2010年达到507.46亿元: the 年 of a date is no subject
-    trimmed = LINKERS.sub("", trimmed)
-    cut = 0
-    for stop in SUBJECT_STOPS.finditer(trimmed):
-        if len(trimmed) - stop.end() >= 2:  # 培训班: a stop that leaves one character is part of the noun
-            cut = stop.end()
-    phrase = trimmed[cut:][-8:]
-    return None if len(phrase) < 2 or SUBJECT_STOPS.fullmatch(phrase) else phrase
-
