@@ -18,14 +18,14 @@ from etl.metrics import Metric
 CHINESE_DIGITS = set("零〇一二两三四五六七八九十百千万亿")
 
 
-def locate(gold_text: str, body: str, occurrence: int | None = None) -> int:
+def locate(gold_text: str, body: str, occurrence: int | None = None, start: int = 0) -> int:
     """Offset of ``gold_text`` in ``body``, or -1.
 
     With ``occurrence`` (0-based, counting every appearance, as the demo corpus writes it) the appearance it
-    names; without, the first appearance that is not inside a longer number (``3个`` is not found in
-    ``173个``, ``千余名`` not in ``三千余名``).
+    names; without, the first appearance at or after ``start`` that is not inside a longer number (``3个`` is
+    not found in ``173个``, ``千余名`` not in ``三千余名``).
     """
-    index = body.find(gold_text)
+    index = body.find(gold_text, start)
     if occurrence is not None:
         for _ in range(occurrence):
             index = body.find(gold_text, index + 1) if index >= 0 else -1
@@ -53,14 +53,24 @@ def score(extracted: Sequence[Metric], gold: Sequence[dict], body: str) -> dict:
 
     A gold item is ``{"text", "value", "unit", "category", "optional"?, "occurrence"?}``. An extracted metric
     matches one when the values differ by less than 1e-6 relatively, the units are equal and the mention
-    overlaps the gold text's place in ``body``. Matches to optional items neither reward nor punish.
+    overlaps the gold text's place in ``body``. Matches to optional items neither reward nor punish. A text
+    listed again without an occurrence is looked for after its previous place (labels in reading order).
     """
     used: set[int] = set()
     matched: list[tuple[dict, Metric]] = []
     missed: list[dict] = []
-    ordered = sorted(gold, key=lambda item: bool(item.get("optional")))
-    for item in ordered:
-        begin = locate(item["text"], body, item.get("occurrence"))
+    places: dict[int, int] = {}
+    last: dict[str, int] = {}
+    for number, item in enumerate(gold):
+        text = item["text"]
+        occurrence = item.get("occurrence")
+        places[number] = locate(text, body, occurrence, 0 if occurrence is not None else last.get(text, -1) + 1)
+        if places[number] >= 0:
+            last[text] = places[number]
+    ordered = sorted(range(len(gold)), key=lambda number: bool(gold[number].get("optional")))
+    for number in ordered:
+        item = gold[number]
+        begin = places[number]
         finish = begin + len(item["text"])
         hit = None
         if begin >= 0:
@@ -95,6 +105,7 @@ def score(extracted: Sequence[Metric], gold: Sequence[dict], body: str) -> dict:
         "extra": false_positives,
         "missed": missed,
         "wrong_category": [(item, metric) for item, metric in matched if item.get("category") != metric.category],
+        "matched": matched,
     }
 
 

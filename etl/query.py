@@ -123,7 +123,7 @@ def grouped_metrics(session: Session, group_by: str, *, category: str | None = N
             key = str(published.astimezone(SHANGHAI).year) if published else "(no date)"
         else:
             key = " ".join(str(v) for v in row[8:] if v) or "(unknown)"
-        kind = (kind or "unknown") if unit_ == "CNY" else ""
+        kind = (kind or "other") if unit_ == "CNY" else ""  # other: none of the kinds, or stored before kinds
         slot = totals.setdefault((key, unit_, kind), {group_by: key, "unit": unit_, "kind": kind or None,
                                                       "total": Decimal(0), "mentions": 0, "articles": set(),
                                                       "values": []})

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from etl.metrics.lexicon import (
+    AID_SENT,
     AT_WORK,
     BUILD_VERBS,
     BUSINESS_INCOME,
     CLASSIFIER_KINDS,
     CONSTRUCTION,
     COUNT_DEFAULTS,
-    COVERAGE_RATE,
+    CRIME,
     ELIDED_CHANGE,
     EVENTS,
     GOODS,
@@ -35,8 +36,8 @@ from etl.metrics.lexicon import (
     PEOPLE_ACTIONS,
     PEOPLE_CATEGORIES,
     PER_UNIT,
-    PERCENT_CATEGORIES,
     PRICE_AFTER,
+    RATE_OF,
     REACH_AFTER,
     REACH_BEFORE,
     THING_CATEGORIES,
@@ -46,6 +47,7 @@ from etl.metrics.lexicon import (
 CLAUSE_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()]")
 LIST_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()、]")
 WINDOW = 24
+PRICE_REACH = 12  # a per-unit word this close after a sum makes it a price: 15元甚至20元每小时
 
 
 class Breaks:
@@ -124,7 +126,7 @@ def categorise(unit: str, classifier: str | None, context: Context) -> Kind:
     """The category (and money kind) from the unit and the words around the mention; closer words decide first."""
     if unit == "CNY":
         kind = money_kind(context)
-        return Kind(MONEY_KIND_CATEGORY[kind], kind)
+        return Kind(MONEY_KIND_CATEGORY[kind], None if kind == "other" else kind)
     return Kind(_category(unit, classifier, context))
 
 
@@ -142,11 +144,18 @@ def _category(unit: str, classifier: str | None, context: Context) -> str:
     if unit == "kg":
         # what a facility holds or handles is its capacity, not output: 冷库容量达3000吨
         return _nearest_keyword(context.near, ("output", "beneficiaries", "facilities", "other")) or "output"
+    return _share_category(context)
+
+
+def _share_category(context: Context) -> str:
+    """A share or a rate says how much of something: its category is that thing's where the sentence ties it to
+    one, else other; shares are never added up, whatever their category."""
     if ELIDED_CHANGE.search(context.near) and context.previous:
-        return context.previous
-    if COVERAGE_RATE.search(context.near):
-        return "coverage"
-    return _nearest_keyword(context.near, PERCENT_CATEGORIES) or "other"
+        return context.previous  # 销售额4.36亿元，同比增长35.8%: the change of the figure before
+    rate = RATE_OF.search(context.near)
+    if rate:
+        return "jobs" if rate.group(1) == "就业" else "coverage"  # 就业率达58.3%, 自来水普及率87%
+    return "other"
 
 
 def _money_cue(text: str, nearest: bool) -> str | None:
@@ -156,13 +165,17 @@ def _money_cue(text: str, nearest: bool) -> str | None:
     return (kinds[-1] if nearest else kinds[0]) if kinds else None
 
 
+PAID_PER_UNIT = ("aid_funding", "investment", "loan")  # money given or lent per unit is not what the unit costs
+
+
 def money_kind(context: Context) -> str:
     """aid_funding, investment, income, price, sales_output, loan or other (docs/metrics.md, "Money")."""
-    if PRICE_AFTER.match(context.after):
-        return "price"  # 6元/斤, 30元一斤
+    if PRICE_AFTER.search(context.after, 0, PRICE_REACH):
+        return "price"  # 6元/斤, 30元一斤, 15元甚至20元每小时
     per_unit = max((found.end() for found in PER_UNIT.finditer(context.near)), default=-1)
-    if per_unit >= 0 and not INCOME_AFTER_UNIT.search(context.near, per_unit):
-        return "price"  # 每斤能卖到6元, 收购价每公斤提高0.8元; but 每个月能拿到4000元 is pay
+    if per_unit >= 0 and not INCOME_AFTER_UNIT.search(context.near, per_unit) and _money_cue(
+            context.near[per_unit:], True) not in PAID_PER_UNIT:
+        return "price"  # 每斤能卖到6元, 一台设备的成本是2000元; but 每个月能拿到4000元 is pay, 每个项目补助 aid
     found = _money_cue(context.near, True) or _money_cue(context.after, False) or _money_cue(context.before, True)
     if found == "income" and BUSINESS_INCOME.search(context.near):
         return "sales_output"
@@ -176,7 +189,18 @@ def money_kind(context: Context) -> str:
 
 
 def _people_category(unit: str, context: Context) -> str:
+    """Staff are personnel only where the sentence sends them as aid (援疆教师, 选派医生); teachers who leave a
+    school or a company's engineers are counted, not sent."""
+    found = _people_kind(unit, context)
+    if found == "personnel" and not AID_SENT.search(context.wide + context.near + context.after):
+        return "other"
+    return found
+
+
+def _people_kind(unit: str, context: Context) -> str:
     """What was done for them decides first (培训农民 is training, 转移就业 jobs), then who they are."""
+    if CRIME.search(context.before) or CRIME.search(context.rest):
+        return "other"  # 抓获嫌疑人92名: counted by the police, not reached by aid
     if unit != "household" and (LOCAL_PEOPLE.match(context.after) or LOCAL_PEOPLE.search(context.near)):
         return "training"  # local staff counted in an aid report were trained or mentored: 培养本地医生
     action = _action(context.near) or _action(context.after) or _action(context.before)
@@ -188,11 +212,14 @@ def _people_category(unit: str, context: Context) -> str:
         return context.previous  # 其中脱贫人口1560人: a part of the figure before
     kinds = HOUSEHOLD_KINDS if unit == "household" else PEOPLE_CATEGORIES
     wide = _action(context.wide) if unit != "household" else None
+    # people reached by nothing the sentence names (exam takers, users, crowds) are counted, not helped
     return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, PEOPLE_CATEGORIES)
-            or wide or "beneficiaries")
+            or wide or ("beneficiaries" if unit == "household" else "other"))
 
 
 def _count_category(classifier: str, context: Context) -> str:
+    if CRIME.search(context.before) or CRIME.search(context.rest):
+        return "other"  # 缴获设备17台, 捣毁窝点56个
     if classifier in EVENTS or classifier == "对":
         # events count training sessions or nothing in particular; pairs are mentoring pairs (师徒结对) or nothing
         trained = _nearest_keyword(context.before + context.after, ("training",)) or LOCAL_PEOPLE.search(context.near)

@@ -61,7 +61,8 @@ class Metric:
     qualifier: str  # "exact" | "over" | "about"
     category: str
     subject: str | None
-    money_kind: str | None = None  # for CNY only: aid_funding, investment, income, price, sales_output, loan, other
+    # money only: aid_funding, investment, income, price, sales_output or loan; None for money of no such kind
+    money_kind: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The metric as a JSON object: values are JSON numbers with exactly the decimal digits of the value."""
