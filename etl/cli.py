@@ -203,7 +203,9 @@ def _select(sources: SourcesFile, names: list[str] | None) -> list[SourceConfig]
 
 
 _SHOWN_COUNTS = ("pages_stored", "fetched_article", "articles_known_skipped", "not_modified", "errors", "pages",
-                 "articles", "metrics", "skipped", "duplicates", "requeued", "pages_pruned")
+                 "articles", "metrics", "skipped", "duplicates", "requeued", "pages_pruned", "metrics_added",
+                 "metrics_removed", "metric_values_changed", "metric_units_changed", "metric_categories_changed",
+                 "metric_kinds_changed")
 
 
 def _report_run(run: Any) -> None:

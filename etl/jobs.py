@@ -32,6 +32,7 @@ from crawler.urls import canonical_url, host_allowed
 from etl.db import get_engine
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, Extraction, choose_key, extract
+from etl.metrics.changes import changes_per_article
 from etl.models import Article, Metric, Page, Run, Source, utcnow
 from etl.text.script import to_simplified
 
@@ -261,11 +262,13 @@ def _article_values(page: Page, x: Extraction) -> dict[str, Any]:
     }
 
 
-def store_articles(session: Session, items: Sequence[tuple[Page, Extraction]]) -> list[int]:
+def store_articles(session: Session, items: Sequence[tuple[Page, Extraction]],
+                   changes: Counter[str] | None = None) -> list[int]:
     """Insert or replace the articles of a batch (keyed by canonical URL) and replace their metrics.
 
     Set-wise: one query finds the existing articles, one statement inserts the new ones, one updates the
     others, one deletes their old metrics and one inserts all metrics. Returns the article ids, in order.
+    ``changes``, when given, counts what the new metrics of replaced articles changed (etl.metrics.changes).
     """
     latest: dict[str, tuple[Page, Extraction]] = {}
     for page, x in items:  # two pages with one canonical URL in a batch: the later one wins
@@ -285,7 +288,14 @@ def store_articles(session: Session, items: Sequence[tuple[Page, Extraction]]) -
         columns = {k: sa.bindparam(k) for k in replaced[0] if k != "_id"}
         session.connection().execute(table.update().where(table.c.id == sa.bindparam("_id")).values(**columns),
                                      replaced)
-        session.execute(sa.delete(Metric).where(Metric.article_id.in_([r["_id"] for r in replaced])))
+        replaced_ids = [r["_id"] for r in replaced]
+        if changes is not None:
+            old = session.execute(sa.select(Metric.article_id, Metric.text, Metric.start, Metric.value, Metric.unit,
+                                            Metric.category, Metric.money_kind)
+                                  .where(Metric.article_id.in_(replaced_ids))).all()
+            new = {existing[key]: x.metrics for key, (_, x) in latest.items() if existing[key] in replaced_ids}
+            changes.update(changes_per_article(((row.article_id, row) for row in old), new))
+        session.execute(sa.delete(Metric).where(Metric.article_id.in_(replaced_ids)))
     metric_rows = [dict(asdict(m), article_id=existing[key]) for key, (_, x) in latest.items() for m in x.metrics]
     if metric_rows:
         session.execute(sa.insert(Metric), metric_rows)
@@ -444,7 +454,7 @@ def _write_batch(engine: sa.Engine, results: Sequence[tuple[Page, Extraction | N
     try:
         with Session(engine) as session:
             items = [(page, x) for page, x, _, _ in results if x is not None]
-            ids = store_articles(session, items) if items else []
+            ids = store_articles(session, items, local) if items else []
             local["articles"] += len(items)
             local["metrics"] += sum(len(x.metrics) for _, x in items)
             for _, x, status, _ in results:

@@ -8,9 +8,11 @@ and prices are never summed.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -24,8 +26,11 @@ from typer.testing import CliRunner
 
 from etl import db, query
 from etl.cli import app
+from etl.extract import extract
+from etl.jobs import store_articles
 from etl.metrics import extract_metrics, json_number
-from etl.models import Article, Metric
+from etl.metrics.changes import metric_changes
+from etl.models import Article, Metric, Page
 
 PG_ADMIN_URL = os.environ.get("AIDNEWS_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 EXACT = ["230000000", "465000000", "0.05", "0.8", "12345.6789", "1.5", "0.175", "999999999999.99", "4200000"]
@@ -185,3 +190,37 @@ def test_the_migration_turns_old_doubles_into_the_written_figures_and_back(datab
     assert [(float(value), unit) for value, unit in back] == [(230000000.0, "CNY"), (465000000.0, "CNY"),
                                                               (0.05, "percent"), (2.5, "percent")]
     assert "money_kind" not in {c["name"] for c in sa.inspect(db.get_engine(url)).get_columns("metric")}
+
+
+# ---------------------------------------------------------------- what a re-extraction changed
+
+
+def test_changes_pair_figures_by_mention_and_count_each_changed_field() -> None:
+    old = extract_metrics("投入援疆资金2.3亿元，培训干部40名，建成大棚10座。")
+    new = extract_metrics("今年，投入援疆资金2.3亿元，培训当地干部40名。")  # shifted, one figure gone
+    assert metric_changes(old, new) == {"metrics_removed": 1}
+    changed = [dataclasses.replace(old[0], category="other", money_kind=None), old[1],
+               dataclasses.replace(old[2], value=Decimal(11))]
+    assert metric_changes(changed, old) == {"metric_categories_changed": 1, "metric_kinds_changed": 1,
+                                            "metric_values_changed": 1}
+
+
+def test_storing_a_new_extraction_counts_the_changed_figures(database_url: str) -> None:
+    html = ("<html><head><title>援疆资金助力疏勒县</title></head><body><h1>援疆资金助力疏勒县</h1><div class='content'>"
+            "<p>山东省援疆指挥部投入援疆资金2.3亿元，新建温室大棚30座，带动当地群众就业500余人，"
+            "鲜菇每斤能卖到6元左右。</p></div></body></html>").encode()
+    new = extract(html, url="http://a/changes")
+    assert [m.money_kind for m in new.metrics if m.unit == "CNY"] == ["aid_funding", "price"]
+    stale = dataclasses.replace(new, metrics=[dataclasses.replace(m, money_kind=None, category="funding")
+                                              for m in new.metrics if m.unit == "CNY"])
+    page = Page(url="http://a/changes", final_url="http://a/changes")
+    counts: Counter[str] = Counter()
+    with Session(db.get_engine(database_url)) as session:
+        store_articles(session, [(page, stale)], counts)
+        session.commit()
+        assert not counts  # a new article changes nothing
+        store_articles(session, [(page, new)], counts)
+        session.commit()
+        stored = session.execute(sa.select(Metric.text, Metric.money_kind).order_by(Metric.start)).all()
+    assert counts == {"metrics_added": 2, "metric_kinds_changed": 2, "metric_categories_changed": 1}
+    assert ("2.3亿元", "aid_funding") in stored and ("6元左右", "price") in stored
