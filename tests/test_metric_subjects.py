@@ -1,5 +1,5 @@
-"""Subjects on word boundaries: over every figure of the demo portal's corpus and of the seed article, no subject
-starts or ends inside a word of the segmenter's dictionary."""
+"""Subjects on word boundaries: over every figure of the demo portal's corpus, of the seed article and of the
+shared corpus' real pages, no subject starts or ends inside a word of the segmenter's dictionary."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from etl.metrics.subjects import word_bounds
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "crawler" / "demo" / "corpus"
 SEED = ROOT.parent / "shared" / "seed"
+PAGES = ROOT.parent / "shared" / "corpus" / "gne-pages"
 # what ends a stretch of words: punctuation, spaces and figures (jieba segments between them on its own)
 SEPARATOR = re.compile(r"[^\w]|_")
 REACH = 40
@@ -90,6 +91,21 @@ def test_no_subject_of_the_seed_article_cuts_a_word() -> None:
     assert not cut_words(seed_body())
 
 
+def test_no_subject_of_the_real_pages_cuts_a_word() -> None:
+    from etl.extract import ExtractError, extract
+
+    if not PAGES.is_dir():
+        pytest.skip(f"the shared corpus ({PAGES}) is not beside the repository")
+    bad = []
+    for page in sorted(PAGES.glob("*/*.html")):
+        try:
+            body = extract(page.read_bytes()).body
+        except ExtractError:
+            continue
+        bad += [f"{page.parent.name}/{page.name}: {item}" for item in cut_words(body)]
+    assert not bad, bad
+
+
 @pytest.mark.parametrize(
     ("sentence", "subject"),
     [
@@ -99,6 +115,7 @@ def test_no_subject_of_the_seed_article_cuts_a_word() -> None:
         ("选派18名医生赴当地支援。", "医生"),
         ("小区已带动周边4个村的237户农牧民入股。", "村"),
         ("累计投入援疆资金420余万元。", "援疆资金"),
+        ("5G手机的续航仅有4G手机的三分之一。", "手机"),  # not G手机的: a code is no part of the subject
     ],
 )
 def test_subjects_are_whole_noun_phrases(sentence: str, subject: str) -> None:

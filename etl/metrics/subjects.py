@@ -37,8 +37,9 @@ AID_WORDS = ("援疆", "援藏", "援青", "援派", "援建", "援助", "对口
 COUNTED_UNITS = ("count", "person", "person_time", "household")
 SUBJECT_MAX = 10  # characters: longer phrases are cut back to their last whole words within this length
 AFTER_REACH = 12  # characters after a measure word searched for what it counts (40名援疆教师)
-LEADING_TEXT = re.compile(r"[^\d]*")  # a subject phrase never reaches over another number
-TRAILING_TEXT = re.compile(r"[^\d]*$")
+# a subject phrase never reaches over another number, nor over a code written with one (5G手机 -> 手机)
+LEADING_TEXT = re.compile(r"[^\dA-Za-z]*")
+TRAILING_TEXT = re.compile(r"[^\dA-Za-z]*$")
 # what separates items of an enumeration from the head noun: 供排水管网改造等民生项目 -> 民生项目
 ENUMERATION_END = re.compile(r"等等|等")
 # words that end a clause before its number without naming anything: changes, modals, selling and earning verbs,
@@ -49,7 +50,7 @@ TRAILING_WORDS = frozenset((
     "卖 卖到 卖出 售 挣 赚 拿 拿到 领 领到 寄回 寄 收 收到 花 花费 每年 "
     "每月 每个月 每天 一天 一年 一个月 今年 去年 全年 当年 年均 月均 每斤 "
     "每公斤 每吨 每亩 每头 每只 每人 每户 比 比去年 比上年 较 较上年 多 少 "
-    "多卖 多收"
+    "多卖 多收 的"
 ).split())
 # words that start a phrase without being part of the noun: prepositions and adverbs (到红河州 -> 红河州)
 FUNCTION_HEADS = ("对于", "关于", "其中", "向", "在", "到", "对", "为", "从", "给", "把", "被", "将", "由", "与",
