@@ -85,6 +85,21 @@ def test_no_subject_of_the_demo_corpus_cuts_a_word() -> None:
     assert not bad, bad
 
 
+def test_no_subject_of_the_demo_portal_pages_as_served_cuts_a_word() -> None:
+    """The same articles through the whole extraction: templates, GBK pages and their damaged copies."""
+    from crawler.demo import render_articles
+    from etl.extract import ExtractError, extract
+
+    bad = []
+    for page in render_articles():
+        try:
+            body = extract(page.body, url=f"http://127.0.0.1{page.path}", content_type=page.content_type).body
+        except ExtractError:
+            continue
+        bad += [f"{page.path}: {item}" for item in cut_words(body)]
+    assert not bad, bad
+
+
 def test_no_subject_of_the_seed_article_cuts_a_word() -> None:
     if not (SEED / "aid-article.txt").exists():
         pytest.skip("the shared seed (../shared/seed) is not beside the repository")
