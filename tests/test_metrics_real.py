@@ -2,7 +2,7 @@
 
 The figures of real pages from other publishers (general news: company results, police reports, a school, a
 study) are labelled by hand in tests/labels/gne-figures/<site>__<stem>.jsonl; the pages themselves stay in
-the shared corpus (../shared/corpus/gne-pages/), so their bodies are extracted here, at test time.
+the shared corpus (../shared/corpus/gne-pages/), so they are extracted here, at test time, as the ETL would.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from etl.evaluation import micro_average, score
-from etl.extract import ExtractError, extract
-from etl.metrics import extract_metrics
+from etl.extract import ExtractError, Extraction, extract
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "labels" / "gne-figures"
@@ -24,8 +23,8 @@ CATEGORY_BAR = 0.90
 MONEY_KIND_BAR = 0.85
 
 
-def labelled_pages() -> list[tuple[str, str, list[dict]]]:
-    """(name, body, labels) of every labelled page; two saves of one article (same labels) count once."""
+def labelled_pages() -> list[tuple[str, Extraction, list[dict]]]:
+    """(name, extraction, labels) of every labelled page; two saves of one article (same labels) count once."""
     if not PAGES.is_dir():
         pytest.skip(f"the shared corpus ({PAGES}) is not beside the repository")
     files = sorted(LABELS.glob("*.jsonl"))
@@ -42,13 +41,13 @@ def labelled_pages() -> list[tuple[str, str, list[dict]]]:
             extraction = extract((PAGES / site / f"{stem}.html").read_bytes())
         except ExtractError:
             continue
-        pages.append((path.stem, extraction.body, labels))
+        pages.append((path.stem, extraction, labels))
     return pages
 
 
 @pytest.fixture(scope="module")
 def results() -> list[tuple[str, dict]]:
-    return [(name, score(extract_metrics(body), labels, body)) for name, body, labels in labelled_pages()]
+    return [(name, score(x.metrics, labels, x.body)) for name, x, labels in labelled_pages()]
 
 
 def test_enough_real_pages_are_labelled_and_matched(results: list[tuple[str, dict]]) -> None:
