@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from etl.metrics.lexicon import (
@@ -38,6 +38,7 @@ AID_WORDS = ("援疆", "援藏", "援青", "援派", "援建", "援助", "对口
 COUNTED_UNITS = ("count", "person", "person_time", "household")
 SUBJECT_MAX = 10  # characters: longer phrases are cut back to their last whole words within this length
 AFTER_REACH = 12  # characters after a measure word searched for what it counts (40名援疆教师)
+BOUNDS_CACHE = 4096  # phrases segmented recently: reports repeat them (投入援疆资金, 带动当地群众)
 # a subject phrase never reaches over another number, nor over a code written with one (5G手机 -> 手机)
 LEADING_TEXT = re.compile(r"[^\dA-Za-z]*")
 TRAILING_TEXT = re.compile(r"[^\dA-Za-z]*$")
@@ -72,12 +73,13 @@ def segmenter() -> Tokenizer:
     return tokenizer
 
 
-def word_bounds(text: str) -> list[int]:
+@lru_cache(maxsize=BOUNDS_CACHE)
+def word_bounds(text: str) -> tuple[int, ...]:
     """Offsets in ``text`` where a word of the segmenter starts or ends (0 and len(text) included)."""
     bounds = [0]
     for word in segmenter().cut(text, HMM=False):
         bounds.append(bounds[-1] + len(word))
-    return bounds
+    return tuple(bounds)
 
 
 def _ceil(bounds: Sequence[int], position: int) -> int:

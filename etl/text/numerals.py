@@ -18,6 +18,7 @@ SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟":
 BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 MAGNITUDES = {**SMALL_UNITS, **BIG_UNITS}
 MAGNITUDE_CHARS = "".join(MAGNITUDES)
+LARGEST_MAGNITUDE = 10**16  # 亿亿: a longer run of magnitude characters (万万万…) is no number
 
 
 def parse_arabic(text: str) -> Decimal | None:
@@ -37,7 +38,7 @@ def parse_magnitude(text: str) -> Decimal | None:
     value = 1
     for char in text:
         factor = MAGNITUDES.get(char)
-        if factor is None:
+        if factor is None or value > LARGEST_MAGNITUDE:
             return None
         value *= factor
     return Decimal(value)
