@@ -179,7 +179,7 @@ def as_record(extraction: Extraction, file: str | None = None) -> dict[str, Any]
         "period_start": e.period_start,
         "period_end": e.period_end,
         "topics": list(e.topics),
-        "metrics": [asdict(m) for m in extraction.metrics],
+        "metrics": [m.to_json() for m in extraction.metrics],
         "content_hash": extraction.content_hash,
         "extractor_version": extraction.extractor_version,
     })

@@ -192,7 +192,7 @@ def _write_batch(engine: sa.Engine, results: Sequence[PageResult], counts: Count
     try:
         with Session(engine) as session:
             items = [ExtractedPage(r.page, r.extraction) for r in results if r.extraction is not None]
-            ids = store_articles(session, items) if items else []
+            ids = store_articles(session, items, local) if items else []
             local["articles"] += len(items)
             local["metrics"] += sum(len(item.extraction.metrics) for item in items)
             for result in results:

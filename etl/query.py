@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from etl.metrics import SHARE_UNITS
 from etl.store.models import Article, Metric, Page, Run, Service
 from etl.store.pages import PageState
 from etl.store.runs import RunKind, RunStatus
@@ -69,6 +71,8 @@ def _place(*parts: str | None) -> str | None:
 def _filtered(query: sa.Select, category: str | None, unit: str | None, program: str | None) -> sa.Select:
     if category:
         query = query.where(Metric.category == category)
+    if category == "funding":  # aid money only: never a price, a wage or a loan that a sentence put near it
+        query = query.where(sa.or_(Metric.unit != "CNY", Metric.money_kind == "aid_funding"))
     if unit:
         query = query.where(Metric.unit == unit)
     if program:
@@ -91,7 +95,8 @@ def metrics(session: Session, *, limit: int = 100, category: str | None = None, 
         rows.append({
             "article_id": metric.article_id, "title": title, "published_at": local_time(published),
             "text": metric.text, "value": metric.value, "value_max": metric.value_max, "unit": metric.unit,
-            "qualifier": metric.qualifier, "category": metric.category, "subject": metric.subject,
+            "qualifier": metric.qualifier, "category": metric.category, "money_kind": metric.money_kind,
+            "subject": metric.subject,
             "sentence": metric.sentence, "duplicate": duplicate_of is not None, "url": url,
         })
     return rows
@@ -99,35 +104,48 @@ def metrics(session: Session, *, limit: int = 100, category: str | None = None, 
 
 def grouped_metrics(session: Session, group_by: str, *, category: str | None = None, unit: str | None = None,
                     program: str | None = None, with_evidence: int = 0) -> list[dict[str, Any]]:
-    """Totals per group and per unit (CNY is never added to persons), over primary articles only."""
+    """Totals per group, unit and money kind (CNY is never added to persons, wages never to aid funding), over
+    primary articles only. Shares (percent, percentage points) and prices are never added up: their rows carry
+    no total but the range and the list of the values stated."""
     if group_by not in GROUPS:
         raise ValueError(f"cannot group by {group_by!r}; choose one of {', '.join(GROUPS)}")
     columns = GROUPS[group_by]
     query = (
-        sa.select(Metric.value, Metric.unit, Metric.category, Metric.text, Metric.sentence, Article.id,
+        sa.select(Metric.value, Metric.unit, Metric.money_kind, Metric.text, Metric.sentence, Article.id,
                   Article.title, Article.published_at, *columns)
         .join(Article, Article.id == Metric.article_id)
         .where(Article.duplicate_of.is_(None))
     )
     query = _filtered(query, category, unit, program)
-    totals: dict[tuple[str, str], dict[str, Any]] = {}
-    evidence: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    totals: dict[tuple[str, str, str], dict[str, Any]] = {}
+    evidence: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in session.execute(query).all():
-        value, unit_, _category, text, sentence, aid, title, published = row[:8]
+        value, unit_, kind, text, sentence, aid, title, published = row[:8]
         if group_by == "year":
             key = str(published.astimezone(SHANGHAI).year) if published else "(no date)"
         else:
             key = " ".join(str(v) for v in row[8:] if v) or "(unknown)"
-        slot = totals.setdefault((key, unit_), {group_by: key, "unit": unit_, "total": 0.0, "mentions": 0,
-                                                "articles": set()})
+        kind = (kind or "other") if unit_ == "CNY" else ""  # other: none of the kinds, or stored before kinds
+        slot = totals.setdefault((key, unit_, kind), {group_by: key, "unit": unit_, "kind": kind or None,
+                                                      "total": Decimal(0), "mentions": 0, "articles": set(),
+                                                      "values": []})
         slot["total"] += value
+        slot["values"].append(value)
         slot["mentions"] += 1
         slot["articles"].add(aid)
-        if len(evidence[(key, unit_)]) < with_evidence:
-            evidence[(key, unit_)].append({"article_id": aid, "title": title, "text": text, "sentence": sentence})
+        if len(evidence[(key, unit_, kind)]) < with_evidence:
+            evidence[(key, unit_, kind)].append({"article_id": aid, "title": title, "text": text,
+                                                 "sentence": sentence})
     out = []
-    for k, slot in sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+    for k, slot in sorted(totals.items()):
         slot["articles"] = len(slot["articles"])
+        values = sorted(slot.pop("values"))
+        if slot["unit"] in SHARE_UNITS or slot["kind"] == "price":  # a sum of shares or of prices means nothing
+            slot["total"] = None
+            slot["range"] = f"{values[0]}–{values[-1]}" if values[0] != values[-1] else str(values[0])
+            slot["values"] = values
+        else:
+            slot["range"] = None
         if with_evidence:
             slot["evidence"] = evidence[k]
         out.append(slot)

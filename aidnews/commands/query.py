@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from aidnews.common import FormatOpt, SourcesOpt, cell, console, emit, err, fail, prepare_db, sources_path
+from aidnews.common import FormatOpt, SourcesOpt, cell, console, emit, err, fail, json_value, prepare_db, sources_path
 from etl.sources import ConfigError, load_sources
 
 EXPORT_FORMATS = (".csv", ".jsonl")
@@ -67,7 +67,8 @@ def metrics(
                                              with_evidence=evidence)
             except ValueError as exc:
                 raise fail(str(exc)) from None
-            emit(rows, fmt, [group_by, "unit", "total", "mentions", "articles"], title=f"metrics by {group_by}")
+            emit(rows, fmt, [group_by, "unit", "kind", "total", "range", "mentions", "articles"],
+                 title=f"metrics by {group_by}")
             if evidence and fmt == "table":
                 for row in rows:
                     for item in row.get("evidence", []):
@@ -76,7 +77,7 @@ def metrics(
             return
         rows = query.metrics(session, limit=limit, category=category, unit=unit, program=program,
                              article_id=article)
-    emit(rows, fmt, ["article_id", "text", "value", "unit", "qualifier", "category", "subject", "title"],
+    emit(rows, fmt, ["article_id", "text", "value", "unit", "qualifier", "category", "money_kind", "subject", "title"],
          title="metrics")
 
 
@@ -108,7 +109,7 @@ def export(
     with output.open("w", encoding="utf-8-sig" if output.suffix == ".csv" else "utf-8", newline="") as fh:
         if output.suffix == ".jsonl":
             for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+                fh.write(json.dumps(row, ensure_ascii=False, default=json_value) + "\n")
         elif rows:
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
             writer.writeheader()

@@ -16,7 +16,7 @@ FILES = {"county": 18, "portal": 14}
 KEYS = {"id", "site", "syndicated_to", "title", "subtitle", "published_at", "date_only", "source", "author",
         "editor", "paragraphs", "metrics", "program", "provider", "recipient", "batch", "topics"}
 UNITS = {"CNY", "person", "person_time", "household", "count", "m2", "mu", "km", "kg", "percent", "year",
-         "month", "day", "hour", "minute"}
+         "month", "day", "hour", "minute", "percentage_point"}
 QUALIFIERS = {"exact", "over", "about"}
 CATEGORIES = {"funding", "investment", "output", "income", "projects", "personnel", "jobs", "training",
               "enterprises", "beneficiaries", "facilities", "area", "coverage", "duration", "other"}

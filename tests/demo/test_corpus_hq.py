@@ -21,7 +21,7 @@ FIELDS = ("id", "site", "syndicated_to", "title", "subtitle", "published_at", "d
 METRIC_FIELDS = {"text", "value", "value_max", "unit", "qualifier", "category"}
 METRIC_EXTRAS = {"optional", "occurrence"}
 UNITS = {"CNY", "person", "person_time", "household", "count", "m2", "mu", "km", "kg", "percent", "year",
-         "month", "day", "hour", "minute"}
+         "month", "day", "hour", "minute", "percentage_point"}
 QUALIFIERS = {"exact", "over", "about"}
 CATEGORIES = {"funding", "investment", "output", "income", "projects", "personnel", "jobs", "training",
               "enterprises", "beneficiaries", "facilities", "area", "coverage", "duration", "other"}

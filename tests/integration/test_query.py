@@ -22,8 +22,9 @@ def add(session: Session, url: str, recipient: str, year: int, metrics: list[tup
     session.add(article)
     session.commit()
     for i, (text, value, unit, category) in enumerate(metrics):
+        kind = "aid_funding" if category == "funding" else None
         session.add(Metric(article_id=article.id, text=text, start=i, end=i + len(text), sentence=f"句子{text}。",
-                           value=value, unit=unit, category=category))
+                           value=value, unit=unit, category=category, money_kind=kind))
     session.commit()
     assert article.id is not None
     return article.id

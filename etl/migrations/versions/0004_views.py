@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -75,9 +75,8 @@ JOIN article a ON a.id = m.article_id
 """
 
 
-# Funding only, in yuan, over primary articles, so that a syndicated copy is not counted twice and no other
-# unit is ever added in. The money-kind column planned for `metric` (money_kind = 'aid_funding') will replace
-# the category test here once it exists; until then category 'funding' is what marks aid money put in.
+# Aid funding only (money kind `aid_funding`: a price, a wage or a sale is never added in), in yuan, over
+# primary articles, so that a syndicated copy is not counted twice and no other unit is ever added in.
 def _v_funding_totals(dialect: str) -> str:
     year = _local_year("a.published_at", dialect)
     return f"""
@@ -93,6 +92,7 @@ FROM metric m
 JOIN article a ON a.id = m.article_id
 WHERE a.duplicate_of IS NULL
   AND m.category = 'funding'
+  AND m.money_kind = 'aid_funding'
   AND m.unit = 'CNY'
 GROUP BY a.provider_province, a.provider_prefecture, a.provider_county,
          a.recipient_province, a.recipient_prefecture, a.recipient_county,
