@@ -225,7 +225,8 @@ def collect(engine: sa.Engine, database: str) -> ReportData:
             sa.select(Metric.value, Article.id, Article.published_at, Article.provider_province,
                       Article.recipient_province, Article.recipient_prefecture, Article.recipient_county)
             .join(Article, Article.id == Metric.article_id)
-            .where(primary, Metric.category == FUNDING_CATEGORY, Metric.money_kind == AID_FUNDING, Metric.unit == YUAN)).all()
+            .where(primary, Metric.category == FUNDING_CATEGORY, Metric.money_kind == AID_FUNDING,
+                   Metric.unit == YUAN)).all()
         categories = conn.execute(
             sa.select(Metric.category, sa.func.count(Metric.id), sa.func.count(sa.distinct(Metric.article_id)))
             .join(Article, Article.id == Metric.article_id).where(primary).group_by(Metric.category)).all()
