@@ -21,16 +21,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from etl.cli import app
-from etl.jobs import store_articles
-from etl.models import Article, Metric, Page
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from etl import db, query
+from aidnews.cli import app
+from etl import query
 from etl.extract import extract
 from etl.metrics import extract_metrics, json_number
 from etl.metrics.changes import metric_changes
+from etl.store import engine as db
+from etl.store.articles import ExtractedPage, store_articles
+from etl.store.models import Article, Metric, Page
 
 PG_ADMIN_URL = os.environ.get("AIDNEWS_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 EXACT = ["230000000", "465000000", "0.05", "0.8", "12345.6789", "1.5", "0.175", "999999999999.99", "4200000"]
@@ -178,7 +179,7 @@ def test_the_migration_turns_old_doubles_into_the_written_figures_and_back(datab
                                  "unit, classifier, qualifier, category) VALUES (1, 't', :i, :i, 's', :v, :m, :u, "
                                  ":c, 'exact', 'other')"),
                          {"i": index, "v": value, "m": value_max, "u": unit, "c": classifier})
-    _migrate(url, "0004")
+    _migrate(url, "0003")
     with Session(db.get_engine(url)) as session:
         migrated = session.execute(sa.select(Metric).order_by(Metric.start)).scalars().all()
     assert [str(m.value) for m in migrated] == ["230000000", "465000000", "0.05", "2.5"]
@@ -216,10 +217,10 @@ def test_storing_a_new_extraction_counts_the_changed_figures(database_url: str) 
     page = Page(url="http://a/changes", final_url="http://a/changes")
     counts: Counter[str] = Counter()
     with Session(db.get_engine(database_url)) as session:
-        store_articles(session, [(page, stale)], counts)
+        store_articles(session, [ExtractedPage(page, stale)], counts)
         session.commit()
         assert not counts  # a new article changes nothing
-        store_articles(session, [(page, new)], counts)
+        store_articles(session, [ExtractedPage(page, new)], counts)
         session.commit()
         stored = session.execute(sa.select(Metric.text, Metric.money_kind).order_by(Metric.start)).all()
     assert counts == {"metrics_added": 2, "metric_kinds_changed": 2, "metric_categories_changed": 1}

@@ -12,7 +12,7 @@ import pytest
 from etl.metrics import Metric, extract_metrics
 from etl.metrics.subjects import word_bounds
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "crawler" / "demo" / "corpus"
 SEED = ROOT.parent / "shared" / "seed"
 PAGES = ROOT.parent / "shared" / "corpus" / "gne-pages"
@@ -31,7 +31,7 @@ def corpus_bodies() -> list[tuple[str, str]]:
 
 
 def seed_body() -> str:
-    from etl.normalise import normalise
+    from etl.text.normalise import normalise
 
     lines = (SEED / "aid-article.txt").read_text(encoding="utf-8").split("\n")
     last = next(index for index, line in enumerate(lines) if line.endswith("寶貴的記憶。"))

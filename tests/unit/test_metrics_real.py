@@ -15,7 +15,7 @@ import pytest
 from etl.evaluation import micro_average, score
 from etl.extract import ExtractError, Extraction, extract
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "tests" / "labels" / "gne-figures"
 PAGES = ROOT.parent / "shared" / "corpus" / "gne-pages"
 MIN_PAGES = 15
