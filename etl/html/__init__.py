@@ -21,25 +21,31 @@ from datetime import datetime
 
 from etl.html.blocks import walk
 from etl.html.body import container, read_body
-from etl.html.dates import META_DATE_NAMES, SHANGHAI, find_date, meta_date, pick_date, url_date
+from etl.html.candidates import (
+    Candidates,
+    choose,
+    gather_above,
+    gather_body_lines,
+    gather_dateline,
+    gather_header,
+    gather_hinted,
+    gather_page,
+    gather_trailer,
+)
+from etl.html.dates import SHANGHAI, find_date
 from etl.html.labels import make_key, read_meta_line, squash
 from etl.html.metadata import (
-    TRAILER_BLOCKS,
     Image,
     absolute_url,
     body_images,
     canonical,
-    header_fields,
-    hinted_fields,
     is_subtitle,
     json_ld_fields,
     layout_title,
-    lead_author,
     meta_subtitle,
     pick_title,
     title_block,
     title_prefix_block,
-    trailer_fields,
 )
 from etl.html.parse import CleanError, parse, select_body
 
@@ -57,6 +63,12 @@ class Cleaned:
     paragraphs: list[str]
     images: list[Image]
     canonical_url: str | None
+    # where each field was read (header:发布时间, meta:article:published_time, class:author …), None if not found
+    title_source: str | None = None
+    date_source: str | None = None
+    author_source: str | None = None
+    editor_source: str | None = None
+    source_source: str | None = None
 
     @property
     def body(self) -> str:
@@ -92,13 +104,16 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
 
     choice = container(page, forced)
     start, end = choice.start, choice.end
-    headings = [b.text for b in blocks if b.heading == 1][:5] + [b.text for b in blocks if b.heading == 2][:5]
-    title = pick_title(page, headings, ld.get("headline"))
+    headings = [(b.text, "h1") for b in blocks if b.heading == 1][:5]
+    headings += [(b.text, "h2") for b in blocks if b.heading == 2][:5]
+    title, title_origin = pick_title(page, headings, ld.get("headline"))
     title_index = title_block(blocks, title, start)
     if title_index is None:
         title_index = title_prefix_block(blocks, page.title, start)
+        title_origin = "<title> start shown on the page"
         if title_index is None:
             title_index = layout_title(blocks, start)
+            title_origin = "line above the text"
         if title_index is not None:
             title = blocks[title_index].text
 
@@ -121,34 +136,32 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
 
     body = read_body(page, choice, start, skip, title)
     header_lo = title_index + 1 if title_index is not None and title_index < body.first else body.first - 8
-    header = header_fields(page, header_lo, body.first)
-    fields = body.fields
-    trailer = trailer_fields(page, end)
-    hinted = hinted_fields(page, max(header_lo, 0), end + TRAILER_BLOCKS)
-
-    published = pick_date(
-        header.fields.dates,
-        [meta_date(page.metas[name]) for name in META_DATE_NAMES if name in page.metas],
-        [meta_date(ld[name]) for name in ("datePublished", "dateCreated") if name in ld],
-        header.loose_dates,
-        fields.dates,
-        trailer.dates,
-        [meta_date(value) for value in page.time_values[:3]],
-        [url_date(url)],
-    )
-    byline = header.fields
-    author = (byline.author or fields.author or trailer.author or hinted.get("author") or ld.get("author")
-              or lead_author(body.paragraphs) or page.metas.get("author"))
-    source = (byline.source or fields.source or trailer.source or hinted.get("source")
-              or page.metas.get("source") or page.metas.get("contentsource"))
+    found = Candidates()
+    gather_header(found, blocks, header_lo, body.first)
+    if title_index is not None:
+        gather_above(found, blocks, title_index)
+    gather_body_lines(found, body.lines, blocks, body.first)
+    gather_trailer(found, blocks, end)
+    if body.stop < end:
+        gather_trailer(found, blocks, body.stop)
+    gather_hinted(found, page, max(header_lo, 0), end + 8)
+    gather_dateline(found, body.paragraphs)
+    header_text = " ".join(block.text for block in blocks[max(header_lo, 0) : body.first])
+    gather_page(found, page, ld, html, url, header_text)
+    picks = choose(found)
     return Cleaned(
         title=title,
         subtitle=subtitle,
-        published_at=published,
-        source=source,
-        author=author,
-        editor=byline.editor or fields.editor or trailer.editor or hinted.get("editor"),
+        published_at=picks["date"].value,  # type: ignore[arg-type]
+        source=picks["source"].value,  # type: ignore[arg-type]
+        author=picks["author"].value,  # type: ignore[arg-type]
+        editor=picks["editor"].value,  # type: ignore[arg-type]
         paragraphs=body.paragraphs,
         images=body_images(page, start, end, body.captions, base),
         canonical_url=canonical(page, base),
+        title_source=title_origin,
+        date_source=picks["date"].origin,
+        author_source=picks["author"].origin,
+        editor_source=picks["editor"].origin,
+        source_source=picks["source"].origin,
     )

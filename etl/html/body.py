@@ -17,16 +17,19 @@ from typing import NamedTuple
 from bs4 import Tag
 
 from etl.html.blocks import Block, Walk, is_link_list
-from etl.html.labels import Fields, make_key, read_meta_line, squash
+from etl.html.labels import UNLABELLED_RANK, MetaLine, make_key, read_byline, read_meta_line, squash
 from etl.html.vocabulary import (
     CAPTION_TEXT,
     CONTACT,
     COPYRIGHT,
+    DATE_FRAGMENT,
     END_MARKER,
     FOOTER_WORDS,
     FURNITURE,
     ICON_SRC,
     OPENERS,
+    REPOST_TITLE,
+    SUMMARY,
 )
 
 
@@ -131,12 +134,39 @@ def is_icon(src: str) -> bool:
     return ICON_SRC.search(src.rsplit("/", 1)[-1]) is not None
 
 
+class LineAt(NamedTuple):
+    """A labelled line met inside the container, where it stood: before the text, or after text was seen."""
+
+    index: int
+    meta: MetaLine
+    after_text: bool
+
+
 @dataclass
 class Body:
     paragraphs: list[str]
     captions: dict[int, str]  # image block index -> caption
-    fields: Fields
+    lines: list[LineAt]  # metadata lines dropped from the text
     first: int  # index of the first block kept, or of the end when none
+    last: int  # index of the last block kept, or of the start when none
+    stop: int  # where reading stopped: the container's end, or the furniture that ended the article
+
+
+_META_LENGTH = 160
+_REPOST_LENGTH = 120
+_FRAGMENT_LENGTH = 12
+_BYLINE_LENGTH = 40
+
+
+def _not_text(block: Block, bare: str, content_seen: bool) -> bool:
+    """Lines a portal prints around an article that are not part of it, told by their words."""
+    if block.length <= _REPOST_LENGTH and REPOST_TITLE.match(bare):
+        return True  # （原标题：…）, 原题为《…》
+    if content_seen:
+        return False
+    if SUMMARY.match(bare):
+        return True  # 摘要：… repeats the opening
+    return block.length <= _FRAGMENT_LENGTH and DATE_FRAGMENT.fullmatch(bare) is not None
 
 
 def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str | None) -> Body:
@@ -144,17 +174,20 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
     blocks = walk.blocks
     end, depth = choice.end, choice.depth
     image_blocks = {raw.block_index: raw for raw in walk.images if not is_icon(raw.src)}
-    fields = Fields()
+    lines: list[LineAt] = []
     paragraphs: list[str] = []
     captions: dict[int, str] = {}
     squashed_title = squash(title) if title else None
     content_seen = False
     first = end
+    last = start
+    stop = end
     for index in range(start, end):
         block = blocks[index]
         if index in skip:
             continue
         if index >= choice.run_end and content_seen and block_value(block, True) <= -10:
+            stop = index
             break  # link lists or boilerplate after the text: what follows in the container is not the article
         # labels and furniture sit in short lines; long punctuated prose is never looked up
         keyed = make_key(block.text) if block.length <= 80 or (block.length <= 200 and block.punct < 3) else None
@@ -162,15 +195,18 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
         bare = key.lstrip(OPENERS + "|丨｜")
         if key and END_MARKER.match(bare):
             if content_seen:
+                stop = index
                 break
             continue
         if block.junk_depth > depth:
-            if keyed and block.length <= 80:
+            if keyed and block.length <= _META_LENGTH:
                 meta = read_meta_line(block.text)
-                if meta.is_meta:
-                    fields.take(meta)
+                if meta.is_meta or meta.fields or meta.date_rank < UNLABELLED_RANK:
+                    lines.append(LineAt(index, meta, content_seen))  # "【纠错】 责任编辑：张三" in a share bar
             continue
-        if block.heading and squashed_title and squash(block.text) == squashed_title:
+        if squashed_title and (block.heading or not content_seen) and squash(block.text) == squashed_title:
+            continue  # the headline again (a template that prints it twice)
+        if keyed and _not_text(block, bare, content_seen):
             continue
         owner = image_blocks.get(index) or image_blocks.get(index - 1)
         if owner is not None and owner.block_index not in captions and _is_caption(block, key or block.text):
@@ -180,20 +216,25 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
             meta = read_meta_line(block.text)
             # inside the text, a labelled line must give something ("时间：6月12日 地点：…" is prose)
             if meta.is_meta and (not content_seen or meta.fields or meta.dates):
-                fields.take(meta)
+                lines.append(LineAt(index, meta, content_seen))
                 if content_seen and "editor" in meta.fields:
+                    stop = index + 1
                     break  # 责任编辑 after the text: the article ends here
                 continue
             if not content_seen and meta.dates and block.length <= 60 and not block.punct:
                 continue  # a bare date line above the text ("2023-10-08 09:12 宁夏日报")
+        if keyed and block.length <= _BYLINE_LENGTH and (byline := read_byline(block.text)) is not None:
+            lines.append(LineAt(index, byline, content_seen))  # "澎湃新闻记者 段彦超 廖艳" above or below the text
+            continue
         if key and is_furniture(block, key):
             if block.length <= 60:
-                fields.take(read_meta_line(block.text))  # "【我要纠错】 责任编辑：张三"
+                lines.append(LineAt(index, read_meta_line(block.text), content_seen))  # "【我要纠错】 责任编辑：张三"
             continue
         if is_link_list(block):
             continue
         paragraphs.append(block.text)
         first = min(first, index)
+        last = index
         if block.punct and block.length >= 10:
             content_seen = True
-    return Body(paragraphs, captions, fields, first)
+    return Body(paragraphs, captions, lines, first, last, stop)
