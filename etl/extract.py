@@ -83,8 +83,7 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
     except CleanError as exc:
         raise ExtractError(f"the page could not be cleaned: {exc}") from exc
     if not cleaned.paragraphs:
-        raise ExtractError("no article body found on the page (a list page, an empty template, or a layout "
-                           "the cleaner does not understand: set body_selector for this source)")
+        raise ExtractError(f"no article body found: the page is {cleaned.no_text or 'without text'}")
     norm: Normalised = normalise(cleaned.body)
     text = norm.text
     if not text.strip():

@@ -2,7 +2,7 @@
 
 The steps, one module each, in the order :func:`clean` runs them:
 
-- :mod:`~etl.html.parse` builds the tree (lxml through BeautifulSoup, unseen text cut out first);
+- :mod:`~etl.html.parse` builds the tree (lxml's parser events into light elements, unseen text cut out first);
 - :mod:`~etl.html.blocks` walks it once into a flat list of text blocks and reads the ``<head>``;
 - :mod:`~etl.html.body` chooses the body container and drops the furniture inside it;
 - :mod:`~etl.html.metadata` reads the title, subtitle, byline, images and canonical URL around it,
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from etl.html.blocks import walk
-from etl.html.body import container, read_body
+from etl.html.body import container, densest_run, read_body, why_no_text
 from etl.html.candidates import (
     Candidates,
     choose,
@@ -69,6 +69,8 @@ class Cleaned:
     author_source: str | None = None
     editor_source: str | None = None
     source_source: str | None = None
+    # why a page gave no paragraphs: "an empty template …", "a list page …"; None when it has text
+    no_text: str | None = None
 
     @property
     def body(self) -> str:
@@ -92,12 +94,15 @@ def clean(html: str, url: str | None = None, body_selector: str | None = None) -
         raise CleanError(f"could not clean page{where}: {type(exc).__name__}: {exc}") from exc
 
 
+_TITLE_REACH = 8  # blocks above the body where a headline shown from <title> may stand
+
+
 def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
     if not html or html.isspace():
         return Cleaned(None, None, None, None, None, None, [], [], None)
-    soup = parse(html)
-    forced = select_body(soup, body_selector) if body_selector else None
-    page = walk(soup, forced)
+    root = parse(html)
+    forced = select_body(html, root, body_selector) if body_selector else None
+    page = walk(root, forced)
     base = absolute_url(page.base, url) or url
     blocks = page.blocks
     ld = json_ld_fields(page.json_ld)
@@ -108,6 +113,8 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
     headings += [(b.text, "h2") for b in blocks if b.heading == 2][:5]
     title, title_origin = pick_title(page, headings, ld.get("headline"))
     title_index = title_block(blocks, title, start)
+    if title_origin == "<title>" and title_index is not None and not start - _TITLE_REACH <= title_index < end:
+        title_index = None  # <title> named the site, shown in its logo or footer, not above the text
     if title_index is None:
         title_index = title_prefix_block(blocks, page.title, start)
         title_origin = "<title> start shown on the page"
@@ -135,6 +142,15 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
                 skip.add(neighbour)
 
     body = read_body(page, choice, start, skip, title)
+    if not body.has_text and forced is None:
+        # no prose where the scorer looked: read the densest run of text, whatever its elements are called
+        choice = densest_run(page)
+        start, end = choice.start, choice.end
+        if title_index is not None and start <= title_index < end:
+            start = title_index + 1
+        fallback = read_body(page, choice, start, skip, title, trust_hints=False)
+        if fallback.has_text:
+            body = fallback
     header_lo = title_index + 1 if title_index is not None and title_index < body.first else body.first - 8
     found = Candidates()
     gather_header(found, blocks, header_lo, body.first)
@@ -156,7 +172,7 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
         source=picks["source"].value,  # type: ignore[arg-type]
         author=picks["author"].value,  # type: ignore[arg-type]
         editor=picks["editor"].value,  # type: ignore[arg-type]
-        paragraphs=body.paragraphs,
+        paragraphs=body.paragraphs if body.has_text or forced is not None else [],
         images=body_images(page, start, end, body.captions, base),
         canonical_url=canonical(page, base),
         title_source=title_origin,
@@ -164,4 +180,5 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
         author_source=picks["author"].origin,
         editor_source=picks["editor"].origin,
         source_source=picks["source"].origin,
+        no_text=None if body.has_text or forced is not None else why_no_text(page),
     )

@@ -11,13 +11,13 @@ font-size switchers and copyright lines are removed, whether they sit in their o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from bs4 import Tag
-
 from etl.html.blocks import Block, Walk, is_link_list
 from etl.html.labels import UNLABELLED_RANK, MetaLine, make_key, read_byline, read_meta_line, squash
+from etl.html.parse import Element
 from etl.html.vocabulary import (
     CAPTION_TEXT,
     CONTACT,
@@ -28,9 +28,11 @@ from etl.html.vocabulary import (
     FURNITURE,
     ICON_SRC,
     OPENERS,
+    OUTLET_SUFFIX,
     REPOST_TITLE,
     SUMMARY,
 )
+from etl.text.chars import HAN_CLASS, has_han
 
 
 def block_value(block: Block, use_hints: bool) -> float:
@@ -93,7 +95,7 @@ def _covering(walk: Walk, run: Run) -> Choice:
     return Choice(start, end, depth, run.end)
 
 
-def container(walk: Walk, forced: Tag | None) -> Choice:
+def container(walk: Walk, forced: Element | None) -> Choice:
     """The body container: the element a body_selector names, or the one around the best run of text."""
     if forced is not None:
         for r_start, r_end, depth, tag in walk.ranges:
@@ -103,6 +105,18 @@ def container(walk: Walk, forced: Tag | None) -> Choice:
     hinted = _best_run(blocks, use_hints=True)
     plain = _best_run(blocks, use_hints=False)
     run = hinted if hinted.value >= _HINTED_SHARE * plain.value else plain
+    if run.end <= run.start:
+        return Choice(0, 0, 0, 0)
+    return _covering(walk, run)
+
+
+def densest_run(walk: Walk) -> Choice:
+    """The fallback when the container holds no prose: the best run of text with every class/id hint ignored.
+
+    A template may name its article wrapper like furniture (a <footer> around the text, a "side" column
+    holding it); the text is still the page's densest run of punctuated, link-poor lines.
+    """
+    run = _best_run(walk.blocks, use_hints=False)
     if run.end <= run.start:
         return Choice(0, 0, 0, 0)
     return _covering(walk, run)
@@ -150,12 +164,23 @@ class Body:
     first: int  # index of the first block kept, or of the end when none
     last: int  # index of the last block kept, or of the start when none
     stop: int  # where reading stopped: the container's end, or the furniture that ended the article
+    has_text: bool  # at least one punctuated paragraph of prose
 
 
 _META_LENGTH = 160
+_HEAD = 12  # characters of a long line looked at for a 原标题 or 摘要 label
+_WIDGET_LENGTH = 4
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # icon-font glyphs
+_WORD = re.compile("[A-Za-z]{2,}")
 _REPOST_LENGTH = 120
 _FRAGMENT_LENGTH = 12
 _BYLINE_LENGTH = 40
+
+
+def is_widget(text: str) -> bool:
+    """A button or counter, not a line of text: no Han character and no word once icon glyphs are out (+1, 4)."""
+    visible = _PRIVATE_USE.sub("", text).strip()
+    return len(visible) <= _WIDGET_LENGTH and not has_han(visible) and not _WORD.search(visible)
 
 
 def _not_text(block: Block, bare: str, content_seen: bool) -> bool:
@@ -164,15 +189,22 @@ def _not_text(block: Block, bare: str, content_seen: bool) -> bool:
         return True  # （原标题：…）, 原题为《…》
     if content_seen:
         return False
-    if SUMMARY.match(bare):
-        return True  # 摘要：… repeats the opening
+    if SUMMARY.match(bare) or is_widget(block.text):
+        return True  # 摘要：… repeats the opening; a like counter or an icon glyph
+    if block.length <= _FRAGMENT_LENGTH and not block.punct and OUTLET_SUFFIX.search(bare):
+        return True  # the outlet alone on a line above the text (新华社): the source, read with the header
     return block.length <= _FRAGMENT_LENGTH and DATE_FRAGMENT.fullmatch(bare) is not None
 
 
-def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str | None) -> Body:
-    """The container's blocks from ``start``, furniture and labelled lines out, ``skip`` (title, subtitle) out."""
+def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str | None,
+              trust_hints: bool = True) -> Body:
+    """The container's blocks from ``start``, furniture and labelled lines out, ``skip`` (title, subtitle) out.
+
+    ``trust_hints=False`` reads blocks inside boilerplate-named elements too (the densest-run fallback).
+    """
     blocks = walk.blocks
-    end, depth = choice.end, choice.depth
+    end = choice.end
+    depth = choice.depth if trust_hints else len(blocks) + 1_000
     image_blocks = {raw.block_index: raw for raw in walk.images if not is_icon(raw.src)}
     lines: list[LineAt] = []
     paragraphs: list[str] = []
@@ -186,7 +218,7 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
         block = blocks[index]
         if index in skip:
             continue
-        if index >= choice.run_end and content_seen and block_value(block, True) <= -10:
+        if index >= choice.run_end and content_seen and block_value(block, trust_hints) <= -10:
             stop = index
             break  # link lists or boilerplate after the text: what follows in the container is not the article
         # labels and furniture sit in short lines; long punctuated prose is never looked up
@@ -206,7 +238,8 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
             continue
         if squashed_title and (block.heading or not content_seen) and squash(block.text) == squashed_title:
             continue  # the headline again (a template that prints it twice)
-        if keyed and _not_text(block, bare, content_seen):
+        head = bare or block.text[:_HEAD].lstrip(OPENERS + "|丨｜")  # long lines: their first words, as printed
+        if _not_text(block, head, content_seen):
             continue
         owner = image_blocks.get(index) or image_blocks.get(index - 1)
         if owner is not None and owner.block_index not in captions and _is_caption(block, key or block.text):
@@ -215,7 +248,7 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
         if keyed and block.length <= 160:
             meta = read_meta_line(block.text)
             # inside the text, a labelled line must give something ("时间：6月12日 地点：…" is prose)
-            if meta.is_meta and (not content_seen or meta.fields or meta.dates):
+            if meta.is_meta and (not content_seen or meta.fields or meta.dates or meta.named_nobody):
                 lines.append(LineAt(index, meta, content_seen))
                 if content_seen and "editor" in meta.fields:
                     stop = index + 1
@@ -237,4 +270,46 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
         last = index
         if block.punct and block.length >= 10:
             content_seen = True
-    return Body(paragraphs, captions, lines, first, last, stop)
+    while paragraphs and is_widget(paragraphs[-1]):  # a like counter or share glyph after the last paragraph
+        paragraphs.pop()
+    if paragraphs and content_seen:
+        text, byline = _closing_byline(paragraphs[-1])
+        if byline is not None:
+            paragraphs[-1] = text
+            lines.append(LineAt(last, byline, True))
+    return Body(paragraphs, captions, lines, first, last, stop, content_seen)
+
+
+# a byline in brackets closing the text: …需要。（文/图 刘玺东 易赛楠）, …举行。（张巨峰）
+_CLOSING_BRACKETS = re.compile(r"(?<=[。！？”」』])\s*[（(]([^（()）]{2,30})[）)]\s*$")
+_BARE_NAMES = re.compile(rf"^[{HAN_CLASS}]{{2,3}}(?:[\s、][{HAN_CLASS}]{{2,3}}){{0,3}}$")
+
+
+def _closing_byline(text: str) -> tuple[str, MetaLine | None]:
+    """The last paragraph without its closing bracketed byline, and that byline read as a line."""
+    match = _CLOSING_BRACKETS.search(text)
+    if match is None:
+        return text, None
+    inside = match.group(1).strip()
+    meta = read_meta_line(inside)
+    if "author" not in meta.fields:
+        if not _BARE_NAMES.match(inside) or OUTLET_SUFFIX.search(inside):
+            return text, None
+        meta = MetaLine({"author": inside.replace("、", " ")}, [], True)
+    return text[: match.start()].rstrip(), meta
+
+
+_EMPTY_TEXT = 40  # characters: below this, a page is a template without content
+_LIST_SHARE = 0.5  # link text of all text: above this, a page is a list of links
+
+
+def why_no_text(walk: Walk) -> str:
+    """What a page without prose is, in words for the user: an empty template, a list page, or neither."""
+    blocks = walk.blocks
+    total = sum(block.length for block in blocks)
+    if total < _EMPTY_TEXT:
+        return f"an empty template ({total} characters of text)"
+    links = sum(block.link_len for block in blocks)
+    if links > _LIST_SHARE * total:
+        return f"a list page ({links} of its {total} characters are link text, and no paragraph is prose)"
+    return f"a page without prose ({len(blocks)} lines of text, none a punctuated paragraph)"

@@ -260,7 +260,7 @@ def gather_hinted(found: Candidates, walk: Walk, lo: int, hi: int) -> None:
     for kind, tag, index in walk.hinted:
         if not lo <= index < hi or kind in seen:
             continue
-        text = WS.sub(" ", tag.get_text(" ")).strip()
+        text = WS.sub(" ", tag.text(" ")).strip()
         if not text or len(text) > 40:
             continue
         meta = read_meta_line(text)

@@ -160,6 +160,7 @@ class MetaLine:
     date_rank: int = UNLABELLED_RANK
     labels: dict[str, str] = field(default_factory=dict)  # field -> the label that gave it (责任编辑, 编辑 …)
     yearless: list[Yearless] = field(default_factory=list)  # labelled dates printed without their year
+    named_nobody: bool = False  # a label whose value names nobody: 来源：网络, 作者：未知
 
 
 # in a line of bar-separated fields a label may stand right before its value: 发表于2014-08-24 | 来源CSDN | 作者魏星
@@ -213,6 +214,7 @@ def read_meta_line(text: str) -> MetaLine:
     labels: dict[str, str] = {}
     ranked: list[RankedDate] = []
     yearless: list[Yearless] = []
+    named_nobody = False
     for index, match in enumerate(found):
         end = found[index + 1].start() if index + 1 < len(found) else len(ktext)
         value_key = ktext[match.end() : end]
@@ -233,7 +235,9 @@ def read_meta_line(text: str) -> MetaLine:
                 yearless.append(partial)
                 labels.setdefault("date", label)
             continue
-        value = cut_value(value, kind)
+        cut = cut_value(value, kind)
+        named_nobody = named_nobody or (not cut and value.strip() in NOBODY)
+        value = cut
         if value and kind not in fields:
             fields[kind] = value
             labels[kind] = label
@@ -251,7 +255,7 @@ def read_meta_line(text: str) -> MetaLine:
     is_meta = is_meta and (_only_lead_in(ktext[: found[0].start()]) or len(found) >= 2)
     if not found and stamp and len(stripped) <= 40:
         is_meta = DATE_ONLY.fullmatch(WS.sub(" ", stripped)) is not None
-    return MetaLine(fields, dates, is_meta, rank, labels, yearless)
+    return MetaLine(fields, dates, is_meta, rank, labels, yearless, named_nobody)
 
 
 # a line that is only a byline, unlabelled: "澎湃新闻记者 段彦超 廖艳", "石佳/中国青年报"

@@ -17,9 +17,13 @@ from etl.html.blocks import Block, Walk, is_link_list
 from etl.html.body import is_furniture, is_icon
 from etl.html.labels import make_key, read_meta_line, squash
 from etl.html.vocabulary import TITLE_SEPARATORS, TITLE_SPLIT, WS
+from etl.text.chars import has_han
 
 # ---------------------------------------------------------------------------------------------------------
 # Title and subtitle
+
+
+_BADGE_LENGTH = 2  # 原创, 独家, 置顶 before a headline
 
 
 class Title(NamedTuple):
@@ -56,7 +60,12 @@ def pick_title(walk: Walk, headings: list[tuple[str, str]], ld_headline: str | N
             return Title(text, origin)
         if squashed == squashed_title and len(segments) > 1:
             continue
-        if squashed in squashed_title or (main and squash(main) in squashed):
+        if squashed in squashed_title:
+            return Title(text, origin)
+        if main and squash(main) in squashed:
+            extra = len(squashed) - len(squash(main))
+            if squashed.endswith(squash(main)) and extra <= _BADGE_LENGTH:
+                return Title(main.strip(), "<title>")  # "原创" + headline: a badge printed in the heading
             return Title(text, origin)
     if main:
         return Title(main.strip(), "<title>")
@@ -73,7 +82,10 @@ def title_block(blocks: list[Block], title: str | None, near: int) -> int | None
     target = squash(title)
     best: int | None = None
     for index, block in enumerate(blocks):
-        if abs(block.length - len(target)) > 2 or squash(block.text) != target:
+        if abs(block.length - len(target)) > _BADGE_LENGTH:
+            continue
+        shown = squash(block.text)
+        if shown != target and not (shown.endswith(target) and len(shown) - len(target) <= _BADGE_LENGTH):
             continue
         if best is None or abs(index - near) < abs(best - near) or (block.heading and not blocks[best].heading):
             best = index
@@ -81,31 +93,45 @@ def title_block(blocks: list[Block], title: str | None, near: int) -> int | None
 
 
 def title_prefix_block(blocks: list[Block], page_title: str | None, near: int) -> int | None:
-    """A block whose text starts <title> and is followed there by a separator: "标题-某某县人民政府"."""
+    """A block whose text starts <title> and is followed there by a separator: "标题-某某县人民政府".
+
+    A space counts as the separator for a block of headline length: "标题 某某医院".
+    """
     if not page_title:
         return None
     target = squash(page_title)
+    spaced = WS.sub(" ", page_title).strip()
     best: int | None = None
     for index, block in enumerate(blocks):
         if block.length < 4 or block.length >= len(target) or is_link_list(block):
             continue
         text = squash(block.text)
-        if target.startswith(text) and target[len(text)] in TITLE_SEPARATORS:
+        separated = target.startswith(text) and target[len(text)] in TITLE_SEPARATORS
+        if separated or (block.length >= _SPACED_TITLE and spaced.startswith(block.text + " ")):
             if best is None or abs(index - near) < abs(best - near):
                 best = index
     return best
 
 
+_SPACED_TITLE = 8
+_LAYOUT_REACH = 7  # blocks above the body looked at for a headline
+
+
 def layout_title(blocks: list[Block], start: int) -> int | None:
-    """When the page's <title> is only the site name: the title-like line just above the body."""
-    for index in range(start - 1, max(start - 7, -1), -1):
+    """When the page's <title> is only the site name: the title-like line at the top of the body or above it."""
+    for index in range(min(start, len(blocks) - 1), max(start - _LAYOUT_REACH, -1), -1):
         block = blocks[index]
-        if is_link_list(block) or block.length > 80 or block.length < 5:
+        headline_like = bool(block.heading or block.center or block.subtitle)
+        if is_link_list(block) or block.length > 80 or block.length < 5 or (index == start and not headline_like):
             continue
+        if block.junk_depth and not block.heading:
+            continue  # a menu or a share bar above the text
         key = make_key(block.text).text
-        if read_meta_line(block.text).is_meta or is_furniture(block, key) or key.endswith(("。", "！", "？")):
+        if read_meta_line(block.text).is_meta or is_furniture(block, key) or not has_han(key):
             continue
-        if block.heading or block.center or block.subtitle or block.length >= 8:
+        if key.endswith("。") or (key.endswith(("！", "？")) and not headline_like):
+            continue  # a sentence, unless set as a heading (成功举行！)
+        if headline_like or block.length >= 8:
             return index
     return None
 
