@@ -148,7 +148,8 @@ def main() -> None:
             counted[name] += 1
             right[name] += ok
             if not ok and name in args.show:
-                print(f"  {name:<10} {item.name:<24} found {_found(cleaned, name)!r} label {_wanted(item.label, name)!r}")
+                found, wanted = _found(cleaned, name), _wanted(item.label, name)
+                print(f"  {name:<10} {item.name:<24} found {found!r} label {wanted!r}")
         if args.htmldate and item.label.get("published"):
             htmldate_right += run_htmldate(html) in {label_day(d) for d in choices(item.label, "published")}
 

@@ -22,10 +22,11 @@ from datetime import datetime
 from etl.html.blocks import walk
 from etl.html.body import container, densest_run, read_body, why_no_text
 from etl.html.candidates import (
+    TRAILER_BLOCKS,
     Candidates,
     choose,
     gather_above,
-    gather_body_lines,
+    gather_body,
     gather_dateline,
     gather_header,
     gather_hinted,
@@ -156,11 +157,11 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
     gather_header(found, blocks, header_lo, body.first)
     if title_index is not None:
         gather_above(found, blocks, title_index)
-    gather_body_lines(found, body.lines, blocks, body.first)
+    gather_body(found, body, blocks)
     gather_trailer(found, blocks, end)
     if body.stop < end:
         gather_trailer(found, blocks, body.stop)
-    gather_hinted(found, page, max(header_lo, 0), end + 8)
+    gather_hinted(found, page, max(header_lo, 0), end + TRAILER_BLOCKS)
     gather_dateline(found, body.paragraphs)
     header_text = " ".join(block.text for block in blocks[max(header_lo, 0) : body.first])
     gather_page(found, page, ld, html, url, header_text)

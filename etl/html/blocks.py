@@ -237,7 +237,7 @@ def _read_head_tag(tag: Element, name: str, out: Walk) -> None:
     elif name == "script":
         kind = attrs.get("type")
         if isinstance(kind, str) and "ld+json" in kind.lower():
-            script = tag.text()
+            script = tag.own_text()
             if script:
                 out.json_ld.append(script)
     elif name == "time":
@@ -249,7 +249,7 @@ def _read_head_tag(tag: Element, name: str, out: Walk) -> None:
 def _text_unless_headline(tag: Element) -> str | None:
     """The element's text, like text(" "), or None when it holds an <h1> or <h2> (a headline, not furniture)."""
     parts: list[str] = []
-    for node in tag.iter():
+    for node in tag.iter(text_only=True):
         if type(node) is str:
             parts.append(node)
         elif node.name in _HEADLINE_TAGS:  # type: ignore[union-attr]

@@ -20,6 +20,7 @@ from etl.html.labels import UNLABELLED_RANK, MetaLine, make_key, read_byline, re
 from etl.html.parse import Element
 from etl.html.vocabulary import (
     CAPTION_TEXT,
+    CLOSING_NOTE,
     CONTACT,
     COPYRIGHT,
     DATE_FRAGMENT,
@@ -119,7 +120,11 @@ def densest_run(walk: Walk) -> Choice:
     run = _best_run(walk.blocks, use_hints=False)
     if run.end <= run.start:
         return Choice(0, 0, 0, 0)
-    return _covering(walk, run)
+    choice = _covering(walk, run)
+    # the misnamed wrappers around the text are accepted; furniture nested deeper inside them is still left out
+    prose = [block.junk_depth for block in walk.blocks[run.start : run.end] if block_value(block, False) > 0]
+    choice.depth = max(choice.depth, *prose)
+    return choice
 
 
 def is_furniture(block: Block, key: str) -> bool:
@@ -165,6 +170,7 @@ class Body:
     last: int  # index of the last block kept, or of the start when none
     stop: int  # where reading stopped: the container's end, or the furniture that ended the article
     has_text: bool  # at least one punctuated paragraph of prose
+    closing_byline: MetaLine | None = None  # a bracketed byline cut from the end of the last paragraph
 
 
 _META_LENGTH = 160
@@ -200,11 +206,11 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
               trust_hints: bool = True) -> Body:
     """The container's blocks from ``start``, furniture and labelled lines out, ``skip`` (title, subtitle) out.
 
-    ``trust_hints=False`` reads blocks inside boilerplate-named elements too (the densest-run fallback).
+    Blocks inside boilerplate-named elements deeper than ``choice.depth`` are left out; ``trust_hints=False``
+    (the densest-run fallback) also ends the article at link lists and bare lines only, not at named ones.
     """
     blocks = walk.blocks
-    end = choice.end
-    depth = choice.depth if trust_hints else len(blocks) + 1_000
+    end, depth = choice.end, choice.depth
     image_blocks = {raw.block_index: raw for raw in walk.images if not is_icon(raw.src)}
     lines: list[LineAt] = []
     paragraphs: list[str] = []
@@ -225,7 +231,7 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
         keyed = make_key(block.text) if block.length <= 80 or (block.length <= 200 and block.punct < 3) else None
         key = keyed.text if keyed else ""
         bare = key.lstrip(OPENERS + "|丨｜")
-        if key and END_MARKER.match(bare):
+        if key and (END_MARKER.match(bare) or CLOSING_NOTE.match(bare)):
             if content_seen:
                 stop = index
                 break
@@ -272,12 +278,11 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
             content_seen = True
     while paragraphs and is_widget(paragraphs[-1]):  # a like counter or share glyph after the last paragraph
         paragraphs.pop()
+    byline = None
     if paragraphs and content_seen:
         text, byline = _closing_byline(paragraphs[-1])
-        if byline is not None:
-            paragraphs[-1] = text
-            lines.append(LineAt(last, byline, True))
-    return Body(paragraphs, captions, lines, first, last, stop, content_seen)
+        paragraphs[-1] = text
+    return Body(paragraphs, captions, lines, first, last, stop, content_seen, byline)
 
 
 # a byline in brackets closing the text: …需要。（文/图 刘玺东 易赛楠）, …举行。（张巨峰）

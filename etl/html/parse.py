@@ -112,25 +112,33 @@ class Element:
         self.children: list[Element | str] = []
         self.parent = parent
 
-    def iter(self) -> Iterator[Element | str]:
-        """Every element and string inside, in document order."""
+    def iter(self, text_only: bool = False) -> Iterator[Element | str]:
+        """Every element and string inside, in document order; ``text_only`` skips what is inside scripts,
+        styles and templates (code, not text: BeautifulSoup's get_text skips it too)."""
         stack = [iter(self.children)]
         while stack:
             for node in stack[-1]:
                 yield node
-                if type(node) is Element:
+                if type(node) is Element and not (text_only and node.name in _CODE_TAGS):
                     stack.append(iter(node.children))
                     break
             else:
                 stack.pop()
 
     def text(self, separator: str = "") -> str:
-        """The strings inside, joined (BeautifulSoup's get_text)."""
-        return separator.join(node for node in self.iter() if type(node) is str)  # type: ignore[misc]
+        """The visible strings inside, joined (BeautifulSoup's get_text)."""
+        return separator.join(node for node in self.iter(text_only=True) if type(node) is str)  # type: ignore[misc]
+
+    def own_text(self) -> str:
+        """The strings directly inside (a script's code)."""
+        return "".join(node for node in self.children if type(node) is str)  # type: ignore[misc]
 
     def elements(self) -> Iterator[Element]:
         """Every element inside, in document order."""
         return (node for node in self.iter() if type(node) is Element)  # type: ignore[misc]
+
+
+_CODE_TAGS = frozenset({"script", "style", "template"})
 
 
 class TreeTarget:

@@ -185,13 +185,16 @@ PLATFORMS = re.compile(r"企鹅号|头条号|百家号|网易号|大风号|澎�
 # Furniture lines
 
 # lines after which nothing belongs to the article (上一篇/下一篇, 相关推荐, 网友评论 …)
-# (disclaimers, "more from this author" lists and the notes that re-posting portals append count too)
 END_MARKER = re.compile(
-    r"^(?:(?:上一篇|下一篇|上一条|下一条|上篇|下篇|随便看看|相关推荐|相关阅读|相关新闻|相关文章|相关链接|相关报道|"
+    r"^(?:上一篇|下一篇|上一条|下一条|上篇|下篇|随便看看|相关推荐|相关阅读|相关新闻|相关文章|相关链接|相关报道|"
     r"延伸阅读|推荐阅读|热门推荐|热点推荐|精彩推荐|猜你喜欢|热门文章|热点新闻|最新新闻|热门新闻|网友评论|"
-    r"我要评论|发表评论|评论|已有\d+人|打印本页|关闭窗口|【打印】|【关闭】|返回顶部|返回首页|"
-    r"免责声明|特别声明|版权声明|声明|作者最新文章|更多文章)(?:\s*[:：︰>》]|\s|$|】)"
-    r"|正文已结束|本文来自|本文转自)"
+    r"我要评论|发表评论|评论|已有\d+人|打印本页|关闭窗口|【打印】|【关闭】|返回顶部|返回首页|作者最新文章|更多文章)"
+    r"(?:\s*[:：︰>》]|\s|$|】)"
+)
+# notes that close the text without being part of it: disclaimers, a re-posting portal's "this came from" line;
+# the editor's line often follows them, so reading for metadata goes on past them
+CLOSING_NOTE = re.compile(
+    r"^(?:(?:免责声明|特别声明|版权声明|声明)(?:\s*[:：︰]|\s|$|】)|正文已结束|本文来自|本文转自)"
 )
 # a re-posting portal's note of the original headline, above or below the text: （原标题：…）, 原题为《…》
 REPOST_TITLE = re.compile(r"^(?:本文)?原(?:标)?题(?:为)?\s*[:：︰《]")
