@@ -54,6 +54,8 @@ class Extraction:
     simhash: int
     extractor_version: str = EXTRACTOR_VERSION
     warnings: list[str] = field(default_factory=list)
+    # where title, date, author, editor and source were read on the page (etl.html.Cleaned's *_source)
+    field_sources: dict[str, str | None] = field(default_factory=dict)
 
 
 def _short(text: str | None) -> str | None:
@@ -81,8 +83,7 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
     except CleanError as exc:
         raise ExtractError(f"the page could not be cleaned: {exc}") from exc
     if not cleaned.paragraphs:
-        raise ExtractError("no article body found on the page (a list page, an empty template, or a layout "
-                           "the cleaner does not understand: set body_selector for this source)")
+        raise ExtractError(f"no article body found: the page is {cleaned.no_text or 'without text'}")
     norm: Normalised = normalise(cleaned.body)
     text = norm.text
     if not text.strip():
@@ -116,6 +117,8 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
         entities=entities,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         simhash=simhash(text),
+        field_sources={"title": cleaned.title_source, "date": cleaned.date_source, "author": cleaned.author_source,
+                       "editor": cleaned.editor_source, "source": cleaned.source_source},
     )
 
 
@@ -161,6 +164,7 @@ def as_record(extraction: Extraction, file: str | None = None) -> dict[str, Any]
         "author": extraction.author,
         "editor": extraction.editor,
         "source": extraction.source,
+        **{f"{name}_source": origin for name, origin in extraction.field_sources.items()},
         "body": extraction.body,
         "body_original": extraction.body_original,
         "script": extraction.script,
