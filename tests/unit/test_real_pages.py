@@ -17,15 +17,16 @@ from etl.extract import ExtractError, as_record, extract
 LABELS = Path(__file__).resolve().parents[1] / "labels" / "gne-pages"
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "gne-pages"
 
-# Share of the labelled pages right per field, measured when the floor was set (see the closing notes).
+# Share of the 62 labelled pages right per field, a little under what was measured when the floor was set:
+# title 1.000, day 0.984, authors 0.919, editor 0.968, source 0.903, first sentence 0.806, last 0.839.
 FLOORS = {
-    "title": 0.85,
-    "published_day": 0.8,
-    "authors": 0.4,
-    "editor": 0.65,
-    "source": 0.5,
-    "body_first": 0.4,
-    "body_last": 0.45,
+    "title": 0.98,
+    "published_day": 0.96,
+    "authors": 0.88,
+    "editor": 0.93,
+    "source": 0.87,
+    "body_first": 0.77,
+    "body_last": 0.8,
 }
 
 
@@ -55,6 +56,11 @@ def test_every_page_of_the_corpus_is_labelled() -> None:
     assert pages == {label["page"] for label in _labels()}
 
 
+def test_no_real_article_is_refused(results: list[tuple[dict, dict | None, str | None]]) -> None:
+    refused = [(label["page"], error) for label, _, error in results if error and label["is_article"]]
+    assert not refused
+
+
 def test_metadata_and_body_bounds_hold_their_floors(results: list[tuple[dict, dict | None, str | None]]) -> None:
     empty = dict.fromkeys(PAGE_FIELDS, False)
     scores = [score_page(record, label) if record else empty for label, record, _ in results if label["is_article"]]
@@ -62,4 +68,5 @@ def test_metadata_and_body_bounds_hold_their_floors(results: list[tuple[dict, di
     print("\nreal pages:", len(scores), " ".join(f"{k}={v:.3f}" for k, v in accuracy.items()))
     undated = sum(1 for label, record, _ in results if label["is_article"] and not (record or {}).get("published_at"))
     print("pages with no date found:", undated)
+    assert undated <= 1  # measured 0 of 62; readhub shows only 昨天 and is labelled undated
     assert {k: v for k, v in accuracy.items() if v < FLOORS[k]} == {}

@@ -183,7 +183,7 @@ def test_the_light_tree_is_the_tree_beautifulsoup_builds_from_the_same_parser():
 
     from etl.html.parse import Element, drop_inert, parse, sanitise
 
-    fixtures = Path(__file__).parent / "fixtures" / "pages"
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
     pages = [p.read_text(encoding="utf-8") for p in sorted(fixtures.glob("*.html"))]
     pages += [page("<p>发布时间：2023-06-12</p>"),
               '<html xmlns:o="urn:x"><body><p lang="zh">正文<o:p></o:p></p><table><tr><td>单元<p>段落</td></tr>'
