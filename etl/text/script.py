@@ -1,8 +1,9 @@
 """Script conversion with OpenCC's own C++ binding: the one wrapper every stage uses, and script detection.
 
-OpenCC converts by phrase tables first and character tables second, so 著 stays 著 in 著名 and becomes 着 in
-看著; a character-by-character table cannot make that choice (docs/text.md §1). One converter per
-configuration is cached: building one reads its dictionaries from disk (tens of milliseconds).
+OpenCC converts by phrase tables first and character tables second, so 乾 becomes 干 in 乾淨 and stays in
+乾隆; a character-by-character table cannot make that choice (docs/text.md §1). `simplify` adds OpenCC's
+Taiwan tables for 著 in Traditional text. One converter per configuration is cached: building one reads its
+dictionaries from disk (tens of milliseconds).
 """
 
 from __future__ import annotations
