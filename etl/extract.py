@@ -45,7 +45,7 @@ class Extraction:
     pinyin_stripped: int
     garbled_found: int
     garbled_repaired: int
-    garbled_spans: list[tuple[int, int]]
+    garbled_spans: list[dict[str, Any]]  # GarbledSpan.as_dict() of each garbled run (docs/text.md §5)
     images: list[dict[str, Any]]
     encoding: str
     metrics: list[Metric]
@@ -89,7 +89,7 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
     if not text.strip():
         raise ExtractError("the article body is empty after cleaning")
     title = _short(cleaned.title)
-    metrics = extract_metrics(text, skip_spans=norm.garbled_spans)
+    metrics = extract_metrics(text, skip_spans=norm.unreadable_spans)
     entities = extract_entities(title or "", text)
     own_url = canonical_url(url) if url else None
     declared = canonical_url(cleaned.canonical_url) if cleaned.canonical_url else None
@@ -110,7 +110,7 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
         pinyin_stripped=norm.pinyin_stripped,
         garbled_found=norm.garbled_found,
         garbled_repaired=norm.garbled_repaired,
-        garbled_spans=[tuple(s) for s in norm.garbled_spans],
+        garbled_spans=[span.as_dict() for span in norm.garbled_spans],
         images=[{"src": i.src, "caption": i.caption} for i in cleaned.images],
         encoding=decoded.encoding,
         metrics=metrics,
@@ -173,7 +173,7 @@ def as_record(extraction: Extraction, file: str | None = None) -> dict[str, Any]
             "pinyin_stripped": extraction.pinyin_stripped,
             "garbled_found": extraction.garbled_found,
             "garbled_repaired": extraction.garbled_repaired,
-            "garbled_spans": [list(s) for s in extraction.garbled_spans],
+            "garbled_spans": extraction.garbled_spans,
         },
         "images": extraction.images,
         "program": e.program,

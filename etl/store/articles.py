@@ -57,7 +57,7 @@ def article_values(page: Page, x: Extraction) -> dict[str, Any]:
         "published_at": x.published_at, "news_source": x.source, "author": x.author, "editor": x.editor,
         "body": x.body, "body_original": x.body_original, "script": x.script,
         "pinyin_stripped": x.pinyin_stripped, "garbled_found": x.garbled_found,
-        "garbled_repaired": x.garbled_repaired, "garbled_spans": [list(s) for s in x.garbled_spans],
+        "garbled_repaired": x.garbled_repaired, "garbled_spans": x.garbled_spans,
         "images": x.images, "content_hash": x.content_hash, "simhash": x.simhash,
         "program": e.program,
         "provider_province": provider.province if provider else None,

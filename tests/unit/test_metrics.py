@@ -442,7 +442,7 @@ def seed() -> tuple[str, list[tuple[int, int]], list[dict]]:
     normalised = normalise("\n".join(lines[1:last + 1]))
     gold = [json.loads(line) for line in (SEED / "aid-article.metrics.jsonl").read_text("utf-8").splitlines()
             if line.strip()]
-    return normalised.text, normalised.garbled_spans, gold
+    return normalised.text, normalised.unreadable_spans, gold
 
 
 def test_seed_article_meets_the_bars(seed):

@@ -1,5 +1,6 @@
 """Normalising Chinese article text: pinyin annotations, GBK mojibake, t2s, widths (docs/text.md §1-2, §4)."""
 
+import difflib
 import re
 import time
 from pathlib import Path
@@ -9,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.demo.damage import garble_after
-from etl.text.chars import is_han
+from etl.text.chars import PINYIN_LETTERS, is_han
 from etl.text.mojibake import find_garbled, repair_garbled
 from etl.text.normalise import fix_width, normalise, strip_tag_remnants
 from etl.text.pinyin import strip_pinyin
-from etl.text.script import detect_script, to_simplified, to_traditional
+from etl.text.script import detect_script, simplify, to_simplified, to_traditional
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed"
 
@@ -113,6 +114,14 @@ def test_detect_script():
     assert detect_script("EICU 2023") == "Hans"
 
 
+def test_simplify_follows_the_phrase_tables_for_zhe():
+    # 著 is both 着 and 著 in Taiwan-style Traditional; the phrase tables tell which, in Traditional text only
+    assert simplify("隨著時代發展，見證著變化") == "随着时代发展，见证着变化"
+    assert simplify("成效顯著，著名學者") == "成效显著，著名学者"
+    assert simplify("显著优势，著名学者") == "显著优势，著名学者"  # Simplified text keeps its 著
+    assert simplify("看著") == "看著"  # nothing says the text is Traditional: t2s as it stands
+
+
 def test_to_simplified():
     assert to_simplified(CLEAN_HANT).splitlines()[0] == CLEAN_HANS.splitlines()[0]
 
@@ -125,11 +134,25 @@ def test_simulated_slip_reproduces_the_documented_shapes():
     assert garble_after("abc", 1) is None
 
 
-def test_repair_restores_documented_example():
+def test_repair_restores_what_the_bytes_determine_and_marks_the_rest():
     garbled = garble_after("改善当地民生、推动乡村振兴", 2)
     repaired, runs = repair_garbled(garbled)
-    assert repaired == "改善当地民生、推动乡村振兴"
-    assert len(runs) == 1 and runs[0].repair == "地民生"
+    # 地 and 民 are whole pairs of the shifted bytes; 生 lost its second byte to the '?', so it stays open
+    assert repaired == "改善当地民□、推动乡村振兴"
+    (run,) = runs
+    assert run.reread and not run.restored
+    assert run.shown == "钡孛裆?"
+    assert run.candidates[0][0] == "生" and len(run.slots[-1].options) > 1
+    assert 0 < run.confidence < 1
+
+
+def test_a_run_that_took_an_ascii_letter_is_restored_whole():
+    # 的A: the reader took the ASCII A as the second byte of its last pair, so nothing was lost
+    text = "芯片设计实现了行业领先的A13预计明年量产"
+    slipped = garble_after(text, text.index("行"))
+    assert slipped is not None and "?" not in slipped
+    repaired, runs = repair_garbled(slipped)
+    assert repaired == text and [run.restored for run in runs] == [True]
 
 
 def _simulated_cases(text: str):
@@ -140,53 +163,79 @@ def _simulated_cases(text: str):
                 yield garbled
 
 
-def test_repair_rate_on_simulated_garbling_of_clean_text():
-    total = found = exact = 0
-    for garbled in _simulated_cases(CLEAN_HANS):
-        total += 1
-        repaired, runs = repair_garbled(garbled)
-        found += bool(runs)
-        exact += repaired == CLEAN_HANS
-    # Measured on this text: 589 of 650 runs found (91 %), 476 restored exactly (73 %).
-    assert total > 600
-    assert found / total >= 0.88
-    assert exact / total >= 0.68
+def _wrong_han(reference: str, text: str) -> int:
+    """Han characters of ``text`` that are not aligned with the same character of ``reference``."""
+    matcher = difflib.SequenceMatcher(None, reference, text, autojunk=False)
+    aligned = {b + k for _, b, size in matcher.get_matching_blocks() for k in range(size)}
+    return sum(1 for i, char in enumerate(text) if is_han(char) and i not in aligned)
 
 
-def test_runs_converted_to_traditional_after_garbling_are_repaired_before_t2s():
+def test_slips_after_any_character_are_found_and_rarely_leave_a_wrong_character():
+    # Every place of our own prose where a reader could slip (not only after annotated characters, as the
+    # portals do): single-character runs and slips next to a real '?' give the few misses.
+    reference = normalise(CLEAN_HANS).text
+    results = [normalise(garbled) for garbled in _simulated_cases(CLEAN_HANS)]
+    # Measured: 607 of 650 found (93 %); 5 cases keep 8 wrong characters (0.8 %); before the placeholder
+    # rule, 476 were restored exactly and most of the others held a guessed or garbled character.
+    assert len(results) > 600
+    assert sum(r.garbled_found > 0 for r in results) / len(results) >= 0.9
+    assert sum(_wrong_han(reference, r.text) > 0 for r in results) / len(results) <= 0.015
+
+
+def test_runs_converted_to_traditional_after_garbling_are_read_before_t2s():
     # The seed's case: a Simplified GBK page garbled, then re-published in Traditional.
-    reference = fix_width(CLEAN_HANS)
-    cases = list(_simulated_cases(CLEAN_HANS))[::4]
-    exact = sum(normalise(to_traditional(garbled)).text == reference for garbled in cases)
-    assert exact / len(cases) >= 0.65  # measured over all 650 runs: 472 restored exactly (73 %)
+    reference = normalise(CLEAN_HANS).text
+    results = [normalise(to_traditional(garbled)) for garbled in list(_simulated_cases(CLEAN_HANS))[::4]]
+    assert sum(r.garbled_found > 0 for r in results) / len(results) >= 0.9
+    assert sum(_wrong_han(reference, r.text) > 0 for r in results) / len(results) <= 0.03
+    assert sum("□" in r.text and r.text.count("□") <= 2 for r in results) / len(results) >= 0.6
 
 
-def test_garbled_traditional_gbk_page_is_repaired_before_t2s():
+def test_garbled_traditional_gbk_page_is_read_before_t2s():
     # A page stored in GBK as Traditional: many runs end in a trail byte read as ASCII instead of a '?'.
     traditional = to_traditional(CLEAN_HANS)
-    reference = fix_width(to_simplified(traditional))
-    cases = list(_simulated_cases(traditional))[::2]
-    results = [normalise(garbled) for garbled in cases]
-    # Measured on all 653 runs: 311 found (48 %), 248 restored exactly (38 %); t2s first restores only 194.
-    assert sum(r.garbled_found > 0 for r in results) / len(cases) >= 0.42
-    assert sum(r.text == reference for r in results) / len(cases) >= 0.33
+    reference = normalise(traditional).text
+    results = [normalise(garbled) for garbled in list(_simulated_cases(traditional))[::2]]
+    # Measured on all 653 runs: 493 found (75 %, 48 % before), 3 cases keep a wrong character.
+    assert sum(r.garbled_found > 0 for r in results) / len(results) >= 0.7
+    assert sum(_wrong_han(reference, r.text) > 0 for r in results) / len(results) <= 0.02
 
 
 # --- detection on the seed and on clean text ----------------------------------------------------------------
 
 def test_seed_garbled_runs_are_found(seed_normalised):
+    spans = seed_normalised.garbled_spans
     assert seed_normalised.garbled_found >= 15
-    assert seed_normalised.garbled_repaired >= 1
     assert seed_normalised.pinyin_stripped == 643
+    # Every '?'-closed run loses the second byte of its last character, so none is restored whole, but most
+    # are read again: their placeholders come with candidates, likeliest first.
+    assert sum(1 for span in spans if any(span.candidates)) >= 8
 
 
 def test_seed_spans_point_at_garbled_text(seed_normalised):
     text = seed_normalised.text
     assert seed_normalised.garbled_spans
-    for start, end in seed_normalised.garbled_spans:
-        run = text[start:end]
-        assert run and "\n" not in run
-        assert "?" in run or any(not is_han(c) for c in run) or len(run) > 1
+    for span in seed_normalised.garbled_spans:
+        run = text[span.start:span.end]
+        assert run and "\n" not in run and span.original
+        assert span.repaired or run.count("□") == len(span.candidates) > 0
+
+
+def test_seed_keeps_no_guess_and_no_reading_after_a_lost_character(seed_normalised):
+    text = seed_normalised.text
+    # 推?dòng) lost 動 and the "(" of its reading: the reading goes, a placeholder stays
+    assert not re.search(f"[?□][{PINYIN_LETTERS}]+\\)", text)
+    assert "推□疏勒" in text
+    # the bytes of 當?匚幕蝗? read in step give 文换取 only if no pair was dropped; the seed drops pairs
+    # elsewhere, so the run stays unread rather than a plausible guess
+    assert "文换" not in text and "促进当□" in text
+
+
+def test_taiwan_style_zhe_follows_the_phrase_tables(seed_normalised):
+    # The seed writes 著 for both 着 and 著 (Taiwan's standard); OpenCC's Taiwan phrases tell them apart.
+    text = seed_normalised.text
+    assert "见证着" in text and "书写着" in text and "着力" in text
+    assert "显著" in text and "著" not in text.replace("显著", "")
 
 
 def test_seed_normalised_text(seed_normalised):
@@ -232,7 +281,12 @@ def test_page_that_turned_its_punctuation_into_question_marks_keeps_them():
 
 def test_runs_of_lost_characters_are_flagged():
     result = normalise("热烈庆祝???\n下一条")
-    assert [result.text[a:b] for a, b in result.garbled_spans] == ["???"]
+    assert result.text == "热烈庆祝□□□\n下一条"
+    (span,) = result.garbled_spans
+    assert (result.text[span.start:span.end], span.original, span.repaired) == ("□□□", "???", False)
+    assert result.unreadable_spans == [(span.start, span.end)]
+    assert span.as_dict() == {"start": 4, "end": 7, "original": "???", "candidates": [[], [], []],
+                              "confidence": 0.0, "repaired": False}
 
 
 def test_normalise_keeps_line_structure():
@@ -245,7 +299,9 @@ def test_normalise_is_fast(seed_text):
     normalise(seed_text)
     started = time.perf_counter()
     normalise(big)
-    assert len(big) / (time.perf_counter() - started) > 200_000  # measured about 2,000,000 chars/s; 10x slack
+    # measured 600,000-700,000 chars/s on a shared 2-core machine (2,000,000 before re-readings were weighed
+    # against each other); the bound leaves a tenfold margin
+    assert len(big) / (time.perf_counter() - started) > 60_000
 
 
 @settings(max_examples=150, deadline=None)
@@ -258,6 +314,7 @@ def test_normalise_never_raises_and_spans_are_in_range(text):
     assert 0 <= result.garbled_repaired <= result.garbled_found
     assert "\ue000" not in result.text and "\ue001" not in result.text
     last = 0
-    for start, end in result.garbled_spans:
-        assert last <= start < end <= len(result.text)
-        last = end
+    for span in result.garbled_spans:
+        assert last <= span.start < span.end <= len(result.text)
+        assert result.text[span.start:span.end].count("□") >= len(span.candidates)
+        last = span.end
