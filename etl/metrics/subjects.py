@@ -131,7 +131,12 @@ def _subject_before(near: str, near_cut: bool) -> str | None:
     offset = len(near) - len(trimmed)
     if offset:
         stripped = trimmed.lstrip("年月日的")  # 2010年达到507.46亿元: the 年 of a date is no subject
-        offset, trimmed = offset + len(trimmed) - len(stripped), stripped
+        cut = len(trimmed) - len(stripped)
+        offset, trimmed = offset + cut, stripped
+        if cut and offset not in word_bounds(near):
+            # the 年 began a word (2007年末, 6月底): that whole time word is no subject either
+            moved = _ceil(word_bounds(near), offset)
+            offset, trimmed = moved, near[moved:]
     bounds = [bound - offset for bound in word_bounds(near) if bound >= offset]
     if not bounds or bounds[0] != 0:
         bounds.insert(0, 0)  # the text after a number starts a word (jieba keeps 2010年 in one block)
