@@ -52,7 +52,7 @@ def filled_sqlite(sqlite_url: str) -> Iterator[str]:
             session.add(article)
             session.commit()
             session.add(Metric(article_id=article.id, text="若干万元", start=0, end=4, sentence="投入资金。",
-                               value=amount, unit="CNY", category="funding"))
+                               value=amount, unit="CNY", category="funding", money_kind="aid_funding"))
             session.commit()
     db.get_engine(sqlite_url).dispose()
     yield sqlite_url

@@ -50,7 +50,8 @@ def _article(session: Session, key: str, published: datetime | None, metrics: li
     session.commit()
     for i, (value, unit, category) in enumerate(metrics):
         session.add(Metric(article_id=article.id, text=f"数字{i}", start=i, end=i + 1, sentence="句子。",
-                           value=value, unit=unit, category=category))
+                           value=value, unit=unit, category=category,
+                           money_kind="aid_funding" if (unit, category) == ("CNY", "funding") else None))
     session.commit()
     assert article.id is not None
     return article.id

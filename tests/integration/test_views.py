@@ -40,7 +40,8 @@ def _article(session: Session, key: str, published: datetime | None, provider: t
     session.commit()
     for i, (text, value, unit, category, qualifier) in enumerate(metrics):
         session.add(Metric(article_id=article.id, text=text, start=i * 10, end=i * 10 + len(text),
-                           sentence=f"投入{text}。", value=value, unit=unit, category=category, qualifier=qualifier))
+                           sentence=f"投入{text}。", value=value, unit=unit, category=category, qualifier=qualifier,
+                           money_kind="aid_funding" if (unit, category) == ("CNY", "funding") else None))
     session.commit()
     assert article.id is not None
     return article.id
