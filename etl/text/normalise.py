@@ -1,9 +1,10 @@
 """Normalise the Chinese text of an article (docs/text.md §4).
 
-Pipeline: stray tag remnants -> pinyin annotations -> GBK out-of-step mojibake (detect, repair, flag)
--> OpenCC t2s -> full-width digits/Latin -> whitespace. The mojibake step runs on the text as published
-(Traditional on syndication portals), before t2s: a garbled character is a GBK byte pair read one byte out
-of step, and t2s would replace some of those characters with others whose bytes no longer line up.
+Pipeline: stray tag remnants -> pinyin annotations -> GBK out-of-step mojibake (read again where the bytes
+allow, placeholders elsewhere: §5) -> OpenCC t2s -> full-width digits/Latin -> whitespace. The mojibake step
+runs on the text as published (Traditional on syndication portals), before t2s: a garbled character is a GBK
+byte pair read one byte out of step, and t2s would replace some of those characters with others whose bytes
+no longer line up.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ _OPEN, _CLOSE = "\ue000", "\ue001"
 
 
 def normalise(text: str) -> Normalised:
+    """The text search, subjects and figures read, and what the normaliser found on the way (docs/text.md §4)."""
     cleaned = strip_tag_remnants(text.replace(_OPEN, "").replace(_CLOSE, ""))
     stripped, annotations = strip_pinyin(cleaned)
     repaired, runs = repair_garbled(stripped)

@@ -9,7 +9,7 @@ each one).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from etl.text.chars import is_han
 from etl.text.gbk import ABSORBED, Slot, byte_forms, gbk_code, gbk_table, reread
@@ -108,7 +108,7 @@ def byte_readings(text: str, start: int, end: int) -> Iterator[tuple[list[Slot],
                         yield slots, variant is not units
 
 
-def _code_sequences(anchor: int, forms: list[tuple[int | None, ...]]) -> list[tuple[int | None, ...]]:
+def _code_sequences(anchor: int, forms: Sequence[tuple[int | None, ...]]) -> list[tuple[int | None, ...]]:
     """The choices of one code per printed character (at most MAX_FORMS) whose re-read pairs all give a
     character a reading may hold: the first pair starts with the anchor's second byte, and each pair of a
     character's second byte and the next one's first is a Han character the model knows or a mark."""
