@@ -27,8 +27,6 @@ from etl.html.vocabulary import (
     NAME_NOISE,
     NOBODY,
     OUTLET_SUFFIX,
-    PINYIN,
-    PINYIN_AT_END,
     ROLE_PREFIX,
     SLASH_LABELS,
     STAFF_CODE,
@@ -37,6 +35,7 @@ from etl.html.vocabulary import (
     WS,
 )
 from etl.text.chars import HAN, HAN_CLASS, has_han
+from etl.text.pinyin import ends_with_annotation, find_annotations
 from etl.text.script import opencc_converter
 
 
@@ -83,7 +82,7 @@ def make_key(text: str) -> Key:
     kept: list[str] = []
     pos = 0
     removed = 0
-    for match in PINYIN.finditer(text):
+    for match in find_annotations(text):
         kept.append(text[pos : match.start()])
         at = match.start() - removed  # where the key continues after the cut
         removed += match.end() - match.start()
@@ -103,7 +102,7 @@ def make_key(text: str) -> Key:
 def trim_brackets(text: str) -> str:
     """Strip brackets and bars from both ends, but not the ")" closing a pinyin annotation (買買提(tí))."""
     text = text.lstrip(EDGE)
-    while text and text[-1] in EDGE and not (text[-1] == ")" and PINYIN_AT_END.search(text)):
+    while text and text[-1] in EDGE and not (text[-1] == ")" and ends_with_annotation(text)):
         text = text[:-1]
     return text
 

@@ -19,11 +19,8 @@ from etl.text.chars import HAN_CLASS, PINYIN_LETTERS
 WS = re.compile(r"\s+")
 
 # ---------------------------------------------------------------------------------------------------------
-# Characters: pinyin annotations and full-width forms
+# Characters: full-width forms (pinyin annotations are etl.text.pinyin's)
 
-# a pinyin annotation after a Han character, as portals print names and rare characters: 責(zé)
-PINYIN = re.compile(rf"(?<=[{HAN_CLASS}])\([{PINYIN_LETTERS}]+\)")
-PINYIN_AT_END = re.compile(PINYIN.pattern + "$")
 WIDTH = str.maketrans("０１２３４５６７８９：／－．　", "0123456789:/-. ")
 FULL_WIDTH = re.compile("[０-９：／－．　]")
 

@@ -28,6 +28,7 @@ from etl.metrics.lexicon import (
     THING_CATEGORIES,
     TIME_UNITS,
 )
+from etl.text.gbk import PLACEHOLDER
 
 if TYPE_CHECKING:
     from jieba import Tokenizer
@@ -96,13 +97,21 @@ def find_subject(unit: str, classifier: str | None, near: str, after: str, near_
     ``near`` is the text right before the mention (back to a break or the figure before it), ``after`` the text
     right after it; ``near_cut`` says that ``near`` was cut at a length limit, so its first word may be partial.
     """
+    found = None
     if after.startswith("的") or unit in COUNTED_UNITS:
         found = _subject_after(unit, classifier, after)
-        if found:
-            return found
-    if unit in TIME_UNITS:
-        return None
-    return _subject_before(near, near_cut)
+    if not found and unit not in TIME_UNITS:
+        found = _subject_before(near, near_cut)
+    return _without_placeholders(found)
+
+
+def _without_placeholders(phrase: str | None) -> str | None:
+    """A subject never holds a character the page's bytes did not determine (□, docs/text.md): only the words
+    after the last one stay, and none when that leaves less than a word (援疆资金□ says nothing sure)."""
+    if phrase is None or PLACEHOLDER not in phrase:
+        return phrase
+    rest = phrase.rpartition(PLACEHOLDER)[2]
+    return rest if len(rest) >= 2 else None
 
 
 def _subject_after(unit: str, classifier: str | None, after: str) -> str | None:

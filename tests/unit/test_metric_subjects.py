@@ -135,3 +135,17 @@ def test_no_subject_of_the_real_pages_cuts_a_word() -> None:
 )
 def test_subjects_are_whole_noun_phrases(sentence: str, subject: str) -> None:
     assert extract_metrics(sentence)[0].subject == subject
+
+
+@pytest.mark.parametrize(
+    ("sentence", "subject"),
+    [
+        ("马铃薯产业园总投□2000万元。", None),  # the character before the figure is unknown: no subject is sure
+        ("建成□□大棚30座。", "大棚"),  # the words after the last placeholder stand
+        ("投入援疆资金□20万元。", None),
+    ],
+)
+def test_a_subject_never_holds_a_placeholder(sentence: str, subject: str | None) -> None:
+    from etl.metrics import extract_metrics
+
+    assert [m.subject for m in extract_metrics(sentence)] == [subject]
