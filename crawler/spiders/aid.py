@@ -212,7 +212,7 @@ class AidSpider(scrapy.Spider):
         extra: dict[str, Any] | None = None,
     ) -> scrapy.Request:
         self.seen.add(url)
-        meta: dict[str, Any] = {"source": source.name, "kind": kind, "depth": depth, **(extra or {})}
+        meta: dict[str, Any] = {"source": source.name, "kind": kind, "hops": depth, **(extra or {})}
         headers: dict[str, str] = {}
         if known is not None:
             meta["handle_httpstatus_list"] = [304]
@@ -240,7 +240,7 @@ class AidSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator[Any]:
         source = self.sources[response.meta["source"]]
         kind = response.meta["kind"]
-        depth = response.meta["depth"]
+        depth = response.meta["hops"]  # the link depth as max_depth counts it (Scrapy's own "depth" counts pagination)
         if response.status == 304:
             self.counts["not_modified"] += 1
             self.unchanged(response, source.name)
