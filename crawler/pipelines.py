@@ -59,6 +59,7 @@ class StorePagesPipeline:
         self.last_sha: dict[str, str] = {}
         self.stored = 0
         self.stored_by_source: Counter[str] = Counter()
+        self.new_by_source: Counter[str] = Counter()  # article pages of URLs not stored before
         self.unchanged = 0
 
     @classmethod
@@ -84,6 +85,8 @@ class StorePagesPipeline:
             return item
         if item.kind != "article":
             self.last_sha[item.url] = row["sha256"]
+        elif previous is None:
+            self.new_by_source[item.source_name] += 1
         self.buffer.append(row)
         if len(self.buffer) >= self.batch_size:
             self.flush()
@@ -106,3 +109,5 @@ class StorePagesPipeline:
             stats.set_value("aidnews/pages_unchanged", self.unchanged)
             for name, stored in self.stored_by_source.items():
                 stats.set_value(f"aidnews/pages_stored/{name}", stored)
+            for name, new in self.new_by_source.items():
+                stats.set_value(f"aidnews/articles_new/{name}", new)

@@ -132,8 +132,9 @@ def run_crawl(sources: list[SourceConfig], run_id: int | None, revisit: bool = F
     for key, value in stats.items():
         if key.startswith("downloader/response_status_count/"):
             summary["http_" + key.rsplit("/", 1)[1]] = value
-        elif key.startswith("aidnews/pages_stored/"):
-            by_source.setdefault(key.rsplit("/", 1)[1], {})["pages_stored"] = value
+        elif key.startswith(("aidnews/pages_stored/", "aidnews/articles_new/")):
+            _, count, name = key.split("/", 2)
+            by_source.setdefault(name, {})[count] = value
     summary["by_source"] = by_source
     errors = spider.errors if spider is not None else []
     if spider is not None and spider.checked:
