@@ -31,7 +31,7 @@ SourcesOpt = Annotated[
 DemoOpt = Annotated[bool, typer.Option("--demo", help="start the bundled demo portal on 127.0.0.1 and use it")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json")]
 
-_LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?\+08:00$")
+_LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?\+08:00$")
 _WIDE_COLUMNS = ("title", "sentence", "warnings", "error")
 _SHOWN_COUNTS = ("pages_stored", "fetched_article", "articles_known_skipped", "not_modified", "errors", "pages",
                  "articles", "metrics", "skipped", "duplicates", "requeued", "pages_pruned")
@@ -113,7 +113,7 @@ def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str) and (match := _LOCAL_TIME.match(value)):
-        return f"{match.group(1)} {match.group(2)}"  # Beijing time, as every time in the tables
+        return f"{match.group(1)} {match.group(2)}"  # Beijing time, as every time in the tables (seconds if given)
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     if isinstance(value, list):

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from etl.store.models import Article, Metric, Page, Run, Service
 from etl.store.pages import PageState
@@ -27,8 +27,8 @@ GROUPS = {
 }
 
 
-def local_time(value: datetime | None) -> str | None:
-    return value.astimezone(SHANGHAI).isoformat(timespec="minutes") if value else None
+def local_time(value: datetime | None, timespec: str = "minutes") -> str | None:
+    return value.astimezone(SHANGHAI).isoformat(timespec=timespec) if value else None
 
 
 def articles(session: Session, *, limit: int = 50, program: str | None = None, source: str | None = None,
@@ -155,7 +155,33 @@ def status(session: Session) -> dict[str, Any]:
     } for r in runs]
     summary["sources"] = source_health(session)
     summary["service"] = service_state(session)
+    summary["tables"] = table_sizes(session)
     return summary
+
+
+def table_sizes(session: Session) -> list[dict[str, Any]]:
+    """Rows per table, and bytes on disk (with its indexes) where the database can tell: SQLite's dbstat
+    table (when compiled in), PostgreSQL's pg_total_relation_size. What grows, and by how much."""
+    names = sorted(SQLModel.metadata.tables)
+    sizes: dict[str, int] = {}
+    dialect = session.get_bind().dialect.name
+    try:
+        if dialect == "sqlite":
+            rows = session.execute(sa.text(
+                "SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m ON m.name = s.name "
+                "GROUP BY m.tbl_name")).all()
+            sizes = {name: int(size) for name, size in rows}
+        elif dialect == "postgresql":
+            sizes = {name: int(session.execute(sa.text("SELECT pg_total_relation_size(CAST(:t AS regclass))"),
+                                               {"t": name}).scalar_one()) for name in names}
+    except sa.exc.DBAPIError:  # no dbstat in this SQLite build
+        session.rollback()
+    out = []
+    for name in names:
+        table = SQLModel.metadata.tables[name]
+        rows_count = session.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        out.append({"table": name, "rows": rows_count, "bytes": sizes.get(name)})
+    return out
 
 
 def service_state(session: Session, stale_after: float = 180.0) -> dict[str, Any] | None:
@@ -167,8 +193,8 @@ def service_state(session: Session, stale_after: float = 180.0) -> dict[str, Any
     state = "stopped" if row.stopped_at else ("running" if age <= stale_after else "silent")
     return {"state": state, "host": row.host, "pid": row.pid, "started_at": local_time(row.started_at),
             "last_seen": local_time(row.heartbeat_at), "jobs": [
-                {"job": j["job"], "next_run": local_time(datetime.fromisoformat(j["next_run"])) if j["next_run"]
-                 else "paused"} for j in row.jobs]}
+                {"job": j["job"], "next_run": local_time(datetime.fromisoformat(j["next_run"]), "seconds")
+                 if j["next_run"] else "paused"} for j in row.jobs]}
 
 
 HEALTH_WINDOW = 20  # a source's latest crawls that health looks at
