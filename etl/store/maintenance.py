@@ -4,8 +4,8 @@ Raw pages and runs are the tables that grow with every crawl; articles are repla
 is pruned only when it is old, not the newest of its URL, not pending, and no article (nor a kept article
 version) was built from it, so `etl --reprocess` can always rebuild every article. A run record is pruned
 when it is older than `run_retention_days` (failed, timed-out and crashed runs: `failed_run_retention_days`),
-never while running, and never the latest of its kind and source, so `status` always shows how each job
-last ended; pages it stored keep their content and lose only the link to it.
+never while running, and never the latest finished one of its kind and source, so `status` always shows
+how each job last ended; pages it stored keep their content and lose only the link to it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ FAILED_RUNS = (RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.CRASHED)  # kept f
 
 def prune_runs(conn: sa.Connection, now: datetime, retention_days: int, failed_retention_days: int) -> int:
     """Delete run records past their retention (see the module's docstring); returns how many."""
-    latest = sa.select(sa.func.max(Run.id)).group_by(Run.kind, Run.source_name)
+    latest = (sa.select(sa.func.max(Run.id)).where(Run.status != RunStatus.RUNNING)  # how each job last ended
+              .group_by(Run.kind, Run.source_name))
     expired = sa.or_(
         sa.and_(Run.status.in_(FAILED_RUNS), Run.started_at < now - timedelta(days=failed_retention_days)),
         sa.and_(Run.status.not_in(FAILED_RUNS), Run.started_at < now - timedelta(days=retention_days)),
