@@ -33,8 +33,9 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json")]
 
 _LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?\+08:00$")
 _WIDE_COLUMNS = ("title", "sentence", "warnings", "error")
-_SHOWN_COUNTS = ("pages_stored", "fetched_article", "articles_known_skipped", "not_modified", "errors", "pages",
-                 "articles", "metrics", "skipped", "duplicates", "requeued", "pages_pruned")
+_SHOWN_COUNTS = ("pages_stored", "fetched_list", "fetched_article", "articles_known_skipped", "not_modified",
+                 "revisit_requests", "revisit_changed", "errors", "pages", "articles", "metrics", "skipped",
+                 "duplicates", "requeued", "pages_pruned", "runs_pruned")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

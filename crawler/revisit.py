@@ -13,12 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
+from crawler.items import KnownPage
 from etl.sources import SourceConfig
-
-if TYPE_CHECKING:
-    from crawler.spiders.aid import KnownPage
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from crawler import frontier
-from crawler.items import PageItem
+from crawler.items import KnownPage, PageItem
 from crawler.links import PagerLink, next_page, page_role, scan_links
 from crawler.revisit import revisit_plan
 from etl.sources import SourceConfig
@@ -37,19 +37,6 @@ from etl.urls import canonical_url, host_allowed
 LOCAL_TIMEOUT = 3.0  # seconds, for sources marked local (demo and test portals)
 IDLE_ROUNDS = 2  # idle signals (about 5 s apart) with an empty shared frontier before a worker stops
 _BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"Rar!", b"7z\xbc")
-
-
-@dataclass(frozen=True, slots=True)
-class KnownPage:
-    """What the database already holds for an article URL."""
-
-    etag: str | None
-    last_modified: str | None
-    fetched_at: datetime | None
-    sha256: str | None = None
-    source: str | None = None  # the source that fetched it
-    article_at: datetime | None = None  # its article's publication date (else first extraction); None: no article
-    checked_at: datetime | None = None  # when a later request last found it unchanged (304 or the same bytes)
 
 
 @dataclass(frozen=True)
