@@ -7,7 +7,9 @@ when they would run, from the same list. Jobs are rebuilt from the sources file 
 job store: one that cannot unpickle a job after an upgrade deletes it silently). Each job runs at most one
 instance at a time, coalesces missed runs and has a misfire grace time of half its interval. One scheduler
 per database: a PostgreSQL advisory lock or a lock file beside the SQLite database; a second copy exits
-with a message.
+with a message. Maintenance runs alone: it waits for running crawls and holds new ones back (a VACUUM and
+a crawl's writes do not mix on SQLite), and it also runs shortly after start-up when its last run is older
+than its schedule says (a service that is often restarted, or was down at the scheduled hour).
 """
 
 from __future__ import annotations
@@ -44,13 +46,14 @@ from etl.process import etl_pass
 from etl.sources import ConfigError, SourceConfig, SourcesFile
 from etl.store.engine import describe, get_engine, upgrade
 from etl.store.maintenance import maintenance
+from etl.store.models import Run, utcnow
 from etl.store.models import Service as ServiceRow
-from etl.store.models import utcnow
-from etl.store.runs import RunStatus, reap_stale_runs
+from etl.store.runs import RunKind, RunStatus, reap_stale_runs
 
 log = logging.getLogger("aidnews.service")
 LOCK_KEY = 0x616964_6E657773  # "aidnews" as a PostgreSQL advisory lock key
 HEARTBEAT_SECONDS = 60
+OVERDUE_MAINTENANCE_DELAY = 60.0  # seconds after start-up: the start-up crawls go first
 Trigger = CronTrigger | IntervalTrigger
 
 
@@ -163,8 +166,23 @@ def next_runs(jobs: Sequence[JobSpec], now: datetime | None = None) -> list[dict
                                                                 else "")})
             continue
         fire = job.trigger.get_next_fire_time(None, now or datetime.now(job.trigger.timezone))
-        rows.append({"job": job.name, "next_run": fire.isoformat(timespec="minutes") if fire else ""})
+        rows.append({"job": job.name, "next_run": fire.isoformat(timespec="seconds") if fire else ""})
     return rows
+
+
+def maintenance_overdue(engine: sa.Engine, trigger: Trigger, now: datetime) -> bool:
+    """True when maintenance never ran to the end, or its schedule fired since its last run began."""
+    with engine.connect() as conn:
+        last = conn.execute(sa.select(sa.func.max(Run.started_at)).where(
+            Run.kind == RunKind.MAINTENANCE, Run.status == RunStatus.OK)).scalar_one_or_none()
+    if isinstance(last, str):  # SQLite hands back an aggregate's time as text
+        last = datetime.fromisoformat(last)
+    if last is None:
+        return True
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=ZoneInfo("UTC"))
+    due = trigger.get_next_fire_time(None, last)
+    return due is not None and due <= now
 
 
 class Service:
@@ -182,16 +200,30 @@ class Service:
         self.scheduler.add_listener(lambda _event: self.heartbeat(), EVENT_JOB_EXECUTED | EVENT_JOB_MISSED)
         self.row_id: int | None = None
         self.jobs: list[JobSpec] = []
+        # Maintenance runs alone: crawls count themselves in, maintenance waits for none and holds new ones back.
+        self.busy = threading.Condition()
+        self.crawls_running = 0
+        self.maintaining = False
+        self.overdue_delay = OVERDUE_MAINTENANCE_DELAY
 
     # -- jobs -------------------------------------------------------------------------------------------------
 
     def crawl_job(self, source: SourceConfig) -> None:
-        if self.stopping.is_set():
-            return
-        shared = self.config.frontier()
-        run = crawl([source], time_limit=self.config.settings.crawl_time_limit_minutes * 60,
-                    contact=self.config.settings.user_agent_contact, should_stop=self.stopping.is_set,
-                    engine=self.engine, workers=shared.workers, redis_url=shared.redis_url)
+        with self.busy:
+            while self.maintaining and not self.stopping.is_set():
+                self.busy.wait(1.0)
+            if self.stopping.is_set():
+                return
+            self.crawls_running += 1
+        try:
+            shared = self.config.frontier()
+            run = crawl([source], time_limit=self.config.settings.crawl_time_limit_minutes * 60,
+                        contact=self.config.settings.user_agent_contact, should_stop=self.stopping.is_set,
+                        engine=self.engine, workers=shared.workers, redis_url=shared.redis_url)
+        finally:
+            with self.busy:
+                self.crawls_running -= 1
+                self.busy.notify_all()
         if run.status == RunStatus.OK:
             self.etl_job()
 
@@ -204,9 +236,21 @@ class Service:
             self.etl_lock.release()
 
     def maintenance_job(self) -> None:
-        if not self.stopping.is_set():
-            with self.etl_lock:
-                maintenance(self.config.settings.page_retention_days, engine=self.engine)
+        settings = self.config.settings
+        with self.busy:
+            self.maintaining = True
+            while self.crawls_running and not self.stopping.is_set():
+                self.busy.wait(1.0)
+        try:
+            if not self.stopping.is_set():
+                with self.etl_lock:
+                    maintenance(settings.page_retention_days, engine=self.engine,
+                                run_retention_days=settings.run_retention_days,
+                                failed_run_retention_days=settings.failed_run_retention_days)
+        finally:
+            with self.busy:
+                self.maintaining = False
+                self.busy.notify_all()
 
     def heartbeat(self, stopped: bool = False) -> None:
         """Record that this service is alive and when each of its jobs runs next (read by `aidnews status`)."""
@@ -247,6 +291,9 @@ class Service:
         }
         for job in self.jobs:
             first: dict[str, Any] = {"next_run_time": now} if run_now and job.run_at_start else {}
+            if job.kind is JobKind.MAINTENANCE and maintenance_overdue(self.engine, job.trigger, now):
+                first = {"next_run_time": now + timedelta(seconds=self.overdue_delay)}
+                log.info("maintenance is overdue: it runs %.0f s after start-up", self.overdue_delay)
             self.scheduler.add_job(runners[job.kind], job.trigger, args=[job.source] if job.source else None,
                                    id=job.id, name=job.name, misfire_grace_time=job.grace_seconds,
                                    replace_existing=True, **first)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from aidnews.commands import present, query, service, tools
+from aidnews.commands import present, query, service, tools, versions
 
 app = typer.Typer(
     help="aidnews: Chinese aid-work news (援疆 援藏 援青 东西部协作 定点帮扶) into a queryable database.",
@@ -31,6 +31,7 @@ app.command("articles")(query.articles)
 app.command("metrics")(query.metrics)
 app.command("export")(query.export)
 app.command("status")(query.status)
+app.command("article")(versions.article)
 app.command("browse")(present.browse)
 app.command("report")(present.report)
 # offline tools and the schema

@@ -32,12 +32,12 @@ SourcesOpt = Annotated[
 DemoOpt = Annotated[bool, typer.Option("--demo", help="start the bundled demo portal on 127.0.0.1 and use it")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json")]
 
-_LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?\+08:00$")
+_LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?\+08:00$")
 _WIDE_COLUMNS = ("title", "sentence", "warnings", "error")
-_SHOWN_COUNTS = ("pages_stored", "fetched_article", "articles_known_skipped", "not_modified", "errors", "pages",
-                 "articles", "metrics", "skipped", "duplicates", "requeued", "pages_pruned", "metrics_added",
-                 "metrics_removed", "metric_values_changed", "metric_units_changed", "metric_categories_changed",
-                 "metric_kinds_changed")
+_SHOWN_COUNTS = ("pages_stored", "fetched_list", "fetched_article", "articles_known_skipped", "not_modified",
+                 "revisit_requests", "revisit_changed", "errors", "pages", "articles", "metrics", "skipped",
+                 "duplicates", "requeued", "pages_pruned", "runs_pruned", "metrics_added", "metrics_removed",
+                 "metric_values_changed", "metric_units_changed", "metric_categories_changed", "metric_kinds_changed")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -123,7 +123,7 @@ def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str) and (match := _LOCAL_TIME.match(value)):
-        return f"{match.group(1)} {match.group(2)}"  # Beijing time, as every time in the tables
+        return f"{match.group(1)} {match.group(2)}"  # Beijing time, as every time in the tables (seconds if given)
     if isinstance(value, Decimal):
         return f"{value:,}"  # as many decimals as the figure was written with: 465,000,000 and 0.8
     if isinstance(value, float):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import zlib
+from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,6 +58,8 @@ class StorePagesPipeline:
         self.buffer: list[dict[str, Any]] = []
         self.last_sha: dict[str, str] = {}
         self.stored = 0
+        self.stored_by_source: Counter[str] = Counter()
+        self.new_by_source: Counter[str] = Counter()  # article pages of URLs not stored before
         self.unchanged = 0
 
     @classmethod
@@ -82,6 +85,8 @@ class StorePagesPipeline:
             return item
         if item.kind != "article":
             self.last_sha[item.url] = row["sha256"]
+        elif previous is None:
+            self.new_by_source[item.source_name] += 1
         self.buffer.append(row)
         if len(self.buffer) >= self.batch_size:
             self.flush()
@@ -94,6 +99,7 @@ class StorePagesPipeline:
         with self.engine.begin() as conn:
             conn.execute(sa.insert(Page), rows)
         self.stored += len(rows)
+        self.stored_by_source.update(row["source_name"] for row in rows)
 
     def close_spider(self) -> None:
         self.flush()
@@ -101,3 +107,7 @@ class StorePagesPipeline:
         if stats is not None:
             stats.set_value("aidnews/pages_stored", self.stored)
             stats.set_value("aidnews/pages_unchanged", self.unchanged)
+            for name, stored in self.stored_by_source.items():
+                stats.set_value(f"aidnews/pages_stored/{name}", stored)
+            for name, new in self.new_by_source.items():
+                stats.set_value(f"aidnews/articles_new/{name}", new)

@@ -2,7 +2,8 @@
 
 Scrapy's Twisted reactor cannot be restarted inside a process, so every crawl runs here, in its own
 process; the parent (`crawler.supervisor.crawl`) waits for it with a time limit and records how it ended.
-This process writes its counts and fetch errors into its `run` row when the spider closes.
+This process writes its counts (in total and per source) and fetch errors into its `run` row when the spider
+closes, and marks the stored articles it found unchanged as checked, so revisits are spaced.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import logging
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,8 @@ from crawler import frontier
 from crawler.spiders.aid import AidSpider, KnownPage
 from etl.sources import SourceConfig, parse_source
 from etl.store.engine import get_engine
-from etl.store.models import Page, Run
+from etl.store.models import Article, Page, Run
+from etl.store.pages import record_checks
 
 log = logging.getLogger("aidnews.crawl")
 
@@ -34,16 +37,28 @@ _STATS = ("downloader/request_count", "downloader/response_count", "retry/count"
 
 
 def load_known(engine: sa.Engine, source_names: list[str]) -> dict[str, KnownPage]:
-    """Article URLs already stored (latest version each), with what a conditional request needs."""
+    """Article URLs already stored (latest version each), with what a conditional request and a revisit need."""
     latest = (
         sa.select(sa.func.max(Page.id))
         .where(Page.kind == "article", Page.status == 200, Page.source_name.in_(source_names))
         .group_by(Page.url)
     )
-    query = sa.select(Page.url, Page.etag, Page.last_modified, Page.fetched_at, Page.sha256).where(
-        Page.id.in_(latest))
+    query = sa.select(Page.url, Page.etag, Page.last_modified, Page.fetched_at, Page.sha256, Page.source_name,
+                      Page.checked_at).where(Page.id.in_(latest))
+    # The article built from any version of the URL: its publication date, else when it was first extracted.
+    dated = (sa.select(Page.url, sa.func.coalesce(Article.published_at, Article.created_at))
+             .join(Article, Article.page_id == Page.id).where(Page.source_name.in_(source_names)))
     with engine.connect() as conn:
-        return {url: KnownPage(etag, lm, fetched, sha) for url, etag, lm, fetched, sha in conn.execute(query)}
+        article_at = dict(conn.execute(dated).all())
+        return {url: KnownPage(etag, lm, fetched, sha, source, _aware(article_at.get(url)), checked)
+                for url, etag, lm, fetched, sha, source, checked in conn.execute(query)}
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A time read through a SQL expression (no column type to make it aware) is UTC on SQLite."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def crawl_settings(sources: list[SourceConfig], run_id: int | None, contact: str | None = None,
@@ -74,16 +89,24 @@ def record(engine: sa.Engine, run_id: int, counts: dict[str, Any], errors: list[
         else:  # take SQLite's write lock before reading, so two workers cannot interleave
             conn.execute(sa.update(Run).where(Run.id == run_id).values(status=Run.status))
         row = conn.execute(query).one_or_none()
-        merged: dict[str, Any] = dict(row[0] or {}) if row else {}
-        for key, value in counts.items():
-            old = merged.get(key)
-            if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(old, int | float):
-                merged[key] = old + value
-            else:
-                merged[key] = value
+        merged = _merged(dict(row[0] or {}) if row else {}, counts)
         merged["workers"] = int(merged.get("workers", 0)) + 1
         all_errors = (list(row[1] or []) if row else []) + errors
         conn.execute(sa.update(Run).where(Run.id == run_id).values(counts=merged, errors=all_errors[:1000]))
+
+
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Counts added up key by key (nested tables too, such as the per-source counts); other values replaced."""
+    merged = dict(old)
+    for key, value in new.items():
+        before = merged.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(before, int | float):
+            merged[key] = before + value
+        elif isinstance(value, dict) and isinstance(before, dict):
+            merged[key] = _merged(before, value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def run_crawl(sources: list[SourceConfig], run_id: int | None, revisit: bool = False,
@@ -105,10 +128,17 @@ def run_crawl(sources: list[SourceConfig], run_id: int | None, revisit: bool = F
     for key in _STATS:
         if key in stats:
             summary[key.replace("aidnews/", "")] = stats[key]
+    by_source: dict[str, dict[str, int]] = {name: dict(c) for name, c in spider.by_source.items()} if spider else {}
     for key, value in stats.items():
         if key.startswith("downloader/response_status_count/"):
             summary["http_" + key.rsplit("/", 1)[1]] = value
+        elif key.startswith(("aidnews/pages_stored/", "aidnews/articles_new/")):
+            _, count, name = key.split("/", 2)
+            by_source.setdefault(name, {})[count] = value
+    summary["by_source"] = by_source
     errors = spider.errors if spider is not None else []
+    if spider is not None and spider.checked:
+        record_checks(engine, spider.checked)
     if run_id is not None:
         record(engine, run_id, summary, errors)
     return summary

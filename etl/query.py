@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from etl.metrics import SHARE_UNITS
 from etl.store.models import Article, Metric, Page, Run, Service
@@ -27,8 +29,8 @@ GROUPS = {
 }
 
 
-def local_time(value: datetime | None) -> str | None:
-    return value.astimezone(SHANGHAI).isoformat(timespec="minutes") if value else None
+def local_time(value: datetime | None, timespec: str = "minutes") -> str | None:
+    return value.astimezone(SHANGHAI).isoformat(timespec=timespec) if value else None
 
 
 def articles(session: Session, *, limit: int = 50, program: str | None = None, source: str | None = None,
@@ -171,7 +173,33 @@ def status(session: Session) -> dict[str, Any]:
     } for r in runs]
     summary["sources"] = source_health(session)
     summary["service"] = service_state(session)
+    summary["tables"] = table_sizes(session)
     return summary
+
+
+def table_sizes(session: Session) -> list[dict[str, Any]]:
+    """Rows per table, and bytes on disk (with its indexes) where the database can tell: SQLite's dbstat
+    table (when compiled in), PostgreSQL's pg_total_relation_size. What grows, and by how much."""
+    names = sorted(SQLModel.metadata.tables)
+    sizes: dict[str, int] = {}
+    dialect = session.get_bind().dialect.name
+    try:
+        if dialect == "sqlite":
+            rows = session.execute(sa.text(
+                "SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m ON m.name = s.name "
+                "GROUP BY m.tbl_name")).all()
+            sizes = {name: int(size) for name, size in rows}
+        elif dialect == "postgresql":
+            sizes = {name: int(session.execute(sa.text("SELECT pg_total_relation_size(CAST(:t AS regclass))"),
+                                               {"t": name}).scalar_one()) for name in names}
+    except sa.exc.DBAPIError:  # no dbstat in this SQLite build
+        session.rollback()
+    out = []
+    for name in names:
+        table = SQLModel.metadata.tables[name]
+        rows_count = session.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        out.append({"table": name, "rows": rows_count, "bytes": sizes.get(name)})
+    return out
 
 
 def service_state(session: Session, stale_after: float = 180.0) -> dict[str, Any] | None:
@@ -183,15 +211,66 @@ def service_state(session: Session, stale_after: float = 180.0) -> dict[str, Any
     state = "stopped" if row.stopped_at else ("running" if age <= stale_after else "silent")
     return {"state": state, "host": row.host, "pid": row.pid, "started_at": local_time(row.started_at),
             "last_seen": local_time(row.heartbeat_at), "jobs": [
-                {"job": j["job"], "next_run": local_time(datetime.fromisoformat(j["next_run"])) if j["next_run"]
-                 else "paused"} for j in row.jobs]}
+                {"job": j["job"], "next_run": local_time(datetime.fromisoformat(j["next_run"]), "seconds")
+                 if j["next_run"] else "paused"} for j in row.jobs]}
 
 
-def source_health(session: Session, window: int = 10, recent_pages: int = 20) -> list[dict[str, Any]]:
-    """Per source: last success, new pages per crawl against its usual rate, share of bad extractions.
+HEALTH_WINDOW = 20  # a source's latest crawls that health looks at
+QUIET_CRAWLS = 3  # crawls in a row with nothing new before `status` says so …
+MIN_HISTORY = 3  # … and only with at least this many earlier crawls (after the first full one) to compare with
+
+
+@dataclass(frozen=True)
+class CrawlYield:
+    """What one successful crawl brought from one source."""
+
+    run_id: int
+    new_pages: int  # new article pages stored
+    list_pages: int | None  # list pages read (None: a crawl recorded before these were counted)
+
+
+def crawl_yields(session: Session, name: str, window: int = HEALTH_WINDOW) -> tuple[int | None, list[CrawlYield]]:
+    """The id of the source's first successful (full) crawl, and its latest successful crawls, newest first."""
+    runs = session.execute(
+        sa.select(Run.id, Run.source_name, Run.counts)
+        .where(Run.kind == RunKind.CRAWL, Run.status == RunStatus.OK, Run.source_name.contains(name))
+        .order_by(Run.id.desc())).all()
+    mine = [(run_id, counts or {}) for run_id, names, counts in runs if name in (names or "").split(",")]
+    yields = []
+    for run_id, counts in mine[:window]:
+        if "by_source" in counts:  # counted per source (a source that fetched nothing has no entry)
+            own = counts["by_source"].get(name) or {}
+            yields.append(CrawlYield(run_id, int(own.get("articles_new", 0)), int(own.get("fetched_list", 0))))
+        else:  # a run recorded before per-source counts: its totals
+            yields.append(CrawlYield(run_id, int(counts.get("pages_stored", 0)), counts.get("fetched_list")))
+    return (mine[-1][0] if mine else None), yields
+
+
+def quiet_warning(first_full: int | None, yields: list[CrawlYield]) -> str | None:
+    """A warning when the latest QUIET_CRAWLS crawls found nothing new though the source usually yields pages.
+
+    "Usually" is the median of the crawls before them, after the source's first full crawl (whose burst of a
+    whole archive says nothing about a normal day), and needs MIN_HISTORY of them; the warning names the
+    crawls it compared.
+    """
+    after_first = [y for y in yields if first_full is None or y.run_id > first_full]
+    recent, history = after_first[:QUIET_CRAWLS], after_first[QUIET_CRAWLS:]
+    if len(recent) < QUIET_CRAWLS or len(history) < MIN_HISTORY or any(y.new_pages for y in recent):
+        return None
+    usual = statistics.median_low(y.new_pages for y in history)
+    if usual == 0:
+        return None
+    quiet = ", ".join(f"#{y.run_id}" for y in reversed(recent))
+    return (f"nothing new in crawls {quiet}, though crawls #{history[-1].run_id}–#{history[0].run_id} "
+            f"(after the first full crawl #{first_full}) yielded a median of {usual} new pages")
+
+
+def source_health(session: Session, window: int = HEALTH_WINDOW, recent_pages: int = 20) -> list[dict[str, Any]]:
+    """Per source: last success, new pages and list pages per crawl, the usual yield, share of bad extractions.
 
     Warnings name the signs of a changed layout or encoding: several crawls in a row with nothing new where
-    the source usually yields pages, and a recent share of failed or garbled extractions far above its usual.
+    the source usually yields pages (`quiet_warning`), and a recent share of failed or garbled extractions
+    far above its usual.
     """
     names = [n for (n,) in session.execute(sa.select(Page.source_name).where(Page.kind == "article").distinct())]
     out = []
@@ -203,12 +282,11 @@ def source_health(session: Session, window: int = 10, recent_pages: int = 20) ->
         articles, garbled = session.execute(
             sa.select(sa.func.count(Article.id), sa.func.count(Article.id).filter(Article.garbled_found > 0))
             .where(Article.source_name == name)).one()
-        crawls = session.execute(
-            sa.select(Run).where(Run.kind == RunKind.CRAWL, Run.source_name.contains(name))
-            .order_by(Run.id.desc()).limit(window)).scalars().all()
-        new_per_run = [int((r.counts or {}).get("pages_stored", 0)) for r in crawls if r.status == RunStatus.OK]
-        usual = sorted(new_per_run[1:])[len(new_per_run[1:]) // 2] if len(new_per_run) > 1 else None
-        last_ok = next((r.finished_at for r in crawls if r.status == RunStatus.OK), None)
+        first_full, yields = crawl_yields(session, name, window)
+        before_latest = [y.new_pages for y in yields[QUIET_CRAWLS:] if first_full is None or y.run_id > first_full]
+        usual = statistics.median_low(before_latest) if len(before_latest) >= MIN_HISTORY else None
+        last_ok = session.execute(
+            sa.select(Run.finished_at).where(Run.id == yields[0].run_id)).scalar_one() if yields else None
         bad_total = states.get(PageState.ERROR, 0) + garbled
         recent = session.execute(
             sa.select(Page.etl_status, Article.garbled_found)
@@ -221,8 +299,8 @@ def source_health(session: Session, window: int = 10, recent_pages: int = 20) ->
         older = pages - len(recent)  # the baseline is the source's earlier pages, not the ones being judged
         usual_share = (bad_total - recent_bad) / older if older > 0 else 0.0
         warnings = []
-        if len(new_per_run) >= 3 and not any(new_per_run[:3]) and any(new_per_run[3:]):
-            warnings.append("nothing new in the last 3 crawls, though it usually yields pages")
+        if quiet := quiet_warning(first_full, yields):
+            warnings.append(quiet)
         if len(recent) >= 10 and recent_share >= 0.3 and recent_share > 2 * usual_share:
             warnings.append(f"{recent_share:.0%} of its latest pages failed or came out garbled "
                             f"(usually {usual_share:.0%}): has its layout or encoding changed?")
@@ -231,7 +309,9 @@ def source_health(session: Session, window: int = 10, recent_pages: int = 20) ->
         out.append({
             "source": name, "pages": pages, "articles": articles, "failed": states.get(PageState.ERROR, 0),
             "garbled_share": round(garbled / articles, 3) if articles else 0.0,
-            "last_success": local_time(last_ok), "new_pages_last_runs": new_per_run[:5], "usual_new_pages": usual,
-            "warnings": warnings,
+            "last_success": local_time(last_ok), "first_full_crawl": first_full,
+            "new_pages_last_runs": [y.new_pages for y in yields[:5]],
+            "list_pages_last_runs": [y.list_pages for y in yields[:5]],
+            "usual_new_pages": usual, "warnings": warnings,
         })
     return out

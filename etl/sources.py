@@ -27,6 +27,9 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _HOST_FORBIDDEN = set("/:@ \t")  # a scheme, path, port or user in allowed_domains never matches a host
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+NEVER = "never"  # a revisit interval that switches the revisit off
+_DURATION_PART = re.compile(r"(\d+)\s*([smhdw])")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _pattern_cache: dict[tuple[str, ...], list[re.Pattern[str]]] = {}
 
 
@@ -59,6 +62,23 @@ class ConfigError(ValueError):
         super().__init__("\n".join(map(str, problems)))
 
 
+def duration_seconds(text: str) -> int | None:
+    """Seconds of a duration like "6h", "1d12h", "90s" or "30m"; None for "never" (or an empty string).
+
+    Raises ValueError for anything else, so a typo is reported rather than read as "never".
+    """
+    compact = text.strip().lower()
+    if compact in ("", NEVER):
+        return None
+    parts = _DURATION_PART.findall(compact)
+    if not parts or _DURATION_PART.sub("", compact).strip():
+        raise ValueError(f"{text!r} is not a duration like 30m, 6h, 1d or 1d12h (or {NEVER!r})")
+    seconds = sum(int(number) * _DURATION_UNITS[unit] for number, unit in parts)
+    if seconds <= 0:
+        raise ValueError(f"{text!r} is no time at all: give a positive duration or {NEVER!r}")
+    return seconds
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     name: str
@@ -74,6 +94,18 @@ class SourceConfig:
     enabled: bool = True
     body_selector: str = ""
     local: bool = False
+    # Pagination: a first crawl follows a list's 下一页 links to the end, up to max_list_pages list pages per
+    # crawl; later crawls stop after stop_after_known_pages list pages in a row hold no article not yet stored
+    # (0: never stop early). Pagination hops do not count towards max_depth.
+    max_list_pages: int = 500
+    stop_after_known_pages: int = 1
+    # Revisits: stored articles published less than revisit_days ago are asked again (conditional GET) once
+    # revisit_every has passed since they were last fetched or checked; older ones every revisit_old_every
+    # ("never" by default); at most revisit_max of them per crawl.
+    revisit_days: int = 7
+    revisit_every: str = "6h"
+    revisit_old_every: str = NEVER
+    revisit_max: int = 100
 
     def as_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -83,6 +115,16 @@ class SourceConfig:
 
     def is_list(self, url: str) -> bool:
         return any(p.search(url) for p in _compiled(self.list_patterns))
+
+    @property
+    def revisit_young_seconds(self) -> int | None:
+        """Seconds between two checks of an article younger than revisit_days (None: never)."""
+        return duration_seconds(self.revisit_every)
+
+    @property
+    def revisit_old_seconds(self) -> int | None:
+        """Seconds between two checks of an older article (None: never)."""
+        return duration_seconds(self.revisit_old_every)
 
 
 @dataclass(frozen=True)
@@ -97,6 +139,15 @@ class Settings:
     maintenance_schedule: str = "30 3 * * *"
     crawl_workers: int = 1  # more than 1: a distributed crawl over a shared Redis frontier (scrapy-redis)
     redis_url: str = ""  # the frontier's Redis, e.g. redis://127.0.0.1:6379/0 (or $AIDNEWS_REDIS_URL)
+    run_retention_days: int = 30  # maintenance deletes older run records (the latest per kind and source stays)
+    failed_run_retention_days: int = 90  # … and keeps those of failed, timed-out or crashed runs this long
+    # Defaults for every source (SOURCE_DEFAULT_KEYS); a source's own key overrides them.
+    max_list_pages: int = 500
+    stop_after_known_pages: int = 1
+    revisit_days: int = 7
+    revisit_every: str = "6h"
+    revisit_old_every: str = NEVER
+    revisit_max: int = 100
 
 
 @dataclass(frozen=True)
@@ -234,6 +285,15 @@ def _zone(value: Any) -> str:
     return name
 
 
+def _duration(value: Any) -> str:
+    text = _text(value)
+    try:
+        duration_seconds(text)
+    except ValueError as exc:
+        raise _Invalid(f"must be a duration: {exc}") from None
+    return text.strip().lower()
+
+
 def _redis(value: Any) -> str:
     url = _text(value)
     if url and not url.startswith(_REDIS_SCHEMES):
@@ -255,7 +315,16 @@ _SOURCE_RULES: dict[str, Check] = {
     "enabled": _flag,
     "body_selector": _css,
     "local": _flag,
+    "max_list_pages": _whole_number(1),
+    "stop_after_known_pages": _whole_number(0),
+    "revisit_days": _whole_number(0),
+    "revisit_every": _duration,
+    "revisit_old_every": _duration,
+    "revisit_max": _whole_number(0),
 }
+# Source keys that [settings] may also hold, as the default of every source that does not set them.
+SOURCE_DEFAULT_KEYS = ("max_list_pages", "stop_after_known_pages", "revisit_days", "revisit_every",
+                       "revisit_old_every", "revisit_max")
 _SETTINGS_RULES: dict[str, Check] = {
     "timezone": _zone,
     "etl_interval_minutes": _whole_number(1),
@@ -265,6 +334,9 @@ _SETTINGS_RULES: dict[str, Check] = {
     "maintenance_schedule": _cron,
     "crawl_workers": _whole_number(1),
     "redis_url": _redis,
+    "run_retention_days": _whole_number(1),
+    "failed_run_retention_days": _whole_number(1),
+    **{key: _SOURCE_RULES[key] for key in SOURCE_DEFAULT_KEYS},
 }
 _ENTRY_KEYS = ("start_urls", "sitemaps", "feeds")  # a source needs one of these to start from
 
@@ -291,8 +363,12 @@ def _source_table(raw: dict[str, Any], position: int | None) -> str:
     return f"{label} {name!r}" if isinstance(name, str) and _NAME_RE.match(name) else label
 
 
-def _source(raw: Any, where: str, position: int | None, problems: list[Problem]) -> SourceConfig | None:
-    """One `[[source]]` table as a SourceConfig, or None after adding its problems to `problems`."""
+def _source(raw: Any, where: str, position: int | None, problems: list[Problem],
+            defaults: dict[str, Any] | None = None) -> SourceConfig | None:
+    """One `[[source]]` table as a SourceConfig, or None after adding its problems to `problems`.
+
+    `defaults` are the checked values of SOURCE_DEFAULT_KEYS in [settings], for the keys the table leaves out.
+    """
     if not isinstance(raw, dict):
         problems.append(Problem(where, f"[[source]] #{position}", None, f"must be a table of keys, not {raw!r}"))
         return None
@@ -318,7 +394,7 @@ def _source(raw: Any, where: str, position: int | None, problems: list[Problem])
         values["allowed_domains"] = tuple(sorted(h for h in hosts if h))
     if "keywords" in values and not values["keywords"]:
         del values["keywords"]  # an empty list means the defaults
-    return SourceConfig(**values)
+    return SourceConfig(**{**(defaults or {}), **values})
 
 
 def _settings(raw: Any, where: str, problems: list[Problem]) -> Settings:
@@ -351,10 +427,12 @@ def parse_sources(data: dict[str, Any], where: str = "sources") -> SourcesFile:
     if not isinstance(raw_sources, list):
         problems.append(Problem(where, "", None, "'source' must be an array of tables ([[source]])"))
         raw_sources = []
+    settings = _settings(data.get("settings", {}), where, problems)
+    defaults = {key: getattr(settings, key) for key in SOURCE_DEFAULT_KEYS}
     sources: list[SourceConfig] = []
     first_of: dict[str, int] = {}
     for position, raw in enumerate(raw_sources, start=1):
-        source = _source(raw, where, position, problems)
+        source = _source(raw, where, position, problems, defaults)
         if source is not None:
             sources.append(source)
         name = raw.get("name") if isinstance(raw, dict) else None
@@ -363,7 +441,6 @@ def parse_sources(data: dict[str, Any], where: str = "sources") -> SourcesFile:
                                     f"is used twice (first by [[source]] #{first_of[name]})"))
         elif isinstance(name, str):
             first_of[name] = position
-    settings = _settings(data.get("settings", {}), where, problems)
     if problems:
         raise ConfigError(*problems)
     return SourcesFile(sources=sources, settings=settings)

@@ -164,7 +164,10 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
     emit(info["recent_runs"], "table", ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
          title="recent runs")
     emit(info["sources"], "table", ["source", "pages", "articles", "failed", "garbled_share", "last_success",
-                                    "new_pages_last_runs", "usual_new_pages", "warnings"], title="sources")
+                                    "new_pages_last_runs", "list_pages_last_runs", "usual_new_pages", "warnings"],
+         title="sources")
+    emit([dict(t, size=_size(t["bytes"]) if t["bytes"] is not None else "") for t in info["tables"]], "table",
+         ["table", "rows", "size"], title="tables")
 
 
 def _size(n: float | None) -> str:

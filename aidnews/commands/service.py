@@ -118,8 +118,10 @@ def demo_site(
                                                       encoding="utf-8")
         console.print(f"{len(answers)} article pages and their ground truth written to {truth}", markup=False)
         return
+    from crawler.demo.corpus import edits_dir_from_env
+
     console.print(f"demo portal on http://127.0.0.1:{port}/  (Ctrl-C stops it)", markup=False)
-    serve_portal("127.0.0.1", port)
+    serve_portal("127.0.0.1", port, edits=edits_dir_from_env())
 
 
 def _select(sources: SourcesFile, names: list[str] | None) -> list[SourceConfig]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import threading
+from pathlib import Path
 from typing import Any
 
 from crawler.demo import traps as trap_pages
@@ -29,10 +30,12 @@ __all__ = ["DemoPortal", "RenderedPage", "demo_sources", "ground_truth", "render
 class DemoPortal:
     """The demo portal served from a background thread; a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, slow_seconds: float = 6.0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, slow_seconds: float = 6.0,
+                 edits: Path | None = None) -> None:
         self.host = host
         self.port = port
         self.slow_seconds = slow_seconds
+        self.edits = edits  # a directory of article corrections to serve (crawler.demo.corpus)
         self._server: PortalServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -51,8 +54,8 @@ class DemoPortal:
 
     def start(self) -> DemoPortal:
         if self._server is None:
-            current_content()  # render once before the first request, so no request waits for it
-            self._server = PortalServer(self.host, self.port, self.slow_seconds)
+            current_content(self.edits)  # render once before the first request, so no request waits for it
+            self._server = PortalServer(self.host, self.port, self.slow_seconds, self.edits)
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                             name="aidnews-demo-portal", daemon=True)
             self._thread.start()
@@ -76,10 +79,10 @@ class DemoPortal:
         self.stop()
 
 
-def serve(host: str, port: int) -> None:
-    """Serve the demo portal in the foreground until Ctrl-C."""
-    current_content()
-    server = PortalServer(host, port, slow_seconds=6.0)
+def serve(host: str, port: int, edits: Path | None = None) -> None:
+    """Serve the demo portal in the foreground until Ctrl-C (with the article corrections in `edits`)."""
+    current_content(edits)
+    server = PortalServer(host, port, slow_seconds=6.0, edits=edits)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

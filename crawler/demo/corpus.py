@@ -1,15 +1,23 @@
-"""The article corpus of the demo portal: `corpus/*.jsonl`, one article per line, Simplified Chinese."""
+"""The article corpus of the demo portal: `corpus/*.jsonl`, one article per line, Simplified Chinese.
+
+Articles can be corrected while the portal serves them, as real portals correct figures and titles after
+publication: an edits directory (`DemoPortal(edits=…)`, or $AIDNEWS_DEMO_EDITS for `--demo`) holds
+`*.jsonl` lines `{"id": …, "title": …, "paragraphs": […], "modified_at": …}` whose fields replace the
+article's. Nothing on the portal links to the edits: only the test or benchmark that writes them knows.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+EDITS_ENV = "AIDNEWS_DEMO_EDITS"  # the edits directory of a portal started by `--demo`
 SITES = ("hq", "county", "portal")
 
 
@@ -84,6 +92,51 @@ def corpus_stamp(directory: Path | None = None) -> Stamp:
     directory = directory or CORPUS_DIR
     files = tuple((p.name, p.stat().st_mtime, p.stat().st_size) for p in sorted(directory.glob("*.jsonl")))
     return str(directory), files
+
+
+def edits_dir_from_env() -> Path | None:
+    value = os.environ.get(EDITS_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def read_edits(stamp: Stamp) -> dict[str, dict[str, Any]]:
+    """Article id -> the fields its edits replace (a later line wins); each gets a `modified_at`.
+
+    `modified_at` is the line's own, else the time its file was written: the portal's Last-Modified.
+    """
+    directory = Path(stamp[0])
+    edits: dict[str, dict[str, Any]] = {}
+    for name, mtime, _size in stamp[1]:
+        try:
+            lines = (directory / name).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        written = datetime.fromtimestamp(mtime, UTC).isoformat()
+        for line in lines:
+            try:
+                raw = json.loads(line)
+            except ValueError:
+                continue  # a line still being written
+            if isinstance(raw, dict) and raw.get("id") is not None:
+                edits.setdefault(str(raw["id"]), {}).update({"modified_at": written, **raw})
+    return edits
+
+
+def apply_edits(articles: tuple[Article, ...], edits: dict[str, dict[str, Any]]) -> tuple[Article, ...]:
+    """The corpus with each edited article's fields replaced (its id, site and place in the lists stay)."""
+    if not edits:
+        return articles
+    out = []
+    for article in articles:
+        change = edits.get(article.id)
+        if change is None:
+            out.append(article)
+            continue
+        try:
+            out.append(article_from({**article.raw, **change, "id": article.id, "site": article.site}))
+        except (ValueError, KeyError, TypeError):
+            out.append(article)  # a broken edit leaves the article as it was
+    return tuple(out)
 
 
 @lru_cache(maxsize=4)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crawler.demo import DemoPortal, demo_sources
+from crawler.demo.corpus import edits_dir_from_env
 from etl.sources import SourcesFile, load_sources, parse_sources
 
 DEFAULT_PORT = 8765
@@ -35,10 +36,12 @@ def is_demo_portal(base_url: str) -> bool:
 def demo_portal() -> Iterator[str]:
     """Serve the demo portal on 127.0.0.1:$AIDNEWS_DEMO_PORT (8765) for the block, or use the one already there.
 
+    Article corrections in the directory $AIDNEWS_DEMO_EDITS, when set, are served as they appear there.
+
     Yields the base URL. Raises OSError with a readable message when something else holds the port.
     """
     port = demo_port()
-    portal = DemoPortal(port=port)
+    portal = DemoPortal(port=port, edits=edits_dir_from_env())
     try:
         portal.start()
     except OSError as exc:

@@ -9,11 +9,12 @@ from typing import Any
 
 from crawler.demo import county, hq, portal
 from crawler.demo.catalogue import Entry, build_entries
-from crawler.demo.corpus import Stamp, corpus_stamp, load_corpus
+from crawler.demo.corpus import Stamp, apply_edits, corpus_stamp, load_corpus, read_edits
 
 # Corpus fields copied into the ground truth of every page.
 TRUTH_FIELDS = ("title", "subtitle", "published_at", "date_only", "source", "author", "editor", "paragraphs",
-                "metrics", "program", "provider", "recipient", "batch", "topics", "syndicated_to")
+                "metrics", "program", "provider", "recipient", "batch", "topics", "syndicated_to",
+                "modified_at")
 
 
 @dataclass
@@ -87,8 +88,9 @@ def render_entry(entries: list[Entry], index: int) -> RenderedPage:
 
 
 @lru_cache(maxsize=2)
-def _content(stamp: Stamp) -> Content:
-    entries = build_entries(load_corpus(Path(stamp[0])))
+def _content(stamp: Stamp, edits: Stamp | None = None) -> Content:
+    articles = load_corpus(Path(stamp[0]))
+    entries = build_entries(apply_edits(articles, read_edits(edits)) if edits else articles)
     pages: dict[str, RenderedPage] = {}
     for site_entries in entries.values():
         for index in range(len(site_entries)):
@@ -97,9 +99,9 @@ def _content(stamp: Stamp) -> Content:
     return Content(entries, pages)
 
 
-def current_content() -> Content:
-    """The portal's pages for the corpus as it is now."""
-    return _content(corpus_stamp())
+def current_content(edits: Path | None = None) -> Content:
+    """The portal's pages for the corpus as it is now, with the edits in `edits` (a directory) applied."""
+    return _content(corpus_stamp(), corpus_stamp(edits) if edits is not None and edits.is_dir() else None)
 
 
 def render_articles() -> list[RenderedPage]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -78,10 +79,12 @@ def home_page(content: Content) -> bytes:
 class Router:
     """Maps a request to a Reply; holds the per-server state (hit counts, the flaky page's first failure)."""
 
-    def __init__(self, base_url: str, slow_seconds: float, stopping: threading.Event) -> None:
+    def __init__(self, base_url: str, slow_seconds: float, stopping: threading.Event,
+                 edits: Path | None = None) -> None:
         self.base_url = base_url
         self.slow_seconds = slow_seconds
         self.stopping = stopping
+        self.edits = edits  # a directory of article corrections (crawler.demo.corpus), served as they appear
         self.hits: collections.Counter[str] = collections.Counter()
         self.failed_once: set[str] = set()
         self.lock = threading.Lock()
@@ -92,7 +95,7 @@ class Router:
         parts = urlsplit(target)
         path = parts.path.split(";", 1)[0]       # ;jsessionid=… is ignored, as Java servers do
         query = parse_qs(parts.query)
-        content = current_content()
+        content = current_content(self.edits)
         page = content.pages.get(path)
         if page is not None:
             if path == content.flaky_path() and self.first_flaky(path):
@@ -108,7 +111,8 @@ class Router:
             return first
 
     def article(self, page: RenderedPage, headers: Any) -> Reply:
-        modified = datetime.fromisoformat((page.truth or {})["published_at"])
+        truth = page.truth or {}
+        modified = datetime.fromisoformat(truth.get("modified_at") or truth["published_at"])
         etag = etag_of(page.body)
         validators = {"ETag": etag, "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True)}
         if not_modified(headers, etag, modified):
@@ -245,10 +249,10 @@ class PortalServer(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, host: str, port: int, slow_seconds: float) -> None:
+    def __init__(self, host: str, port: int, slow_seconds: float, edits: Path | None = None) -> None:
         super().__init__((host, port), Handler)
         bound_host, bound_port = self.server_address[:2]
-        self.router = Router(f"http://{bound_host}:{bound_port}", slow_seconds, threading.Event())
+        self.router = Router(f"http://{bound_host}:{bound_port}", slow_seconds, threading.Event(), edits)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that hang up (a crawler refusing a 10 MB page, a timeout) are normal here, not errors."""

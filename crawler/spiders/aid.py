@@ -1,16 +1,17 @@
 """One generic spider for every source: list pages, article pages, sitemaps and feeds.
 
 It decides what to fetch and hands raw pages to the pipelines; it never parses article bodies.
-Incremental state (which article URLs are already stored, with their ETag/Last-Modified) is handed in by
-`crawler.run` from the database, so a re-crawl fetches list pages, feeds and sitemaps but no article page
-that is already stored, unless a sitemap says it changed.
+Incremental state (which article URLs are already stored, with their ETag/Last-Modified, publication date
+and last check) is handed in by `crawler.run` from the database, so a re-crawl fetches feeds, sitemaps and
+the list pages up to the first one with nothing new (`crawler.links`), but no article page that is already
+stored, unless a sitemap says it changed or the source's revisit policy says it is due (`crawler.revisit`).
 """
 
 from __future__ import annotations
 
 import gzip
-import re
-from collections import Counter
+import hashlib
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,25 +28,15 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from crawler import frontier
-from crawler.items import PageItem
+from crawler.items import KnownPage, PageItem
+from crawler.links import PagerLink, next_page, page_role, scan_links
+from crawler.revisit import revisit_plan
 from etl.sources import SourceConfig
 from etl.urls import canonical_url, host_allowed
 
 LOCAL_TIMEOUT = 3.0  # seconds, for sources marked local (demo and test portals)
 IDLE_ROUNDS = 2  # idle signals (about 5 s apart) with an empty shared frontier before a worker stops
-_HREF = re.compile(rb"""<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"Rar!", b"7z\xbc")
-_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
-
-
-@dataclass(frozen=True, slots=True)
-class KnownPage:
-    """What the database already holds for an article URL."""
-
-    etag: str | None
-    last_modified: str | None
-    fetched_at: datetime | None
-    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +98,9 @@ class AidSpider(scrapy.Spider):
         self.idle_rounds = 0
         self.seen: set[str] = set()
         self.counts: Counter[str] = Counter()
+        self.by_source: defaultdict[str, Counter[str]] = defaultdict(Counter)  # the same counts, per source
+        self.list_requests: Counter[str] = Counter()  # list pages requested per source, against max_list_pages
+        self.checked: dict[str, datetime] = {}  # stored article URLs found unchanged, and when
         self.errors: list[dict[str, str]] = []
 
     # -- scheduling -------------------------------------------------------------------------------------------
@@ -142,11 +136,22 @@ class AidSpider(scrapy.Spider):
             for url in source.feeds:
                 if request := self.request_for(source, url, "feed", depth=0):
                     yield request
-        if self.revisit:
+        if self.revisit:  # every stored article, whatever the policy (`aidnews crawl --revisit`)
             for url, page in self.known.items():
                 source = self.source_of(url)
                 if source is not None:
-                    yield self._build(source, url, "article", 0, page)
+                    yield self._build(source, url, "article", 0, page, {"revisit": True})
+            return
+        now = datetime.now(UTC)
+        for source in self.sources.values():
+            plan = revisit_plan(source, {url: page for url, page in self.known.items() if page.source == source.name},
+                                now)
+            if plan.due:
+                self.count(source.name, "revisit_due", plan.due)
+            for url in plan.urls:
+                if url not in self.seen:
+                    self.count(source.name, "revisit_requests")
+                    yield self._build(source, url, "article", 0, self.known[url], {"revisit": True})
 
     def source_of(self, url: str) -> SourceConfig | None:
         host = urlsplit(url).hostname
@@ -155,10 +160,16 @@ class AidSpider(scrapy.Spider):
                 return source
         return None
 
+    def count(self, source: str, key: str, n: int = 1) -> None:
+        """Add to a count of the crawl and of one of its sources."""
+        self.counts[key] += n
+        self.by_source[source][key] += n
+
     def request_for(
-        self, source: SourceConfig, url: str, kind: str, depth: int, lastmod: datetime | None = None
+        self, source: SourceConfig, url: str, kind: str, depth: int, lastmod: datetime | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> scrapy.Request | None:
-        """A request for url, or None when it is offsite, too deep, already seen or already stored."""
+        """A request for url, or None when it is offsite, too deep, already seen or stored, or past the list cap."""
         url = canonical_url(url)
         if not host_allowed(urlsplit(url).hostname, source.allowed_domains):
             self.counts["links_offsite"] += 1
@@ -168,6 +179,11 @@ class AidSpider(scrapy.Spider):
             return None
         if url in self.seen:
             return None
+        if kind == "list":
+            if self.list_requests[source.name] >= source.max_list_pages:
+                self.count(source.name, "list_pages_capped")
+                return None
+            self.list_requests[source.name] += 1
         known = self.known.get(url) if kind == "article" else None
         if known is not None:
             changed = lastmod is not None and known.fetched_at is not None and lastmod > known.fetched_at
@@ -176,13 +192,14 @@ class AidSpider(scrapy.Spider):
                 self.seen.add(url)
                 return None
         self.seen.add(url)
-        return self._build(source, url, kind, depth, known)
+        return self._build(source, url, kind, depth, known, meta)
 
     def _build(
-        self, source: SourceConfig, url: str, kind: str, depth: int, known: KnownPage | None
+        self, source: SourceConfig, url: str, kind: str, depth: int, known: KnownPage | None,
+        extra: dict[str, Any] | None = None,
     ) -> scrapy.Request:
         self.seen.add(url)
-        meta: dict[str, Any] = {"source": source.name, "kind": kind, "depth": depth}
+        meta: dict[str, Any] = {"source": source.name, "kind": kind, "hops": depth, **(extra or {})}
         headers: dict[str, str] = {}
         if known is not None:
             meta["handle_httpstatus_list"] = [304]
@@ -210,11 +227,18 @@ class AidSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator[Any]:
         source = self.sources[response.meta["source"]]
         kind = response.meta["kind"]
-        depth = response.meta["depth"]
+        depth = response.meta["hops"]  # the link depth as max_depth counts it (Scrapy's own "depth" counts pagination)
         if response.status == 304:
             self.counts["not_modified"] += 1
+            self.unchanged(response, source.name)
             return
         body = response.body
+        previous = response.meta.get("previous_sha256")
+        if previous is not None:
+            if hashlib.sha256(body).hexdigest() == previous:  # a server without validators: the same bytes
+                self.unchanged(response, source.name)
+            elif response.meta.get("revisit"):
+                self.count(source.name, "revisit_changed")
         if kind in ("sitemap", "feed"):
             yield from self.parse_xml(source, response, kind, depth)
             return
@@ -226,27 +250,61 @@ class AidSpider(scrapy.Spider):
         if kind == "article" or source.is_article(response.url):
             kind = "article"
         yield self.item(response, source, kind, depth)
-        yield from self.follow_links(source, response.url, body, depth)
+        yield from self.follow_links(source, response.url, body, depth, on_list=kind == "list",
+                                     streak=response.meta.get("known_streak", 0))
 
-    def follow_links(self, source: SourceConfig, base: str, body: bytes, depth: int) -> Iterator[scrapy.Request]:
-        # A byte-level scan: the spider needs hrefs, not a parsed tree (cleaning stays out of Scrapy).
-        for match in _HREF.finditer(body):
-            raw = next(g for g in match.groups() if g is not None)
-            href = raw.decode("latin-1").strip().replace("&amp;", "&")
-            if not href or href.lower().startswith(_SKIP_SCHEMES):
-                continue
-            url = urljoin(base, href)
-            if not url.startswith(("http://", "https://")):
-                continue
-            if source.is_article(url):
-                kind = "article"
-            elif source.is_list(url):
-                kind = "list"
-            else:
-                continue
-            request = self.request_for(source, url, kind, depth + 1)
-            if request is not None:
+    def unchanged(self, response: Response, source: str) -> None:
+        """A stored article answered 304, or the same bytes: remember the check, so revisits are spaced."""
+        redirects = response.meta.get("redirect_urls") or []
+        self.checked[canonical_url(redirects[0]) if redirects else response.url] = datetime.now(UTC)
+        if response.meta.get("revisit"):
+            self.count(source, "revisit_unchanged")
+
+    def follow_links(self, source: SourceConfig, base: str, body: bytes, depth: int, on_list: bool = False,
+                     streak: int = 0) -> Iterator[scrapy.Request]:
+        """Requests for the page's article and list links; on a list page, its pager is followed one page on.
+
+        Pager links keep the page's depth (pagination is not link depth) and are left to `paginate`; other
+        list links, and any link of a page that is not a list, go one level deeper.
+        """
+        articles: list[str] = []
+        pager: list[PagerLink] = []
+        others: list[tuple[str, str]] = []
+        for link in scan_links(base, body):
+            if source.is_article(link.url):
+                articles.append(link.url)
+                others.append((link.url, "article"))
+            elif source.is_list(link.url):
+                if on_list and (role := page_role(link)) is not None:
+                    pager.append(role)
+                else:
+                    others.append((link.url, "list"))
+        paged = {p.url for p in pager}  # a pager page linked again elsewhere on the page is still the pager's
+        for url, kind in others:
+            if url not in paged and (request := self.request_for(source, url, kind, depth + 1)) is not None:
                 yield request
+        if on_list:
+            yield from self.paginate(source, base, body, depth, pager, articles, streak)
+
+    def paginate(self, source: SourceConfig, base: str, body: bytes, depth: int, pager: list[PagerLink],
+                 articles: list[str], streak: int) -> Iterator[scrapy.Request]:
+        """The next list page, unless this is the last, or the `stop_after_known_pages`-th with nothing new.
+
+        `streak` counts the list pages in a row, up to this one's predecessor, whose article links were all
+        stored before this crawl began; a page with no article link leaves it as it is.
+        """
+        if articles:
+            streak = 0 if any(canonical_url(url) not in self.known for url in articles) else streak + 1
+        following = next_page(base, body, pager, self.seen)
+        if following is None:
+            return
+        if source.stop_after_known_pages and streak >= source.stop_after_known_pages:
+            self.count(source.name, "pagination_stopped")
+            return
+        request = self.request_for(source, following, "list", depth, meta={"known_streak": streak})
+        if request is not None:
+            self.count(source.name, "pages_followed")
+            yield request
 
     def parse_xml(self, source: SourceConfig, response: Response, kind: str, depth: int) -> Iterator[Any]:
         body = response.body
@@ -284,7 +342,7 @@ class AidSpider(scrapy.Spider):
     def item(self, response: Response, source: SourceConfig, kind: str, depth: int,
              body: bytes | None = None) -> PageItem:
         redirects = list(response.meta.get("redirect_urls", []))
-        self.counts[f"fetched_{kind}"] += 1
+        self.count(source.name, f"fetched_{kind}")
         return PageItem(
             url=canonical_url(redirects[0]) if redirects else response.url,
             final_url=response.url,

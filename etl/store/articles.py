@@ -19,6 +19,7 @@ from sqlmodel import Session
 from etl.dedup import DuplicateIndex
 from etl.metrics.changes import changes_per_article
 from etl.store.models import Article, Metric, Page, utcnow
+from etl.store.versions import keep_superseded
 
 if TYPE_CHECKING:
     from etl.extract import Extraction
@@ -77,8 +78,10 @@ def store_articles(session: Session, items: Sequence[ExtractedPage], changes: Co
     """Insert or replace the articles of a batch (keyed by canonical URL) and replace their metrics.
 
     Set-wise: one query finds the existing articles, one statement inserts the new ones, one updates the
-    others, one deletes their old metrics and one inserts all metrics. Returns the article ids, in order.
-    ``changes``, when given, counts what the new metrics of replaced articles changed (etl.metrics.changes).
+    others, one deletes their old metrics and one inserts all metrics; an update that corrects an article
+    (a new version of its page) first keeps the old extraction (etl.store.versions). Returns the article
+    ids, in order. ``changes``, when given, counts what the new metrics of replaced articles changed
+    (etl.metrics.changes).
     """
     latest = {item.key: item for item in items}  # two pages with one canonical URL in a batch: the later one wins
     values = {key: article_values(item.page, item.extraction) for key, item in latest.items()}
@@ -92,6 +95,8 @@ def store_articles(session: Session, items: Sequence[ExtractedPage], changes: Co
         ).all()
         existing.update({url: article_id for article_id, url in inserted})
     if replaced:
+        keep_superseded(session, {r["_id"]: dict(r, metrics=[asdict(m) for m in latest[r["canonical_url"]]
+                                                              .extraction.metrics]) for r in replaced})
         table = Article.__table__  # Core statements: executemany, not the ORM's bulk-by-primary-key mode
         columns = {k: sa.bindparam(k) for k in replaced[0] if k != "_id"}
         session.connection().execute(table.update().where(table.c.id == sa.bindparam("_id")).values(**columns),

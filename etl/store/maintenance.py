@@ -1,34 +1,56 @@
-"""Daily maintenance: prune raw page versions past their retention, then refresh the planner's statistics.
+"""Daily maintenance: prune raw page versions and run records past their retention, then refresh statistics.
 
-Raw pages are the one table that grows with every crawl; articles are replaced in place. A page version is
-pruned only when it is old, not the newest of its URL, not pending, and no article was built from it, so
-`etl --reprocess` can always rebuild every article.
+Raw pages and runs are the tables that grow with every crawl; articles are replaced in place. A page version
+is pruned only when it is old, not the newest of its URL, not pending, and no article (nor a kept article
+version) was built from it, so `etl --reprocess` can always rebuild every article. A run record is pruned
+when it is older than `run_retention_days` (failed, timed-out and crashed runs: `failed_run_retention_days`),
+never while running, and never the latest finished one of its kind and source, so `status` always shows
+how each job last ended; pages it stored keep their content and lose only the link to it.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from etl.store.engine import get_engine
-from etl.store.models import Article, Page, Run, utcnow
+from etl.store.models import Article, ArticleVersion, Page, Run, utcnow
 from etl.store.pages import PageState
 from etl.store.runs import RunKind, RunStatus, finish_run, start_run
 
+FAILED_RUNS = (RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.CRASHED)  # kept for failed_run_retention_days
 
-def maintenance(retention_days: int = 180, engine: sa.Engine | None = None) -> Run:
-    """Prune old raw page versions (never the newest of a URL, nor one an article points at), then ANALYZE."""
+
+def prune_runs(conn: sa.Connection, now: datetime, retention_days: int, failed_retention_days: int) -> int:
+    """Delete run records past their retention (see the module's docstring); returns how many."""
+    latest = (sa.select(sa.func.max(Run.id)).where(Run.status != RunStatus.RUNNING)  # how each job last ended
+              .group_by(Run.kind, Run.source_name))
+    expired = sa.or_(
+        sa.and_(Run.status.in_(FAILED_RUNS), Run.started_at < now - timedelta(days=failed_retention_days)),
+        sa.and_(Run.status.not_in(FAILED_RUNS), Run.started_at < now - timedelta(days=retention_days)),
+    )
+    doomed = sa.select(Run.id).where(expired, Run.status != RunStatus.RUNNING, Run.id.not_in(latest))
+    conn.execute(sa.update(Page).where(Page.run_id.in_(doomed)).values(run_id=None))
+    return conn.execute(sa.delete(Run).where(Run.id.in_(doomed))).rowcount
+
+
+def maintenance(retention_days: int = 180, engine: sa.Engine | None = None, *, run_retention_days: int = 30,
+                failed_run_retention_days: int = 90) -> Run:
+    """Prune old raw page versions and run records, then ANALYZE (and on SQLite checkpoint and VACUUM)."""
     engine = engine or get_engine()
     run_id = start_run(RunKind.MAINTENANCE, None, engine)
-    cutoff = utcnow() - timedelta(days=retention_days)
+    now = utcnow()
+    cutoff = now - timedelta(days=retention_days)
     try:
         with engine.begin() as conn:
             newest = sa.select(sa.func.max(Page.id)).group_by(Page.url)
             referenced = sa.select(Article.page_id).where(Article.page_id.is_not(None))
+            versioned = sa.select(ArticleVersion.page_id).where(ArticleVersion.page_id.is_not(None))
             pruned = conn.execute(sa.delete(Page).where(
                 Page.fetched_at < cutoff, Page.id.not_in(newest), Page.id.not_in(referenced),
-                Page.etl_status != PageState.PENDING)).rowcount
+                Page.id.not_in(versioned), Page.etl_status != PageState.PENDING)).rowcount
+            runs_pruned = prune_runs(conn, now, run_retention_days, failed_run_retention_days)
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE")
@@ -43,4 +65,4 @@ def maintenance(retention_days: int = 180, engine: sa.Engine | None = None) -> R
                 conn.exec_driver_sql("ANALYZE")
     except Exception as exc:
         return finish_run(run_id, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}", engine=engine)
-    return finish_run(run_id, RunStatus.OK, {"pages_pruned": pruned}, engine=engine)
+    return finish_run(run_id, RunStatus.OK, {"pages_pruned": pruned, "runs_pruned": runs_pruned}, engine=engine)

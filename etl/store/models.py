@@ -114,6 +114,7 @@ class Page(SQLModel, table=True):
     fetched_at: datetime = _ts(default_factory=utcnow, index=True)
     etag: str | None = None
     last_modified: str | None = None
+    checked_at: datetime | None = _ts(default=None)  # last found unchanged (a 304 or the same bytes), for revisits
     etl_status: str = Field(default="pending", index=True)  # etl.store.pages.PageState
     etl_error: str | None = None
     extractor_version: str | None = None
@@ -196,3 +197,31 @@ class Service(SQLModel, table=True):
     heartbeat_at: datetime = _ts(default_factory=utcnow)
     stopped_at: datetime | None = _ts(default=None)
     jobs: list = _json(default_factory=list)  # [{"job": name, "next_run": ISO time or null}]
+
+
+class ArticleVersion(SQLModel, table=True):
+    """An extraction of an article that a changed page replaced: what the article said before its correction.
+
+    The article row keeps its id and always holds the newest extraction; each time a new version of the same
+    page changes the title, body, date or figures, the extraction it replaces is copied here first, in the
+    same transaction (etl.store.versions).
+    """
+
+    __tablename__ = "article_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    page_id: int | None = Field(  # the page version it was extracted from (raw pages may be pruned later)
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("page.id", ondelete="SET NULL"), nullable=True)
+    )
+    title: str | None = None
+    published_at: datetime | None = _ts(default=None)
+    body: str = ""
+    content_hash: str = ""
+    body_length: int = 0
+    metrics: list = _json(default_factory=list)  # [{text, value, value_max, unit, qualifier, category, subject}]
+    extractor_version: str = ""
+    extracted_at: datetime | None = _ts(default=None)  # when this extraction was written
+    superseded_at: datetime = _ts(default_factory=utcnow)  # when a newer page version replaced it

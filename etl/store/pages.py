@@ -7,12 +7,13 @@ pass itself and for the progress bar that counts them beforehand.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.sql.elements import ColumnElement
 
 from etl.store.models import Page, utcnow
@@ -75,6 +76,20 @@ def count_stored(engine: sa.Engine, run_id: int) -> int:
     """Pages a crawl run has stored so far."""
     with engine.connect() as conn:
         return conn.execute(sa.select(sa.func.count(Page.id)).where(Page.run_id == run_id)).scalar_one()
+
+
+def record_checks(engine: sa.Engine, checked: Mapping[str, datetime]) -> None:
+    """Mark the newest stored version of each article URL as found unchanged at the given time."""
+    if not checked:
+        return
+    newer = sa.orm.aliased(Page)
+    newest = (sa.select(sa.func.max(newer.id))
+              .where(newer.url == sa.bindparam("_url"), newer.kind == "article", newer.status == 200)
+              .scalar_subquery())
+    table = Page.__table__
+    with engine.begin() as conn:
+        conn.execute(table.update().where(table.c.id == newest).values(checked_at=sa.bindparam("_at")),
+                     [{"_url": url, "_at": at} for url, at in checked.items()])
 
 
 def record_outcomes(conn: sa.Connection, outcomes: Sequence[PageOutcome], extractor_version: str) -> None:

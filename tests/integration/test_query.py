@@ -88,12 +88,34 @@ def test_status_warns_when_a_sources_latest_pages_come_out_garbled_or_failed(dat
             if not broken:
                 session.add(Article(url=page.url, canonical_url=page.url, content_hash=str(i), page_id=page.id,
                                     source_name="s"))
-        for stored in (12, 9, 0, 0, 0):
-            session.add(Run(kind="crawl", source_name="s", status="ok", counts={"pages_stored": stored}))
-        session.commit()
+        ids = []
+        for stored in (450, 12, 9, 8, 0, 0, 0):  # the first full crawl, three ordinary ones, three quiet ones
+            run = Run(kind="crawl", source_name="s", status="ok", counts={"pages_stored": stored})
+            session.add(run)
+            session.commit()
+            ids.append(run.id)
         health = {h["source"]: h for h in query.source_health(session)}["s"]
-    assert health["failed"] == 12 and health["new_pages_last_runs"] == [0, 0, 0, 9, 12]
-    assert health["usual_new_pages"] == 9  # the median of the runs before the latest
+    assert health["failed"] == 12 and health["new_pages_last_runs"] == [0, 0, 0, 8, 9]
+    assert health["first_full_crawl"] == ids[0]
+    assert health["usual_new_pages"] == 9  # the median of the crawls after the first and before the quiet ones
     text = " ".join(health["warnings"])
-    assert "nothing new in the last 3 crawls" in text
+    assert f"nothing new in crawls #{ids[4]}, #{ids[5]}, #{ids[6]}" in text
+    assert f"crawls #{ids[1]}–#{ids[3]} (after the first full crawl #{ids[0]}) yielded a median of 9" in text
     assert "layout or encoding changed" in text
+
+
+@pytest.mark.parametrize("yields", [(450, 0, 0, 0), (450, 0, 0, 0, 0, 0, 0), (450, 3, 0, 0, 0)])
+def test_no_quiet_warning_after_a_first_full_crawl_alone_or_without_enough_history(database_url: str,
+                                                                                  yields: tuple[int, ...]) -> None:
+    import zlib
+
+    from etl.store.models import Page, Run
+
+    with Session(db.get_engine(database_url)) as session:
+        session.add(Page(url="http://q/1", final_url="http://q/1", source_name="q", status=200,
+                         body=zlib.compress(b"x"), sha256="1", etl_status="done"))
+        for stored in yields:
+            session.add(Run(kind="crawl", source_name="q", status="ok", counts={"pages_stored": stored}))
+            session.commit()
+        health = {h["source"]: h for h in query.source_health(session)}["q"]
+    assert health["warnings"] == []

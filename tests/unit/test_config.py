@@ -82,9 +82,12 @@ def test_invalid_toml_says_so(tmp_path: Path) -> None:
 
 
 SOURCE_KEYS = ["name", "start_urls", "allowed_domains", "article_patterns", "list_patterns", "sitemaps", "feeds",
-               "keywords", "max_depth", "schedule", "enabled", "body_selector", "local"]
+               "keywords", "max_depth", "schedule", "enabled", "body_selector", "local", "max_list_pages",
+               "stop_after_known_pages", "revisit_days", "revisit_every", "revisit_old_every", "revisit_max"]
 SETTINGS_KEYS = ["timezone", "etl_interval_minutes", "crawl_time_limit_minutes", "user_agent_contact",
-                 "page_retention_days", "maintenance_schedule", "crawl_workers", "redis_url"]
+                 "page_retention_days", "maintenance_schedule", "crawl_workers", "redis_url", "run_retention_days",
+                 "failed_run_retention_days", "max_list_pages", "stop_after_known_pages", "revisit_days",
+                 "revisit_every", "revisit_old_every", "revisit_max"]
 
 
 def test_the_key_lists_here_are_the_config_classes_fields() -> None:
