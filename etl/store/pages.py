@@ -7,12 +7,14 @@ pass itself and for the progress bar that counts them beforehand.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from etl.store.models import Page, utcnow
@@ -75,6 +77,33 @@ def count_stored(engine: sa.Engine, run_id: int) -> int:
     """Pages a crawl run has stored so far."""
     with engine.connect() as conn:
         return conn.execute(sa.select(sa.func.count(Page.id)).where(Page.run_id == run_id)).scalar_one()
+
+
+# What a fetch of content already stored under its URL refreshes in that row.
+_REFRESHED = ("final_url", "run_id", "status", "headers", "content_type", "fetched_at", "etag", "last_modified")
+
+
+def store_pages(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert fetched pages; a page whose URL already has a row with the same content refreshes that row instead.
+
+    So a page version is stored once however often, and by however many crawls at once, it is fetched. When the
+    content an URL returns to is not its newest stored version (A, then B, then A again), the old row is put
+    back in the ETL queue, so the article is rebuilt from what the site shows now.
+    """
+    if not rows:
+        return
+    insert: Any = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(Page)
+    table = Page.__table__
+    versions = table.alias("versions")
+    newest = sa.select(sa.func.max(versions.c.id)).where(versions.c.url == table.c.url).scalar_subquery()
+    back_in_queue = sa.and_(insert.excluded.kind == "article", table.c.id < newest)
+    statement = insert.on_conflict_do_update(
+        index_elements=["url", "sha256"],
+        set_={**{name: insert.excluded[name] for name in _REFRESHED},
+              "etl_status": sa.case((back_in_queue, PageState.PENDING.value), else_=table.c.etl_status),
+              "etl_error": sa.case((back_in_queue, None), else_=table.c.etl_error)},
+    )
+    conn.execute(statement, list(rows))
 
 
 def record_outcomes(conn: sa.Connection, outcomes: Sequence[PageOutcome], extractor_version: str) -> None:
