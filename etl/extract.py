@@ -19,7 +19,7 @@ from etl.html import Cleaned, CleanError, clean
 from etl.metrics import Metric, extract_metrics
 from etl.text.encoding import Decoded, decode_html
 from etl.text.normalise import Normalised, normalise
-from etl.urls import canonical_url
+from etl.urls import canonical_url, url_too_long
 
 EXTRACTOR_VERSION = "1"
 
@@ -137,6 +137,8 @@ def choose_key(own: str | None, declared: str | None, same_source: Callable[[str
     `same_source` says so when the sources are known; without them, the same host stands in. A declared
     canonical elsewhere marks a syndicated copy, which keeps its own URL and is linked as a duplicate.
     """
+    if declared and url_too_long(declared):  # never a key, nor matched against a source's patterns
+        declared = None
     if not declared or not own or declared == own:
         return own or declared
     if same_source is not None:
