@@ -297,6 +297,9 @@ class AidSpider(scrapy.Spider):
             url = urljoin(base, href)
             if not url.startswith(("http://", "https://")):
                 continue
+            if url_too_long(url):
+                self.skip_long_url(source, url)
+                continue
             if source.is_article(url):
                 kind = "article"
             elif source.is_list(url):
@@ -348,6 +351,9 @@ class AidSpider(scrapy.Spider):
         children = 0
         for entry in entries:
             url = urljoin(base, entry.url)
+            if url_too_long(url):
+                self.skip_long_url(source, url)
+                continue
             if entry.is_sitemap:
                 children += 1
                 if children > children_max:
