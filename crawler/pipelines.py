@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 _HEADER_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 STORE_ERROR_LENGTH = 500  # characters of a storage error's message kept in the run's errors
 RECORDED_ERRORS = 1000  # error entries a run keeps (crawler.run.record): every lost page up to this many
+FLUSH_SECONDS = 2.0  # a batch is written when full or this old, so a killed crawl loses seconds of pages at most
 
 
 def clean_header(text: str) -> str:
@@ -86,6 +88,7 @@ class StorePagesPipeline:
         self.run_id: int | None = crawler.settings.getint("AIDNEWS_RUN_ID") or None
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 200)
         self.buffer: list[dict[str, Any]] = []
+        self.buffered_since = 0.0  # time.monotonic() of the buffer's oldest page
         self.last_sha: dict[str, str] = {}
         self.stored = 0
         self.unchanged = 0
@@ -118,8 +121,10 @@ class StorePagesPipeline:
             return item
         if item.kind != "article":
             self.last_sha[item.url] = row["sha256"]
+        if not self.buffer:
+            self.buffered_since = time.monotonic()
         self.buffer.append(row)
-        if len(self.buffer) >= self.batch_size:
+        if len(self.buffer) >= self.batch_size or time.monotonic() - self.buffered_since >= FLUSH_SECONDS:
             self.flush()
         return item
 

@@ -38,6 +38,7 @@ from etl.store.sources import sync_sources
 POLL_SECONDS = 0.2  # how often the children, the clock and the stop request are checked
 PROGRESS_SECONDS = 1.0  # how often `progress` hears the count of stored pages
 KILL_AFTER_SECONDS = 20.0  # SIGINT lets Scrapy finish its requests in flight; a child still there is killed
+SIGNAL_KILL_AFTER_SECONDS = 3.0  # the same after a stop signal: whoever sent it waits a few seconds, not 20
 SHOWN_STDERR = 2000  # characters of a failed child's stderr in the run's error
 # How a crawl child (crawler.run) exits, besides 0 (finished) and 1 (stopped early, or failed):
 EXIT_PAGES_LOST = 3  # the crawl ran, but some fetched pages could not be stored (counts["store_errors"])
@@ -72,7 +73,7 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
         stop = signalled if should_stop is None else (lambda: signalled() or should_stop())
         try:
             ending = _run_children(run_id, sources, engine, time_limit, stop, progress, workers, redis_url,
-                                   revisit=revisit, contact=contact, fast=fast)
+                                   revisit=revisit, contact=contact, fast=fast, hurry=signalled)
         except BaseException as exc:
             finish_run(run_id, RunStatus.FAILED, error=f"the supervisor failed: {type(exc).__name__}: {exc}",
                        engine=engine)
@@ -82,7 +83,8 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
 
 def _run_children(run_id: int, sources: Sequence[SourceConfig], engine: sa.Engine, time_limit: float,
                   should_stop: Callable[[], bool], progress: Callable[[int], None] | None, workers: int,
-                  redis_url: str | None, *, revisit: bool, contact: str | None, fast: bool) -> Ending:
+                  redis_url: str | None, *, revisit: bool, contact: str | None, fast: bool,
+                  hurry: Callable[[], bool]) -> Ending:
     """Start the crawl's children, supervise them to their end, and tell how the crawl ended."""
     payload = json.dumps([s.as_dict() for s in sources], ensure_ascii=False).encode("utf-8")
     command = _child_command(run_id, revisit=revisit, contact=contact, fast=fast, redis_url=redis_url)
@@ -103,7 +105,7 @@ def _run_children(run_id: int, sources: Sequence[SourceConfig], engine: sa.Engin
                 child.stdin.write(payload)
         record_pid(run_id, children[0].pid, engine)
         progress_of = None if progress is None else lambda: progress(count_stored(engine, run_id))
-        stopped_by = _supervise(children, time_limit, should_stop, progress_of)
+        stopped_by = _supervise(children, time_limit, should_stop, progress_of, hurry)
         return _outcome(children, stderr_files, stopped_by, time_limit)
 
 
@@ -137,8 +139,12 @@ def _child_command(run_id: int, *, revisit: bool, contact: str | None, fast: boo
 
 
 def _supervise(children: list[subprocess.Popen[bytes]], time_limit: float, should_stop: Callable[[], bool],
-               progress: Callable[[], None] | None) -> RunStatus | None:
-    """Wait for the children; returns TIMEOUT or INTERRUPTED when they had to be stopped, else None."""
+               progress: Callable[[], None] | None, hurry: Callable[[], bool] = lambda: False) -> RunStatus | None:
+    """Wait for the children; returns TIMEOUT or INTERRUPTED when they had to be stopped, else None.
+
+    Children asked to stop are killed KILL_AFTER_SECONDS later, or SIGNAL_KILL_AFTER_SECONDS when `hurry` says
+    a stop signal came (they may lose the pages of their last seconds, which the next crawl fetches again).
+    """
     deadline = time.monotonic() + time_limit
     stopped_by: RunStatus | None = None
     stop_sent_at: float | None = None
@@ -155,7 +161,8 @@ def _supervise(children: list[subprocess.Popen[bytes]], time_limit: float, shoul
                 if child.poll() is None:
                     child.send_signal(signal.SIGINT)
             stop_sent_at = time.monotonic()
-        elif stop_sent_at is not None and time.monotonic() - stop_sent_at > KILL_AFTER_SECONDS:
+        elif stop_sent_at is not None and time.monotonic() - stop_sent_at > (
+                SIGNAL_KILL_AFTER_SECONDS if hurry() else KILL_AFTER_SECONDS):
             for child in children:
                 if child.poll() is None:
                     child.kill()
