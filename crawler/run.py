@@ -39,6 +39,10 @@ from etl.store.models import Page, Run
 
 log = logging.getLogger("aidnews.crawl")
 
+# Size caps an operator may set in the environment (bytes, or a count), each naming the Scrapy setting it sets.
+ENV_LIMITS = {"AIDNEWS_MAX_PAGE_BYTES": "DOWNLOAD_MAXSIZE", "AIDNEWS_MAX_INFLATED_BYTES": "MAX_INFLATED_SIZE",
+              "AIDNEWS_SITEMAP_CHILDREN_MAX": "SITEMAP_CHILDREN_MAX"}
+
 PR_SET_PDEATHSIG = 1  # prctl(2) option: the signal this process gets when its parent thread dies
 PARENT_POLL_SECONDS = 0.5
 ORPHAN_GRACE_SECONDS = 3.0  # from the parent's death to this process's end, at most (plus one poll)
@@ -68,6 +72,9 @@ def crawl_settings(sources: list[SourceConfig], run_id: int | None, contact: str
     settings.setmodule("crawler.settings", priority="project")
     if run_id is not None:
         settings.set("AIDNEWS_RUN_ID", run_id)
+    for variable, name in ENV_LIMITS.items():
+        if (value := os.environ.get(variable, "").strip()).isdigit():
+            settings.set(name, int(value))
     if contact:
         settings.set("USER_AGENT", f"aidnews/0.1 (aid-news research crawler; +{contact})")
     # Local sources (demo and test portals) are crawled without delays; real sites keep the polite defaults.

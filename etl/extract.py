@@ -17,7 +17,7 @@ from etl.dedup import simhash
 from etl.entities import Entities, extract_entities
 from etl.html import Cleaned, CleanError, clean
 from etl.metrics import Metric, extract_metrics
-from etl.text.encoding import Decoded, decode_html
+from etl.text.encoding import Decoded, bom_codec, decode_html
 from etl.text.normalise import Normalised, normalise
 from etl.urls import canonical_url, url_too_long
 
@@ -123,9 +123,14 @@ _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
 def _looks_binary(body: bytes) -> bool:
-    """NUL bytes or many control characters in the first 4 KB: no text encoding produces those."""
+    """NUL bytes or many control characters in the first 4 KB: no text encoding produces those.
+
+    Except UTF-16 and UTF-32, which are full of NUL bytes: with their BOM, the decoded text is judged instead.
+    """
     head = body[:4096]
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if (bom := bom_codec(head)) is not None and bom[0] != "utf-8":
+        return _looks_binary(head[bom[1]:].decode(bom[0], "replace").encode("utf-8"))
+    if b"\x00" in head:
         return True
     return len(head) - len(head.translate(None, _CONTROL)) > len(head) // 20
 

@@ -108,11 +108,11 @@ def test_a_killed_run_once_leaves_no_child_no_duplicate_and_no_temporary_file(
             time.sleep(rng.uniform(0.2, 2.0))  # somewhere in the crawl (a demo crawl takes about 8 s)
             parent.send_signal(signum)
             killed_at = time.monotonic()
-            parent.wait(timeout=60)
             while _alive(child) and time.monotonic() - killed_at < CHILD_GONE_SECONDS + 5:
-                _reap()
-                time.sleep(0.05)
+                _reap()  # the child is this test's once its parent is gone (pytest is a child subreaper)
+                time.sleep(0.02)
             lifetimes.append(time.monotonic() - killed_at)
+            parent.wait(timeout=60)
             assert not _alive(child), f"the crawl child {child} outlived its parent by {lifetimes[-1]:.1f} s"
             if signum == signal.SIGTERM:
                 assert parent.returncode == 128 + signal.SIGTERM, (tmp_path / "stderr.txt").read_text()[-2000:]
