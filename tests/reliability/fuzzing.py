@@ -23,10 +23,12 @@ from etl.extract import ExtractError, extract
 
 CASE_SECONDS = 10.0  # one page may take this long, whatever it holds (real pages take milliseconds)
 ENCODINGS = ("utf-8", "gbk", "gb18030", "big5", "utf-16", "utf-32", "utf-16-be", "latin-1", "shift_jis")
-WORDS = ("援疆", "援藏", "援青", "对口支援", "东西部协作", "定点帮扶", "资金", "项目", "万元", "亿元", "元", "名",
-         "所", "个", "平方米", "公里", "%", "余", "多", "近", "约", "第", "批", "年", "月", "日", "，", "。", "、", "；", "：",
-         "“", "”", "（", "）", "新疆", "西藏", "喀什", "和田", "北京市", "上海", "广东省", "援建", "学校", "医院",
-         "兆瓦", "吨", "亩", "人次", "户", "万", "亿", "千", "百", "十", "零", "两", "三", "五", "九", "點", "億", "萬")
+WORDS = tuple("""
+援疆 援藏 援青 对口支援 东西部协作 定点帮扶 资金 项目 万元 亿元 元 名 所 个 平方米 公里 % 余 多 近
+约 第 批 年 月 日 ， 。 、 ； ： “ ” （ ） 新疆 西藏 喀什 和田 北京市
+上海 广东省 援建 学校 医院 兆瓦 吨 亩 人次 户 万 亿 千 百 十 零 两 三 五 九
+點 億 萬
+""".split())
 MARKUP = ("<p>", "</p>", "<div>", "</div>", "<br>", "<span>", "</span>", "<table><tr><td>", "</td></tr></table>",
           "<script>var a='援疆';</script>", "<style>p{}</style>", "<!-- 注释 -->", "<![CDATA[x]]>", "&amp;",
           "&#25588;", "&#x7586;", "&nbsp;", "&lt;p&gt;", "<article>", "</article>", "<h1>", "</h1>", "<a href='x'>",
