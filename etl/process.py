@@ -34,7 +34,7 @@ from etl.extract import EXTRACTOR_VERSION, Extraction, choose_key, extract
 from etl.sources import DEFAULT_KEYWORDS, SourceConfig, pattern_timeouts
 from etl.stopping import stop_on_signals
 from etl.store.articles import ExtractedPage, StoredArticle, load_duplicate_index, mark_duplicates, store_articles
-from etl.store.engine import get_engine, transient, with_retries
+from etl.store.engine import error_summary, get_engine, transient, with_retries
 from etl.store.models import Page, Run
 from etl.store.pages import PageOutcome, PageState, count_pending, next_pending_ids, record_outcomes, requeue
 from etl.store.runs import RunKind, RunStatus, finish_run, reap_stale_runs, start_run
@@ -142,7 +142,7 @@ def _run_pass(engine: sa.Engine, counts: Counter[str], *, batch_size: int, limit
                 progress(len(ids))
     except Exception as exc:
         log.exception("ETL pass failed")
-        return RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        return RunStatus.FAILED, error_summary(exc)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -131,6 +131,12 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, sa.exc.OperationalError)
 
 
+def error_summary(exc: BaseException) -> str:
+    """An exception in one line: a database error's own message, without the statement and its parameters."""
+    message = str(exc.orig) if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None else str(exc)
+    return f"{type(exc).__name__}: {(message.strip().splitlines() or [''])[0][:500]}"
+
+
 def with_retries(work: Callable[[], T], what: str, delays: Sequence[float] | None = None) -> T:
     """`work()`, tried again after each delay while it fails with a transient database error.
 
@@ -143,7 +149,6 @@ def with_retries(work: Callable[[], T], what: str, delays: Sequence[float] | Non
         except Exception as exc:
             if not transient(exc):
                 raise
-            log.warning("%s failed (%s: %s); trying again in %.0f s", what, type(exc).__name__,
-                        str(exc).splitlines()[0][:200], delay)
+            log.warning("%s failed (%s); trying again in %.1f s", what, error_summary(exc), delay)
             time.sleep(delay)
     return work()
