@@ -38,7 +38,7 @@ from etl.store.sources import sync_sources
 POLL_SECONDS = 0.2  # how often the children, the clock and the stop request are checked
 PROGRESS_SECONDS = 1.0  # how often `progress` hears the count of stored pages
 KILL_AFTER_SECONDS = 20.0  # SIGINT lets Scrapy finish its requests in flight; a child still there is killed
-SIGNAL_KILL_AFTER_SECONDS = 3.0  # the same after a stop signal: whoever sent it waits a few seconds, not 20
+SIGNAL_KILL_AFTER_SECONDS = 2.5  # the same after a stop signal: whoever sent it waits a few seconds, not 20
 SHOWN_STDERR = 2000  # characters of a failed child's stderr in the run's error
 # How a crawl child (crawler.run) exits, besides 0 (finished) and 1 (stopped early, or failed):
 EXIT_PAGES_LOST = 3  # the crawl ran, but some fetched pages could not be stored (counts["store_errors"])

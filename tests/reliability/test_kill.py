@@ -69,7 +69,7 @@ def _sockets(pid: int) -> int:
         return 0
 
 
-def _crawling_child(parent: subprocess.Popen[bytes], engine: sa.Engine, stored: bool,
+def _crawling_child(parent: subprocess.Popen[bytes], engine: sa.Engine, stored: bool, stderr: Path,
                     timeout: float = 120.0) -> int:
     """The crawl child of parent, once it crawls: it holds a socket (and with `stored`, has stored a page)."""
     deadline = time.monotonic() + timeout
@@ -78,7 +78,8 @@ def _crawling_child(parent: subprocess.Popen[bytes], engine: sa.Engine, stored: 
             if b"crawler.run" in command and _sockets(pid) and (not stored or _page_count(engine)):
                 return pid
         if parent.poll() is not None:
-            raise AssertionError(f"run-once ended ({parent.returncode}) before its crawl was seen")
+            raise AssertionError(f"run-once ended ({parent.returncode}) before its crawl was seen: "
+                                 f"{stderr.read_text(errors='replace')[-2000:]}")
         time.sleep(0.05)
     raise AssertionError("no crawl child appeared")
 
@@ -103,8 +104,10 @@ def test_a_killed_run_once_leaves_no_child_no_duplicate_and_no_temporary_file(
             parent = subprocess.Popen([sys.executable, "-m", "aidnews", "run-once", "--demo"], env=env,
                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
                                       cwd=tmp_path)
+        child = 0
         try:
-            child = _crawling_child(parent, engine, stored=round_ == 0)  # the first round stores some pages
+            child = _crawling_child(parent, engine, stored=round_ == 0,  # the first round stores some pages
+                                    stderr=tmp_path / "stderr.txt")
             time.sleep(rng.uniform(0.2, 2.0))  # somewhere in the crawl (a demo crawl takes about 8 s)
             parent.send_signal(signum)
             killed_at = time.monotonic()
@@ -121,7 +124,7 @@ def test_a_killed_run_once_leaves_no_child_no_duplicate_and_no_temporary_file(
                 parent.kill()
                 parent.wait()
             deadline = time.monotonic() + 10
-            while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:  # this test adopted it
+            while child and Path(f"/proc/{child}").exists() and time.monotonic() < deadline:  # this test adopted it
                 _reap()
                 time.sleep(0.05)
     print(f"\n{signal.Signals(signum).name}: crawl child gone {', '.join(f'{t:.2f}' for t in lifetimes)} s after")
