@@ -26,7 +26,12 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DontCloseSpider,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
@@ -112,14 +117,14 @@ def failure_reason(failure: Failure) -> str:
     exc = failure.value
     if failure.check(HttpError):
         return f"HTTP {exc.response.status}"
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, CannotResolveHostError):
         host = urlsplit(failure.request.url).hostname if getattr(failure, "request", None) else None
         if host in resolver.refused:
             return f"private address: {host} resolves to {resolver.refused[host]} and the source is not local"
         return "DNS lookup failed"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timed out"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return "connection refused"
     text = str(exc) or type(exc).__name__
     lowered = text.lower()
