@@ -17,9 +17,9 @@ from etl.dedup import simhash
 from etl.entities import Entities, extract_entities
 from etl.html import Cleaned, CleanError, clean
 from etl.metrics import Metric, extract_metrics
-from etl.text.encoding import Decoded, decode_html
+from etl.text.encoding import Decoded, bom_codec, decode_html
 from etl.text.normalise import Normalised, normalise
-from etl.urls import canonical_url
+from etl.urls import canonical_url, url_too_long
 
 EXTRACTOR_VERSION = "1"
 
@@ -126,9 +126,14 @@ _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
 def _looks_binary(body: bytes) -> bool:
-    """NUL bytes or many control characters in the first 4 KB: no text encoding produces those."""
+    """NUL bytes or many control characters in the first 4 KB: no text encoding produces those.
+
+    Except UTF-16 and UTF-32, which are full of NUL bytes: with their BOM, the decoded text is judged instead.
+    """
     head = body[:4096]
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if (bom := bom_codec(head)) is not None and bom[0] != "utf-8":
+        return _looks_binary(head[bom[1]:].decode(bom[0], "replace").encode("utf-8"))
+    if b"\x00" in head:
         return True
     return len(head) - len(head.translate(None, _CONTROL)) > len(head) // 20
 
@@ -140,6 +145,8 @@ def choose_key(own: str | None, declared: str | None, same_source: Callable[[str
     `same_source` says so when the sources are known; without them, the same host stands in. A declared
     canonical elsewhere marks a syndicated copy, which keeps its own URL and is linked as a duplicate.
     """
+    if declared and url_too_long(declared):  # never a key, nor matched against a source's patterns
+        declared = None
     if not declared or not own or declared == own:
         return own or declared
     if same_source is not None:

@@ -2,7 +2,8 @@
 that no test leaves a process behind.
 
 Layers, by folder: tests/unit/ (no network, no database server; `make test-fast`), tests/integration/ (crawls,
-databases, the service), tests/demo/ (the demo portal generator). Each test gets its folder's marker, so
+databases, the service), tests/demo/ (the demo portal generator), tests/reliability/ (the fault and fuzz campaign,
+docs/reliability.md). Each test gets its folder's marker, so
 `pytest -m unit` or `-m "not slow"` select them; tests that run on PostgreSQL also get `postgres`.
 
 PostgreSQL tests use a throw-away database per test session on 127.0.0.1:5432 (override the server with
@@ -100,7 +101,7 @@ def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
 # ---------------------------------------------------------------------------------------------------------
 # Layers
 
-LAYERS = ("unit", "integration", "demo")
+LAYERS = ("unit", "integration", "demo", "reliability")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

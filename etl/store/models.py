@@ -91,10 +91,13 @@ class Run(SQLModel, table=True):
     errors: list = _json(default_factory=list)  # the first few failures, each {url, reason}
     error: str | None = None  # why the run itself failed
     pid: int | None = None
+    host: str | None = None  # the machine of `pid` (etl.store.runs.reap_stale_runs judges only its own)
 
 
 class Page(SQLModel, table=True):
-    """One fetched URL version, stored raw before anything parses it."""
+    """One fetched URL version, stored raw before anything parses it: one row per URL and content (sha256)."""
+
+    __table_args__ = (sa.Index("ux_page_url_sha256", "url", "sha256", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(index=True)
