@@ -28,6 +28,7 @@ app.command("etl")(service.etl)
 app.command("demo-site")(service.demo_site)
 # reading what is stored
 app.command("articles")(query.articles)
+app.command("article")(query.article)
 app.command("metrics")(query.metrics)
 app.command("export")(query.export)
 app.command("status")(query.status)

@@ -1,8 +1,13 @@
-"""Read-side queries behind `aidnews articles`, `aidnews metrics` and `aidnews status`."""
+"""Read-side queries behind `aidnews articles`, `article`, `metrics`, `export` and `status`.
+
+Filters arrive checked and resolved (etl.filters.Criteria); searching is etl.store.search. Listings return the
+rows up to their limit and how many match in all, so that a table can say how many it leaves out.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +15,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from etl.filters import Criteria, article_conditions, has_metrics, metric_conditions
+from etl.store import search
 from etl.store.models import Article, Metric, Page, Run, Service
 from etl.store.pages import PageState
 from etl.store.runs import RunKind, RunStatus
@@ -29,36 +36,16 @@ def local_time(value: datetime | None) -> str | None:
     return value.astimezone(SHANGHAI).isoformat(timespec="minutes") if value else None
 
 
-def articles(session: Session, *, limit: int = 50, program: str | None = None, source: str | None = None,
-             search: str | None = None, include_duplicates: bool = True) -> list[dict[str, Any]]:
-    metric_count = (
-        sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
-    )
-    query = sa.select(Article, metric_count.label("metrics")).order_by(
-        Article.published_at.desc().nulls_last(), Article.id.desc()
-    )
-    if program:
-        query = query.where(Article.program == program)
-    if source:
-        query = query.where(Article.source_name == source)
-    if search:
-        query = query.where(sa.or_(Article.title.contains(search), Article.body.contains(search)))
-    if not include_duplicates:
-        query = query.where(Article.duplicate_of.is_(None))
-    rows = []
-    for article, count in session.execute(query.limit(limit)).all():
-        rows.append({
-            "id": article.id, "published_at": local_time(article.published_at), "title": article.title,
-            "source": article.source_name, "news_source": article.news_source, "author": article.author,
-            "editor": article.editor, "program": article.program,
-            "provider": _place(article.provider_province, article.provider_prefecture, article.provider_county),
-            "recipient": _place(article.recipient_province, article.recipient_prefecture,
-                                article.recipient_county),
-            "batch": article.batch, "topics": article.topics, "metrics": count,
-            "duplicate_of": article.duplicate_of, "script": article.script,
-            "garbled_found": article.garbled_found, "url": article.url, "canonical_url": article.canonical_url,
-        })
-    return rows
+@dataclass(frozen=True)
+class Listing:
+    """The rows a listing shows and how many match in all (the rows stop at the limit)."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def _place(*parts: str | None) -> str | None:
@@ -66,50 +53,95 @@ def _place(*parts: str | None) -> str | None:
     return " ".join(named) or None
 
 
-def _filtered(query: sa.Select, category: str | None, unit: str | None, program: str | None) -> sa.Select:
-    if category:
-        query = query.where(Metric.category == category)
-    if unit:
-        query = query.where(Metric.unit == unit)
-    if program:
-        query = query.where(Article.program == program)
-    return query
+def _article_row(article: Article, metrics: int) -> dict[str, Any]:
+    return {
+        "id": article.id, "published_at": local_time(article.published_at), "title": article.title,
+        "source": article.source_name, "news_source": article.news_source, "author": article.author,
+        "editor": article.editor, "program": article.program,
+        "provider": _place(article.provider_province, article.provider_prefecture, article.provider_county),
+        "recipient": _place(article.recipient_province, article.recipient_prefecture, article.recipient_county),
+        "batch": article.batch, "topics": article.topics, "metrics": metrics,
+        "duplicate_of": article.duplicate_of, "script": article.script,
+        "garbled_found": article.garbled_found, "url": article.url, "canonical_url": article.canonical_url,
+    }
 
 
-def metrics(session: Session, *, limit: int = 100, category: str | None = None, unit: str | None = None,
-            program: str | None = None, article_id: int | None = None) -> list[dict[str, Any]]:
-    query = (
+def stored_articles(session: Session) -> int:
+    return session.execute(sa.select(sa.func.count(Article.id))).scalar_one()
+
+
+def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listing:
+    """Articles matching the criteria: by relevance when searching (with a snippet), else newest first."""
+    dialect = _dialect(session)
+    metric_count = sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
+    where = [*article_conditions(criteria, dialect, with_search=False), *has_metrics(criteria)]
+    ranking = search.ranking(criteria.query, dialect) if criteria.query else None
+    source: sa.FromClause = Article.__table__  # type: ignore[assignment]
+    extra: list[sa.ColumnElement] = []
+    if ranking is not None:
+        if ranking.join is not None:
+            source = sa.join(source, ranking.join, Article.id == ranking.join.c.rowid)
+        where.append(ranking.where)
+        extra = [ranking.score.label("score")]
+        if ranking.snippet is not None:
+            extra.append(ranking.snippet.label("snippet"))
+        order = [sa.desc("score"), Article.id.desc()]
+    else:
+        order = [Article.published_at.desc().nulls_last(), Article.id.desc()]
+    total = session.execute(sa.select(sa.func.count()).select_from(source).where(*where)).scalar_one()
+    query = sa.select(Article, metric_count.label("metrics"), *extra).select_from(source).where(*where)
+    rows = []
+    for found in session.execute(query.order_by(*order).limit(limit)).all():
+        row = _article_row(found[0], found[1])
+        if ranking is not None and criteria.query is not None:
+            row["score"] = round(found.score, 3)
+            row["snippet"] = found.snippet if ranking.snippet is not None else search.make_snippet(
+                criteria.query, found[0].title, found[0].body)
+        rows.append(row)
+    return Listing(rows, total)
+
+
+def _metric_query(criteria: Criteria, dialect: str) -> sa.Select:
+    return (
         sa.select(Metric, Article.title, Article.url, Article.published_at, Article.duplicate_of)
         .join(Article, Article.id == Metric.article_id)
-        .order_by(Article.published_at.desc().nulls_last(), Metric.article_id, Metric.start)
+        .where(*article_conditions(criteria, dialect), *metric_conditions(criteria))
     )
-    query = _filtered(query, category, unit, program)
+
+
+def metrics(session: Session, criteria: Criteria, *, limit: int = 100, article_id: int | None = None) -> Listing:
+    """Figures matching the criteria, newest articles first, in the order each article states them."""
+    query = _metric_query(criteria, _dialect(session))
     if article_id is not None:
         query = query.where(Metric.article_id == article_id)
+    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    query = query.order_by(Article.published_at.desc().nulls_last(), Metric.article_id, Metric.start)
     rows = []
     for metric, title, url, published, duplicate_of in session.execute(query.limit(limit)).all():
         rows.append({
             "article_id": metric.article_id, "title": title, "published_at": local_time(published),
             "text": metric.text, "value": metric.value, "value_max": metric.value_max, "unit": metric.unit,
             "qualifier": metric.qualifier, "category": metric.category, "subject": metric.subject,
-            "sentence": metric.sentence, "duplicate": duplicate_of is not None, "url": url,
+            "sentence": metric.sentence, "duplicate": duplicate_of is not None, "duplicate_of": duplicate_of,
+            "url": url,
         })
-    return rows
+    return Listing(rows, total)
 
 
-def grouped_metrics(session: Session, group_by: str, *, category: str | None = None, unit: str | None = None,
-                    program: str | None = None, with_evidence: int = 0) -> list[dict[str, Any]]:
+def grouped_metrics(session: Session, group_by: str, criteria: Criteria, *,
+                    with_evidence: int = 0) -> list[dict[str, Any]]:
     """Totals per group and per unit (CNY is never added to persons), over primary articles only."""
     if group_by not in GROUPS:
         raise ValueError(f"cannot group by {group_by!r}; choose one of {', '.join(GROUPS)}")
+    if criteria.filters.duplicates:
+        raise ValueError("totals count each article once: --duplicates cannot be combined with --group-by")
     columns = GROUPS[group_by]
     query = (
         sa.select(Metric.value, Metric.unit, Metric.category, Metric.text, Metric.sentence, Article.id,
                   Article.title, Article.published_at, *columns)
         .join(Article, Article.id == Metric.article_id)
-        .where(Article.duplicate_of.is_(None))
+        .where(*article_conditions(criteria, _dialect(session)), *metric_conditions(criteria))
     )
-    query = _filtered(query, category, unit, program)
     totals: dict[tuple[str, str], dict[str, Any]] = {}
     evidence: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in session.execute(query).all():
@@ -118,7 +150,8 @@ def grouped_metrics(session: Session, group_by: str, *, category: str | None = N
             key = str(published.astimezone(SHANGHAI).year) if published else "(no date)"
         else:
             key = " ".join(str(v) for v in row[8:] if v) or "(unknown)"
-        slot = totals.setdefault((key, unit_), {group_by: key, "unit": unit_, "total": 0.0, "mentions": 0,
+        # the sum starts from the integer 0, which adds to a float and to a Decimal alike
+        slot = totals.setdefault((key, unit_), {group_by: key, "unit": unit_, "total": 0, "mentions": 0,
                                                 "articles": set()})
         slot["total"] += value
         slot["mentions"] += 1
@@ -132,6 +165,47 @@ def grouped_metrics(session: Session, group_by: str, *, category: str | None = N
             slot["evidence"] = evidence[k]
         out.append(slot)
     return out
+
+
+def article(session: Session, article_id: int) -> dict[str, Any] | None:
+    """One article whole: metadata, body (and as published), its figures with their sentences, quality flags."""
+    found = session.get(Article, article_id)
+    if found is None:
+        return None
+    page = session.get(Page, found.page_id) if found.page_id is not None else None
+    figures = session.execute(sa.select(Metric).where(Metric.article_id == article_id)
+                              .order_by(Metric.start, Metric.id)).scalars().all()
+    copies = list(session.execute(sa.select(Article.id).where(Article.duplicate_of == article_id)
+                                  .order_by(Article.id)).scalars())
+    return {
+        **_article_row(found, len(figures)),
+        "subtitle": found.subtitle, "period_start": found.period_start, "period_end": found.period_end,
+        "provider_inferred": found.provider_inferred, "recipient_inferred": found.recipient_inferred,
+        "fetched_at": local_time(page.fetched_at) if page else None,
+        "encoding": page.detected_encoding if page else None,
+        "updated_at": local_time(found.updated_at),
+        "quality": {
+            "script": found.script, "pinyin_stripped": found.pinyin_stripped,
+            "garbled_found": found.garbled_found, "garbled_repaired": found.garbled_repaired,
+            "garbled_spans": found.garbled_spans, "duplicate_of": found.duplicate_of, "copies": copies,
+            "provider_inferred": found.provider_inferred, "recipient_inferred": found.recipient_inferred,
+            "extractor_version": found.extractor_version,
+        },
+        "images": found.images,
+        "body": found.body,
+        "body_original": found.body_original,
+        "figures": [{
+            "id": m.id, "text": m.text, "value": m.value, "value_max": m.value_max, "unit": m.unit,
+            "qualifier": m.qualifier, "category": m.category, "subject": m.subject, "start": m.start,
+            "end": m.end, "sentence": m.sentence,
+        } for m in figures],
+    }
+
+
+def article_ids(session: Session) -> tuple[int, int] | None:
+    """The lowest and highest stored article id, or None when there is none."""
+    low, high = session.execute(sa.select(sa.func.min(Article.id), sa.func.max(Article.id))).one()
+    return None if low is None else (low, high)
 
 
 def status(session: Session) -> dict[str, Any]:
