@@ -176,12 +176,17 @@ def _csv_cell(value: Any) -> Any:
     return _plain(value)
 
 
-def write(rows: Iterable[dict[str, Any]], what: str, path: Path, fmt: Format) -> int:
-    """Write the rows to `path` in `fmt`; returns how many were written."""
+def write(rows: Iterable[dict[str, Any]], what: str, path: Path, fmt: Format,
+          amount_type: sa.types.TypeEngine | None = None) -> int:
+    """Write the rows to `path` in `fmt`; returns how many were written.
+
+    `amount_type` is the SQL type amounts are stored as (default: the `metric.value` column's), which decides
+    their Parquet type.
+    """
     columns = COLUMNS[what]
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt is Format.PARQUET:
-        return _write_parquet(rows, columns, path)
+        return _write_parquet(rows, columns, path, amount_type or Metric.__table__.c.value.type)
     count = 0
     with path.open("w", encoding="utf-8-sig" if fmt is Format.CSV else "utf-8", newline="") as fh:
         if fmt is Format.CSV:
@@ -197,15 +202,15 @@ def write(rows: Iterable[dict[str, Any]], what: str, path: Path, fmt: Format) ->
     return count
 
 
-def _arrow_type(kind: Kind) -> Any:
+def arrow_type(kind: Kind, amount_type: sa.types.TypeEngine) -> Any:
+    """The Arrow type of a column of this kind; amounts follow the SQL type they are stored as."""
     import pyarrow as pa
 
     if kind is Kind.AMOUNT:
-        column = Metric.__table__.c.value.type
-        if isinstance(column, sa.Float) or not isinstance(column, sa.Numeric):
+        if isinstance(amount_type, sa.Float) or not isinstance(amount_type, sa.Numeric):
             return pa.float64()
-        if column.precision and column.precision <= ARROW_DECIMAL_DIGITS and column.scale is not None:
-            return pa.decimal128(column.precision, column.scale)
+        if amount_type.precision and amount_type.precision <= ARROW_DECIMAL_DIGITS and amount_type.scale is not None:
+            return pa.decimal128(amount_type.precision, amount_type.scale)
         return pa.string()  # NUMERIC without a declared precision: exact only as text
     return {
         Kind.INT: pa.int64(), Kind.BOOL: pa.bool_(), Kind.TEXT: pa.string(), Kind.JSON: pa.string(),
@@ -227,11 +232,12 @@ def _arrow_value(kind: Kind, arrow_type: Any, value: Any) -> Any:
     return value
 
 
-def _write_parquet(rows: Iterable[dict[str, Any]], columns: tuple[Column, ...], path: Path) -> int:
+def _write_parquet(rows: Iterable[dict[str, Any]], columns: tuple[Column, ...], path: Path,
+                   amount_type: sa.types.TypeEngine) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([pa.field(c.name, _arrow_type(c.kind)) for c in columns])
+    schema = pa.schema([pa.field(c.name, arrow_type(c.kind, amount_type)) for c in columns])
     count = 0
     batch: list[dict[str, Any]] = []
 

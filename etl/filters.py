@@ -148,7 +148,7 @@ def _places(session: Session, side: str, value: str | None) -> tuple[Place, ...]
                         f"{side}s in the database: {_listing(stored) if stored else 'none yet'}")
 
 
-def _day(name: str, value: str | None) -> tuple[date, date] | None:
+def day_range(name: str, value: str | None) -> tuple[date, date] | None:
     """The first and last day a date filter covers."""
     if value is None:
         return None
@@ -183,7 +183,7 @@ def resolve(session: Session, filters: Filters) -> Criteria:
                    _distinct(session, Metric.unit) if filters.unit else [])
     source = _one_of("source", _text("source", filters.source), (),
                      _distinct(session, Source.name, Article.source_name) if filters.source else [])
-    since, until = _day("since", filters.since), _day("until", filters.until)
+    since, until = day_range("since", filters.since), day_range("until", filters.until)
     if since and until and since[0] > until[1]:
         raise InvalidFilter(f"--since {filters.since} is after --until {filters.until}")
     try:
