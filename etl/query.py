@@ -94,7 +94,7 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
     for found in session.execute(query.order_by(*order).limit(limit)).all():
         row = _article_row(found[0], found[1])
         if ranking is not None and criteria.query is not None:
-            row["score"] = round(found.score, 3)
+            row["score"] = float(found.score)
             row["snippet"] = found.snippet if ranking.snippet is not None else search.make_snippet(
                 criteria.query, found[0].title, found[0].body)
         rows.append(row)

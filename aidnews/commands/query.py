@@ -19,6 +19,7 @@ from rich.markup import escape
 from aidnews.common import FormatOpt, SourcesOpt, cell, console, emit, err, fail, prepare_db, sources_path
 from etl.sources import ConfigError, load_sources
 
+COPY_COLUMN = "copy_of"  # with --duplicates, tables show which article each syndicated copy copies
 ProgramOpt = Annotated[str | None, typer.Option(help="援疆, 援藏, 援青, 东西部协作, 定点帮扶 or 对口支援")]
 ProviderOpt = Annotated[str | None, typer.Option(
     help="the helping side: a province, prefecture or county, full or short name (山东, 深圳市)")]
@@ -88,9 +89,9 @@ def articles(
     columns = ["id", "published_at", "title", "program", "recipient", "metrics", "source"]
     if q is not None:
         columns = ["id", "score", "published_at", "title", "snippet", "recipient"]
-    if duplicates:
-        columns.insert(1, "duplicate_of")
-    emit(listing.rows, fmt, columns, title="articles")
+    if duplicates:  # a copy is marked with the id of the article it copies
+        columns.insert(1, COPY_COLUMN)
+    emit([dict(r, copy_of=r["duplicate_of"]) for r in listing.rows], fmt, columns, title="articles")
 
 
 def article(
@@ -214,10 +215,13 @@ def metrics(
                     console.print(f"  [dim]{escape(str(row[group_by]))} {escape(row['unit'])}[/] "
                                   f"#{item['article_id']} {escape(item['text'])}: {escape(item['sentence'])}")
         return
+    if fmt != "table":
+        emit(rows, fmt, list(rows[0]), title="metrics")
+        return
     columns = ["article_id", "text", "value", "unit", "qualifier", "category", "subject", "title"]
     if duplicates:
-        columns.insert(1, "duplicate_of")
-    emit(rows, fmt, columns, title="metrics")
+        columns.insert(1, COPY_COLUMN)
+    emit([dict(r, copy_of=r["duplicate_of"]) for r in rows], fmt, columns, title="metrics")
 
 
 def export(
