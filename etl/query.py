@@ -71,34 +71,43 @@ def stored_articles(session: Session) -> int:
 
 
 def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listing:
-    """Articles matching the criteria: by relevance when searching (with a snippet), else newest first."""
+    """Articles matching the criteria: by relevance when searching (with a snippet), else newest first.
+
+    The matching is done once: an inner query ranks the ids and counts the matches (a window count), and only
+    the rows shown are then read whole.
+    """
     dialect = _dialect(session)
-    metric_count = sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
     where = [*article_conditions(criteria, dialect, with_search=False), *has_metrics(criteria)]
-    ranking = search.ranking(criteria.query, dialect) if criteria.query else None
     source: sa.FromClause = Article.__table__  # type: ignore[assignment]
-    extra: list[sa.ColumnElement] = []
-    if ranking is not None:
-        if ranking.join is not None:
-            source = sa.join(source, ranking.join, Article.id == ranking.join.c.rowid)
+    if criteria.query is not None:
+        ranking = search.ranking(criteria.query, dialect)
+        for join in ranking.joins:
+            source = sa.join(source, join.target, join.on)
         where.append(ranking.where)
-        extra = [ranking.score.label("score")]
-        if ranking.snippet is not None:
-            extra.append(ranking.snippet.label("snippet"))
-        order = [sa.desc("score"), Article.id.desc()]
+        score: sa.ColumnElement = ranking.score
     else:
-        order = [Article.published_at.desc().nulls_last(), Article.id.desc()]
-    total = session.execute(sa.select(sa.func.count()).select_from(source).where(*where)).scalar_one()
-    query = sa.select(Article, metric_count.label("metrics"), *extra).select_from(source).where(*where)
-    rows = []
-    for found in session.execute(query.order_by(*order).limit(limit)).all():
-        row = _article_row(found[0], found[1])
-        if ranking is not None and criteria.query is not None:
-            row["score"] = float(found.score)
-            row["snippet"] = found.snippet if ranking.snippet is not None else search.make_snippet(
-                criteria.query, found[0].title, found[0].body)
+        score = sa.null()
+    # SQLite evaluates a window query's columns where FTS5's bm25() no longer has its match: score in a subquery
+    matched = (sa.select(Article.id.label("id"), Article.published_at.label("published_at"), score.label("score"))
+               .select_from(source).where(*where).subquery("matched"))
+    order = ([matched.c.score.desc()] if criteria.query is not None
+             else [matched.c.published_at.desc().nulls_last()])
+    ranked = (sa.select(matched, sa.func.count().over().label("total"))
+              .order_by(*order, matched.c.id.desc()).limit(limit).subquery("ranked"))
+    metric_count = sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
+    query = (sa.select(Article, metric_count.label("metrics"), ranked.c.score, ranked.c.total)
+             .join(ranked, ranked.c.id == Article.id)
+             .order_by(ranked.c.score.desc() if criteria.query is not None
+                       else ranked.c.published_at.desc().nulls_last(), ranked.c.id.desc()))
+    rows, totals = [], [0]
+    for found, metrics, score_, total in session.execute(query).all():
+        totals.append(total)
+        row = _article_row(found, metrics)
+        if criteria.query is not None:
+            row["score"] = float(score_)
+            row["snippet"] = search.make_snippet(criteria.query, found.title, found.body)
         rows.append(row)
-    return Listing(rows, total)
+    return Listing(rows, max(totals))
 
 
 def _metric_query(criteria: Criteria, dialect: str) -> sa.Select:

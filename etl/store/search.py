@@ -1,19 +1,28 @@
 """Full-text search over article titles and bodies, in Simplified characters, on SQLite and PostgreSQL.
 
 Chinese is written without spaces, so neither database's word tokenizer applies; both index character
-trigrams instead. SQLite: an FTS5 table `article_fts` (tokenizer `trigram`, external content: it indexes the
-`article` rows and stores no copy), kept in step by triggers on `article` (migration 0004), so every insert,
-replace and delete of an article updates the index in the same transaction whoever writes it. PostgreSQL: a
-`pg_trgm` GIN index on the expression `SEARCH_TEXT_PG`, which the server itself keeps in step. Titles and bodies
-are stored in Simplified form (etl.text.normalise converts them), and queries are converted the same way, so a
-Traditional query finds a Simplified article.
+trigrams instead, and both indexes are kept in step by the database itself (migration 0004), so that every
+insert, replace and delete of an article, whoever makes it, updates the index in the same transaction:
 
-A query is split on whitespace into terms; an article matches when it holds every term, each literally
-(`%`, `_` and `\\` are ordinary characters). A trigram index cannot look up a term of one or two characters
-(疏勒): such terms are matched by a scan (`LIKE`/`ILIKE` over the same text), slower but exact; bench_search.py
-measures both paths. Ranking: SQLite FTS5's bm25; elsewhere `occurrence_score`, a BM25-shaped count of
-occurrences (title weighted, long bodies damped) computed by the database, with no inverse document frequency
-(all terms weigh alike).
+- SQLite: an FTS5 table `article_fts` (tokenizer `trigram`, external content: it indexes the `article` rows and
+  stores no copy) maintained by triggers. FTS5 keeps token positions, so a term is matched and ranked (bm25)
+  from the index alone.
+- PostgreSQL: `pg_trgm` keeps no positions, so every candidate it finds is re-read to confirm the match; read
+  whole, a body is TOASTed and costs about ten microseconds, which at 100,000 articles made a common term take
+  seconds. So the text is indexed in passages: `article_passage` holds each title and each sentence of each
+  body (split after 。！？； and line ends) with a `pg_trgm` GIN index, filled by a trigger on `article`.
+  Passages are short and stored inline, so confirming a match and counting occurrences is cheap, and an
+  article's score is summed from its matching passages without reading its body. A term holding a sentence
+  end (which passages never span) is matched against the whole article instead.
+
+Titles and bodies are stored in Simplified form (etl.text.normalise converts them) and queries are converted
+the same way, so a Traditional query finds a Simplified article. A query is split on whitespace into terms; an
+article matches when it holds every term, each literally (`%`, `_` and `\\` are ordinary characters). A
+trigram index cannot look up a term of one or two characters (疏勒): on SQLite such terms are matched by a
+scan of the articles, on PostgreSQL by a scan of the passages. bench/bench_search.py measures every path.
+Ranking: FTS5's bm25 on SQLite; elsewhere a BM25-shaped score from occurrence counts (title weighted, long
+bodies damped), without inverse document frequency (terms weigh alike). Snippets are made here from the
+bodies of the rows shown, the same way on both databases (FTS5's snippet() would re-tokenize every match).
 """
 
 from __future__ import annotations
@@ -28,21 +37,22 @@ from etl.store.models import Article
 from etl.text.script import to_simplified
 
 FTS_TABLE = "article_fts"
+PASSAGE_TABLE = "article_passage"
+SENTENCE_ENDS = "。！？；!?;\n"  # a PostgreSQL passage ends after one of these (migration 0004 splits there)
 TRIGRAM = 3  # characters in an indexed unit: shorter terms cannot use the index
-# The PostgreSQL index expression; queries must spell it the same way for the planner to use the index.
-SEARCH_TEXT_PG = "(coalesce(article.title, '') || ' ' || article.body)"
-PG_INDEX = "ix_article_search_trgm"
 HIGHLIGHT = ("«", "»")  # around each matched term in a snippet
 ELLIPSIS = "…"
-SNIPPET_TOKENS = 24  # FTS5 snippet length in tokens (a trigram token per character)
-SNIPPET_CONTEXT = 12  # characters shown before the first match in a snippet made here
-SNIPPET_CHARS = 36  # characters of a snippet made here
+SNIPPET_CONTEXT = 12  # characters shown before the first match in a snippet
+SNIPPET_CHARS = 40  # characters of a snippet
 TITLE_WEIGHT = 3.0  # a term in the title counts as much as three in the body
 BM25_K1 = 1.2  # term-frequency saturation and length damping, as in FTS5's bm25
 BM25_B = 0.75
-REFERENCE_LENGTH = 1500  # characters of a typical article body, the length `occurrence_score` damps against
+REFERENCE_BYTES = 4500  # a typical body, about 1,500 Chinese characters in UTF-8, that `occurrences` damps against
 LIKE_ESCAPE = "\\"
 _SPACE = re.compile(r"\s+")
+
+passage = sa.table(PASSAGE_TABLE, sa.column("article_id", sa.Integer), sa.column("seq", sa.Integer),
+                   sa.column("text", sa.Text))
 
 
 class SearchError(ValueError):
@@ -88,79 +98,125 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _pg_text() -> ColumnElement[str]:
-    return sa.literal_column(SEARCH_TEXT_PG, sa.Text)
+def _cased(term: str) -> bool:
+    """Whether the term has letters with a case (Latin, Greek …); Chinese has none."""
+    return term.lower() != term.upper()
 
 
-def _contains(term: str, dialect: str) -> ColumnElement[bool]:
-    """The article holds `term` in its title or body (a scan on SQLite; the trigram index on PostgreSQL)."""
-    if dialect == "postgresql":
-        return _pg_text().ilike(like_pattern(term), escape=LIKE_ESCAPE)
+def _holds(column: ColumnElement[str], term: str) -> ColumnElement[bool]:
+    """`column` holds `term`: case aside where it has case (ILIKE costs PostgreSQL a lower-casing of every row)."""
     pattern = like_pattern(term)
-    return sa.or_(Article.title.like(pattern, escape=LIKE_ESCAPE), Article.body.like(pattern, escape=LIKE_ESCAPE))
+    if _cased(term):
+        return column.ilike(pattern, escape=LIKE_ESCAPE)
+    return column.like(pattern, escape=LIKE_ESCAPE)
 
 
-def fts_ids(terms: tuple[str, ...]) -> sa.Select:
-    """SQLite: ids of the articles whose index holds every (indexed) term."""
-    fts = sa.table(FTS_TABLE, sa.column("rowid"))
-    return sa.select(fts.c.rowid).where(sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(
-        sa.bindparam("fts_query", fts_match(terms), unique=True)))
+def _in_article(term: str) -> ColumnElement[bool]:
+    return sa.or_(_holds(Article.title, term), _holds(Article.body, term))
+
+
+def _in_passages(term: str) -> bool:
+    """PostgreSQL: whether the passages can answer for `term` (passages never span a sentence end)."""
+    return not any(char in SENTENCE_ENDS for char in term)
+
+
+def _fts_matches(terms: tuple[str, ...]) -> ColumnElement[bool]:
+    return sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(
+        sa.bindparam("fts_query", fts_match(terms), unique=True))
 
 
 def condition(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
     """Where-clause on `article`: it holds every term of the query."""
+    parts: list[ColumnElement[bool]] = []
     if dialect == "sqlite":
-        parts = [Article.id.in_(fts_ids(query.indexed))] if query.indexed else []
-        parts += [_contains(t, dialect) for t in query.scanned]
+        if query.indexed:
+            fts = sa.table(FTS_TABLE, sa.column("rowid"))
+            parts.append(Article.id.in_(sa.select(fts.c.rowid).where(_fts_matches(query.indexed))))
+        parts += [_in_article(t) for t in query.scanned]
     else:
-        parts = [_contains(t, dialect) for t in query.terms]
+        for term in query.terms:
+            if _in_passages(term):
+                parts.append(Article.id.in_(sa.select(passage.c.article_id).where(_holds(passage.c.text, term))))
+            else:
+                parts.append(_in_article(term))
     return sa.and_(*parts)
 
 
-def _occurrences(column: ColumnElement[str], term: str) -> ColumnElement[float]:
-    """How many times `term` occurs in `column`, case aside (0 where the column is null)."""
-    text = sa.func.lower(sa.func.coalesce(column, ""))
-    needle = term.lower()
-    removed = sa.func.length(sa.func.replace(text, sa.literal(needle), sa.literal("")))
-    return sa.cast(sa.func.length(text) - removed, sa.Float) / len(needle)
+def _count(column: ColumnElement[str], term: str, dialect: str) -> ColumnElement[float]:
+    """How many times `term` occurs in `column` (0 where null), counted in bytes removed by `replace`."""
+    text = sa.func.coalesce(column, "")
+    needle = term
+    if _cased(term):
+        text, needle = sa.func.lower(text), term.lower()
+    size = sa.func.octet_length if dialect == "postgresql" else (lambda v: sa.func.length(sa.cast(v, sa.LargeBinary)))
+    removed = size(sa.func.replace(text, sa.literal(needle), sa.literal("")))
+    return sa.cast(size(text) - removed, sa.Float) / len(needle.encode("utf-8"))
 
 
-def occurrence_score(query: SearchQuery) -> ColumnElement[float]:
-    """A BM25-shaped relevance: per term, saturated counts in the body (damped by length) and the title."""
-    length = sa.cast(sa.func.length(Article.body), sa.Float)
-    damping = BM25_K1 * (1 - BM25_B + BM25_B * length / REFERENCE_LENGTH)
-    score: ColumnElement[float] = sa.literal(0.0)
-    for term in query.terms:
-        body = _occurrences(Article.body, term)
-        title = _occurrences(Article.title, term)
-        score = (score + body * (BM25_K1 + 1) / (body + damping)
-                 + TITLE_WEIGHT * title * (BM25_K1 + 1) / (title + BM25_K1))
-    return score
+def _body_bytes(dialect: str) -> ColumnElement[int]:
+    """The body's length in bytes: PostgreSQL reads it from the value's header, without fetching the text."""
+    if dialect == "postgresql":
+        return sa.func.octet_length(Article.body)
+    return sa.func.length(sa.cast(Article.body, sa.LargeBinary))
+
+
+def bm25_shaped(body: ColumnElement[float], title: ColumnElement[float], body_bytes: ColumnElement[int]
+                ) -> ColumnElement[float]:
+    """One term's score from its occurrences in the body (damped by the body's length) and in the title."""
+    damping = BM25_K1 * (1 - BM25_B + BM25_B * sa.cast(body_bytes, sa.Float) / REFERENCE_BYTES)
+    return (body * (BM25_K1 + 1) / (body + damping)
+            + TITLE_WEIGHT * title * (BM25_K1 + 1) / (title + BM25_K1))
+
+
+@dataclass(frozen=True)
+class Join:
+    """A from-clause a ranked listing joins `article` to, and how."""
+
+    target: sa.FromClause
+    on: ColumnElement[bool]
 
 
 @dataclass(frozen=True)
 class Ranking:
-    """What a ranked article listing adds to its query: a join (SQLite FTS), a filter, a score and a snippet."""
+    """What a ranked article listing adds to its query: joins, a filter and a score (higher first)."""
 
-    join: sa.TableClause | None
+    joins: tuple[Join, ...]
     where: ColumnElement[bool]
     score: ColumnElement[float]
-    snippet: ColumnElement[str] | None  # None: make it with `make_snippet` from the title and body
+
+
+def _passage_hits(term: str, name: str) -> sa.Subquery:
+    """PostgreSQL: per article holding `term`, its occurrences in the body's passages and in the title."""
+    count = _count(passage.c.text, term, "postgresql")
+    in_title = passage.c.seq == 0
+    return (sa.select(passage.c.article_id,
+                      sa.func.sum(sa.case((in_title, 0.0), else_=count)).label("body"),
+                      sa.func.sum(sa.case((in_title, count), else_=0.0)).label("title"))
+            .where(_holds(passage.c.text, term)).group_by(passage.c.article_id).subquery(name))
 
 
 def ranking(query: SearchQuery, dialect: str) -> Ranking:
-    """How to rank articles for `query` on this database; higher scores first."""
+    """How to find and rank the articles holding every term of `query` on this database."""
     if dialect == "sqlite" and query.indexed:
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
-        where = sa.and_(
-            sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(
-                sa.bindparam("fts_query", fts_match(query.indexed), unique=True)),
-            *[_contains(t, dialect) for t in query.scanned])
-        score = sa.literal_column(f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", sa.Float)
-        snippet = sa.func.snippet(sa.literal_column(FTS_TABLE), -1, HIGHLIGHT[0], HIGHLIGHT[1], ELLIPSIS,
-                                  SNIPPET_TOKENS)
-        return Ranking(fts, where, score, snippet)
-    return Ranking(None, condition(query, dialect), occurrence_score(query), None)
+        return Ranking(
+            joins=(Join(fts, Article.id == fts.c.rowid),),
+            where=sa.and_(_fts_matches(query.indexed), *[_in_article(t) for t in query.scanned]),
+            score=sa.literal_column(f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", sa.Float))
+    body_bytes = _body_bytes(dialect)
+    joins: list[Join] = []
+    where: list[ColumnElement[bool]] = []
+    score: ColumnElement[float] = sa.literal(0.0)
+    for i, term in enumerate(query.terms):
+        if dialect == "postgresql" and _in_passages(term):
+            hits = _passage_hits(term, f"hits_{i}")
+            joins.append(Join(hits, hits.c.article_id == Article.id))
+            score = score + bm25_shaped(hits.c.body, hits.c.title, body_bytes)
+        else:  # a scan of the articles: SQLite's short terms, PostgreSQL's terms spanning sentences
+            where.append(_in_article(term))
+            score = score + bm25_shaped(_count(Article.body, term, dialect), _count(Article.title, term, dialect),
+                                        body_bytes)
+    return Ranking(tuple(joins), sa.and_(sa.true(), *where), score)
 
 
 def make_snippet(query: SearchQuery, title: str | None, body: str) -> str:
