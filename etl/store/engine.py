@@ -72,6 +72,11 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def reset_engines() -> None:
+    """Forget the shared engines (for code that changes what a URL points at, such as tests)."""
+    _engine.cache_clear()
+
+
 @contextmanager
 def session_scope(engine: sa.Engine | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back whole on any error."""

@@ -154,24 +154,18 @@ def test_datasette_dies_with_a_killed_browse(filled_sqlite: str) -> None:
 
 def test_metadata_enables_full_text_search_when_the_index_exists(filled_sqlite: str) -> None:
     path = Path(filled_sqlite.removeprefix("sqlite:///"))
-    assert "fts_table" not in json.dumps(browse.build_metadata(path))  # no index yet: none promised
-    with sqlite3.connect(path) as conn:
-        conn.execute(f"CREATE VIRTUAL TABLE {browse.FTS_TABLE} USING fts5(title, body, content='article', "
-                     "content_rowid='id', tokenize='trigram')")
-        conn.execute(f"INSERT INTO {browse.FTS_TABLE}({browse.FTS_TABLE}) VALUES ('rebuild')")
-    conn.close()
-    tables = browse.build_metadata(path)["databases"]["aidnews"]["tables"]
+    tables = browse.build_metadata(path)["databases"]["aidnews"]["tables"]  # the migration built the index
     assert tables["article"]["fts_table"] == browse.FTS_TABLE and tables["v_articles"]["fts_pk"] == "id"
+    with sqlite3.connect(path) as conn:
+        for trigger in ("article_fts_insert", "article_fts_update", "article_fts_delete"):
+            conn.execute(f"DROP TRIGGER {trigger}")
+        conn.execute(f"DROP TABLE {browse.FTS_TABLE}")
+    conn.close()
+    assert "fts_table" not in json.dumps(browse.build_metadata(path))  # no index: none promised
 
 
 @pytest.mark.slow
 def test_datasette_searches_the_index_through_the_metadata(filled_sqlite: str) -> None:
-    path = Path(filled_sqlite.removeprefix("sqlite:///"))
-    with sqlite3.connect(path) as conn:
-        conn.execute(f"CREATE VIRTUAL TABLE {browse.FTS_TABLE} USING fts5(title, body, content='article', "
-                     "content_rowid='id', tokenize='trigram')")
-        conn.execute(f"INSERT INTO {browse.FTS_TABLE}({browse.FTS_TABLE}) VALUES ('rebuild')")
-    conn.close()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with browse.datasette(filled_sqlite, port) as proc:

@@ -32,12 +32,12 @@ def env(database_url: str) -> dict[str, str]:
 def test_run_once_on_the_demo_portal_is_idempotent(env: dict[str, str]) -> None:
     first = aidnews("run-once", "--demo", env=env)
     assert first.returncode == 0, first.stderr[-3000:]
-    articles = json_lines(aidnews("articles", "--format", "json", "--limit", "1000", env=env).stdout)
+    articles = json_lines(aidnews("articles", "--duplicates", "--format", "json", "--limit", "1000", env=env).stdout)
     assert len(articles) >= 50
     assert all(a["title"] for a in articles)
     second = aidnews("run-once", "--demo", env=env)
     assert second.returncode == 0, second.stderr[-3000:]
-    again = json_lines(aidnews("articles", "--format", "json", "--limit", "1000", env=env).stdout)
+    again = json_lines(aidnews("articles", "--duplicates", "--format", "json", "--limit", "1000", env=env).stdout)
     assert len(again) == len(articles)
     assert sorted(a["canonical_url"] for a in again) == sorted(a["canonical_url"] for a in articles)
 
@@ -156,4 +156,4 @@ def test_export_writes_csv_a_spreadsheet_opens_and_json_lines(sqlite_url: str, t
     assert aidnews("export", "articles", "-o", str(tmp_path / "a.jsonl"), env=env).returncode == 0
     assert json_lines((tmp_path / "a.jsonl").read_text("utf-8"))[0]["topics"] == ["民生", "产业"]
     bad = aidnews("export", "metrics", "-o", str(tmp_path / "m.xlsx"), env=env)
-    assert bad.returncode == 2 and ".csv or .jsonl" in bad.stderr
+    assert bad.returncode == 2 and "choose csv, jsonl, parquet" in bad.stderr

@@ -23,6 +23,7 @@ from sqlmodel import Session
 import scheduler
 from crawler.demo import DemoPortal, demo_sources, ground_truth
 from etl import query
+from etl.filters import Filters, resolve
 from etl.sources import parse_sources
 from etl.store import engine as db
 from etl.store.models import Article, ArticleVersion, Metric, Page, Run
@@ -91,7 +92,7 @@ def article_of(engine: sa.Engine, url: str) -> tuple[int, str, list[float]] | No
 def yuan_total(engine: sa.Engine) -> float:
     """The source's aid funding in yuan, as `aidnews metrics --group-by source --category funding` shows it."""
     with Session(engine) as session:
-        rows = query.grouped_metrics(session, "source", category="funding", unit="CNY")
+        rows = query.grouped_metrics(session, "source", resolve(session, Filters(category="funding", unit="CNY")))
     return sum(r["total"] for r in rows if r["source"] == "demo-hq")
 
 

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from aidnews.cli import app
 from etl import query
 from etl.extract import extract
+from etl.filters import Filters, resolve
 from etl.metrics import extract_metrics, json_number
 from etl.metrics.changes import metric_changes
 from etl.store import engine as db
@@ -105,8 +106,8 @@ def test_funding_totals_hold_aid_money_only_and_shares_and_prices_are_never_summ
     with Session(db.get_engine(database_url)) as session:
         add_article(session, "http://a/totals", "喀什地区", [stored(m) for m in extract_metrics(BODY)])
     with Session(db.get_engine(database_url)) as session:
-        funding = query.grouped_metrics(session, "recipient", category="funding")
-        everything = query.grouped_metrics(session, "recipient")
+        funding = query.grouped_metrics(session, "recipient", resolve(session, Filters(category="funding")))
+        everything = query.grouped_metrics(session, "recipient", resolve(session, Filters()))
     assert [(row["unit"], row["kind"], row["total"]) for row in funding] == [("CNY", "aid_funding", 695000000)]
     by_kind = {(row["unit"], row["kind"]): row for row in everything}
     assert by_kind[("CNY", "income")]["total"] == 30000 and by_kind[("CNY", "loan")]["total"] == 5000000

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from etl import query
+from etl.filters import Filters, resolve
 from etl.store import engine as db
 from etl.store.models import Article, Metric
 
@@ -43,7 +44,7 @@ def filled(database_url: str) -> Iterator[Session]:
 
 
 def test_totals_per_recipient_never_add_money_to_people_and_skip_copies(filled: Session) -> None:
-    rows = query.grouped_metrics(filled, "recipient")
+    rows = query.grouped_metrics(filled, "recipient", resolve(filled, Filters()))
     totals = {(r["recipient"], r["unit"]): (r["total"], r["articles"]) for r in rows}
     assert totals[("新疆维吾尔自治区 喀什地区", "CNY")] == (pytest.approx(1.3602e9), 2)
     assert totals[("新疆维吾尔自治区 喀什地区", "person")] == (40, 1)
@@ -51,7 +52,7 @@ def test_totals_per_recipient_never_add_money_to_people_and_skip_copies(filled: 
 
 
 def test_totals_per_year_for_one_category_list_their_evidence(filled: Session) -> None:
-    rows = query.grouped_metrics(filled, "year", category="funding", with_evidence=5)
+    rows = query.grouped_metrics(filled, "year", resolve(filled, Filters(category="funding")), with_evidence=5)
     by_year = {r["year"]: r for r in rows}
     assert set(by_year) == {"2022", "2023"}
     assert by_year["2023"]["total"] == pytest.approx(1.368e9) and by_year["2023"]["mentions"] == 2
@@ -61,13 +62,13 @@ def test_totals_per_year_for_one_category_list_their_evidence(filled: Session) -
 
 def test_an_unknown_grouping_is_refused(filled: Session) -> None:
     with pytest.raises(ValueError, match="cannot group by"):
-        query.grouped_metrics(filled, "colour")
+        query.grouped_metrics(filled, "colour", resolve(filled, Filters()))
 
 
 def test_articles_and_status_counts(filled: Session) -> None:
-    rows = query.articles(filled, limit=10)
-    assert len(rows) == 4 and rows[0]["published_at"].endswith("+08:00")
-    assert len(query.articles(filled, include_duplicates=False)) == 3
+    listing = query.articles(filled, resolve(filled, Filters(duplicates=True)), limit=10)
+    assert len(listing.rows) == listing.total == 4 and listing.rows[0]["published_at"].endswith("+08:00")
+    assert query.articles(filled, resolve(filled, Filters()), limit=2).total == 3  # copies hidden by default
     info = query.status(filled)
     assert info["articles"] == 4 and info["primary_articles"] == 3 and info["metrics"] == 5
 
