@@ -1,15 +1,16 @@
 """What every `aidnews` command shares: the consoles, common options, errors, the database and table output.
 
-Messages go through `rich`, which reads square brackets as styling; anything that comes from data or
-from an error (a path, a title, `[settings]` in a config error) is escaped before it is printed.
+Messages go through `rich`, which reads square brackets as styling; anything that comes from data or from an
+error (a path, a title, `[settings]` in a config error) is printed as plain `Text` or escaped, with its control
+characters made visible (aidnews.render), so neither markup nor escape sequences in crawled text take effect.
+An expected failure is one or two lines on stderr and an exit code; `aidnews -v` adds the traceback.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -18,31 +19,34 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
+from aidnews import render
 from etl.sources import ConfigError, SourcesFile, load_sources
 
 console = Console()
 err = Console(stderr=True)
+verbose = False  # set by the global -v/--verbose option: failures show their traceback
 
 SourcesOpt = Annotated[
     Path | None, typer.Option("--sources", help="sources file [default: $AIDNEWS_SOURCES or ./sources.toml]")
 ]
 DemoOpt = Annotated[bool, typer.Option("--demo", help="start the bundled demo portal on 127.0.0.1 and use it")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json")]
-
-_LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?\+08:00$")
-_WIDE_COLUMNS = ("title", "sentence", "warnings", "error")
+WideOpt = Annotated[bool, typer.Option("--wide", "-w", help="every column, text in full (wrapped), whatever the "
+                                                             "terminal's width")]
 _SHOWN_COUNTS = ("pages_stored", "fetched_article", "articles_known_skipped", "not_modified", "errors", "pages",
                  "articles", "metrics", "skipped", "duplicates", "requeued", "pages_pruned")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print an error (every line of it) and return the Exit to raise."""
+    """Print an error (every line of it) and return the Exit to raise; with -v, the traceback being handled too."""
+    if verbose and sys.exc_info()[0] is not None:
+        err.print(render.plain(traceback.format_exc().rstrip()), highlight=False, soft_wrap=True)
     first, *more = message.splitlines() or [""]
-    err.print(f"[bold red]error:[/] {escape(first)}", highlight=False, soft_wrap=True)
+    err.print(Text("error: ", style="bold red") + render.plain(first), highlight=False, soft_wrap=True)
     for line in more:
-        err.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
+        err.print(render.plain(f"  {line}"), highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -89,36 +93,34 @@ def prepare_db() -> None:
         raise fail(f"cannot open the database {engine.describe(engine.database_url())}: {exc}") from None
 
 
-def emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str | None = None) -> None:
-    """Rows as a table on the terminal, or as JSON lines on stdout."""
+def emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str | None = None,
+         total: int | None = None, wide: bool = False, ranks: dict[str, int] | None = None) -> None:
+    """Rows as a table fitted to the terminal (aidnews.render), or as JSON lines on stdout.
+
+    `total`, when more rows match than are shown, is said below the table ("showing 50 of 75"); `ranks`
+    changes how soon a column is left out on a narrow terminal, for this table (aidnews.render.COLUMNS).
+    """
     if fmt == "json":
         for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(render.json_line(row) + "\n")
         return
     if fmt != "table":
         raise fail(f"unknown format {fmt!r}: use table or json")
-    table = Table(title=escape(title) if title else None, show_lines=False, expand=False)
-    for column in columns:
-        table.add_column(column, overflow="fold", ratio=3 if column in _WIDE_COLUMNS else None,
-                         no_wrap=column in ("id", "article_id"))
-    for row in rows:
-        table.add_row(*(escape(cell(row.get(c))) for c in columns))
-    console.print(table)
+    width = console.width
+    shown, layout = render.table(rows, columns, width, wide=wide, title=title, ranks=ranks)
+    if layout.width > width:  # --wide on a terminal too narrow for every column: one block per row instead
+        console.print(render.records(rows, columns, title), highlight=False)
+        return
+    console.print(shown, highlight=False)
+    for note in render.notes(layout, len(rows), total, width):
+        err.print(Text(note, style="dim"), highlight=False)
     if not rows:
         err.print("nothing stored yet: run [bold]aidnews run-once --demo[/] or [bold]aidnews crawl[/] first")
 
 
 def cell(value: Any) -> str:
-    """One value as a table shows it."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and (match := _LOCAL_TIME.match(value)):
-        return f"{match.group(1)} {match.group(2)}"  # Beijing time, as every time in the tables
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
+    """One value as a table shows it, control characters made visible (still to be escaped for markup)."""
+    return render.inert(render.display(value))
 
 
 def report_run(run: Any) -> None:
@@ -127,6 +129,6 @@ def report_run(run: Any) -> None:
     shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()
                       if k in _SHOWN_COUNTS or k.startswith("error: "))
     colour = "green" if run.status == "ok" else "red"
-    err.print(f"{run.kind} run {run.id}: [{colour}]{run.status}[/] {escape(shown)}", highlight=False)
+    err.print(f"{run.kind} run {run.id}: [{colour}]{run.status}[/] {escape(render.inert(shown))}", highlight=False)
     if run.error:
-        err.print(f"  {escape(run.error.strip().splitlines()[-1][:500])}")
+        err.print(render.plain(f"  {run.error.strip().splitlines()[-1][:500]}"), highlight=False)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from etl import clock
 from etl.store.models import Article, Metric, Page, Run, Service
 from etl.store.pages import PageState
 from etl.store.runs import RunKind, RunStatus
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUPS = {
     "provider": (Article.provider_province, Article.provider_prefecture),
     "recipient": (Article.recipient_province, Article.recipient_prefecture),
@@ -26,7 +25,28 @@ GROUPS = {
 
 
 def local_time(value: datetime | None) -> str | None:
-    return value.astimezone(SHANGHAI).isoformat(timespec="minutes") if value else None
+    return clock.iso(value)
+
+
+def _article_conditions(program: str | None, source: str | None, search: str | None,
+                        include_duplicates: bool) -> list[sa.ColumnElement[bool]]:
+    conditions = []
+    if program:
+        conditions.append(Article.program == program)
+    if source:
+        conditions.append(Article.source_name == source)
+    if search:
+        conditions.append(sa.or_(Article.title.contains(search), Article.body.contains(search)))
+    if not include_duplicates:
+        conditions.append(Article.duplicate_of.is_(None))
+    return conditions
+
+
+def count_articles(session: Session, *, program: str | None = None, source: str | None = None,
+                   search: str | None = None, include_duplicates: bool = True) -> int:
+    """How many articles `articles` would list without its limit."""
+    where = _article_conditions(program, source, search, include_duplicates)
+    return session.execute(sa.select(sa.func.count(Article.id)).where(*where)).scalar_one()
 
 
 def articles(session: Session, *, limit: int = 50, program: str | None = None, source: str | None = None,
@@ -36,15 +56,7 @@ def articles(session: Session, *, limit: int = 50, program: str | None = None, s
     )
     query = sa.select(Article, metric_count.label("metrics")).order_by(
         Article.published_at.desc().nulls_last(), Article.id.desc()
-    )
-    if program:
-        query = query.where(Article.program == program)
-    if source:
-        query = query.where(Article.source_name == source)
-    if search:
-        query = query.where(sa.or_(Article.title.contains(search), Article.body.contains(search)))
-    if not include_duplicates:
-        query = query.where(Article.duplicate_of.is_(None))
+    ).where(*_article_conditions(program, source, search, include_duplicates))
     rows = []
     for article, count in session.execute(query.limit(limit)).all():
         rows.append({
@@ -74,6 +86,16 @@ def _filtered(query: sa.Select, category: str | None, unit: str | None, program:
     if program:
         query = query.where(Article.program == program)
     return query
+
+
+def count_metrics(session: Session, *, category: str | None = None, unit: str | None = None,
+                  program: str | None = None, article_id: int | None = None) -> int:
+    """How many figures `metrics` would list without its limit."""
+    query = sa.select(sa.func.count(Metric.id)).join(Article, Article.id == Metric.article_id)
+    query = _filtered(query, category, unit, program)
+    if article_id is not None:
+        query = query.where(Metric.article_id == article_id)
+    return session.execute(query).scalar_one()
 
 
 def metrics(session: Session, *, limit: int = 100, category: str | None = None, unit: str | None = None,
@@ -115,7 +137,7 @@ def grouped_metrics(session: Session, group_by: str, *, category: str | None = N
     for row in session.execute(query).all():
         value, unit_, _category, text, sentence, aid, title, published = row[:8]
         if group_by == "year":
-            key = str(published.astimezone(SHANGHAI).year) if published else "(no date)"
+            key = str(clock.local(published).year) if published else "(no date)"
         else:
             key = " ".join(str(v) for v in row[8:] if v) or "(unknown)"
         slot = totals.setdefault((key, unit_), {group_by: key, "unit": unit_, "total": 0.0, "mentions": 0,

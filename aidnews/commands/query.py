@@ -14,7 +14,19 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from aidnews.common import FormatOpt, SourcesOpt, cell, console, emit, err, fail, prepare_db, sources_path
+from aidnews import render
+from aidnews.common import (
+    FormatOpt,
+    SourcesOpt,
+    WideOpt,
+    cell,
+    console,
+    emit,
+    err,
+    fail,
+    prepare_db,
+    sources_path,
+)
 from etl.sources import ConfigError, load_sources
 
 EXPORT_FORMATS = (".csv", ".jsonl")
@@ -27,6 +39,7 @@ def articles(
     source: Annotated[str | None, typer.Option(help="only this source")] = None,
     search: Annotated[str | None, typer.Option(help="text in the title or body")] = None,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """List stored articles, newest first.
 
@@ -38,8 +51,10 @@ def articles(
     prepare_db()
     with session_scope() as session:
         rows = query.articles(session, limit=limit, program=program, source=source, search=search)
+        total = query.count_articles(session, program=program, source=source, search=search)
     columns = ["id", "published_at", "title", "program", "recipient", "metrics", "source"]
-    emit(rows, fmt, columns if fmt == "table" else list(rows[0]) if rows else columns, title="articles")
+    emit(rows, fmt, columns if fmt == "table" else list(rows[0]) if rows else columns, title="articles",
+         total=total, wide=wide)
 
 
 def metrics(
@@ -51,6 +66,7 @@ def metrics(
     article: Annotated[int | None, typer.Option(help="only the metrics of this article id")] = None,
     limit: Annotated[int, typer.Option(help="rows to show")] = 100,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """List the figures articles state, or total them per group and unit (CNY is never added to persons).
 
@@ -67,17 +83,20 @@ def metrics(
                                              with_evidence=evidence)
             except ValueError as exc:
                 raise fail(str(exc)) from None
-            emit(rows, fmt, [group_by, "unit", "total", "mentions", "articles"], title=f"metrics by {group_by}")
+            emit(rows, fmt, [group_by, "unit", "total", "mentions", "articles"], title=f"metrics by {group_by}",
+                 wide=wide)
             if evidence and fmt == "table":
                 for row in rows:
                     for item in row.get("evidence", []):
-                        console.print(f"  [dim]{escape(str(row[group_by]))} {escape(row['unit'])}[/] "
-                                      f"#{item['article_id']} {escape(item['text'])}: {escape(item['sentence'])}")
+                        console.print(render.plain(f"  {row[group_by]} {row['unit']}", style="dim")
+                                      + render.plain(f" #{item['article_id']} {item['text']}: {item['sentence']}"),
+                                      highlight=False)
             return
         rows = query.metrics(session, limit=limit, category=category, unit=unit, program=program,
                              article_id=article)
+        total = query.count_metrics(session, category=category, unit=unit, program=program, article_id=article)
     emit(rows, fmt, ["article_id", "text", "value", "unit", "qualifier", "category", "subject", "title"],
-         title="metrics")
+         title="metrics", total=total, wide=wide, ranks={"title": 7})
 
 
 def export(
