@@ -29,7 +29,8 @@ err = Console(stderr=True)
 verbose = False  # set by the global -v/--verbose option: failures show their traceback
 
 SourcesOpt = Annotated[
-    Path | None, typer.Option("--sources", help="sources file [default: $AIDNEWS_SOURCES or ./sources.toml]")
+    Path | None, typer.Option("--sources", metavar="FILE",
+                              help="the sources file (TOML) \\[default: $AIDNEWS_SOURCES, else ./sources.toml]")
 ]
 DemoOpt = Annotated[bool, typer.Option("--demo", help="start the bundled demo portal on 127.0.0.1 and use it")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json")]
@@ -61,16 +62,22 @@ def sources_path(path: Path | None) -> Path:
 
 
 def read_sources(path: Path | None) -> SourcesFile:
+    """The sources file, whole and valid (else exit 2 with every problem); its time zone becomes the shown one."""
+    from etl import clock
+
     try:
-        return load_sources(sources_path(path))
+        config = load_sources(sources_path(path))
     except ConfigError as exc:
         raise config_failure(exc) from None
+    clock.use(config.settings.timezone)
+    return config
 
 
 @contextmanager
 def chosen_sources(demo: bool, path: Path | None) -> Iterator[SourcesFile]:
     """The sources file's sources, or with `demo` the demo portal's (served for the duration of the block)."""
     from crawler.demo.launch import sources_for
+    from etl import clock
 
     with ExitStack() as stack:
         try:
@@ -80,17 +87,45 @@ def chosen_sources(demo: bool, path: Path | None) -> Iterator[SourcesFile]:
             raise config_failure(exc) from None
         except OSError as exc:
             raise fail(str(exc)) from None
+        clock.use(config.settings.timezone)
         yield config
 
 
+def reason(exc: BaseException) -> str:
+    """An exception in a line: the driver's own message for a database error, without SQL or links."""
+    import sqlalchemy as sa
+
+    inner = exc.orig if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None else exc
+    lines = [line.strip() for line in str(inner).splitlines() if line.strip()]
+    return lines[0] if lines else type(inner).__name__
+
+
 def prepare_db() -> None:
-    """Bring the database to the newest schema, or stop with a readable error."""
+    """Bring the database to the newest schema (creating it), or stop with a readable error. For the jobs only:
+    serve, run-once, crawl, etl and db upgrade; the commands that read use `read_db`."""
     from etl.store import engine
 
     try:
         engine.upgrade()
     except Exception as exc:  # a dead server or a bad URL: say which, without a traceback
-        raise fail(f"cannot open the database {engine.describe(engine.database_url())}: {exc}") from None
+        raise fail(f"cannot open the database {engine.describe(engine.database_url())}: {reason(exc)}") from None
+
+
+def read_db() -> Any:
+    """The database for a command that only reads: opened read-only, never created nor migrated.
+
+    No database (no SQLite file, no aidnews schema) or one that cannot be reached is a one-line error, exit 2.
+    """
+    from etl.store import engine
+
+    try:
+        db = engine.reader()
+        engine.require_schema(db)
+    except engine.NoDatabase as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:  # a dead server, a bad URL, a file that is not a database
+        raise fail(f"cannot open the database {engine.describe(engine.database_url())}: {reason(exc)}") from None
+    return db
 
 
 def emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str | None = None,

@@ -24,7 +24,7 @@ from aidnews.common import (
     emit,
     err,
     fail,
-    prepare_db,
+    read_db,
     sources_path,
 )
 from etl.sources import ConfigError, load_sources
@@ -48,8 +48,8 @@ def articles(
     from etl import query
     from etl.store.engine import session_scope
 
-    prepare_db()
-    with session_scope() as session:
+    db = read_db()
+    with session_scope(db) as session:
         rows = query.articles(session, limit=limit, program=program, source=source, search=search)
         total = query.count_articles(session, program=program, source=source, search=search)
     columns = ["id", "published_at", "title", "program", "recipient", "metrics", "source"]
@@ -58,7 +58,8 @@ def articles(
 
 
 def metrics(
-    category: Annotated[str | None, typer.Option(help="funding, investment, personnel, jobs, … (metrics.md)")] = None,
+    category: Annotated[str | None, typer.Option(
+        help="funding, investment, personnel, jobs, … (--group-by category lists the stored ones)")] = None,
     unit: Annotated[str | None, typer.Option(help="CNY, person, count, m2, …")] = None,
     program: Annotated[str | None, typer.Option(help="only articles of this aid program")] = None,
     group_by: Annotated[str | None, typer.Option(help="provider, recipient, program, category, year or source")] = None,
@@ -75,8 +76,8 @@ def metrics(
     from etl import query
     from etl.store.engine import session_scope
 
-    prepare_db()
-    with session_scope() as session:
+    db = read_db()
+    with session_scope(db) as session:
         if group_by:
             try:
                 rows = query.grouped_metrics(session, group_by, category=category, unit=unit, program=program,
@@ -117,8 +118,8 @@ def export(
         raise fail(f"cannot export {what!r}: choose articles or metrics")
     if output.suffix not in EXPORT_FORMATS:
         raise fail(f"{output}: the file name must end in .csv or .jsonl")
-    prepare_db()
-    with session_scope() as session:
+    db = read_db()
+    with session_scope(db) as session:
         if what == "articles":
             rows = query.articles(session, limit=EVERYTHING, include_duplicates=not primary_only)
         else:
@@ -145,11 +146,11 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
     from etl import query
     from etl.store import engine
 
-    prepare_db()
-    with engine.session_scope() as session:
+    db = read_db()
+    with engine.session_scope(db) as session:
         info = query.status(session)
     info["database"] = engine.describe(engine.database_url())
-    info["database_bytes"] = engine.size_bytes()
+    info["database_bytes"] = engine.size_bytes(db)
     path = sources_path(sources)
     service = info.get("service")
     if service and service["state"] == "running":

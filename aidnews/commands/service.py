@@ -6,7 +6,9 @@ can tell. The jobs themselves live below this package (crawler.supervisor, etl.p
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,8 +29,9 @@ def serve(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
     Example: aidnews serve --demo
     """
     import scheduler
+    from aidnews import common
 
-    raise typer.Exit(scheduler.serve(sources_path(sources), demo=demo))
+    raise typer.Exit(scheduler.serve(sources_path(sources), demo=demo, tracebacks=common.verbose))
 
 
 def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
@@ -50,16 +53,20 @@ def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
 
 def crawl(
     demo: DemoOpt = False,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="only this source (repeatable)")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        "--only", metavar="NAME", help="crawl only the source of this name in the sources file (repeatable)")] = None,
     sources: SourcesOpt = None,
     revisit: Annotated[bool, typer.Option(help="re-check stored articles with conditional requests")] = False,
     time_limit: Annotated[float, typer.Option(help="seconds before the crawl is stopped")] = 3600,
     workers: Annotated[int | None, typer.Option(help="crawl processes sharing a Redis frontier")] = None,
     redis: Annotated[str | None, typer.Option(help="Redis URL of the shared frontier (or $AIDNEWS_REDIS_URL)")] = None,
 ) -> None:
-    """Crawl the configured sources (a Scrapy child process) and store every fetched page raw.
+    """Crawl the configured sources (a Scrapy child process) and store every fetched page raw in DATABASE_URL.
 
-    Example: aidnews crawl --demo   (distributed: aidnews crawl --workers 4 --redis redis://127.0.0.1:6379/0)
+    Exits 1 when a source failed (the run is `partial`, or `failed` when every source did): `aidnews status`
+    names each source's last error.
+
+    Example: aidnews crawl --sources sources.toml --only xinjiang-gov-aid   (the demo portal: aidnews crawl --demo)
     """
     prepare_db()
     with chosen_sources(demo, sources) as config:
@@ -68,7 +75,7 @@ def crawl(
         workers = workers or (shared.workers if redis else 1)
         if workers > 1 and not redis:
             raise fail("--workers above 1 needs --redis (or $AIDNEWS_REDIS_URL): the workers share a Redis frontier")
-        run = _crawl_with_progress(_select(config, source), config, time_limit=time_limit, revisit=revisit,
+        run = _crawl_with_progress(_select(config, only), config, time_limit=time_limit, revisit=revisit,
                                    workers=workers, redis_url=redis)
     report_run(run)
     if run.status != "ok":
@@ -118,8 +125,15 @@ def demo_site(
                                                       encoding="utf-8")
         console.print(f"{len(answers)} article pages and their ground truth written to {truth}", markup=False)
         return
-    console.print(f"demo portal on http://127.0.0.1:{port}/  (Ctrl-C stops it)", markup=False)
-    serve_portal("127.0.0.1", port)
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:  # a taken port: said before announcing
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", port))
+        console.print(f"demo portal on http://127.0.0.1:{port}/  (Ctrl-C stops it)", markup=False)
+        serve_portal("127.0.0.1", port)
+    except OSError as exc:  # the port is taken, or not ours to bind
+        raise fail(f"cannot serve the demo portal on 127.0.0.1:{port}: {exc.strerror or exc}"
+                   + (" (choose another with --port)" if exc.errno == errno.EADDRINUSE else "")) from None
 
 
 def _select(sources: SourcesFile, names: list[str] | None) -> list[SourceConfig]:

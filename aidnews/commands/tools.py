@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from aidnews.common import SourcesOpt, console, emit, fail, prepare_db, read_sources, sources_path
+from aidnews.common import SourcesOpt, console, emit, fail, prepare_db, read_sources, reason, sources_path
 
 
 def extract(
@@ -67,8 +67,10 @@ def db_current() -> None:
     from etl.store import engine
 
     try:
-        current = engine.current_revision()
+        current = engine.current_revision(bind=engine.reader())
+    except engine.NoDatabase as exc:
+        raise fail(str(exc)) from None
     except Exception as exc:
-        raise fail(f"cannot open the database {engine.describe(engine.database_url())}: {exc}") from None
+        raise fail(f"cannot open the database {engine.describe(engine.database_url())}: {reason(exc)}") from None
     console.print(f"database: {engine.describe(engine.database_url())}\ncurrent:  {current}\n"
                   f"newest:   {engine.head_revision()}", markup=False)
