@@ -192,7 +192,7 @@ class Service:
         run = crawl([source], time_limit=self.config.settings.crawl_time_limit_minutes * 60,
                     contact=self.config.settings.user_agent_contact, should_stop=self.stopping.is_set,
                     engine=self.engine, workers=shared.workers, redis_url=shared.redis_url)
-        if run.status == RunStatus.OK:
+        if run.status in (RunStatus.OK, RunStatus.PARTIAL):  # pages were stored: extract them
             self.etl_job()
 
     def etl_job(self) -> None:

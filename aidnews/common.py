@@ -26,6 +26,7 @@ from etl.sources import ConfigError, SourcesFile, load_sources
 
 console = Console()
 err = Console(stderr=True)
+SHORT_ERROR_LINES = 8  # a run's error up to this many lines is shown whole after the run's line
 verbose = False  # set by the global -v/--verbose option: failures show their traceback
 
 SourcesOpt = Annotated[
@@ -159,11 +160,17 @@ def cell(value: Any) -> str:
 
 
 def report_run(run: Any) -> None:
-    """One line on how a run ended, with its counts, and the last line of its error."""
+    """One line on how a run ended, with its counts (errors by reason), then its error: a short one whole."""
     counts = run.counts or {}
-    shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()
-                      if k in _SHOWN_COUNTS or k.startswith("error: "))
+    shown = [f"{key.replace('_', ' ')} {counts[key]:,}" for key in _SHOWN_COUNTS
+             if key != "errors" and isinstance(counts.get(key), int)]
+    reasons = [f"{key.removeprefix('error: ')} {value}" for key, value in counts.items() if key.startswith("error: ")]
+    if counts.get("errors"):
+        shown.append(f"errors {counts['errors']:,}" + (f" ({', '.join(reasons)})" if reasons else ""))
     colour = "green" if run.status == "ok" else "red"
-    err.print(f"{run.kind} run {run.id}: [{colour}]{run.status}[/] {escape(render.inert(shown))}", highlight=False)
-    if run.error:
-        err.print(render.plain(f"  {run.error.strip().splitlines()[-1][:500]}"), highlight=False)
+    err.print(Text(f"{run.kind} run {run.id}: ") + Text(str(run.status), style=colour)
+              + render.plain(" " + ", ".join(shown)), highlight=False)
+    if run.error:  # a short error whole (a crawl's failed sources); of a long one (a child's stderr) its last line
+        lines = run.error.strip().splitlines()
+        for line in lines if len(lines) <= SHORT_ERROR_LINES else lines[-1:]:
+            err.print(render.plain(f"  {line[:500]}"), highlight=False)

@@ -192,15 +192,16 @@ COLUMNS: dict[str, Column] = {c.key: c for c in (
     _col("kind", rank=1),
     _col("status", rank=1),
     _col("started_at", "started", rank=2),
-    _col("finished_at", "finished", rank=6),
-    _col("error", rank=3, flexible=True, weight=2),
+    _col("finished_at", "finished", rank=7),
+    _col("error", rank=3, flexible=True, weight=2, least=20),
     _col("job", rank=0),
     _col("next_run", "next run", rank=1),
     _col("pages", rank=2, right=True),
-    _col("failed", rank=4, right=True),
-    _col("garbled_share", "garbled", rank=5, right=True),
-    _col("last_success", "last success", rank=3),
-    _col("last_error", "last error", rank=3, flexible=True),
+    _col("failed", "ETL errors", rank=5, right=True),
+    _col("garbled_share", "garbled", rank=6, right=True),
+    _col("last_crawl", "last crawl", rank=3),
+    _col("last_success", "last success", rank=4),
+    _col("last_error", "last error", rank=2, flexible=True, weight=2, least=20),
     _col("new_pages_last_runs", "new pages (last runs)", rank=8),
     _col("usual_new_pages", "usual", rank=9, right=True),
     _col("warnings", rank=2, flexible=True),
@@ -222,7 +223,7 @@ def column(key: str, position: int, ranks: dict[str, int] | None = None) -> Colu
 
 @dataclass(frozen=True)
 class Layout:
-    """The columns a table shows, each with its width, and the ones left out for want of width."""
+    """The columns a table shows, each with its width, and the ones left out for want of width (by label)."""
 
     shown: tuple[Column, ...]
     widths: tuple[int, ...]
@@ -267,7 +268,7 @@ def plan(rows: Sequence[dict[str, Any]], keys: Sequence[str], width: int, wide: 
     room = width - sum(natural[i] for i in order if i not in flexible) - GAP * max(0, len(order) - 1)
     widths.update(_share({i: columns[i].weight for i in flexible}, natural, minimum, room))
     return Layout(tuple(columns[i] for i in order), tuple(widths[i] for i in order),
-                  tuple(columns[i].key for i in range(len(columns)) if i not in chosen), wide)
+                  tuple(columns[i].label for i in range(len(columns)) if i not in chosen), wide)
 
 
 def _share(weights: dict[int, int], natural: list[int], minimum: list[int], room: int) -> dict[int, int]:

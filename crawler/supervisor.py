@@ -25,7 +25,7 @@ from etl.sources import SourceConfig
 from etl.store.engine import get_engine
 from etl.store.models import Run
 from etl.store.pages import count_stored
-from etl.store.runs import ERROR_TAIL, RunKind, RunStatus, finish_run, record_pid, start_run
+from etl.store.runs import ERROR_TAIL, RunKind, RunStatus, finish_run, judge_crawl, record_pid, start_run
 from etl.store.sources import sync_sources
 
 POLL_SECONDS = 0.2  # how often the children, the clock and the stop request are checked
@@ -71,6 +71,8 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
         progress_of = None if progress is None else lambda: progress(count_stored(engine, run_id))
         stopped_by = _supervise(children, time_limit, should_stop, progress_of)
         ending = _outcome(children, stderr_files, stopped_by, time_limit)
+        if ending.status is RunStatus.OK:  # the children finished: did each source give anything?
+            ending = _judged(run_id, [s.name for s in sources], engine)
     finally:
         for file in stderr_files:
             file.close()
@@ -80,6 +82,14 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
 
             frontier.clear(redis_url, run_id)
     return finish_run(run_id, ending.status, error=ending.error, engine=engine)
+
+
+def _judged(run_id: int, names: list[str], engine: sa.Engine) -> Ending:
+    """The crawl's ending from what each source gave (etl.store.runs.judge_crawl), read from its run row."""
+    with engine.connect() as conn:
+        counts = conn.execute(sa.select(Run.counts).where(Run.id == run_id)).scalar_one_or_none() or {}
+    verdict = judge_crawl(names, counts)
+    return Ending(verdict.status, verdict.error)
 
 
 def _child_command(run_id: int, sources_file: str, *, revisit: bool, contact: str | None, fast: bool,

@@ -92,7 +92,9 @@ def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool
     engine = engine or get_engine()
     run_id = start_run(RunKind.ETL, None, engine)
     counts: Counter[str] = Counter()
+    written: dict[int, int] = {}  # article id -> figures it holds after its latest write in this pass
     status = RunStatus.OK
+    index: DuplicateIndex | None = None
     pool: ProcessPoolExecutor | None = None
     try:
         if reprocess:
@@ -114,18 +116,26 @@ def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool
             if not ids:
                 break
             last_id = ids[-1]
-            _process_batch(engine, ids, counts, index, pool)
+            _process_batch(engine, ids, counts, index, pool, written)
             if progress is not None:
                 progress(len(ids))
     except Exception as exc:
         log.exception("ETL run %s failed", run_id)
-        return finish_run(run_id, RunStatus.FAILED, dict(counts), error=f"{type(exc).__name__}: {exc}", engine=engine)
+        return finish_run(run_id, RunStatus.FAILED, _stored(counts, written, index),
+                          error=f"{type(exc).__name__}: {exc}", engine=engine)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     if pool is not None:
         counts["workers"] = workers
-    return finish_run(run_id, status, dict(counts), engine=engine)
+    return finish_run(run_id, status, _stored(counts, written, index), engine=engine)
+
+
+def _stored(counts: Counter[str], written: dict[int, int], index: DuplicateIndex | None) -> dict[str, int]:
+    """The run's counts, with articles, figures and copies as stored: an article written twice in a pass (two
+    pages with one canonical URL) counts once, with the figures of its last write."""
+    return dict(counts, articles=len(written), metrics=sum(written.values()),
+                duplicates=sum(1 for article_id in written if index and index.duplicate_of(article_id) is not None))
 
 
 def extract_page(job: PageJob) -> Extracted:
@@ -162,7 +172,7 @@ def _judge(page: Page, extracted: Extracted, sources: dict[str, SourceConfig]) -
 
 
 def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], index: DuplicateIndex,
-                   pool: ProcessPoolExecutor | None = None) -> None:
+                   pool: ProcessPoolExecutor | None = None, written: dict[int, int] | None = None) -> None:
     with Session(engine) as session:
         sources = configured_sources(session)
         pages = session.exec(sa.select(Page).where(Page.id.in_(ids)).order_by(Page.id)).scalars().all()  # type: ignore[call-overload]
@@ -172,12 +182,12 @@ def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], 
     results = [_judge(page, result, sources) for page, result in zip(pages, extracted, strict=True)]
     counts["pages"] += len(results)
     try:
-        _write_batch(engine, results, counts, index)
+        _write_batch(engine, results, counts, index, written)
     except Exception:  # the batch write failed: fall back to one transaction per page, so one bad page costs one
         log.warning("batch write failed, retrying page by page", exc_info=True)
         for result in results:
             try:
-                _write_batch(engine, [result], counts, index)
+                _write_batch(engine, [result], counts, index, written)
             except Exception as exc:
                 failed = PageResult(result.page, PageState.ERROR, reason=f"{type(exc).__name__}: {exc}")
                 with engine.begin() as conn:
@@ -185,16 +195,19 @@ def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], 
                 counts["errors"] += 1
 
 
-def _write_batch(engine: sa.Engine, results: Sequence[PageResult], counts: Counter[str], index: DuplicateIndex) -> None:
-    """Write one batch in one transaction: articles, metrics, duplicate links and page states, or nothing."""
+def _write_batch(engine: sa.Engine, results: Sequence[PageResult], counts: Counter[str], index: DuplicateIndex,
+                 written: dict[int, int] | None = None) -> None:
+    """Write one batch in one transaction: articles, metrics, duplicate links and page states, or nothing.
+
+    `written` hears, once the transaction is committed, each article written and how many figures it holds now.
+    """
     local: Counter[str] = Counter()
     snapshot = index.snapshot()
     try:
         with Session(engine) as session:
             items = [ExtractedPage(r.page, r.extraction) for r in results if r.extraction is not None]
             ids = store_articles(session, items) if items else []
-            local["articles"] += len(items)
-            local["metrics"] += sum(len(item.extraction.metrics) for item in items)
+            figures = {article_id: len(item.extraction.metrics) for article_id, item in zip(ids, items, strict=True)}
             for result in results:
                 if result.state is PageState.ERROR:
                     local["errors"] += 1
@@ -202,9 +215,11 @@ def _write_batch(engine: sa.Engine, results: Sequence[PageResult], counts: Count
                     local["skipped"] += 1
             record_outcomes(session.connection(), [r.outcome for r in results], EXTRACTOR_VERSION)
             stored = [StoredArticle(article_id, item.extraction) for article_id, item in zip(ids, items, strict=True)]
-            local["duplicates"] += mark_duplicates(session, index, stored)
+            mark_duplicates(session, index, stored)
             session.commit()
     except BaseException:
         index.restore(snapshot)  # the transaction rolled back: so does the index
         raise
     counts.update(local)
+    if written is not None:
+        written.update(figures)

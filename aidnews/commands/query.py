@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from aidnews import render
 from aidnews.common import (
@@ -137,53 +138,95 @@ def export(
     err.print(f"{len(rows)} {what} written to {escape(str(output))}")
 
 
-def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
-    """What the service has done and will do: next runs, last runs, pending pages, per-source health.
+def status(fmt: FormatOpt = "table", sources: SourcesOpt = None, wide: WideOpt = False) -> None:
+    """What the service has done and will do: next runs, last runs, pending pages, and every source's health.
+
+    Every source of the sources file and of the database is listed, with its last crawl, its last success
+    and its last error, also one never crawled or never successful; the sources' pages add up to the total.
+    Reads DATABASE_URL read-only.
 
     Example: aidnews status --format json
     """
     import scheduler
-    from etl import query
+    from etl import clock, query
+    from etl.sources import SourcesFile
     from etl.store import engine
 
+    path = sources_path(sources)
+    config: SourcesFile | None = None
+    config_error = None
+    if path.exists():
+        try:
+            config = load_sources(path)
+            clock.use(config.settings.timezone)
+        except ConfigError as exc:
+            config_error = str(exc)
     db = read_db()
     with engine.session_scope(db) as session:
-        info = query.status(session)
+        info = query.status(session, [s.name for s in config.enabled()] if config else ())
     info["database"] = engine.describe(engine.database_url())
     info["database_bytes"] = engine.size_bytes(db)
-    path = sources_path(sources)
     service = info.get("service")
     if service and service["state"] == "running":
         info["next_runs"] = service["jobs"]
-    elif path.exists():  # no service running: when its jobs would run if started now with this file
-        try:
-            info["next_runs"] = scheduler.next_runs(scheduler.plan(load_sources(path)))
-        except ConfigError as exc:
-            info["next_runs"] = []
-            info["config_error"] = str(exc)
+    elif config is not None:  # no service running: when its jobs would run if started now with this file
+        info["next_runs"] = scheduler.next_runs(scheduler.plan(config))
+    elif config_error is not None:
+        info["next_runs"] = []
+        info["config_error"] = config_error
     if fmt == "json":
-        sys.stdout.write(json.dumps(info, ensure_ascii=False, default=str, indent=2) + "\n")
+        sys.stdout.write(render.json_line(info, indent=2) + "\n")
         return
-    console.print(f"[bold]database[/] {escape(info['database'])} ({_size(info['database_bytes'])})")
-    console.print(f"articles {info['articles']} ({info['primary_articles']} primary), metrics {info['metrics']}, "
-                  f"pages {info['pages']}, pending ETL {info['pages_pending']}, failed {info['pages_failed']}")
+    if fmt != "table":
+        raise fail(f"unknown format {fmt!r}: use table or json")
+    _show_status(info, path, wide)
+
+
+def _show_status(info: dict[str, Any], path: Path, wide: bool) -> None:
+    from etl import query
+    size = _size(info["database_bytes"])
+    console.print(Text("database ", style="bold") + render.plain(f"{info['database']} ({size})"), highlight=False)
+    console.print(f"articles {info['articles']:,} ({info['primary_articles']:,} primary), figures "
+                  f"{info['metrics']:,}, pages {info['pages']:,} (pending ETL {info['pages_pending']:,}, "
+                  f"failed {info['pages_failed']:,})", highlight=False)
+    service = info.get("service")
     if service:
         colour = {"running": "green", "stopped": "yellow"}.get(service["state"], "red")
-        console.print(f"[bold]service[/] [{colour}]{service['state']}[/] on {escape(service['host'])} "
-                      f"(pid {service['pid']}), started {cell(service['started_at'])}, "
-                      f"last seen {cell(service['last_seen'])}", highlight=False)
+        console.print(Text("service ", style="bold") + Text(service["state"], style=colour)
+                      + render.plain(f" on {service['host']} (pid {service['pid']}), started "
+                                     f"{cell(service['started_at'])}, last seen {cell(service['last_seen'])}"),
+                      highlight=False)
     else:
         console.print("[bold]service[/] never started on this database (aidnews serve)")
-    if info.get("config_error"):
-        for line in info["config_error"].splitlines():
-            err.print(f"[red]sources file:[/] {escape(line)}", highlight=False)
+    for line in (info.get("config_error") or "").splitlines():
+        err.print(Text("sources file: ", style="red") + render.plain(line), highlight=False)
     if info.get("next_runs"):
-        title = "next runs" if service and service["state"] == "running" else f"next runs if started with {path}"
-        emit(info["next_runs"], "table", ["job", "next_run"], title=title)
-    emit(info["recent_runs"], "table", ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
-         title="recent runs")
-    emit(info["sources"], "table", ["source", "pages", "articles", "failed", "garbled_share", "last_success",
-                                    "new_pages_last_runs", "usual_new_pages", "warnings"], title="sources")
+        service_running = service and service["state"] == "running"
+        emit(info["next_runs"], "table", ["job", "next_run"],
+             title="next runs" if service_running else f"next runs if started with {path}", wide=wide)
+    runs = [dict(r, source=_run_sources(r["source"]), error=(r["error"] or "").strip().split("\n")[0])
+            for r in info["recent_runs"]]
+    emit(runs, "table", ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
+         title="recent runs", wide=wide, ranks={"source": 4})
+    emit(info["sources"], "table", ["source", "pages", "articles", "failed", "garbled_share", "last_crawl",
+                                    "last_success", "last_error", "new_pages_last_runs", "usual_new_pages"],
+         title="sources", wide=wide, ranks={"source": 0})
+    never = [row["source"] for row in info["sources"] if query.NEVER_CRAWLED in row["warnings"]]
+    if never:
+        console.print(Text("warning ", style="yellow") + render.plain(
+            f"{query.NEVER_CRAWLED}: {', '.join(never)}" + (f" ({len(never)} sources)" if len(never) > 1 else "")),
+            highlight=False)
+    for row in info["sources"]:
+        for warning in row["warnings"]:
+            if warning != query.NEVER_CRAWLED:
+                console.print(Text("warning ", style="yellow") + render.plain(f"{row['source']}: {warning}"),
+                              highlight=False)
+
+
+def _run_sources(label: str | None) -> str:
+    """A crawl's sources in a cell: the first and how many more (`status --format json` lists them all)."""
+    names = (label or "").split(",") if label else []
+    return names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") if names else ""
 
 
 def _size(n: float | None) -> str:

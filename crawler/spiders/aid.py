@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -108,6 +108,8 @@ class AidSpider(scrapy.Spider):
         self.seen: set[str] = set()
         self.counts: Counter[str] = Counter()
         self.errors: list[dict[str, str]] = []
+        # Per source: responses (the site answered) and errors by reason, so a run can tell which sources failed.
+        self.by_source: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
     # -- scheduling -------------------------------------------------------------------------------------------
 
@@ -209,6 +211,7 @@ class AidSpider(scrapy.Spider):
 
     def parse(self, response: Response) -> Iterator[Any]:
         source = self.sources[response.meta["source"]]
+        self.by_source[source.name]["responses"] += 1
         kind = response.meta["kind"]
         depth = response.meta["depth"]
         if response.status == 304:
@@ -309,6 +312,8 @@ class AidSpider(scrapy.Spider):
         key = "error: " + reason.split(":")[0].split("(")[0].strip()
         self.counts[key] += 1
         self.counts["errors"] += 1
+        self.by_source[source]["errors"] += 1
+        self.by_source[source][key] += 1
         if len(self.errors) < 500:
             entry = {"url": url, "source": source, "reason": reason}
             if final_url and final_url != url:

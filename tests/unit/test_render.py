@@ -105,7 +105,7 @@ def test_a_row_is_one_line_and_no_short_word_is_cut_at_any_width(width: int) -> 
     for key, word in (("unit", "person_time"), ("category", "duration"), ("text", "1,380余人次")):
         assert (word in body) == (key in shown_keys)  # a short column is shown whole or not at all
     assert {"article_id", "text", "value"} <= shown_keys
-    assert set(layout.hidden) | {c.key for c in layout.shown} == set(FIGURE_COLUMNS)
+    assert set(layout.hidden) | {c.label for c in layout.shown} == {render.column(k, 0).label for k in FIGURE_COLUMNS}
 
 
 def test_a_narrow_terminal_leaves_out_the_least_useful_columns_and_says_which() -> None:
