@@ -9,12 +9,14 @@ group, and what they share is in aidnews.common.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
-from aidnews import common
+from aidnews import common, render
 from aidnews.commands import present, query, service, tools
 from etl import clock, logs
 
@@ -27,6 +29,10 @@ its \\[settings] timezone (default Asia/Shanghai).
 
 Example: aidnews run-once --demo && aidnews articles
 """
+
+
+# The base of the usage errors typer raises (click's, which typer vendors and does not export).
+CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def _no_flag_metavars(params: list[Any]) -> list[Any]:
@@ -45,6 +51,24 @@ class Command(TyperCommand):
 class Group(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         return _no_flag_metavars(super().get_params(ctx))
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """A usage error (a bad option value, an unknown command) in one line on stderr, exit 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except CLICK_ERROR as exc:
+            if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
+                ctx = getattr(exc, "ctx", None)
+                hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+                common.err.print(Text("error: ", style="bold red") + render.plain(exc.format_message() + hint),
+                                 highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            sys.exit(1)
+        sys.exit(code or 0)
 
 
 app = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,

@@ -26,6 +26,10 @@ from etl.sources import ConfigError, SourcesFile, load_sources
 
 console = Console()
 err = Console(stderr=True)
+# Bounds of numeric options: past them a value is a usage error (exit 2), never an overflow deep in SQL.
+ROWS_MAX = 10**9  # rows a listing may ask for (`aidnews export` writes all of them anyway)
+ID_MAX = 2**63 - 1  # the largest id a database integer holds
+PORT_MIN, PORT_MAX = 1, 65535
 SHORT_ERROR_LINES = 8  # a run's error up to this many lines is shown whole after the run's line
 verbose = False  # set by the global -v/--verbose option: failures show their traceback
 

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from aidnews.common import err, fail
+from aidnews.common import PORT_MAX, PORT_MIN, err, fail
 
 
 def browse(
-    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8001,
+    port: Annotated[int, typer.Option(min=PORT_MIN, max=PORT_MAX, help="port on 127.0.0.1")] = 8001,
     immutable: Annotated[bool | None, typer.Option(
         "--immutable/--live",
         help="--immutable for a copy no process writes (needed on read-only media); --live while the service "

@@ -17,6 +17,8 @@ from rich.text import Text
 
 from aidnews import render
 from aidnews.common import (
+    ID_MAX,
+    ROWS_MAX,
     FormatOpt,
     SourcesOpt,
     WideOpt,
@@ -32,10 +34,11 @@ from etl.sources import ConfigError, load_sources
 
 EXPORT_FORMATS = (".csv", ".jsonl")
 EVERYTHING = 10**9  # row limit of an export: all of them
+EVIDENCE_MAX = 100  # sentences per total in --evidence: more is a report, not a table
 
 
 def articles(
-    limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=ROWS_MAX, help="rows to show")] = 50,
     program: Annotated[str | None, typer.Option(help="援疆, 援藏, 援青, 东西部协作, 定点帮扶 or 对口支援")] = None,
     source: Annotated[str | None, typer.Option(help="only this source")] = None,
     search: Annotated[str | None, typer.Option(help="text in the title or body")] = None,
@@ -64,9 +67,10 @@ def metrics(
     unit: Annotated[str | None, typer.Option(help="CNY, person, count, m2, …")] = None,
     program: Annotated[str | None, typer.Option(help="only articles of this aid program")] = None,
     group_by: Annotated[str | None, typer.Option(help="provider, recipient, program, category, year or source")] = None,
-    evidence: Annotated[int, typer.Option(help="with --group-by: show up to N sentences behind each total")] = 0,
-    article: Annotated[int | None, typer.Option(help="only the metrics of this article id")] = None,
-    limit: Annotated[int, typer.Option(help="rows to show")] = 100,
+    evidence: Annotated[int, typer.Option(min=0, max=EVIDENCE_MAX,
+                                          help="with --group-by: show up to N sentences behind each total")] = 0,
+    article: Annotated[int | None, typer.Option(min=1, max=ID_MAX, help="only the metrics of this article id")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=ROWS_MAX, help="rows to show")] = 100,
     fmt: FormatOpt = "table",
     wide: WideOpt = False,
 ) -> None:
@@ -106,13 +110,15 @@ def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write; .csv or .jsonl")],
     primary_only: Annotated[bool, typer.Option(help="leave out syndicated copies")] = False,
 ) -> None:
-    """Export every article or metric to CSV (opens in a spreadsheet) or JSON Lines.
+    """Export every article or metric to CSV (opens in a spreadsheet) or JSON Lines, from DATABASE_URL.
+
+    A CSV cell of crawled text that a spreadsheet would run as a formula (= + - @) starts with a ' instead.
 
     Example: aidnews export metrics -o metrics.csv --primary-only
     """
     import csv
 
-    from etl import query
+    from etl import query, spreadsheet
     from etl.store.engine import session_scope
 
     if what not in ("articles", "metrics"):
@@ -133,8 +139,8 @@ def export(
         elif rows:
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
             writer.writeheader()
-            writer.writerows({k: " ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
-                             for row in rows)
+            writer.writerows({k: spreadsheet.cell(" ".join(map(str, v)) if isinstance(v, list) else v)
+                              for k, v in row.items()} for row in rows)
     err.print(f"{len(rows)} {what} written to {escape(str(output))}")
 
 

@@ -12,15 +12,30 @@ import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from aidnews.common import DemoOpt, SourcesOpt, chosen_sources, console, err, fail, prepare_db, report_run, sources_path
+from aidnews.common import (
+    PORT_MAX,
+    PORT_MIN,
+    ROWS_MAX,
+    DemoOpt,
+    SourcesOpt,
+    chosen_sources,
+    console,
+    err,
+    fail,
+    prepare_db,
+    report_run,
+    sources_path,
+)
+from etl import clock
 from etl.sources import ConfigError, SourceConfig, SourcesFile
 
-LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")  # a --since date without a zone is Beijing time, as the sites' dates
+TIME_LIMIT_MAX = 7 * 24 * 3600.0  # seconds: a crawl limit past a week is a typo
+WORKERS_MAX = 64  # crawl processes of one machine
+BATCH_MAX = 10_000  # pages per ETL transaction
 
 
 def serve(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
@@ -57,8 +72,10 @@ def crawl(
         "--only", metavar="NAME", help="crawl only the source of this name in the sources file (repeatable)")] = None,
     sources: SourcesOpt = None,
     revisit: Annotated[bool, typer.Option(help="re-check stored articles with conditional requests")] = False,
-    time_limit: Annotated[float, typer.Option(help="seconds before the crawl is stopped")] = 3600,
-    workers: Annotated[int | None, typer.Option(help="crawl processes sharing a Redis frontier")] = None,
+    time_limit: Annotated[float, typer.Option(min=1, max=TIME_LIMIT_MAX, help="seconds before the crawl is stopped")]
+    = 3600,
+    workers: Annotated[int | None, typer.Option(min=1, max=WORKERS_MAX,
+                                                help="crawl processes sharing a Redis frontier")] = None,
     redis: Annotated[str | None, typer.Option(help="Redis URL of the shared frontier (or $AIDNEWS_REDIS_URL)")] = None,
 ) -> None:
     """Crawl the configured sources (a Scrapy child process) and store every fetched page raw in DATABASE_URL.
@@ -85,8 +102,8 @@ def crawl(
 def etl(
     reprocess: Annotated[bool, typer.Option(help="re-run the current extractor over stored pages, offline")] = False,
     since: Annotated[datetime | None, typer.Option(help="with --reprocess: only pages fetched since this date")] = None,
-    limit: Annotated[int | None, typer.Option(help="process at most this many pages")] = None,
-    batch_size: Annotated[int, typer.Option(help="pages per transaction")] = 100,
+    limit: Annotated[int | None, typer.Option(min=1, max=ROWS_MAX, help="process at most this many pages")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=BATCH_MAX, help="pages per transaction")] = 100,
 ) -> None:
     """Turn pending pages into articles and metrics; a failed page gets its error and the job goes on.
 
@@ -94,7 +111,7 @@ def etl(
     """
     prepare_db()
     if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=LOCAL_TIMEZONE)
+        since = since.replace(tzinfo=clock.zone())  # a date without a zone is in the configured one
     run = _etl_with_progress(reprocess=reprocess, since=since, limit=limit, batch_size=batch_size)
     report_run(run)
     if run.status != "ok":
@@ -102,7 +119,7 @@ def etl(
 
 
 def demo_site(
-    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
+    port: Annotated[int, typer.Option(min=PORT_MIN, max=PORT_MAX, help="port on 127.0.0.1")] = 8000,
     truth: Annotated[Path | None, typer.Option(help="write every article page and its ground truth here, then exit")]
     = None,
 ) -> None:
