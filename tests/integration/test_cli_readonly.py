@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 READERS = (["articles"], ["metrics"], ["metrics", "--group-by", "program"], ["status"], ["db", "current"],
-           ["export", "articles", "-o", "out.csv"], ["report", "--out", "report.html"])
+           ["export", "articles", "-o", "out.csv"], ["report", "--out", "report.html"], ["browse"])
 
 
 def aidnews(*args: str, cwd: Path, database_url: str | None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
