@@ -8,8 +8,8 @@ Three rules shape every table the CLI prints:
 - One row is one line at the terminal's width. Short columns (ids, dates, units, categories) keep their
   natural width and never wrap, so no word is cut (`durati/on`); long text (titles, sentences, places) shares
   what is left and is cut with `…`; columns that do not fit are left out, most useful first, and named in a
-  note. `wide=True` shows every column with its text in full, wrapped inside the column; where even that does
-  not fit, each row becomes a block of `field  value` lines (psql's expanded display).
+  note. `wide=True` shows every column with its text in full; where that does not fit the terminal, each row
+  becomes a block of `field  value` lines (psql's expanded display), long values wrapped.
 - Values keep what they say: an amount shows every digit it was written with (Decimal or float alike,
   `0.125` never becomes `0.12`), and times show in the configured zone (etl.clock).
 """
@@ -36,6 +36,7 @@ from etl import clock
 ELLIPSIS = "…"
 FLEX_MIN = 12  # a long-text column narrower than this says too little to be worth its place
 GAP = 2  # cells between two columns
+FLOAT_DIGITS = 15  # significant digits a double keeps of a decimal figure
 _UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 (bar tab, newline, carriage return), DEL, C1
     "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"  # bidi marks and overrides: text that reads other than it is
@@ -64,12 +65,17 @@ def plain(text: str, style: str = "") -> Text:
 
 
 def number(value: int | float | Decimal) -> str:
-    """A figure with thousands separators and exactly the decimals it holds: 465,000,000, 0.125, 2.5."""
+    """A figure with thousands separators and the decimals it was written with: 465,000,000, 0.125, 2.5.
+
+    A Decimal shows every digit it holds; a float its first 15 significant digits, which are those of the
+    decimal it was read from."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
-    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    # A float holds 15 significant decimal digits reliably: past them are the binary rounding's, not the source's
+    # (1.12亿 as a float is 112000000.00000001).
+    exact = value if isinstance(value, Decimal) else Decimal(format(value, f".{FLOAT_DIGITS}g"))
     if not exact.is_finite():
         return str(value)
     if exact == exact.to_integral_value():
@@ -248,7 +254,8 @@ def plan(rows: Sequence[dict[str, Any]], keys: Sequence[str], width: int, wide: 
     Short columns get their natural width (header or longest cell, whichever is wider) and never wrap. Long-text
     columns need at least their `least` cells (or their natural width when less) and share the rest: each gets its
     natural width where it fits, the widest split what remains by their weights. Columns are taken most useful first
-    (lowest rank) while their minimum widths fit; with `wide`, every column is taken.
+    (lowest rank) while their minimum widths fit; with `wide`, every column is taken at its natural width, and a
+    layout wider than `width` is for `records` to show instead.
     """
     columns = [column(k, i, ranks) for i, k in enumerate(keys)]
     grid = cells(rows, columns, one_line=not wide)
@@ -265,8 +272,9 @@ def plan(rows: Sequence[dict[str, Any]], keys: Sequence[str], width: int, wide: 
     order = [i for i in range(len(columns)) if i in chosen]
     widths = {i: natural[i] for i in order}
     flexible = [i for i in order if columns[i].flexible]
-    room = width - sum(natural[i] for i in order if i not in flexible) - GAP * max(0, len(order) - 1)
-    widths.update(_share({i: columns[i].weight for i in flexible}, natural, minimum, room))
+    if not wide:  # with wide every column keeps its natural width: the caller shows records when that is too wide
+        room = width - sum(natural[i] for i in order if i not in flexible) - GAP * max(0, len(order) - 1)
+        widths.update(_share({i: columns[i].weight for i in flexible}, natural, minimum, room))
     return Layout(tuple(columns[i] for i in order), tuple(widths[i] for i in order),
                   tuple(columns[i].label for i in range(len(columns)) if i not in chosen), wide)
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from rich.padding import Padding
 from rich.text import Text
 
 from aidnews import render
@@ -94,9 +95,10 @@ def metrics(
             if evidence and fmt == "table":
                 for row in rows:
                     for item in row.get("evidence", []):
-                        console.print(render.plain(f"  {row[group_by]} {row['unit']}", style="dim")
-                                      + render.plain(f" #{item['article_id']} {item['text']}: {item['sentence']}"),
+                        console.print(render.plain(f"{row[group_by]} {row['unit']}", style="bold")
+                                      + render.plain(f"  article {item['article_id']}: {item['text']}"),
                                       highlight=False)
+                        console.print(Padding(render.plain(item["sentence"] or ""), (0, 0, 0, 4)), highlight=False)
             return
         rows = query.metrics(session, limit=limit, category=category, unit=unit, program=program,
                              article_id=article)

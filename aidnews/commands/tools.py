@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from aidnews.common import SourcesOpt, console, emit, fail, prepare_db, read_sources, reason, sources_path
+from aidnews.common import SourcesOpt, WideOpt, console, emit, fail, prepare_db, read_sources, reason, sources_path
 
 
 def extract(
@@ -36,7 +36,7 @@ def extract(
         sys.stdout.flush()
 
 
-def check_sources(sources: SourcesOpt = None) -> None:
+def check_sources(sources: SourcesOpt = None, wide: WideOpt = False) -> None:
     """Validate the sources file (every problem at once, exit 2) and list its sources with their schedules.
 
     Example: aidnews check-sources --sources sources.toml
@@ -45,7 +45,7 @@ def check_sources(sources: SourcesOpt = None) -> None:
     rows = [{"name": s.name, "enabled": s.enabled, "schedule": s.schedule, "start": " ".join(s.start_urls),
              "feeds": len(s.feeds), "sitemaps": len(s.sitemaps)} for s in config.sources]
     emit(rows, "table", ["name", "enabled", "schedule", "start", "feeds", "sitemaps"],
-         title=f"{sources_path(sources)}: {len(rows)} sources, all valid")
+         title=f"{sources_path(sources)}: {len(rows)} sources, all valid", wide=wide)
 
 
 def db_upgrade() -> None:

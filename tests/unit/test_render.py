@@ -64,7 +64,9 @@ def test_a_hostile_title_reaches_the_terminal_without_one_control_character() ->
     (Decimal("2.5"), "2.5"),
     (230000000.0, "230,000,000"),
     (Decimal("12345.678"), "12,345.678"),
-    (0.1 + 0.2, "0.30000000000000004"),  # a float shows what it holds, not a rounding of it
+    (1.12 * 1e8, "112,000,000"),  # 112000000.00000001: the float's rounding, not the source's digits
+    (0.1 + 0.2, "0.3"),
+    (Decimal("0.30000000000000004"), "0.30000000000000004"),  # a Decimal holds what was written, all of it
 ])
 def test_amounts_keep_every_digit_they_were_written_with(value: object, shown: str) -> None:
     assert render.number(value) == shown  # type: ignore[arg-type]
