@@ -48,6 +48,8 @@ def articles(
 ) -> None:
     """List stored articles, newest first.
 
+    Reads DATABASE_URL read-only. The table fits the terminal (--wide: every column in full; --format json: all).
+
     Example: aidnews articles --program 援疆 --format json
     """
     from etl import query
@@ -76,6 +78,8 @@ def metrics(
     wide: WideOpt = False,
 ) -> None:
     """List the figures articles state, or total them per group and unit (CNY is never added to persons).
+
+    Reads DATABASE_URL read-only. The table fits the terminal (--wide: every column in full; --format json: all).
 
     Example: aidnews metrics --group-by recipient --category funding
     """
@@ -149,8 +153,8 @@ def export(
 def status(fmt: FormatOpt = "table", sources: SourcesOpt = None, wide: WideOpt = False) -> None:
     """What the service has done and will do: next runs, last runs, pending pages, and every source's health.
 
-    Every source of the sources file and of the database is listed, with its last crawl, its last success
-    and its last error, also one never crawled or never successful; the sources' pages add up to the total.
+    Every source of the sources file and of the database is listed with its last crawl, success and error.
+
     Reads DATABASE_URL read-only.
 
     Example: aidnews status --format json

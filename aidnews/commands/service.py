@@ -41,6 +41,8 @@ BATCH_MAX = 10_000  # pages per ETL transaction
 def serve(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
     """Run the service: crawl and ETL on the schedule in the sources file, until SIGINT/SIGTERM.
 
+    Creates or migrates the database DATABASE_URL names, then logs JSON lines to stderr.
+
     Example: aidnews serve --demo
     """
     import scheduler
@@ -51,6 +53,8 @@ def serve(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
 
 def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
     """One crawl and one ETL pass, then exit (0 when both succeed).
+
+    Creates or migrates the database DATABASE_URL names; exits 1 when a source failed or the ETL did.
 
     Example: aidnews run-once --demo
     """
@@ -80,8 +84,9 @@ def crawl(
 ) -> None:
     """Crawl the configured sources (a Scrapy child process) and store every fetched page raw in DATABASE_URL.
 
-    Exits 1 when a source failed (the run is `partial`, or `failed` when every source did): `aidnews status`
-    names each source's last error.
+    Exits 1 when a source failed: the run is `partial`, or `failed` when every source did.
+
+    `aidnews status` names each source's last error.
 
     Example: aidnews crawl --sources sources.toml --only xinjiang-gov-aid   (the demo portal: aidnews crawl --demo)
     """
@@ -106,6 +111,8 @@ def etl(
     batch_size: Annotated[int, typer.Option(min=1, max=BATCH_MAX, help="pages per transaction")] = 100,
 ) -> None:
     """Turn pending pages into articles and metrics; a failed page gets its error and the job goes on.
+
+    Works on the database DATABASE_URL names (migrating it first).
 
     Example: aidnews etl --reprocess --since 2024-01-01
     """

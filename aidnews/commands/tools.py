@@ -62,6 +62,8 @@ def db_upgrade() -> None:
 def db_current() -> None:
     """Show the schema revision of the database and the newest one this version knows.
 
+    Reads DATABASE_URL read-only.
+
     Example: aidnews db current
     """
     from etl.store import engine
