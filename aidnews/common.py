@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from rich.text import Text
 
 from aidnews import render
 from etl.sources import ConfigError, SourcesFile, load_sources
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 console = Console()
 err = Console(stderr=True)
@@ -39,8 +42,8 @@ SourcesOpt = Annotated[
 ]
 DemoOpt = Annotated[bool, typer.Option("--demo", help="start the bundled demo portal on 127.0.0.1 and use it")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json")]
-WideOpt = Annotated[bool, typer.Option("--wide", "-w", help="every column, text in full (wrapped), whatever the "
-                                                             "terminal's width")]
+WideOpt = Annotated[bool, typer.Option("--wide", "-w", help="every column with its text in full (one block per row "
+                                                             "where the terminal is too narrow for them)")]
 _SHOWN_COUNTS = ("pages_stored", "fetched_article", "articles_known_skipped", "not_modified", "errors", "pages",
                  "articles", "metrics", "skipped", "duplicates", "requeued", "pages_pruned")
 
@@ -116,7 +119,7 @@ def prepare_db() -> None:
         raise fail(f"cannot open the database {engine.describe(engine.database_url())}: {reason(exc)}") from None
 
 
-def read_db() -> Any:
+def read_db() -> sa.Engine:
     """The database for a command that only reads: opened read-only, never created nor migrated.
 
     No database (no SQLite file, no aidnews schema) or one that cannot be reached is a one-line error, exit 2.

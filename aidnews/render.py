@@ -97,9 +97,7 @@ def display(value: Any, date_only: bool = False, grouped: bool = True) -> str:
     """One value as a table cell shows it (before it is made inert)."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        return when(value, date_only)
-    if isinstance(value, datetime):
+    if isinstance(value, str | datetime):
         return when(value, date_only)
     if isinstance(value, bool):
         return "yes" if value else "no"
