@@ -163,7 +163,26 @@ def test_a_copy_on_read_only_media_can_be_queried(tmp_path: Path, read_only_copy
     assert aidnews("db", "current", cwd=tmp_path, database_url=url).returncode == 0
     exported = aidnews("export", "metrics", "-o", str(tmp_path / "m.csv"), cwd=tmp_path, database_url=url)
     assert exported.returncode == 0, exported.stderr
+    reported = aidnews("report", "--out", str(tmp_path / "report.html"), cwd=tmp_path, database_url=url)
+    assert reported.returncode == 0, reported.stderr
     assert sorted(p.name for p in read_only_copy.parent.iterdir()) == before  # no -wal, no -shm, no lock
+
+
+def test_a_quiet_database_is_read_without_leaving_files_beside_it(tmp_path: Path) -> None:
+    """A WAL database nobody has open: readers leave no -wal or -shm behind (a `mode=ro` reader would)."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    url = f"sqlite:///{folder / 'aidnews.db'}"
+    db.upgrade(url)
+    fill(url)
+    db.get_engine(url).dispose()
+    before = sorted(p.name for p in folder.iterdir())
+    assert not any(name.endswith(("-wal", "-shm")) for name in before)  # the writer has closed it
+    for command in (["articles"], ["metrics"], ["status"], ["db", "current"],
+                    ["report", "--out", str(tmp_path / "r.html")]):
+        result = aidnews(*command, cwd=tmp_path, database_url=url)
+        assert result.returncode == 0, (command, result.stderr)
+        assert sorted(p.name for p in folder.iterdir()) == before, command
 
 
 def test_a_live_database_is_read_while_a_writer_holds_it(tmp_path: Path) -> None:
