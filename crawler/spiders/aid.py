@@ -149,12 +149,11 @@ class AidSpider(scrapy.Spider):
         self.idle_rounds = 0
         self.seen: set[str] = set()
         self.counts: Counter[str] = Counter()
-        self.by_source: defaultdict[str, Counter[str]] = defaultdict(Counter)  # the same counts, per source
+        # the same counts per source, with its responses and errors by reason, so a run can tell which failed
+        self.by_source: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.list_requests: Counter[str] = Counter()  # list pages requested per source, against max_list_pages
         self.checked: dict[str, datetime] = {}  # stored article URLs found unchanged, and when
         self.errors: list[dict[str, str]] = []
-        # Per source: responses (the site answered) and errors by reason, so a run can tell which sources failed.
-        self.by_source: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
     # -- scheduling -------------------------------------------------------------------------------------------
 
