@@ -87,8 +87,10 @@ def single_instance(engine: sa.Engine) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
-            raise AlreadyRunning(f"another aidnews scheduler (pid {holder}) is running on {path.with_suffix('.db')};"
-                                 f" stop it first (lock file {path})") from None
+            raise AlreadyRunning(
+                f"another aidnews scheduler (pid {holder}) is running on {path.with_suffix('.db')};"
+                f" stop it first (lock file {path})"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -140,14 +142,30 @@ def plan(config: SourcesFile, now: datetime | None = None) -> list[JobSpec]:
     jobs = []
     for source in config.enabled():
         crawl_trigger = CronTrigger.from_crontab(source.schedule, timezone=tz)
-        jobs.append(JobSpec(f"crawl:{source.name}", f"crawl {source.name}", JobKind.CRAWL, crawl_trigger,
-                            grace_time(crawl_trigger, now), source=source, run_at_start=True))
+        jobs.append(
+            JobSpec(
+                f"crawl:{source.name}",
+                f"crawl {source.name}",
+                JobKind.CRAWL,
+                crawl_trigger,
+                grace_time(crawl_trigger, now),
+                source=source,
+                run_at_start=True,
+            )
+        )
     interval = IntervalTrigger(minutes=config.settings.etl_interval_minutes, timezone=tz)
     jobs.append(JobSpec("etl", "etl", JobKind.ETL, interval, grace_time(interval, now)))
     daily = CronTrigger.from_crontab(config.settings.maintenance_schedule, timezone=tz)
     jobs.append(JobSpec("maintenance", "maintenance", JobKind.MAINTENANCE, daily, grace_time(daily, now)))
-    jobs.append(JobSpec("heartbeat", "heartbeat", JobKind.HEARTBEAT,
-                        IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=tz), HEARTBEAT_SECONDS))
+    jobs.append(
+        JobSpec(
+            "heartbeat",
+            "heartbeat",
+            JobKind.HEARTBEAT,
+            IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=tz),
+            HEARTBEAT_SECONDS,
+        )
+    )
     return jobs
 
 
@@ -162,8 +180,9 @@ def next_runs(jobs: Sequence[JobSpec], now: datetime | None = None) -> list[dict
             continue
         if isinstance(job.trigger, IntervalTrigger):
             every = f"every {job.trigger.interval.total_seconds() / 60:g} min"
-            rows.append({"job": job.name, "next_run": every + (" and after each crawl" if job.kind is JobKind.ETL
-                                                                else "")})
+            rows.append(
+                {"job": job.name, "next_run": every + (" and after each crawl" if job.kind is JobKind.ETL else "")}
+            )
             continue
         fire = job.trigger.get_next_fire_time(None, now or datetime.now(job.trigger.timezone))
         rows.append({"job": job.name, "next_run": fire.isoformat(timespec="seconds") if fire else ""})
@@ -173,8 +192,9 @@ def next_runs(jobs: Sequence[JobSpec], now: datetime | None = None) -> list[dict
 def maintenance_overdue(engine: sa.Engine, trigger: Trigger, now: datetime) -> bool:
     """True when maintenance never ran to the end, or its schedule fired since its last run began."""
     with engine.connect() as conn:
-        last = conn.execute(sa.select(sa.func.max(Run.started_at)).where(
-            Run.kind == RunKind.MAINTENANCE, Run.status == RunStatus.OK)).scalar_one_or_none()
+        last = conn.execute(
+            sa.select(sa.func.max(Run.started_at)).where(Run.kind == RunKind.MAINTENANCE, Run.status == RunStatus.OK)
+        ).scalar_one_or_none()
     if isinstance(last, str):  # SQLite hands back an aggregate's time as text
         last = datetime.fromisoformat(last)
     if last is None:
@@ -217,9 +237,15 @@ class Service:
             self.crawls_running += 1
         try:
             shared = self.config.frontier()
-            run = crawl([source], time_limit=self.config.settings.crawl_time_limit_minutes * 60,
-                        contact=self.config.settings.user_agent_contact, should_stop=self.stopping.is_set,
-                        engine=self.engine, workers=shared.workers, redis_url=shared.redis_url)
+            run = crawl(
+                [source],
+                time_limit=self.config.settings.crawl_time_limit_minutes * 60,
+                contact=self.config.settings.user_agent_contact,
+                should_stop=self.stopping.is_set,
+                engine=self.engine,
+                workers=shared.workers,
+                redis_url=shared.redis_url,
+            )
         finally:
             with self.busy:
                 self.crawls_running -= 1
@@ -244,9 +270,12 @@ class Service:
         try:
             if not self.stopping.is_set():
                 with self.etl_lock:
-                    maintenance(settings.page_retention_days, engine=self.engine,
-                                run_retention_days=settings.run_retention_days,
-                                failed_run_retention_days=settings.failed_run_retention_days)
+                    maintenance(
+                        settings.page_retention_days,
+                        engine=self.engine,
+                        run_retention_days=settings.run_retention_days,
+                        failed_run_retention_days=settings.failed_run_retention_days,
+                    )
         finally:
             with self.busy:
                 self.maintaining = False
@@ -286,7 +315,9 @@ class Service:
         now = datetime.now(self.scheduler.timezone)
         self.jobs = plan(self.config, now)
         runners: dict[JobKind, Callable[..., None]] = {
-            JobKind.CRAWL: self.crawl_job, JobKind.ETL: self.etl_job, JobKind.MAINTENANCE: self.maintenance_job,
+            JobKind.CRAWL: self.crawl_job,
+            JobKind.ETL: self.etl_job,
+            JobKind.MAINTENANCE: self.maintenance_job,
             JobKind.HEARTBEAT: self.heartbeat,
         }
         for job in self.jobs:
@@ -294,9 +325,16 @@ class Service:
             if job.kind is JobKind.MAINTENANCE and maintenance_overdue(self.engine, job.trigger, now):
                 first = {"next_run_time": now + timedelta(seconds=self.overdue_delay)}
                 log.info("maintenance is overdue: it runs %.0f s after start-up", self.overdue_delay)
-            self.scheduler.add_job(runners[job.kind], job.trigger, args=[job.source] if job.source else None,
-                                   id=job.id, name=job.name, misfire_grace_time=job.grace_seconds,
-                                   replace_existing=True, **first)
+            self.scheduler.add_job(
+                runners[job.kind],
+                job.trigger,
+                args=[job.source] if job.source else None,
+                id=job.id,
+                name=job.name,
+                misfire_grace_time=job.grace_seconds,
+                replace_existing=True,
+                **first,
+            )
 
     def run(self, run_now: bool = True) -> int:
         self.build(run_now)
@@ -327,8 +365,9 @@ def serve(sources: str | Path, *, demo: bool = False, run_now: bool = True, trac
     """
     logs.setup(json_lines=True)
     try:
-        with sources_for(demo, sources, on_portal=lambda url: log.info("demo portal serving", extra={"url": url})
-                         ) as config:
+        with sources_for(
+            demo, sources, on_portal=lambda url: log.info("demo portal serving", extra={"url": url})
+        ) as config:
             clock.use(config.settings.timezone)
             try:
                 engine = get_engine()
@@ -341,8 +380,10 @@ def serve(sources: str | Path, *, demo: bool = False, run_now: bool = True, trac
                 service = Service(config, engine)
                 signal.signal(signal.SIGTERM, service.stop)
                 signal.signal(signal.SIGINT, service.stop)
-                log.info("service started", extra={"database": describe(str(engine.url)),
-                                                   "sources": [s.name for s in config.enabled()]})
+                log.info(
+                    "service started",
+                    extra={"database": describe(str(engine.url)), "sources": [s.name for s in config.enabled()]},
+                )
                 return service.run(run_now=run_now)
     except (ConfigError, AlreadyRunning, CannotStart, OSError) as exc:
         log.error("%s", exc, exc_info=exc if tracebacks else None)

@@ -52,8 +52,14 @@ class Group(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         return _no_flag_metavars(super().get_params(ctx))
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """A usage error (a bad option value, an unknown command) in one line on stderr, exit 2."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
@@ -63,18 +69,30 @@ class Group(TyperGroup):
             if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
                 ctx = getattr(exc, "ctx", None)
                 hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
-                common.err.print(Text("error: ", style="bold red") + render.plain(exc.format_message() + hint),
-                                 highlight=False, soft_wrap=True)
+                common.err.print(
+                    Text("error: ", style="bold red") + render.plain(exc.format_message() + hint),
+                    highlight=False,
+                    soft_wrap=True,
+                )
             sys.exit(exc.exit_code)
         except typer.Abort:
             sys.exit(1)
         sys.exit(code or 0)
 
 
-app = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode="rich", pretty_exceptions_enable=False,
-                  cls=Group, add_completion=False)
-db_app = typer.Typer(help="Database schema: upgrade and inspect migrations (DATABASE_URL names the database).",
-                     no_args_is_help=True, cls=Group)
+app = typer.Typer(
+    help=HELP,
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    cls=Group,
+    add_completion=False,
+)
+db_app = typer.Typer(
+    help="Database schema: upgrade and inspect migrations (DATABASE_URL names the database).",
+    no_args_is_help=True,
+    cls=Group,
+)
 app.add_typer(db_app, name="db")
 
 

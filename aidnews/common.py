@@ -37,17 +37,45 @@ SHORT_ERROR_LINES = 8  # a run's error up to this many lines is shown whole afte
 verbose = False  # set by the global -v/--verbose option: failures show their traceback
 
 SourcesOpt = Annotated[
-    Path | None, typer.Option("--sources", metavar="FILE",
-                              help="the sources file (TOML) \\[default: $AIDNEWS_SOURCES, else ./sources.toml]")
+    Path | None,
+    typer.Option(
+        "--sources", metavar="FILE", help="the sources file (TOML) \\[default: $AIDNEWS_SOURCES, else ./sources.toml]"
+    ),
 ]
 DemoOpt = Annotated[bool, typer.Option("--demo", help="start the bundled demo portal on 127.0.0.1 and use it")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json")]
-WideOpt = Annotated[bool, typer.Option("--wide", "-w", help="every column with its text in full (one block per row "
-                                                             "where the terminal is too narrow for them)")]
-_SHOWN_COUNTS = ("pages_stored", "fetched_list", "fetched_article", "articles_known_skipped", "not_modified",
-                 "revisit_requests", "revisit_changed", "errors", "pages", "articles", "metrics", "skipped",
-                 "duplicates", "requeued", "pages_pruned", "runs_pruned", "metrics_added", "metrics_removed",
-                 "metric_values_changed", "metric_units_changed", "metric_categories_changed", "metric_kinds_changed")
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        "-w",
+        help="every column with its text in full (one block per row where the terminal is too narrow for them)",
+    ),
+]
+_SHOWN_COUNTS = (
+    "pages_stored",
+    "fetched_list",
+    "fetched_article",
+    "articles_known_skipped",
+    "not_modified",
+    "revisit_requests",
+    "revisit_changed",
+    "errors",
+    "pages",
+    "articles",
+    "metrics",
+    "skipped",
+    "duplicates",
+    "requeued",
+    "pages_pruned",
+    "runs_pruned",
+    "metrics_added",
+    "metrics_removed",
+    "metric_values_changed",
+    "metric_units_changed",
+    "metric_categories_changed",
+    "metric_kinds_changed",
+)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -91,8 +119,9 @@ def chosen_sources(demo: bool, path: Path | None) -> Iterator[SourcesFile]:
 
     with ExitStack() as stack:
         try:
-            config = stack.enter_context(sources_for(demo, sources_path(path),
-                                                     on_portal=lambda url: err.print(f"demo portal on {escape(url)}")))
+            config = stack.enter_context(
+                sources_for(demo, sources_path(path), on_portal=lambda url: err.print(f"demo portal on {escape(url)}"))
+            )
         except ConfigError as exc:
             raise config_failure(exc) from None
         except OSError as exc:
@@ -138,8 +167,15 @@ def read_db() -> sa.Engine:
     return db
 
 
-def emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str | None = None,
-         total: int | None = None, wide: bool = False, ranks: dict[str, int] | None = None) -> None:
+def emit(
+    rows: list[dict[str, Any]],
+    fmt: str,
+    columns: list[str],
+    title: str | None = None,
+    total: int | None = None,
+    wide: bool = False,
+    ranks: dict[str, int] | None = None,
+) -> None:
     """Rows as a table fitted to the terminal (aidnews.render), or as JSON lines on stdout.
 
     `total`, when more rows match than are shown, is said below the table ("showing 50 of 75"); `ranks`
@@ -171,14 +207,19 @@ def cell(value: Any) -> str:
 def report_run(run: Any) -> None:
     """One line on how a run ended, with its counts (errors by reason), then its error: a short one whole."""
     counts = run.counts or {}
-    shown = [f"{key.replace('_', ' ')} {counts[key]:,}" for key in _SHOWN_COUNTS
-             if key != "errors" and isinstance(counts.get(key), int)]
+    shown = [
+        f"{key.replace('_', ' ')} {counts[key]:,}"
+        for key in _SHOWN_COUNTS
+        if key != "errors" and isinstance(counts.get(key), int)
+    ]
     reasons = [f"{key.removeprefix('error: ')} {value}" for key, value in counts.items() if key.startswith("error: ")]
     if counts.get("errors"):
         shown.append(f"errors {counts['errors']:,}" + (f" ({', '.join(reasons)})" if reasons else ""))
     colour = "green" if run.status == "ok" else "red"
-    err.print(Text(f"{run.kind} run {run.id}: ") + Text(str(run.status), style=colour)
-              + render.plain(" " + ", ".join(shown)), highlight=False)
+    err.print(
+        Text(f"{run.kind} run {run.id}: ") + Text(str(run.status), style=colour) + render.plain(" " + ", ".join(shown)),
+        highlight=False,
+    )
     if run.error:  # a short error whole (a crawl's failed sources); of a long one (a child's stderr) its last line
         lines = run.error.strip().splitlines()
         for line in lines if len(lines) <= SHORT_ERROR_LINES else lines[-1:]:

@@ -47,6 +47,7 @@ _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[
 
 # -- values --------------------------------------------------------------------------------------------------------
 
+
 def inert(text: str, one_line: bool = False) -> str:
     """`text` with every control character shown as an escape (`\\x1b[2J` prints as those characters).
 
@@ -55,8 +56,9 @@ def inert(text: str, one_line: bool = False) -> str:
     """
     if one_line:
         text = _LINE_BREAKS.sub(" ", text)
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
-                       text)
+    return _UNSAFE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 def plain(text: str, style: str = "") -> Text:
@@ -151,6 +153,7 @@ def fit(text: str, width: int, keep_end: bool = False) -> str:
 
 # -- columns -------------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Column:
     """How a table shows one field: its header, whether it is long text, and how soon it is left out."""
@@ -171,54 +174,57 @@ def _col(key: str, label: str | None = None, **kw: Any) -> Column:
     return Column(key, label or key.replace("_", " "), **kw)
 
 
-COLUMNS: dict[str, Column] = {c.key: c for c in (
-    _col("id", rank=0, right=True, grouped=False),
-    _col("article_id", "article", rank=0, right=True, grouped=False),
-    _col("copy_of", "copy of", rank=1, right=True, grouped=False),
-    _col("title", least=20, rank=2, flexible=True, weight=3),
-    _col("published_at", "published", rank=3, date_only=True),
-    _col("program", rank=5),
-    _col("recipient", rank=6, flexible=True, keep_end=True),
-    _col("provider", rank=7, flexible=True, keep_end=True),
-    _col("metrics", "figures", rank=8, right=True),
-    _col("source", rank=9),
-    _col("score", rank=1, right=True),
-    _col("snippet", least=20, rank=4, flexible=True, weight=3),
-    # figures
-    _col("text", "figure", rank=1),
-    _col("value", rank=2, right=True),
-    _col("unit", rank=3),
-    _col("category", rank=4),
-    _col("subject", rank=5, flexible=True),
-    _col("qualifier", rank=9),
-    _col("sentence", least=20, rank=6, flexible=True, weight=3),
-    _col("total", rank=1, right=True),
-    _col("mentions", rank=2, right=True),
-    _col("articles", rank=3, right=True),
-    # runs, jobs and sources
-    _col("kind", rank=1),
-    _col("status", rank=1),
-    _col("started_at", "started", rank=2),
-    _col("finished_at", "finished", rank=7),
-    _col("error", rank=3, flexible=True, weight=2, least=20),
-    _col("job", rank=0),
-    _col("next_run", "next run", rank=1),
-    _col("pages", rank=2, right=True),
-    _col("failed", "ETL errors", rank=5, right=True),
-    _col("garbled_share", "garbled", rank=6, right=True),
-    _col("last_crawl", "last crawl", rank=3),
-    _col("last_success", "last success", rank=4),
-    _col("last_error", "last error", rank=2, flexible=True, weight=2, least=20),
-    _col("new_pages_last_runs", "new pages (last runs)", rank=8),
-    _col("usual_new_pages", "usual", rank=9, right=True),
-    _col("warnings", rank=2, flexible=True),
-    _col("name", rank=0),
-    _col("enabled", rank=1),
-    _col("schedule", rank=2),
-    _col("start", rank=4, flexible=True),
-    _col("feeds", rank=5, right=True),
-    _col("sitemaps", rank=5, right=True),
-)}
+COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in (
+        _col("id", rank=0, right=True, grouped=False),
+        _col("article_id", "article", rank=0, right=True, grouped=False),
+        _col("copy_of", "copy of", rank=1, right=True, grouped=False),
+        _col("title", least=20, rank=2, flexible=True, weight=3),
+        _col("published_at", "published", rank=3, date_only=True),
+        _col("program", rank=5),
+        _col("recipient", rank=6, flexible=True, keep_end=True),
+        _col("provider", rank=7, flexible=True, keep_end=True),
+        _col("metrics", "figures", rank=8, right=True),
+        _col("source", rank=9),
+        _col("score", rank=1, right=True),
+        _col("snippet", least=20, rank=4, flexible=True, weight=3),
+        # figures
+        _col("text", "figure", rank=1),
+        _col("value", rank=2, right=True),
+        _col("unit", rank=3),
+        _col("category", rank=4),
+        _col("subject", rank=5, flexible=True),
+        _col("qualifier", rank=9),
+        _col("sentence", least=20, rank=6, flexible=True, weight=3),
+        _col("total", rank=1, right=True),
+        _col("mentions", rank=2, right=True),
+        _col("articles", rank=3, right=True),
+        # runs, jobs and sources
+        _col("kind", rank=1),
+        _col("status", rank=1),
+        _col("started_at", "started", rank=2),
+        _col("finished_at", "finished", rank=7),
+        _col("error", rank=3, flexible=True, weight=2, least=20),
+        _col("job", rank=0),
+        _col("next_run", "next run", rank=1),
+        _col("pages", rank=2, right=True),
+        _col("failed", "ETL errors", rank=5, right=True),
+        _col("garbled_share", "garbled", rank=6, right=True),
+        _col("last_crawl", "last crawl", rank=3),
+        _col("last_success", "last success", rank=4),
+        _col("last_error", "last error", rank=2, flexible=True, weight=2, least=20),
+        _col("new_pages_last_runs", "new pages (last runs)", rank=8),
+        _col("usual_new_pages", "usual", rank=9, right=True),
+        _col("warnings", rank=2, flexible=True),
+        _col("name", rank=0),
+        _col("enabled", rank=1),
+        _col("schedule", rank=2),
+        _col("start", rank=4, flexible=True),
+        _col("feeds", rank=5, right=True),
+        _col("sitemaps", rank=5, right=True),
+    )
+}
 
 
 def column(key: str, position: int, ranks: dict[str, int] | None = None) -> Column:
@@ -244,12 +250,18 @@ class Layout:
 
 def cells(rows: Sequence[dict[str, Any]], columns: Sequence[Column], one_line: bool) -> list[list[str]]:
     """Every cell as inert text; a one-line (narrow) table shows some times as their day only."""
-    return [[inert(display(row.get(c.key), c.date_only and one_line, c.grouped), one_line) for c in columns]
-            for row in rows]
+    return [
+        [inert(display(row.get(c.key), c.date_only and one_line, c.grouped), one_line) for c in columns] for row in rows
+    ]
 
 
-def plan(rows: Sequence[dict[str, Any]], keys: Sequence[str], width: int, wide: bool = False,
-         ranks: dict[str, int] | None = None) -> Layout:
+def plan(
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    width: int,
+    wide: bool = False,
+    ranks: dict[str, int] | None = None,
+) -> Layout:
     """Which of `keys` to show, and how wide, so that a table fits `width` terminal cells.
 
     Short columns get their natural width (header or longest cell, whichever is wider) and never wrap. Long-text
@@ -260,10 +272,13 @@ def plan(rows: Sequence[dict[str, Any]], keys: Sequence[str], width: int, wide: 
     """
     columns = [column(k, i, ranks) for i, k in enumerate(keys)]
     grid = cells(rows, columns, one_line=not wide)
-    natural = [max([cell_len(c.label)] + [max((cell_len(line) for line in row[i].split("\n")), default=0)
-                                          for row in grid]) for i, c in enumerate(columns)]
-    minimum = [min(natural[i], max(c.least, cell_len(c.label))) if c.flexible else natural[i]
-               for i, c in enumerate(columns)]
+    natural = [
+        max([cell_len(c.label)] + [max((cell_len(line) for line in row[i].split("\n")), default=0) for row in grid])
+        for i, c in enumerate(columns)
+    ]
+    minimum = [
+        min(natural[i], max(c.least, cell_len(c.label))) if c.flexible else natural[i] for i, c in enumerate(columns)
+    ]
     chosen: set[int] = set()
     used = -GAP
     for i in sorted(range(len(columns)), key=lambda i: (columns[i].rank, i)):
@@ -276,8 +291,12 @@ def plan(rows: Sequence[dict[str, Any]], keys: Sequence[str], width: int, wide: 
     if not wide:  # with wide every column keeps its natural width: the caller shows records when that is too wide
         room = width - sum(natural[i] for i in order if i not in flexible) - GAP * max(0, len(order) - 1)
         widths.update(_share({i: columns[i].weight for i in flexible}, natural, minimum, room))
-    return Layout(tuple(columns[i] for i in order), tuple(widths[i] for i in order),
-                  tuple(columns[i].label for i in range(len(columns)) if i not in chosen), wide)
+    return Layout(
+        tuple(columns[i] for i in order),
+        tuple(widths[i] for i in order),
+        tuple(columns[i].label for i in range(len(columns)) if i not in chosen),
+        wide,
+    )
 
 
 def _share(weights: dict[int, int], natural: list[int], minimum: list[int], room: int) -> dict[int, int]:
@@ -300,19 +319,44 @@ def _share(weights: dict[int, int], natural: list[int], minimum: list[int], room
     return widths
 
 
-def table(rows: Sequence[dict[str, Any]], keys: Sequence[str], width: int, wide: bool = False,
-          title: str | None = None, ranks: dict[str, int] | None = None) -> tuple[Table, Layout]:
+def table(
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    width: int,
+    wide: bool = False,
+    title: str | None = None,
+    ranks: dict[str, int] | None = None,
+) -> tuple[Table, Layout]:
     """The rows as a rich Table laid out by `plan`, every cell inert text."""
     layout = plan(rows, keys, width, wide, ranks)
     grid = cells(rows, layout.shown, one_line=not wide)
-    out = Table(title=plain(title) if title else None, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-                padding=(0, GAP - 1, 0, 0), expand=False, title_justify="left", title_style="bold")
+    out = Table(
+        title=plain(title) if title else None,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, GAP - 1, 0, 0),
+        expand=False,
+        title_justify="left",
+        title_style="bold",
+    )
     for c, w in zip(layout.shown, layout.widths, strict=True):
-        out.add_column(Text(c.label), justify="right" if c.right else "left", width=w, min_width=w, max_width=w,
-                       no_wrap=not (wide and c.flexible), overflow="fold" if wide else "ellipsis")
+        out.add_column(
+            Text(c.label),
+            justify="right" if c.right else "left",
+            width=w,
+            min_width=w,
+            max_width=w,
+            no_wrap=not (wide and c.flexible),
+            overflow="fold" if wide else "ellipsis",
+        )
     for row in grid:
-        out.add_row(*(Text(text if wide else fit(text, w, c.keep_end))
-                      for c, w, text in zip(layout.shown, layout.widths, row, strict=True)))
+        out.add_row(
+            *(
+                Text(text if wide else fit(text, w, c.keep_end))
+                for c, w, text in zip(layout.shown, layout.widths, row, strict=True)
+            )
+        )
     return out, layout
 
 

@@ -34,21 +34,25 @@ PARAGRAPHS = [
 
 def article_html(i: int) -> bytes:
     body = "".join(
-        "<p>" + p.format(a=100 + i % 900, b=5 + i % 40, c=2000 + i, d=3 + i % 20, e=200 + i % 700,
-                         f=500 + i % 3000) + "</p>\n"
+        "<p>"
+        + p.format(a=100 + i % 900, b=5 + i % 40, c=2000 + i, d=3 + i % 20, e=200 + i % 700, f=500 + i % 3000)
+        + "</p>\n"
         for p in PARAGRAPHS * 6
     )
     nav = "".join(f'<li><a href="/col/list_{k}.html">栏目{k}</a></li>' for k in range(1, 21))
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>援疆简报第{i}期_援疆网</title></head>'
-            f'<body><ul class="nav">{nav}</ul><h1>援疆简报第{i}期</h1><div class="info">发布时间：2024-05-01 '
-            f'来源：援疆网</div><div class="content">{body}</div><div class="footer">版权所有 新ICP备000000号</div>'
-            f"</body></html>").encode()
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>援疆简报第{i}期_援疆网</title></head>'
+        f'<body><ul class="nav">{nav}</ul><h1>援疆简报第{i}期</h1><div class="info">发布时间：2024-05-01 '
+        f'来源：援疆网</div><div class="content">{body}</div><div class="footer">版权所有 新ICP备000000号</div>'
+        f"</body></html>"
+    ).encode()
 
 
 def list_html(page: int, pages: int, articles: int) -> bytes:
     first = (page - 1) * PER_LIST
-    links = "".join(f'<li><a href="/art/c_{i}.html">援疆简报第{i}期</a></li>'
-                    for i in range(first, min(first + PER_LIST, articles)))
+    links = "".join(
+        f'<li><a href="/art/c_{i}.html">援疆简报第{i}期</a></li>' for i in range(first, min(first + PER_LIST, articles))
+    )
     nxt = f'<a href="/col/list_{page + 1}.html">下一页</a>' if page < pages else ""
     return f'<html><head><meta charset="utf-8"></head><body><ul>{links}</ul>{nxt}</body></html>'.encode()
 
@@ -120,17 +124,29 @@ def run_bare(base: str, workdir: Path) -> tuple[int, float]:
 
 
 def run_aidnews(base: str, workdir: Path) -> tuple[int, float]:
-    source = {"name": "bench", "start_urls": [base + "/col/list_1.html"], "allowed_domains": ["127.0.0.1"],
-              "article_patterns": [r"/art/c_\d+\.html$"], "list_patterns": [r"/col/list_\d+\.html$"],
-              "max_depth": 1000, "local": True}
+    source = {
+        "name": "bench",
+        "start_urls": [base + "/col/list_1.html"],
+        "allowed_domains": ["127.0.0.1"],
+        "article_patterns": [r"/art/c_\d+\.html$"],
+        "list_patterns": [r"/col/list_\d+\.html$"],
+        "max_depth": 1000,
+        "local": True,
+    }
     sources = workdir / "sources.json"
     sources.write_text(json.dumps([source]), encoding="utf-8")
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}")
     migrate = "from etl.store.engine import upgrade; upgrade()"
     subprocess.run([sys.executable, "-c", migrate], env=env, check=True, cwd=ROOT)
     started = time.monotonic()
-    out = subprocess.run([sys.executable, "-m", "crawler.run", "--sources", str(sources), "--fast"],
-                         env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "crawler.run", "--sources", str(sources), "--fast"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     seconds = time.monotonic() - started
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     return int(summary.get("downloader/response_count", 0)), seconds

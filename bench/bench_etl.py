@@ -51,10 +51,23 @@ def store(url: str, pages: list[tuple[str, bytes, str]]) -> sa.Engine:
     db.upgrade(url)
     engine = db.get_engine(url)
     now = datetime.now(UTC)
-    rows = [{"url": u, "final_url": u, "source_name": "bench", "kind": "article", "status": 200, "headers": {},
-             "content_type": ct, "body": zlib.compress(body, 3), "size": len(body),
-             "sha256": hashlib.sha256(body).hexdigest(), "fetched_at": now, "etl_status": "pending"}
-            for u, body, ct in pages]
+    rows = [
+        {
+            "url": u,
+            "final_url": u,
+            "source_name": "bench",
+            "kind": "article",
+            "status": 200,
+            "headers": {},
+            "content_type": ct,
+            "body": zlib.compress(body, 3),
+            "size": len(body),
+            "sha256": hashlib.sha256(body).hexdigest(),
+            "fetched_at": now,
+            "etl_status": "pending",
+        }
+        for u, body, ct in pages
+    ]
     with engine.begin() as conn:
         conn.execute(sa.insert(Page), rows)
     return engine
@@ -71,8 +84,11 @@ def etl_rate(engine: sa.Engine, count: int) -> tuple[float, dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=5000)
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="an admin URL for a throw-away PostgreSQL database ('' to skip)")
+    parser.add_argument(
+        "--pg",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="an admin URL for a throw-away PostgreSQL database ('' to skip)",
+    )
     args = parser.parse_args()
     pages = page_set(args.pages)
     print(f"{len(pages)} pages, {sum(len(b) for _, b, _ in pages) / len(pages) / 1024:.0f} KB on average")
@@ -102,9 +118,11 @@ def main() -> int:
     print(f"{'run':<28}{'pages/s':>10}{'ratio':>8}")
     print(f"{'bare BeautifulSoup(lxml)':<28}{bare:>10.1f}{1:>8.2f}")
     for label, rate, counts in results:
-        print(f"{'full ETL, ' + label:<28}{rate:>10.1f}{rate / bare:>8.2f}   "
-              f"articles={counts.get('articles', 0)} metrics={counts.get('metrics', 0)} "
-              f"errors={counts.get('errors', 0)} skipped={counts.get('skipped', 0)}")
+        print(
+            f"{'full ETL, ' + label:<28}{rate:>10.1f}{rate / bare:>8.2f}   "
+            f"articles={counts.get('articles', 0)} metrics={counts.get('metrics', 0)} "
+            f"errors={counts.get('errors', 0)} skipped={counts.get('skipped', 0)}"
+        )
     print("target: full ETL >= 0.50 x bare parse on each database")
     return 0
 

@@ -55,8 +55,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 class Page:
     url: str
     html: str
-    body: str                 # the true body, paragraphs joined
-    day: date | None          # the true publication day, Asia/Shanghai
+    body: str  # the true body, paragraphs joined
+    day: date | None  # the true publication day, Asia/Shanghai
     author: str | None
     editor: str | None
     title: str | None
@@ -84,6 +84,7 @@ def day_of(value: object) -> date | None:
 
 def same_names(found: str | None, truth: str | None) -> bool:
     """Names equal once normalised; t2s again on both sides, as normalise treats a 昇 in Hant and mixed text apart."""
+
     def names(value: str | None) -> list[str]:
         return make_key(normalise(value).text).text.split() if value else []
 
@@ -91,6 +92,7 @@ def same_names(found: str | None, truth: str | None) -> bool:
 
 
 # --- the extractors ---------------------------------------------------------------------------------------------
+
 
 def cold_aidnews_caches() -> None:
     """Forget the label caches, so that every timed pass starts as a first pass over unseen pages would."""
@@ -145,6 +147,7 @@ SCORED = ("aidnews", "trafilatura", "gne", "readability-lxml")
 
 # --- the run ----------------------------------------------------------------------------------------------------
 
+
 def load_pages(limit: int | None) -> list[Page]:
     from crawler.demo import render_articles
 
@@ -154,15 +157,17 @@ def load_pages(limit: int | None) -> list[Page]:
         if not truth or not truth.get("paragraphs"):
             continue
         decoded = decode_html(rendered.body, rendered.content_type)
-        pages.append(Page(
-            url=f"http://127.0.0.1:8000{rendered.path}",
-            html=decoded.text,
-            body="\n".join(truth["paragraphs"]),
-            day=day_of(truth.get("published_at")),
-            author=truth.get("author"),
-            editor=truth.get("editor"),
-            title=truth.get("title"),
-        ))
+        pages.append(
+            Page(
+                url=f"http://127.0.0.1:8000{rendered.path}",
+                html=decoded.text,
+                body="\n".join(truth["paragraphs"]),
+                day=day_of(truth.get("published_at")),
+                author=truth.get("author"),
+                editor=truth.get("editor"),
+                title=truth.get("title"),
+            )
+        )
         if limit and len(pages) >= limit:
             break
     return pages
@@ -188,7 +193,7 @@ def safe(extractor: Callable[[Page], Extracted], page: Page) -> Extracted:
 
 @dataclass
 class Row:
-    rate: float               # pages per CPU second, best pass
+    rate: float  # pages per CPU second, best pass
     f1: float | None
     dated: float | None
 
@@ -225,8 +230,9 @@ def measure(names: list[str], pages: list[Page], rounds: int) -> dict[str, Row]:
             rows[name] = Row(rate, None, None)
             continue
         found = results[name]
-        f1 = sum(bigram_f1(normalise(r.body).text, normalise(p.body).text)
-                 for r, p in zip(found, pages, strict=True)) / len(pages)
+        f1 = sum(
+            bigram_f1(normalise(r.body).text, normalise(p.body).text) for r, p in zip(found, pages, strict=True)
+        ) / len(pages)
         dated = [p for p in pages if p.day]
         right = sum(1 for r, p in zip(found, pages, strict=True) if p.day and r.day == p.day)
         rows[name] = Row(rate, f1, right / len(dated) if dated else None)
@@ -285,8 +291,13 @@ def run_process(name: str, folder: Path, files: list[str]) -> float:
     else:
         command = [sys.executable, "-c", f"files = {json.dumps(files)}\n" + _WORKERS[name]]
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env={"PYTHONPATH": str(ROOT),
-                   "PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    subprocess.run(
+        command,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+    )
     return time.perf_counter() - started
 
 

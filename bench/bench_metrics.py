@@ -44,7 +44,7 @@ def seed_set() -> tuple[str, str, list[dict]] | None:
         return None
     lines = page.read_text(encoding="utf-8").split("\n")
     last = next(index for index, line in enumerate(lines) if line.endswith("寶貴的記憶。"))
-    body = normalise("\n".join(lines[1:last + 1])).text
+    body = normalise("\n".join(lines[1 : last + 1])).text
     gold = [json.loads(line) for line in (SEED / "aid-article.metrics.jsonl").read_text().splitlines() if line]
     return "seed", body, gold
 
@@ -65,7 +65,7 @@ def number_value(item: dict) -> tuple[str, float] | None:
     if not found:
         return None
     unit = UNIT_AFTER.match(item["text"], found.end())
-    return item["text"][:found.end() + (len(unit.group()) if unit else 0)], item["value"]
+    return item["text"][: found.end() + (len(unit.group()) if unit else 0)], item["value"]
 
 
 def parse_with_cn2an() -> Callable[[str], float | None] | None:
@@ -104,8 +104,9 @@ def money_with_jionlp() -> Callable[[str], list[Metric]] | None:
             number = entity["detail"]["num"]
             low = float(number[0] if isinstance(number, list) else number)
             start, end = entity["offset"]
-            found.append(Metric(entity["text"], start, end, "", Decimal(str(low)), None, "CNY", "元", "exact",
-                                "funding", None))
+            found.append(
+                Metric(entity["text"], start, end, "", Decimal(str(low)), None, "CNY", "元", "exact", "funding", None)
+            )
         return found
 
     return extract
@@ -136,8 +137,10 @@ def bench_extractors(sets: list[tuple[str, str, list[dict]]]) -> None:
         results = [score(extract(body), gold, body) for _, body, gold in sets]
         elapsed = time.perf_counter() - started
         pooled = micro_average(results)
-        print(f"  {name:28} precision {pooled['precision']:.3f} recall {pooled['recall']:.3f} "
-              f"category {pooled['category_accuracy']:.3f}  ({elapsed * 1000:.0f} ms for {len(sets)} bodies)")
+        print(
+            f"  {name:28} precision {pooled['precision']:.3f} recall {pooled['recall']:.3f} "
+            f"category {pooled['category_accuracy']:.3f}  ({elapsed * 1000:.0f} ms for {len(sets)} bodies)"
+        )
 
 
 def main() -> None:

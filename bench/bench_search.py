@@ -121,13 +121,26 @@ def article_rows(count: int, corpus: Corpus, seed: int) -> Iterator[list[dict]]:
     for i in range(count):
         title, body = make_text(corpus, rng)
         url = f"http://bench.example.cn/a/{i}.html"
-        batch.append({
-            "url": url, "canonical_url": url, "source_name": "bench", "title": title, "body": body,
-            "body_original": body, "script": "Hans", "content_hash": hashlib.sha256(body.encode()).hexdigest(),
-            "published_at": start + timedelta(minutes=rng.randint(0, 10 * 365 * 24 * 60)),
-            "program": rng.choice(["援疆", "援藏", "援青", "东西部协作"]), "garbled_spans": [], "images": [],
-            "topics": [], "extractor_version": "bench", "created_at": start, "updated_at": start,
-        })
+        batch.append(
+            {
+                "url": url,
+                "canonical_url": url,
+                "source_name": "bench",
+                "title": title,
+                "body": body,
+                "body_original": body,
+                "script": "Hans",
+                "content_hash": hashlib.sha256(body.encode()).hexdigest(),
+                "published_at": start + timedelta(minutes=rng.randint(0, 10 * 365 * 24 * 60)),
+                "program": rng.choice(["援疆", "援藏", "援青", "东西部协作"]),
+                "garbled_spans": [],
+                "images": [],
+                "topics": [],
+                "extractor_version": "bench",
+                "created_at": start,
+                "updated_at": start,
+            }
+        )
         if len(batch) == LOAD_BATCH:
             yield batch
             batch = []
@@ -174,16 +187,32 @@ def write_set(count: int, corpus: Corpus, bases: list[Extraction], seed: int) ->
     out = []
     for i in range(count):
         title, body = make_text(corpus, rng)
-        out.append(dataclasses.replace(bases[i % len(bases)], canonical_url=f"http://bench.example.cn/w/{i}.html",
-                                       title=title, body=body, body_original=body,
-                                       content_hash=hashlib.sha256(body.encode()).hexdigest()))
+        out.append(
+            dataclasses.replace(
+                bases[i % len(bases)],
+                canonical_url=f"http://bench.example.cn/w/{i}.html",
+                title=title,
+                body=body,
+                body_original=body,
+                content_hash=hashlib.sha256(body.encode()).hexdigest(),
+            )
+        )
     return out
 
 
 def pages_for(engine: sa.Engine, count: int) -> list[Page]:
     with Session(engine, expire_on_commit=False) as session:
-        pages = [Page(url=f"http://bench.example.cn/w/{i}.html", final_url=f"http://bench.example.cn/w/{i}.html",
-                      source_name="bench", status=200, body=b"", sha256="0" * 64) for i in range(count)]
+        pages = [
+            Page(
+                url=f"http://bench.example.cn/w/{i}.html",
+                final_url=f"http://bench.example.cn/w/{i}.html",
+                source_name="bench",
+                status=200,
+                body=b"",
+                sha256="0" * 64,
+            )
+            for i in range(count)
+        ]
         session.add_all(pages)
         session.commit()
         return pages
@@ -192,16 +221,19 @@ def pages_for(engine: sa.Engine, count: int) -> list[Page]:
 def timed_writes(engine: sa.Engine, pages: list[Page], extractions: list[Extraction]) -> Timing:
     started = time.perf_counter()
     for i in range(0, len(pages), WRITE_BATCH):
-        items = [ExtractedPage(p, x) for p, x in zip(pages[i:i + WRITE_BATCH], extractions[i:i + WRITE_BATCH],
-                                                        strict=True)]
+        items = [
+            ExtractedPage(p, x)
+            for p, x in zip(pages[i : i + WRITE_BATCH], extractions[i : i + WRITE_BATCH], strict=True)
+        ]
         with Session(engine) as session:
             store_articles(session, items)
             session.commit()
     return Timing(time.perf_counter() - started, len(pages))
 
 
-def write_costs(engine: sa.Engine, pages: list[Page], first: list[Extraction],
-                second: list[Extraction]) -> dict[str, Timing]:
+def write_costs(
+    engine: sa.Engine, pages: list[Page], first: list[Extraction], second: list[Extraction]
+) -> dict[str, Timing]:
     """New articles, the same articles with new text (a changed page), then unchanged (a reprocess); deleted."""
     out = {
         "insert": timed_writes(engine, pages, first),
@@ -276,8 +308,12 @@ def text_bytes(url: str) -> int:
     engine = db.get_engine(url)
     size = "LENGTH(CAST({} AS BLOB))" if engine.dialect.name == "sqlite" else "octet_length({})"
     with engine.connect() as conn:
-        return int(conn.execute(sa.text(f"SELECT SUM({size.format('title')}) + SUM({size.format('body')}) "
-                                        "FROM article")).scalar() or 0)
+        return int(
+            conn.execute(
+                sa.text(f"SELECT SUM({size.format('title')}) + SUM({size.format('body')}) FROM article")
+            ).scalar()
+            or 0
+        )
 
 
 def p95(values: list[float]) -> float:
@@ -300,17 +336,23 @@ def bench(name: str, url: str, args: argparse.Namespace, corpus: Corpus, bases: 
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE article")
     size, text = index_bytes(url), text_bytes(url)
-    print(f"index built over {args.articles:,} articles in {backfill:.0f} s; {size / 2**20:.0f} MB "
-          f"({size / text:.2f}x the {text / 2**20:.0f} MB of title and body text)")
+    print(
+        f"index built over {args.articles:,} articles in {backfill:.0f} s; {size / 2**20:.0f} MB "
+        f"({size / text:.2f}x the {text / 2**20:.0f} MB of title and body text)"
+    )
     indexed = write_costs(engine, pages, first, second)
     print(f"ETL writes of {args.writes:,} articles in batches of {WRITE_BATCH} (ms per article):")
     for step in plain:
         ratio = indexed[step].seconds / plain[step].seconds
-        print(f"  {step:<22} without index {plain[step].per_article_ms:6.2f}  with index "
-              f"{indexed[step].per_article_ms:6.2f}  ratio {ratio:.2f}")
+        print(
+            f"  {step:<22} without index {plain[step].per_article_ms:6.2f}  with index "
+            f"{indexed[step].per_article_ms:6.2f}  ratio {ratio:.2f}"
+        )
     results = query_latency(url, args.rounds)
-    print(f"query latency through etl.query.articles (match, rank, count, {LIMIT} rows with snippets), "
-          f"{args.rounds} runs each after a warm-up; wall ms, and CPU ms (client + database):")
+    print(
+        f"query latency through etl.query.articles (match, rank, count, {LIMIT} rows with snippets), "
+        f"{args.rounds} runs each after a warm-up; wall ms, and CPU ms (client + database):"
+    )
     every_wall: list[float] = []
     every_cpu: list[float] = []
     for kind, queries in results.items():
@@ -318,13 +360,19 @@ def bench(name: str, url: str, args: argparse.Namespace, corpus: Corpus, bases: 
         cpus = [t for _, _, _, ts in queries for t in ts]
         every_wall += walls
         every_cpu += cpus
-        print(f"  {kind:<24} wall median {_ms(statistics.median(walls))} p95 {_ms(p95(walls))}   "
-              f"CPU median {_ms(statistics.median(cpus))} p95 {_ms(p95(cpus))}")
+        print(
+            f"  {kind:<24} wall median {_ms(statistics.median(walls))} p95 {_ms(p95(walls))}   "
+            f"CPU median {_ms(statistics.median(cpus))} p95 {_ms(p95(cpus))}"
+        )
         for q, total, ts, cs in queries:
-            print(f"      {q:<14} {total:>7,} matches  wall {_ms(statistics.median(ts))}  "
-                  f"CPU {_ms(statistics.median(cs))}")
-    print(f"  {'all queries':<24} wall median {_ms(statistics.median(every_wall))} p95 {_ms(p95(every_wall))}   "
-          f"CPU median {_ms(statistics.median(every_cpu))} p95 {_ms(p95(every_cpu))}")
+            print(
+                f"      {q:<14} {total:>7,} matches  wall {_ms(statistics.median(ts))}  "
+                f"CPU {_ms(statistics.median(cs))}"
+            )
+    print(
+        f"  {'all queries':<24} wall median {_ms(statistics.median(every_wall))} p95 {_ms(p95(every_wall))}   "
+        f"CPU median {_ms(statistics.median(every_cpu))} p95 {_ms(p95(every_cpu))}"
+    )
 
 
 def _ms(seconds: float) -> str:
@@ -336,8 +384,11 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--writes", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="an admin URL for a throw-away PostgreSQL database ('' to skip)")
+    parser.add_argument(
+        "--pg",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="an admin URL for a throw-away PostgreSQL database ('' to skip)",
+    )
     args = parser.parse_args()
     corpus = corpus_text()
     bases = base_extractions()

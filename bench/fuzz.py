@@ -59,9 +59,11 @@ def main() -> int:
         print(f"{done} cases, {time.monotonic() - started:.0f} s", flush=True)
     seconds = time.monotonic() - started
     cases = outcomes["article"] + outcomes["no article"]
-    print(f"{cases} cases in {seconds:.0f} s ({cases / seconds:.1f} cases/s), no crash and no hang; "
-          f"{outcomes['article']} held an article, {outcomes['no article']} did not; "
-          f"{outcomes['slow']} took more than {SLOW_SECONDS:.0f} s")
+    print(
+        f"{cases} cases in {seconds:.0f} s ({cases / seconds:.1f} cases/s), no crash and no hang; "
+        f"{outcomes['article']} held an article, {outcomes['no article']} did not; "
+        f"{outcomes['slow']} took more than {SLOW_SECONDS:.0f} s"
+    )
     if slowest:
         took, page = slowest[0]
         saved = Path(tempfile.gettempdir()) / "aidnews-fuzz-slowest.html"

@@ -95,7 +95,7 @@ def children_rss(pid: int) -> float:
 
 
 def sources_toml(base_url: str, revisit_every: str) -> str:
-    lines = ["[settings]", "etl_interval_minutes = 1", 'revisit_days = 36500', f'revisit_every = "{revisit_every}"', ""]
+    lines = ["[settings]", "etl_interval_minutes = 1", "revisit_days = 36500", f'revisit_every = "{revisit_every}"', ""]
     for source in demo_sources(base_url):
         source = dict(source, schedule="* * * * *")
         lines.append("[[source]]")
@@ -155,8 +155,15 @@ def run_counts(engine: sa.Engine) -> dict[str, int]:
 
 def picked_up(engine: sa.Engine, correction: Correction) -> bool:
     with engine.connect() as conn:
-        values = conn.execute(sa.select(Metric.value).join(Article, Article.id == Metric.article_id)
-                              .where(Article.canonical_url == correction.url)).scalars().all()
+        values = (
+            conn.execute(
+                sa.select(Metric.value)
+                .join(Article, Article.id == Metric.article_id)
+                .where(Article.canonical_url == correction.url)
+            )
+            .scalars()
+            .all()
+        )
     return any(abs(v - correction.value) < 1 for v in values)
 
 
@@ -190,20 +197,30 @@ def main(argv: list[str] | None = None) -> int:
         pool = candidates(portal.base_url)
         env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
         log = (workdir / "service.log").open("wb")
-        service = subprocess.Popen([sys.executable, "-m", "aidnews", "serve", "--sources", str(sources)], cwd=ROOT,
-                                   env=env, stdout=subprocess.DEVNULL, stderr=log)
-        threads = [threading.Thread(target=read_loop, args=(engine, readers), daemon=True)
-                   for _ in range(args.readers)]
+        service = subprocess.Popen(
+            [sys.executable, "-m", "aidnews", "serve", "--sources", str(sources)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        threads = [threading.Thread(target=read_loop, args=(engine, readers), daemon=True) for _ in range(args.readers)]
         for thread in threads:
             thread.start()
         started = time.monotonic()
         next_sample = started
         next_change = started + args.change_every * 60
-        print(f"soak: {args.minutes:g} min, warm-up {warmup:g} min, service pid {service.pid}, database "
-              f"{db.describe(url)}, work files in {workdir}", flush=True)
-        print(f"{'min':>6} {'rss MB':>7} {'kids MB':>7} {'fds':>4} {'thr':>4} "
-              + " ".join(f"{t:>8}" for t in GROWING) + f" {'db MB':>6} {'crawls':>6} {'etl':>5} {'reads':>6}",
-              flush=True)
+        print(
+            f"soak: {args.minutes:g} min, warm-up {warmup:g} min, service pid {service.pid}, database "
+            f"{db.describe(url)}, work files in {workdir}",
+            flush=True,
+        )
+        print(
+            f"{'min':>6} {'rss MB':>7} {'kids MB':>7} {'fds':>4} {'thr':>4} "
+            + " ".join(f"{t:>8}" for t in GROWING)
+            + f" {'db MB':>6} {'crawls':>6} {'etl':>5} {'reads':>6}",
+            flush=True,
+        )
         try:
             while time.monotonic() - started < args.minutes * 60:
                 if service.poll() is not None:
@@ -225,17 +242,25 @@ def main(argv: list[str] | None = None) -> int:
                     figures = process_figures(service.pid)
                     rows = table_rows(engine)
                     runs = run_counts(engine)
-                    sample = {"minute": round((now - started) / 60, 1), **figures,
-                              "children_rss_mb": round(children_rss(service.pid), 1), "rows": rows,
-                              "db_mb": round((db.size_bytes(engine) or 0) / 2**20, 1), "runs": runs,
-                              "reader_queries": readers.queries}
+                    sample = {
+                        "minute": round((now - started) / 60, 1),
+                        **figures,
+                        "children_rss_mb": round(children_rss(service.pid), 1),
+                        "rows": rows,
+                        "db_mb": round((db.size_bytes(engine) or 0) / 2**20, 1),
+                        "runs": runs,
+                        "reader_queries": readers.queries,
+                    }
                     samples.append(sample)
                     crawls = sum(n for k, n in runs.items() if k.startswith("crawl:"))
                     etls = sum(n for k, n in runs.items() if k.startswith("etl:"))
-                    print(f"{sample['minute']:>6} {figures['rss_mb']:>7.1f} {sample['children_rss_mb']:>7.1f} "
-                          f"{figures['fds']:>4} {figures['threads']:>4} "
-                          + " ".join(f"{rows[t]:>8}" for t in GROWING)
-                          + f" {sample['db_mb']:>6} {crawls:>6} {etls:>5} {readers.queries:>6}", flush=True)
+                    print(
+                        f"{sample['minute']:>6} {figures['rss_mb']:>7.1f} {sample['children_rss_mb']:>7.1f} "
+                        f"{figures['fds']:>4} {figures['threads']:>4} "
+                        + " ".join(f"{rows[t]:>8}" for t in GROWING)
+                        + f" {sample['db_mb']:>6} {crawls:>6} {etls:>5} {readers.queries:>6}",
+                        flush=True,
+                    )
                     next_sample += args.sample_seconds
                 time.sleep(1.0)
         finally:
@@ -257,17 +282,26 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(samples, corrections, readers, engine, warmup, args, revisit_seconds, stop_seconds, failures)
     print(json.dumps(summary, ensure_ascii=False, indent=1), flush=True)
     if args.json:
-        args.json.write_text(json.dumps({"samples": samples, "summary": summary}, ensure_ascii=False, indent=1),
-                             encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"samples": samples, "summary": summary}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     engine.dispose()
     for failure in summary["failures"]:
         print(f"FAIL: {failure}", file=sys.stderr)
     return 1 if summary["failures"] else 0
 
 
-def summarise(samples: list[dict[str, Any]], corrections: list[Correction], readers: Readers, engine: sa.Engine,
-              warmup: float, args: argparse.Namespace, revisit_seconds: int, stop_seconds: float,
-              failures: list[str]) -> dict[str, Any]:
+def summarise(
+    samples: list[dict[str, Any]],
+    corrections: list[Correction],
+    readers: Readers,
+    engine: sa.Engine,
+    warmup: float,
+    args: argparse.Namespace,
+    revisit_seconds: int,
+    stop_seconds: float,
+    failures: list[str],
+) -> dict[str, Any]:
     """The run's figures, and every bound it broke."""
     failures = list(failures)
     after = [s for s in samples if s["minute"] >= warmup]
@@ -292,19 +326,36 @@ def summarise(samples: list[dict[str, Any]], corrections: list[Correction], read
         tables = query.table_sizes(session)
     first, last = (samples[0], samples[-1]) if samples else ({}, {})
     return {
-        "minutes": samples[-1]["minute"] if samples else 0, "warmup_minutes": warmup,
-        "rss_mb": {"first": first.get("rss_mb"), "after_warmup": baseline, "max": max((s["rss_mb"] for s in samples),
-                                                                                       default=None),
-                   "last": last.get("rss_mb"), "growth_after_warmup": growth, "bound": args.rss_growth_mb},
-        "fds": {"min": min((s["fds"] for s in after), default=None), "max": max((s["fds"] for s in after),
-                                                                                default=None)},
-        "threads": {"min": min((s["threads"] for s in after), default=None),
-                    "max": max((s["threads"] for s in after), default=None)},
-        "runs": runs, "reader_queries": readers.queries, "reader_errors": len(readers.errors),
-        "corrections": len(corrections), "corrections_picked_up": len(latencies),
-        "pickup_seconds": {"median": statistics.median(latencies) if latencies else None,
-                           "max": max(latencies) if latencies else None},
-        "tables": tables, "stop_seconds": round(stop_seconds, 1), "failures": failures,
+        "minutes": samples[-1]["minute"] if samples else 0,
+        "warmup_minutes": warmup,
+        "rss_mb": {
+            "first": first.get("rss_mb"),
+            "after_warmup": baseline,
+            "max": max((s["rss_mb"] for s in samples), default=None),
+            "last": last.get("rss_mb"),
+            "growth_after_warmup": growth,
+            "bound": args.rss_growth_mb,
+        },
+        "fds": {
+            "min": min((s["fds"] for s in after), default=None),
+            "max": max((s["fds"] for s in after), default=None),
+        },
+        "threads": {
+            "min": min((s["threads"] for s in after), default=None),
+            "max": max((s["threads"] for s in after), default=None),
+        },
+        "runs": runs,
+        "reader_queries": readers.queries,
+        "reader_errors": len(readers.errors),
+        "corrections": len(corrections),
+        "corrections_picked_up": len(latencies),
+        "pickup_seconds": {
+            "median": statistics.median(latencies) if latencies else None,
+            "max": max(latencies) if latencies else None,
+        },
+        "tables": tables,
+        "stop_seconds": round(stop_seconds, 1),
+        "failures": failures,
     }
 
 

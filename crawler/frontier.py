@@ -17,8 +17,10 @@ def _encode(value: Any) -> Any:
     if isinstance(value, bytes):
         return {"__b64__": base64.b64encode(value).decode("ascii")}
     if isinstance(value, dict):
-        return {str(k) if not isinstance(k, bytes) else "__b__" + base64.b64encode(k).decode(): _encode(v)
-                for k, v in value.items()}
+        return {
+            str(k) if not isinstance(k, bytes) else "__b__" + base64.b64encode(k).decode(): _encode(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_encode(v) for v in value]
     return value

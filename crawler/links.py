@@ -32,11 +32,24 @@ _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 _PAGE_NUMBER = re.compile(r"^[\[【(（]?第?(\d{1,5})页?[\]】)）]?$")
-_TRS_PAGER = re.compile(
-    rb"""createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*["']([\w-]+)["']\s*,\s*["'](\w+)["']""")
+_TRS_PAGER = re.compile(rb"""createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*["']([\w-]+)["']\s*,\s*["'](\w+)["']""")
 _NEXT_WORDS = ("下一页", "下一頁", "下页", "下頁", "后一页", "後一頁", "后页", "後頁")
-_OTHER_WORDS = ("上一页", "上一頁", "上页", "上頁", "前一页", "前页", "首页", "首頁", "尾页", "尾頁", "末页", "末頁",
-                "最后一页", "最後一頁")
+_OTHER_WORDS = (
+    "上一页",
+    "上一頁",
+    "上页",
+    "上頁",
+    "前一页",
+    "前页",
+    "首页",
+    "首頁",
+    "尾页",
+    "尾頁",
+    "末页",
+    "末頁",
+    "最后一页",
+    "最後一頁",
+)
 _NEXT_LATIN = ("next", "nextpage")
 _OTHER_LATIN = ("prev", "previous", "first", "last", "prevpage", "firstpage", "lastpage")
 _NEXT_ARROWS = set("»›>")
@@ -85,8 +98,7 @@ def scan_links(base: str, body: bytes) -> Iterator[Link]:
         if not url.startswith(("http://", "https://")):
             continue
         rel = _REL.search(attributes)
-        yield Link(url, anchor_text(body, match.end(), encoding),
-                   rel.group(1).decode("latin-1").lower() if rel else "")
+        yield Link(url, anchor_text(body, match.end(), encoding), rel.group(1).decode("latin-1").lower() if rel else "")
 
 
 def page_encoding(body: bytes) -> str:
@@ -103,9 +115,9 @@ def page_encoding(body: bytes) -> str:
 
 def anchor_text(body: bytes, start: int, encoding: str = "utf-8") -> str:
     """The visible text of the anchor whose tag ends at `start` (tags stripped, entities decoded)."""
-    window = body[start:start + ANCHOR_TEXT_BYTES]
+    window = body[start : start + ANCHOR_TEXT_BYTES]
     end = _CLOSE.search(window)
-    raw = window[:end.start()] if end else window[:0]
+    raw = window[: end.start()] if end else window[:0]
     text = raw.decode(encoding, "replace")
     return _SPACE.sub(" ", html.unescape(_TAG.sub("", text))).strip()
 
@@ -118,13 +130,20 @@ def page_role(link: Link) -> PagerLink | None:
     compact = _SPACE.sub("", link.text).lower()
     if not compact:
         return None
-    if any(word in compact for word in _NEXT_WORDS) or compact.strip("»›>") in _NEXT_LATIN \
-            or set(compact) <= _NEXT_ARROWS:
+    if (
+        any(word in compact for word in _NEXT_WORDS)
+        or compact.strip("»›>") in _NEXT_LATIN
+        or set(compact) <= _NEXT_ARROWS
+    ):
         return PagerLink(link.url, PageRole.NEXT)
     if number := _PAGE_NUMBER.match(compact):
         return PagerLink(link.url, PageRole.NUMBER, int(number.group(1)))
-    if "prev" in words or any(word in compact for word in _OTHER_WORDS) \
-            or compact.strip("«‹<") in _OTHER_LATIN or set(compact) <= _OTHER_ARROWS:
+    if (
+        "prev" in words
+        or any(word in compact for word in _OTHER_WORDS)
+        or compact.strip("«‹<") in _OTHER_LATIN
+        or set(compact) <= _OTHER_ARROWS
+    ):
         return PagerLink(link.url, PageRole.OTHER)
     return None
 

@@ -88,7 +88,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def backoff(self, request: Request) -> float:
         base = request.meta.get("retry_backoff_base", self.backoff_base)
         tries = request.meta.get("retry_times", 0)
-        return min(self.backoff_max, base * (2 ** tries))
+        return min(self.backoff_max, base * (2**tries))
 
     @staticmethod
     def retry_after(response: Response) -> float | None:

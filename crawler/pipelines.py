@@ -74,8 +74,13 @@ def page_row(item: PageItem, run_id: int | None) -> dict[str, Any]:
 def store_failure(row: Mapping[str, Any], exc: BaseException) -> dict[str, str]:
     """The run's error entry for a page that could not be stored."""
     message = " ".join(str(exc).split())[:STORE_ERROR_LENGTH]
-    return {"url": str(row["url"])[:MAX_URL_LENGTH], "source": row.get("source_name") or "", "stage": "store",
-            "error_class": type(exc).__name__, "reason": f"not stored: {type(exc).__name__}: {message}"}
+    return {
+        "url": str(row["url"])[:MAX_URL_LENGTH],
+        "source": row.get("source_name") or "",
+        "stage": "store",
+        "error_class": type(exc).__name__,
+        "reason": f"not stored: {type(exc).__name__}: {message}",
+    }
 
 
 class StorePagesPipeline:
@@ -114,8 +119,10 @@ class StorePagesPipeline:
 
     def process_item(self, item: PageItem) -> PageItem:
         if url_too_long(item.url):  # the spider never asks for one; a redirect's first URL is checked there too
-            self.failed({"url": item.url, "source_name": item.source_name},
-                        ValueError(f"URL longer than {MAX_URL_LENGTH} characters"))
+            self.failed(
+                {"url": item.url, "source_name": item.source_name},
+                ValueError(f"URL longer than {MAX_URL_LENGTH} characters"),
+            )
             return item
         row = page_row(item, self.run_id)
         previous = self.last_sha.get(item.url) if item.kind != "article" else item.previous_sha256

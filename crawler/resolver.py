@@ -71,9 +71,19 @@ class PublicAddressResolver:
         self.system = self.reactor.nameResolver  # the system's resolver (getaddrinfo in a thread), uncached
         self.reactor.installNameResolver(self)
 
-    def resolveHostName(self, resolutionReceiver: IResolutionReceiver, hostName: str,
-                        portNumber: int = 0, addressTypes: Sequence[type[IAddress]] | None = None,
-                        transportSemantics: str = "TCP") -> IHostResolution:
+    def resolveHostName(
+        self,
+        resolutionReceiver: IResolutionReceiver,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Sequence[type[IAddress]] | None = None,
+        transportSemantics: str = "TCP",
+    ) -> IHostResolution:
         private_ok = host_allowed(hostName, self.local_domains)
-        return self.system.resolveHostName(_PublicOnly(resolutionReceiver, hostName, private_ok), hostName,
-                                           portNumber, addressTypes, transportSemantics)
+        return self.system.resolveHostName(
+            _PublicOnly(resolutionReceiver, hostName, private_ok),
+            hostName,
+            portNumber,
+            addressTypes,
+            transportSemantics,
+        )

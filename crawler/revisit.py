@@ -47,4 +47,4 @@ def revisit_plan(source: SourceConfig, known: Mapping[str, KnownPage], now: date
         if last is None or now - last >= timedelta(seconds=every):
             due.append((not young, last or datetime.min.replace(tzinfo=now.tzinfo), url))
     due.sort()
-    return RevisitPlan(tuple(url for _, _, url in due[:source.revisit_max]), len(due))
+    return RevisitPlan(tuple(url for _, _, url in due[: source.revisit_max]), len(due))

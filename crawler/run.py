@@ -42,17 +42,30 @@ from etl.store.pages import record_checks
 log = logging.getLogger("aidnews.crawl")
 
 # Size caps an operator may set in the environment (bytes, or a count), each naming the Scrapy setting it sets.
-ENV_LIMITS = {"AIDNEWS_MAX_PAGE_BYTES": "DOWNLOAD_MAXSIZE", "AIDNEWS_MAX_INFLATED_BYTES": "MAX_INFLATED_SIZE",
-              "AIDNEWS_SITEMAP_CHILDREN_MAX": "SITEMAP_CHILDREN_MAX"}
+ENV_LIMITS = {
+    "AIDNEWS_MAX_PAGE_BYTES": "DOWNLOAD_MAXSIZE",
+    "AIDNEWS_MAX_INFLATED_BYTES": "MAX_INFLATED_SIZE",
+    "AIDNEWS_SITEMAP_CHILDREN_MAX": "SITEMAP_CHILDREN_MAX",
+}
 
 PR_SET_PDEATHSIG = 1  # prctl(2) option: the signal this process gets when its parent thread dies
 PARENT_POLL_SECONDS = 0.5
 ORPHAN_GRACE_SECONDS = 3.0  # from the parent's death to this process's end, at most (plus one poll)
 
 # Scrapy stats worth keeping in the run record.
-_STATS = ("downloader/request_count", "downloader/response_count", "retry/count", "retry/max_reached",
-          "robotstxt/forbidden", "robotstxt/request_count", "finish_reason", "elapsed_time_seconds",
-          "downloader/response_bytes", "aidnews/pages_stored", "aidnews/pages_unchanged")
+_STATS = (
+    "downloader/request_count",
+    "downloader/response_count",
+    "retry/count",
+    "retry/max_reached",
+    "robotstxt/forbidden",
+    "robotstxt/request_count",
+    "finish_reason",
+    "elapsed_time_seconds",
+    "downloader/response_bytes",
+    "aidnews/pages_stored",
+    "aidnews/pages_unchanged",
+)
 
 
 def load_known(engine: sa.Engine, source_names: list[str]) -> dict[str, KnownPage]:
@@ -62,15 +75,21 @@ def load_known(engine: sa.Engine, source_names: list[str]) -> dict[str, KnownPag
         .where(Page.kind == "article", Page.status == 200, Page.source_name.in_(source_names))
         .group_by(Page.url)
     )
-    query = sa.select(Page.url, Page.etag, Page.last_modified, Page.fetched_at, Page.sha256, Page.source_name,
-                      Page.checked_at).where(Page.id.in_(latest))
+    query = sa.select(
+        Page.url, Page.etag, Page.last_modified, Page.fetched_at, Page.sha256, Page.source_name, Page.checked_at
+    ).where(Page.id.in_(latest))
     # The article built from any version of the URL: its publication date, else when it was first extracted.
-    dated = (sa.select(Page.url, sa.func.coalesce(Article.published_at, Article.created_at))
-             .join(Article, Article.page_id == Page.id).where(Page.source_name.in_(source_names)))
+    dated = (
+        sa.select(Page.url, sa.func.coalesce(Article.published_at, Article.created_at))
+        .join(Article, Article.page_id == Page.id)
+        .where(Page.source_name.in_(source_names))
+    )
     with engine.connect() as conn:
         article_at = dict(conn.execute(dated).all())
-        return {url: KnownPage(etag, lm, fetched, sha, source, _aware(article_at.get(url)), checked)
-                for url, etag, lm, fetched, sha, source, checked in conn.execute(query)}
+        return {
+            url: KnownPage(etag, lm, fetched, sha, source, _aware(article_at.get(url)), checked)
+            for url, etag, lm, fetched, sha, source, checked in conn.execute(query)
+        }
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -80,8 +99,9 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def crawl_settings(sources: list[SourceConfig], run_id: int | None, contact: str | None = None,
-                   polite: bool = True) -> Settings:
+def crawl_settings(
+    sources: list[SourceConfig], run_id: int | None, contact: str | None = None, polite: bool = True
+) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     if run_id is not None:
@@ -132,9 +152,15 @@ def record(engine: sa.Engine, run_id: int, counts: dict[str, Any], errors: list[
         conn.execute(sa.update(Run).where(Run.id == run_id).values(counts=merged, errors=all_errors[:1000]))
 
 
-def run_crawl(sources: list[SourceConfig], run_id: int | None, revisit: bool = False,
-              contact: str | None = None, polite: bool = True, redis_url: str | None = None,
-              lead: bool = True) -> dict[str, Any]:
+def run_crawl(
+    sources: list[SourceConfig],
+    run_id: int | None,
+    revisit: bool = False,
+    contact: str | None = None,
+    polite: bool = True,
+    redis_url: str | None = None,
+    lead: bool = True,
+) -> dict[str, Any]:
     engine = get_engine()
     known = load_known(engine, [s.name for s in sources])
     settings = crawl_settings(sources, run_id, contact, polite)
@@ -214,8 +240,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.parent_pid is not None:
         die_with_parent(args.parent_pid)
     sources = read_sources(args.sources)
-    summary = run_crawl(sources, args.run_id, revisit=args.revisit, contact=args.contact, polite=not args.fast,
-                        redis_url=args.redis, lead=not args.follower)
+    summary = run_crawl(
+        sources,
+        args.run_id,
+        revisit=args.revisit,
+        contact=args.contact,
+        polite=not args.fast,
+        redis_url=args.redis,
+        lead=not args.follower,
+    )
     print(json.dumps(summary, ensure_ascii=False, default=str))
     return exit_status(summary)
 

@@ -62,10 +62,20 @@ class Ending:
     error: str | None = None
 
 
-def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisit: bool = False,
-          contact: str | None = None, fast: bool = False, source_label: str | None = None,
-          should_stop: Callable[[], bool] | None = None, engine: sa.Engine | None = None,
-          progress: Callable[[int], None] | None = None, workers: int = 1, redis_url: str | None = None) -> Run:
+def crawl(
+    sources: Sequence[SourceConfig],
+    *,
+    time_limit: float = 3600.0,
+    revisit: bool = False,
+    contact: str | None = None,
+    fast: bool = False,
+    source_label: str | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    engine: sa.Engine | None = None,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 1,
+    redis_url: str | None = None,
+) -> Run:
     """Run one Scrapy crawl of `sources` in a child process (or `workers` processes sharing a Redis frontier).
 
     The children get SIGINT (Scrapy's graceful shutdown) when the time limit passes or `should_stop` says so,
@@ -81,24 +91,47 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
         run_id = start_run(RunKind.CRAWL, source_label or ",".join(s.name for s in sources), engine)
         stop = signalled if should_stop is None else (lambda: signalled() or should_stop())
         try:
-            ending = _run_children(run_id, sources, engine, time_limit, stop, progress, workers, redis_url,
-                                   revisit=revisit, contact=contact, fast=fast, hurry=signalled)
+            ending = _run_children(
+                run_id,
+                sources,
+                engine,
+                time_limit,
+                stop,
+                progress,
+                workers,
+                redis_url,
+                revisit=revisit,
+                contact=contact,
+                fast=fast,
+                hurry=signalled,
+            )
         except BaseException as exc:
-            finish_run(run_id, RunStatus.FAILED, error=f"the supervisor failed: {type(exc).__name__}: {exc}",
-                       engine=engine)
+            finish_run(
+                run_id, RunStatus.FAILED, error=f"the supervisor failed: {type(exc).__name__}: {exc}", engine=engine
+            )
             raise
         return finish_run(run_id, ending.status, error=ending.error, engine=engine)
 
 
-def _run_children(run_id: int, sources: Sequence[SourceConfig], engine: sa.Engine, time_limit: float,
-                  should_stop: Callable[[], bool], progress: Callable[[int], None] | None, workers: int,
-                  redis_url: str | None, *, revisit: bool, contact: str | None, fast: bool,
-                  hurry: Callable[[], bool]) -> Ending:
+def _run_children(
+    run_id: int,
+    sources: Sequence[SourceConfig],
+    engine: sa.Engine,
+    time_limit: float,
+    should_stop: Callable[[], bool],
+    progress: Callable[[int], None] | None,
+    workers: int,
+    redis_url: str | None,
+    *,
+    revisit: bool,
+    contact: str | None,
+    fast: bool,
+    hurry: Callable[[], bool],
+) -> Ending:
     """Start the crawl's children, supervise them to their end, and tell how the crawl ended."""
     payload = json.dumps([s.as_dict() for s in sources], ensure_ascii=False).encode("utf-8")
     command = _child_command(run_id, revisit=revisit, contact=contact, fast=fast, redis_url=redis_url)
-    env = dict(os.environ, DATABASE_URL=str(engine.url.render_as_string(hide_password=False)),
-               PYTHONIOENCODING="utf-8")
+    env = dict(os.environ, DATABASE_URL=str(engine.url.render_as_string(hide_password=False)), PYTHONIOENCODING="utf-8")
     with ExitStack() as stack:
         stderr_files = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(max(1, workers))]
         children: list[subprocess.Popen[bytes]] = []
@@ -106,8 +139,13 @@ def _run_children(run_id: int, sources: Sequence[SourceConfig], engine: sa.Engin
         if redis_url:
             stack.callback(_clear_frontier, redis_url, run_id)
         for i, stderr in enumerate(stderr_files):
-            child = subprocess.Popen(command + (["--follower"] if i else []), stdin=subprocess.PIPE,
-                                     stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+            child = subprocess.Popen(
+                command + (["--follower"] if i else []),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env=env,
+            )
             children.append(child)
             assert child.stdin is not None
             with child.stdin:
@@ -143,10 +181,18 @@ def _clear_frontier(redis_url: str, run_id: int) -> None:
     frontier.clear(redis_url, run_id)
 
 
-def _child_command(run_id: int, *, revisit: bool, contact: str | None, fast: bool,
-                   redis_url: str | None) -> list[str]:
-    command = [sys.executable, "-m", "crawler.run", "--run-id", str(run_id), "--sources", "-",
-               "--parent-pid", str(os.getpid())]
+def _child_command(run_id: int, *, revisit: bool, contact: str | None, fast: bool, redis_url: str | None) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.run",
+        "--run-id",
+        str(run_id),
+        "--sources",
+        "-",
+        "--parent-pid",
+        str(os.getpid()),
+    ]
     if revisit:
         command.append("--revisit")
     if contact:
@@ -158,8 +204,13 @@ def _child_command(run_id: int, *, revisit: bool, contact: str | None, fast: boo
     return command
 
 
-def _supervise(children: list[subprocess.Popen[bytes]], time_limit: float, should_stop: Callable[[], bool],
-               progress: Callable[[], None] | None, hurry: Callable[[], bool] = lambda: False) -> RunStatus | None:
+def _supervise(
+    children: list[subprocess.Popen[bytes]],
+    time_limit: float,
+    should_stop: Callable[[], bool],
+    progress: Callable[[], None] | None,
+    hurry: Callable[[], bool] = lambda: False,
+) -> RunStatus | None:
     """Wait for the children; returns TIMEOUT or INTERRUPTED when they had to be stopped, else None.
 
     Children asked to stop are killed KILL_AFTER_SECONDS later, or SIGNAL_KILL_AFTER_SECONDS when `hurry` says
@@ -182,15 +233,20 @@ def _supervise(children: list[subprocess.Popen[bytes]], time_limit: float, shoul
                     child.send_signal(signal.SIGINT)
             stop_sent_at = time.monotonic()
         elif stop_sent_at is not None and time.monotonic() - stop_sent_at > (
-                SIGNAL_KILL_AFTER_SECONDS if hurry() else KILL_AFTER_SECONDS):
+            SIGNAL_KILL_AFTER_SECONDS if hurry() else KILL_AFTER_SECONDS
+        ):
             for child in children:
                 if child.poll() is None:
                     child.kill()
     return stopped_by
 
 
-def _outcome(children: list[subprocess.Popen[bytes]], stderr_files: list[IO[bytes]], stopped_by: RunStatus | None,
-             time_limit: float) -> Ending:
+def _outcome(
+    children: list[subprocess.Popen[bytes]],
+    stderr_files: list[IO[bytes]],
+    stopped_by: RunStatus | None,
+    time_limit: float,
+) -> Ending:
     """How the crawl ended, from how its children did."""
     if stopped_by is RunStatus.TIMEOUT:
         return Ending(stopped_by, f"stopped after its time limit of {time_limit:.0f} s")
@@ -198,11 +254,14 @@ def _outcome(children: list[subprocess.Popen[bytes]], stderr_files: list[IO[byte
         return Ending(stopped_by, "stopped on request (service shutdown or a signal)")
     for child, stderr in zip(children, stderr_files, strict=True):
         if child.returncode == EXIT_PAGES_LOST:
-            return Ending(RunStatus.FAILED, "fetched pages could not be stored: the run's errors list each one "
-                                            "(counts: store_errors)")
+            return Ending(
+                RunStatus.FAILED,
+                "fetched pages could not be stored: the run's errors list each one (counts: store_errors)",
+            )
         if child.returncode != 0:
             stderr.seek(0)
             tail = stderr.read()[-ERROR_TAIL:].decode("utf-8", "replace")
-            return Ending(RunStatus.FAILED, f"crawler exited with code {child.returncode}: "
-                                            f"{tail.strip()[-SHOWN_STDERR:]}")
+            return Ending(
+                RunStatus.FAILED, f"crawler exited with code {child.returncode}: {tail.strip()[-SHOWN_STDERR:]}"
+            )
     return Ending(RunStatus.OK)

@@ -37,9 +37,11 @@ HOST = "127.0.0.1"
 FTS_TABLE = "article_fts"
 
 TITLE = "aidnews — 对口支援新闻数据"
-DESCRIPTION = ("Articles on Chinese aid work (援疆, 援藏, 援青, 东西部协作, 定点帮扶) and the figures they state, "
-               "as crawled and extracted by aidnews. Read-only. Times are UTC; the v_ views add Beijing dates. "
-               "Never add values of different units.")
+DESCRIPTION = (
+    "Articles on Chinese aid work (援疆, 援藏, 援青, 东西部协作, 定点帮扶) and the figures they state, "
+    "as crawled and extracted by aidnews. Read-only. Times are UTC; the v_ views add Beijing dates. "
+    "Never add values of different units."
+)
 
 TABLES: dict[str, str] = {
     "article": "One cleaned article per canonical URL; syndicated copies point at their original in duplicate_of.",
@@ -143,20 +145,36 @@ class CannedQuery:
 
 
 CANNED = (
-    CannedQuery("funding_totals", "v_funding_totals", "Aid funding per provider, recipient and year (yuan)",
-                "SELECT * FROM v_funding_totals ORDER BY total_cny DESC"),
-    CannedQuery("articles", "v_articles", "Primary articles, newest first",
-                "SELECT * FROM v_articles ORDER BY published_at DESC"),
-    CannedQuery("metrics", "v_metrics", "Figures of primary articles with their article",
-                "SELECT * FROM v_metrics WHERE duplicate_of IS NULL ORDER BY published_at DESC, article_id, id"),
-    CannedQuery("funding_evidence", "v_metrics", "The funding figures behind a recipient's total",
-                "SELECT published_date, title, text, value, qualifier, sentence, provider_province, "
-                "recipient_prefecture, recipient_county, url FROM v_metrics "
-                "WHERE category = 'funding' AND unit = 'CNY' AND duplicate_of IS NULL "
-                "AND (recipient_province LIKE '%' || :recipient || '%' "
-                "OR recipient_prefecture LIKE '%' || :recipient || '%' "
-                "OR recipient_county LIKE '%' || :recipient || '%') "
-                "ORDER BY published_date DESC"),
+    CannedQuery(
+        "funding_totals",
+        "v_funding_totals",
+        "Aid funding per provider, recipient and year (yuan)",
+        "SELECT * FROM v_funding_totals ORDER BY total_cny DESC",
+    ),
+    CannedQuery(
+        "articles",
+        "v_articles",
+        "Primary articles, newest first",
+        "SELECT * FROM v_articles ORDER BY published_at DESC",
+    ),
+    CannedQuery(
+        "metrics",
+        "v_metrics",
+        "Figures of primary articles with their article",
+        "SELECT * FROM v_metrics WHERE duplicate_of IS NULL ORDER BY published_at DESC, article_id, id",
+    ),
+    CannedQuery(
+        "funding_evidence",
+        "v_metrics",
+        "The funding figures behind a recipient's total",
+        "SELECT published_date, title, text, value, qualifier, sentence, provider_province, "
+        "recipient_prefecture, recipient_county, url FROM v_metrics "
+        "WHERE category = 'funding' AND unit = 'CNY' AND duplicate_of IS NULL "
+        "AND (recipient_province LIKE '%' || :recipient || '%' "
+        "OR recipient_prefecture LIKE '%' || :recipient || '%' "
+        "OR recipient_county LIKE '%' || :recipient || '%') "
+        "ORDER BY published_date DESC",
+    ),
 )
 
 
@@ -170,7 +188,8 @@ def sqlite_path(url: str) -> Path:
     if parsed.get_backend_name() != "sqlite":
         raise BrowseError(
             f"aidnews browse serves SQLite only (Datasette reads nothing else), and DATABASE_URL is "
-            f"{parsed.get_backend_name()}: query it with psql (docs/querying.md) or `aidnews export`")
+            f"{parsed.get_backend_name()}: query it with psql (docs/querying.md) or `aidnews export`"
+        )
     if not parsed.database or parsed.database == ":memory:":
         raise BrowseError("aidnews browse needs a SQLite database file, not an in-memory database")
     path = Path(parsed.database).resolve()
@@ -231,12 +250,23 @@ def port_free(port: int, host: str = HOST) -> bool:
 
 def datasette_command(path: Path, metadata_file: Path, port: int, immutable: bool) -> list[str]:
     return [
-        sys.executable, "-m", "datasette", "serve",
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
         *(["--immutable", str(path)] if immutable else [str(path)]),
-        "--host", HOST, "--port", str(port),
-        "--metadata", str(metadata_file),
-        "--setting", "truncate_cells_html", "300",  # an article body is a cell: show its start, link the rest
-        "--setting", "sql_time_limit_ms", "5000",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--metadata",
+        str(metadata_file),
+        "--setting",
+        "truncate_cells_html",
+        "300",  # an article body is a cell: show its start, link the rest
+        "--setting",
+        "sql_time_limit_ms",
+        "5000",
     ]
 
 
@@ -258,8 +288,9 @@ def datasette(url: str, port: int = DEFAULT_PORT, immutable: bool | None = None)
     try:
         metadata = build_metadata(path, immutable)
     except sqlite3.Error as exc:
-        raise BrowseError(f"cannot read {path}: {exc}"
-                          + ("" if immutable else " (on read-only media or a copy, try --immutable)")) from None
+        raise BrowseError(
+            f"cannot read {path}: {exc}" + ("" if immutable else " (on read-only media or a copy, try --immutable)")
+        ) from None
     with tempfile.TemporaryDirectory(prefix="aidnews-browse-") as tmp:
         metadata_file = Path(tmp) / "metadata.json"
         metadata_file.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -276,8 +307,9 @@ def datasette(url: str, port: int = DEFAULT_PORT, immutable: bool | None = None)
                     proc.wait()
 
 
-def serve(url: str, port: int = DEFAULT_PORT, immutable: bool | None = None,
-          announce: Callable[[str], None] = print) -> int:
+def serve(
+    url: str, port: int = DEFAULT_PORT, immutable: bool | None = None, announce: Callable[[str], None] = print
+) -> int:
     """Serve until Ctrl-C or SIGTERM; the exit status is Datasette's (0 after a requested stop)."""
 
     def stop(_signum: int, _frame: object) -> None:

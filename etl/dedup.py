@@ -67,8 +67,9 @@ class DuplicateIndex:
         self.by_hash: dict[str, set[int]] = {}
         self.entries: dict[int, list] = {}
 
-    def add(self, article_id: int, content_hash: str, sim: int | None, key: tuple,
-            duplicate_of: int | None = None) -> None:
+    def add(
+        self, article_id: int, content_hash: str, sim: int | None, key: tuple, duplicate_of: int | None = None
+    ) -> None:
         old = self.entries.get(article_id)
         if old is not None:
             self.by_hash.get(old[0], set()).discard(article_id)
@@ -88,7 +89,8 @@ class DuplicateIndex:
         members = set(self.by_hash.get(content_hash, ()))
         if sim is not None:
             members.update(
-                other for other, (_, other_sim, _, _) in self.entries.items()
+                other
+                for other, (_, other_sim, _, _) in self.entries.items()
                 if other_sim is not None and distance(other_sim, sim) <= self.max_distance
             )
         members.add(article_id)

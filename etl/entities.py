@@ -26,19 +26,19 @@ CHILD_SHARE = 0.3  # and this share of its parent's
 
 @dataclass
 class Place:
-    province: str | None     # province-level unit: 山东省, 新疆维吾尔自治区, 北京市 …
-    prefecture: str | None   # prefecture-level unit: 东营市, 喀什地区, 克孜勒苏柯尔克孜自治州 …
-    county: str | None       # county-level unit: 疏勒县, 英吉沙县 …
-    inferred: bool           # filled from the pairing map, not stated in the text
+    province: str | None  # province-level unit: 山东省, 新疆维吾尔自治区, 北京市 …
+    prefecture: str | None  # prefecture-level unit: 东营市, 喀什地区, 克孜勒苏柯尔克孜自治州 …
+    county: str | None  # county-level unit: 疏勒县, 英吉沙县 …
+    inferred: bool  # filled from the pairing map, not stated in the text
 
 
 @dataclass
 class Entities:
-    program: str | None      # 援疆 援藏 援青 东西部协作 对口支援 定点帮扶
+    program: str | None  # 援疆 援藏 援青 东西部协作 对口支援 定点帮扶
     provider: Place | None
     recipient: Place | None
-    batch: int | None        # 第十批 -> 10
-    period_start: str | None # "YYYY-MM" or "YYYY"
+    batch: int | None  # 第十批 -> 10
+    period_start: str | None  # "YYYY-MM" or "YYYY"
     period_end: str | None
     topics: list[str] = field(default_factory=list)  # of TOPICS, in that order
 
@@ -47,12 +47,38 @@ class Entities:
 
 # Province abbreviations (简称) as they appear in pairing compounds: 鲁疆同心, 粤桂协作, 沪滇合作, 闽宁协作.
 ABBREVIATIONS = {
-    "京": "北京市", "津": "天津市", "冀": "河北省", "晋": "山西省", "蒙": "内蒙古自治区", "辽": "辽宁省",
-    "吉": "吉林省", "黑": "黑龙江省", "沪": "上海市", "苏": "江苏省", "浙": "浙江省", "皖": "安徽省",
-    "闽": "福建省", "赣": "江西省", "鲁": "山东省", "豫": "河南省", "鄂": "湖北省", "湘": "湖南省",
-    "粤": "广东省", "桂": "广西壮族自治区", "琼": "海南省", "渝": "重庆市", "川": "四川省", "黔": "贵州省",
-    "滇": "云南省", "藏": "西藏自治区", "陕": "陕西省", "陇": "甘肃省", "甘": "甘肃省", "青": "青海省",
-    "宁": "宁夏回族自治区", "疆": "新疆维吾尔自治区",
+    "京": "北京市",
+    "津": "天津市",
+    "冀": "河北省",
+    "晋": "山西省",
+    "蒙": "内蒙古自治区",
+    "辽": "辽宁省",
+    "吉": "吉林省",
+    "黑": "黑龙江省",
+    "沪": "上海市",
+    "苏": "江苏省",
+    "浙": "浙江省",
+    "皖": "安徽省",
+    "闽": "福建省",
+    "赣": "江西省",
+    "鲁": "山东省",
+    "豫": "河南省",
+    "鄂": "湖北省",
+    "湘": "湖南省",
+    "粤": "广东省",
+    "桂": "广西壮族自治区",
+    "琼": "海南省",
+    "渝": "重庆市",
+    "川": "四川省",
+    "黔": "贵州省",
+    "滇": "云南省",
+    "藏": "西藏自治区",
+    "陕": "陕西省",
+    "陇": "甘肃省",
+    "甘": "甘肃省",
+    "青": "青海省",
+    "宁": "宁夏回族自治区",
+    "疆": "新疆维吾尔自治区",
 }
 PROVIDER_ABBREVIATIONS = "京津冀晋辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤陕渝"
 RECIPIENT_ABBREVIATIONS = "疆藏青滇桂黔陇甘宁蒙川陕渝冀吉"
@@ -85,8 +111,12 @@ def find_program(title: str, body: str, recipient_province: str | None) -> str |
     if scores:
         return scores.most_common(1)[0][0]
     if GENERIC_PATTERN.search(title) or GENERIC_PATTERN.search(body):
-        by_province = {p.name: program for program, provinces in recipient_provinces().items()
-                       for p in provinces if program in ("援疆", "援藏", "援青")}
+        by_province = {
+            p.name: program
+            for program, provinces in recipient_provinces().items()
+            for p in provinces
+            if program in ("援疆", "援藏", "援青")
+        }
         return by_province.get(recipient_province or "", GENERIC_PROGRAM)
     return None
 
@@ -94,16 +124,18 @@ def find_program(title: str, body: str, recipient_province: str | None) -> str |
 # --- place mentions --------------------------------------------------------------------------------------------
 
 # Short names that are far more often ordinary words than places (长治久安, 合作, 共和国, 富民, 比如, 友谊 …).
-COMMON_WORDS = frozenset((
-    "长治 合作 共和 富民 延长 南部 通道 平和 和平 大方 乐业 兴业 安宁 康乐 武功 温泉 "
-    "四平 白银 安康 东方 中山 白水 白沙 清水 凤凰 太和 民和 金沙 高台 永康 巫山 江口 "
-    "石门 城口 永安 大名 新民 灯塔 天长 无为 方正 友谊 富裕 兴隆 和顺 安平 长顺 福安 "
-    "惠安 大安 永和 进贤 开化 比如 互助 同仁 同德 白杨 新星 大通 龙里 正安 阿里 长乐 "
-    "红旗 新华 东兴 明光 宁国 普安 兴仁 宜良 德安 安义 同心 资源 惠民 全州 新兴 会同 "
-    "中方 公安 来宾 民权 长子 平定 洞口 威信 石棉 台前 天台 万年 光泽 莲花 博爱 清流 "
-    "滨海 东海 上高 三门 定远 永福 永新 保康 河间 万安 太白 白玉 木兰 黑水 融水 钟山 "
-    "镇远 灵台 紫金 宝应 营口 左权 孝义 正定 大化 平安 大同 日照"
-).split())
+COMMON_WORDS = frozenset(
+    (
+        "长治 合作 共和 富民 延长 南部 通道 平和 和平 大方 乐业 兴业 安宁 康乐 武功 温泉 "
+        "四平 白银 安康 东方 中山 白水 白沙 清水 凤凰 太和 民和 金沙 高台 永康 巫山 江口 "
+        "石门 城口 永安 大名 新民 灯塔 天长 无为 方正 友谊 富裕 兴隆 和顺 安平 长顺 福安 "
+        "惠安 大安 永和 进贤 开化 比如 互助 同仁 同德 白杨 新星 大通 龙里 正安 阿里 长乐 "
+        "红旗 新华 东兴 明光 宁国 普安 兴仁 宜良 德安 安义 同心 资源 惠民 全州 新兴 会同 "
+        "中方 公安 来宾 民权 长子 平定 洞口 威信 石棉 台前 天台 万年 光泽 莲花 博爱 清流 "
+        "滨海 东海 上高 三门 定远 永福 永新 保康 河间 万安 太白 白玉 木兰 黑水 融水 钟山 "
+        "镇远 灵台 紫金 宝应 营口 左权 孝义 正定 大化 平安 大同 日照"
+    ).split()
+)
 # Words that begin with a place name without naming the place (哈密瓜 grows all over Xinjiang).
 NOT_PLACES = ("哈密瓜",)
 # After these, a 第N师 is not a 兵团 division (第一师范学院).
@@ -115,7 +147,7 @@ class Mention:
     start: int
     end: int
     surface: str
-    regions: tuple[Region, ...]   # every unit the surface may name
+    regions: tuple[Region, ...]  # every unit the surface may name
     in_title: bool
 
 
@@ -155,7 +187,7 @@ def find_mentions(text: str, in_title: bool = False) -> list[Mention]:
     while i < len(text):
         found = None
         for size in sorted(lengths.get(text[i], ()), reverse=True):
-            surface = text[i:i + size]
+            surface = text[i : i + size]
             after = bool(mentions) and mentions[-1].end == i
             if surface in index and _names_a_place_here(text, i, surface, after):
                 found = Mention(i, i + size, surface, index[surface], in_title)
@@ -173,8 +205,7 @@ def resolve(mention: Mention, context: set[str], g: Gazetteer) -> Region:
     higher one; otherwise a unit whose ancestor the text also names, else the highest level."""
     if len(mention.regions) == 1:
         return mention.regions[0]
-    outer = [r for r in mention.regions
-             if not any(o != r and g.contains(o, r) for o in mention.regions)]
+    outer = [r for r in mention.regions if not any(o != r and g.contains(o, r) for o in mention.regions)]
 
     def rank(region: Region) -> tuple[int, int]:
         ancestors = {r.code for r in g.parent_chain(region)[:-1]}
@@ -186,8 +217,10 @@ def resolve(mention: Mention, context: set[str], g: Gazetteer) -> Region:
 # --- sides -----------------------------------------------------------------------------------------------------
 
 # Words after a provider's name that mark it as the helping side: 东营援疆指挥部, 东营市援疆干部, 山东省选派.
-PROVIDER_CUE = re.compile(r"(?:省|市)?(?:第[一二三四五六七八九十\d]+批)?(?:援疆|援藏|援青|援建|前方指挥部|指挥部|"
-                          r"选派|派出|对口支援|帮扶|援助|挂职|工作队|医疗队)")
+PROVIDER_CUE = re.compile(
+    r"(?:省|市)?(?:第[一二三四五六七八九十\d]+批)?(?:援疆|援藏|援青|援建|前方指挥部|指挥部|"
+    r"选派|派出|对口支援|帮扶|援助|挂职|工作队|医疗队)"
+)
 
 
 Weighted = list[tuple[Region, float]]  # units with the weight of the mentions that name them
@@ -238,8 +271,9 @@ def place_of(chain: list[Region], inferred: bool) -> Place | None:
     return Place(names.get("province"), names.get("prefecture"), names.get("county"), inferred)
 
 
-def split_sides(mentions: list[Mention], text_of: dict[bool, str], program: str | None,
-                g: Gazetteer) -> tuple[Weighted, Weighted]:
+def split_sides(
+    mentions: list[Mention], text_of: dict[bool, str], program: str | None, g: Gazetteer
+) -> tuple[Weighted, Weighted]:
     """Weighted units for the provider side and the recipient side."""
     context = {r.code for m in mentions for r in m.regions if len(m.regions) == 1}
     receiving = recipient_scope(program)
@@ -283,8 +317,12 @@ def favour_partners(units: Weighted, recipient: list[Region], program: str | Non
     """Provider units whose province is paired with the recipient count double: the map settles close calls."""
     if not recipient:
         return units
-    partners = {p.provider.code for p in pairings() if (program is None or p.program == program)
-                and any(g.contains(t, recipient[-1]) or g.contains(recipient[-1], t) for t in p.recipients)}
+    partners = {
+        p.provider.code
+        for p in pairings()
+        if (program is None or p.program == program)
+        and any(g.contains(t, recipient[-1]) or g.contains(recipient[-1], t) for t in p.recipients)
+    }
     return [(r, 2 * w if g.parent_chain(r)[0].code in partners else w) for r, w in units]
 
 
@@ -305,13 +343,17 @@ def compound_partner(helper: Region, char: str, g: Gazetteer) -> Region | None:
     """The unit the second character of a pairing compound stands for, given the helping province."""
     if char in RECIPIENT_ABBREVIATIONS:
         return g.by_full[ABBREVIATIONS[char]][0]
-    prefectures = {chain[1] for p in pairings() if p.provider == helper for t in p.recipients
-                   if len(chain := g.parent_chain(t)) > 1 and chain[1].name.startswith(char)}
+    prefectures = {
+        chain[1]
+        for p in pairings()
+        if p.provider == helper
+        for t in p.recipients
+        if len(chain := g.parent_chain(t)) > 1 and chain[1].name.startswith(char)
+    }
     return prefectures.pop() if len(prefectures) == 1 else None
 
 
-def keep_known_providers(units: Weighted, program: str | None,
-                         g: Gazetteer) -> Weighted:
+def keep_known_providers(units: Weighted, program: str | None, g: Gazetteer) -> Weighted:
     """Within a paired program, only provinces of its pairing map (and their cities) speak for the provider."""
     known = provider_provinces(program) if program else frozenset()
     if not known:
@@ -331,6 +373,7 @@ def split_by_provider(units: Weighted, g: Gazetteer) -> tuple[Weighted, Weighted
 
 # --- pairing-map inference -------------------------------------------------------------------------------------
 
+
 def _common_chain(regions: list[Region], g: Gazetteer) -> list[Region]:
     chains = [g.parent_chain(r) for r in regions]
     common: list[Region] = []
@@ -345,14 +388,17 @@ def infer_provider(recipient: list[Region], program: str | None, g: Gazetteer) -
     """The one province paired with the recipient (or with units inside it), and its city where the pairing
     that covers the recipient itself names a single city (疏勒县 -> 山东省 东营市)."""
     target = recipient[-1]
-    matches = [p for p in pairings() if (program is None or p.program == program)
-               and any(g.contains(t, target) or g.contains(target, t) for t in p.recipients)]
+    matches = [
+        p
+        for p in pairings()
+        if (program is None or p.program == program)
+        and any(g.contains(t, target) or g.contains(target, t) for t in p.recipients)
+    ]
     provinces = {p.provider for p in matches}
     if len(provinces) != 1:
         return []
     chain = [provinces.pop()]
-    cities = {p.provider_city for p in matches
-              if p.provider_city and any(g.contains(t, target) for t in p.recipients)}
+    cities = {p.provider_city for p in matches if p.provider_city and any(g.contains(t, target) for t in p.recipients)}
     if len(cities) == 1:
         chain.append(cities.pop())
     return chain
@@ -360,11 +406,18 @@ def infer_provider(recipient: list[Region], program: str | None, g: Gazetteer) -
 
 def infer_recipient(provider: list[Region], program: str | None, g: Gazetteer) -> list[Region]:
     source = provider[-1]
-    chosen = [p for p in pairings() if (program is None or p.program == program)
-              and (p.provider_city == source or (p.provider == source and p.provider_city is None))]
+    chosen = [
+        p
+        for p in pairings()
+        if (program is None or p.program == program)
+        and (p.provider_city == source or (p.provider == source and p.provider_city is None))
+    ]
     if not chosen and source.level != "province":
-        chosen = [p for p in pairings() if (program is None or p.program == program)
-                  and p.provider == provider[0] and p.provider_city is None]
+        chosen = [
+            p
+            for p in pairings()
+            if (program is None or p.program == program) and p.provider == provider[0] and p.provider_city is None
+        ]
     targets = [t for p in chosen for t in p.recipients]
     return _common_chain(targets, g) if targets else []
 
@@ -389,7 +442,7 @@ def find_batch(title: str, body: str) -> int | None:
     for text in (title, body):
         numbers: Counter[int] = Counter()
         for match in BATCH.finditer(text):
-            window = re.split(r"[，,。；;：:！？!?\n]", text[match.end(): match.end() + BATCH_WINDOW])[0]
+            window = re.split(r"[，,。；;：:！？!?\n]", text[match.end() : match.end() + BATCH_WINDOW])[0]
             value = parse_number(match.group(1))
             if value is not None and BATCH_CONTEXT.search(window) and 0 < value < 100:
                 numbers[int(value)] += 1
@@ -437,7 +490,7 @@ TOPIC = re.compile(f"({TOPIC_WORDS})(?:{AID_WORDS})")  # 民生援疆, 人才援
 # 带不走的队伍), tourism counts as an industry.
 TOPIC_CUES = {
     "民生": "民生 惠及 惠民 免费 安居 住房 住上 饮水 供水 供暖 养老 兜底 基础设施 生活条件 义诊 上门 出行 人居环境 "
-            "困难群众 困难学生 资助 捐赠 公共服务 获得感 幸福感 急难愁盼",
+    "困难群众 困难学生 资助 捐赠 公共服务 获得感 幸福感 急难愁盼",
     "智力": "人才 培训 培养 骨干 带不走 师徒 传帮带 智力 农技 柔性引才 挂职",
     "产业": "产业 企业 招商 龙头 合作社 基地 种植 养殖 加工 投产 产值 园区 工厂 旅游",
     "就业": "就业 务工 岗位 用工 吸纳 稳岗 劳动力 上岗 工资 招聘",
@@ -447,15 +500,15 @@ TOPIC_CUES = {
     "消费": "消费 销售 销往 直营 展销 专柜 产销 电商 带货 采购",
 }
 CUE_PATTERNS = {topic: re.compile("|".join(words.split())) for topic, words in TOPIC_CUES.items()}
-COMPOUND_WEIGHT = 3   # 产业援疆 says more than 产业
-TOPIC_MIN_SCORE = 3   # cue hits (a title hit counts TITLE_WEIGHT) a topic needs
+COMPOUND_WEIGHT = 3  # 产业援疆 says more than 产业
+TOPIC_MIN_SCORE = 3  # cue hits (a title hit counts TITLE_WEIGHT) a topic needs
 HEADING_MAX = 30
 
 
 def is_heading(line: str) -> bool:
     """A short line that does not end a sentence: a section heading of the report."""
     line = line.strip()
-    return 0 < len(line) <= HEADING_MAX and not line.endswith(("。", "！", "？", "!", "?", "”", "\"", "…"))
+    return 0 < len(line) <= HEADING_MAX and not line.endswith(("。", "！", "？", "!", "?", "”", '"', "…"))
 
 
 def _topic(word: str) -> str:
@@ -463,7 +516,7 @@ def _topic(word: str) -> str:
 
 
 def topic_scores(title: str, body: str) -> Counter[str]:
-    body = body.replace("干部人才", "")   # 援疆干部人才 names the aid workers, not a topic
+    body = body.replace("干部人才", "")  # 援疆干部人才 names the aid workers, not a topic
     scores: Counter[str] = Counter()
     for topic, pattern in CUE_PATTERNS.items():
         scores[topic] = TITLE_WEIGHT * len(pattern.findall(title)) + len(pattern.findall(body))
@@ -484,6 +537,7 @@ def find_topics(body: str, title: str = "") -> list[str]:
 
 
 # --- all together ----------------------------------------------------------------------------------------------
+
 
 def extract_entities(title: str, body: str) -> Entities:
     g = gazetteer()
@@ -527,4 +581,3 @@ def extract_entities(title: str, body: str) -> Entities:
         period_end=end,
         topics=find_topics(body, title),
     )
-

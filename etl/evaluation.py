@@ -31,10 +31,17 @@ def locate(gold_text: str, body: str, occurrence: int | None = None, start: int 
             index = body.find(gold_text, index + 1) if index >= 0 else -1
         return index
     while index >= 0:
-        before = body[max(0, index - 2):index]
-        inside = (gold_text[:1].isdigit() and before[-1:].isdigit() or before[-1:] in (".", ",", "，", "．")
-                  and before[:1].isdigit() or gold_text[-1:].isdigit() and body[index + len(gold_text):][:1].isdigit()
-                  or gold_text[:1] in CHINESE_DIGITS and before[-1:] in CHINESE_DIGITS)
+        before = body[max(0, index - 2) : index]
+        inside = (
+            gold_text[:1].isdigit()
+            and before[-1:].isdigit()
+            or before[-1:] in (".", ",", "，", "．")
+            and before[:1].isdigit()
+            or gold_text[-1:].isdigit()
+            and body[index + len(gold_text) :][:1].isdigit()
+            or gold_text[:1] in CHINESE_DIGITS
+            and before[-1:] in CHINESE_DIGITS
+        )
         if not inside:
             return index
         index = body.find(gold_text, index + 1)
@@ -119,7 +126,10 @@ def micro_average(scores: Sequence[dict]) -> dict:
         "precision": tp / (tp + fp) if tp + fp else 1.0,
         "recall": tp / (tp + fn) if tp + fn else 1.0,
         "category_accuracy": right / tp if tp else 1.0,
-        "true_positives": tp, "false_positives": fp, "false_negatives": fn, "category_right": right,
+        "true_positives": tp,
+        "false_positives": fp,
+        "false_negatives": fn,
+        "category_right": right,
     }
 
 
@@ -174,8 +184,8 @@ def score_page(found: dict, label: dict) -> dict[str, bool]:
     return {
         "title": _bare(found.get("title")) in {_bare(t) for t in _accepted(label, "title") if t is not None},
         "published_day": day in {(p or "")[:10] or None for p in _accepted(label, "published")},
-        "authors": _names(found.get("author")) in {frozenset(_bare(n) for n in names or [])
-                                                   for names in _accepted(label, "authors")},
+        "authors": _names(found.get("author"))
+        in {frozenset(_bare(n) for n in names or []) for names in _accepted(label, "authors")},
         "editor": _bare(found.get("editor")) in {_bare(e) for e in _accepted(label, "editor")},
         "source": _bare(found.get("source")) in {_bare(s) for s in _accepted(label, "source")},
         "body_first": any(body.startswith(text) for text in firsts),

@@ -65,6 +65,7 @@ def _local(name: str) -> Callable[[Any], Any]:
     def read(row: Any) -> datetime | None:
         value = getattr(row, name)
         return value.astimezone(SHANGHAI) if value is not None else None
+
     return read
 
 
@@ -78,8 +79,11 @@ ARTICLE_COLUMNS = (
     Column("author", Kind.TEXT, _attr("author")),
     Column("editor", Kind.TEXT, _attr("editor")),
     Column("program", Kind.TEXT, _attr("program")),
-    *(Column(f"{side}_{level}", Kind.TEXT, _attr(f"{side}_{level}"))
-      for side in ("provider", "recipient") for level in ("province", "prefecture", "county")),
+    *(
+        Column(f"{side}_{level}", Kind.TEXT, _attr(f"{side}_{level}"))
+        for side in ("provider", "recipient")
+        for level in ("province", "prefecture", "county")
+    ),
     Column("provider_inferred", Kind.BOOL, _attr("provider_inferred")),
     Column("recipient_inferred", Kind.BOOL, _attr("recipient_inferred")),
     Column("batch", Kind.INT, _attr("batch")),
@@ -116,8 +120,11 @@ METRIC_COLUMNS = (
     Column("end", Kind.INT, _attr("end")),
     Column("title", Kind.TEXT, _attr("title")),
     Column("program", Kind.TEXT, _attr("program")),
-    *(Column(f"{side}_{level}", Kind.TEXT, _attr(f"{side}_{level}"))
-      for side in ("provider", "recipient") for level in ("province", "prefecture", "county")),
+    *(
+        Column(f"{side}_{level}", Kind.TEXT, _attr(f"{side}_{level}"))
+        for side in ("provider", "recipient")
+        for level in ("province", "prefecture", "county")
+    ),
     Column("source", Kind.TEXT, _attr("source_name")),
     Column("duplicate_of", Kind.INT, _attr("duplicate_of")),
     Column("url", Kind.TEXT, _attr("url")),
@@ -132,23 +139,38 @@ def format_of(path: Path, given: str | None) -> Format:
         return Format(name)
     except ValueError:
         choices = ", ".join(f.value for f in Format)
-        raise ValueError(f"unknown export format {name!r}: choose {choices} (with --format or the file name's "
-                         "ending)") from None
+        raise ValueError(
+            f"unknown export format {name!r}: choose {choices} (with --format or the file name's ending)"
+        ) from None
 
 
 def _select(what: str, criteria: Criteria, dialect: str) -> sa.Select:
     if what == "articles":
         metric_count = sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
-        return (sa.select(*Article.__table__.c, metric_count.label("metrics"))
-                .where(*article_conditions(criteria, dialect), *has_metrics(criteria))
-                .order_by(Article.id))
-    return (sa.select(*Metric.__table__.c, Article.published_at, Article.title, Article.program, Article.source_name,
-                      Article.duplicate_of, Article.url,
-                      *(getattr(Article, f"{side}_{level}") for side in ("provider", "recipient")
-                        for level in ("province", "prefecture", "county")))
-            .join(Article, Article.id == Metric.article_id)
-            .where(*article_conditions(criteria, dialect), *metric_conditions(criteria))
-            .order_by(Metric.article_id, Metric.start, Metric.id))
+        return (
+            sa.select(*Article.__table__.c, metric_count.label("metrics"))
+            .where(*article_conditions(criteria, dialect), *has_metrics(criteria))
+            .order_by(Article.id)
+        )
+    return (
+        sa.select(
+            *Metric.__table__.c,
+            Article.published_at,
+            Article.title,
+            Article.program,
+            Article.source_name,
+            Article.duplicate_of,
+            Article.url,
+            *(
+                getattr(Article, f"{side}_{level}")
+                for side in ("provider", "recipient")
+                for level in ("province", "prefecture", "county")
+            ),
+        )
+        .join(Article, Article.id == Metric.article_id)
+        .where(*article_conditions(criteria, dialect), *metric_conditions(criteria))
+        .order_by(Metric.article_id, Metric.start, Metric.id)
+    )
 
 
 def records(session: Session, what: str, criteria: Criteria) -> Iterator[dict[str, Any]]:
@@ -183,8 +205,9 @@ def _csv_cell(value: Any) -> Any:
     return spreadsheet.cell(_plain(value))
 
 
-def write(rows: Iterable[dict[str, Any]], what: str, path: Path, fmt: Format,
-          amount_type: sa.types.TypeEngine | None = None) -> int:
+def write(
+    rows: Iterable[dict[str, Any]], what: str, path: Path, fmt: Format, amount_type: sa.types.TypeEngine | None = None
+) -> int:
     """Write the rows to `path` in `fmt`; returns how many were written.
 
     `amount_type` is the SQL type amounts are stored as (default: the `metric.value` column's), which decides
@@ -220,8 +243,12 @@ def arrow_type(kind: Kind, amount_type: sa.types.TypeEngine) -> Any:
             return pa.decimal128(amount_type.precision, amount_type.scale)
         return pa.string()  # NUMERIC without a declared precision: exact only as text
     return {
-        Kind.INT: pa.int64(), Kind.BOOL: pa.bool_(), Kind.TEXT: pa.string(), Kind.JSON: pa.string(),
-        Kind.TIME: pa.timestamp("us", tz=str(SHANGHAI)), Kind.TEXTS: pa.list_(pa.string()),
+        Kind.INT: pa.int64(),
+        Kind.BOOL: pa.bool_(),
+        Kind.TEXT: pa.string(),
+        Kind.JSON: pa.string(),
+        Kind.TIME: pa.timestamp("us", tz=str(SHANGHAI)),
+        Kind.TEXTS: pa.list_(pa.string()),
     }[kind]
 
 
@@ -239,8 +266,9 @@ def _arrow_value(kind: Kind, arrow_type: Any, value: Any) -> Any:
     return value
 
 
-def _write_parquet(rows: Iterable[dict[str, Any]], columns: tuple[Column, ...], path: Path,
-                   amount_type: sa.types.TypeEngine) -> int:
+def _write_parquet(
+    rows: Iterable[dict[str, Any]], columns: tuple[Column, ...], path: Path, amount_type: sa.types.TypeEngine
+) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -249,8 +277,10 @@ def _write_parquet(rows: Iterable[dict[str, Any]], columns: tuple[Column, ...], 
     batch: list[dict[str, Any]] = []
 
     def flush(writer: Any) -> None:
-        arrays = [pa.array([_arrow_value(c.kind, field.type, row[c.name]) for row in batch], type=field.type)
-                  for c, field in zip(columns, schema, strict=True)]
+        arrays = [
+            pa.array([_arrow_value(c.kind, field.type, row[c.name]) for row in batch], type=field.type)
+            for c, field in zip(columns, schema, strict=True)
+        ]
         writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
         batch.clear()
 

@@ -65,8 +65,9 @@ def _short(text: str | None) -> str | None:
     return text or None
 
 
-def extract(body: bytes, url: str | None = None, content_type: str | None = None,
-            body_selector: str | None = None) -> Extraction:
+def extract(
+    body: bytes, url: str | None = None, content_type: str | None = None, body_selector: str | None = None
+) -> Extraction:
     """Everything aidnews reads from one page. Raises ExtractError when the page holds no article."""
     if not body or not body.strip():
         raise ExtractError("empty page: no bytes to read")
@@ -117,8 +118,13 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
         entities=entities,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         simhash=simhash(text),
-        field_sources={"title": cleaned.title_source, "date": cleaned.date_source, "author": cleaned.author_source,
-                       "editor": cleaned.editor_source, "source": cleaned.source_source},
+        field_sources={
+            "title": cleaned.title_source,
+            "date": cleaned.date_source,
+            "author": cleaned.author_source,
+            "editor": cleaned.editor_source,
+            "source": cleaned.source_source,
+        },
     )
 
 
@@ -132,7 +138,7 @@ def _looks_binary(body: bytes) -> bool:
     """
     head = body[:4096]
     if (bom := bom_codec(head)) is not None and bom[0] != "utf-8":
-        return _looks_binary(head[bom[1]:].decode(bom[0], "replace").encode("utf-8"))
+        return _looks_binary(head[bom[1] :].decode(bom[0], "replace").encode("utf-8"))
     if b"\x00" in head:
         return True
     return len(head) - len(head.translate(None, _CONTROL)) > len(head) // 20
@@ -162,36 +168,38 @@ def as_record(extraction: Extraction, file: str | None = None) -> dict[str, Any]
     """The JSON object `aidnews extract` prints for one page."""
     e = extraction.entities
     record: dict[str, Any] = {"file": file} if file is not None else {}
-    record.update({
-        "url": extraction.url,
-        "canonical_url": extraction.canonical_url,
-        "title": extraction.title,
-        "subtitle": extraction.subtitle,
-        "published_at": extraction.published_at.isoformat() if extraction.published_at else None,
-        "author": extraction.author,
-        "editor": extraction.editor,
-        "source": extraction.source,
-        **{f"{name}_source": origin for name, origin in extraction.field_sources.items()},
-        "body": extraction.body,
-        "body_original": extraction.body_original,
-        "script": extraction.script,
-        "encoding": extraction.encoding,
-        "quality": {
-            "pinyin_stripped": extraction.pinyin_stripped,
-            "garbled_found": extraction.garbled_found,
-            "garbled_repaired": extraction.garbled_repaired,
-            "garbled_spans": extraction.garbled_spans,
-        },
-        "images": extraction.images,
-        "program": e.program,
-        "provider": _place(e.provider),
-        "recipient": _place(e.recipient),
-        "batch": e.batch,
-        "period_start": e.period_start,
-        "period_end": e.period_end,
-        "topics": list(e.topics),
-        "metrics": [m.to_json() for m in extraction.metrics],
-        "content_hash": extraction.content_hash,
-        "extractor_version": extraction.extractor_version,
-    })
+    record.update(
+        {
+            "url": extraction.url,
+            "canonical_url": extraction.canonical_url,
+            "title": extraction.title,
+            "subtitle": extraction.subtitle,
+            "published_at": extraction.published_at.isoformat() if extraction.published_at else None,
+            "author": extraction.author,
+            "editor": extraction.editor,
+            "source": extraction.source,
+            **{f"{name}_source": origin for name, origin in extraction.field_sources.items()},
+            "body": extraction.body,
+            "body_original": extraction.body_original,
+            "script": extraction.script,
+            "encoding": extraction.encoding,
+            "quality": {
+                "pinyin_stripped": extraction.pinyin_stripped,
+                "garbled_found": extraction.garbled_found,
+                "garbled_repaired": extraction.garbled_repaired,
+                "garbled_spans": extraction.garbled_spans,
+            },
+            "images": extraction.images,
+            "program": e.program,
+            "provider": _place(e.provider),
+            "recipient": _place(e.recipient),
+            "batch": e.batch,
+            "period_start": e.period_start,
+            "period_end": e.period_end,
+            "topics": list(e.topics),
+            "metrics": [m.to_json() for m in extraction.metrics],
+            "content_hash": extraction.content_hash,
+            "extractor_version": extraction.extractor_version,
+        }
+    )
     return record

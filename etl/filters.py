@@ -34,8 +34,10 @@ CATEGORIES = (*KEYWORDS, "duration")
 DROPPED_UNITS = ("foreign",)  # read by the scanner so as not to be mistaken for yuan, never stored
 UNITS_KNOWN = tuple(dict.fromkeys(u for u, _ in UNITS.values() if u not in DROPPED_UNITS)) + tuple(sorted(TIME_UNITS))
 SIDES = ("provider", "recipient")
-LEVEL_COLUMNS = {side: {level: getattr(Article, f"{side}_{level}") for level in ("province", "prefecture", "county")}
-                 for side in SIDES}
+LEVEL_COLUMNS = {
+    side: {level: getattr(Article, f"{side}_{level}") for level in ("province", "prefecture", "county")}
+    for side in SIDES
+}
 LISTED_AT_MOST = 40  # valid values an error message lists before "and N more"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -139,13 +141,14 @@ def _places(session: Session, side: str, value: str | None) -> tuple[Place, ...]
     columns = LEVEL_COLUMNS[side]
     units: list[Region] = lookup(value)
     if units:
-        return tuple(Place(r.name, r.level, tuple(Unit(a.level, a.name) for a in parent_chain(r)[:-1]))
-                     for r in units)
+        return tuple(Place(r.name, r.level, tuple(Unit(a.level, a.name) for a in parent_chain(r)[:-1])) for r in units)
     stored = _distinct(session, *columns.values())
     if value in stored:
         return (Place(value, None),)
-    raise InvalidFilter(f"unknown {side} {value!r}: not a province, prefecture or county name; "
-                        f"{side}s in the database: {_listing(stored) if stored else 'none yet'}")
+    raise InvalidFilter(
+        f"unknown {side} {value!r}: not a province, prefecture or county name; "
+        f"{side}s in the database: {_listing(stored) if stored else 'none yet'}"
+    )
 
 
 def day_range(name: str, value: str | None) -> tuple[date, date] | None:
@@ -175,14 +178,27 @@ def _start_of(day: date) -> datetime:
 
 def resolve(session: Session, filters: Filters) -> Criteria:
     """Check every filter against what exists and resolve it; raises InvalidFilter with the valid values."""
-    program = _one_of("program", _text("program", filters.program), PROGRAMS,
-                      _distinct(session, Article.program) if filters.program else [])
-    category = _one_of("category", _text("category", filters.category), CATEGORIES,
-                       _distinct(session, Metric.category) if filters.category else [])
-    unit = _one_of("unit", _text("unit", filters.unit), UNITS_KNOWN,
-                   _distinct(session, Metric.unit) if filters.unit else [])
-    source = _one_of("source", _text("source", filters.source), (),
-                     _distinct(session, Source.name, Article.source_name) if filters.source else [])
+    program = _one_of(
+        "program",
+        _text("program", filters.program),
+        PROGRAMS,
+        _distinct(session, Article.program) if filters.program else [],
+    )
+    category = _one_of(
+        "category",
+        _text("category", filters.category),
+        CATEGORIES,
+        _distinct(session, Metric.category) if filters.category else [],
+    )
+    unit = _one_of(
+        "unit", _text("unit", filters.unit), UNITS_KNOWN, _distinct(session, Metric.unit) if filters.unit else []
+    )
+    source = _one_of(
+        "source",
+        _text("source", filters.source),
+        (),
+        _distinct(session, Source.name, Article.source_name) if filters.source else [],
+    )
     since, until = day_range("since", filters.since), day_range("until", filters.until)
     if since and until and since[0] > until[1]:
         raise InvalidFilter(f"--since {filters.since} is after --until {filters.until}")
@@ -191,7 +207,11 @@ def resolve(session: Session, filters: Filters) -> Criteria:
     except search.SearchError as exc:
         raise InvalidFilter(f"--q: {exc}") from None
     return Criteria(
-        filters=filters, program=program, source=source, category=category, unit=unit,
+        filters=filters,
+        program=program,
+        source=source,
+        category=category,
+        unit=unit,
         provider=_places(session, "provider", _text("provider", filters.provider)),
         recipient=_places(session, "recipient", _text("recipient", filters.recipient)),
         since=_start_of(since[0]) if since else None,

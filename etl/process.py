@@ -87,10 +87,17 @@ def default_workers() -> int:
     return max(1, min(MAX_DEFAULT_WORKERS, os.cpu_count() or 1))
 
 
-def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool = False,
-             since: datetime | None = None, engine: sa.Engine | None = None,
-             progress: Callable[[int], None] | None = None, should_stop: Callable[[], bool] | None = None,
-             workers: int | None = None) -> Run:
+def etl_pass(
+    *,
+    batch_size: int = 100,
+    limit: int | None = None,
+    reprocess: bool = False,
+    since: datetime | None = None,
+    engine: sa.Engine | None = None,
+    progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    workers: int | None = None,
+) -> Run:
     """Turn pending pages into articles and metrics, batch by batch, and record the run.
 
     `reprocess` first puts every stored article page (fetched since `since`) back in the queue, for a new
@@ -103,18 +110,38 @@ def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool
         stop = signalled if should_stop is None else (lambda: signalled() or should_stop())
         run_id = with_retries(lambda: start_run(RunKind.ETL, None, engine), "starting the ETL run")
         counts: Counter[str] = Counter()
-        status, error = _run_pass(engine, counts, batch_size=batch_size, limit=limit, reprocess=reprocess,
-                                  since=since, progress=progress, should_stop=stop, workers=workers)
+        status, error = _run_pass(
+            engine,
+            counts,
+            batch_size=batch_size,
+            limit=limit,
+            reprocess=reprocess,
+            since=since,
+            progress=progress,
+            should_stop=stop,
+            workers=workers,
+        )
         for timeout in pattern_timeouts():
             counts["pattern_timeouts"] += 1
             log.warning("URL pattern %r timed out on %s", timeout.pattern, timeout.url[:200])
-        return with_retries(lambda: finish_run(run_id, status, dict(counts), error=error, engine=engine),
-                            "recording the end of the ETL run")
+        return with_retries(
+            lambda: finish_run(run_id, status, dict(counts), error=error, engine=engine),
+            "recording the end of the ETL run",
+        )
 
 
-def _run_pass(engine: sa.Engine, counts: Counter[str], *, batch_size: int, limit: int | None, reprocess: bool,
-              since: datetime | None, progress: Callable[[int], None] | None, should_stop: Callable[[], bool],
-              workers: int | None) -> tuple[RunStatus, str | None]:
+def _run_pass(
+    engine: sa.Engine,
+    counts: Counter[str],
+    *,
+    batch_size: int,
+    limit: int | None,
+    reprocess: bool,
+    since: datetime | None,
+    progress: Callable[[int], None] | None,
+    should_stop: Callable[[], bool],
+    workers: int | None,
+) -> tuple[RunStatus, str | None]:
     """The pass itself: its status, and its error when it failed. `counts` ends with the articles, figures and
     copies as stored (`_settle`)."""
     written: dict[int, int] = {}  # article id -> figures it holds after its latest write in this pass
@@ -140,8 +167,9 @@ def _run_pass(engine: sa.Engine, counts: Counter[str], *, batch_size: int, limit
             if not ids:
                 break
             last_id = ids[-1]
-            with_retries(partial(_process_batch_again, engine, ids, counts, index, pool, written),
-                         f"batch to {last_id}")
+            with_retries(
+                partial(_process_batch_again, engine, ids, counts, index, pool, written), f"batch to {last_id}"
+            )
             if progress is not None:
                 progress(len(ids))
     except Exception as exc:
@@ -170,8 +198,14 @@ def _load_index(engine: sa.Engine) -> DuplicateIndex:
         return load_duplicate_index(session)
 
 
-def _process_batch_again(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], index: DuplicateIndex,
-                         pool: ProcessPoolExecutor | None, written: dict[int, int]) -> None:
+def _process_batch_again(
+    engine: sa.Engine,
+    ids: Sequence[int],
+    counts: Counter[str],
+    index: DuplicateIndex,
+    pool: ProcessPoolExecutor | None,
+    written: dict[int, int],
+) -> None:
     """_process_batch, safe to try again: a failed try leaves the counts as they were (the index rolls back)."""
     before = counts.copy()
     try:
@@ -185,8 +219,11 @@ def _process_batch_again(engine: sa.Engine, ids: Sequence[int], counts: Counter[
 def extract_page(job: PageJob) -> Extracted:
     """Extract one stored page, or say why not. Runs in worker processes too."""
     try:
-        return Extracted(extract(zlib.decompress(job.body), url=job.url, content_type=job.content_type,
-                                 body_selector=job.body_selector))
+        return Extracted(
+            extract(
+                zlib.decompress(job.body), url=job.url, content_type=job.content_type, body_selector=job.body_selector
+            )
+        )
     except Exception as exc:  # any failure belongs to this page alone
         return Extracted(None, f"{type(exc).__name__}: {exc}")
 
@@ -199,8 +236,11 @@ def about_aid(extraction: Extraction, keywords: Iterable[str]) -> bool:
 def article_key(page: Page, x: Extraction, sources: dict[str, SourceConfig]) -> str:
     """The canonical URL an article is stored under, judged with the page's source configuration."""
     source = sources.get(page.source_name or "")
-    same_source = None if source is None else (
-        lambda url: host_allowed(urlsplit(url).hostname, source.allowed_domains) and source.is_article(url))
+    same_source = (
+        None
+        if source is None
+        else (lambda url: host_allowed(urlsplit(url).hostname, source.allowed_domains) and source.is_article(url))
+    )
     return choose_key(canonical_url(page.final_url), x.declared_canonical, same_source) or page.final_url
 
 
@@ -215,13 +255,26 @@ def _judge(page: Page, extracted: Extracted, sources: dict[str, SourceConfig]) -
     return PageResult(page, PageState.DONE, extraction=x)
 
 
-def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], index: DuplicateIndex,
-                   pool: ProcessPoolExecutor | None = None, written: dict[int, int] | None = None) -> None:
+def _process_batch(
+    engine: sa.Engine,
+    ids: Sequence[int],
+    counts: Counter[str],
+    index: DuplicateIndex,
+    pool: ProcessPoolExecutor | None = None,
+    written: dict[int, int] | None = None,
+) -> None:
     with Session(engine) as session:
         sources = configured_sources(session)
         pages = session.exec(sa.select(Page).where(Page.id.in_(ids)).order_by(Page.id)).scalars().all()  # type: ignore[call-overload]
-    jobs = [PageJob(p.body, p.final_url, p.content_type, sources[p.source_name].body_selector
-                    if p.source_name in sources else None) for p in pages]
+    jobs = [
+        PageJob(
+            p.body,
+            p.final_url,
+            p.content_type,
+            sources[p.source_name].body_selector if p.source_name in sources else None,
+        )
+        for p in pages
+    ]
     extracted = pool.map(extract_page, jobs, chunksize=WORKER_CHUNK) if pool else map(extract_page, jobs)
     results = [_judge(page, result, sources) for page, result in zip(pages, extracted, strict=True)]
     counts["pages"] += len(results)
@@ -243,8 +296,13 @@ def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], 
                 counts["errors"] += 1
 
 
-def _write_batch(engine: sa.Engine, results: Sequence[PageResult], counts: Counter[str], index: DuplicateIndex,
-                 written: dict[int, int] | None = None) -> None:
+def _write_batch(
+    engine: sa.Engine,
+    results: Sequence[PageResult],
+    counts: Counter[str],
+    index: DuplicateIndex,
+    written: dict[int, int] | None = None,
+) -> None:
     """Write one batch in one transaction: articles, metrics, duplicate links and page states, or nothing.
 
     `written` hears, once the transaction is committed, each article written and how many figures it holds now.

@@ -62,14 +62,24 @@ def _place(*parts: str | None) -> str | None:
 
 def _article_row(article: Article, metrics: int) -> dict[str, Any]:
     return {
-        "id": article.id, "published_at": local_time(article.published_at), "title": article.title,
-        "source": article.source_name, "news_source": article.news_source, "author": article.author,
-        "editor": article.editor, "program": article.program,
+        "id": article.id,
+        "published_at": local_time(article.published_at),
+        "title": article.title,
+        "source": article.source_name,
+        "news_source": article.news_source,
+        "author": article.author,
+        "editor": article.editor,
+        "program": article.program,
         "provider": _place(article.provider_province, article.provider_prefecture, article.provider_county),
         "recipient": _place(article.recipient_province, article.recipient_prefecture, article.recipient_county),
-        "batch": article.batch, "topics": article.topics, "metrics": metrics,
-        "duplicate_of": article.duplicate_of, "script": article.script,
-        "garbled_found": article.garbled_found, "url": article.url, "canonical_url": article.canonical_url,
+        "batch": article.batch,
+        "topics": article.topics,
+        "metrics": metrics,
+        "duplicate_of": article.duplicate_of,
+        "script": article.script,
+        "garbled_found": article.garbled_found,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
     }
 
 
@@ -95,17 +105,28 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
     else:
         score = sa.null()
     # SQLite evaluates a window query's columns where FTS5's bm25() no longer has its match: score in a subquery
-    matched = (sa.select(Article.id.label("id"), Article.published_at.label("published_at"), score.label("score"))
-               .select_from(source).where(*where).subquery("matched"))
-    order = ([matched.c.score.desc()] if criteria.query is not None
-             else [matched.c.published_at.desc().nulls_last()])
-    ranked = (sa.select(matched, sa.func.count().over().label("total"))
-              .order_by(*order, matched.c.id.desc()).limit(limit).subquery("ranked"))
+    matched = (
+        sa.select(Article.id.label("id"), Article.published_at.label("published_at"), score.label("score"))
+        .select_from(source)
+        .where(*where)
+        .subquery("matched")
+    )
+    order = [matched.c.score.desc()] if criteria.query is not None else [matched.c.published_at.desc().nulls_last()]
+    ranked = (
+        sa.select(matched, sa.func.count().over().label("total"))
+        .order_by(*order, matched.c.id.desc())
+        .limit(limit)
+        .subquery("ranked")
+    )
     metric_count = sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
-    query = (sa.select(Article, metric_count.label("metrics"), ranked.c.score, ranked.c.total)
-             .join(ranked, ranked.c.id == Article.id)
-             .order_by(ranked.c.score.desc() if criteria.query is not None
-                       else ranked.c.published_at.desc().nulls_last(), ranked.c.id.desc()))
+    query = (
+        sa.select(Article, metric_count.label("metrics"), ranked.c.score, ranked.c.total)
+        .join(ranked, ranked.c.id == Article.id)
+        .order_by(
+            ranked.c.score.desc() if criteria.query is not None else ranked.c.published_at.desc().nulls_last(),
+            ranked.c.id.desc(),
+        )
+    )
     rows, totals = [], [0]
     for found, metrics, score_, total in session.execute(query).all():
         totals.append(total)
@@ -134,18 +155,31 @@ def metrics(session: Session, criteria: Criteria, *, limit: int = 100, article_i
     query = query.order_by(Article.published_at.desc().nulls_last(), Metric.article_id, Metric.start)
     rows = []
     for metric, title, url, published, duplicate_of in session.execute(query.limit(limit)).all():
-        rows.append({
-            "article_id": metric.article_id, "title": title, "published_at": local_time(published),
-            "text": metric.text, "value": metric.value, "value_max": metric.value_max, "unit": metric.unit,
-            "qualifier": metric.qualifier, "category": metric.category, "money_kind": metric.money_kind,
-            "subject": metric.subject, "sentence": metric.sentence, "duplicate": duplicate_of is not None,
-            "duplicate_of": duplicate_of, "url": url,
-        })
+        rows.append(
+            {
+                "article_id": metric.article_id,
+                "title": title,
+                "published_at": local_time(published),
+                "text": metric.text,
+                "value": metric.value,
+                "value_max": metric.value_max,
+                "unit": metric.unit,
+                "qualifier": metric.qualifier,
+                "category": metric.category,
+                "money_kind": metric.money_kind,
+                "subject": metric.subject,
+                "sentence": metric.sentence,
+                "duplicate": duplicate_of is not None,
+                "duplicate_of": duplicate_of,
+                "url": url,
+            }
+        )
     return Listing(rows, total)
 
 
-def grouped_metrics(session: Session, group_by: str, criteria: Criteria, *,
-                    with_evidence: int = 0) -> list[dict[str, Any]]:
+def grouped_metrics(
+    session: Session, group_by: str, criteria: Criteria, *, with_evidence: int = 0
+) -> list[dict[str, Any]]:
     """Totals per group, unit and money kind (CNY is never added to persons, wages never to aid funding), over
     primary articles only. Shares (percent, percentage points) and prices are never added up: their rows carry
     no total but the range and the list of the values stated."""
@@ -155,8 +189,17 @@ def grouped_metrics(session: Session, group_by: str, criteria: Criteria, *,
         raise ValueError("totals count each article once: --duplicates cannot be combined with --group-by")
     columns = GROUPS[group_by]
     query = (
-        sa.select(Metric.value, Metric.unit, Metric.money_kind, Metric.text, Metric.sentence, Article.id,
-                  Article.title, Article.published_at, *columns)
+        sa.select(
+            Metric.value,
+            Metric.unit,
+            Metric.money_kind,
+            Metric.text,
+            Metric.sentence,
+            Article.id,
+            Article.title,
+            Article.published_at,
+            *columns,
+        )
         .join(Article, Article.id == Metric.article_id)
         .where(*article_conditions(criteria, _dialect(session)), *metric_conditions(criteria))
     )
@@ -169,16 +212,24 @@ def grouped_metrics(session: Session, group_by: str, criteria: Criteria, *,
         else:
             key = " ".join(str(v) for v in row[8:] if v) or "(unknown)"
         kind = (kind or "other") if unit_ == "CNY" else ""  # other: none of the kinds, or stored before kinds
-        slot = totals.setdefault((key, unit_, kind), {group_by: key, "unit": unit_, "kind": kind or None,
-                                                      "total": Decimal(0), "mentions": 0, "articles": set(),
-                                                      "values": []})
+        slot = totals.setdefault(
+            (key, unit_, kind),
+            {
+                group_by: key,
+                "unit": unit_,
+                "kind": kind or None,
+                "total": Decimal(0),
+                "mentions": 0,
+                "articles": set(),
+                "values": [],
+            },
+        )
         slot["total"] += value
         slot["values"].append(value)
         slot["mentions"] += 1
         slot["articles"].add(aid)
         if len(evidence[(key, unit_, kind)]) < with_evidence:
-            evidence[(key, unit_, kind)].append({"article_id": aid, "title": title, "text": text,
-                                                 "sentence": sentence})
+            evidence[(key, unit_, kind)].append({"article_id": aid, "title": title, "text": text, "sentence": sentence})
     out = []
     for k, slot in sorted(totals.items()):
         slot["articles"] = len(slot["articles"])
@@ -201,32 +252,55 @@ def article(session: Session, article_id: int) -> dict[str, Any] | None:
     if found is None:
         return None
     page = session.get(Page, found.page_id) if found.page_id is not None else None
-    figures = session.execute(sa.select(Metric).where(Metric.article_id == article_id)
-                              .order_by(Metric.start, Metric.id)).scalars().all()
-    copies = list(session.execute(sa.select(Article.id).where(Article.duplicate_of == article_id)
-                                  .order_by(Article.id)).scalars())
+    figures = (
+        session.execute(sa.select(Metric).where(Metric.article_id == article_id).order_by(Metric.start, Metric.id))
+        .scalars()
+        .all()
+    )
+    copies = list(
+        session.execute(sa.select(Article.id).where(Article.duplicate_of == article_id).order_by(Article.id)).scalars()
+    )
     return {
         **_article_row(found, len(figures)),
-        "subtitle": found.subtitle, "period_start": found.period_start, "period_end": found.period_end,
-        "provider_inferred": found.provider_inferred, "recipient_inferred": found.recipient_inferred,
+        "subtitle": found.subtitle,
+        "period_start": found.period_start,
+        "period_end": found.period_end,
+        "provider_inferred": found.provider_inferred,
+        "recipient_inferred": found.recipient_inferred,
         "fetched_at": local_time(page.fetched_at) if page else None,
         "encoding": page.detected_encoding if page else None,
         "updated_at": local_time(found.updated_at),
         "quality": {
-            "script": found.script, "pinyin_stripped": found.pinyin_stripped,
-            "garbled_found": found.garbled_found, "garbled_repaired": found.garbled_repaired,
-            "garbled_spans": found.garbled_spans, "duplicate_of": found.duplicate_of, "copies": copies,
-            "provider_inferred": found.provider_inferred, "recipient_inferred": found.recipient_inferred,
+            "script": found.script,
+            "pinyin_stripped": found.pinyin_stripped,
+            "garbled_found": found.garbled_found,
+            "garbled_repaired": found.garbled_repaired,
+            "garbled_spans": found.garbled_spans,
+            "duplicate_of": found.duplicate_of,
+            "copies": copies,
+            "provider_inferred": found.provider_inferred,
+            "recipient_inferred": found.recipient_inferred,
             "extractor_version": found.extractor_version,
         },
         "images": found.images,
         "body": found.body,
         "body_original": found.body_original,
-        "figures": [{
-            "id": m.id, "text": m.text, "value": m.value, "value_max": m.value_max, "unit": m.unit,
-            "qualifier": m.qualifier, "category": m.category, "subject": m.subject, "start": m.start,
-            "end": m.end, "sentence": m.sentence,
-        } for m in figures],
+        "figures": [
+            {
+                "id": m.id,
+                "text": m.text,
+                "value": m.value,
+                "value_max": m.value_max,
+                "unit": m.unit,
+                "qualifier": m.qualifier,
+                "category": m.category,
+                "subject": m.subject,
+                "start": m.start,
+                "end": m.end,
+                "sentence": m.sentence,
+            }
+            for m in figures
+        ],
     }
 
 
@@ -248,11 +322,19 @@ def status(session: Session, configured: Sequence[str] = ()) -> dict[str, Any]:
         "pages_failed": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == PageState.ERROR)),
     }
     runs = session.execute(sa.select(Run).order_by(Run.id.desc()).limit(10)).scalars().all()
-    summary["recent_runs"] = [{
-        "id": r.id, "kind": r.kind, "source": r.source_name, "status": r.status,
-        "started_at": local_time(r.started_at), "finished_at": local_time(r.finished_at),
-        "counts": r.counts, "error": r.error,
-    } for r in runs]
+    summary["recent_runs"] = [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "source": r.source_name,
+            "status": r.status,
+            "started_at": local_time(r.started_at),
+            "finished_at": local_time(r.finished_at),
+            "counts": r.counts,
+            "error": r.error,
+        }
+        for r in runs
+    ]
     summary["sources"] = source_health(session, configured)
     summary["service"] = service_state(session)
     summary["tables"] = table_sizes(session)
@@ -267,13 +349,22 @@ def table_sizes(session: Session) -> list[dict[str, Any]]:
     dialect = session.get_bind().dialect.name
     try:
         if dialect == "sqlite":
-            rows = session.execute(sa.text(
-                "SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m ON m.name = s.name "
-                "GROUP BY m.tbl_name")).all()
+            rows = session.execute(
+                sa.text(
+                    "SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m ON m.name = s.name "
+                    "GROUP BY m.tbl_name"
+                )
+            ).all()
             sizes = {name: int(size) for name, size in rows}
         elif dialect == "postgresql":
-            sizes = {name: int(session.execute(sa.text("SELECT pg_total_relation_size(CAST(:t AS regclass))"),
-                                               {"t": name}).scalar_one()) for name in names}
+            sizes = {
+                name: int(
+                    session.execute(
+                        sa.text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": name}
+                    ).scalar_one()
+                )
+                for name in names
+            }
     except sa.exc.DBAPIError:  # no dbstat in this SQLite build
         session.rollback()
     out = []
@@ -291,10 +382,20 @@ def service_state(session: Session, stale_after: float = 180.0) -> dict[str, Any
         return None
     age = (datetime.now(row.heartbeat_at.tzinfo) - row.heartbeat_at).total_seconds()
     state = "stopped" if row.stopped_at else ("running" if age <= stale_after else "silent")
-    return {"state": state, "host": row.host, "pid": row.pid, "started_at": local_time(row.started_at),
-            "last_seen": local_time(row.heartbeat_at), "jobs": [
-                {"job": j["job"], "next_run": local_time(datetime.fromisoformat(j["next_run"]), "seconds")
-                 if j["next_run"] else "paused"} for j in row.jobs]}
+    return {
+        "state": state,
+        "host": row.host,
+        "pid": row.pid,
+        "started_at": local_time(row.started_at),
+        "last_seen": local_time(row.heartbeat_at),
+        "jobs": [
+            {
+                "job": j["job"],
+                "next_run": local_time(datetime.fromisoformat(j["next_run"]), "seconds") if j["next_run"] else "paused",
+            }
+            for j in row.jobs
+        ],
+    }
 
 
 HEALTH_WINDOW = 20  # a source's latest crawls that health looks at
@@ -315,9 +416,11 @@ def crawl_yields(session: Session, name: str, window: int = HEALTH_WINDOW) -> tu
     """The id of the source's first successful (full) crawl, and its latest successful crawls, newest first."""
     runs = session.execute(
         sa.select(Run.id, Run.source_name, Run.counts)
-        .where(Run.kind == RunKind.CRAWL, Run.status.in_([RunStatus.OK, RunStatus.PARTIAL]),
-               Run.source_name.contains(name))
-        .order_by(Run.id.desc())).all()
+        .where(
+            Run.kind == RunKind.CRAWL, Run.status.in_([RunStatus.OK, RunStatus.PARTIAL]), Run.source_name.contains(name)
+        )
+        .order_by(Run.id.desc())
+    ).all()
     mine = [(run_id, counts or {}) for run_id, names, counts in runs if name in (names or "").split(",")]
     yields = []
     for run_id, counts in mine[:window]:
@@ -344,12 +447,15 @@ def quiet_warning(first_full: int | None, yields: list[CrawlYield]) -> str | Non
     if usual == 0:
         return None
     quiet = ", ".join(f"#{y.run_id}" for y in reversed(recent))
-    return (f"nothing new in crawls {quiet}, though crawls #{history[-1].run_id}–#{history[0].run_id} "
-            f"(after the first full crawl #{first_full}) yielded a median of {usual} new pages")
+    return (
+        f"nothing new in crawls {quiet}, though crawls #{history[-1].run_id}–#{history[0].run_id} "
+        f"(after the first full crawl #{first_full}) yielded a median of {usual} new pages"
+    )
 
 
-def source_health(session: Session, configured: Sequence[str] = (), window: int = 10,
-                  recent_pages: int = 20) -> list[dict[str, Any]]:
+def source_health(
+    session: Session, configured: Sequence[str] = (), window: int = 10, recent_pages: int = 20
+) -> list[dict[str, Any]]:
     """Per source: its pages, articles, last crawl and last success, last error, new pages per crawl, warnings.
 
     Every source is listed: those of `configured` (the sources file) and of the `source` table, even one never
@@ -359,24 +465,43 @@ def source_health(session: Session, configured: Sequence[str] = (), window: int 
     garbled articles above GARBLED_WARNING_SHARE, and a recent share of failed or garbled extractions far above
     its usual.
     """
-    pages_by_source = dict(session.execute(sa.select(Page.source_name, sa.func.count(Page.id))
-                                           .group_by(Page.source_name)).all())
+    pages_by_source = dict(
+        session.execute(sa.select(Page.source_name, sa.func.count(Page.id)).group_by(Page.source_name)).all()
+    )
     known = {name for (name,) in session.execute(sa.select(Source.name))}
     names = sorted(known | set(configured) | {n for n in pages_by_source if n})
     out = [_health(session, name, pages_by_source.get(name, 0), window, recent_pages) for name in names]
     if pages_by_source.get(None):
-        out.append({"source": UNNAMED_SOURCE, "pages": pages_by_source[None], "articles": 0, "failed": 0,
-                    "garbled_share": 0.0, "last_crawl": None, "last_success": None, "last_error": None,
-                    "last_error_at": None, "last_errors": [], "first_full_crawl": None, "new_pages_last_runs": [],
-                    "list_pages_last_runs": [], "usual_new_pages": None,
-                    "warnings": []})
+        out.append(
+            {
+                "source": UNNAMED_SOURCE,
+                "pages": pages_by_source[None],
+                "articles": 0,
+                "failed": 0,
+                "garbled_share": 0.0,
+                "last_crawl": None,
+                "last_success": None,
+                "last_error": None,
+                "last_error_at": None,
+                "last_errors": [],
+                "first_full_crawl": None,
+                "new_pages_last_runs": [],
+                "list_pages_last_runs": [],
+                "usual_new_pages": None,
+                "warnings": [],
+            }
+        )
     return out
 
 
 def _crawls_of(session: Session, name: str, window: int) -> list[Run]:
     """The latest crawls that included this source (a run's label lists its sources, comma-separated)."""
-    query = (sa.select(Run).where(Run.kind == RunKind.CRAWL, Run.source_name.contains(name, autoescape=True))
-             .order_by(Run.id.desc()).limit(window * 4))
+    query = (
+        sa.select(Run)
+        .where(Run.kind == RunKind.CRAWL, Run.source_name.contains(name, autoescape=True))
+        .order_by(Run.id.desc())
+        .limit(window * 4)
+    )
     return [r for r in session.execute(query).scalars() if name in (r.source_name or "").split(",")][:window]
 
 
@@ -397,8 +522,10 @@ def _last_error(run: Run, name: str) -> str | None:
     """What went wrong for this source in this crawl: its errors by reason, or why the crawl itself failed."""
     per = (run.counts or {}).get("sources", {}).get(name)
     if per and per.get("errors"):
-        reasons = sorted(((k.removeprefix("error: "), v) for k, v in per.items() if k.startswith("error: ")),
-                         key=lambda kv: (-kv[1], kv[0]))
+        reasons = sorted(
+            ((k.removeprefix("error: "), v) for k, v in per.items() if k.startswith("error: ")),
+            key=lambda kv: (-kv[1], kv[0]),
+        )
         return ", ".join(f"{reason} ({n})" if n > 1 else reason for reason, n in reasons) or "errors"
     if run.status not in (RunStatus.OK, RunStatus.PARTIAL, RunStatus.RUNNING) and run.error:
         return f"crawl {run.status}: {run.error.strip().splitlines()[-1]}"
@@ -406,14 +533,21 @@ def _last_error(run: Run, name: str) -> str | None:
 
 
 def _health(session: Session, name: str, pages: int, window: int, recent_pages: int) -> dict[str, Any]:
-    states = dict(session.execute(
-        sa.select(Page.etl_status, sa.func.count(Page.id))
-        .where(Page.kind == "article", Page.source_name == name).group_by(Page.etl_status)).all())
+    states = dict(
+        session.execute(
+            sa.select(Page.etl_status, sa.func.count(Page.id))
+            .where(Page.kind == "article", Page.source_name == name)
+            .group_by(Page.etl_status)
+        ).all()
+    )
     article_pages = sum(states.values())
     articles, garbled, repaired = session.execute(
-        sa.select(sa.func.count(Article.id), sa.func.count(Article.id).filter(Article.garbled_found > 0),
-                  sa.func.count(Article.id).filter(Article.garbled_repaired > 0))
-        .where(Article.source_name == name)).one()
+        sa.select(
+            sa.func.count(Article.id),
+            sa.func.count(Article.id).filter(Article.garbled_found > 0),
+            sa.func.count(Article.id).filter(Article.garbled_repaired > 0),
+        ).where(Article.source_name == name)
+    ).one()
     crawls = _crawls_of(session, name, window)
     finished = [r for r in crawls if r.status != RunStatus.RUNNING]
     first_full, yields = crawl_yields(session, name, window)
@@ -426,9 +560,10 @@ def _health(session: Session, name: str, pages: int, window: int, recent_pages: 
     recent = session.execute(
         sa.select(Page.etl_status, Article.garbled_found)
         .outerjoin(Article, Article.page_id == Page.id)
-        .where(Page.kind == "article", Page.source_name == name,
-               Page.etl_status.in_([PageState.DONE, PageState.ERROR]))
-        .order_by(Page.id.desc()).limit(recent_pages)).all()
+        .where(Page.kind == "article", Page.source_name == name, Page.etl_status.in_([PageState.DONE, PageState.ERROR]))
+        .order_by(Page.id.desc())
+        .limit(recent_pages)
+    ).all()
     recent_bad = sum(1 for status, g in recent if status == PageState.ERROR or (g or 0) > 0)
     recent_share = recent_bad / len(recent) if recent else 0.0
     older = article_pages - len(recent)  # the baseline is the source's earlier pages, not the ones being judged
@@ -441,23 +576,36 @@ def _health(session: Session, name: str, pages: int, window: int, recent_pages: 
     if quiet := quiet_warning(first_full, yields):
         warnings.append(quiet)
     if articles and garbled / articles > GARBLED_WARNING_SHARE:
-        warnings.append(f"{garbled / articles:.0%} of its articles came with garbled characters ({repaired} "
-                        "repaired): check its encoding")
+        warnings.append(
+            f"{garbled / articles:.0%} of its articles came with garbled characters ({repaired} "
+            "repaired): check its encoding"
+        )
     if len(recent) >= 10 and recent_share >= 0.3 and recent_share > 2 * usual_share:
-        warnings.append(f"{recent_share:.0%} of its latest pages failed or came out garbled "
-                        f"(usually {usual_share:.0%}): has its layout or encoding changed?")
+        warnings.append(
+            f"{recent_share:.0%} of its latest pages failed or came out garbled "
+            f"(usually {usual_share:.0%}): has its layout or encoding changed?"
+        )
     elif article_pages and states.get(PageState.ERROR, 0) / article_pages > 0.2:
         warnings.append(f"{states[PageState.ERROR] / article_pages:.0%} of its pages failed extraction")
-    last_errors = [] if with_error is None else [
-        e for e in (with_error[0].errors or []) if isinstance(e, dict) and e.get("source") == name][:SHOWN_ERRORS]
+    last_errors = (
+        []
+        if with_error is None
+        else [e for e in (with_error[0].errors or []) if isinstance(e, dict) and e.get("source") == name][:SHOWN_ERRORS]
+    )
     return {
-        "source": name, "pages": pages, "articles": articles, "failed": states.get(PageState.ERROR, 0),
+        "source": name,
+        "pages": pages,
+        "articles": articles,
+        "failed": states.get(PageState.ERROR, 0),
         "garbled_share": round(garbled / articles, 3) if articles else 0.0,
         "last_crawl": "never" if last is None else ("ok" if _succeeded(last, name) else "failed"),
         "last_success": local_time(last_ok.finished_at) if last_ok else None,
         "last_error": with_error[1] if with_error else None,
         "last_error_at": local_time(with_error[0].finished_at) if with_error else None,
         "last_errors": last_errors,
-        "first_full_crawl": first_full, "new_pages_last_runs": [y.new_pages for y in yields[:5]],
-        "list_pages_last_runs": [y.list_pages for y in yields[:5]], "usual_new_pages": usual, "warnings": warnings,
+        "first_full_crawl": first_full,
+        "new_pages_last_runs": [y.new_pages for y in yields[:5]],
+        "list_pages_last_runs": [y.list_pages for y in yields[:5]],
+        "usual_new_pages": usual,
+        "warnings": warnings,
     }

@@ -20,20 +20,20 @@ LEVELS = ("province", "prefecture", "county")
 
 @dataclass(frozen=True)
 class Region:
-    code: str                      # adcode (12 digits); 兵团 and its 师 carry a made-up code under 6590
-    name: str                      # full name: 新疆维吾尔自治区, 喀什地区, 疏勒县
-    level: str                     # "province" | "prefecture" | "county"
-    parent: str | None             # parent's code; None for a province
-    short_names: tuple[str, ...]   # 新疆, 喀什, 疏勒, 克州 …
+    code: str  # adcode (12 digits); 兵团 and its 师 carry a made-up code under 6590
+    name: str  # full name: 新疆维吾尔自治区, 喀什地区, 疏勒县
+    level: str  # "province" | "prefecture" | "county"
+    parent: str | None  # parent's code; None for a province
+    short_names: tuple[str, ...]  # 新疆, 喀什, 疏勒, 克州 …
 
 
 @dataclass(frozen=True)
 class Pairing:
-    program: str                   # 援疆 援藏 援青 东西部协作
-    provider: Region               # province-level unit
-    provider_city: Region | None   # a city of it, where the pairing is made by that city (深圳市)
+    program: str  # 援疆 援藏 援青 东西部协作
+    provider: Region  # province-level unit
+    provider_city: Region | None  # a city of it, where the pairing is made by that city (深圳市)
     recipients: tuple[Region, ...]
-    note: str | None               # why the entry is uncertain, where it is
+    note: str | None  # why the entry is uncertain, where it is
 
 
 class Gazetteer:
@@ -112,13 +112,20 @@ def parent_chain(region: Region) -> list[Region]:
 def pairings_for(provider_name: str, program: str | None = None) -> list[Pairing]:
     """Pairings made by a province or city (山东省, 山东, 深圳市): a province's include those of its cities."""
     wanted = set(lookup(provider_name))
-    return [p for p in pairings() if (program is None or p.program == program)
-            and (p.provider in wanted or p.provider_city in wanted)]
+    return [
+        p
+        for p in pairings()
+        if (program is None or p.program == program) and (p.provider in wanted or p.provider_city in wanted)
+    ]
 
 
 def providers_for(recipient_name: str, program: str | None = None) -> list[Pairing]:
     """Pairings that help a unit, a unit inside it, or a unit holding it (疏勒县 -> 山东省 and 东营市)."""
     g = gazetteer()
     found = lookup(recipient_name)
-    return [p for p in pairings() if (program is None or p.program == program)
-            and any(g.contains(r, t) or g.contains(t, r) for r in found for t in p.recipients)]
+    return [
+        p
+        for p in pairings()
+        if (program is None or p.program == program)
+        and any(g.contains(r, t) or g.contains(t, r) for r in found for t in p.recipients)
+    ]

@@ -49,9 +49,20 @@ COLOURS = {
     "pages": "#4a5568",
 }
 CATEGORY_NAMES = {
-    "funding": "帮扶资金", "investment": "投资", "output": "产值·销售", "income": "收入·分红", "projects": "项目",
-    "personnel": "选派人员", "jobs": "就业", "training": "培训", "enterprises": "企业·合作社",
-    "beneficiaries": "受益群众", "facilities": "设施", "area": "面积", "coverage": "覆盖范围", "duration": "时长",
+    "funding": "帮扶资金",
+    "investment": "投资",
+    "output": "产值·销售",
+    "income": "收入·分红",
+    "projects": "项目",
+    "personnel": "选派人员",
+    "jobs": "就业",
+    "training": "培训",
+    "enterprises": "企业·合作社",
+    "beneficiaries": "受益群众",
+    "facilities": "设施",
+    "area": "面积",
+    "coverage": "覆盖范围",
+    "duration": "时长",
     "other": "其他",
 }
 SOURCE_COLUMNS = ("采集源", "页面", "处理失败", "待处理", "原创文章", "转载", "含乱码")
@@ -132,6 +143,7 @@ class ReportSummary:
 
 # -- reading ------------------------------------------------------------------------------------------------------
 
+
 def read_only_engine(url: str) -> sa.Engine:
     """An engine that cannot write and creates nothing (etl.store.engine.reader): SQLite read-only, PostgreSQL in
     read-only transactions. A missing database is reported, never created."""
@@ -188,15 +200,28 @@ def _ranked(totals: dict[str, list], top: int, unit_text: str, rest_bar: bool = 
     order = sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
     if len(order) == top + 1:
         top += 1  # one bar of its own, rather than "the other one"
-    out = [Ranked(label, float(value), unit_text.format(value=number(float(value)), n=n, articles=len(ids)),
-                  muted=label in (UNKNOWN, NO_OUTLET)) for label, (value, n, ids) in order[:top]]
+    out = [
+        Ranked(
+            label,
+            float(value),
+            unit_text.format(value=number(float(value)), n=n, articles=len(ids)),
+            muted=label in (UNKNOWN, NO_OUTLET),
+        )
+        for label, (value, n, ids) in order[:top]
+    ]
     rest = order[top:]
     if rest and rest_bar:
         value = sum(v[0] for _, v in rest)
         n = sum(v[1] for _, v in rest)
         ids = set().union(*(v[2] for _, v in rest))
-        out.append(Ranked(f"其余 {len(rest)} 个", float(value),
-                          unit_text.format(value=number(float(value)), n=n, articles=len(ids)), muted=True))
+        out.append(
+            Ranked(
+                f"其余 {len(rest)} 个",
+                float(value),
+                unit_text.format(value=number(float(value)), n=n, articles=len(ids)),
+                muted=True,
+            )
+        )
     return out
 
 
@@ -213,28 +238,48 @@ def collect(engine: sa.Engine, database: str) -> ReportData:
     primary = Article.duplicate_of.is_(None)
     with engine.connect() as conn:
         articles = conn.execute(
-            sa.select(Article.id, Article.published_at, Article.news_source, Article.recipient_province)
-            .where(primary)).all()
+            sa.select(Article.id, Article.published_at, Article.news_source, Article.recipient_province).where(primary)
+        ).all()
         funding = conn.execute(
-            sa.select(Metric.value, Article.id, Article.published_at, Article.provider_province,
-                      Article.recipient_province, Article.recipient_prefecture, Article.recipient_county)
+            sa.select(
+                Metric.value,
+                Article.id,
+                Article.published_at,
+                Article.provider_province,
+                Article.recipient_province,
+                Article.recipient_prefecture,
+                Article.recipient_county,
+            )
             .join(Article, Article.id == Metric.article_id)
-            .where(primary, Metric.category == FUNDING_CATEGORY, Metric.money_kind == AID_FUNDING,
-                   Metric.unit == YUAN)).all()
+            .where(primary, Metric.category == FUNDING_CATEGORY, Metric.money_kind == AID_FUNDING, Metric.unit == YUAN)
+        ).all()
         categories = conn.execute(
             sa.select(Metric.category, sa.func.count(Metric.id), sa.func.count(sa.distinct(Metric.article_id)))
-            .join(Article, Article.id == Metric.article_id).where(primary).group_by(Metric.category)).all()
-        garbled = conn.execute(sa.select(
-            sa.func.coalesce(sa.func.sum(Article.garbled_found), 0),
-            sa.func.coalesce(sa.func.sum(Article.garbled_repaired), 0),
-            sa.func.count(Article.id).filter(Article.garbled_found > 0),
-            sa.func.count(Article.id).filter(Article.duplicate_of.is_not(None)))).one()
-        pages = conn.execute(sa.select(Page.source_name, Page.etl_status, sa.func.count(Page.id))
-                             .group_by(Page.source_name, Page.etl_status)).all()
-        per_source = conn.execute(sa.select(
-            Article.source_name, sa.func.count(Article.id).filter(primary),
-            sa.func.count(Article.id).filter(Article.duplicate_of.is_not(None)),
-            sa.func.count(Article.id).filter(Article.garbled_found > 0)).group_by(Article.source_name)).all()
+            .join(Article, Article.id == Metric.article_id)
+            .where(primary)
+            .group_by(Metric.category)
+        ).all()
+        garbled = conn.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(Article.garbled_found), 0),
+                sa.func.coalesce(sa.func.sum(Article.garbled_repaired), 0),
+                sa.func.count(Article.id).filter(Article.garbled_found > 0),
+                sa.func.count(Article.id).filter(Article.duplicate_of.is_not(None)),
+            )
+        ).one()
+        pages = conn.execute(
+            sa.select(Page.source_name, Page.etl_status, sa.func.count(Page.id)).group_by(
+                Page.source_name, Page.etl_status
+            )
+        ).all()
+        per_source = conn.execute(
+            sa.select(
+                Article.source_name,
+                sa.func.count(Article.id).filter(primary),
+                sa.func.count(Article.id).filter(Article.duplicate_of.is_not(None)),
+                sa.func.count(Article.id).filter(Article.garbled_found > 0),
+            ).group_by(Article.source_name)
+        ).all()
 
     dated = [local(a.published_at) for a in articles if a.published_at]
     first, last = (min(dated), max(dated)) if dated else (None, None)
@@ -249,8 +294,10 @@ def collect(engine: sa.Engine, database: str) -> ReportData:
             per_month_funding[local(published).strftime("%Y-%m")] += value
         else:
             undated_funding += value
-        for totals, key in ((by_provider, short_province(provider) or UNKNOWN),
-                            (by_recipient, recipient_label(r_province, r_prefecture, r_county))):
+        for totals, key in (
+            (by_provider, short_province(provider) or UNKNOWN),
+            (by_recipient, recipient_label(r_province, r_prefecture, r_county)),
+        ):
             slot = totals.setdefault(key, [0, 0, set()])
             slot[0] += value
             slot[1] += 1
@@ -263,27 +310,52 @@ def collect(engine: sa.Engine, database: str) -> ReportData:
         states[state] += count
         source_pages[source or UNKNOWN][state] += count
     source_articles = {(s or UNKNOWN): (p, c, g) for s, p, c, g in per_source}
-    sources = [SourceRow(name, sum(source_pages[name].values()), source_pages[name]["error"],
-                         source_pages[name]["pending"], *source_articles.get(name, (0, 0, 0)))
-               for name in sorted(set(source_pages) | set(source_articles))]
+    sources = [
+        SourceRow(
+            name,
+            sum(source_pages[name].values()),
+            source_pages[name]["error"],
+            source_pages[name]["pending"],
+            *source_articles.get(name, (0, 0, 0)),
+        )
+        for name in sorted(set(source_pages) | set(source_articles))
+    ]
     return ReportData(
-        generated_at=datetime.now(UTC), database=database, articles=len(articles),
-        metrics=sum(n for _, n, _ in categories), first=first, last=last,
-        funding_total=float(sum(v for v, *_ in funding)), funding_mentions=len(funding),
+        generated_at=datetime.now(UTC),
+        database=database,
+        articles=len(articles),
+        metrics=sum(n for _, n, _ in categories),
+        first=first,
+        last=last,
+        funding_total=float(sum(v for v, *_ in funding)),
+        funding_mentions=len(funding),
         funding_articles=len({aid for _, aid, *_ in funding}),
         by_provider=_ranked(by_provider, TOP, money_text),
         by_recipient=_ranked(by_recipient, TOP, money_text),
-        monthly=Monthly(months, [per_month_articles[m] for m in months],
-                        [float(per_month_funding[m]) for m in months], len(articles) - len(dated),
-                        float(undated_funding)),
-        categories=[Ranked(f"{CATEGORY_NAMES.get(c, c)} {c}", n, f"{n} 处，{k} 篇文章")
-                    for c, n, k in sorted(categories, key=lambda r: (-r[1], r[0]))],
+        monthly=Monthly(
+            months,
+            [per_month_articles[m] for m in months],
+            [float(per_month_funding[m]) for m in months],
+            len(articles) - len(dated),
+            float(undated_funding),
+        ),
+        categories=[
+            Ranked(f"{CATEGORY_NAMES.get(c, c)} {c}", n, f"{n} 处，{k} 篇文章")
+            for c, n, k in sorted(categories, key=lambda r: (-r[1], r[0]))
+        ],
         outlets=_ranked({name: [n, n, ()] for name, n in outlets.items()}, TOP_OUTLETS, "{n} 篇文章", rest_bar=False),
         outlets_total=len(outlets),
         sources=sources,
-        quality=Quality(int(garbled[0]), int(garbled[1]), garbled[2], garbled[3], sum(states.values()),
-                        dict(states), len(articles) - len(dated),
-                        sum(1 for a in articles if not a.recipient_province)),
+        quality=Quality(
+            int(garbled[0]),
+            int(garbled[1]),
+            garbled[2],
+            garbled[3],
+            sum(states.values()),
+            dict(states),
+            len(articles) - len(dated),
+            sum(1 for a in articles if not a.recipient_province),
+        ),
     )
 
 
@@ -349,8 +421,9 @@ def _bars(name: str, rows: list[Ranked], scale: Scale, label: str, empty: str) -
 
 
 def _section(title: str, english: str, note: str, body: str) -> str:
-    return (f"<section><h2>{escape(title)}<small>{escape(english)}</small></h2>"
-            f'<p class="note">{note}</p>{body}</section>')
+    return (
+        f'<section><h2>{escape(title)}<small>{escape(english)}</small></h2><p class="note">{note}</p>{body}</section>'
+    )
 
 
 def _tile(value: str, label: str, warn: bool = False) -> str:
@@ -363,13 +436,23 @@ def _day(value: datetime | None) -> str:
 
 def _funding_sections(data: ReportData) -> list[str]:
     scale = money_scale(max((r.value for r in data.by_provider + data.by_recipient), default=0))
-    rule = ("帮扶资金（类别 funding，单位元）之和，仅计原创文章，转载不重复计算；“余”“约”按所述数字计。"
-            "悬停条形可见精确金额与出处篇数。")
+    rule = (
+        "帮扶资金（类别 funding，单位元）之和，仅计原创文章，转载不重复计算；“余”“约”按所述数字计。"
+        "悬停条形可见精确金额与出处篇数。"
+    )
     return [
-        _section("帮扶资金 · 按援助方", "Aid funding by provider (province)", escape(rule),
-                 _bars("provider", data.by_provider, scale, "帮扶资金按援助方", "尚无帮扶资金数据。")),
-        _section("帮扶资金 · 按受援地", "Aid funding by recipient (prefecture)", escape(rule),
-                 _bars("recipient", data.by_recipient, scale, "帮扶资金按受援地", "尚无帮扶资金数据。")),
+        _section(
+            "帮扶资金 · 按援助方",
+            "Aid funding by provider (province)",
+            escape(rule),
+            _bars("provider", data.by_provider, scale, "帮扶资金按援助方", "尚无帮扶资金数据。"),
+        ),
+        _section(
+            "帮扶资金 · 按受援地",
+            "Aid funding by recipient (prefecture)",
+            escape(rule),
+            _bars("recipient", data.by_recipient, scale, "帮扶资金按受援地", "尚无帮扶资金数据。"),
+        ),
     ]
 
 
@@ -378,19 +461,41 @@ def _monthly_sections(data: ReportData) -> list[str]:
     if not m.months:
         return [_section("按月动态", "Monthly series", "", '<p class="empty">尚无带发布日期的文章。</p>')]
     undated = f"另有 {m.undated_articles} 篇无发布日期的文章未计入。" if m.undated_articles else ""
-    articles_chart = _figure("articles", COLOURS["articles"], column_chart(
-        m.months, m.articles, [f"{n} 篇" for n in m.articles], Scale(1, "篇", whole=True), COLOURS["articles"],
-        "每月文章数"))
-    parts = [_section("每月文章数", "Articles per month", escape(f"原创文章按发布月份（北京时间）计。{undated}"),
-                      articles_chart)]
+    articles_chart = _figure(
+        "articles",
+        COLOURS["articles"],
+        column_chart(
+            m.months,
+            m.articles,
+            [f"{n} 篇" for n in m.articles],
+            Scale(1, "篇", whole=True),
+            COLOURS["articles"],
+            "每月文章数",
+        ),
+    )
+    parts = [
+        _section(
+            "每月文章数", "Articles per month", escape(f"原创文章按发布月份（北京时间）计。{undated}"), articles_chart
+        )
+    ]
     if any(m.funding):
         scale = money_scale(max(m.funding))
         undated_money = f"另有 {yuan(m.undated_funding)} 出自无日期文章，未计入。" if m.undated_funding else ""
-        funding_chart = _figure("funding", COLOURS["funding"], column_chart(
-            m.months, m.funding, [f"{number(v)} 元" for v in m.funding], scale, COLOURS["funding"],
-            "每月帮扶资金"))
-        parts.append(_section("每月帮扶资金", "Aid funding per month",
-                              escape(f"按文章发布月份计，单位{scale.unit}。{undated_money}"), funding_chart))
+        funding_chart = _figure(
+            "funding",
+            COLOURS["funding"],
+            column_chart(
+                m.months, m.funding, [f"{number(v)} 元" for v in m.funding], scale, COLOURS["funding"], "每月帮扶资金"
+            ),
+        )
+        parts.append(
+            _section(
+                "每月帮扶资金",
+                "Aid funding per month",
+                escape(f"按文章发布月份计，单位{scale.unit}。{undated_money}"),
+                funding_chart,
+            )
+        )
     return parts
 
 
@@ -401,28 +506,39 @@ def _sources_table(rows: list[SourceRow]) -> str:
     body = "".join(
         f"<tr><td>{escape(r.name)}</td><td>{r.pages}</td><td{' class=bad' if r.failed else ''}>{r.failed}</td>"
         f"<td>{r.pending}</td><td>{r.articles}</td><td>{r.copies}</td>"
-        f"<td{' class=bad' if r.garbled else ''}>{r.garbled}</td></tr>" for r in rows)
+        f"<td{' class=bad' if r.garbled else ''}>{r.garbled}</td></tr>"
+        for r in rows
+    )
     return f"<table>{head}{body}</table>"
 
 
 def _quality_section(data: ReportData) -> str:
     q = data.quality
-    tiles = "".join([
-        _tile(number(q.garbled_found), "乱码字符（发现）", warn=q.garbled_found > q.garbled_repaired),
-        _tile(number(q.garbled_repaired), "乱码字符（已修复）"),
-        _tile(number(q.garbled_articles), "含乱码的文章"),
-        _tile(number(q.copies), "转载副本（已去重）"),
-        _tile(number(q.pages_by_state.get("error", 0)), "处理失败的页面", warn=q.pages_by_state.get("error", 0) > 0),
-        _tile(number(q.pages_by_state.get("pending", 0)), "待处理的页面"),
-        _tile(number(q.undated_articles), "无发布日期的文章"),
-        _tile(number(q.no_recipient_articles), "未识别受援地的文章"),
-    ])
-    states = [Ranked(PAGE_STATES.get(s, s), n, f"{n} 个页面", muted=s == "skipped")
-              for s, n in sorted(q.pages_by_state.items(), key=lambda kv: -kv[1])]
+    tiles = "".join(
+        [
+            _tile(number(q.garbled_found), "乱码字符（发现）", warn=q.garbled_found > q.garbled_repaired),
+            _tile(number(q.garbled_repaired), "乱码字符（已修复）"),
+            _tile(number(q.garbled_articles), "含乱码的文章"),
+            _tile(number(q.copies), "转载副本（已去重）"),
+            _tile(
+                number(q.pages_by_state.get("error", 0)), "处理失败的页面", warn=q.pages_by_state.get("error", 0) > 0
+            ),
+            _tile(number(q.pages_by_state.get("pending", 0)), "待处理的页面"),
+            _tile(number(q.undated_articles), "无发布日期的文章"),
+            _tile(number(q.no_recipient_articles), "未识别受援地的文章"),
+        ]
+    )
+    states = [
+        Ranked(PAGE_STATES.get(s, s), n, f"{n} 个页面", muted=s == "skipped")
+        for s, n in sorted(q.pages_by_state.items(), key=lambda kv: -kv[1])
+    ]
     chart = _bars("pages", states, Scale(1, "个页面", whole=True), "页面处理状态", "尚无页面。")
-    return _section("数据质量", "Data quality",
-                    escape(f"共 {q.pages} 个已抓取页面。乱码字符指解码后无法辨认或被替换的字符。"),
-                    f'<div class="tiles">{tiles}</div>{chart}{_sources_table(data.sources)}')
+    return _section(
+        "数据质量",
+        "Data quality",
+        escape(f"共 {q.pages} 个已抓取页面。乱码字符指解码后无法辨认或被替换的字符。"),
+        f'<div class="tiles">{tiles}</div>{chart}{_sources_table(data.sources)}',
+    )
 
 
 def _outlets_note(data: ReportData) -> str:
@@ -437,19 +553,29 @@ def _outlets_note(data: ReportData) -> str:
 def render(data: ReportData) -> str:
     """The whole HTML document."""
     period = f"{_day(data.first)} 至 {_day(data.last)}" if data.first else "无日期"
-    tiles = "".join([
-        _tile(number(data.articles), "原创文章"),
-        _tile(number(data.metrics), "提取的数字"),
-        _tile(yuan(data.funding_total) if data.funding_mentions else "—", "帮扶资金合计（所述）"),
-        _tile(number(data.funding_articles), "提及帮扶资金的文章"),
-    ])
+    tiles = "".join(
+        [
+            _tile(number(data.articles), "原创文章"),
+            _tile(number(data.metrics), "提取的数字"),
+            _tile(yuan(data.funding_total) if data.funding_mentions else "—", "帮扶资金合计（所述）"),
+            _tile(number(data.funding_articles), "提及帮扶资金的文章"),
+        ]
+    )
     sections = [
         *_funding_sections(data),
         *_monthly_sections(data),
-        _section("各类数字", "Figures per category", escape("每类提到的数字个数（只计个数，不同单位从不相加）。"),
-                 _bars("categories", data.categories, Scale(1, "处", whole=True), "各类数字个数", "尚无提取的数字。")),
-        _section("主要来源", "Top outlets (来源)", escape(_outlets_note(data)),
-                 _bars("outlets", data.outlets, Scale(1, "篇", whole=True), "主要来源", "尚无文章。")),
+        _section(
+            "各类数字",
+            "Figures per category",
+            escape("每类提到的数字个数（只计个数，不同单位从不相加）。"),
+            _bars("categories", data.categories, Scale(1, "处", whole=True), "各类数字个数", "尚无提取的数字。"),
+        ),
+        _section(
+            "主要来源",
+            "Top outlets (来源)",
+            escape(_outlets_note(data)),
+            _bars("outlets", data.outlets, Scale(1, "篇", whole=True), "主要来源", "尚无文章。"),
+        ),
         _quality_section(data),
     ]
     generated = local(data.generated_at).strftime("%Y-%m-%d %H:%M")
@@ -484,8 +610,9 @@ def write_report(url: str, out: Path) -> ReportSummary:
         data = collect(engine, make_url(url).render_as_string(hide_password=True))
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0]
-        raise ReportError(f"cannot read the database {make_url(url).render_as_string(hide_password=True)}: "
-                          f"{reason}") from None
+        raise ReportError(
+            f"cannot read the database {make_url(url).render_as_string(hide_password=True)}: {reason}"
+        ) from None
     finally:
         engine.dispose()
     html = render(data)

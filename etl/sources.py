@@ -32,8 +32,18 @@ log = logging.getLogger("aidnews.sources")
 
 # 援疆 援藏 援青 对口支援 东西部协作 定点帮扶 援助 帮扶, in Simplified and Traditional script.
 DEFAULT_KEYWORDS: tuple[str, ...] = (
-    "援疆", "援藏", "援青", "对口支援", "东西部协作", "定点帮扶", "援助", "帮扶",
-    "對口支援", "東西部協作", "定點幫扶", "幫扶",
+    "援疆",
+    "援藏",
+    "援青",
+    "对口支援",
+    "东西部协作",
+    "定点帮扶",
+    "援助",
+    "帮扶",
+    "對口支援",
+    "東西部協作",
+    "定點幫扶",
+    "幫扶",
 )
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -83,8 +93,12 @@ def url_matches(patterns: tuple[str, ...], url: str) -> bool:
             timeout = PatternTimeout(compiled.pattern, url, dropped=strikes >= PATTERN_STRIKES)
             if len(_timeouts) < KEPT_TIMEOUTS:
                 _timeouts.append(timeout)
-            log.warning("URL pattern %r timed out on %s%s", compiled.pattern, url[:200],
-                        "; it is no longer tried" if timeout.dropped else "")
+            log.warning(
+                "URL pattern %r timed out on %s%s",
+                compiled.pattern,
+                url[:200],
+                "; it is no longer tried" if timeout.dropped else "",
+            )
     return False
 
 
@@ -235,6 +249,7 @@ class SourcesFile:
 
 # -- the rule of each key: a check returns the value to use, or raises _Invalid ----------------------------------
 
+
 class _Invalid(ValueError):
     """A value that breaks its key's rule; the message completes "key 'x' …"."""
 
@@ -249,6 +264,7 @@ def _whole_number(minimum: int) -> Check:
         if value < minimum:
             raise _Invalid(f"must be {minimum} or more, not {value}")
         return value
+
     return check
 
 
@@ -378,8 +394,14 @@ _SOURCE_RULES: dict[str, Check] = {
     "revisit_max": _whole_number(0),
 }
 # Source keys that [settings] may also hold, as the default of every source that does not set them.
-SOURCE_DEFAULT_KEYS = ("max_list_pages", "stop_after_known_pages", "revisit_days", "revisit_every",
-                       "revisit_old_every", "revisit_max")
+SOURCE_DEFAULT_KEYS = (
+    "max_list_pages",
+    "stop_after_known_pages",
+    "revisit_days",
+    "revisit_every",
+    "revisit_old_every",
+    "revisit_max",
+)
 _SETTINGS_RULES: dict[str, Check] = {
     "timezone": _zone,
     "etl_interval_minutes": _whole_number(1),
@@ -418,8 +440,9 @@ def _source_table(raw: dict[str, Any], position: int | None) -> str:
     return f"{label} {name!r}" if isinstance(name, str) and _NAME_RE.match(name) else label
 
 
-def _source(raw: Any, where: str, position: int | None, problems: list[Problem],
-            defaults: dict[str, Any] | None = None) -> SourceConfig | None:
+def _source(
+    raw: Any, where: str, position: int | None, problems: list[Problem], defaults: dict[str, Any] | None = None
+) -> SourceConfig | None:
     """One `[[source]]` table as a SourceConfig, or None after adding its problems to `problems`.
 
     `defaults` are the checked values of SOURCE_DEFAULT_KEYS in [settings], for the keys the table leaves out.
@@ -476,8 +499,10 @@ def parse_source(raw: Any, where: str, position: int | None = None) -> SourceCon
 
 def parse_sources(data: dict[str, Any], where: str = "sources") -> SourcesFile:
     """A whole sources file's tables, checked whole: raises ConfigError with every problem in it."""
-    problems = [Problem(where, "", None, f"unknown top-level key {key!r} (use [[source]] and [settings])")
-                for key in sorted(set(data) - {"source", "settings"})]
+    problems = [
+        Problem(where, "", None, f"unknown top-level key {key!r} (use [[source]] and [settings])")
+        for key in sorted(set(data) - {"source", "settings"})
+    ]
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list):
         problems.append(Problem(where, "", None, "'source' must be an array of tables ([[source]])"))
@@ -492,8 +517,14 @@ def parse_sources(data: dict[str, Any], where: str = "sources") -> SourcesFile:
             sources.append(source)
         name = raw.get("name") if isinstance(raw, dict) else None
         if isinstance(name, str) and name in first_of:
-            problems.append(Problem(where, _source_table(raw, position), "name",
-                                    f"is used twice (first by [[source]] #{first_of[name]})"))
+            problems.append(
+                Problem(
+                    where,
+                    _source_table(raw, position),
+                    "name",
+                    f"is used twice (first by [[source]] #{first_of[name]})",
+                )
+            )
         elif isinstance(name, str):
             first_of[name] = position
     if problems:

@@ -76,9 +76,11 @@ def number(value: float) -> str:
 
 
 def _svg(width: float, height: float, body: list[str], label: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
-            f'height="{height:.0f}" role="img" aria-label="{escape(label)}" font-family="{escape(FONT)}" '
-            f'font-size="{FONT_SIZE}">' + "".join(body) + "</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
+        f'height="{height:.0f}" role="img" aria-label="{escape(label)}" font-family="{escape(FONT)}" '
+        f'font-size="{FONT_SIZE}">' + "".join(body) + "</svg>"
+    )
 
 
 def bar_chart(bars: Sequence[Bar], scale: Scale, colour: str, label: str) -> str:
@@ -94,28 +96,44 @@ def bar_chart(bars: Sequence[Bar], scale: Scale, colour: str, label: str) -> str
     for tick in ticks:
         x = left + plot * tick / span
         body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" stroke="{GRID_COLOUR}"/>')
-        body.append(f'<text x="{x:.1f}" y="{axis_y + 16}" text-anchor="middle" fill="{AXIS_COLOUR}">'
-                    f"{number(tick)}</text>")
-    body.append(f'<text x="{left + plot:.1f}" y="{axis_y + 36}" text-anchor="end" fill="{AXIS_COLOUR}">'
-                f"单位：{escape(scale.unit)}</text>")
+        body.append(
+            f'<text x="{x:.1f}" y="{axis_y + 16}" text-anchor="middle" fill="{AXIS_COLOUR}">{number(tick)}</text>'
+        )
+    body.append(
+        f'<text x="{left + plot:.1f}" y="{axis_y + 36}" text-anchor="end" fill="{AXIS_COLOUR}">'
+        f"单位：{escape(scale.unit)}</text>"
+    )
     for i, bar in enumerate(bars):
         y = top + i * (BAR_HEIGHT + BAR_GAP)
         shown = bar.value / scale.divisor
         w = max(plot * shown / span, 1.5)
         fill = MUTED_COLOUR if bar.muted else colour
-        body.append(f'<text x="{left - 8}" y="{y + BAR_HEIGHT / 2 + 4.5:.1f}" text-anchor="end" '
-                    f'fill="{TEXT_COLOUR}"><title>{escape(bar.label)}</title>{escape(_fit(bar.label, left - 12))}'
-                    "</text>")
-        body.append(f'<rect data-mark="" x="{left}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT}" rx="3" '
-                    f'fill="{fill}"><title>{escape(bar.label)}：{escape(bar.tooltip)}</title></rect>')
-        body.append(f'<text x="{left + w + 6:.1f}" y="{y + BAR_HEIGHT / 2 + 4.5:.1f}" fill="{TEXT_COLOUR}">'
-                    f"{number(shown)}</text>")
+        body.append(
+            f'<text x="{left - 8}" y="{y + BAR_HEIGHT / 2 + 4.5:.1f}" text-anchor="end" '
+            f'fill="{TEXT_COLOUR}"><title>{escape(bar.label)}</title>{escape(_fit(bar.label, left - 12))}'
+            "</text>"
+        )
+        body.append(
+            f'<rect data-mark="" x="{left}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT}" rx="3" '
+            f'fill="{fill}"><title>{escape(bar.label)}：{escape(bar.tooltip)}</title></rect>'
+        )
+        body.append(
+            f'<text x="{left + w + 6:.1f}" y="{y + BAR_HEIGHT / 2 + 4.5:.1f}" fill="{TEXT_COLOUR}">'
+            f"{number(shown)}</text>"
+        )
     body.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{axis_y}" stroke="{AXIS_COLOUR}"/>')
     return _svg(WIDTH, height, body, label)
 
 
-def column_chart(labels: Sequence[str], values: Sequence[float], tooltips: Sequence[str], scale: Scale,
-                 colour: str, label: str, tick_label: Callable[[str], str] = str) -> str:
+def column_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    tooltips: Sequence[str],
+    scale: Scale,
+    colour: str,
+    label: str,
+    tick_label: Callable[[str], str] = str,
+) -> str:
     """Columns over time (one per label, in order), a y axis of round ticks and a label every few columns."""
     left, right, top, bottom, height = 64, 16, 30, 30, 250
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
@@ -129,21 +147,27 @@ def column_chart(labels: Sequence[str], values: Sequence[float], tooltips: Seque
     for tick in ticks:
         y = base - plot_h * tick / span
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID_COLOUR}"/>')
-        body.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{AXIS_COLOUR}">{number(tick)}'
-                    "</text>")
-    body.append(f'<text x="{left - 8}" y="{top - 14}" text-anchor="end" fill="{AXIS_COLOUR}">'
-                f"{escape(scale.unit)}</text>")
+        body.append(
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{AXIS_COLOUR}">{number(tick)}</text>'
+        )
+    body.append(
+        f'<text x="{left - 8}" y="{top - 14}" text-anchor="end" fill="{AXIS_COLOUR}">{escape(scale.unit)}</text>'
+    )
     for i, (name, value, tip) in enumerate(zip(labels, values, tooltips, strict=True)):
         x = left + i * slot + gap / 2
         h = plot_h * (value / scale.divisor) / span
         if value > 0:
-            body.append(f'<rect data-mark="" x="{x:.1f}" y="{base - max(h, 1.5):.1f}" width="{slot - gap:.1f}" '
-                        f'height="{max(h, 1.5):.1f}" fill="{colour}"><title>{escape(name)}：{escape(tip)}</title>'
-                        "</rect>")
+            body.append(
+                f'<rect data-mark="" x="{x:.1f}" y="{base - max(h, 1.5):.1f}" width="{slot - gap:.1f}" '
+                f'height="{max(h, 1.5):.1f}" fill="{colour}"><title>{escape(name)}：{escape(tip)}</title>'
+                "</rect>"
+            )
         if i % every == 0:
             cx = x + (slot - gap) / 2
             body.append(f'<line x1="{cx:.1f}" y1="{base}" x2="{cx:.1f}" y2="{base + 4}" stroke="{AXIS_COLOUR}"/>')
-            body.append(f'<text x="{cx:.1f}" y="{base + 18}" text-anchor="middle" fill="{AXIS_COLOUR}">'
-                        f"{escape(tick_label(name))}</text>")
+            body.append(
+                f'<text x="{cx:.1f}" y="{base + 18}" text-anchor="middle" fill="{AXIS_COLOUR}">'
+                f"{escape(tick_label(name))}</text>"
+            )
     body.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="{AXIS_COLOUR}"/>')
     return _svg(WIDTH, height, body, label)

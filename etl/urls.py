@@ -8,11 +8,30 @@ import socket
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track a click or a session; they multiply one page into endless URLs.
-TRACKING_PARAMS = frozenset({
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "spm", "from",
-    "share", "share_from", "shareid", "fromuid", "scene", "clicktime", "enterid", "isappinstalled",
-    "wfr", "fbclid", "gclid", "vd_source",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "utm_id",
+        "spm",
+        "from",
+        "share",
+        "share_from",
+        "shareid",
+        "fromuid",
+        "scene",
+        "clicktime",
+        "enterid",
+        "isappinstalled",
+        "wfr",
+        "fbclid",
+        "gclid",
+        "vd_source",
+    }
+)
 # Session parameters: dropped when their value looks like a session token (long), since a short `sid`
 # is often a real section id.
 SESSION_PARAMS = frozenset({"sid", "sessionid", "session_id", "phpsessid", "jsessionid", "aspsessionid", "token"})

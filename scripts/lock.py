@@ -80,7 +80,7 @@ def _normal(line: str) -> str:
 def stored_fingerprint(text: str) -> str | None:
     for line in text.splitlines():
         if line.startswith(FINGERPRINT_PREFIX):
-            return line[len(FINGERPRINT_PREFIX):].strip()
+            return line[len(FINGERPRINT_PREFIX) :].strip()
     return None
 
 
@@ -119,9 +119,16 @@ def problems(spec: LockSpec, project: dict) -> list[str]:
     if stored_fingerprint(text) != fingerprint(project, spec.extras):
         out.append(f"{spec.path.name} was made from other dependency lists than pyproject.toml's")
     locked = pins(text)
-    env = {"python_version": PYTHON_VERSION, "python_full_version": f"{PYTHON_VERSION}.0", "sys_platform": "linux",
-           "platform_system": "Linux", "platform_machine": "x86_64", "os_name": "posix",
-           "implementation_name": "cpython", "platform_python_implementation": "CPython"}
+    env = {
+        "python_version": PYTHON_VERSION,
+        "python_full_version": f"{PYTHON_VERSION}.0",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "platform_machine": "x86_64",
+        "os_name": "posix",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+    }
     for req in requirements(project, spec.extras):
         if req.marker is not None and not req.marker.evaluate(env | {"extra": ""}):
             continue
@@ -136,9 +143,20 @@ def problems(spec: LockSpec, project: dict) -> list[str]:
 
 def compile_lock(spec: LockSpec, uv: str, upgrade: bool, constraint: Path | None) -> None:
     project = read_pyproject()
-    cmd = [uv, "pip", "compile", str(ROOT / "pyproject.toml"), "--generate-hashes", "--python-version",
-           PYTHON_VERSION, "--python-platform", PLATFORM, "--custom-compile-command", "make lock",
-           "--quiet"]
+    cmd = [
+        uv,
+        "pip",
+        "compile",
+        str(ROOT / "pyproject.toml"),
+        "--generate-hashes",
+        "--python-version",
+        PYTHON_VERSION,
+        "--python-platform",
+        PLATFORM,
+        "--custom-compile-command",
+        "make lock",
+        "--quiet",
+    ]
     for extra in spec.extras:
         cmd += ["--extra", extra]
     if constraint is not None:
@@ -151,10 +169,15 @@ def compile_lock(spec: LockSpec, uv: str, upgrade: bool, constraint: Path | None
             out.write_bytes(spec.path.read_bytes())
         subprocess.run([*cmd, "-o", str(out)], check=True, cwd=ROOT)
         body = out.read_text(encoding="utf-8")
-    header = (f"# aidnews {'+'.join(('runtime', *spec.extras))} lock for CPython {PYTHON_VERSION} on linux x86_64."
-              f" Regenerate with `make lock`; do not edit.\n{FINGERPRINT_PREFIX}{fingerprint(project, spec.extras)}\n")
-    body = "".join(line for line in body.splitlines(keepends=True) if not line.startswith(FINGERPRINT_PREFIX)
-                   and not line.startswith("# aidnews "))
+    header = (
+        f"# aidnews {'+'.join(('runtime', *spec.extras))} lock for CPython {PYTHON_VERSION} on linux x86_64."
+        f" Regenerate with `make lock`; do not edit.\n{FINGERPRINT_PREFIX}{fingerprint(project, spec.extras)}\n"
+    )
+    body = "".join(
+        line
+        for line in body.splitlines(keepends=True)
+        if not line.startswith(FINGERPRINT_PREFIX) and not line.startswith("# aidnews ")
+    )
     spec.path.write_text(header + body, encoding="utf-8")
 
 

@@ -35,8 +35,10 @@ PG_ADMIN_URL = os.environ.get("AIDNEWS_TEST_PG_ADMIN_URL", "postgresql+psycopg:/
 @pytest.fixture(scope="session")
 def seed_dir() -> Path:
     if not (SEED / "aid-article.txt").exists():
-        pytest.skip(f"the shared seed files are not beside this clone ({SEED}); they ship with the project's "
-                    "shared folder, not with the repository")
+        pytest.skip(
+            f"the shared seed files are not beside this clone ({SEED}); they ship with the project's "
+            "shared folder, not with the repository"
+        )
     return SEED
 
 

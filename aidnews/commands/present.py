@@ -12,10 +12,14 @@ from aidnews.common import PORT_MAX, PORT_MIN, err, fail
 
 def browse(
     port: Annotated[int, typer.Option(min=PORT_MIN, max=PORT_MAX, help="port on 127.0.0.1")] = 8001,
-    immutable: Annotated[bool | None, typer.Option(
-        "--immutable/--live",
-        help="--immutable for a copy no process writes (needed on read-only media); --live while the service "
-             "writes (default: --live, or --immutable where the folder cannot be written)")] = None,
+    immutable: Annotated[
+        bool | None,
+        typer.Option(
+            "--immutable/--live",
+            help="--immutable for a copy no process writes (needed on read-only media); --live while the service "
+            "writes (default: --live, or --immutable where the folder cannot be written)",
+        ),
+    ] = None,
 ) -> None:
     """Browse the SQLite database (DATABASE_URL) read-only in Datasette on 127.0.0.1, the SQL views as queries.
 

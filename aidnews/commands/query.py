@@ -37,18 +37,26 @@ from etl.sources import ConfigError, load_sources
 EVIDENCE_MAX = 100  # sentences per total in --evidence: more is a report, not a table
 COPY_COLUMN = "copy_of"  # with --duplicates, tables show which article each syndicated copy copies
 ProgramOpt = Annotated[str | None, typer.Option(help="援疆, 援藏, 援青, 东西部协作, 定点帮扶 or 对口支援")]
-ProviderOpt = Annotated[str | None, typer.Option(
-    help="the helping side: a province, prefecture or county, full or short name (山东, 深圳市)")]
-RecipientOpt = Annotated[str | None, typer.Option(
-    help="the side helped: a province, prefecture or county, full or short name (新疆, 喀什地区, 疏附)")]
+ProviderOpt = Annotated[
+    str | None,
+    typer.Option(help="the helping side: a province, prefecture or county, full or short name (山东, 深圳市)"),
+]
+RecipientOpt = Annotated[
+    str | None,
+    typer.Option(help="the side helped: a province, prefecture or county, full or short name (新疆, 喀什地区, 疏附)"),
+]
 SourceOpt = Annotated[str | None, typer.Option("--source", help="only articles crawled from this source (by name)")]
 SinceOpt = Annotated[str | None, typer.Option(help="published on or after this day: YYYY, YYYY-MM or YYYY-MM-DD")]
 UntilOpt = Annotated[str | None, typer.Option(help="published on or before this day: YYYY, YYYY-MM or YYYY-MM-DD")]
-CategoryOpt = Annotated[str | None, typer.Option(
-    help="a figure category: funding, investment, personnel, jobs, training … (docs/metrics.md)")]
+CategoryOpt = Annotated[
+    str | None,
+    typer.Option(help="a figure category: funding, investment, personnel, jobs, training … (docs/metrics.md)"),
+]
 DuplicatesOpt = Annotated[bool, typer.Option("--duplicates", help="include syndicated copies, marked as copies")]
-SearchOpt = Annotated[str | None, typer.Option(
-    "--q", "--search", help="words the title or body holds, all of them (Traditional or Simplified)")]
+SearchOpt = Annotated[
+    str | None,
+    typer.Option("--q", "--search", help="words the title or body holds, all of them (Traditional or Simplified)"),
+]
 
 
 def _criteria(session: Any, filters: Any) -> Any:
@@ -91,8 +99,17 @@ def articles(
     from etl.filters import Filters
     from etl.store.engine import session_scope
 
-    filters = Filters(program=program, provider=provider, recipient=recipient, source=source, since=since,
-                      until=until, category=category, q=q, duplicates=duplicates)
+    filters = Filters(
+        program=program,
+        provider=provider,
+        recipient=recipient,
+        source=source,
+        since=since,
+        until=until,
+        category=category,
+        q=q,
+        duplicates=duplicates,
+    )
     db = read_db()
     with session_scope(db) as session:
         listing = query.articles(session, _criteria(session, filters), limit=limit)
@@ -108,16 +125,24 @@ def articles(
         columns = ["id", "score", "published_at", "title", "snippet", "recipient"]
     if duplicates:  # a copy is marked with the id of the article it copies
         columns.insert(1, COPY_COLUMN)
-    emit([dict(r, copy_of=r["duplicate_of"]) for r in listing.rows], fmt, columns, title="articles",
-         total=listing.total, wide=wide)
+    emit(
+        [dict(r, copy_of=r["duplicate_of"]) for r in listing.rows],
+        fmt,
+        columns,
+        title="articles",
+        total=listing.total,
+        wide=wide,
+    )
 
 
 def article(
     article_id: Annotated[int, typer.Argument(metavar="ID", help="the article's id (from aidnews articles)")],
-    original: Annotated[bool, typer.Option("--original", help="show the body as published, before "
-                                           "normalising")] = False,
-    versions: Annotated[bool, typer.Option("--versions", help="every version of a corrected article and what "
-                                           "each correction changed")] = False,
+    original: Annotated[
+        bool, typer.Option("--original", help="show the body as published, before normalising")
+    ] = False,
+    versions: Annotated[
+        bool, typer.Option("--versions", help="every version of a corrected article and what each correction changed")
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """Show one article whole: its metadata, body, the figures it states with their sentences, quality flags.
@@ -156,18 +181,31 @@ def _show_article(a: dict[str, Any], original: bool) -> None:
 
     console.print(f"[bold]#{a['id']} {escape(a['title'] or '(no title)')}[/]", highlight=False)
     line(("", a["subtitle"]))
-    line(("published", a["published_at"]), ("source", a["source"]), ("来源", a["news_source"]),
-         ("author", a["author"]), ("editor", a["editor"]))
+    line(
+        ("published", a["published_at"]),
+        ("source", a["source"]),
+        ("来源", a["news_source"]),
+        ("author", a["author"]),
+        ("editor", a["editor"]),
+    )
     inferred = " (inferred)"
-    line(("program", a["program"]), ("batch", a["batch"]),
-         ("provider", (a["provider"] or "") + (inferred if a["provider"] and a["provider_inferred"] else "")),
-         ("recipient", (a["recipient"] or "") + (inferred if a["recipient"] and a["recipient_inferred"] else "")),
-         ("period", "–".join(p for p in (a["period_start"], a["period_end"]) if p)), ("topics", a["topics"]))
+    line(
+        ("program", a["program"]),
+        ("batch", a["batch"]),
+        ("provider", (a["provider"] or "") + (inferred if a["provider"] and a["provider_inferred"] else "")),
+        ("recipient", (a["recipient"] or "") + (inferred if a["recipient"] and a["recipient_inferred"] else "")),
+        ("period", "–".join(p for p in (a["period_start"], a["period_end"]) if p)),
+        ("topics", a["topics"]),
+    )
     line(("url", a["url"]))
     if a["canonical_url"] != a["url"]:
         line(("canonical", a["canonical_url"]))
-    line(("fetched", a["fetched_at"]), ("encoding", a["encoding"]), ("script", quality["script"]),
-         ("extractor", quality["extractor_version"]))
+    line(
+        ("fetched", a["fetched_at"]),
+        ("encoding", a["encoding"]),
+        ("script", quality["script"]),
+        ("extractor", quality["extractor_version"]),
+    )
     flags = []
     if quality["duplicate_of"]:
         flags.append(f"a syndicated copy of article {quality['duplicate_of']}")
@@ -182,8 +220,12 @@ def _show_article(a: dict[str, Any], original: bool) -> None:
     console.print(render.plain(a["body_original"] if original else a["body"]), highlight=False)
     console.print()
     if a["figures"]:
-        emit(a["figures"], "table", ["text", "value", "unit", "category", "subject", "sentence"],
-             title=f"{len(a['figures'])} figures")
+        emit(
+            a["figures"],
+            "table",
+            ["text", "value", "unit", "category", "subject", "sentence"],
+            title=f"{len(a['figures'])} figures",
+        )
     else:
         console.print("[dim]no figures[/]")
 
@@ -200,8 +242,9 @@ def metrics(
     duplicates: DuplicatesOpt = False,
     q: SearchOpt = None,
     group_by: Annotated[str | None, typer.Option(help="provider, recipient, program, category, year or source")] = None,
-    evidence: Annotated[int, typer.Option(min=0, max=EVIDENCE_MAX,
-                                          help="with --group-by: show up to N sentences behind each total")] = 0,
+    evidence: Annotated[
+        int, typer.Option(min=0, max=EVIDENCE_MAX, help="with --group-by: show up to N sentences behind each total")
+    ] = 0,
     article: Annotated[int | None, typer.Option(min=1, max=ID_MAX, help="only the metrics of this article id")] = None,
     limit: Annotated[int, typer.Option(min=1, max=ROWS_MAX, help="rows to show")] = 100,
     fmt: FormatOpt = "table",
@@ -215,8 +258,18 @@ def metrics(
     from etl.filters import Filters
     from etl.store.engine import session_scope
 
-    filters = Filters(program=program, provider=provider, recipient=recipient, source=source, since=since,
-                      until=until, category=category, unit=unit, q=q, duplicates=duplicates)
+    filters = Filters(
+        program=program,
+        provider=provider,
+        recipient=recipient,
+        source=source,
+        since=since,
+        until=until,
+        category=category,
+        unit=unit,
+        q=q,
+        duplicates=duplicates,
+    )
     description = filters.describe() + (f", article {article}" if article is not None else "")
     db = read_db()
     with session_scope(db) as session:
@@ -234,14 +287,21 @@ def metrics(
         _nothing_found("figure", description, stored)
         return
     if group_by:
-        emit(rows, fmt, [group_by, "unit", "kind", "total", "range", "mentions", "articles"],
-             title=f"metrics by {group_by}", wide=wide)
+        emit(
+            rows,
+            fmt,
+            [group_by, "unit", "kind", "total", "range", "mentions", "articles"],
+            title=f"metrics by {group_by}",
+            wide=wide,
+        )
         if evidence and fmt == "table":
             for row in rows:
                 for item in row.get("evidence", []):
-                    console.print(render.plain(f"{row[group_by]} {row['unit']}", style="bold")
-                                  + render.plain(f"  article {item['article_id']}: {item['text']}"),
-                                  highlight=False)
+                    console.print(
+                        render.plain(f"{row[group_by]} {row['unit']}", style="bold")
+                        + render.plain(f"  article {item['article_id']}: {item['text']}"),
+                        highlight=False,
+                    )
                     console.print(Padding(render.plain(item["sentence"] or ""), (0, 0, 0, 4)), highlight=False)
         return
     if fmt != "table":
@@ -250,15 +310,23 @@ def metrics(
     columns = ["article_id", "text", "value", "unit", "qualifier", "category", "money_kind", "subject", "title"]
     if duplicates:
         columns.insert(1, COPY_COLUMN)
-    emit([dict(r, copy_of=r["duplicate_of"]) for r in rows], fmt, columns, title="metrics", total=total, wide=wide,
-         ranks={"title": 7})
+    emit(
+        [dict(r, copy_of=r["duplicate_of"]) for r in rows],
+        fmt,
+        columns,
+        title="metrics",
+        total=total,
+        wide=wide,
+        ranks={"title": 7},
+    )
 
 
 def export(
     what: Annotated[str, typer.Argument(help="articles or metrics")],
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write: .csv, .jsonl or .parquet")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="csv, jsonl or parquet [default: from the "
-                                            "file name]")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="csv, jsonl or parquet [default: from the file name]")
+    ] = None,
     primary_only: Annotated[bool, typer.Option("--primary-only", help="leave out syndicated copies")] = False,
     program: ProgramOpt = None,
     provider: ProviderOpt = None,
@@ -284,8 +352,17 @@ def export(
         chosen = exporting.format_of(output, fmt)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    filters = Filters(program=program, provider=provider, recipient=recipient, source=source, since=since,
-                      until=until, category=category, q=q, duplicates=not primary_only)
+    filters = Filters(
+        program=program,
+        provider=provider,
+        recipient=recipient,
+        source=source,
+        since=since,
+        until=until,
+        category=category,
+        q=q,
+        duplicates=not primary_only,
+    )
     db = read_db()
     with session_scope(db) as session:
         criteria = _criteria(session, filters)
@@ -293,8 +370,10 @@ def export(
             count = exporting.write(exporting.records(session, what, criteria), what, output, chosen)
         except OSError as exc:
             raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
-    err.print(f"{count} {what} written to {escape(str(output))} ({chosen.value}); filters: "
-              f"{escape(filters.describe())}", highlight=False)
+    err.print(
+        f"{count} {what} written to {escape(str(output))} ({chosen.value}); filters: {escape(filters.describe())}",
+        highlight=False,
+    )
 
 
 def status(fmt: FormatOpt = "table", sources: SourcesOpt = None, wide: WideOpt = False) -> None:
@@ -343,46 +422,94 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None, wide: WideOpt =
 
 def _show_status(info: dict[str, Any], path: Path, wide: bool) -> None:
     from etl import query
+
     size = _size(info["database_bytes"])
     console.print(Text("database ", style="bold") + render.plain(f"{info['database']} ({size})"), highlight=False)
-    console.print(f"articles {info['articles']:,} ({info['primary_articles']:,} primary), figures "
-                  f"{info['metrics']:,}, pages {info['pages']:,} (pending ETL {info['pages_pending']:,}, "
-                  f"failed {info['pages_failed']:,})", highlight=False)
+    console.print(
+        f"articles {info['articles']:,} ({info['primary_articles']:,} primary), figures "
+        f"{info['metrics']:,}, pages {info['pages']:,} (pending ETL {info['pages_pending']:,}, "
+        f"failed {info['pages_failed']:,})",
+        highlight=False,
+    )
     service = info.get("service")
     if service:
         colour = {"running": "green", "stopped": "yellow"}.get(service["state"], "red")
-        console.print(Text("service ", style="bold") + Text(service["state"], style=colour)
-                      + render.plain(f" on {service['host']} (pid {service['pid']}), started "
-                                     f"{cell(service['started_at'])}, last seen {cell(service['last_seen'])}"),
-                      highlight=False)
+        console.print(
+            Text("service ", style="bold")
+            + Text(service["state"], style=colour)
+            + render.plain(
+                f" on {service['host']} (pid {service['pid']}), started "
+                f"{cell(service['started_at'])}, last seen {cell(service['last_seen'])}"
+            ),
+            highlight=False,
+        )
     else:
         console.print("[bold]service[/] never started on this database (aidnews serve)")
     for line in (info.get("config_error") or "").splitlines():
         err.print(Text("sources file: ", style="red") + render.plain(line), highlight=False)
     if info.get("next_runs"):
         service_running = service and service["state"] == "running"
-        emit(info["next_runs"], "table", ["job", "next_run"],
-             title="next runs" if service_running else f"next runs if started with {path}", wide=wide)
-    runs = [dict(r, source=_run_sources(r["source"]), error=(r["error"] or "").strip().split("\n")[0])
-            for r in info["recent_runs"]]
-    emit(runs, "table", ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
-         title="recent runs", wide=wide, ranks={"source": 4})
-    emit(info["sources"], "table", ["source", "pages", "articles", "failed", "garbled_share", "last_crawl",
-                                    "last_success", "last_error", "new_pages_last_runs", "list_pages_last_runs",
-                                    "usual_new_pages"],
-         title="sources", wide=wide, ranks={"source": 0})
-    emit([dict(t, size=_size(t["bytes"]) if t["bytes"] is not None else "") for t in info["tables"]], "table",
-         ["table", "rows", "size"], title="tables", wide=wide)
+        emit(
+            info["next_runs"],
+            "table",
+            ["job", "next_run"],
+            title="next runs" if service_running else f"next runs if started with {path}",
+            wide=wide,
+        )
+    runs = [
+        dict(r, source=_run_sources(r["source"]), error=(r["error"] or "").strip().split("\n")[0])
+        for r in info["recent_runs"]
+    ]
+    emit(
+        runs,
+        "table",
+        ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
+        title="recent runs",
+        wide=wide,
+        ranks={"source": 4},
+    )
+    emit(
+        info["sources"],
+        "table",
+        [
+            "source",
+            "pages",
+            "articles",
+            "failed",
+            "garbled_share",
+            "last_crawl",
+            "last_success",
+            "last_error",
+            "new_pages_last_runs",
+            "list_pages_last_runs",
+            "usual_new_pages",
+        ],
+        title="sources",
+        wide=wide,
+        ranks={"source": 0},
+    )
+    emit(
+        [dict(t, size=_size(t["bytes"]) if t["bytes"] is not None else "") for t in info["tables"]],
+        "table",
+        ["table", "rows", "size"],
+        title="tables",
+        wide=wide,
+    )
     never = [row["source"] for row in info["sources"] if query.NEVER_CRAWLED in row["warnings"]]
     if never:
-        console.print(Text("warning ", style="yellow") + render.plain(
-            f"{query.NEVER_CRAWLED}: {', '.join(never)}" + (f" ({len(never)} sources)" if len(never) > 1 else "")),
-            highlight=False)
+        console.print(
+            Text("warning ", style="yellow")
+            + render.plain(
+                f"{query.NEVER_CRAWLED}: {', '.join(never)}" + (f" ({len(never)} sources)" if len(never) > 1 else "")
+            ),
+            highlight=False,
+        )
     for row in info["sources"]:
         for warning in row["warnings"]:
             if warning != query.NEVER_CRAWLED:
-                console.print(Text("warning ", style="yellow") + render.plain(f"{row['source']}: {warning}"),
-                              highlight=False)
+                console.print(
+                    Text("warning ", style="yellow") + render.plain(f"{row['source']}: {warning}"), highlight=False
+                )
 
 
 def _run_sources(label: str | None) -> str:

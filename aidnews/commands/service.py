@@ -61,8 +61,13 @@ def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
     prepare_db()
     with chosen_sources(demo, sources) as config:
         shared = config.frontier()
-        crawl_run = _crawl_with_progress(_select(config, None), config, config.settings.crawl_time_limit_minutes * 60,
-                                         workers=shared.workers, redis_url=shared.redis_url)
+        crawl_run = _crawl_with_progress(
+            _select(config, None),
+            config,
+            config.settings.crawl_time_limit_minutes * 60,
+            workers=shared.workers,
+            redis_url=shared.redis_url,
+        )
     report_run(crawl_run)
     etl_run = _etl_with_progress()
     report_run(etl_run)
@@ -72,14 +77,20 @@ def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
 
 def crawl(
     demo: DemoOpt = False,
-    only: Annotated[list[str] | None, typer.Option(
-        "--only", metavar="NAME", help="crawl only the source of this name in the sources file (repeatable)")] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only", metavar="NAME", help="crawl only the source of this name in the sources file (repeatable)"
+        ),
+    ] = None,
     sources: SourcesOpt = None,
     revisit: Annotated[bool, typer.Option(help="re-check stored articles with conditional requests")] = False,
-    time_limit: Annotated[float, typer.Option(min=1, max=TIME_LIMIT_MAX, help="seconds before the crawl is stopped")]
-    = 3600,
-    workers: Annotated[int | None, typer.Option(min=1, max=WORKERS_MAX,
-                                                help="crawl processes sharing a Redis frontier")] = None,
+    time_limit: Annotated[
+        float, typer.Option(min=1, max=TIME_LIMIT_MAX, help="seconds before the crawl is stopped")
+    ] = 3600,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=WORKERS_MAX, help="crawl processes sharing a Redis frontier")
+    ] = None,
     redis: Annotated[str | None, typer.Option(help="Redis URL of the shared frontier (or $AIDNEWS_REDIS_URL)")] = None,
 ) -> None:
     """Crawl the configured sources (a Scrapy child process) and store every fetched page raw in DATABASE_URL.
@@ -97,8 +108,9 @@ def crawl(
         workers = workers or (shared.workers if redis else 1)
         if workers > 1 and not redis:
             raise fail("--workers above 1 needs --redis (or $AIDNEWS_REDIS_URL): the workers share a Redis frontier")
-        run = _crawl_with_progress(_select(config, only), config, time_limit=time_limit, revisit=revisit,
-                                   workers=workers, redis_url=redis)
+        run = _crawl_with_progress(
+            _select(config, only), config, time_limit=time_limit, revisit=revisit, workers=workers, redis_url=redis
+        )
     report_run(run)
     if run.status != "ok":
         raise typer.Exit(1)
@@ -127,8 +139,9 @@ def etl(
 
 def demo_site(
     port: Annotated[int, typer.Option(min=PORT_MIN, max=PORT_MAX, help="port on 127.0.0.1")] = 8000,
-    truth: Annotated[Path | None, typer.Option(help="write every article page and its ground truth here, then exit")]
-    = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="write every article page and its ground truth here, then exit")
+    ] = None,
 ) -> None:
     """Serve the bundled demo portal (three simulated aid-news sites) on 127.0.0.1 until Ctrl-C.
 
@@ -145,8 +158,9 @@ def demo_site(
             name = page.path.strip("/").replace("/", "_").rsplit(".", 1)[0]
             (truth / f"{name}.html").write_bytes(page.body)
             record = dict(answers[base + page.path], content_type=page.content_type)
-            (truth / f"{name}.truth.json").write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str),
-                                                      encoding="utf-8")
+            (truth / f"{name}.truth.json").write_text(
+                json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+            )
         console.print(f"{len(answers)} article pages and their ground truth written to {truth}", markup=False)
         return
     from crawler.demo.corpus import edits_dir_from_env
@@ -158,8 +172,10 @@ def demo_site(
         console.print(f"demo portal on http://127.0.0.1:{port}/  (Ctrl-C stops it)", markup=False)
         serve_portal("127.0.0.1", port, edits=edits_dir_from_env())
     except OSError as exc:  # the port is taken, or not ours to bind
-        raise fail(f"cannot serve the demo portal on 127.0.0.1:{port}: {exc.strerror or exc}"
-                   + (" (choose another with --port)" if exc.errno == errno.EADDRINUSE else "")) from None
+        raise fail(
+            f"cannot serve the demo portal on 127.0.0.1:{port}: {exc.strerror or exc}"
+            + (" (choose another with --port)" if exc.errno == errno.EADDRINUSE else "")
+        ) from None
 
 
 def _select(sources: SourcesFile, names: list[str] | None) -> list[SourceConfig]:
@@ -174,22 +190,39 @@ def _select(sources: SourcesFile, names: list[str] | None) -> list[SourceConfig]
     return chosen
 
 
-def _crawl_with_progress(chosen: list[SourceConfig], config: SourcesFile, time_limit: float, revisit: bool = False,
-                         workers: int = 1, redis_url: str | None = None) -> Any:
+def _crawl_with_progress(
+    chosen: list[SourceConfig],
+    config: SourcesFile,
+    time_limit: float,
+    revisit: bool = False,
+    workers: int = 1,
+    redis_url: str | None = None,
+) -> Any:
     """A crawl with a live count of stored pages on the terminal."""
     from crawler.supervisor import crawl as run_crawl
 
     names = ", ".join(s.name for s in chosen)
-    columns = (SpinnerColumn(), TextColumn("crawling {task.description}: {task.completed} pages stored"),
-               TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("crawling {task.description}: {task.completed} pages stored"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(names, total=None)
-        return run_crawl(chosen, time_limit=time_limit, revisit=revisit, contact=config.settings.user_agent_contact,
-                         progress=lambda n: bar.update(task, completed=n), workers=workers, redis_url=redis_url)
+        return run_crawl(
+            chosen,
+            time_limit=time_limit,
+            revisit=revisit,
+            contact=config.settings.user_agent_contact,
+            progress=lambda n: bar.update(task, completed=n),
+            workers=workers,
+            redis_url=redis_url,
+        )
 
 
-def _etl_with_progress(reprocess: bool = False, since: datetime | None = None, limit: int | None = None,
-                       batch_size: int = 100) -> Any:
+def _etl_with_progress(
+    reprocess: bool = False, since: datetime | None = None, limit: int | None = None, batch_size: int = 100
+) -> Any:
     """An ETL pass with a progress bar over the pages it will take."""
     from etl.process import etl_pass
     from etl.store.engine import get_engine
@@ -201,5 +234,10 @@ def _etl_with_progress(reprocess: bool = False, since: datetime | None = None, l
     columns = (TextColumn("ETL"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("pages", total=total)
-        return etl_pass(reprocess=reprocess, since=since, limit=limit, batch_size=batch_size,
-                        progress=lambda n: bar.advance(task, n))
+        return etl_pass(
+            reprocess=reprocess,
+            since=since,
+            limit=limit,
+            batch_size=batch_size,
+            progress=lambda n: bar.advance(task, n),
+        )

@@ -42,10 +42,24 @@ def check_sources(sources: SourcesOpt = None, wide: WideOpt = False) -> None:
     Example: aidnews check-sources --sources sources.toml
     """
     config = read_sources(sources)
-    rows = [{"name": s.name, "enabled": s.enabled, "schedule": s.schedule, "start": " ".join(s.start_urls),
-             "feeds": len(s.feeds), "sitemaps": len(s.sitemaps)} for s in config.sources]
-    emit(rows, "table", ["name", "enabled", "schedule", "start", "feeds", "sitemaps"],
-         title=f"{sources_path(sources)}: {len(rows)} sources, all valid", wide=wide)
+    rows = [
+        {
+            "name": s.name,
+            "enabled": s.enabled,
+            "schedule": s.schedule,
+            "start": " ".join(s.start_urls),
+            "feeds": len(s.feeds),
+            "sitemaps": len(s.sitemaps),
+        }
+        for s in config.sources
+    ]
+    emit(
+        rows,
+        "table",
+        ["name", "enabled", "schedule", "start", "feeds", "sitemaps"],
+        title=f"{sources_path(sources)}: {len(rows)} sources, all valid",
+        wide=wide,
+    )
 
 
 def db_upgrade() -> None:
@@ -74,5 +88,7 @@ def db_current() -> None:
         raise fail(str(exc)) from None
     except Exception as exc:
         raise fail(f"cannot open the database {engine.describe(engine.database_url())}: {reason(exc)}") from None
-    console.print(f"database: {engine.describe(engine.database_url())}\ncurrent:  {current}\n"
-                  f"newest:   {engine.head_revision()}", markup=False)
+    console.print(
+        f"database: {engine.describe(engine.database_url())}\ncurrent:  {current}\nnewest:   {engine.head_revision()}",
+        markup=False,
+    )

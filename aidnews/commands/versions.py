@@ -27,21 +27,35 @@ def version_rows(article_id: int) -> list[dict[str, Any]]:
     rows = []
     for before, version in zip([None, *versions], versions, strict=False):
         change = compare(before, version) if before is not None else None
-        rows.append({
-            "version": version.number, "current": version.current, "title": version.title,
-            "published_at": local_time(version.published_at), "extracted_at": local_time(version.extracted_at),
-            "superseded_at": local_time(version.superseded_at), "body_chars": len(version.body),
-            "figures": len(version.figures), "page_id": version.page_id,
-            "changes": None if change is None else {
-                "title": [change.title_before, change.title_after] if change.title_changed else None,
-                "published_at": [local_time(change.published_before), local_time(change.published_after)]
-                if change.published_before != change.published_after else None,
-                "body_added": change.body_added, "body_removed": change.body_removed,
-                "figures_added": list(change.figures_added), "figures_removed": list(change.figures_removed),
-                "figures_changed": [{"before": c.before, "after": c.after, "unit": c.unit, "category": c.category}
-                                    for c in change.figures_changed],
-            },
-        })
+        rows.append(
+            {
+                "version": version.number,
+                "current": version.current,
+                "title": version.title,
+                "published_at": local_time(version.published_at),
+                "extracted_at": local_time(version.extracted_at),
+                "superseded_at": local_time(version.superseded_at),
+                "body_chars": len(version.body),
+                "figures": len(version.figures),
+                "page_id": version.page_id,
+                "changes": None
+                if change is None
+                else {
+                    "title": [change.title_before, change.title_after] if change.title_changed else None,
+                    "published_at": [local_time(change.published_before), local_time(change.published_after)]
+                    if change.published_before != change.published_after
+                    else None,
+                    "body_added": change.body_added,
+                    "body_removed": change.body_removed,
+                    "figures_added": list(change.figures_added),
+                    "figures_removed": list(change.figures_removed),
+                    "figures_changed": [
+                        {"before": c.before, "after": c.after, "unit": c.unit, "category": c.category}
+                        for c in change.figures_changed
+                    ],
+                },
+            }
+        )
     return rows
 
 
@@ -54,8 +68,12 @@ def show_versions(article_id: int, fmt: str = "table") -> None:
         for row in rows:
             sys.stdout.write(render.json_line(row) + "\n")
         return
-    emit([dict(r, state="current" if r["current"] else f"until {cell(r['superseded_at'])}") for r in rows], fmt,
-         ["version", "state", "extracted_at", "title", "body_chars", "figures"], title=f"article {article_id}")
+    emit(
+        [dict(r, state="current" if r["current"] else f"until {cell(r['superseded_at'])}") for r in rows],
+        fmt,
+        ["version", "state", "extracted_at", "title", "body_chars", "figures"],
+        title=f"article {article_id}",
+    )
     if len(rows) == 1:
         console.print("one version: no correction of this article has been seen")
     for row in rows[1:]:
@@ -81,4 +99,3 @@ def change_lines(changes: dict[str, Any]) -> list[str]:
     if not (changes["figures_changed"] or changes["figures_added"] or changes["figures_removed"]):
         lines.append("figures: unchanged")
     return lines
-

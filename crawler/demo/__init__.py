@@ -30,8 +30,9 @@ __all__ = ["DemoPortal", "RenderedPage", "demo_sources", "ground_truth", "render
 class DemoPortal:
     """The demo portal served from a background thread; a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, slow_seconds: float = 6.0,
-                 edits: Path | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, slow_seconds: float = 6.0, edits: Path | None = None
+    ) -> None:
         self.host = host
         self.port = port
         self.slow_seconds = slow_seconds
@@ -56,8 +57,12 @@ class DemoPortal:
         if self._server is None:
             current_content(self.edits)  # render once before the first request, so no request waits for it
             self._server = PortalServer(self.host, self.port, self.slow_seconds, self.edits)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                            name="aidnews-demo-portal", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name="aidnews-demo-portal",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -95,19 +100,43 @@ def serve(host: str, port: int, edits: Path | None = None) -> None:
 def demo_sources(base_url: str) -> list[dict[str, Any]]:
     """One source table per simulated site, in the shape of a `[[source]]` of sources.toml."""
     base = base_url.rstrip("/")
-    common: dict[str, Any] = {"allowed_domains": ["127.0.0.1"], "keywords": [], "max_depth": 5,
-                              "schedule": "*/30 * * * *", "enabled": True, "body_selector": "", "local": True}
+    common: dict[str, Any] = {
+        "allowed_domains": ["127.0.0.1"],
+        "keywords": [],
+        "max_depth": 5,
+        "schedule": "*/30 * * * *",
+        "enabled": True,
+        "body_selector": "",
+        "local": True,
+    }
     return [
-        {"name": "demo-hq", "start_urls": [base + list_path("hq", 1)],
-         "article_patterns": [r"/content/\d{4}-\d{2}/\d{2}/c_\d+\.html"],
-         "list_patterns": [r"/hq/gzdt/list_\d+\.html$", r"/hq/calendar\?month=\d{4}-\d{2}$"],
-         "sitemaps": [base + SITEMAP_INDEX], "feeds": [base + RSS], **common},
-        {"name": "demo-county", "start_urls": [base + list_path("county", 1)],
-         "article_patterns": [r"/county/dwzy/\d{6}/t\d{8}_\d+\.html"],
-         "list_patterns": [r"/county/dwzy/index(_\d+)?\.html$"], "sitemaps": [], "feeds": [], **common},
-        {"name": "demo-portal", "start_urls": [base + list_path("portal", 1)],
-         "article_patterns": [r"/portal/html/\d{6}/\d{2}/\d+\.html"],
-         "list_patterns": [r"/portal/zixun/list_\d+\.html$"], "sitemaps": [], "feeds": [], **common},
+        {
+            "name": "demo-hq",
+            "start_urls": [base + list_path("hq", 1)],
+            "article_patterns": [r"/content/\d{4}-\d{2}/\d{2}/c_\d+\.html"],
+            "list_patterns": [r"/hq/gzdt/list_\d+\.html$", r"/hq/calendar\?month=\d{4}-\d{2}$"],
+            "sitemaps": [base + SITEMAP_INDEX],
+            "feeds": [base + RSS],
+            **common,
+        },
+        {
+            "name": "demo-county",
+            "start_urls": [base + list_path("county", 1)],
+            "article_patterns": [r"/county/dwzy/\d{6}/t\d{8}_\d+\.html"],
+            "list_patterns": [r"/county/dwzy/index(_\d+)?\.html$"],
+            "sitemaps": [],
+            "feeds": [],
+            **common,
+        },
+        {
+            "name": "demo-portal",
+            "start_urls": [base + list_path("portal", 1)],
+            "article_patterns": [r"/portal/html/\d{6}/\d{2}/\d+\.html"],
+            "list_patterns": [r"/portal/zixun/list_\d+\.html$"],
+            "sitemaps": [],
+            "feeds": [],
+            **common,
+        },
     ]
 
 
@@ -128,6 +157,12 @@ def traps(base_url: str) -> list[dict[str, str]]:
     """Every trap the portal serves: {"url", "kind", "expect"}."""
     content = current_content()
     hq_entries, county_entries = content.entries["hq"], content.entries["county"]
-    found = trap_pages.trap_list(base_url.rstrip("/"), hq_entries, county_entries, content.flaky_path(),
-                                 content.chain_target(), content.calendar_month())
+    found = trap_pages.trap_list(
+        base_url.rstrip("/"),
+        hq_entries,
+        county_entries,
+        content.flaky_path(),
+        content.chain_target(),
+        content.calendar_month(),
+    )
     return [{"url": t.url, "kind": t.kind, "expect": t.expect} for t in found]

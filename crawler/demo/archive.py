@@ -40,10 +40,32 @@ SITE = "援疆工作动态"
 
 # Phrases the generated articles are built from (written for this portal).
 _PROVINCES = ("江苏", "浙江", "广东", "山东", "上海", "北京", "天津", "辽宁", "湖北", "安徽", "河南", "福建")
-_PLACES = ("喀什地区", "和田地区", "阿克苏地区", "克州", "伊犁州", "昌吉州", "哈密市", "塔城地区", "阿勒泰地区",
-           "博州", "巴州", "吐鲁番市")
-_PROJECTS = ("安居富民工程", "职业技能实训基地", "县人民医院门诊楼", "乡村振兴示范村", "中小学教学楼",
-             "农产品冷链物流中心", "饮水安全工程", "产业园标准厂房", "双语幼儿园", "社区服务中心")
+_PLACES = (
+    "喀什地区",
+    "和田地区",
+    "阿克苏地区",
+    "克州",
+    "伊犁州",
+    "昌吉州",
+    "哈密市",
+    "塔城地区",
+    "阿勒泰地区",
+    "博州",
+    "巴州",
+    "吐鲁番市",
+)
+_PROJECTS = (
+    "安居富民工程",
+    "职业技能实训基地",
+    "县人民医院门诊楼",
+    "乡村振兴示范村",
+    "中小学教学楼",
+    "农产品冷链物流中心",
+    "饮水安全工程",
+    "产业园标准厂房",
+    "双语幼儿园",
+    "社区服务中心",
+)
 _ACTIONS = ("开工建设", "竣工验收", "投入使用", "签约落地", "进展顺利", "通过评审")
 _OPENINGS = (
     "近日，{province}援疆前方指挥部在{place}召开{project}推进会，通报项目建设进展情况。",
@@ -80,12 +102,24 @@ def make_article(number: int) -> ArchiveArticle:
     """Article `number` of the archive, the same on every run (seeded by its number)."""
     rng = random.Random(f"archive-{number}")
     published = FIRST_DAY + timedelta(hours=37 * number + rng.randrange(0, 9))
-    words = {"province": rng.choice(_PROVINCES), "place": rng.choice(_PLACES), "project": rng.choice(_PROJECTS),
-             "action": rng.choice(_ACTIONS), "month": published.month, "money": rng.randrange(800, 90000),
-             "aid": rng.randrange(300, 800), "people": rng.randrange(2000, 60000), "workers": rng.randrange(30, 900),
-             "income": rng.randrange(1500, 4200), "cadres": rng.randrange(40, 400),
-             "projects": rng.randrange(12, 160), "firms": rng.randrange(3, 60), "jobs": rng.randrange(50, 3000),
-             "visits": rng.randrange(1000, 30000), "surgeries": rng.randrange(50, 900)}
+    words = {
+        "province": rng.choice(_PROVINCES),
+        "place": rng.choice(_PLACES),
+        "project": rng.choice(_PROJECTS),
+        "action": rng.choice(_ACTIONS),
+        "month": published.month,
+        "money": rng.randrange(800, 90000),
+        "aid": rng.randrange(300, 800),
+        "people": rng.randrange(2000, 60000),
+        "workers": rng.randrange(30, 900),
+        "income": rng.randrange(1500, 4200),
+        "cadres": rng.randrange(40, 400),
+        "projects": rng.randrange(12, 160),
+        "firms": rng.randrange(3, 60),
+        "jobs": rng.randrange(50, 3000),
+        "visits": rng.randrange(1000, 30000),
+        "surgeries": rng.randrange(50, 900),
+    }
     middles = rng.sample(_MIDDLES, 3)
     paragraphs = (rng.choice(_OPENINGS), *middles, rng.choice(_CLOSINGS))
     title = f"{words['province']}援疆：{words['place']}{words['project']}{words['action']}（第{number}期）"
@@ -121,15 +155,18 @@ class Archive:
         return article.number > self.feed_only_after and article.number % 2 == 1
 
     def sitemap_only(self, article: ArchiveArticle) -> bool:
-        return bool(self.sitemap_every) and article.number <= self.feed_only_after \
+        return (
+            bool(self.sitemap_every)
+            and article.number <= self.feed_only_after
             and article.number % self.sitemap_every == 0
+        )
 
     def listed(self) -> list[ArchiveArticle]:
         return [a for a in self.articles if not self.feed_only(a) and not self.sitemap_only(a)]
 
     def pages(self) -> list[list[ArchiveArticle]]:
         listed = self.listed()
-        return [listed[i:i + self.per_page] for i in range(0, len(listed), self.per_page)] or [[]]
+        return [listed[i : i + self.per_page] for i in range(0, len(listed), self.per_page)] or [[]]
 
 
 def list_path(number: int) -> str:
@@ -149,8 +186,10 @@ def list_page(archive: Archive, number: int) -> bytes | None:
     pages = archive.pages()
     if not 1 <= number <= len(pages):
         return None
-    rows = "\n".join(f'<li><a href="{a.path}" target="_blank">{esc(a.title)}</a><span>{a.published_at:%Y-%m-%d}'
-                     "</span></li>" for a in pages[number - 1])
+    rows = "\n".join(
+        f'<li><a href="{a.path}" target="_blank">{esc(a.title)}</a><span>{a.published_at:%Y-%m-%d}</span></li>'
+        for a in pages[number - 1]
+    )
     pager = [f"共{len(pages)}页", f"第{number}页"]
     pager.append(f'<a href="{list_path(number - 1)}">上一页</a>' if number > 1 else "<span>上一页</span>")
     pager.append(f'<a href="{list_path(number + 1)}">下一页</a>' if number < len(pages) else "<span>下一页</span>")
@@ -159,25 +198,37 @@ def list_page(archive: Archive, number: int) -> bytes | None:
 
 def article_page(article: ArchiveArticle) -> bytes:
     body = "".join(f"<p>{esc(p)}</p>" for p in article.paragraphs)
-    return _page(article.title, f"""<div class="article"><h1>{esc(article.title)}</h1>
+    return _page(
+        article.title,
+        f"""<div class="article"><h1>{esc(article.title)}</h1>
 <div class="info">发布时间：{article.published_at:%Y-%m-%d %H:%M}　来源：{SITE}</div>
-<div class="content">{body}</div></div>""")
+<div class="content">{body}</div></div>""",
+    )
 
 
 def sitemap(archive: Archive, base: str) -> bytes:
     shown = [a for a in archive.articles if archive.sitemap_only(a)] + archive.listed()[::3]
-    rows = "".join(f"<url><loc>{escape(base + a.path)}</loc><lastmod>{a.published_at.date().isoformat()}</lastmod>"
-                   "</url>\n" for a in shown)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            f"\n{rows}</urlset>\n").encode()
+    rows = "".join(
+        f"<url><loc>{escape(base + a.path)}</loc><lastmod>{a.published_at.date().isoformat()}</lastmod></url>\n"
+        for a in shown
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"\n{rows}</urlset>\n"
+    ).encode()
 
 
 def feed(archive: Archive, base: str) -> bytes:
     shown = [a for a in archive.articles if archive.feed_only(a)] + archive.listed()[:FEED_ITEMS]
-    items = "".join(f"<item><title>{escape(a.title)}</title><link>{escape(base + a.path)}</link>"
-                    f"<pubDate>{format_datetime(a.published_at)}</pubDate></item>\n" for a in shown)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>{SITE}</title>'
-            f"<link>{base}{LIST_FIRST}</link>\n{items}</channel></rss>\n").encode()
+    items = "".join(
+        f"<item><title>{escape(a.title)}</title><link>{escape(base + a.path)}</link>"
+        f"<pubDate>{format_datetime(a.published_at)}</pubDate></item>\n"
+        for a in shown
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>{SITE}</title>'
+        f"<link>{base}{LIST_FIRST}</link>\n{items}</channel></rss>\n"
+    ).encode()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -209,7 +260,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == LIST_FIRST:
             return list_page(archive, 1)
         if path.startswith("/yjdt/index_") and path.endswith(".html"):
-            number = path[len("/yjdt/index_"):-len(".html")]
+            number = path[len("/yjdt/index_") : -len(".html")]
             return list_page(archive, int(number)) if number.isdigit() else None
         article = archive.by_path.get(path)
         return article_page(article) if article else None
@@ -265,16 +316,24 @@ class ArchivePortal:
 
     def source(self, **overrides: Any) -> dict[str, Any]:
         """A [[source]] table for this portal."""
-        return {"name": "archive", "start_urls": [self.base_url + LIST_FIRST],
-                "article_patterns": [r"/yjdt/\d{6}/t\d{8}_\d+\.html$"],
-                "list_patterns": [r"/yjdt/index(_\d+)?\.html$"], "sitemaps": [self.base_url + SITEMAP],
-                "feeds": [self.base_url + FEED], "allowed_domains": ["127.0.0.1"], "max_depth": 3, "local": True,
-                **overrides}
+        return {
+            "name": "archive",
+            "start_urls": [self.base_url + LIST_FIRST],
+            "article_patterns": [r"/yjdt/\d{6}/t\d{8}_\d+\.html$"],
+            "list_patterns": [r"/yjdt/index(_\d+)?\.html$"],
+            "sitemaps": [self.base_url + SITEMAP],
+            "feeds": [self.base_url + FEED],
+            "allowed_domains": ["127.0.0.1"],
+            "max_depth": 3,
+            "local": True,
+            **overrides,
+        }
 
     def __enter__(self) -> ArchivePortal:
         self._server = _ArchiveServer(self.archive)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="aidnews-archive-portal", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="aidnews-archive-portal", daemon=True
+        )
         self._thread.start()
         return self
 

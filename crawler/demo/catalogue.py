@@ -9,10 +9,10 @@ from datetime import datetime
 
 from crawler.demo.corpus import Article
 
-HQ_LIST = "/hq/gzdt/list_{n}.html"                 # 工作动态 column, newest first
-COUNTY_LIST_FIRST = "/county/dwzy/index.html"      # 对口援疆 column (TRS-style pagination)
-COUNTY_LIST = "/county/dwzy/index_{n}.html"        # n = 1, 2, … for the second, third … page
-PORTAL_LIST = "/portal/zixun/list_{n}.html"        # 资讯 column
+HQ_LIST = "/hq/gzdt/list_{n}.html"  # 工作动态 column, newest first
+COUNTY_LIST_FIRST = "/county/dwzy/index.html"  # 对口援疆 column (TRS-style pagination)
+COUNTY_LIST = "/county/dwzy/index_{n}.html"  # n = 1, 2, … for the second, third … page
+PORTAL_LIST = "/portal/zixun/list_{n}.html"  # 资讯 column
 PER_PAGE = 10
 
 
@@ -23,7 +23,7 @@ class Entry:
     article: Article
     site: str
     path: str
-    original: str | None = None        # path of the original when this is a syndicated copy
+    original: str | None = None  # path of the original when this is a syndicated copy
 
     @property
     def published_at(self) -> datetime:
@@ -68,7 +68,7 @@ def portal_path(article: Article, number: int) -> str:
 
 
 _PATHS: dict[str, tuple[Callable[[Article, int], str], int, int]] = {
-    "hq": (hq_path, 1001, 7000),           # c_1001 … c_7999; the traps use c_9xxx
+    "hq": (hq_path, 1001, 7000),  # c_1001 … c_7999; the traps use c_9xxx
     "county": (county_path, 120000, 800000),
     "portal": (portal_path, 30000, 60000),
 }
@@ -76,8 +76,10 @@ _PATHS: dict[str, tuple[Callable[[Article, int], str], int, int]] = {
 
 def build_entries(articles: tuple[Article, ...]) -> dict[str, list[Entry]]:
     """Entries per site, newest first."""
-    numbers = {site: _numbered([a for a in articles if site in a.sites()], low, span, site)
-               for site, (_, low, span) in _PATHS.items()}
+    numbers = {
+        site: _numbered([a for a in articles if site in a.sites()], low, span, site)
+        for site, (_, low, span) in _PATHS.items()
+    }
     by_site: dict[str, list[Entry]] = {site: [] for site in _PATHS}
     for article in articles:
         original_site = article.site
@@ -93,7 +95,7 @@ def build_entries(articles: tuple[Article, ...]) -> dict[str, list[Entry]]:
 
 def pages_of(entries: list[Entry]) -> list[list[Entry]]:
     """The column split into list pages of PER_PAGE (at least one page, even when empty)."""
-    return [entries[i:i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]]
+    return [entries[i : i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]]
 
 
 def list_path(site: str, page: int) -> str:

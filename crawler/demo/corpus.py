@@ -24,15 +24,15 @@ SITES = ("hq", "county", "portal")
 @dataclass(frozen=True)
 class Article:
     id: str
-    site: str                     # the site that publishes the original: hq | county | portal
+    site: str  # the site that publishes the original: hq | county | portal
     title: str
-    published_at: datetime        # tz-aware (+08:00)
+    published_at: datetime  # tz-aware (+08:00)
     paragraphs: tuple[str, ...]
     subtitle: str = ""
-    date_only: bool = False       # the original shows a date without a time
-    source: str = ""              # 来源
-    author: str = ""              # 作者
-    editor: str = ""              # 责任编辑
+    date_only: bool = False  # the original shows a date without a time
+    source: str = ""  # 来源
+    author: str = ""  # 作者
+    editor: str = ""  # 责任编辑
     syndicated_to: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
@@ -147,4 +147,3 @@ def _cached(stamp: Stamp) -> tuple[Article, ...]:
 def load_corpus(directory: Path | None = None) -> tuple[Article, ...]:
     """The corpus as it is on disk now (read again only when a file changed)."""
     return _cached(corpus_stamp(directory))
-

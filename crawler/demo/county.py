@@ -14,18 +14,46 @@ COLUMN = "对口援疆"
 HOME = "/county/index.html"
 META = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
 # What the server says in HTTP, by position in the column: mostly nothing, on a few pages the wrong charset.
-HTTP_TYPES = ("text/html", "text/html", "text/html", "text/html; charset=utf-8", "text/html", "text/html",
-              "text/html; charset=iso-8859-1", "text/html")
-NAV = ((HOME, "首页"), ("/county/zwgk/index.html", "政务公开"), ("/county/zwdt/index.html", "政务动态"),
-       (list_path("county", 1), COLUMN), ("/county/bmfw/index.html", "便民服务"),
-       ("/county/hdjl/index.html", "互动交流"))
-RELATED = (("http://www.gov.cn/", "中国政府网"), ("http://www.xinjiang.gov.cn/", "新疆维吾尔自治区人民政府"),
-           ("http://www.kashi.gov.cn/", "喀什地区行政公署"), ("/county/zwgk/index.html", "政务公开"))
+HTTP_TYPES = (
+    "text/html",
+    "text/html",
+    "text/html",
+    "text/html; charset=utf-8",
+    "text/html",
+    "text/html",
+    "text/html; charset=iso-8859-1",
+    "text/html",
+)
+NAV = (
+    (HOME, "首页"),
+    ("/county/zwgk/index.html", "政务公开"),
+    ("/county/zwdt/index.html", "政务动态"),
+    (list_path("county", 1), COLUMN),
+    ("/county/bmfw/index.html", "便民服务"),
+    ("/county/hdjl/index.html", "互动交流"),
+)
+RELATED = (
+    ("http://www.gov.cn/", "中国政府网"),
+    ("http://www.xinjiang.gov.cn/", "新疆维吾尔自治区人民政府"),
+    ("http://www.kashi.gov.cn/", "喀什地区行政公署"),
+    ("/county/zwgk/index.html", "政务公开"),
+)
 # 网站导航 of a county government site: columns and sub-columns (the drop-down menu of the nav bar).
 MENUS = (
     ("走进疏附", ("县情概况", "历史沿革", "行政区划", "自然资源", "旅游景点", "人口民族")),
-    ("政务公开", ("领导之窗", "机构职能", "政策文件", "政策解读", "人事任免", "财政预决算", "重点领域信息公开",
-                  "政府信息公开年报")),
+    (
+        "政务公开",
+        (
+            "领导之窗",
+            "机构职能",
+            "政策文件",
+            "政策解读",
+            "人事任免",
+            "财政预决算",
+            "重点领域信息公开",
+            "政府信息公开年报",
+        ),
+    ),
     ("政务动态", ("县内要闻", "乡镇动态", "部门动态", "通知公告", "图片新闻", "视频新闻")),
     ("对口援疆", ("援疆动态", "援疆项目", "援疆干部风采", "两地交流", "产业援疆", "教育援疆", "医疗援疆")),
     ("便民服务", ("办事指南", "表格下载", "社保查询", "公积金查询", "医疗卫生", "教育就学", "交通出行")),
@@ -35,41 +63,72 @@ MENUS = (
     ("专题专栏", ("民族团结一家亲", "平安疏附", "法治宣传", "安全生产", "文明创建", "营商环境")),
 )
 FURNITURE = fx.SiteFurniture(
-    slug="county", name=SITE_NAME, sponsor="中共疏附县委办公室　疏附县人民政府办公室", organiser="疏附县融媒体中心",
-    address="新疆喀什地区疏附县托克扎克镇人民路1号", phone="0998-3221234", site_code="6531210001",
-    icp="新ICP备05001234号", police="新公网安备 65312102000045号", menus=MENUS, css_rules=130, charset="gbk")
+    slug="county",
+    name=SITE_NAME,
+    sponsor="中共疏附县委办公室　疏附县人民政府办公室",
+    organiser="疏附县融媒体中心",
+    address="新疆喀什地区疏附县托克扎克镇人民路1号",
+    phone="0998-3221234",
+    site_code="6531210001",
+    icp="新ICP备05001234号",
+    police="新公网安备 65312102000045号",
+    menus=MENUS,
+    css_rules=130,
+    charset="gbk",
+)
 STYLESHEETS = ("reset", "style", "index", "menu")
 
 
 def head_furniture(page_id: str) -> str:
     """Stylesheets, an inline style block and the counter scripts of an older government CMS."""
-    return "\n".join(('<meta name="keywords" content="疏附县,疏附县人民政府,对口援疆,政务公开">',
-                      f'<meta name="description" content="{SITE_NAME}门户网站">',
-                      f'<meta name="SiteIDCode" content="{FURNITURE.site_code}">',
-                      fx.stylesheet_links(FURNITURE, STYLESHEETS), fx.inline_style("county", FURNITURE.css_rules),
-                      fx.config_script(FURNITURE, page_id, COLUMN), fx.stats_script("county", page_id)))
+    return "\n".join(
+        (
+            '<meta name="keywords" content="疏附县,疏附县人民政府,对口援疆,政务公开">',
+            f'<meta name="description" content="{SITE_NAME}门户网站">',
+            f'<meta name="SiteIDCode" content="{FURNITURE.site_code}">',
+            fx.stylesheet_links(FURNITURE, STYLESHEETS),
+            fx.inline_style("county", FURNITURE.css_rules),
+            fx.config_script(FURNITURE, page_id, COLUMN),
+            fx.stats_script("county", page_id),
+        )
+    )
 
 
 def top_furniture() -> str:
-    return (f'<table width="1000" border="0" align="center" cellpadding="0" cellspacing="0" class="toolbar">'
-            f"<tr><td>{fx.top_links(FURNITURE)}</td><td align=\"right\">{fx.search_form(FURNITURE)}</td></tr>"
-            f"</table>\n{fx.mega_nav(FURNITURE)}")
+    return (
+        f'<table width="1000" border="0" align="center" cellpadding="0" cellspacing="0" class="toolbar">'
+        f'<tr><td>{fx.top_links(FURNITURE)}</td><td align="right">{fx.search_form(FURNITURE)}</td></tr>'
+        f"</table>\n{fx.mega_nav(FURNITURE)}"
+    )
 
 
 def side_furniture(seed: str, newest: datetime) -> str:
     """A row of boxes under the content: headlines, 图片新闻, 专题专栏, 扫一扫."""
-    cells = (fx.headline_box(FURNITURE, "热点新闻", seed, fx.LOCAL_TITLES, 12, newest),
-             fx.headline_box(FURNITURE, "援疆动态", seed, fx.AID_TITLES, 12, newest),
-             fx.photo_box(FURNITURE, seed, 6), fx.topic_box(FURNITURE, seed, 10), fx.qr_block(FURNITURE))
+    cells = (
+        fx.headline_box(FURNITURE, "热点新闻", seed, fx.LOCAL_TITLES, 12, newest),
+        fx.headline_box(FURNITURE, "援疆动态", seed, fx.AID_TITLES, 12, newest),
+        fx.photo_box(FURNITURE, seed, 6),
+        fx.topic_box(FURNITURE, seed, 10),
+        fx.qr_block(FURNITURE),
+    )
     row = "".join(f'<td valign="top" width="200">{cell}</td>' for cell in cells)
-    return (f'<table width="1000" border="0" align="center" cellpadding="0" cellspacing="0" class="boxes">'
-            f"<tr>{row}</tr></table>")
+    return (
+        f'<table width="1000" border="0" align="center" cellpadding="0" cellspacing="0" class="boxes">'
+        f"<tr>{row}</tr></table>"
+    )
 
 
 def bottom_furniture(title: str, page_id: str) -> str:
-    return "\n".join((fx.friend_links(FURNITURE, as_select=True), fx.footer_block(FURNITURE, registration=False),
-                      fx.FONT_SWITCHER, fx.NAV_SCRIPT, fx.share_script(FURNITURE, title, page_id),
-                      fx.zh_switch_script(FURNITURE)))
+    return "\n".join(
+        (
+            fx.friend_links(FURNITURE, as_select=True),
+            fx.footer_block(FURNITURE, registration=False),
+            fx.FONT_SWITCHER,
+            fx.NAV_SCRIPT,
+            fx.share_script(FURNITURE, title, page_id),
+            fx.zh_switch_script(FURNITURE),
+        )
+    )
 
 
 def content_type(rank: int) -> str:
@@ -79,7 +138,7 @@ def content_type(rank: int) -> str:
 
 def header(crumb: str) -> str:
     nav = " | ".join(link(href, text) for href, text in NAV)
-    here = f'{link(HOME, "首页")} &gt;&gt; {link(list_path("county", 1), COLUMN)}{crumb}'
+    here = f"{link(HOME, '首页')} &gt;&gt; {link(list_path('county', 1), COLUMN)}{crumb}"
     return f"""<table width="1000" border="0" align="center" cellpadding="0" cellspacing="0">
 <tr><td height="120" background="/county/images/banner.jpg">\
 <img src="/county/images/logo.gif" alt="{SITE_NAME}"></td></tr>
@@ -105,8 +164,13 @@ def footer() -> str:
 def info_line(entry: Entry) -> str:
     a = entry.article
     d = entry.published_at
-    when = f"{d:%Y-%m-%d}" if a.date_only else f"{d:%Y-%m-%d %H:%M:%S}" if pick(a.id, "county-date", 2) \
+    when = (
+        f"{d:%Y-%m-%d}"
+        if a.date_only
+        else f"{d:%Y-%m-%d %H:%M:%S}"
+        if pick(a.id, "county-date", 2)
         else f"{d:%Y-%m-%d %H:%M}"
+    )
     parts = [f"发布日期：{when}"]
     parts += [f"信息来源：{esc(a.source)}"] if a.source else []
     parts += [f"作者：{esc(a.author)}"] if a.author else []
@@ -120,8 +184,11 @@ def article_page(entry: Entry, previous: Entry | None, following: Entry | None) 
     subtitle = f'<tr><td align="center" class="subtitle">{esc(a.subtitle)}</td></tr>\n' if a.subtitle else ""
     editor = f'<tr><td align="right">（责任编辑：{esc(a.editor)}）</td></tr>' if a.editor else ""
     canonical = f'<link rel="canonical" href="{entry.original}">\n' if entry.original else ""
-    near = "".join(f"<li>{label}：{link(e.path, e.article.title)}</li>" for label, e in
-                   (("上一篇", previous), ("下一篇", following)) if e)
+    near = "".join(
+        f"<li>{label}：{link(e.path, e.article.title)}</li>"
+        for label, e in (("上一篇", previous), ("下一篇", following))
+        if e
+    )
     return f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
 <html>
 <head>
@@ -169,7 +236,9 @@ def pager(page: int, total: int) -> str:
 def list_page(entries: Sequence[Entry], page: int, total: int, extra_rows: str) -> str:
     rows = "\n".join(
         f'<tr><td class="dot">·</td><td>{link(e.path, e.article.title, "target=_blank")}</td>'
-        f'<td align="right">[{e.published_at:%Y-%m-%d}]</td></tr>' for e in entries)
+        f'<td align="right">[{e.published_at:%Y-%m-%d}]</td></tr>'
+        for e in entries
+    )
     page_id = f"list-{page}"
     newest = entries[0].published_at if entries else datetime(2023, 7, 1)
     return f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">

@@ -28,7 +28,7 @@ _READINGS = """
 系xì 樹shù 勞láo 劃huà 倒dǎo 廠chǎng 實shí 學xué 業yè 產chǎn 設shè 員yuán 農nóng 銷xiāo 術shù 濟jì
 """
 PINYIN: dict[str, str] = {item[0]: item[1:] for item in _READINGS.split()}
-_MAX_RUN = 12       # longest run (original characters) the simulation keeps
+_MAX_RUN = 12  # longest run (original characters) the simulation keeps
 _MIN_RUN = 2
 
 
@@ -78,7 +78,7 @@ def read_out_of_step(text: str, start: int) -> tuple[str, int] | None:
             pos += 1
             continue
         try:
-            out.append(bytes(data[pos:pos + 2]).decode("gbk"))
+            out.append(bytes(data[pos : pos + 2]).decode("gbk"))
             pos += 2
         except UnicodeDecodeError:
             out.append("?")
@@ -95,19 +95,19 @@ def garble_after(text: str, start: int) -> str | None:
     if read is None:
         return None
     garbled, end = read
-    return text[:start + 1] + garbled + text[end:]
+    return text[: start + 1] + garbled + text[end:]
 
 
 @dataclass(frozen=True)
 class GarbledRun:
     paragraph: int
-    start: int            # offsets of the original characters in the Simplified paragraph
+    start: int  # offsets of the original characters in the Simplified paragraph
     end: int
-    original: str         # what the run replaced (Simplified)
-    garbled: str          # what the portal shows instead
-    after: str            # the annotated character the reader stumbled after
-    first_lost: bool      # the first out-of-step character was itself lost to `?`
-    converted: bool       # the portal converted the run to Traditional (and annotated it) after garbling
+    original: str  # what the run replaced (Simplified)
+    garbled: str  # what the portal shows instead
+    after: str  # the annotated character the reader stumbled after
+    first_lost: bool  # the first out-of-step character was itself lost to `?`
+    converted: bool  # the portal converted the run to Traditional (and annotated it) after garbling
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -157,8 +157,18 @@ def choose_runs(paragraphs: Sequence[str], protect: Sequence[str], seed: str) ->
         first_lost = rng.random() < 0.3
         converted = rng.random() < 0.2
         shown = "?" + garbled[1:] if first_lost else garbled
-        chosen.append(GarbledRun(number, start + 1, end, paragraphs[number][start + 1:end], shown,
-                                 paragraphs[number][start], first_lost, converted))
+        chosen.append(
+            GarbledRun(
+                number,
+                start + 1,
+                end,
+                paragraphs[number][start + 1 : end],
+                shown,
+                paragraphs[number][start],
+                first_lost,
+                converted,
+            )
+        )
     return sorted(chosen, key=lambda r: (r.paragraph, r.start))
 
 
@@ -167,7 +177,7 @@ def render_paragraph(paragraph: str, runs: Sequence[GarbledRun]) -> str:
     pieces: list[str] = []
     cursor = 0
     for run in sorted(runs, key=lambda r: r.start):
-        pieces.append(portal_text(paragraph[cursor:run.start]))
+        pieces.append(portal_text(paragraph[cursor : run.start]))
         pieces.append(portal_text(run.garbled) if run.converted else run.garbled)
         cursor = run.end
     pieces.append(portal_text(paragraph[cursor:]))

@@ -10,9 +10,9 @@ from xml.sax.saxutils import escape
 from crawler.demo.catalogue import Entry
 from crawler.demo.hq import COLUMN, SITE_NAME
 
-SITEMAP = "/hq/sitemap.xml"                 # newest half, plain urlset
+SITEMAP = "/hq/sitemap.xml"  # newest half, plain urlset
 SITEMAP_ARCHIVE = "/hq/sitemap_archive.xml.gz"  # the older half, gzip
-SITEMAP_INDEX = "/hq/sitemap_index.xml"     # points at both
+SITEMAP_INDEX = "/hq/sitemap_index.xml"  # points at both
 RSS = "/hq/rss.xml"
 _NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 
@@ -25,7 +25,9 @@ def split(entries: Sequence[Entry]) -> tuple[Sequence[Entry], Sequence[Entry]]:
 def urlset(base_url: str, entries: Sequence[Entry]) -> bytes:
     rows = "".join(
         f"<url><loc>{escape(base_url + e.path)}</loc><lastmod>{e.published_at.isoformat(timespec='seconds')}"
-        f"</lastmod><changefreq>never</changefreq></url>\n" for e in entries)
+        f"</lastmod><changefreq>never</changefreq></url>\n"
+        for e in entries
+    )
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {_NS}>\n{rows}</urlset>\n'.encode()
 
 
@@ -50,9 +52,11 @@ def sitemap_index(base_url: str, entries: Sequence[Entry]) -> bytes:
 def rss(base_url: str, entries: Sequence[Entry]) -> bytes:
     items = "".join(
         f"<item><title>{escape(e.article.title)}</title><link>{escape(base_url + e.path)}</link>"
-        f"<guid isPermaLink=\"true\">{escape(base_url + e.path)}</guid>"
+        f'<guid isPermaLink="true">{escape(base_url + e.path)}</guid>'
         f"<pubDate>{format_datetime(e.published_at)}</pubDate>"
-        f"<description>{escape(e.article.paragraphs[0][:120])}</description></item>\n" for e in entries)
+        f"<description>{escape(e.article.paragraphs[0][:120])}</description></item>\n"
+        for e in entries
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel>
 <title>{SITE_NAME} - {COLUMN}</title><link>{base_url}/hq/gzdt/list_1.html</link>

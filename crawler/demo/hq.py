@@ -13,14 +13,32 @@ from crawler.demo.markup import esc, link, link_list, short
 SITE_NAME = "对口支援新疆前方指挥部"
 COLUMN = "工作动态"
 HOME = "/hq/index.html"
-NAV = (("/hq/index.html", "首页"), (list_path("hq", 1), "工作动态"), ("/hq/tzgg/index.html", "通知公告"),
-       ("/hq/zcwj/index.html", "政策文件"), ("/hq/ztzl/index.html", "专题专栏"),
-       ("/hq/hdjl/index.html", "互动交流"))
+NAV = (
+    ("/hq/index.html", "首页"),
+    (list_path("hq", 1), "工作动态"),
+    ("/hq/tzgg/index.html", "通知公告"),
+    ("/hq/zcwj/index.html", "政策文件"),
+    ("/hq/ztzl/index.html", "专题专栏"),
+    ("/hq/hdjl/index.html", "互动交流"),
+)
 # 网站导航: the columns a provincial aid headquarters site carries (the mega menu under the nav bar).
 MENUS = (
     ("首页", ("要闻", "图片新闻", "视频新闻", "通知公告", "领导活动", "媒体关注")),
-    ("政务公开", ("机构概况", "领导信息", "政策文件", "政策解读", "规划计划", "财政资金", "人事信息",
-                  "政府信息公开指南", "政府信息公开年报", "依申请公开")),
+    (
+        "政务公开",
+        (
+            "机构概况",
+            "领导信息",
+            "政策文件",
+            "政策解读",
+            "规划计划",
+            "财政资金",
+            "人事信息",
+            "政府信息公开指南",
+            "政府信息公开年报",
+            "依申请公开",
+        ),
+    ),
     ("工作动态", ("指挥部动态", "前后方联动", "地州动态", "援疆项目", "基层传真", "部门动态", "视频报道")),
     ("援疆干部风采", ("干部人才风采", "援疆日记", "先进事迹", "干部人才名录", "轮换交接", "培训交流")),
     ("产业援疆", ("招商引资", "产业园区", "重点企业", "消费帮扶", "农产品外销", "稳岗就业", "营商环境")),
@@ -33,11 +51,20 @@ MENUS = (
     ("服务指南", ("办事指南", "表格下载", "援疆干部服务", "人才服务", "投资服务", "联系方式")),
 )
 FURNITURE = fx.SiteFurniture(
-    slug="hq", name=SITE_NAME, sponsor=f"{SITE_NAME}综合协调组", organiser="援疆信息中心",
-    address="新疆喀什市深喀大道援疆大厦12楼", phone="0998-2801234", site_code="6500000012",
-    icp="新ICP备19001234号-2", police="新公网安备 65310102000123号", menus=MENUS, css_rules=330)
+    slug="hq",
+    name=SITE_NAME,
+    sponsor=f"{SITE_NAME}综合协调组",
+    organiser="援疆信息中心",
+    address="新疆喀什市深喀大道援疆大厦12楼",
+    phone="0998-2801234",
+    site_code="6500000012",
+    icp="新ICP备19001234号-2",
+    police="新公网安备 65310102000123号",
+    menus=MENUS,
+    css_rules=330,
+)
 STYLESHEETS = ("base", "common", "header", "article", "sidebar", "footer", "elder")
-LAYOUTS = ("cms", "jsonld", "plain")    # <meta name=PubDate …> | JSON-LD | nothing structured
+LAYOUTS = ("cms", "jsonld", "plain")  # <meta name=PubDate …> | JSON-LD | nothing structured
 
 
 def layout_of(entry: Entry) -> str:
@@ -64,8 +91,10 @@ def byline(entry: Entry) -> str:
         parts = [f"发布时间：{shown_time(entry, 'iso')}"]
         parts += [f"来源：{esc(a.source)}"] if a.source else []
         parts += [f"作者：{esc(a.author)}"] if a.author else []
-        size = '【字体：<a href="javascript:doZoom(18)">大</a> <a href="javascript:doZoom(16)">中</a> ' \
-               '<a href="javascript:doZoom(14)">小</a>】'
+        size = (
+            '【字体：<a href="javascript:doZoom(18)">大</a> <a href="javascript:doZoom(16)">中</a> '
+            '<a href="javascript:doZoom(14)">小</a>】'
+        )
         return "　".join(parts) + "　" + size
     if layout == "jsonld":
         parts = [shown_time(entry, "zh")]
@@ -82,19 +111,24 @@ def head_meta(entry: Entry) -> str:
     a = entry.article
     layout = layout_of(entry)
     if layout == "cms":
-        rows = [f'<meta name="ArticleTitle" content="{esc(a.title)}">',
-                f'<meta name="PubDate" content="{shown_time(entry, "iso")}">',
-                f'<meta name="ContentSource" content="{esc(a.source)}">',
-                f'<meta name="SiteName" content="{SITE_NAME}">',
-                f'<meta name="ColumnName" content="{COLUMN}">']
+        rows = [
+            f'<meta name="ArticleTitle" content="{esc(a.title)}">',
+            f'<meta name="PubDate" content="{shown_time(entry, "iso")}">',
+            f'<meta name="ContentSource" content="{esc(a.source)}">',
+            f'<meta name="SiteName" content="{SITE_NAME}">',
+            f'<meta name="ColumnName" content="{COLUMN}">',
+        ]
         if a.author:
             rows.append(f'<meta name="Author" content="{esc(a.author)}">')
         return "\n".join(rows)
     if layout == "jsonld":
         data: dict[str, object] = {
-            "@context": "https://schema.org", "@type": "NewsArticle", "headline": a.title,
-            "datePublished": (a.published_at.date().isoformat() if a.date_only
-                              else a.published_at.isoformat(timespec="seconds")),
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": a.title,
+            "datePublished": (
+                a.published_at.date().isoformat() if a.date_only else a.published_at.isoformat(timespec="seconds")
+            ),
             "publisher": {"@type": "Organization", "name": SITE_NAME},
         }
         if a.author:
@@ -125,8 +159,11 @@ def footer() -> str:
 
 
 def sidebar(hot: Sequence[Entry], extra: str = "") -> str:
-    topics = (("/hq/ztzl/index.html", "学习贯彻党的二十大精神"), ("/hq/ztzl/index.html", "文化润疆"),
-              ("/hq/ztzl/index.html", "产业援疆"))
+    topics = (
+        ("/hq/ztzl/index.html", "学习贯彻党的二十大精神"),
+        ("/hq/ztzl/index.html", "文化润疆"),
+        ("/hq/ztzl/index.html", "产业援疆"),
+    )
     return f"""<div class="sidebar">
 <div class="box"><h3>热点新闻</h3>{link_list(((e.path, short(e.article.title)) for e in hot), "hot")}</div>
 <div class="box"><h3>专题专栏</h3>{link_list(topics)}</div>
@@ -135,32 +172,52 @@ def sidebar(hot: Sequence[Entry], extra: str = "") -> str:
 
 def head_furniture(page_id: str) -> str:
     """Stylesheets, the inline style block and the head scripts every page of the site carries."""
-    return "\n".join(('<meta name="viewport" content="width=device-width, initial-scale=1.0">',
-                      '<meta name="renderer" content="webkit">',
-                      f'<meta name="SiteIDCode" content="{FURNITURE.site_code}">',
-                      fx.stylesheet_links(FURNITURE, STYLESHEETS), fx.inline_style("hq", FURNITURE.css_rules),
-                      fx.config_script(FURNITURE, page_id, COLUMN), fx.stats_script("hq", page_id)))
+    return "\n".join(
+        (
+            '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+            '<meta name="renderer" content="webkit">',
+            f'<meta name="SiteIDCode" content="{FURNITURE.site_code}">',
+            fx.stylesheet_links(FURNITURE, STYLESHEETS),
+            fx.inline_style("hq", FURNITURE.css_rules),
+            fx.config_script(FURNITURE, page_id, COLUMN),
+            fx.stats_script("hq", page_id),
+        )
+    )
 
 
 def top_furniture() -> str:
     """Top links (无障碍, 长者模式, 繁体, 登录 …), logo, search and the 网站导航 mega menu."""
-    return (f'<div class="hq-toolbar w1200">{fx.top_links(FURNITURE)}{fx.logo_block(FURNITURE)}'
-            f"{fx.search_form(FURNITURE)}</div>\n{fx.mega_nav(FURNITURE)}")
+    return (
+        f'<div class="hq-toolbar w1200">{fx.top_links(FURNITURE)}{fx.logo_block(FURNITURE)}'
+        f"{fx.search_form(FURNITURE)}</div>\n{fx.mega_nav(FURNITURE)}"
+    )
 
 
 def side_furniture(seed: str, newest: datetime) -> str:
     """Sidebar boxes beyond 热点新闻: headlines, 图片新闻, 专题, 扫一扫."""
-    return "\n".join((fx.headline_box(FURNITURE, "要闻推荐", seed, fx.AID_TITLES, 15, newest, "%Y-%m-%d"),
-                      fx.photo_box(FURNITURE, seed, 8),
-                      fx.headline_box(FURNITURE, "基层动态", seed, fx.LOCAL_TITLES, 12, newest),
-                      fx.topic_box(FURNITURE, seed, 10), fx.qr_block(FURNITURE)))
+    return "\n".join(
+        (
+            fx.headline_box(FURNITURE, "要闻推荐", seed, fx.AID_TITLES, 15, newest, "%Y-%m-%d"),
+            fx.photo_box(FURNITURE, seed, 8),
+            fx.headline_box(FURNITURE, "基层动态", seed, fx.LOCAL_TITLES, 12, newest),
+            fx.topic_box(FURNITURE, seed, 10),
+            fx.qr_block(FURNITURE),
+        )
+    )
 
 
 def bottom_furniture(title: str, page_id: str) -> str:
     """友情链接, the footer marks and the end-of-body scripts."""
-    return "\n".join((fx.friend_links(FURNITURE), fx.footer_block(FURNITURE, registration=False),
-                      fx.FONT_SWITCHER, fx.NAV_SCRIPT, fx.share_script(FURNITURE, title, page_id),
-                      fx.zh_switch_script(FURNITURE)))
+    return "\n".join(
+        (
+            fx.friend_links(FURNITURE),
+            fx.footer_block(FURNITURE, registration=False),
+            fx.FONT_SWITCHER,
+            fx.NAV_SCRIPT,
+            fx.share_script(FURNITURE, title, page_id),
+            fx.zh_switch_script(FURNITURE),
+        )
+    )
 
 
 def article_page(entry: Entry, previous: Entry | None, following: Entry | None, hot: Sequence[Entry]) -> str:
@@ -169,8 +226,10 @@ def article_page(entry: Entry, previous: Entry | None, following: Entry | None, 
     body = "\n".join(f'<p style="text-indent: 2em;">{esc(p)}</p>' for p in a.paragraphs)
     editor = f'<div class="editor">责任编辑：{esc(a.editor)}</div>' if a.editor else ""
     canonical = f'<link rel="canonical" href="{entry.original}">\n' if entry.original else ""
-    pager = "".join(f"<p>{label}：{link(e.path, e.article.title)}</p>" if e else f"<p>{label}：没有了</p>"
-                    for label, e in (("上一篇", previous), ("下一篇", following)))
+    pager = "".join(
+        f"<p>{label}：{link(e.path, e.article.title)}</p>" if e else f"<p>{label}：没有了</p>"
+        for label, e in (("上一篇", previous), ("下一篇", following))
+    )
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -212,14 +271,15 @@ def pager(site: str, page: int, total: int) -> str:
     parts = [f"共{total}页"]
     parts.append(link(list_path(site, page - 1), "上一页") if page > 1 else "<span>上一页</span>")
     for n in range(1, total + 1):
-        parts.append(f"<span class=\"current\">{n}</span>" if n == page else link(list_path(site, n), str(n)))
+        parts.append(f'<span class="current">{n}</span>' if n == page else link(list_path(site, n), str(n)))
     parts.append(link(list_path(site, page + 1), "下一页") if page < total else "<span>下一页</span>")
     return '<div class="page">' + " ".join(parts) + "</div>"
 
 
 def list_page(entries: Sequence[Entry], page: int, total: int, hot: Sequence[Entry], extra_links: str) -> str:
-    rows = "\n".join(f'<li>{link(e.path, e.article.title)}<span class="date">{e.published_at:%Y-%m-%d}</span>'
-                     "</li>" for e in entries)
+    rows = "\n".join(
+        f'<li>{link(e.path, e.article.title)}<span class="date">{e.published_at:%Y-%m-%d}</span></li>' for e in entries
+    )
     page_id = f"list-{page}"
     newest = entries[0].published_at if entries else datetime(2023, 7, 1)
     return f"""<!DOCTYPE html>

@@ -49,8 +49,10 @@ def demo_portal() -> Iterator[str]:
         if is_demo_portal(base):
             yield base
             return
-        raise OSError(f"cannot serve the demo portal on 127.0.0.1:{port} ({exc.strerror or exc}); "
-                      "set AIDNEWS_DEMO_PORT to a free port") from None
+        raise OSError(
+            f"cannot serve the demo portal on 127.0.0.1:{port} ({exc.strerror or exc}); "
+            "set AIDNEWS_DEMO_PORT to a free port"
+        ) from None
     try:
         yield portal.base_url
     finally:

@@ -12,16 +12,31 @@ from crawler.demo.catalogue import Entry, build_entries
 from crawler.demo.corpus import Stamp, apply_edits, corpus_stamp, load_corpus, read_edits
 
 # Corpus fields copied into the ground truth of every page.
-TRUTH_FIELDS = ("title", "subtitle", "published_at", "date_only", "source", "author", "editor", "paragraphs",
-                "metrics", "program", "provider", "recipient", "batch", "topics", "syndicated_to",
-                "modified_at")
+TRUTH_FIELDS = (
+    "title",
+    "subtitle",
+    "published_at",
+    "date_only",
+    "source",
+    "author",
+    "editor",
+    "paragraphs",
+    "metrics",
+    "program",
+    "provider",
+    "recipient",
+    "batch",
+    "topics",
+    "syndicated_to",
+    "modified_at",
+)
 
 
 @dataclass
 class RenderedPage:
     path: str
     body: bytes
-    content_type: str          # the Content-Type header as served (it may lie, like real servers do)
+    content_type: str  # the Content-Type header as served (it may lie, like real servers do)
     truth: dict[str, Any] | None
 
 
@@ -29,8 +44,8 @@ class RenderedPage:
 class Content:
     """The corpus laid out on the three sites."""
 
-    entries: dict[str, list[Entry]]        # site -> entries, newest first
-    pages: dict[str, RenderedPage]         # article path -> page
+    entries: dict[str, list[Entry]]  # site -> entries, newest first
+    pages: dict[str, RenderedPage]  # article path -> page
 
     def flaky_path(self) -> str | None:
         """The article that answers 500 to its first request (a trap a retrying crawler survives)."""
@@ -50,8 +65,7 @@ class Content:
 
 def truth_of(entry: Entry, **extra: Any) -> dict[str, Any]:
     a = entry.article
-    truth: dict[str, Any] = {"url": entry.path, "id": a.id, "site": entry.site,
-                             "canonical_of": entry.original}
+    truth: dict[str, Any] = {"url": entry.path, "id": a.id, "site": entry.site, "canonical_of": entry.original}
     for key in TRUTH_FIELDS:
         truth[key] = a.raw.get(key)
     truth["body"] = a.body
@@ -71,19 +85,33 @@ def render_entry(entries: list[Entry], index: int) -> RenderedPage:
     hot = entries[:6]
     if entry.site == "hq":
         text = hq.article_page(entry, previous, following, hot)
-        return RenderedPage(entry.path, text.encode("utf-8"), "text/html; charset=utf-8",
-                            truth_of(entry, encoding="utf-8", layout=hq.layout_of(entry),
-                                     canonical_link=entry.is_copy))
+        return RenderedPage(
+            entry.path,
+            text.encode("utf-8"),
+            "text/html; charset=utf-8",
+            truth_of(entry, encoding="utf-8", layout=hq.layout_of(entry), canonical_link=entry.is_copy),
+        )
     if entry.site == "county":
         text = county.article_page(entry, previous, following)
-        return RenderedPage(entry.path, text.encode("gb18030"), county.content_type(index),
-                            truth_of(entry, encoding="gb18030", canonical_link=entry.is_copy))
+        return RenderedPage(
+            entry.path,
+            text.encode("gb18030"),
+            county.content_type(index),
+            truth_of(entry, encoding="gb18030", canonical_link=entry.is_copy),
+        )
     copies_before = sum(1 for e in entries[:index] if e.is_copy)
     canonical = entry.is_copy and copies_before % 2 == 0
     shown = portal.article_page(entry, following, hot, lying_meta=index % 5 == 2, canonical=canonical)
-    truth = truth_of(entry, encoding="utf-8", editor="admin", original_editor=entry.article.editor,
-                     garbled=[run.as_dict() for run in shown.runs], layout=shown.layout,
-                     canonical_link=canonical, lying_meta=shown.lying_meta)
+    truth = truth_of(
+        entry,
+        encoding="utf-8",
+        editor="admin",
+        original_editor=entry.article.editor,
+        garbled=[run.as_dict() for run in shown.runs],
+        layout=shown.layout,
+        canonical_link=canonical,
+        lying_meta=shown.lying_meta,
+    )
     return RenderedPage(entry.path, shown.html.encode("utf-8"), shown.content_type, truth)
 
 

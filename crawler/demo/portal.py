@@ -19,25 +19,44 @@ from crawler.demo.markup import esc, link
 
 SITE_NAME = "華夏資訊網"
 HOME = "/portal/index.html"
-NAV = ((HOME, "首頁"), (list_path("portal", 1), "資訊"), ("/portal/caijing/", "財經"),
-       ("/portal/keji/", "科技"), ("/portal/jiaoyu/", "教育"), ("/portal/jiankang/", "健康"),
-       ("/portal/fenxi/", "分析"))
+NAV = (
+    (HOME, "首頁"),
+    (list_path("portal", 1), "資訊"),
+    ("/portal/caijing/", "財經"),
+    ("/portal/keji/", "科技"),
+    ("/portal/jiaoyu/", "教育"),
+    ("/portal/jiankang/", "健康"),
+    ("/portal/fenxi/", "分析"),
+)
 # 随便看看: unrelated headlines the portal links under [分析] (written for the project).
 BROWSE = (
-    "一季度城鄉居民收入穩步增長 消費市場持續回暖", "多地出台措施支持小微企業穩崗擴就業",
-    "夏糧收購進度過半 優質優價政策顯效", "高校畢業生就業服務月活動啟動",
-    "以數字化轉型推動製造業提質增效", "農村公路養護迎來新標準", "社區嵌入式服務設施建設提速",
-    "汛期將至 如何做好城市排水防澇", "冰雪經濟帶火北方小城", "文旅融合激活古鎮新活力",
-    "新能源汽車下鄉活動覆蓋更多縣域", "暑期研學遊升溫 安全提示要記牢",
+    "一季度城鄉居民收入穩步增長 消費市場持續回暖",
+    "多地出台措施支持小微企業穩崗擴就業",
+    "夏糧收購進度過半 優質優價政策顯效",
+    "高校畢業生就業服務月活動啟動",
+    "以數字化轉型推動製造業提質增效",
+    "農村公路養護迎來新標準",
+    "社區嵌入式服務設施建設提速",
+    "汛期將至 如何做好城市排水防澇",
+    "冰雪經濟帶火北方小城",
+    "文旅融合激活古鎮新活力",
+    "新能源汽車下鄉活動覆蓋更多縣域",
+    "暑期研學遊升溫 安全提示要記牢",
 )
 # Advertorial titles the portal runs under the comments (written for the project).
 ADS = (
-    "家用淨水器怎麼選？三個指標看清楚", "2023年熱門少兒編程課程橫向對比",
-    "秋冬養生茶飲推薦，暖胃又解乏", "小戶型裝修避坑指南：收納設計是關鍵",
-    "跨境電商新手如何選品？這份清單請收好", "老字號糕點推出聯名禮盒?????",
-    "考研季來臨 在職備考的時間管理方法", "智能門鎖十大品牌口碑榜出爐",
-    "露營裝備租賃興起 年輕人更愛輕量化出行", "空氣炸鍋真的健康嗎？營養師這樣說",
-    "企業出海合規指南：從註冊到稅務", "寵物食品新國標解讀?",
+    "家用淨水器怎麼選？三個指標看清楚",
+    "2023年熱門少兒編程課程橫向對比",
+    "秋冬養生茶飲推薦，暖胃又解乏",
+    "小戶型裝修避坑指南：收納設計是關鍵",
+    "跨境電商新手如何選品？這份清單請收好",
+    "老字號糕點推出聯名禮盒?????",
+    "考研季來臨 在職備考的時間管理方法",
+    "智能門鎖十大品牌口碑榜出爐",
+    "露營裝備租賃興起 年輕人更愛輕量化出行",
+    "空氣炸鍋真的健康嗎？營養師這樣說",
+    "企業出海合規指南：從註冊到稅務",
+    "寵物食品新國標解讀?",
 )
 COMMENT_NOTICE = "評論功能需接入第三方社會化評論插件（請站長先完成備案），暫無評論。"
 LAYOUTS = ("tidy", "tidy", "sloppy")
@@ -55,16 +74,30 @@ MENUS = (
     ("地方", ("北京", "上海", "广东", "山东", "新疆", "西藏", "青海", "四川", "湖北", "浙江")),
 )
 FURNITURE = fx.SiteFurniture(
-    slug="portal", name="华夏资讯网", sponsor="华夏资讯网络科技有限公司", organiser="华夏资讯网编辑中心",
-    address="北京市朝阳区示例路88号", phone="010-65001234", site_code="", icp="京ICP备16012345号-3",
-    police="京公网安备 11010502000001号", menus=MENUS, css_rules=400, shown=to_traditional)
+    slug="portal",
+    name="华夏资讯网",
+    sponsor="华夏资讯网络科技有限公司",
+    organiser="华夏资讯网编辑中心",
+    address="北京市朝阳区示例路88号",
+    phone="010-65001234",
+    site_code="",
+    icp="京ICP备16012345号-3",
+    police="京公网安备 11010502000001号",
+    menus=MENUS,
+    css_rules=400,
+    shown=to_traditional,
+)
 STYLESHEETS = ("reset", "global", "header", "article", "side", "comment", "footer", "ad")
 AD_SLOTS = 9
 DESCRIPTION = "华夏资讯网，提供国内国际新闻、财经、科技、教育、健康资讯"
 # Lines a commercial news portal prints under its footer (licences, hotlines), in Simplified.
-LICENCES = ("互联网新闻信息服务许可证：10120170001", "增值电信业务经营许可证：京B2-20160001",
-            "违法和不良信息举报电话：010-65001235", "举报邮箱：jubao@example.com",
-            "未经授权禁止转载、摘编、复制及建立镜像")   # sloppy: furniture as plain <p> inside the article body
+LICENCES = (
+    "互联网新闻信息服务许可证：10120170001",
+    "增值电信业务经营许可证：京B2-20160001",
+    "违法和不良信息举报电话：010-65001235",
+    "举报邮箱：jubao@example.com",
+    "未经授权禁止转载、摘编、复制及建立镜像",
+)  # sloppy: furniture as plain <p> inside the article body
 
 
 @dataclass
@@ -95,43 +128,71 @@ def _ads(seed: str, broken: bool) -> str:
 
 def head_furniture(page_id: str) -> str:
     """Stylesheets, the inline style block, statistics, configuration and the ad-slot loaders."""
-    return "\n".join(('<meta name="viewport" content="width=device-width, initial-scale=1.0">',
-                      f'<meta name="description" content="{esc(to_traditional(DESCRIPTION))}">',
-                      fx.stylesheet_links(FURNITURE, STYLESHEETS), fx.inline_style("portal", FURNITURE.css_rules),
-                      fx.config_script(FURNITURE, page_id, "资讯"), fx.stats_script("portal", page_id),
-                      fx.portal_ad_script("portal", AD_SLOTS)))
+    return "\n".join(
+        (
+            '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+            f'<meta name="description" content="{esc(to_traditional(DESCRIPTION))}">',
+            fx.stylesheet_links(FURNITURE, STYLESHEETS),
+            fx.inline_style("portal", FURNITURE.css_rules),
+            fx.config_script(FURNITURE, page_id, "资讯"),
+            fx.stats_script("portal", page_id),
+            fx.portal_ad_script("portal", AD_SLOTS),
+        )
+    )
 
 
 def top_furniture() -> str:
-    return (f'<div class="portal-topbar">{fx.top_links(FURNITURE)}{fx.search_form(FURNITURE)}</div>\n'
-            f'{fx.mega_nav(FURNITURE)}\n{fx.ad_banner(FURNITURE, "top", 1200, 90)}')
+    return (
+        f'<div class="portal-topbar">{fx.top_links(FURNITURE)}{fx.search_form(FURNITURE)}</div>\n'
+        f"{fx.mega_nav(FURNITURE)}\n{fx.ad_banner(FURNITURE, 'top', 1200, 90)}"
+    )
 
 
 def side_furniture(seed: str, newest: datetime) -> str:
     """The right column: ads, ranking, headlines, pictures, QR codes."""
-    return "\n".join(('<div class="side">', fx.ad_banner(FURNITURE, "side1", 300, 250),
-                      fx.card_list(FURNITURE, "热门排行", seed, fx.RECOMMEND_TITLES, 10, with_views=True),
-                      fx.headline_box(FURNITURE, "要闻", seed, fx.AID_TITLES + fx.RECOMMEND_TITLES, 15, newest),
-                      fx.ad_banner(FURNITURE, "side2", 300, 250), fx.photo_box(FURNITURE, seed, 8),
-                      fx.headline_box(FURNITURE, "地方新闻", seed, fx.LOCAL_TITLES, 12, newest),
-                      fx.ad_banner(FURNITURE, "side3", 300, 600), fx.qr_block(FURNITURE), "</div>"))
+    return "\n".join(
+        (
+            '<div class="side">',
+            fx.ad_banner(FURNITURE, "side1", 300, 250),
+            fx.card_list(FURNITURE, "热门排行", seed, fx.RECOMMEND_TITLES, 10, with_views=True),
+            fx.headline_box(FURNITURE, "要闻", seed, fx.AID_TITLES + fx.RECOMMEND_TITLES, 15, newest),
+            fx.ad_banner(FURNITURE, "side2", 300, 250),
+            fx.photo_box(FURNITURE, seed, 8),
+            fx.headline_box(FURNITURE, "地方新闻", seed, fx.LOCAL_TITLES, 12, newest),
+            fx.ad_banner(FURNITURE, "side3", 300, 600),
+            fx.qr_block(FURNITURE),
+            "</div>",
+        )
+    )
 
 
 def recommend_furniture(seed: str) -> str:
     """Below the article: 猜你喜欢 and 图文推荐 lists, sponsored links and ad banners."""
-    return "\n".join((fx.ad_banner(FURNITURE, "mid", 860, 120),
-                      fx.card_list(FURNITURE, "猜你喜欢", seed, fx.RECOMMEND_TITLES, 20),
-                      fx.card_list(FURNITURE, "推广", seed, fx.AD_TITLES, 12),
-                      fx.card_list(FURNITURE, "图文推荐", seed + "pic", fx.RECOMMEND_TITLES, 12),
-                      fx.ad_banner(FURNITURE, "bottom", 860, 120)))
+    return "\n".join(
+        (
+            fx.ad_banner(FURNITURE, "mid", 860, 120),
+            fx.card_list(FURNITURE, "猜你喜欢", seed, fx.RECOMMEND_TITLES, 20),
+            fx.card_list(FURNITURE, "推广", seed, fx.AD_TITLES, 12),
+            fx.card_list(FURNITURE, "图文推荐", seed + "pic", fx.RECOMMEND_TITLES, 12),
+            fx.ad_banner(FURNITURE, "bottom", 860, 120),
+        )
+    )
 
 
 def bottom_furniture(title: str, page_id: str) -> str:
     licences = "".join(f"<p>{esc(to_traditional(line))}</p>" for line in LICENCES)
-    return "\n".join((fx.friend_links(FURNITURE), fx.footer_block(FURNITURE),
-                      f'<div class="licences">{licences}</div>', fx.FONT_SWITCHER, fx.NAV_SCRIPT,
-                      fx.share_script(FURNITURE, title, page_id), fx.zh_switch_script(FURNITURE),
-                      fx.comment_script("portal", page_id)))
+    return "\n".join(
+        (
+            fx.friend_links(FURNITURE),
+            fx.footer_block(FURNITURE),
+            f'<div class="licences">{licences}</div>',
+            fx.FONT_SWITCHER,
+            fx.NAV_SCRIPT,
+            fx.share_script(FURNITURE, title, page_id),
+            fx.zh_switch_script(FURNITURE),
+            fx.comment_script("portal", page_id),
+        )
+    )
 
 
 def header(crumb: str) -> str:
@@ -171,28 +232,34 @@ def _body(entry: Entry, runs: Sequence[GarbledRun], broken: bool) -> list[str]:
     return shown
 
 
-def article_page(entry: Entry, following: Entry | None, hot: Sequence[Entry], lying_meta: bool,
-                 canonical: bool) -> ShownArticle:
+def article_page(
+    entry: Entry, following: Entry | None, hot: Sequence[Entry], lying_meta: bool, canonical: bool
+) -> ShownArticle:
     """The page; `lying_meta`: declare gb2312 over UTF-8 bytes; `canonical`: link the original."""
     a = entry.article
     runs = choose_runs(a.paragraphs, a.metric_texts(), a.id)
     layout = LAYOUTS[pick(a.id, "portal-layout", len(LAYOUTS))]
     broken = pick(a.id, "portal-broken", 3) == 0
     title = esc(portal_text(a.title))
-    charset = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">' if lying_meta \
+    charset = (
+        '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+        if lying_meta
         else '<meta charset="utf-8">'
+    )
     head_link = f'<link rel="canonical" href="{entry.original}">\n' if canonical else ""
     subtitle = f'<h2 class="sub">{esc(portal_text(a.subtitle))}</h2>\n' if a.subtitle else ""
     next_link = link(following.path, portal_text(following.article.title)) if following else "沒有了"
     browse = "".join(f"<li>{link(href, text)}</li>" for href, text in _browse_items(a.id))
-    related = "".join(f"<li>{link(e.path, portal_text(e.article.title))}</li>"
-                      for e in hot[:4] if e.path != entry.path)
+    related = "".join(f"<li>{link(e.path, portal_text(e.article.title))}</li>" for e in hot[:4] if e.path != entry.path)
     furniture = ["責任編輯:admin", f"下一篇:{next_link}"]
     body = _body(entry, runs, broken)
     if layout == "sloppy":
-        body += [f"<p>{item}</p>" for item in furniture] + ["<p>隨便看看:</p>"] + \
-            [f"<p>{link(href, text)}</p>" for href, text in _browse_items(a.id)] + \
-            ["<p>相關推薦:</p>", "<p>網友評論:</p>", f"<p>{COMMENT_NOTICE}</p>"]
+        body += (
+            [f"<p>{item}</p>" for item in furniture]
+            + ["<p>隨便看看:</p>"]
+            + [f"<p>{link(href, text)}</p>" for href, text in _browse_items(a.id)]
+            + ["<p>相關推薦:</p>", "<p>網友評論:</p>", f"<p>{COMMENT_NOTICE}</p>"]
+        )
         after_body = _ads(a.id, broken)
     else:
         after_body = f"""<div class="editor">{furniture[0]}</div>
@@ -237,15 +304,15 @@ def article_page(entry: Entry, following: Entry | None, hot: Sequence[Entry], ly
 
 def pager(page: int, total: int) -> str:
     parts = [link(list_path("portal", page - 1), "上一頁")] if page > 1 else []
-    parts += [link(list_path("portal", n), str(n)) if n != page else f"<b>{n}</b>"
-              for n in range(1, total + 1)]
+    parts += [link(list_path("portal", n), str(n)) if n != page else f"<b>{n}</b>" for n in range(1, total + 1)]
     parts += [link(list_path("portal", page + 1), "下一頁")] if page < total else []
     return '<div class="pages">' + " ".join(parts) + "</div>"
 
 
 def list_page(entries: Sequence[Entry], page: int, total: int, extra_links: str) -> str:
-    rows = "\n".join(f'<li><span>{e.published_at:%m-%d}</span>{link(e.path, portal_text(e.article.title))}'
-                     "</li>" for e in entries)
+    rows = "\n".join(
+        f"<li><span>{e.published_at:%m-%d}</span>{link(e.path, portal_text(e.article.title))}</li>" for e in entries
+    )
     page_id = f"list-{page}"
     newest = entries[0].published_at if entries else datetime(2023, 7, 1)
     return f"""<!DOCTYPE html>

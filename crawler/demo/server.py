@@ -29,8 +29,8 @@ class Reply:
     body: bytes | Iterable[bytes] = b""
     content_type: str = HTML
     headers: dict[str, str] = field(default_factory=dict)
-    length: int | None = None          # for streamed bodies
-    delay: float = 0.0                 # seconds to wait before answering
+    length: int | None = None  # for streamed bodies
+    delay: float = 0.0  # seconds to wait before answering
 
 
 def redirect(location: str, status: int = 302) -> Reply:
@@ -38,8 +38,10 @@ def redirect(location: str, status: int = 302) -> Reply:
 
 
 def not_found() -> Reply:
-    page = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>404</title></head>' \
-           "<body><h1>404 页面不存在</h1><p>您访问的页面不存在或已被删除。</p></body></html>"
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>404</title></head>'
+        "<body><h1>404 页面不存在</h1><p>您访问的页面不存在或已被删除。</p></body></html>"
+    )
     return Reply(404, page.encode())
 
 
@@ -68,8 +70,11 @@ def month_after(month: str, step: int) -> str:
 
 
 def home_page(content: Content) -> bytes:
-    sites = (("/hq/index.html", hq.SITE_NAME), ("/county/index.html", county.SITE_NAME),
-             ("/portal/index.html", portal.SITE_NAME))
+    sites = (
+        ("/hq/index.html", hq.SITE_NAME),
+        ("/county/index.html", county.SITE_NAME),
+        ("/portal/index.html", portal.SITE_NAME),
+    )
     counts = "".join(f"<li>{site}: {len(entries)} 篇</li>" for site, entries in content.entries.items())
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>aidnews 本地测试门户</title></head>
 <body><h1>aidnews 本地测试门户</h1>{link_list(sites)}<ul>{counts}</ul></body></html>
@@ -79,8 +84,9 @@ def home_page(content: Content) -> bytes:
 class Router:
     """Maps a request to a Reply; holds the per-server state (hit counts, the flaky page's first failure)."""
 
-    def __init__(self, base_url: str, slow_seconds: float, stopping: threading.Event,
-                 edits: Path | None = None) -> None:
+    def __init__(
+        self, base_url: str, slow_seconds: float, stopping: threading.Event, edits: Path | None = None
+    ) -> None:
         self.base_url = base_url
         self.slow_seconds = slow_seconds
         self.stopping = stopping
@@ -93,7 +99,7 @@ class Router:
         with self.lock:
             self.hits[target] += 1
         parts = urlsplit(target)
-        path = parts.path.split(";", 1)[0]       # ;jsessionid=… is ignored, as Java servers do
+        path = parts.path.split(";", 1)[0]  # ;jsessionid=… is ignored, as Java servers do
         query = parse_qs(parts.query)
         content = current_content(self.edits)
         page = content.pages.get(path)
@@ -171,8 +177,14 @@ class Router:
         """Home and list pages."""
         if path in ("/", "/index.html"):
             return Reply(200, home_page(content))
-        homes = {"/hq/": "hq", "/hq/index.html": "hq", "/county/": "county", "/county/index.html": "county",
-                 "/portal/": "portal", "/portal/index.html": "portal"}
+        homes = {
+            "/hq/": "hq",
+            "/hq/index.html": "hq",
+            "/county/": "county",
+            "/county/index.html": "county",
+            "/portal/": "portal",
+            "/portal/index.html": "portal",
+        }
         if path in homes:
             path = list_path(homes[path], 1)
         for site in ("hq", "county", "portal"):
@@ -187,8 +199,11 @@ class Router:
         total = len(pages)
         hq_entries, county_entries = content.entries["hq"], content.entries["county"]
         if site == "hq":
-            extra = traps.hq_links(self.base_url, hq_entries, county_entries, content.calendar_month()) \
-                if number == 1 else ""
+            extra = (
+                traps.hq_links(self.base_url, hq_entries, county_entries, content.calendar_month())
+                if number == 1
+                else ""
+            )
             return Reply(200, hq.list_page(entries, number, total, hq_entries[:6], extra).encode())
         if site == "county":
             extra = traps.county_rows() if number == 1 else ""

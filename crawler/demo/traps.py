@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from crawler.demo.catalogue import Entry
 from crawler.demo.markup import esc
 
-CALENDAR = "/hq/calendar"                                      # ?month=YYYY-MM, endless next/previous links
-REDIRECT_CHAIN = "/hq/content/2023-05/20/c_9001.html"          # 3 hops, then an article
+CALENDAR = "/hq/calendar"  # ?month=YYYY-MM, endless next/previous links
+REDIRECT_CHAIN = "/hq/content/2023-05/20/c_9001.html"  # 3 hops, then an article
 REDIRECT_HOPS = ("/hq/go/9001/2.html", "/hq/go/9001/3.html")
 REDIRECT_LOOP = "/hq/content/2023-05/21/c_9002.html"
 LOOP_HOPS = ("/hq/go/9002/a.html", "/hq/go/9002/b.html")
@@ -26,8 +26,8 @@ SLOW = "/hq/content/2023-04/18/c_9003.html"
 HUGE = "/portal/html/202303/15/99004.html"
 HUGE_SIZE = 10 * 1024 * 1024
 BINARY = "/county/dwzy/202303/t20230309_990005.html"
-WEATHER = "/hq/content/2023-05/30/c_9006.html"               # not about aid work (天气)
-HIRING = "/county/dwzy/202305/t20230530_990006.html"         # not about aid work (招聘)
+WEATHER = "/hq/content/2023-05/30/c_9006.html"  # not about aid work (天气)
+HIRING = "/county/dwzy/202305/t20230530_990006.html"  # not about aid work (招聘)
 ROBOTS_DISALLOWED = "/hq/admin/content/2023-06/01/c_9100.html"
 OFFSITE_LINK = "http://www.example.com/news/2023/0612/aid.html"
 
@@ -78,18 +78,34 @@ def offsite_loopback(base_url: str) -> str:
     return f"http://127.0.0.2:{port}/hq/content/2023-06/12/c_9200.html"
 
 
-def trap_list(base_url: str, hq_entries: list[Entry], county_entries: list[Entry],
-              flaky: str | None, chain_target: str | None, calendar_month: str) -> list[Trap]:
+def trap_list(
+    base_url: str,
+    hq_entries: list[Entry],
+    county_entries: list[Entry],
+    flaky: str | None,
+    chain_target: str | None,
+    calendar_month: str,
+) -> list[Trap]:
     b = base_url
     traps = [
-        Trap(f"{b}{CALENDAR}?month={calendar_month}", "calendar",
-             "endless next/previous-month links: followed only to max_depth, never more than a few pages"),
-        Trap(f"{b}{REDIRECT_CHAIN}", "redirect_chain",
-             f"3 redirects, then the article {b}{chain_target}: stored once, under one canonical URL"
-             if chain_target else "3 redirects, then a 404 (no article yet)"),
+        Trap(
+            f"{b}{CALENDAR}?month={calendar_month}",
+            "calendar",
+            "endless next/previous-month links: followed only to max_depth, never more than a few pages",
+        ),
+        Trap(
+            f"{b}{REDIRECT_CHAIN}",
+            "redirect_chain",
+            f"3 redirects, then the article {b}{chain_target}: stored once, under one canonical URL"
+            if chain_target
+            else "3 redirects, then a 404 (no article yet)",
+        ),
         Trap(f"{b}{REDIRECT_LOOP}", "redirect_loop", "redirect loop: an error with reason, nothing stored"),
-        Trap(f"{b}{REDIRECT_OFFSITE}", "redirect_offsite",
-             "redirect to www.example.com: refused (offsite), never fetched"),
+        Trap(
+            f"{b}{REDIRECT_OFFSITE}",
+            "redirect_offsite",
+            "redirect to www.example.com: refused (offsite), never fetched",
+        ),
         Trap(f"{b}{MISSING[0]}", "not_found", "HTTP 404 recorded"),
         Trap(f"{b}{MISSING[1]}", "not_found", "HTTP 404 recorded"),
         Trap(f"{b}{SLOW}", "slow", "answers after slow_seconds: timed out (local timeout is shorter)"),
@@ -102,8 +118,11 @@ def trap_list(base_url: str, hq_entries: list[Entry], county_entries: list[Entry
         Trap(offsite_loopback(b), "offsite_loopback", "another loopback address: not followed"),
     ]
     if flaky:
-        traps.append(Trap(f"{b}{flaky}", "flaky_500",
-                          "HTTP 500 on the first request, 200 after: retried and stored as an article"))
+        traps.append(
+            Trap(
+                f"{b}{flaky}", "flaky_500", "HTTP 500 on the first request, 200 after: retried and stored as an article"
+            )
+        )
     for kind, path, _ in tracking_urls(noisy_targets(hq_entries, county_entries)):
         traps.append(Trap(f"{b}{path}", kind, "canonicalised to the article URL: fetched once"))
     return traps
@@ -114,10 +133,14 @@ def hq_links(base_url: str, hq_entries: list[Entry], county_entries: list[Entry]
     noisy = tracking_urls(noisy_targets(hq_entries, county_entries))
     recommended = "".join(f'<li><a href="{esc(path)}">{esc(title)}</a></li>' for _, path, title in noisy)
     specials = (
-        (REDIRECT_CHAIN, "援疆工作专题回顾"), (REDIRECT_LOOP, "对口支援成果展"),
-        (REDIRECT_OFFSITE, "援疆干部风采"), (MISSING[0], "2022年度工作总结"), (SLOW, "援疆项目建设进度公示"),
+        (REDIRECT_CHAIN, "援疆工作专题回顾"),
+        (REDIRECT_LOOP, "对口支援成果展"),
+        (REDIRECT_OFFSITE, "援疆干部风采"),
+        (MISSING[0], "2022年度工作总结"),
+        (SLOW, "援疆项目建设进度公示"),
         (WEATHER, "喀什地区天气预报"),
-        (OFFSITE_LINK, "合作媒体"), (offsite_loopback(base_url), "镜像站点"),
+        (OFFSITE_LINK, "合作媒体"),
+        (offsite_loopback(base_url), "镜像站点"),
     )
     special_items = "".join(f'<li><a href="{esc(href)}">{esc(text)}</a></li>' for href, text in specials)
     return f"""<div class="box"><h3>推荐阅读</h3><ul>{recommended}</ul></div>
@@ -127,10 +150,15 @@ def hq_links(base_url: str, hq_entries: list[Entry], county_entries: list[Entry]
 
 
 def county_rows() -> str:
-    items = ((BINARY, "县域经济发展图解"), (MISSING[1], "2022年政府信息公开年报"),
-             (HIRING, "2023年县属事业单位公开招聘公告"))
-    return "\n".join(f'<tr><td class="dot">·</td><td><a href="{href}" target="_blank">{text}</a></td>'
-                     f"<td></td></tr>" for href, text in items)
+    items = (
+        (BINARY, "县域经济发展图解"),
+        (MISSING[1], "2022年政府信息公开年报"),
+        (HIRING, "2023年县属事业单位公开招聘公告"),
+    )
+    return "\n".join(
+        f'<tr><td class="dot">·</td><td><a href="{href}" target="_blank">{text}</a></td><td></td></tr>'
+        for href, text in items
+    )
 
 
 def portal_links() -> str:
@@ -154,12 +182,17 @@ def huge_chunks(chunk_size: int = 64 * 1024):
 
 def binary_body() -> bytes:
     """A small PNG followed by random bytes (seeded): what a misconfigured server sends as text/html."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     pixels = zlib.compress(b"\x00\xff\x00\x00" * 1)
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + \
-        chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
     return png + random.Random("binary-trap").randbytes(20000)
 
 
@@ -173,19 +206,28 @@ def notice_page(title: str, paragraphs: list[str], date: str, charset: str = "ut
 
 
 def weather_page() -> str:
-    return notice_page("喀什地区未来三天天气预报", [
-        "据地区气象台预报，未来三天我地区以晴到多云天气为主，午后山区有分散性阵雨。",
-        "最高气温32℃至35℃，最低气温18℃至21℃，偏北风3级左右，请注意防暑降温。",
-        "早晚温差较大，请适时增减衣物；沙尘天气出行请佩戴口罩，驾车注意减速慢行。",
-    ], "2023-05-30 08:00")
+    return notice_page(
+        "喀什地区未来三天天气预报",
+        [
+            "据地区气象台预报，未来三天我地区以晴到多云天气为主，午后山区有分散性阵雨。",
+            "最高气温32℃至35℃，最低气温18℃至21℃，偏北风3级左右，请注意防暑降温。",
+            "早晚温差较大，请适时增减衣物；沙尘天气出行请佩戴口罩，驾车注意减速慢行。",
+        ],
+        "2023-05-30 08:00",
+    )
 
 
 def hiring_page() -> str:
-    return notice_page("2023年县属事业单位公开招聘工作人员公告", [
-        "根据工作需要，经研究决定，面向社会公开招聘县属事业单位工作人员，现将有关事项公告如下。",
-        "报名时间为6月5日至6月9日，报名人员须具有全日制大专及以上学历，年龄在35周岁以下。",
-        "笔试内容为公共基础知识，考试时间另行通知。咨询电话：0998-1234567。",
-    ], "2023-05-30 10:00", charset="gb2312")
+    return notice_page(
+        "2023年县属事业单位公开招聘工作人员公告",
+        [
+            "根据工作需要，经研究决定，面向社会公开招聘县属事业单位工作人员，现将有关事项公告如下。",
+            "报名时间为6月5日至6月9日，报名人员须具有全日制大专及以上学历，年龄在35周岁以下。",
+            "笔试内容为公共基础知识，考试时间另行通知。咨询电话：0998-1234567。",
+        ],
+        "2023-05-30 10:00",
+        charset="gb2312",
+    )
 
 
 def slow_page() -> str:

@@ -100,7 +100,7 @@ def ascii_compatible(body: bytes) -> bytes:
     bom = bom_codec(body[:4])
     if bom is None or not bom[0].startswith(("utf-16", "utf-32")):
         return body
-    return body[bom[1]:].decode(bom[0], "replace").encode("utf-8")
+    return body[bom[1] :].decode(bom[0], "replace").encode("utf-8")
 
 
 def failure_reason(failure: Failure) -> str:
@@ -196,8 +196,9 @@ class AidSpider(scrapy.Spider):
             return
         now = datetime.now(UTC)
         for source in self.sources.values():
-            plan = revisit_plan(source, {url: page for url, page in self.known.items() if page.source == source.name},
-                                now)
+            plan = revisit_plan(
+                source, {url: page for url, page in self.known.items() if page.source == source.name}, now
+            )
             if plan.due:
                 self.count(source.name, "revisit_due", plan.due)
             for url in plan.urls:
@@ -218,7 +219,12 @@ class AidSpider(scrapy.Spider):
         self.by_source[source][key] += n
 
     def request_for(
-        self, source: SourceConfig, url: str, kind: str, depth: int, lastmod: datetime | None = None,
+        self,
+        source: SourceConfig,
+        url: str,
+        kind: str,
+        depth: int,
+        lastmod: datetime | None = None,
         meta: dict[str, Any] | None = None,
     ) -> scrapy.Request | None:
         """A request for url, or None when it is too long, offsite, too deep, already seen or stored, or past the
@@ -257,11 +263,20 @@ class AidSpider(scrapy.Spider):
 
     def skip_long_url(self, source: SourceConfig, url: str) -> None:
         self.counts["links_too_long"] += 1
-        self.record_error(url[:200] + "…", source.name, f"skipped: URL longer than {MAX_URL_LENGTH} characters "
-                                                         f"({len(url)})", count=False)
+        self.record_error(
+            url[:200] + "…",
+            source.name,
+            f"skipped: URL longer than {MAX_URL_LENGTH} characters ({len(url)})",
+            count=False,
+        )
 
     def _build(
-        self, source: SourceConfig, url: str, kind: str, depth: int, known: KnownPage | None,
+        self,
+        source: SourceConfig,
+        url: str,
+        kind: str,
+        depth: int,
+        known: KnownPage | None,
         extra: dict[str, Any] | None = None,
     ) -> scrapy.Request:
         self.seen.add(url)
@@ -283,7 +298,11 @@ class AidSpider(scrapy.Spider):
         # Duplicates are filtered here (self.seen), so loops reach the middlewares; a distributed crawl also
         # filters in the shared frontier, across workers.
         return scrapy.Request(
-            url, callback=self.parse, errback=self.on_error, meta=meta, headers=headers,
+            url,
+            callback=self.parse,
+            errback=self.on_error,
+            meta=meta,
+            headers=headers,
             dont_filter=not self.frontier,
             priority={"sitemap": 30, "feed": 30, "list": 20, "article": 10}.get(kind, 0),
         )
@@ -310,15 +329,25 @@ class AidSpider(scrapy.Spider):
             yield from self.parse_xml(source, response, kind, depth)
             return
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-        if looks_binary(body) or (content_type and "html" not in content_type and "xml" not in content_type
-                                  and not content_type.startswith("text/")):
+        if looks_binary(body) or (
+            content_type
+            and "html" not in content_type
+            and "xml" not in content_type
+            and not content_type.startswith("text/")
+        ):
             self.record_error(response.url, source.name, f"not HTML ({content_type or 'no content type'})")
             return
         if kind == "article" or source.is_article(response.url):
             kind = "article"
         yield self.item(response, source, kind, depth)
-        yield from self.follow_links(source, response.url, ascii_compatible(body), depth, on_list=kind == "list",
-                                     streak=response.meta.get("known_streak", 0))
+        yield from self.follow_links(
+            source,
+            response.url,
+            ascii_compatible(body),
+            depth,
+            on_list=kind == "list",
+            streak=response.meta.get("known_streak", 0),
+        )
 
     def unchanged(self, response: Response, source: str) -> None:
         """A stored article answered 304, or the same bytes: remember the check, so revisits are spaced."""
@@ -327,8 +356,9 @@ class AidSpider(scrapy.Spider):
         if response.meta.get("revisit"):
             self.count(source, "revisit_unchanged")
 
-    def follow_links(self, source: SourceConfig, base: str, body: bytes, depth: int, on_list: bool = False,
-                     streak: int = 0) -> Iterator[scrapy.Request]:
+    def follow_links(
+        self, source: SourceConfig, base: str, body: bytes, depth: int, on_list: bool = False, streak: int = 0
+    ) -> Iterator[scrapy.Request]:
         """Requests for the page's article and list links; on a list page, its pager is followed one page on.
 
         Pager links keep the page's depth (pagination is not link depth) and are left to `paginate`; other
@@ -353,8 +383,16 @@ class AidSpider(scrapy.Spider):
         if on_list:
             yield from self.paginate(source, base, body, depth, pager, articles, streak)
 
-    def paginate(self, source: SourceConfig, base: str, body: bytes, depth: int, pager: list[PagerLink],
-                 articles: list[str], streak: int) -> Iterator[scrapy.Request]:
+    def paginate(
+        self,
+        source: SourceConfig,
+        base: str,
+        body: bytes,
+        depth: int,
+        pager: list[PagerLink],
+        articles: list[str],
+        streak: int,
+    ) -> Iterator[scrapy.Request]:
         """The next list page, unless this is the last, or the `stop_after_known_pages`-th with nothing new.
 
         `streak` counts the list pages in a row, up to this one's predecessor, whose article links were all
@@ -386,8 +424,11 @@ class AidSpider(scrapy.Spider):
                 self.record_error(response.url, source.name, f"bad gzip: {exc}")
                 return
             if not complete:
-                self.record_error(response.url, source.name,
-                                  f"truncated gzip: {len(body)} bytes inflated before it broke off; those are read")
+                self.record_error(
+                    response.url,
+                    source.name,
+                    f"truncated gzip: {len(body)} bytes inflated before it broke off; those are read",
+                )
         yield self.item(response, source, kind, depth, body=body)
         from lxml import etree  # local import: only sitemaps and feeds need it
 
@@ -404,11 +445,15 @@ class AidSpider(scrapy.Spider):
         faults = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
         if faults:
             first = faults[0]
-            self.record_error(response.url, source.name, f"malformed XML, the links before the fault were read: "
-                                                         f"line {first.line}: {first.message.strip()}")
+            self.record_error(
+                response.url,
+                source.name,
+                f"malformed XML, the links before the fault were read: line {first.line}: {first.message.strip()}",
+            )
 
-    def follow_entries(self, source: SourceConfig, base: str, entries: Iterator[XmlEntry],
-                       depth: int) -> Iterator[scrapy.Request]:
+    def follow_entries(
+        self, source: SourceConfig, base: str, entries: Iterator[XmlEntry], depth: int
+    ) -> Iterator[scrapy.Request]:
         """Requests for the links of a sitemap or feed; past SITEMAP_CHILDREN_MAX child sitemaps, records the cut."""
         children_max = self.settings.getint("SITEMAP_CHILDREN_MAX", SITEMAP_CHILDREN_MAX)
         children = 0
@@ -421,8 +466,12 @@ class AidSpider(scrapy.Spider):
                 children += 1
                 if children > children_max:
                     self.counts["sitemaps_cut"] += 1
-                    self.record_error(base, source.name, f"sitemap index cut: only its first {children_max} "
-                                                         "sitemaps are followed (SITEMAP_CHILDREN_MAX)")
+                    self.record_error(
+                        base,
+                        source.name,
+                        f"sitemap index cut: only its first {children_max} "
+                        "sitemaps are followed (SITEMAP_CHILDREN_MAX)",
+                    )
                     return
                 request = self.request_for(source, url, "sitemap", depth + 1)
             elif source.is_article(url):
@@ -434,8 +483,9 @@ class AidSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def item(self, response: Response, source: SourceConfig, kind: str, depth: int,
-             body: bytes | None = None) -> PageItem:
+    def item(
+        self, response: Response, source: SourceConfig, kind: str, depth: int, body: bytes | None = None
+    ) -> PageItem:
         redirects = list(response.meta.get("redirect_urls", []))
         self.count(source.name, f"fetched_{kind}")
         return PageItem(
@@ -456,9 +506,14 @@ class AidSpider(scrapy.Spider):
         """Scrapy's last call: the URL patterns that ran out of time during the crawl go into the run's errors."""
         for timeout in pattern_timeouts():
             self.counts["pattern_timeouts"] += 1
-            self.record_error(timeout.url[:MAX_URL_LENGTH], "", f"pattern timeout: {timeout.pattern!r} took more than "
-                              f"its time on this URL, which counts as not matching"
-                              + ("; the pattern is no longer tried" if timeout.dropped else ""), count=False)
+            self.record_error(
+                timeout.url[:MAX_URL_LENGTH],
+                "",
+                f"pattern timeout: {timeout.pattern!r} took more than "
+                f"its time on this URL, which counts as not matching"
+                + ("; the pattern is no longer tried" if timeout.dropped else ""),
+                count=False,
+            )
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request
@@ -466,8 +521,9 @@ class AidSpider(scrapy.Spider):
         url = redirects[0] if redirects else request.url
         self.record_error(url, request.meta.get("source", ""), failure_reason(failure), final_url=request.url)
 
-    def record_error(self, url: str, source: str, reason: str, final_url: str | None = None,
-                     count: bool = True) -> None:
+    def record_error(
+        self, url: str, source: str, reason: str, final_url: str | None = None, count: bool = True
+    ) -> None:
         """Keep a failure for the run's errors; `count` adds it to the `errors` count and one per reason, in
         total and for its source."""
         if count:
@@ -491,8 +547,11 @@ def _xml_entries(root: Any) -> Iterator[XmlEntry]:
         for node in root:
             if not isinstance(node.tag, str):
                 continue
-            fields = {child.tag.rsplit("}", 1)[-1].lower(): (child.text or "").strip()
-                      for child in node if isinstance(child.tag, str)}
+            fields = {
+                child.tag.rsplit("}", 1)[-1].lower(): (child.text or "").strip()
+                for child in node
+                if isinstance(child.tag, str)
+            }
             if fields.get("loc"):
                 yield XmlEntry(fields["loc"], _parse_time(fields.get("lastmod")), tag == "sitemapindex")
         return

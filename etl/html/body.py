@@ -202,8 +202,9 @@ def _not_text(block: Block, bare: str, content_seen: bool) -> bool:
     return block.length <= _FRAGMENT_LENGTH and DATE_FRAGMENT.fullmatch(bare) is not None
 
 
-def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str | None,
-              trust_hints: bool = True) -> Body:
+def read_body(
+    walk: Walk, choice: Choice, start: int, skip: set[int], title: str | None, trust_hints: bool = True
+) -> Body:
     """The container's blocks from ``start``, furniture and labelled lines out, ``skip`` (title, subtitle) out.
 
     Blocks inside boilerplate-named elements deeper than ``choice.depth`` are left out; ``trust_hints=False``

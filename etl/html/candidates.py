@@ -190,8 +190,11 @@ def _label_only(meta: MetaLine) -> bool:
 
 def gather_header(found: Candidates, blocks: list[Block], lo: int, hi: int) -> None:
     """Lines between the headline and the text: labelled fields, dates alone or split over elements, bylines."""
-    lines = [block for block in blocks[max(lo, 0) : hi]
-             if block.length <= 160 and (not is_link_list(block) or _is_date_line(block.text))]
+    lines = [
+        block
+        for block in blocks[max(lo, 0) : hi]
+        if block.length <= 160 and (not is_link_list(block) or _is_date_line(block.text))
+    ]
     label_text: str | None = None
     for block in lines:
         meta = read_meta_line(block.text)
@@ -241,8 +244,9 @@ def gather_body(found: Candidates, body: Body, blocks: list[Block]) -> None:
     for line in body.lines:
         if line.index < body.first:
             continue
-        found.add_line(line.meta, "end" if line.after_text else "lead", bool(blocks[line.index].junk_depth),
-                       far=line.after_text)
+        found.add_line(
+            line.meta, "end" if line.after_text else "lead", bool(blocks[line.index].junk_depth), far=line.after_text
+        )
     if body.closing_byline is not None:
         found.add_line(body.closing_byline, "closing", junk=False)
 
@@ -300,8 +304,9 @@ def gather_dateline(found: Candidates, paragraphs: list[str]) -> None:
                 return
 
 
-def gather_page(found: Candidates, walk: Walk, ld: dict[str, str], html: str, url: str | None,
-                header_text: str) -> None:
+def gather_page(
+    found: Candidates, walk: Walk, ld: dict[str, str], html: str, url: str | None, header_text: str
+) -> None:
     """Meta tags, JSON-LD, <time>, script variables and the URL."""
     for name, value in walk.metas.items():
         kind = meta_date_kind(name)

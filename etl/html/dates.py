@@ -149,8 +149,14 @@ def find_split_date(text: str) -> datetime | None:
     if match is None:
         return None
     try:
-        stamp = datetime(int(match["y"]), int(match["m"]), int(match["d"]), int(match["H"] or 0),
-                         int(match["M"] or 0), tzinfo=SHANGHAI)
+        stamp = datetime(
+            int(match["y"]),
+            int(match["m"]),
+            int(match["d"]),
+            int(match["H"] or 0),
+            int(match["M"] or 0),
+            tzinfo=SHANGHAI,
+        )
     except ValueError:
         return None
     return _in_publication_window(stamp)
@@ -186,7 +192,7 @@ _META_DATED = re.compile(r"date|time|pub")
 
 
 def meta_date_kind(name: str) -> str | None:
-    """"published" for the names above, "updated" for update times, "dated" for other date-like names."""
+    """ "published" for the names above, "updated" for update times, "dated" for other date-like names."""
     if name in META_DATE_NAMES:
         return "published"
     if not _META_DATED.search(name):

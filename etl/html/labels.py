@@ -221,8 +221,11 @@ def read_meta_line(text: str) -> MetaLine:
         label = match.group("label")
         kind = FIELD_OF[label]
         following = found[index + 1] if index + 1 < len(found) else None
-        if kind == "author" and following is not None and FIELD_OF[following.group("label")] == "author" and (
-            value_key and not value_key[-1].isspace() and following.start() < following.start("label")
+        if (
+            kind == "author"
+            and following is not None
+            and FIELD_OF[following.group("label")] == "author"
+            and (value_key and not value_key[-1].isspace() and following.start() < following.start("label"))
         ):
             continue  # "采写：南都见习记者 林子沛": 南都 is the outlet of the role that follows, not a name
         if kind == "date":

@@ -152,8 +152,29 @@ ROLE_PREFIX = re.compile(r"^.{0,12}?(?:记者|記者|通讯员|通訊員|特约�
 # a staff code after an editor's name, as NetEase and ifeng print it: 杨倩_NF4425, 韩保林 PK155
 STAFF_CODE = re.compile(r"^[A-Za-z]{1,4}\d{2,7}$")
 # words that fill a byline slot without naming anyone
-NOBODY = frozenset({"未知", "佚名", "不详", "网络", "网络整理", "网络转载", "综合", "互联网", "暂无", "无", "匿名",
-                    "整合", "整理", "编译", "报道", "摄", "摄影", "供图", "原创"})
+NOBODY = frozenset(
+    {
+        "未知",
+        "佚名",
+        "不详",
+        "网络",
+        "网络整理",
+        "网络转载",
+        "综合",
+        "互联网",
+        "暂无",
+        "无",
+        "匿名",
+        "整合",
+        "整理",
+        "编译",
+        "报道",
+        "摄",
+        "摄影",
+        "供图",
+        "原创",
+    }
+)
 # buttons printed at the end of a byline or source line: 来源：新京报 举报
 VALUE_TAIL = re.compile(r"(?:\s*(?:举报|分享到?|收藏|打印|纠错|我要纠错|评论|我要评论|字号|关注))+$")
 # what stands around a name in a byline and is not the name: (单位) but not a pinyin annotation, 报道, 摄 …
@@ -217,8 +238,6 @@ CAPTION_TEXT = re.compile(r"^(?:图为|图：|图:|上图|下图|左图|右图|�
 # Headlines
 
 # where <title> joins the headline to the site name: 标题_某某网, 标题 | 某某网, 标题-某某县人民政府
-TITLE_SPLIT = re.compile(
-    rf"\s*(?:_|\||｜|--|——|—|–| - | :: |(?<=[{HAN_CLASS}，。,！？”）])-(?=[{HAN_CLASS}]))\s*"
-)
+TITLE_SPLIT = re.compile(rf"\s*(?:_|\||｜|--|——|—|–| - | :: |(?<=[{HAN_CLASS}，。,！？”）])-(?=[{HAN_CLASS}]))\s*")
 # a headline block followed in <title> by one of these is the title with the site name cut off
 TITLE_SEPARATORS = "-_|｜—–:：·•»>"

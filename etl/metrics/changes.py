@@ -25,8 +25,12 @@ class Figure(Protocol):
 
 
 COMPARED = ("value", "unit", "category", "money_kind")
-COUNT_NAMES = {"value": "metric_values_changed", "unit": "metric_units_changed",
-               "category": "metric_categories_changed", "money_kind": "metric_kinds_changed"}
+COUNT_NAMES = {
+    "value": "metric_values_changed",
+    "unit": "metric_units_changed",
+    "category": "metric_categories_changed",
+    "money_kind": "metric_kinds_changed",
+}
 
 
 def _by_mention(figures: Iterable[Figure]) -> dict[tuple[str, int], Figure]:
@@ -51,8 +55,7 @@ def metric_changes(old: Iterable[Figure], new: Iterable[Figure]) -> Counter[str]
     return +changes
 
 
-def changes_per_article(old_rows: Iterable[tuple[int, Figure]],
-                        new: dict[int, list[Figure]]) -> Counter[str]:
+def changes_per_article(old_rows: Iterable[tuple[int, Figure]], new: dict[int, list[Figure]]) -> Counter[str]:
     """``metric_changes`` summed over articles: ``old_rows`` are (article id, stored figure) pairs."""
     stored: dict[int, list[Figure]] = defaultdict(list)
     for article_id, figure in old_rows:

@@ -70,8 +70,11 @@ class Breaks:
 
 
 def _keywords(text: str, categories: Sequence[str] | None = None) -> list[re.Match[str]]:
-    return [found for found in KEYWORD_SCAN.finditer(text)
-            if (category := KEYWORD_CATEGORY[found.group()]) and (categories is None or category in categories)]
+    return [
+        found
+        for found in KEYWORD_SCAN.finditer(text)
+        if (category := KEYWORD_CATEGORY[found.group()]) and (categories is None or category in categories)
+    ]
 
 
 def _nearest_keyword(text: str, categories: Sequence[str] | None = None) -> str | None:
@@ -173,8 +176,11 @@ def money_kind(context: Context) -> str:
     if PRICE_AFTER.search(context.after, 0, PRICE_REACH):
         return "price"  # 6元/斤, 30元一斤, 15元甚至20元每小时
     per_unit = max((found.end() for found in PER_UNIT.finditer(context.near)), default=-1)
-    if per_unit >= 0 and not INCOME_AFTER_UNIT.search(context.near, per_unit) and _money_cue(
-            context.near[per_unit:], True) not in PAID_PER_UNIT:
+    if (
+        per_unit >= 0
+        and not INCOME_AFTER_UNIT.search(context.near, per_unit)
+        and _money_cue(context.near[per_unit:], True) not in PAID_PER_UNIT
+    ):
         return "price"  # 每斤能卖到6元, 一台设备的成本是2000元; but 每个月能拿到4000元 is pay, 每个项目补助 aid
     found = _money_cue(context.near, True) or _money_cue(context.after, False) or _money_cue(context.before, True)
     if found == "income" and BUSINESS_INCOME.search(context.near):
@@ -213,8 +219,12 @@ def _people_kind(unit: str, context: Context) -> str:
     kinds = HOUSEHOLD_KINDS if unit == "household" else PEOPLE_CATEGORIES
     wide = _action(context.wide) if unit != "household" else None
     # people reached by nothing the sentence names (exam takers, users, crowds) are counted, not helped
-    return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, PEOPLE_CATEGORIES)
-            or wide or ("beneficiaries" if unit == "household" else "other"))
+    return (
+        _first_category(context.after[:12], kinds)
+        or _nearest_keyword(context.near, PEOPLE_CATEGORIES)
+        or wide
+        or ("beneficiaries" if unit == "household" else "other")
+    )
 
 
 def _count_category(classifier: str, context: Context) -> str:
@@ -231,5 +241,11 @@ def _count_category(classifier: str, context: Context) -> str:
     # before a number, 县 市 州 are parts of place names (在万州…8个); places counted follow it (15个乡镇)
     near_kinds = tuple(kind for kind in kinds if kind != "coverage")
     built = "facilities" if BUILD_VERBS.search(context.near) else None  # 配套建设智能分选线8条
-    return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, near_kinds) or built
-            or (context.previous if context.listed else None) or COUNT_DEFAULTS.get(classifier) or "other")
+    return (
+        _first_category(context.after[:12], kinds)
+        or _nearest_keyword(context.near, near_kinds)
+        or built
+        or (context.previous if context.listed else None)
+        or COUNT_DEFAULTS.get(classifier)
+        or "other"
+    )

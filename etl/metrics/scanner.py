@@ -280,8 +280,9 @@ def _inside_title(body: str, start: int, end: int) -> bool:
 
 
 def _is_year(reading: Reading, number: str) -> bool:
-    return (reading.unit == "year" and reading.qualifier == "exact" and 1900 <= reading.value <= 2100
-            and len(number) == 4)
+    return (
+        reading.unit == "year" and reading.qualifier == "exact" and 1900 <= reading.value <= 2100 and len(number) == 4
+    )
 
 
 def _looks_like_a_code(body: str, start: int, number_end: int) -> bool:
@@ -294,7 +295,7 @@ def _looks_like_a_code(body: str, start: int, number_end: int) -> bool:
         return True
     if after.isascii() and after.isalpha() and not UNIT_LETTERS.match(body, number_end):
         return True  # 5G, 4A级, 10kV
-    return bool(PHONE_AFTER.match(body, number_end)) or bool(PHONE_BEFORE.search(body[max(0, start - 6):start]))
+    return bool(PHONE_AFTER.match(body, number_end)) or bool(PHONE_BEFORE.search(body[max(0, start - 6) : start]))
 
 
 # ---------------------------------------------------------------- the public functions
@@ -336,8 +337,11 @@ def extract_metrics(body: str, skip_spans: Sequence[tuple[int, int]] = ()) -> li
         if metric is None:
             continue
         # a sentence is capped around the mention, so a body without full stops stays linear
-        metric.sentence = body[max(sentence_start, metric.start - SENTENCE_REACH):
-                               min(ends[sentence_index] + 1, metric.end + SENTENCE_REACH)].strip()
+        metric.sentence = body[
+            max(sentence_start, metric.start - SENTENCE_REACH) : min(
+                ends[sentence_index] + 1, metric.end + SENTENCE_REACH
+            )
+        ].strip()
         metrics.append(metric)
     return metrics
 
@@ -371,8 +375,12 @@ def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
     start, end = match.start(), match.end()
     prefix = match["pre"]
     number_start = match.start("n1") if match["n1"] else match.start(0) + len(prefix or "")
-    if prefix and (prefix in VAGUE_PREFIXES and not is_magnitude_only(match["n1"] or "")
-                   or start and body[start - 1] in NOT_PREFIX_AFTER.get(prefix, "")):
+    if prefix and (
+        prefix in VAGUE_PREFIXES
+        and not is_magnitude_only(match["n1"] or "")
+        or start
+        and body[start - 1] in NOT_PREFIX_AFTER.get(prefix, "")
+    ):
         prefix, start = None, number_start  # 线上3场, 通过3个, 签约2个: the prefix belongs to a word
     number_end = match.end("n2") if match["n2"] else match.end("n1") if match["n1"] else end - len(match["post"] or "")
     if _looks_like_a_code(body, start if prefix else number_start, number_end):
@@ -382,7 +390,7 @@ def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
     if prefix in ("数", "几"):
         return None  # 几千元到几十万元不等, 数十家: a guess, not a figure
     reading = _read(match, prefix)
-    if reading is None or reading.bare or reading.unit == "foreign" or body[max(0, start - 2):start] in IDIOM_HEADS:
+    if reading is None or reading.bare or reading.unit == "foreign" or body[max(0, start - 2) : start] in IDIOM_HEADS:
         return None
     clause_start, clause_end = window.clauses.around(start, end)
     list_start, list_end = window.lists.around(start, end)
@@ -391,31 +399,47 @@ def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
     near_start = max(list_start + 1, start - WINDOW, previous_end)
     context = Context(
         near=body[near_start:start],
-        before=body[max(clause_start + 1, start - WINDOW):start],
-        wide=body[max(window.sentence_start, start - 2 * WINDOW):start],
-        after=body[end:min(list_end, end + WINDOW)],
-        rest=body[end:min(clause_end, end + WINDOW)],
+        before=body[max(clause_start + 1, start - WINDOW) : start],
+        wide=body[max(window.sentence_start, start - 2 * WINDOW) : start],
+        after=body[end : min(list_end, end + WINDOW)],
+        rest=body[end : min(clause_end, end + WINDOW)],
         previous=window.previous.category if window.previous else None,
-        listed=bool(window.previous) and window.previous.end == list_start and body[list_start] == "、"
+        listed=bool(window.previous)
+        and window.previous.end == list_start
+        and body[list_start] == "、"
         and window.previous.unit == reading.unit,
         previous_kind=window.previous.money_kind if window.previous else None,
         near_cut=near_start == start - WINDOW and near_start not in (list_start + 1, previous_end),
     )
     unit = reading.unit or _implied_unit(match, context.before, context.after)
-    if reading.classifier == "个" and PERSONS_AFTER_GE.match(context.after) and not (
-            reading.chinese and reading.value <= 10):
+    if (
+        reading.classifier == "个"
+        and PERSONS_AFTER_GE.match(context.after)
+        and not (reading.chinese and reading.value <= 10)
+    ):
         unit = "person"  # 23个徒弟; but 照顾两个孩子 is no figure of aid work (dropped below as a count)
     if unit is None or not _is_a_quantity(body, match, reading, unit, context.before, end):
         return None
     category, money_kind = categorise(unit, reading.classifier, context)
-    if reading.chinese and unit == "count" and reading.value <= 10 and reading.qualifier == "exact" and (
-            category == "other" and context.after or start and body[start - 1] in "”’》"):
+    if (
+        reading.chinese
+        and unit == "count"
+        and reading.value <= 10
+        and reading.qualifier == "exact"
+        and (category == "other" and context.after or start and body[start - 1] in "”’》")
+    ):
         return None  # 四个汉代典型元素, “粤菜师傅”“南粤家政”四项工程: an enumeration, not a figure
     return Metric(
-        text=body[start:end], start=start, end=end, sentence="",
+        text=body[start:end],
+        start=start,
+        end=end,
+        sentence="",
         value=scaled(reading.value, reading.factor),
         value_max=scaled(reading.value_max, reading.factor) if reading.value_max is not None else None,
-        unit=unit, classifier=reading.classifier, qualifier=reading.qualifier, category=category,
+        unit=unit,
+        classifier=reading.classifier,
+        qualifier=reading.qualifier,
+        category=category,
         subject=find_subject(unit, reading.classifier, context.near, context.after, context.near_cut),
         money_kind=money_kind,
     )
@@ -443,8 +467,12 @@ def _is_a_quantity(body: str, match: re.Match[str], reading: Reading, unit: str,
         return False
     if match["n2"] and unit == "year" and len(match["n2"]) == 4 and reading.value_max and reading.value_max >= 1900:
         return False  # 2018年至2019年
-    if reading.chinese and reading.value == 1 and not match["n2"] and (reading.qualifier == "exact"
-                                                                       or unit not in TIME_UNITS):
+    if (
+        reading.chinese
+        and reading.value == 1
+        and not match["n2"]
+        and (reading.qualifier == "exact" or unit not in TIME_UNITS)
+    ):
         return False  # 一个个, 一名, 一家亲, 一块多钱: 一 is an article here (一年多 is a length)
     if unit in TIME_UNITS:
         if TIME_FRAME_AFTER.match(body, end) or TIME_FRAME_BEFORE.search(before):
@@ -452,4 +480,3 @@ def _is_a_quantity(body: str, match: re.Match[str], reading: Reading, unit: str,
         if NAMED_PERIOD_AFTER.match(body, end):
             return False  # 三年行动计划: the name of a plan, not a length
     return True
-

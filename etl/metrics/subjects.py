@@ -34,8 +34,25 @@ if TYPE_CHECKING:
     from jieba import Tokenizer
 
 # words of aid reports the segmenter's dictionary splits (援疆 -> 援/疆); added to our own tokenizer only
-AID_WORDS = ("援疆", "援藏", "援青", "援派", "援建", "援助", "对口支援", "东西部协作", "援疆干部", "援藏干部",
-             "援青干部", "援疆资金", "援藏资金", "援青资金", "帮扶资金", "协作资金", "财政援助资金")
+AID_WORDS = (
+    "援疆",
+    "援藏",
+    "援青",
+    "援派",
+    "援建",
+    "援助",
+    "对口支援",
+    "东西部协作",
+    "援疆干部",
+    "援藏干部",
+    "援青干部",
+    "援疆资金",
+    "援藏资金",
+    "援青资金",
+    "帮扶资金",
+    "协作资金",
+    "财政援助资金",
+)
 COUNTED_UNITS = ("count", "person", "person_time", "household")
 SUBJECT_MAX = 10  # characters: longer phrases are cut back to their last whole words within this length
 AFTER_REACH = 12  # characters after a measure word searched for what it counts (40名援疆教师)
@@ -47,17 +64,48 @@ TRAILING_TEXT = re.compile(r"[^\dA-Za-z]*$")
 ENUMERATION_END = re.compile(r"等等|等")
 # words that end a clause before its number without naming anything: changes, modals, selling and earning verbs,
 # and when or per what (人均可支配收入提高2.5个百分点 -> 人均可支配收入, 鲜菇每斤能卖到6元 -> 鲜菇)
-TRAILING_WORDS = frozenset((
-    "提高 提高了 增长 增长了 增加 增加了 减少 下降 上升 降低 提升 突破 超过 "
-    "达到 达 为 有 是 能 可 可以 将 会 要 已 已经 才 只能 就 还 共 约 "
-    "卖 卖到 卖出 售 挣 赚 拿 拿到 领 领到 寄回 寄 收 收到 花 花费 每年 "
-    "每月 每个月 每天 一天 一年 一个月 今年 去年 全年 当年 年均 月均 每斤 "
-    "每公斤 每吨 每亩 每头 每只 每人 每户 比 比去年 比上年 较 较上年 多 少 "
-    "多卖 多收 的"
-).split())
+TRAILING_WORDS = frozenset(
+    (
+        "提高 提高了 增长 增长了 增加 增加了 减少 下降 上升 降低 提升 突破 超过 "
+        "达到 达 为 有 是 能 可 可以 将 会 要 已 已经 才 只能 就 还 共 约 "
+        "卖 卖到 卖出 售 挣 赚 拿 拿到 领 领到 寄回 寄 收 收到 花 花费 每年 "
+        "每月 每个月 每天 一天 一年 一个月 今年 去年 全年 当年 年均 月均 每斤 "
+        "每公斤 每吨 每亩 每头 每只 每人 每户 比 比去年 比上年 较 较上年 多 少 "
+        "多卖 多收 的"
+    ).split()
+)
 # words that start a phrase without being part of the noun: prepositions and adverbs (到红河州 -> 红河州)
-FUNCTION_HEADS = ("对于", "关于", "其中", "向", "在", "到", "对", "为", "从", "给", "把", "被", "将", "由", "与",
-                  "和", "及", "并", "还", "也", "又", "再", "已", "共", "均", "全", "使", "让", "就")
+FUNCTION_HEADS = (
+    "对于",
+    "关于",
+    "其中",
+    "向",
+    "在",
+    "到",
+    "对",
+    "为",
+    "从",
+    "给",
+    "把",
+    "被",
+    "将",
+    "由",
+    "与",
+    "和",
+    "及",
+    "并",
+    "还",
+    "也",
+    "又",
+    "再",
+    "已",
+    "共",
+    "均",
+    "全",
+    "使",
+    "让",
+    "就",
+)
 
 
 @cache
@@ -119,8 +167,14 @@ def _subject_after(unit: str, classifier: str | None, after: str) -> str | None:
     offset = 1 if after.startswith("的") else 0
     phrase = LEADING_TEXT.match(after, offset, offset + AFTER_REACH).group()
     kinds = CLASSIFIER_KINDS.get(classifier or "", THING_CATEGORIES if unit == "count" else None)
-    found = next((match for match in KEYWORD_SCAN.finditer(phrase)
-                  if (category := KEYWORD_CATEGORY[match.group()]) and (kinds is None or category in kinds)), None)
+    found = next(
+        (
+            match
+            for match in KEYWORD_SCAN.finditer(phrase)
+            if (category := KEYWORD_CATEGORY[match.group()]) and (kinds is None or category in kinds)
+        ),
+        None,
+    )
     if not found:
         return None
     end = found.end()
@@ -150,7 +204,7 @@ def _subject_before(near: str, near_cut: bool) -> str | None:
     if not bounds or bounds[0] != 0:
         bounds.insert(0, 0)  # the text after a number starts a word (jieba keeps 2010年 in one block)
     end = _floor(bounds, len(LINKERS.sub("", trimmed)))
-    while end > 0 and trimmed[(previous := bounds[bounds.index(end) - 1]):end] in TRAILING_WORDS:
+    while end > 0 and trimmed[(previous := bounds[bounds.index(end) - 1]) : end] in TRAILING_WORDS:
         end = previous
     start = 1 if near_cut and not offset and len(bounds) > 1 else 0
     start = bounds[start]  # a word cut by the window's edge is not a word

@@ -53,13 +53,26 @@ def article_values(page: Page, x: Extraction) -> dict[str, Any]:
     e = x.entities
     provider, recipient = e.provider, e.recipient
     return {
-        "page_id": page.id, "source_name": page.source_name, "url": page.final_url,
-        "canonical_url": x.canonical_url or page.final_url, "title": x.title, "subtitle": x.subtitle,
-        "published_at": x.published_at, "news_source": x.source, "author": x.author, "editor": x.editor,
-        "body": x.body, "body_original": x.body_original, "script": x.script,
-        "pinyin_stripped": x.pinyin_stripped, "garbled_found": x.garbled_found,
-        "garbled_repaired": x.garbled_repaired, "garbled_spans": x.garbled_spans,
-        "images": x.images, "content_hash": x.content_hash, "simhash": x.simhash,
+        "page_id": page.id,
+        "source_name": page.source_name,
+        "url": page.final_url,
+        "canonical_url": x.canonical_url or page.final_url,
+        "title": x.title,
+        "subtitle": x.subtitle,
+        "published_at": x.published_at,
+        "news_source": x.source,
+        "author": x.author,
+        "editor": x.editor,
+        "body": x.body,
+        "body_original": x.body_original,
+        "script": x.script,
+        "pinyin_stripped": x.pinyin_stripped,
+        "garbled_found": x.garbled_found,
+        "garbled_repaired": x.garbled_repaired,
+        "garbled_spans": x.garbled_spans,
+        "images": x.images,
+        "content_hash": x.content_hash,
+        "simhash": x.simhash,
         "program": e.program,
         "provider_province": provider.province if provider else None,
         "provider_prefecture": provider.prefecture if provider else None,
@@ -69,8 +82,12 @@ def article_values(page: Page, x: Extraction) -> dict[str, Any]:
         "recipient_prefecture": recipient.prefecture if recipient else None,
         "recipient_county": recipient.county if recipient else None,
         "recipient_inferred": bool(recipient and recipient.inferred),
-        "batch": e.batch, "period_start": e.period_start, "period_end": e.period_end, "topics": list(e.topics),
-        "extractor_version": x.extractor_version, "updated_at": utcnow(),
+        "batch": e.batch,
+        "period_start": e.period_start,
+        "period_end": e.period_end,
+        "topics": list(e.topics),
+        "extractor_version": x.extractor_version,
+        "updated_at": utcnow(),
     }
 
 
@@ -85,8 +102,11 @@ def store_articles(session: Session, items: Sequence[ExtractedPage], changes: Co
     """
     latest = {item.key: item for item in items}  # two pages with one canonical URL in a batch: the later one wins
     values = {key: article_values(item.page, item.extraction) for key, item in latest.items()}
-    existing: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
-        sa.select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(list(values)))).all())
+    existing: dict[str, int] = dict(
+        session.execute(  # type: ignore[arg-type]
+            sa.select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(list(values)))
+        ).all()
+    )
     replaced = [dict(v, _id=existing[key]) for key, v in values.items() if key in existing]
     fresh = [v for key, v in values.items() if key not in existing]
     if fresh:
@@ -95,23 +115,39 @@ def store_articles(session: Session, items: Sequence[ExtractedPage], changes: Co
         ).all()
         existing.update({url: article_id for article_id, url in inserted})
     if replaced:
-        keep_superseded(session, {r["_id"]: dict(r, metrics=[asdict(m) for m in latest[r["canonical_url"]]
-                                                              .extraction.metrics]) for r in replaced})
+        keep_superseded(
+            session,
+            {
+                r["_id"]: dict(r, metrics=[asdict(m) for m in latest[r["canonical_url"]].extraction.metrics])
+                for r in replaced
+            },
+        )
         table = Article.__table__  # Core statements: executemany, not the ORM's bulk-by-primary-key mode
         columns = {k: sa.bindparam(k) for k in replaced[0] if k != "_id"}
-        session.connection().execute(table.update().where(table.c.id == sa.bindparam("_id")).values(**columns),
-                                     replaced)
+        session.connection().execute(
+            table.update().where(table.c.id == sa.bindparam("_id")).values(**columns), replaced
+        )
         replaced_ids = [r["_id"] for r in replaced]
         if changes is not None:
-            old = session.execute(sa.select(Metric.article_id, Metric.text, Metric.start, Metric.value, Metric.unit,
-                                            Metric.category, Metric.money_kind)
-                                  .where(Metric.article_id.in_(replaced_ids))).all()
-            new = {existing[key]: item.extraction.metrics for key, item in latest.items()
-                   if existing[key] in replaced_ids}
+            old = session.execute(
+                sa.select(
+                    Metric.article_id,
+                    Metric.text,
+                    Metric.start,
+                    Metric.value,
+                    Metric.unit,
+                    Metric.category,
+                    Metric.money_kind,
+                ).where(Metric.article_id.in_(replaced_ids))
+            ).all()
+            new = {
+                existing[key]: item.extraction.metrics for key, item in latest.items() if existing[key] in replaced_ids
+            }
             changes.update(changes_per_article(((row.article_id, row) for row in old), new))
         session.execute(sa.delete(Metric).where(Metric.article_id.in_(replaced_ids)))
-    metric_rows = [dict(asdict(m), article_id=existing[key]) for key, item in latest.items()
-                   for m in item.extraction.metrics]
+    metric_rows = [
+        dict(asdict(m), article_id=existing[key]) for key, item in latest.items() for m in item.extraction.metrics
+    ]
     if metric_rows:
         session.execute(sa.insert(Metric), metric_rows)
     return [existing[item.key] for item in items]
@@ -120,8 +156,9 @@ def store_articles(session: Session, items: Sequence[ExtractedPage], changes: Co
 def load_duplicate_index(session: Session) -> DuplicateIndex:
     """Every stored article's hashes and current duplicate link, for an ETL pass to extend."""
     index = DuplicateIndex(NEAR_DUPLICATE_DISTANCE)
-    rows = session.execute(sa.select(Article.id, Article.content_hash, Article.simhash, Article.published_at,
-                                     Article.duplicate_of))
+    rows = session.execute(
+        sa.select(Article.id, Article.content_hash, Article.simhash, Article.published_at, Article.duplicate_of)
+    )
     for article_id, content_hash, sim, published, duplicate_of in rows:
         index.add(article_id, content_hash, sim, _primary_key(published, article_id), duplicate_of)
     return index
@@ -139,8 +176,13 @@ def mark_duplicates(session: Session, index: DuplicateIndex, stored: Sequence[St
     changes: dict[int, int | None] = {}
     latest = {article.article_id: article.extraction for article in stored}
     for article_id, x in latest.items():
-        index.add(article_id, x.content_hash, x.simhash, _primary_key(x.published_at, article_id),
-                  index.duplicate_of(article_id))
+        index.add(
+            article_id,
+            x.content_hash,
+            x.simhash,
+            _primary_key(x.published_at, article_id),
+            index.duplicate_of(article_id),
+        )
         group = index.group(article_id)
         primary = group[0]
         for member in group:

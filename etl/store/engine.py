@@ -153,10 +153,14 @@ def require_schema(engine: sa.Engine) -> str:
         except Exception:  # alembic raises its own errors for an id it does not know
             known = False
         if known:
-            raise NoDatabase(f"the aidnews database at {where} has schema {current}, older than this version's "
-                             f"{head}: run `aidnews db upgrade` (or restart the service) first")
-        raise NoDatabase(f"the aidnews database at {where} has schema {current}, which this version of aidnews "
-                         f"does not know (its newest is {head}): a newer aidnews wrote it")
+            raise NoDatabase(
+                f"the aidnews database at {where} has schema {current}, older than this version's "
+                f"{head}: run `aidnews db upgrade` (or restart the service) first"
+            )
+        raise NoDatabase(
+            f"the aidnews database at {where} has schema {current}, which this version of aidnews "
+            f"does not know (its newest is {head}): a newer aidnews wrote it"
+        )
     return current
 
 
@@ -232,7 +236,7 @@ def with_retries(work: Callable[[], T], what: str, delays: Sequence[float] | Non
     The engine's pool drops connections found dead (pool_pre_ping), so a retry reconnects. The last failure
     is raised once the delays are used up. Each retried step must be safe to run twice.
     """
-    for delay in (RETRY_DELAYS if delays is None else delays):
+    for delay in RETRY_DELAYS if delays is None else delays:
         try:
             return work()
         except Exception as exc:

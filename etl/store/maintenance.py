@@ -24,8 +24,11 @@ FAILED_RUNS = (RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.CRASHED)  # kept f
 
 def prune_runs(conn: sa.Connection, now: datetime, retention_days: int, failed_retention_days: int) -> int:
     """Delete run records past their retention (see the module's docstring); returns how many."""
-    latest = (sa.select(sa.func.max(Run.id)).where(Run.status != RunStatus.RUNNING)  # how each job last ended
-              .group_by(Run.kind, Run.source_name))
+    latest = (
+        sa.select(sa.func.max(Run.id))
+        .where(Run.status != RunStatus.RUNNING)  # how each job last ended
+        .group_by(Run.kind, Run.source_name)
+    )
     expired = sa.or_(
         sa.and_(Run.status.in_(FAILED_RUNS), Run.started_at < now - timedelta(days=failed_retention_days)),
         sa.and_(Run.status.not_in(FAILED_RUNS), Run.started_at < now - timedelta(days=retention_days)),
@@ -35,8 +38,13 @@ def prune_runs(conn: sa.Connection, now: datetime, retention_days: int, failed_r
     return conn.execute(sa.delete(Run).where(Run.id.in_(doomed))).rowcount
 
 
-def maintenance(retention_days: int = 180, engine: sa.Engine | None = None, *, run_retention_days: int = 30,
-                failed_run_retention_days: int = 90) -> Run:
+def maintenance(
+    retention_days: int = 180,
+    engine: sa.Engine | None = None,
+    *,
+    run_retention_days: int = 30,
+    failed_run_retention_days: int = 90,
+) -> Run:
     """Prune old raw page versions and run records, then ANALYZE (and on SQLite checkpoint and VACUUM)."""
     engine = engine or get_engine()
     run_id = start_run(RunKind.MAINTENANCE, None, engine)
@@ -47,9 +55,15 @@ def maintenance(retention_days: int = 180, engine: sa.Engine | None = None, *, r
             newest = sa.select(sa.func.max(Page.id)).group_by(Page.url)
             referenced = sa.select(Article.page_id).where(Article.page_id.is_not(None))
             versioned = sa.select(ArticleVersion.page_id).where(ArticleVersion.page_id.is_not(None))
-            pruned = conn.execute(sa.delete(Page).where(
-                Page.fetched_at < cutoff, Page.id.not_in(newest), Page.id.not_in(referenced),
-                Page.id.not_in(versioned), Page.etl_status != PageState.PENDING)).rowcount
+            pruned = conn.execute(
+                sa.delete(Page).where(
+                    Page.fetched_at < cutoff,
+                    Page.id.not_in(newest),
+                    Page.id.not_in(referenced),
+                    Page.id.not_in(versioned),
+                    Page.etl_status != PageState.PENDING,
+                )
+            ).rowcount
             runs_pruned = prune_runs(conn, now, run_retention_days, failed_run_retention_days)
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:

@@ -172,9 +172,7 @@ class Metric(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     article_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), index=True, nullable=False
-        )
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), index=True, nullable=False)
     )
     text: str
     start: int

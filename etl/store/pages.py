@@ -56,8 +56,9 @@ def pending(*, reprocess: bool = False, since: datetime | None = None) -> Column
 
 def count_pending(engine: sa.Engine, *, reprocess: bool = False, since: datetime | None = None) -> int:
     with engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count(Page.id)).where(pending(reprocess=reprocess, since=since))
-                            ).scalar_one()
+        return conn.execute(
+            sa.select(sa.func.count(Page.id)).where(pending(reprocess=reprocess, since=since))
+        ).scalar_one()
 
 
 def requeue(engine: sa.Engine, since: datetime | None = None) -> int:
@@ -85,13 +86,17 @@ def record_checks(engine: sa.Engine, checked: Mapping[str, datetime]) -> None:
     if not checked:
         return
     newer = sa.orm.aliased(Page)
-    newest = (sa.select(sa.func.max(newer.id))
-              .where(newer.url == sa.bindparam("_url"), newer.kind == "article", newer.status == 200)
-              .scalar_subquery())
+    newest = (
+        sa.select(sa.func.max(newer.id))
+        .where(newer.url == sa.bindparam("_url"), newer.kind == "article", newer.status == 200)
+        .scalar_subquery()
+    )
     table = Page.__table__
     with engine.begin() as conn:
-        conn.execute(table.update().where(table.c.id == newest).values(checked_at=sa.bindparam("_at")),
-                     [{"_url": url, "_at": at} for url, at in checked.items()])
+        conn.execute(
+            table.update().where(table.c.id == newest).values(checked_at=sa.bindparam("_at")),
+            [{"_url": url, "_at": at} for url, at in checked.items()],
+        )
 
 
 # What a fetch of content already stored under its URL refreshes in that row.
@@ -114,9 +119,11 @@ def store_pages(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     back_in_queue = sa.and_(insert.excluded.kind == "article", table.c.id < newest)
     statement = insert.on_conflict_do_update(
         index_elements=["url", "sha256"],
-        set_={**{name: insert.excluded[name] for name in _REFRESHED},
-              "etl_status": sa.case((back_in_queue, PageState.PENDING.value), else_=table.c.etl_status),
-              "etl_error": sa.case((back_in_queue, None), else_=table.c.etl_error)},
+        set_={
+            **{name: insert.excluded[name] for name in _REFRESHED},
+            "etl_status": sa.case((back_in_queue, PageState.PENDING.value), else_=table.c.etl_status),
+            "etl_error": sa.case((back_in_queue, None), else_=table.c.etl_error),
+        },
     )
     conn.execute(statement, list(rows))
 
@@ -125,10 +132,16 @@ def record_outcomes(conn: sa.Connection, outcomes: Sequence[PageOutcome], extrac
     """Write each page's ETL state in one statement, as part of the caller's transaction."""
     table = Page.__table__
     conn.execute(
-        table.update().where(table.c.id == sa.bindparam("_id")).values(
-            etl_status=sa.bindparam("_state"), etl_error=sa.bindparam("_error"),
-            extractor_version=extractor_version, processed_at=utcnow(),
+        table.update()
+        .where(table.c.id == sa.bindparam("_id"))
+        .values(
+            etl_status=sa.bindparam("_state"),
+            etl_error=sa.bindparam("_error"),
+            extractor_version=extractor_version,
+            processed_at=utcnow(),
         ),
-        [{"_id": o.page_id, "_state": o.state, "_error": o.error[:ERROR_LENGTH] if o.error else None}
-         for o in outcomes],
+        [
+            {"_id": o.page_id, "_state": o.state, "_error": o.error[:ERROR_LENGTH] if o.error else None}
+            for o in outcomes
+        ],
     )

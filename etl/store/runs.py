@@ -97,8 +97,10 @@ def judge_crawl(names: Sequence[str], counts: dict[str, Any]) -> Verdict:
 
 def _reasons(counts: dict[str, int]) -> str:
     """`3 errors: DNS lookup failed 2, timed out 1` from a source's counts."""
-    reasons = sorted(((k.removeprefix("error: "), v) for k, v in counts.items() if k.startswith("error: ")),
-                     key=lambda kv: (-kv[1], kv[0]))
+    reasons = sorted(
+        ((k.removeprefix("error: "), v) for k, v in counts.items() if k.startswith("error: ")),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
     shown = ", ".join(f"{reason} {n}" for reason, n in reasons[:SHOWN_REASONS])
     more = f", {len(reasons) - SHOWN_REASONS} other reasons" if len(reasons) > SHOWN_REASONS else ""
     total = counts.get("errors", 0)
@@ -109,8 +111,9 @@ def start_run(kind: RunKind, source_name: str | None = None, engine: sa.Engine |
     """Record that a run begins in this process; returns its id."""
     engine = engine or get_engine()
     with Session(engine) as session:
-        run = Run(kind=kind, source_name=source_name, pid=os.getpid(), host=socket.gethostname(),
-                  status=RunStatus.RUNNING)
+        run = Run(
+            kind=kind, source_name=source_name, pid=os.getpid(), host=socket.gethostname(), status=RunStatus.RUNNING
+        )
         session.add(run)
         session.commit()
         assert run.id is not None
@@ -123,8 +126,13 @@ def record_pid(run_id: int, pid: int, engine: sa.Engine | None = None) -> None:
         conn.execute(sa.update(Run).where(Run.id == run_id).values(pid=pid))
 
 
-def finish_run(run_id: int, status: RunStatus, counts: dict[str, Any] | None = None, error: str | None = None,
-               engine: sa.Engine | None = None) -> Run:
+def finish_run(
+    run_id: int,
+    status: RunStatus,
+    counts: dict[str, Any] | None = None,
+    error: str | None = None,
+    engine: sa.Engine | None = None,
+) -> Run:
     """Record how a run ended; counts are merged into any the run's children already wrote."""
     engine = engine or get_engine()
     with Session(engine, expire_on_commit=False) as session:
@@ -178,6 +186,12 @@ def reap_stale_runs(engine: sa.Engine | None = None) -> int:
 
 def _run_summary(run: Run) -> dict[str, Any]:
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
-    return {"id": run.id, "kind": run.kind, "source": run.source_name, "status": run.status,
-            "seconds": round(seconds, 2) if seconds is not None else None, "counts": run.counts,
-            "error": (run.error or "")[-300:] or None}
+    return {
+        "id": run.id,
+        "kind": run.kind,
+        "source": run.source_name,
+        "status": run.status,
+        "seconds": round(seconds, 2) if seconds is not None else None,
+        "counts": run.counts,
+        "error": (run.error or "")[-300:] or None,
+    }

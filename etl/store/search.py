@@ -51,8 +51,9 @@ REFERENCE_BYTES = 4500  # a typical body, about 1,500 Chinese characters in UTF-
 LIKE_ESCAPE = "\\"
 _SPACE = re.compile(r"\s+")
 
-passage = sa.table(PASSAGE_TABLE, sa.column("article_id", sa.Integer), sa.column("seq", sa.Integer),
-                   sa.column("text", sa.Text))
+passage = sa.table(
+    PASSAGE_TABLE, sa.column("article_id", sa.Integer), sa.column("seq", sa.Integer), sa.column("text", sa.Text)
+)
 
 
 class SearchError(ValueError):
@@ -121,8 +122,7 @@ def _in_passages(term: str) -> bool:
 
 
 def _fts_matches(terms: tuple[str, ...]) -> ColumnElement[bool]:
-    return sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(
-        sa.bindparam("fts_query", fts_match(terms), unique=True))
+    return sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(sa.bindparam("fts_query", fts_match(terms), unique=True))
 
 
 def condition(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
@@ -160,12 +160,12 @@ def _body_bytes(dialect: str) -> ColumnElement[int]:
     return sa.func.length(sa.cast(Article.body, sa.LargeBinary))
 
 
-def bm25_shaped(body: ColumnElement[float], title: ColumnElement[float], body_bytes: ColumnElement[int]
-                ) -> ColumnElement[float]:
+def bm25_shaped(
+    body: ColumnElement[float], title: ColumnElement[float], body_bytes: ColumnElement[int]
+) -> ColumnElement[float]:
     """One term's score from its occurrences in the body (damped by the body's length) and in the title."""
     damping = BM25_K1 * (1 - BM25_B + BM25_B * sa.cast(body_bytes, sa.Float) / REFERENCE_BYTES)
-    return (body * (BM25_K1 + 1) / (body + damping)
-            + TITLE_WEIGHT * title * (BM25_K1 + 1) / (title + BM25_K1))
+    return body * (BM25_K1 + 1) / (body + damping) + TITLE_WEIGHT * title * (BM25_K1 + 1) / (title + BM25_K1)
 
 
 @dataclass(frozen=True)
@@ -189,10 +189,16 @@ def _passage_hits(term: str, name: str) -> sa.Subquery:
     """PostgreSQL: per article holding `term`, its occurrences in the body's passages and in the title."""
     count = _count(passage.c.text, term, "postgresql")
     in_title = passage.c.seq == 0
-    return (sa.select(passage.c.article_id,
-                      sa.func.sum(sa.case((in_title, 0.0), else_=count)).label("body"),
-                      sa.func.sum(sa.case((in_title, count), else_=0.0)).label("title"))
-            .where(_holds(passage.c.text, term)).group_by(passage.c.article_id).subquery(name))
+    return (
+        sa.select(
+            passage.c.article_id,
+            sa.func.sum(sa.case((in_title, 0.0), else_=count)).label("body"),
+            sa.func.sum(sa.case((in_title, count), else_=0.0)).label("title"),
+        )
+        .where(_holds(passage.c.text, term))
+        .group_by(passage.c.article_id)
+        .subquery(name)
+    )
 
 
 def ranking(query: SearchQuery, dialect: str) -> Ranking:
@@ -202,7 +208,8 @@ def ranking(query: SearchQuery, dialect: str) -> Ranking:
         return Ranking(
             joins=(Join(fts, Article.id == fts.c.rowid),),
             where=sa.and_(_fts_matches(query.indexed), *[_in_article(t) for t in query.scanned]),
-            score=sa.literal_column(f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", sa.Float))
+            score=sa.literal_column(f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", sa.Float),
+        )
     body_bytes = _body_bytes(dialect)
     joins: list[Join] = []
     where: list[ColumnElement[bool]] = []
@@ -214,8 +221,9 @@ def ranking(query: SearchQuery, dialect: str) -> Ranking:
             score = score + bm25_shaped(hits.c.body, hits.c.title, body_bytes)
         else:  # a scan of the articles: SQLite's short terms, PostgreSQL's terms spanning sentences
             where.append(_in_article(term))
-            score = score + bm25_shaped(_count(Article.body, term, dialect), _count(Article.title, term, dialect),
-                                        body_bytes)
+            score = score + bm25_shaped(
+                _count(Article.body, term, dialect), _count(Article.title, term, dialect), body_bytes
+            )
     return Ranking(tuple(joins), sa.and_(sa.true(), *where), score)
 
 

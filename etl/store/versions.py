@@ -36,13 +36,29 @@ def keep_superseded(session: Session, replacing: Mapping[int, Mapping[str, Any]]
         return 0
     ids = list(replacing)
     old_rows = session.execute(
-        sa.select(Article.id, Article.page_id, Article.title, Article.published_at, Article.body,
-                  Article.content_hash, Article.extractor_version, Article.updated_at, Page.url)
-        .join(Page, Page.id == Article.page_id).where(Article.id.in_(ids))).all()
+        sa.select(
+            Article.id,
+            Article.page_id,
+            Article.title,
+            Article.published_at,
+            Article.body,
+            Article.content_hash,
+            Article.extractor_version,
+            Article.updated_at,
+            Page.url,
+        )
+        .join(Page, Page.id == Article.page_id)
+        .where(Article.id.in_(ids))
+    ).all()
     if not old_rows:
         return 0
-    new_page_urls = dict(session.execute(sa.select(Page.id, Page.url).where(
-        Page.id.in_({v["page_id"] for v in replacing.values() if v.get("page_id") is not None}))).all())
+    new_page_urls = dict(
+        session.execute(
+            sa.select(Page.id, Page.url).where(
+                Page.id.in_({v["page_id"] for v in replacing.values() if v.get("page_id") is not None})
+            )
+        ).all()
+    )
     figures = _figures(session, [row.id for row in old_rows])
     kept = []
     for row in old_rows:
@@ -50,15 +66,27 @@ def keep_superseded(session: Session, replacing: Mapping[int, Mapping[str, Any]]
         if new.get("page_id") == row.page_id or new_page_urls.get(new.get("page_id")) != row.url:
             continue  # the same page extracted again, or another page under this canonical URL
         new_figures = [{k: m.get(k) for k in METRIC_FIELDS} for m in new.get("metrics", ())]
-        if (row.title, row.content_hash, row.published_at) == (new.get("title"), new.get("content_hash"),
-                                                              new.get("published_at")) \
-                and _figure_keys(figures.get(row.id, [])) == _figure_keys(new_figures):
+        if (row.title, row.content_hash, row.published_at) == (
+            new.get("title"),
+            new.get("content_hash"),
+            new.get("published_at"),
+        ) and _figure_keys(figures.get(row.id, [])) == _figure_keys(new_figures):
             continue
-        kept.append({"article_id": row.id, "page_id": row.page_id, "title": row.title,
-                     "published_at": row.published_at, "body": row.body, "content_hash": row.content_hash,
-                     "body_length": len(row.body), "metrics": [_stored(f) for f in figures.get(row.id, [])],
-                     "extractor_version": row.extractor_version, "extracted_at": row.updated_at,
-                     "superseded_at": utcnow()})
+        kept.append(
+            {
+                "article_id": row.id,
+                "page_id": row.page_id,
+                "title": row.title,
+                "published_at": row.published_at,
+                "body": row.body,
+                "content_hash": row.content_hash,
+                "body_length": len(row.body),
+                "metrics": [_stored(f) for f in figures.get(row.id, [])],
+                "extractor_version": row.extractor_version,
+                "extracted_at": row.updated_at,
+                "superseded_at": utcnow(),
+            }
+        )
     if kept:
         session.execute(sa.insert(ArticleVersion), kept)
     return len(kept)
@@ -82,8 +110,10 @@ def _figures(session: Session, article_ids: Sequence[int]) -> dict[int, list[dic
 
 
 def _figure_keys(figures: Sequence[Mapping[str, Any]]) -> Counter[tuple[Any, ...]]:
-    return Counter((_exact(f.get("value")), _exact(f.get("value_max")), f.get("unit"), f.get("category"),
-                    f.get("subject")) for f in figures)
+    return Counter(
+        (_exact(f.get("value")), _exact(f.get("value_max")), f.get("unit"), f.get("category"), f.get("subject"))
+        for f in figures
+    )
 
 
 @dataclass(frozen=True)
@@ -138,13 +168,32 @@ def history(session: Session, article_id: int) -> list[Version]:
     article = session.get(Article, article_id)
     if article is None:
         return []
-    kept = session.execute(sa.select(ArticleVersion).where(ArticleVersion.article_id == article_id)
-                           .order_by(ArticleVersion.superseded_at, ArticleVersion.id)).scalars().all()
-    versions = [Version(n, v.title, v.published_at, v.body, tuple(v.metrics or ()), v.extracted_at, v.superseded_at,
-                        v.page_id) for n, v in enumerate(kept, start=1)]
+    kept = (
+        session.execute(
+            sa.select(ArticleVersion)
+            .where(ArticleVersion.article_id == article_id)
+            .order_by(ArticleVersion.superseded_at, ArticleVersion.id)
+        )
+        .scalars()
+        .all()
+    )
+    versions = [
+        Version(n, v.title, v.published_at, v.body, tuple(v.metrics or ()), v.extracted_at, v.superseded_at, v.page_id)
+        for n, v in enumerate(kept, start=1)
+    ]
     current = _figures(session, [article_id]).get(article_id, [])
-    versions.append(Version(len(kept) + 1, article.title, article.published_at, article.body, tuple(current),
-                            article.updated_at, None, article.page_id))
+    versions.append(
+        Version(
+            len(kept) + 1,
+            article.title,
+            article.published_at,
+            article.body,
+            tuple(current),
+            article.updated_at,
+            None,
+            article.page_id,
+        )
+    )
     return versions
 
 
@@ -172,10 +221,18 @@ def compare(older: Version, newer: Version) -> Change:
         if match is not None:
             gone.remove(figure)
             new.remove(match)
-            changed.append(FigureChange(str(figure.get("text")), str(match.get("text")), str(slot[0]),
-                                        str(slot[1])))
-    return Change(older.title, newer.title, added_chars, removed_chars, tuple(str(f.get("text")) for f in new),
-                  tuple(str(f.get("text")) for f in gone), tuple(changed), older.published_at, newer.published_at)
+            changed.append(FigureChange(str(figure.get("text")), str(match.get("text")), str(slot[0]), str(slot[1])))
+    return Change(
+        older.title,
+        newer.title,
+        added_chars,
+        removed_chars,
+        tuple(str(f.get("text")) for f in new),
+        tuple(str(f.get("text")) for f in gone),
+        tuple(changed),
+        older.published_at,
+        newer.published_at,
+    )
 
 
 def _take(remaining: Counter[tuple[Any, ...]], figure: Mapping[str, Any]) -> bool:

@@ -21,16 +21,47 @@ from functools import lru_cache
 
 GB_FAMILY = "gb18030"
 # Labels that mean "some GB encoding"; GB18030 is a superset of all of them.
-GB_LABELS = frozenset({
-    "gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "gb-2312", "gb2312-80", "cp936", "ms936", "windows-936",
-    "x-cp936", "csgb2312", "csgbk", "euc-cn", "x-euc-cn", "iso-ir-58", "chinese", "gb18030", "gb-18030",
-})
+GB_LABELS = frozenset(
+    {
+        "gb2312",
+        "gbk",
+        "x-gbk",
+        "gb_2312-80",
+        "gb_2312",
+        "gb-2312",
+        "gb2312-80",
+        "cp936",
+        "ms936",
+        "windows-936",
+        "x-cp936",
+        "csgb2312",
+        "csgbk",
+        "euc-cn",
+        "x-euc-cn",
+        "iso-ir-58",
+        "chinese",
+        "gb18030",
+        "gb-18030",
+    }
+)
 # Share of the body (in characters) that may be replaced before a decode counts as failed.
 FEW_ERRORS_RATIO = 0.005
 FEW_ERRORS_MIN = 4
 # Codecs Python knows that no web page can use: escapes, IDNA, UTF-7 (banned by the HTML standard), Windows-only.
-UNUSABLE_CODECS = frozenset({"idna", "punycode", "undefined", "raw-unicode-escape", "unicode-escape", "utf-7",
-                             "mbcs", "oem", "palmos", "escape"})
+UNUSABLE_CODECS = frozenset(
+    {
+        "idna",
+        "punycode",
+        "undefined",
+        "raw-unicode-escape",
+        "unicode-escape",
+        "utf-7",
+        "mbcs",
+        "oem",
+        "palmos",
+        "escape",
+    }
+)
 HEAD_SCAN_BYTES = 4096
 HEAD_SCAN_LIMIT = 65536
 
@@ -177,7 +208,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         return result("", codec_for(declared_http) or codec_for(declared_meta) or "utf-8")
     bom = bom_codec(body)
     if bom:
-        text, replaced = decode_counting(body[bom[1]:], bom[0])
+        text, replaced = decode_counting(body[bom[1] :], bom[0])
         return result(text, bom[0], replaced)
     declared = [c for c in dict.fromkeys((codec_for(declared_http), codec_for(declared_meta))) if c]
     utf8_text = strict_utf8(body)
@@ -240,7 +271,8 @@ def is_single_byte(codec: str) -> bool:
     pairs = (b"\xc3\xa9", b"\xd6\xd0", b"\xa4\xa4", b"\x82\xa0")  # one character in UTF-8, GBK, Big5, Shift_JIS
     try:
         return len(high.decode(codec, "replace")) == len(high) and all(
-            len(pair.decode(codec, "replace")) == 2 for pair in pairs)
+            len(pair.decode(codec, "replace")) == 2 for pair in pairs
+        )
     except (UnicodeError, LookupError):
         return False
 

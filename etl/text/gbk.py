@@ -93,8 +93,9 @@ class Slot:
     options: tuple[str, ...] = ()  # for a placeholder: every GBK character the known bytes allow
 
 
-def reread(anchor: int, garbled: Sequence[int | None], closer: int | None, next_leads: Sequence[int]) -> \
-        list[Slot] | None:
+def reread(
+    anchor: int, garbled: Sequence[int | None], closer: int | None, next_leads: Sequence[int]
+) -> list[Slot] | None:
     """The characters after ``anchor`` as they were before the slip, or None when the bytes do not fit.
 
     ``anchor`` is the code of the character after which the reader slipped; ``garbled`` the codes of the
@@ -154,8 +155,9 @@ def _lead_options(lead: int, skipped_before: tuple[int, ...] | None) -> tuple[st
     """The characters with this first byte; with ``skipped_before``, only those whose second byte the reader
     skipped with a '?' before one of those bytes."""
     table = gbk_table()
-    return tuple(c for t, c in _by_lead().get(lead, ())
-                 if skipped_before is None or _skippable(t, skipped_before, table))
+    return tuple(
+        c for t, c in _by_lead().get(lead, ()) if skipped_before is None or _skippable(t, skipped_before, table)
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -163,8 +165,9 @@ def _trail_options(trail: int, printed_after: int | None) -> tuple[str, ...]:
     """The characters with this second byte; with ``printed_after``, only those whose first byte made a
     valid pair after that byte (the reader printed that pair, and it was lost later)."""
     table = gbk_table()
-    return tuple(c for lead, c in _by_trail().get(trail, ())
-                 if printed_after is None or (printed_after << 8 | lead) in table)
+    return tuple(
+        c for lead, c in _by_trail().get(trail, ()) if printed_after is None or (printed_after << 8 | lead) in table
+    )
 
 
 def _skippable(trail: int, next_leads: Sequence[int], table: dict[int, str]) -> bool:

@@ -137,22 +137,34 @@ def _question_run(text: str, q: int, dense: bool) -> tuple[int, int] | None:
     while before > 0 and text[before - 1] == "?":
         before -= 1
     gap = after
-    while gap < len(text) and gap - after < LOST_GAP and is_gbk_double(text[gap]) and \
-            text[gap] not in CJK_PUNCTUATION:
+    while gap < len(text) and gap - after < LOST_GAP and is_gbk_double(text[gap]) and text[gap] not in CJK_PUNCTUATION:
         gap += 1
     # '??', or '?' a few printed characters before another: characters lost on both sides of a short run
-    lost = text[gap:gap + 1] == "?" and (gap == after or not dense) and before > 0 and \
-        is_han(text[before - 1]) and text[before - 1] not in QUESTION_ENDINGS
+    lost = (
+        text[gap : gap + 1] == "?"
+        and (gap == after or not dense)
+        and before > 0
+        and is_han(text[before - 1])
+        and text[before - 1] not in QUESTION_ENDINGS
+    )
     strong = after > q + 1 or lost
     end = after
     if strong:
         # The '?' swallowed the first out-of-step pair: the run goes on to the next run end.
         probe = end
-        while (probe < len(text) and probe - q < MAX_RUN and is_gbk_double(text[probe])
-               and text[probe] not in CJK_PUNCTUATION):
+        while (
+            probe < len(text)
+            and probe - q < MAX_RUN
+            and is_gbk_double(text[probe])
+            and text[probe] not in CJK_PUNCTUATION
+        ):
             probe += 1
-        if (probe < len(text) and probe - q < MAX_RUN and _is_run_end(text[probe])
-                and (probe - end <= 2 or mean_pair_score(text[end:probe]) < GARBLED_MEAN)):
+        if (
+            probe < len(text)
+            and probe - q < MAX_RUN
+            and _is_run_end(text[probe])
+            and (probe - end <= 2 or mean_pair_score(text[end:probe]) < GARBLED_MEAN)
+        ):
             end = skip_dangling_reading(text, probe + 1) if text[probe] == "?" else probe + 1
     suspects = 0
     while end < len(text) and end - q < MAX_RUN and (text[end] == "?" or _is_suspect(text, end)):
@@ -189,8 +201,11 @@ def is_inserted_question_mark(text: str, q: int) -> bool:
     if not model.in_word(left, right) or pair_score(left, right) < JOIN_MIN:
         return False
     table = gbk_table()
-    return any((first & 0xFF) << 8 | (second >> 8) not in table
-               for first in byte_forms(left, True) for second in byte_forms(right, True))
+    return any(
+        (first & 0xFF) << 8 | (second >> 8) not in table
+        for first in byte_forms(left, True)
+        for second in byte_forms(right, True)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -226,11 +241,11 @@ def _later_ends(text: str, q: int) -> list[int]:
             ends.append(_after_closer(text, i))
             i = ends[-1]
         elif 0x40 <= ord(char) < 0x7F and ord(text[i - 1]) >= 0x80:
-            if not 0x21 <= ord(text[i + 1:i + 2] or " ") < 0x7F:
+            if not 0x21 <= ord(text[i + 1 : i + 2] or " ") < 0x7F:
                 ends.append(i + 1)  # a lone letter, as _RUN_CLOSE takes it
             break
         elif is_printed(char) or (char == " " and i > q + 1):
-            if text[i + 1:i + 2].isascii() and text[i + 1:i + 2].isalpha() and _absorbing().match(char):
+            if text[i + 1 : i + 2].isascii() and text[i + 1 : i + 2].isalpha() and _absorbing().match(char):
                 ends.append(i + 1)  # it may have taken the ASCII letter before the one that follows
             i += 1
         else:
@@ -241,9 +256,10 @@ def _later_ends(text: str, q: int) -> list[int]:
 def _poor_pair_before(text: str, q: int) -> bool:
     """A GBK symbol, or a Han pair below GARBLED_PAIR, among the ABSORBED_REACH characters up to q: a cheap
     sign of garbled text, checked before a character that may have taken an ASCII byte is examined."""
-    window = text[max(0, q - ABSORBED_REACH):q + 1]
+    window = text[max(0, q - ABSORBED_REACH) : q + 1]
     return any(is_gbk_symbol(c) for c in window) or any(
-        is_han(a) and is_han(b) and pair_score(a, b) < GARBLED_PAIR for a, b in pairwise(window))
+        is_han(a) and is_han(b) and pair_score(a, b) < GARBLED_PAIR for a, b in pairwise(window)
+    )
 
 
 def _in_step_after(text: str, i: int) -> bool:
@@ -258,7 +274,7 @@ def _in_step_after(text: str, i: int) -> bool:
             return False
         if j < i + IN_STEP_REACH and ((is_han(char) and _is_suspect(text, j)) or is_gbk_symbol(char)):
             return False
-    near = transitions(text[i:i + IN_STEP_REACH])
+    near = transitions(text[i : i + IN_STEP_REACH])
     return not near or sum(near) / len(near) >= GARBLED_MEAN
 
 
@@ -276,14 +292,14 @@ def _readings(text: str, earliest: int, q: int, ends: list[int]) -> list[Reading
     closed_at_q = _after_closer(text, q)
     found: list[Reading] = []
     for end in ends:
-        following = text[end:end + 1]
+        following = text[end : end + 1]
         starts = range(q, earliest - 1, -1) if end <= closed_at_q else range(q, q + 1)
         for start in starts:
             if start < 1 or not may_start_run(text, start):
                 continue
             for slots, dropped in byte_readings(text, start, end):
                 filled = _fill(text[start - 1], slots, following)
-                better = gain(slots, text[start - 1], filled, following, text[start - 1:end + 1])
+                better = gain(slots, text[start - 1], filled, following, text[start - 1 : end + 1])
                 if better is None or better - DROP_PENALTY * dropped < REPAIR_MIN_GAIN:
                     continue
                 score = log_probability(text[window:start] + filled + text[end:far]) - DROP_PENALTY * dropped
@@ -338,7 +354,7 @@ def _choose(text: str, readings: list[Reading]) -> GarbledRun | tuple[int, int] 
     read."""
     best = readings[0]
     if best.weak:
-        shown = text[best.start:best.end]
+        shown = text[best.start : best.end]
         unknown = any(is_stray_symbol(c) or (is_han(c) and not known(c)) for c in shown)
         # a first pair lost to '?' and a last one that took an ASCII letter: damage on both sides
         lost_and_taken = shown[0] == "?" and best.slots[-1].char.isascii()
@@ -355,7 +371,7 @@ def _choose(text: str, readings: list[Reading]) -> GarbledRun | tuple[int, int] 
     left = text[best.start - 1]
     for k, slot in enumerate(slots):
         if slot.char == PLACEHOLDER:
-            right = best.filled[k + 1] if k + 1 < len(slots) else text[best.end:best.end + 1]
+            right = best.filled[k + 1] if k + 1 < len(slots) else text[best.end : best.end + 1]
             likeliest = ranked(left, slot.options, right)
             confidence *= likeliest[0][1]
             candidates.append(tuple(c for c, _ in likeliest[:CANDIDATES_KEPT]))
@@ -403,8 +419,7 @@ def find_garbled(text: str) -> list[GarbledRun]:
         elif text[q].isascii():
             region = _letter_run(text, q)
             end = region[1] if region else q + 1
-        elif is_han(text[q + 1:q + 2] or "?") or not _poor_pair_before(text, q) or \
-                not _in_step_after(text, q + 1):
+        elif is_han(text[q + 1 : q + 2] or "?") or not _poor_pair_before(text, q) or not _in_step_after(text, q + 1):
             continue  # a Han character follows (no taken Latin word), nothing garbled before, or not in step
         else:
             region, end = None, q + 1
@@ -418,8 +433,14 @@ def find_garbled(text: str) -> list[GarbledRun]:
         found = chosen if isinstance(chosen, GarbledRun) else None
         if isinstance(chosen, tuple):
             region = chosen
-        if (not found and not region and inserted_allowed and q > floor and text[q] == "?"
-                and is_inserted_question_mark(text, q)):
+        if (
+            not found
+            and not region
+            and inserted_allowed
+            and q > floor
+            and text[q] == "?"
+            and is_inserted_question_mark(text, q)
+        ):
             found = GarbledRun(q, end, (), True, 1.0)
         if found:
             runs.append(found)
@@ -441,11 +462,11 @@ def repair_garbled(text: str) -> tuple[str, list[GarbledRun]]:
     last = 0
     length = 0
     for run in find_garbled(text):
-        pieces.append(text[last:run.start])
+        pieces.append(text[last : run.start])
         length += run.start - last
         replacement = run.text
         pieces.append(replacement)
-        runs.append(replace(run, start=length, end=length + len(replacement), shown=text[run.start:run.end]))
+        runs.append(replace(run, start=length, end=length + len(replacement), shown=text[run.start : run.end]))
         length += len(replacement)
         last = run.end
     pieces.append(text[last:])

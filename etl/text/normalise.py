@@ -33,9 +33,14 @@ class GarbledSpan:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form stored with an article (garbled_spans) and printed by `aidnews extract`."""
-        return {"start": self.start, "end": self.end, "original": self.original,
-                "candidates": [list(c) for c in self.candidates], "confidence": self.confidence,
-                "repaired": self.repaired}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "original": self.original,
+            "candidates": [list(c) for c in self.candidates],
+            "confidence": self.confidence,
+            "repaired": self.repaired,
+        }
 
 
 @dataclass(frozen=True)
@@ -57,14 +62,20 @@ class Normalised:
 # ---------------------------------------------------------------------------------------------------------
 # Tag remnants and entities left in text
 
-_ENTITY = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|amp|lt|gt|quot|apos|middot|ldquo|rdquo|lsquo|rsquo|hellip|mdash"
-                     r"|#\d{1,7}|#x[0-9a-fA-F]{1,6});?")
+_ENTITY = re.compile(
+    r"&(?:nbsp|ensp|emsp|thinsp|amp|lt|gt|quot|apos|middot|ldquo|rdquo|lsquo|rsquo|hellip|mdash"
+    r"|#\d{1,7}|#x[0-9a-fA-F]{1,6});?"
+)
 # Whole tags (<br>, </p>, <p class="x">) and closing tags that lost their "<", often replaced by "?" (?/p>).
-_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]{0,9})(?:\s[^<>\n]{0,200})?/?>|\??/(p|a|div|span|br|li|td|tr|font|strong"
-                  r"|b|i|em|section|table|ul|ol|h[1-6])>", re.IGNORECASE)
+_TAG = re.compile(
+    r"</?([A-Za-z][A-Za-z0-9]{0,9})(?:\s[^<>\n]{0,200})?/?>|\??/(p|a|div|span|br|li|td|tr|font|strong"
+    r"|b|i|em|section|table|ul|ol|h[1-6])>",
+    re.IGNORECASE,
+)
 # Tags that end a line where they stood; the others (a, span, font …) are dropped without a trace.
-_LINE_BREAKING = frozenset({"br", "p", "div", "li", "tr", "section", "table", "ul", "ol", "h1", "h2", "h3", "h4",
-                            "h5", "h6"})
+_LINE_BREAKING = frozenset(
+    {"br", "p", "div", "li", "tr", "section", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
 
 
 def _tag_replacement(match: re.Match[str]) -> str:
@@ -83,8 +94,10 @@ def strip_tag_remnants(text: str) -> str:
 # Widths and whitespace
 
 # A number or Latin word with at least one full-width character in it: １２．５％, ＥＩＣＵ, ３Ａ级.
-_WIDE_TOKEN = re.compile(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ]*[０-９Ａ-Ｚａ-ｚ][0-9A-Za-z０-９Ａ-Ｚａ-ｚ]*"
-                         r"(?:[.．][0-9０-９]+)*[%％]?")
+_WIDE_TOKEN = re.compile(
+    r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ]*[０-９Ａ-Ｚａ-ｚ][0-9A-Za-z０-９Ａ-Ｚａ-ｚ]*"
+    r"(?:[.．][0-9０-９]+)*[%％]?"
+)
 _NUMBER_DOT = re.compile(r"(?<=[0-9０-９])[．％]|％")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 
@@ -130,10 +143,18 @@ def normalise(text: str) -> Normalised:
         pinyin_stripped=annotations,
         garbled_found=len(runs),
         garbled_repaired=sum(1 for run in runs if run.restored),
-        garbled_spans=[GarbledSpan(start, end, run.shown, tuple(tuple(to_simplified(c) for c in options)
-                                                               for options in run.candidates),
-                                   run.confidence, run.restored)
-                       for (start, end), run in zip(spans, shown, strict=True) if end > start],
+        garbled_spans=[
+            GarbledSpan(
+                start,
+                end,
+                run.shown,
+                tuple(tuple(to_simplified(c) for c in options) for options in run.candidates),
+                run.confidence,
+                run.restored,
+            )
+            for (start, end), run in zip(spans, shown, strict=True)
+            if end > start
+        ],
     )
 
 

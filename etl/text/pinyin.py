@@ -13,11 +13,20 @@ from functools import lru_cache
 
 from etl.text.chars import HAN_CLASS, PINYIN_LETTERS, TONED_VOWELS, is_han
 
-_TONE_STRIP = str.maketrans({**{v: b for vs, b in (("āáǎà", "a"), ("ēéěè", "e"), ("īíǐì", "i"), ("ōóǒò", "o"),
-                                                   ("ūúǔù", "u"), ("ǖǘǚǜü", "v")) for v in vs}})
+_TONE_STRIP = str.maketrans(
+    {
+        **{
+            v: b
+            for vs, b in (("āáǎà", "a"), ("ēéěè", "e"), ("īíǐì", "i"), ("ōóǒò", "o"), ("ūúǔù", "u"), ("ǖǘǚǜü", "v"))
+            for v in vs
+        }
+    }
+)
 _INITIALS = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
-_FINALS = ("(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|ua|uo|ui"
-           "|un|ve|ue|vn|a|o|e|i|u|v)")
+_FINALS = (
+    "(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|ua|uo|ui"
+    "|un|ve|ue|vn|a|o|e|i|u|v)"
+)
 _SYLLABLE = re.compile(f"{_INITIALS}{_FINALS}r?")
 # What the parentheses of a reading hold: one syllable, at most six letters (zhuàng).
 _READING = f"[{PINYIN_LETTERS}]{{1,6}}"

@@ -16,9 +16,30 @@ from etl.text.gbk import gbk_code
 CJK_PUNCTUATION = "，。、；：？！“”‘’（）《》「」【】…—·"
 # log10 frequency of the commonest marks among all characters of news prose, for ranking a character that
 # lost a byte in GBK's punctuation rows (A1, A3); the model itself holds Han characters only.
-PUNCTUATION_PRIOR = {"，": -1.2, "。": -1.5, "、": -1.9, "“": -2.2, "”": -2.2, "：": -2.5, "；": -2.8,
-                     "（": -2.8, "）": -2.8, "《": -2.9, "》": -2.9, "…": -3.0, "！": -3.2, "？": -3.2, "—": -3.2,
-                     "‘": -3.5, "’": -3.5, "·": -3.5, "「": -3.5, "」": -3.5, "【": -3.5, "】": -3.5}
+PUNCTUATION_PRIOR = {
+    "，": -1.2,
+    "。": -1.5,
+    "、": -1.9,
+    "“": -2.2,
+    "”": -2.2,
+    "：": -2.5,
+    "；": -2.8,
+    "（": -2.8,
+    "）": -2.8,
+    "《": -2.9,
+    "》": -2.9,
+    "…": -3.0,
+    "！": -3.2,
+    "？": -3.2,
+    "—": -3.2,
+    "‘": -3.5,
+    "’": -3.5,
+    "·": -3.5,
+    "「": -3.5,
+    "」": -3.5,
+    "【": -3.5,
+    "】": -3.5,
+}
 # Characters after which an ASCII '?' is a real question mark (sentence-final particles, question words,
 # interjections).
 QUESTION_ENDINGS = frozenset("吗吧呢么嘛啊呀哪谁何啥几样否的了麽嗎呃嗯哦噢哎唉咦嘿喂")
@@ -35,15 +56,26 @@ UNREADABLE = -8.0  # log10 probability of a pair with a stray GBK symbol in pros
 def is_stray_symbol(char: str) -> bool:
     """A GBK symbol that ordinary Chinese prose does not use next to Han characters: kana, Cyrillic, Greek,
     box drawing, maths signs (an out-of-step reader emits them from byte pairs in GBK rows A1-A9)."""
-    return (char > "\u00ff" and not is_han(char) and char not in CJK_PUNCTUATION
-            and not "\uff01" <= char <= "\uff5e" and char != "\u3000" and gbk_code(char) is not None)
+    return (
+        char > "\u00ff"
+        and not is_han(char)
+        and char not in CJK_PUNCTUATION
+        and not "\uff01" <= char <= "\uff5e"
+        and char != "\u3000"
+        and gbk_code(char) is not None
+    )
 
 
 def is_gbk_symbol(char: str) -> bool:
     """A GBK character that is neither Han nor a common mark nor a space: a stray symbol, a pinyin letter
     (ê ü), a full-width letter — what garbled runs print and prose seldom holds."""
-    return not is_han(char) and char not in CJK_PUNCTUATION and char > "\u007f" and char != "\u3000" and \
-        gbk_code(char) is not None
+    return (
+        not is_han(char)
+        and char not in CJK_PUNCTUATION
+        and char > "\u007f"
+        and char != "\u3000"
+        and gbk_code(char) is not None
+    )
 
 
 def transitions(text: str) -> list[float]:

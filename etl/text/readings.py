@@ -92,8 +92,11 @@ def byte_readings(text: str, start: int, end: int) -> Iterator[tuple[list[Slot],
     following = next_leads(text, end)
     variants = [units]
     if units[0] is None:  # a reader that lost the first pair: the seed's runs with a silent drop start so
-        variants += [units[:k] + [None] + units[k:] for k in range(2, len(units))
-                     if units[k - 1] is not None and units[k] is not None]
+        variants += [
+            units[:k] + [None] + units[k:]
+            for k in range(2, len(units))
+            if units[k - 1] is not None and units[k] is not None
+        ]
     seen: set[tuple[Slot, ...]] = set()
     for anchor in byte_forms(text[start - 1], True):
         for converted in (False, True):

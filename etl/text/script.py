@@ -103,11 +103,11 @@ def _script_sample(text: str) -> str:
     if len(text) <= 5 * SCRIPT_SAMPLE:
         return text
     step = (len(text) - SCRIPT_SAMPLE) // 4
-    return "\n".join(text[i * step:i * step + SCRIPT_SAMPLE] for i in range(5))
+    return "\n".join(text[i * step : i * step + SCRIPT_SAMPLE] for i in range(5))
 
 
 def detect_script(text: str) -> str:
-    """"Hans", "Hant" or "mixed": compare the text (a spread sample of a long one) with its t2s and s2t
+    """ "Hans", "Hant" or "mixed": compare the text (a spread sample of a long one) with its t2s and s2t
     conversions."""
     text = _SURROGATE.sub("\ufffd", _script_sample(text))
     traditional = _changed_chars(text, convert("t2s", text))

@@ -13,26 +13,74 @@ import pytest
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus"
 FILES = {"county": 18, "portal": 14}
 
-KEYS = {"id", "site", "syndicated_to", "title", "subtitle", "published_at", "date_only", "source", "author",
-        "editor", "paragraphs", "metrics", "program", "provider", "recipient", "batch", "topics"}
-UNITS = {"CNY", "person", "person_time", "household", "count", "m2", "mu", "km", "kg", "percent", "year",
-         "month", "day", "hour", "minute", "percentage_point"}
+KEYS = {
+    "id",
+    "site",
+    "syndicated_to",
+    "title",
+    "subtitle",
+    "published_at",
+    "date_only",
+    "source",
+    "author",
+    "editor",
+    "paragraphs",
+    "metrics",
+    "program",
+    "provider",
+    "recipient",
+    "batch",
+    "topics",
+}
+UNITS = {
+    "CNY",
+    "person",
+    "person_time",
+    "household",
+    "count",
+    "m2",
+    "mu",
+    "km",
+    "kg",
+    "percent",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "percentage_point",
+}
 QUALIFIERS = {"exact", "over", "about"}
-CATEGORIES = {"funding", "investment", "output", "income", "projects", "personnel", "jobs", "training",
-              "enterprises", "beneficiaries", "facilities", "area", "coverage", "duration", "other"}
+CATEGORIES = {
+    "funding",
+    "investment",
+    "output",
+    "income",
+    "projects",
+    "personnel",
+    "jobs",
+    "training",
+    "enterprises",
+    "beneficiaries",
+    "facilities",
+    "area",
+    "coverage",
+    "duration",
+    "other",
+}
 PROGRAMS = {"援疆", "援藏", "援青", "东西部协作", "对口支援", "定点帮扶"}
 TOPICS = {"民生", "智力", "产业", "就业", "文化", "教育", "医疗", "消费"}
 OVER_MARKS = ("余", "多", "超", "逾", "过", "以上")
 ABOUT_MARKS = ("约", "近", "左右", "上下")
 # Spans a parser must reject; a gold metric may never overlap one of them.
 NON_METRICS = (
-    re.compile(r"[0-9０-９]{4}年(?:[0-9０-９]{1,2}月)?"),                    # dates and years
-    re.compile(r"[0-9０-９]{1,2}月[0-9０-９]{1,2}日"),                         # month and day
-    re.compile(r"第[一二三四五六七八九十百0-9]+[批届个次]?"),                 # ordinals, 第一书记
-    re.compile(r"[0-9０-９]+岁|[一二三四五六七八九十]+多?岁"),               # ages
-    re.compile(r"[0-9]{3,4}-[0-9]{7,8}|[0-9]{3,5}(?:热线|报警)"),            # phone and hotline numbers
-    re.compile(r"[0-9]+号(?:楼|车间|院|线)"),                                  # numbers that name things
-    re.compile(r"“[0-9]+\+[0-9+]+”"),                                        # formulas: “5+2”, “1+1+7”
+    re.compile(r"[0-9０-９]{4}年(?:[0-9０-９]{1,2}月)?"),  # dates and years
+    re.compile(r"[0-9０-９]{1,2}月[0-9０-９]{1,2}日"),  # month and day
+    re.compile(r"第[一二三四五六七八九十百0-9]+[批届个次]?"),  # ordinals, 第一书记
+    re.compile(r"[0-9０-９]+岁|[一二三四五六七八九十]+多?岁"),  # ages
+    re.compile(r"[0-9]{3,4}-[0-9]{7,8}|[0-9]{3,5}(?:热线|报警)"),  # phone and hotline numbers
+    re.compile(r"[0-9]+号(?:楼|车间|院|线)"),  # numbers that name things
+    re.compile(r"“[0-9]+\+[0-9+]+”"),  # formulas: “5+2”, “1+1+7”
 )
 
 

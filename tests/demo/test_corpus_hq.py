@@ -16,28 +16,120 @@ SYNDICATED = 8
 PROGRAM_COUNTS = {"援疆": 14, "援藏": 6, "援青": 4, "东西部协作": 5, "定点帮扶": 3}
 RECIPIENT_PROVINCE = {"援疆": "新疆维吾尔自治区", "援藏": "西藏自治区", "援青": "青海省"}
 
-FIELDS = ("id", "site", "syndicated_to", "title", "subtitle", "published_at", "date_only", "source", "author",
-          "editor", "paragraphs", "metrics", "program", "provider", "recipient", "batch", "topics")
+FIELDS = (
+    "id",
+    "site",
+    "syndicated_to",
+    "title",
+    "subtitle",
+    "published_at",
+    "date_only",
+    "source",
+    "author",
+    "editor",
+    "paragraphs",
+    "metrics",
+    "program",
+    "provider",
+    "recipient",
+    "batch",
+    "topics",
+)
 METRIC_FIELDS = {"text", "value", "value_max", "unit", "qualifier", "category"}
 METRIC_EXTRAS = {"optional", "occurrence"}
-UNITS = {"CNY", "person", "person_time", "household", "count", "m2", "mu", "km", "kg", "percent", "year",
-         "month", "day", "hour", "minute", "percentage_point"}
+UNITS = {
+    "CNY",
+    "person",
+    "person_time",
+    "household",
+    "count",
+    "m2",
+    "mu",
+    "km",
+    "kg",
+    "percent",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "percentage_point",
+}
 QUALIFIERS = {"exact", "over", "about"}
-CATEGORIES = {"funding", "investment", "output", "income", "projects", "personnel", "jobs", "training",
-              "enterprises", "beneficiaries", "facilities", "area", "coverage", "duration", "other"}
+CATEGORIES = {
+    "funding",
+    "investment",
+    "output",
+    "income",
+    "projects",
+    "personnel",
+    "jobs",
+    "training",
+    "enterprises",
+    "beneficiaries",
+    "facilities",
+    "area",
+    "coverage",
+    "duration",
+    "other",
+}
 TOPICS = {"民生", "智力", "产业", "就业", "文化", "教育", "医疗", "消费"}
 
 # Number-like strings the corpus plants on purpose: a parser must reject them, so no gold span may touch them.
 PLANTED_NON_METRICS = (
-    "2017年至2019年", "1至10月", "1至8月", "5月10日", "9月12日", "2024年12月",   # dates and date ranges
-    "第十批", "第十一批", "第九批", "第三届", "第二次", "第一书记", "首批",        # ordinals
-    "第八十中学", "北京四中", "第三小学", "第九人民医院", "第一附属医院",        # names holding numbers
-    "“5+2”", "三措并举", "“两地十景”", "一户一策", "一企一专员", "“十四五”",    # slogans and formulas
-    "0891-6838122", "0755-83861209", "0903-6712345", "0902-2236120", "12345热线",  # phone numbers
-    "52岁", "67岁", "五十多岁", "年过半百",                                       # ages
-    "（2）班", "（3）班", "5号楼", "3号楼", "“832平台”", "四把镇", "八闽",       # numbers that name things
-    "海拔4000米", "海拔3,900米", "3至5摄氏度", "近20分", "每周四", "周三、周六",  # quantities outside the units
-    "三级甲等", "前三季度", "金秋十月", "“五一”", "千家万户", "香万家", "一笔一画",
+    "2017年至2019年",
+    "1至10月",
+    "1至8月",
+    "5月10日",
+    "9月12日",
+    "2024年12月",  # dates and date ranges
+    "第十批",
+    "第十一批",
+    "第九批",
+    "第三届",
+    "第二次",
+    "第一书记",
+    "首批",  # ordinals
+    "第八十中学",
+    "北京四中",
+    "第三小学",
+    "第九人民医院",
+    "第一附属医院",  # names holding numbers
+    "“5+2”",
+    "三措并举",
+    "“两地十景”",
+    "一户一策",
+    "一企一专员",
+    "“十四五”",  # slogans and formulas
+    "0891-6838122",
+    "0755-83861209",
+    "0903-6712345",
+    "0902-2236120",
+    "12345热线",  # phone numbers
+    "52岁",
+    "67岁",
+    "五十多岁",
+    "年过半百",  # ages
+    "（2）班",
+    "（3）班",
+    "5号楼",
+    "3号楼",
+    "“832平台”",
+    "四把镇",
+    "八闽",  # numbers that name things
+    "海拔4000米",
+    "海拔3,900米",
+    "3至5摄氏度",
+    "近20分",
+    "每周四",
+    "周三、周六",  # quantities outside the units
+    "三级甲等",
+    "前三季度",
+    "金秋十月",
+    "“五一”",
+    "千家万户",
+    "香万家",
+    "一笔一画",
 )
 
 
@@ -93,6 +185,7 @@ def test_text_fields_are_strings_or_null_where_allowed(articles: list[dict]) -> 
 def test_the_byline_fields_vary_like_real_pages(articles: list[dict]) -> None:
     def nulls(key: str) -> int:
         return sum(a[key] is None for a in articles)
+
     assert 4 <= sum(a["subtitle"] is not None for a in articles) <= 7
     assert nulls("source") >= 3 and nulls("author") >= 4 and nulls("editor") >= 3
     assert sum(a["date_only"] for a in articles) >= 4
@@ -257,8 +350,12 @@ def test_planted_non_metrics_are_present_and_never_inside_gold(articles: list[di
 
 
 def test_dates_years_and_ages_never_fall_inside_gold(articles: list[dict]) -> None:
-    patterns = (re.compile(r"[0-9]{4}年"), re.compile(r"[0-9]{1,2}月[0-9]{1,2}日"), re.compile(r"[0-9]+岁"),
-                re.compile(r"第[一二三四五六七八九十百0-9]+"))
+    patterns = (
+        re.compile(r"[0-9]{4}年"),
+        re.compile(r"[0-9]{1,2}月[0-9]{1,2}日"),
+        re.compile(r"[0-9]+岁"),
+        re.compile(r"第[一二三四五六七八九十百0-9]+"),
+    )
     for article in articles:
         text = body(article)
         spans = [gold_span(text, m) for m in article["metrics"]]

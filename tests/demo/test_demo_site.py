@@ -86,6 +86,7 @@ def trap_of(portal: DemoPortal, kind: str) -> list[str]:
 
 # -- the three sites -------------------------------------------------------------------------------
 
+
 def test_hq_list_pagination_reaches_every_hq_article(portal: DemoPortal, truth: list[dict]) -> None:
     base = portal.base_url
     queue, seen_lists, found = ["/hq/gzdt/list_1.html"], set(), set()
@@ -131,7 +132,8 @@ def test_hq_sitemaps_and_feed_list_every_hq_article(portal: DemoPortal, truth: l
 
 
 def test_county_pages_are_gbk_declared_gb2312_with_no_or_wrong_http_charset(
-        portal: DemoPortal, truth: list[dict]) -> None:
+    portal: DemoPortal, truth: list[dict]
+) -> None:
     county = pages_of(truth, "county")
     if not county:
         pytest.skip("no county article in the corpus yet")
@@ -150,8 +152,7 @@ def test_county_pages_are_gbk_declared_gb2312_with_no_or_wrong_http_charset(
         assert any("charset" in t for t in http_types)
 
 
-def test_portal_pages_are_traditional_with_pinyin_mojibake_and_furniture(
-        portal: DemoPortal, truth: list[dict]) -> None:
+def test_portal_pages_are_traditional_with_pinyin_mojibake_and_furniture(portal: DemoPortal, truth: list[dict]) -> None:
     pages = pages_of(truth, "portal")
     if not pages:
         pytest.skip("no portal article in the corpus yet")
@@ -167,7 +168,7 @@ def test_portal_pages_are_traditional_with_pinyin_mojibake_and_furniture(
             assert run["garbled"] in text or run["converted"]
             assert "?" in run["garbled"]
             body_paragraph = page["paragraphs"][run["paragraph"]]
-            assert body_paragraph[run["start"]:run["end"]] == run["original"]
+            assert body_paragraph[run["start"] : run["end"]] == run["original"]
             for metric in page["metrics"] or []:
                 for m in re.finditer(re.escape(metric["text"]), body_paragraph):
                     assert run["end"] <= m.start() or m.end() <= run["start"] - 1
@@ -179,8 +180,7 @@ def test_portal_pages_are_traditional_with_pinyin_mojibake_and_furniture(
         assert any(p["canonical_of"] for p in pages) or not any(p["syndicated_to"] for p in pages)
 
 
-def test_syndicated_copies_know_their_original_and_only_some_say_so(portal: DemoPortal,
-                                                                    truth: list[dict]) -> None:
+def test_syndicated_copies_know_their_original_and_only_some_say_so(portal: DemoPortal, truth: list[dict]) -> None:
     urls = {t["url"] for t in truth}
     pages = {p.path: p for p in render_articles()}
     for page in truth:
@@ -204,6 +204,7 @@ def test_out_of_step_reading_reproduces_the_documented_runs() -> None:
 
 # -- interfaces ------------------------------------------------------------------------------------
 
+
 def test_render_articles_returns_the_bytes_http_serves(portal: DemoPortal) -> None:
     for page in render_articles():
         got = fetch_ok(portal.base_url + page.path)
@@ -220,8 +221,7 @@ def test_conditional_get_with_the_etag_returns_304(portal: DemoPortal, truth: li
     assert again.body == b""
 
 
-def test_demo_sources_are_valid_and_match_every_article_and_list_page(portal: DemoPortal,
-                                                                      truth: list[dict]) -> None:
+def test_demo_sources_are_valid_and_match_every_article_and_list_page(portal: DemoPortal, truth: list[dict]) -> None:
     config = parse_sources({"source": demo_sources(portal.base_url)}, "demo")
     assert [s.name for s in config.sources] == ["demo-hq", "demo-county", "demo-portal"]
     by_site = {s.name.removeprefix("demo-"): s for s in config.sources}
@@ -241,13 +241,18 @@ def test_ground_truth_covers_at_least_sixty_articles(truth: list[dict]) -> None:
 
 # -- traps -----------------------------------------------------------------------------------------
 
+
 def test_every_trap_is_linked_from_a_list_page(portal: DemoPortal) -> None:
     base = portal.base_url
     linked = set()
-    for path, encoding in (("/hq/gzdt/list_1.html", "utf-8"), ("/county/dwzy/index.html", "gb18030"),
-                           ("/portal/zixun/list_1.html", "utf-8")):
-        linked |= {href if href.startswith("http") else base + href
-                   for href in links(fetch(base + path).body, encoding)}
+    for path, encoding in (
+        ("/hq/gzdt/list_1.html", "utf-8"),
+        ("/county/dwzy/index.html", "gb18030"),
+        ("/portal/zixun/list_1.html", "utf-8"),
+    ):
+        linked |= {
+            href if href.startswith("http") else base + href for href in links(fetch(base + path).body, encoding)
+        }
     for trap in traps(base):
         assert trap["url"] in linked or trap["kind"] == "flaky_500", trap
 
@@ -388,8 +393,7 @@ def test_list_pages_weigh_what_real_portal_pages_weigh(portal: DemoPortal, path:
     assert low * 1024 <= len(fetch(portal.base_url + path).body) <= high * 1024
 
 
-def test_furniture_adds_no_crawlable_url_beyond_articles_lists_and_traps(portal: DemoPortal,
-                                                                         truth: list[dict]) -> None:
+def test_furniture_adds_no_crawlable_url_beyond_articles_lists_and_traps(portal: DemoPortal, truth: list[dict]) -> None:
     base = portal.base_url
     config = parse_sources({"source": demo_sources(base)}, "demo")
     known = {t["url"] for t in truth} | {t["url"] for t in traps(base)}
@@ -404,8 +408,19 @@ def test_furniture_adds_no_crawlable_url_beyond_articles_lists_and_traps(portal:
 
 
 def test_article_pages_carry_the_furniture_of_real_portals() -> None:
-    markers = ("<style", "_hmt", "SITE_CONFIG", "doZoom", "_bd_share_config", "zhS", "allnav", "扫一扫",
-               "图片新闻", "友情链接", "网站地图")
+    markers = (
+        "<style",
+        "_hmt",
+        "SITE_CONFIG",
+        "doZoom",
+        "_bd_share_config",
+        "zhS",
+        "allnav",
+        "扫一扫",
+        "图片新闻",
+        "友情链接",
+        "网站地图",
+    )
     to_simplified = opencc.OpenCC("t2s")
     for page in render_articles():
         text = page.body.decode("gb18030" if page.truth["site"] == "county" else "utf-8")

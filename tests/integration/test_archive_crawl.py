@@ -44,15 +44,28 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         # max_depth 1: an article is one hop from its list page, and pagination must not count as a hop.
         config = parse_sources({"source": [archive.source(max_depth=1)]})
         first = crawl(config.sources, engine=engine, time_limit=240)
-        after_first = {"lists": list_hits(archive), "articles": article_hits(archive),
-                       "stored": stored_articles(engine), "urls": archive.article_urls(),
-                       "list_pages": archive.list_pages()}
+        after_first = {
+            "lists": list_hits(archive),
+            "articles": article_hits(archive),
+            "stored": stored_articles(engine),
+            "urls": archive.article_urls(),
+            "list_pages": archive.list_pages(),
+        }
         etl = etl_pass(engine=engine)
         archive.hits.clear()
         new = archive.publish(7)
         second = crawl(config.sources, engine=engine, time_limit=240)
-        yield {"engine": engine, "first": first, "second": second, "etl": etl, "new": new, "after_first": after_first,
-               "lists2": list_hits(archive), "articles2": article_hits(archive), "base": archive.base_url}
+        yield {
+            "engine": engine,
+            "first": first,
+            "second": second,
+            "etl": etl,
+            "new": new,
+            "after_first": after_first,
+            "lists2": list_hits(archive),
+            "articles2": article_hits(archive),
+            "base": archive.base_url,
+        }
     engine.dispose()
 
 

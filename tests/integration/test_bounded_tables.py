@@ -24,8 +24,13 @@ NOW = datetime.now(UTC)
 
 
 def add_run(session: Session, kind: str, status: str, days_ago: float, source: str | None = None) -> int:
-    run = Run(kind=kind, source_name=source, status=status, started_at=NOW - timedelta(days=days_ago),
-              finished_at=None if status == "running" else NOW - timedelta(days=days_ago))
+    run = Run(
+        kind=kind,
+        source_name=source,
+        status=status,
+        started_at=NOW - timedelta(days=days_ago),
+        finished_at=None if status == "running" else NOW - timedelta(days=days_ago),
+    )
     session.add(run)
     session.commit()
     assert run.id is not None
@@ -33,7 +38,8 @@ def add_run(session: Session, kind: str, status: str, days_ago: float, source: s
 
 
 def test_maintenance_prunes_old_runs_but_keeps_the_latest_of_each_job_failed_ones_longer_and_running_ones(
-        database_url: str) -> None:
+    database_url: str,
+) -> None:
     engine = db.get_engine(database_url)
     with Session(engine) as session:
         old_ok = add_run(session, "crawl", "ok", 40, "hq")
@@ -44,8 +50,16 @@ def test_maintenance_prunes_old_runs_but_keeps_the_latest_of_each_job_failed_one
         old_etl = add_run(session, "etl", "ok", 45)
         latest_etl = add_run(session, "etl", "ok", 44)
         stuck = add_run(session, "etl", "running", 50)
-        page = Page(url="http://a.cn/1.html", final_url="http://a.cn/1.html", kind="list", status=200,
-                    body=zlib.compress(b"x"), sha256="x", run_id=old_ok, etl_status="skipped")
+        page = Page(
+            url="http://a.cn/1.html",
+            final_url="http://a.cn/1.html",
+            kind="list",
+            status=200,
+            body=zlib.compress(b"x"),
+            sha256="x",
+            run_id=old_ok,
+            etl_status="skipped",
+        )
         session.add(page)
         session.commit()
         page_id = page.id
@@ -82,8 +96,18 @@ def test_maintenance_is_overdue_when_its_schedule_fired_since_its_last_run(sqlit
 
 def test_the_service_runs_overdue_maintenance_soon_after_start(sqlite_url: str) -> None:
     engine = db.get_engine(sqlite_url)
-    config = parse_sources({"source": [{"name": "hq", "start_urls": ["http://127.0.0.1:9/list.html"],
-                                        "article_patterns": [r"/c_\d+\.html$"], "enabled": False}]})
+    config = parse_sources(
+        {
+            "source": [
+                {
+                    "name": "hq",
+                    "start_urls": ["http://127.0.0.1:9/list.html"],
+                    "article_patterns": [r"/c_\d+\.html$"],
+                    "enabled": False,
+                }
+            ]
+        }
+    )
     service = scheduler.Service(config, engine)
     service.overdue_delay = 0.5
     service.build(run_now=True)

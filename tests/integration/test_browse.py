@@ -44,15 +44,34 @@ def _free_port() -> int:
 def filled_sqlite(sqlite_url: str) -> Iterator[str]:
     with Session(db.get_engine(sqlite_url)) as session:
         for i, (recipient, amount) in enumerate([("喀什地区", 4.2e6), ("和田地区", 1.2e7), ("喀什地区", 5e7)]):
-            article = Article(url=f"http://example.test/{i}", canonical_url=f"http://example.test/{i}",
-                              content_hash=str(i), title=f"援疆项目{i}", body=f"疏勒县第{i}批援疆干部投入资金。",
-                              published_at=datetime(2023, 3 + i, 1, tzinfo=UTC), program="援疆",
-                              provider_province="山东省", recipient_province="新疆维吾尔自治区",
-                              recipient_prefecture=recipient, source_name="demo")
+            article = Article(
+                url=f"http://example.test/{i}",
+                canonical_url=f"http://example.test/{i}",
+                content_hash=str(i),
+                title=f"援疆项目{i}",
+                body=f"疏勒县第{i}批援疆干部投入资金。",
+                published_at=datetime(2023, 3 + i, 1, tzinfo=UTC),
+                program="援疆",
+                provider_province="山东省",
+                recipient_province="新疆维吾尔自治区",
+                recipient_prefecture=recipient,
+                source_name="demo",
+            )
             session.add(article)
             session.commit()
-            session.add(Metric(article_id=article.id, text="若干万元", start=0, end=4, sentence="投入资金。",
-                               value=amount, unit="CNY", category="funding", money_kind="aid_funding"))
+            session.add(
+                Metric(
+                    article_id=article.id,
+                    text="若干万元",
+                    start=0,
+                    end=4,
+                    sentence="投入资金。",
+                    value=amount,
+                    unit="CNY",
+                    category="funding",
+                    money_kind="aid_funding",
+                )
+            )
             session.commit()
     db.get_engine(sqlite_url).dispose()
     yield sqlite_url
@@ -100,8 +119,13 @@ def _gone_within(pids: list[int], seconds: float) -> bool:
 
 def _start_browse(url: str, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-m", "aidnews", "browse", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "aidnews", "browse", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -206,7 +230,6 @@ def test_a_busy_port_is_one_line_not_a_traceback(filled_sqlite: str) -> None:
         sock.listen()
         result = CliRunner().invoke(app, ["browse", "--port", str(sock.getsockname()[1])])
     assert result.exit_code == 2 and "is busy" in result.output and "Traceback" not in result.output
-
 
 
 @pytest.mark.slow

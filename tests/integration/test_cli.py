@@ -99,8 +99,7 @@ def test_every_subcommand_has_help_with_an_example() -> None:
 def test_the_service_runs_the_demo_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'svc.db'}", PYTHONIOENCODING="utf-8")
     log = (tmp_path / "service.log").open("w+")
-    service = subprocess.Popen([sys.executable, "scheduler.py", "--demo"], cwd=ROOT, env=env, stderr=log,
-                               stdout=log)
+    service = subprocess.Popen([sys.executable, "scheduler.py", "--demo"], cwd=ROOT, env=env, stderr=log, stdout=log)
     try:
         deadline = time.monotonic() + 90
         articles: list[dict] = []
@@ -111,8 +110,9 @@ def test_the_service_runs_the_demo_and_stops_cleanly_on_sigterm(tmp_path: Path) 
             articles = json_lines(result.stdout) if result.returncode == 0 else []
         assert len(articles) >= 50, Path(log.name).read_text()[-3000:]
 
-        second = subprocess.run([sys.executable, "scheduler.py", "--demo"], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            [sys.executable, "scheduler.py", "--demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
         assert second.returncode == 2 and "another aidnews scheduler" in second.stderr
         running = json.loads(aidnews("status", "--format", "json", env=env).stdout)
         assert running["service"]["state"] == "running" and running["service"]["pid"] == service.pid
@@ -138,12 +138,28 @@ def test_export_writes_csv_a_spreadsheet_opens_and_json_lines(sqlite_url: str, t
     from etl.store.models import Article, Metric
 
     with Session(db.get_engine(sqlite_url)) as session:
-        article = Article(url="http://a/1", canonical_url="http://a/1", content_hash="h", title="援疆，资金到位",
-                          topics=["民生", "产业"])
+        article = Article(
+            url="http://a/1",
+            canonical_url="http://a/1",
+            content_hash="h",
+            title="援疆，资金到位",
+            topics=["民生", "产业"],
+        )
         session.add(article)
         session.commit()
-        session.add(Metric(article_id=article.id, text="420余万元", start=0, end=6, sentence="投入援疆资金420余万元。",
-                           value=4.2e6, unit="CNY", qualifier="over", category="funding"))
+        session.add(
+            Metric(
+                article_id=article.id,
+                text="420余万元",
+                start=0,
+                end=6,
+                sentence="投入援疆资金420余万元。",
+                value=4.2e6,
+                unit="CNY",
+                qualifier="over",
+                category="funding",
+            )
+        )
         session.commit()
     env = dict(os.environ, DATABASE_URL=sqlite_url)
     assert aidnews("export", "metrics", "-o", str(tmp_path / "m.csv"), env=env).returncode == 0

@@ -25,31 +25,67 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 ESCAPES = ("\x1b[2J", "\x1b[31m", "\x1b]8;;http://evil.example/\x1b\\", "\x07", "\x9b", "\u202e")
-HOSTILE_TITLE = ("援疆 [/] [bold]加粗[/bold] \x1b[2J\x1b[31m红\x1b[0m "
-                 "\x1b]8;;http://evil.example/\x1b\\链接\x1b]8;;\x1b\\ \x07\x9b\u202e")
-FORMULA_TITLES = ['=HYPERLINK("http://evil.example/","援疆")', "+1+1 援疆", "-2+3 援疆", "@SUM(1) 援疆",
-                  "\t=1+1 援疆", "\r=1+1 援疆"]
+HOSTILE_TITLE = (
+    "援疆 [/] [bold]加粗[/bold] \x1b[2J\x1b[31m红\x1b[0m "
+    "\x1b]8;;http://evil.example/\x1b\\链接\x1b]8;;\x1b\\ \x07\x9b\u202e"
+)
+FORMULA_TITLES = [
+    '=HYPERLINK("http://evil.example/","援疆")',
+    "+1+1 援疆",
+    "-2+3 援疆",
+    "@SUM(1) 援疆",
+    "\t=1+1 援疆",
+    "\r=1+1 援疆",
+]
 
 
-def aidnews(*args: str, url: str, cwd: Path = ROOT, columns: int = 80,
-            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", COLUMNS=str(columns),
-               **(extra_env or {}))
+def aidnews(
+    *args: str, url: str, cwd: Path = ROOT, columns: int = 80, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        PYTHONPATH=str(ROOT),
+        PYTHONIOENCODING="utf-8",
+        COLUMNS=str(columns),
+        **(extra_env or {}),
+    )
     env.pop("AIDNEWS_SOURCES", None)
-    return subprocess.run([sys.executable, "-m", "aidnews", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "aidnews", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def add_article(session: Session, n: int, title: str, figures: list[tuple[str, float, str, str, str]]) -> int:
-    article = Article(url=f"http://s/{n}", canonical_url=f"http://s/{n}", content_hash=f"h{n}", title=title,
-                      body=f"正文 {title}", published_at=datetime(2024, 3, n % 28 + 1, 2, 30, tzinfo=UTC),
-                      program="援疆", source_name="s", recipient_province="新疆维吾尔自治区",
-                      recipient_prefecture="喀什地区", recipient_county="疏附县")
+    article = Article(
+        url=f"http://s/{n}",
+        canonical_url=f"http://s/{n}",
+        content_hash=f"h{n}",
+        title=title,
+        body=f"正文 {title}",
+        published_at=datetime(2024, 3, n % 28 + 1, 2, 30, tzinfo=UTC),
+        program="援疆",
+        source_name="s",
+        recipient_province="新疆维吾尔自治区",
+        recipient_prefecture="喀什地区",
+        recipient_county="疏附县",
+    )
     session.add(article)
     session.commit()
     for i, (text, value, unit, category, subject) in enumerate(figures):
-        session.add(Metric(article_id=article.id, text=text, start=i, end=i + len(text), value=value, unit=unit,
-                           category=category, subject=subject, sentence=f"{subject}{text}。{title}"))
+        session.add(
+            Metric(
+                article_id=article.id,
+                text=text,
+                start=i,
+                end=i + len(text),
+                value=value,
+                unit=unit,
+                category=category,
+                subject=subject,
+                sentence=f"{subject}{text}。{title}",
+            )
+        )
     session.commit()
     assert article.id is not None
     return article.id
@@ -58,16 +94,28 @@ def add_article(session: Session, n: int, title: str, figures: list[tuple[str, f
 @pytest.fixture
 def hostile(database_url: str) -> str:
     with Session(db.get_engine(database_url)) as session:
-        add_article(session, 1, HOSTILE_TITLE, [("0.125亿元", 12_500_000, "CNY", "funding", HOSTILE_TITLE),
-                                                ("12.5%", 12.5, "percent", "duration", "[/]比例")])
+        add_article(
+            session,
+            1,
+            HOSTILE_TITLE,
+            [
+                ("0.125亿元", 12_500_000, "CNY", "funding", HOSTILE_TITLE),
+                ("12.5%", 12.5, "percent", "duration", "[/]比例"),
+            ],
+        )
         for n, title in enumerate(FORMULA_TITLES, start=2):
             add_article(session, n, title, [("3人", 3, "person", "personnel", "=干部")])
     return database_url
 
 
 def test_markup_and_escape_sequences_in_crawled_text_print_as_text(hostile: str) -> None:
-    for args in (["articles"], ["articles", "--wide"], ["metrics"], ["metrics", "--wide"],
-                 ["metrics", "--group-by", "recipient", "--evidence", "2"]):
+    for args in (
+        ["articles"],
+        ["articles", "--wide"],
+        ["metrics"],
+        ["metrics", "--wide"],
+        ["metrics", "--group-by", "recipient", "--evidence", "2"],
+    ):
         result = aidnews(*args, url=hostile, columns=200)
         assert result.returncode == 0, (args, result.stderr)
         out = result.stdout
@@ -132,17 +180,20 @@ def test_times_show_in_the_configured_zone(hostile: str, tmp_path: Path) -> None
     assert "02:30" in table  # 02:30 UTC shown as London's 02:30, not Shanghai's 10:30
 
 
-@pytest.mark.parametrize("args", [
-    ["articles", "--limit", "99999999999999999999"],
-    ["metrics", "--limit", "99999999999999999999"],
-    ["metrics", "--article", "99999999999999999999"],
-    ["articles", "--limit", "0"],
-    ["metrics", "--evidence", "-1", "--group-by", "program"],
-    ["metrics", "--group-by", "[/]"],
-    ["metrics", "--group-by", "[bold]x[/bold]"],
-    ["etl", "--batch-size", "0"],
-    ["demo-site", "--port", "70000"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["articles", "--limit", "99999999999999999999"],
+        ["metrics", "--limit", "99999999999999999999"],
+        ["metrics", "--article", "99999999999999999999"],
+        ["articles", "--limit", "0"],
+        ["metrics", "--evidence", "-1", "--group-by", "program"],
+        ["metrics", "--group-by", "[/]"],
+        ["metrics", "--group-by", "[bold]x[/bold]"],
+        ["etl", "--batch-size", "0"],
+        ["demo-site", "--port", "70000"],
+    ],
+)
 def test_a_bad_option_value_is_one_line_and_exit_2(hostile: str, args: list[str]) -> None:
     result = aidnews(*args, url=hostile)
     assert result.returncode == 2, result.stderr

@@ -27,8 +27,16 @@ from etl.store.models import Article, Metric
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-READERS = (["articles"], ["metrics"], ["metrics", "--group-by", "program"], ["status"], ["db", "current"],
-           ["export", "articles", "-o", "out.csv"], ["report", "--out", "report.html"], ["browse"])
+READERS = (
+    ["articles"],
+    ["metrics"],
+    ["metrics", "--group-by", "program"],
+    ["status"],
+    ["db", "current"],
+    ["export", "articles", "-o", "out.csv"],
+    ["report", "--out", "report.html"],
+    ["browse"],
+)
 
 
 def aidnews(*args: str, cwd: Path, database_url: str | None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -36,26 +44,44 @@ def aidnews(*args: str, cwd: Path, database_url: str | None, timeout: float = 12
     env.update(PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", COLUMNS="100")
     if database_url is not None:
         env["DATABASE_URL"] = database_url
-    return subprocess.run([sys.executable, "-m", "aidnews", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "aidnews", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def fill(url: str) -> None:
     """Two articles with a figure each."""
     with Session(db.get_engine(url)) as session:
         for n in (1, 2):
-            article = Article(url=f"http://a/{n}", canonical_url=f"http://a/{n}", content_hash=str(n),
-                              title=f"援疆项目 {n}", published_at=datetime(2024, n, 1, tzinfo=UTC), program="援疆")
+            article = Article(
+                url=f"http://a/{n}",
+                canonical_url=f"http://a/{n}",
+                content_hash=str(n),
+                title=f"援疆项目 {n}",
+                published_at=datetime(2024, n, 1, tzinfo=UTC),
+                program="援疆",
+            )
             session.add(article)
             session.commit()
-            session.add(Metric(article_id=article.id, text="1.5亿元", start=0, end=5, sentence="投入1.5亿元。",
-                               value=1.5e8, unit="CNY", category="funding"))
+            session.add(
+                Metric(
+                    article_id=article.id,
+                    text="1.5亿元",
+                    start=0,
+                    end=5,
+                    sentence="投入1.5亿元。",
+                    value=1.5e8,
+                    unit="CNY",
+                    category="funding",
+                )
+            )
             session.commit()
 
 
 @pytest.mark.parametrize("command", READERS, ids=" ".join)
-def test_without_a_database_a_reader_says_where_it_looked_and_creates_nothing(tmp_path: Path,
-                                                                               command: list[str]) -> None:
+def test_without_a_database_a_reader_says_where_it_looked_and_creates_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
     result = aidnews(*command, cwd=tmp_path, database_url=None)
     assert result.returncode == 2, result.stderr
     expected = tmp_path.resolve() / "data" / "aidnews.db"
@@ -178,8 +204,13 @@ def test_a_quiet_database_is_read_without_leaving_files_beside_it(tmp_path: Path
     db.get_engine(url).dispose()
     before = sorted(p.name for p in folder.iterdir())
     assert not any(name.endswith(("-wal", "-shm")) for name in before)  # the writer has closed it
-    for command in (["articles"], ["metrics"], ["status"], ["db", "current"],
-                    ["report", "--out", str(tmp_path / "r.html")]):
+    for command in (
+        ["articles"],
+        ["metrics"],
+        ["status"],
+        ["db", "current"],
+        ["report", "--out", str(tmp_path / "r.html")],
+    ):
         result = aidnews(*command, cwd=tmp_path, database_url=url)
         assert result.returncode == 0, (command, result.stderr)
         assert sorted(p.name for p in folder.iterdir()) == before, command

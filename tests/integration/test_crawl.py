@@ -62,8 +62,11 @@ class SocketWatch:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if any(b"crawler.run" in (p / "cmdline").read_bytes()
-                   for p in Path("/proc").iterdir() if p.name.isdigit() and (p / "cmdline").exists()):
+            if any(
+                b"crawler.run" in (p / "cmdline").read_bytes()
+                for p in Path("/proc").iterdir()
+                if p.name.isdigit() and (p / "cmdline").exists()
+            ):
                 self.saw_child = True
             self.found |= listening_sockets_of_crawls()
             time.sleep(0.05)
@@ -93,10 +96,19 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         second = crawl(sources, engine=engine, time_limit=120)
         hits_after_second = dict(portal.hits)
         revisit = crawl(sources, engine=engine, time_limit=120, revisit=True)
-        yield {"engine": engine, "portal_base": portal.base_url, "first": first, "second": second,
-               "revisit": revisit,
-               "first_seconds": first_seconds, "hits1": hits_after_first, "hits2": hits_after_second,
-               "watch": watch, "truth": ground_truth(portal.base_url), "traps": traps(portal.base_url)}
+        yield {
+            "engine": engine,
+            "portal_base": portal.base_url,
+            "first": first,
+            "second": second,
+            "revisit": revisit,
+            "first_seconds": first_seconds,
+            "hits1": hits_after_first,
+            "hits2": hits_after_second,
+            "watch": watch,
+            "truth": ground_truth(portal.base_url),
+            "traps": traps(portal.base_url),
+        }
     engine.dispose()
 
 
@@ -144,14 +156,17 @@ def trap(crawled: dict, kind: str) -> list[dict]:
     return found
 
 
-@pytest.mark.parametrize(("kind", "reason"), [
-    ("redirect_loop", r"redirect loop|too many redirects"),
-    ("not_found", r"HTTP 404"),
-    ("slow", r"timed out"),
-    ("too_large", r"too large"),
-    ("binary", r"not HTML"),
-    ("redirect_offsite", r"offsite"),
-])
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("redirect_loop", r"redirect loop|too many redirects"),
+        ("not_found", r"HTTP 404"),
+        ("slow", r"timed out"),
+        ("too_large", r"too large"),
+        ("binary", r"not HTML"),
+        ("redirect_offsite", r"offsite"),
+    ],
+)
 def test_every_trap_is_recorded_with_its_reason(crawled: dict, kind: str, reason: str) -> None:
     for item in trap(crawled, kind):
         reasons = errors_for(crawled["first"], item["url"])
@@ -217,8 +232,9 @@ def test_a_revisit_asks_conditionally_and_records_304s_without_storing(crawled: 
     assert revisit.status == "ok", revisit.error
     assert revisit.counts.get("not_modified", 0) >= len(crawled["truth"])
     with Session(crawled["engine"]) as session:
-        stored = session.execute(sa.select(sa.func.count(Page.id)).where(Page.run_id == revisit.id,
-                                                                         Page.kind == "article")).scalar_one()
+        stored = session.execute(
+            sa.select(sa.func.count(Page.id)).where(Page.run_id == revisit.id, Page.kind == "article")
+        ).scalar_one()
     assert stored == 0
 
 
@@ -226,8 +242,17 @@ def test_local_sources_run_fast_while_real_sources_keep_polite_defaults() -> Non
     from crawler.run import crawl_settings
 
     local = parse_sources({"source": demo_sources("http://127.0.0.1:1")}).sources
-    real = parse_sources({"source": [{"name": "real", "start_urls": ["https://aid.example.gov.cn/list.html"],
-                                      "article_patterns": [r"/c_\d+\.html"]}]}).sources
+    real = parse_sources(
+        {
+            "source": [
+                {
+                    "name": "real",
+                    "start_urls": ["https://aid.example.gov.cn/list.html"],
+                    "article_patterns": [r"/c_\d+\.html"],
+                }
+            ]
+        }
+    ).sources
     polite = crawl_settings(real, None)
     assert polite.getbool("ROBOTSTXT_OBEY") and polite.getbool("AUTOTHROTTLE_ENABLED")
     assert polite.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2 and polite.getfloat("DOWNLOAD_DELAY") >= 1

@@ -67,8 +67,18 @@ def test_deleting_an_article_deletes_its_metrics(database_url: str) -> None:
         article = Article(url="http://a/2", canonical_url="http://a/2", content_hash="y")
         session.add(article)
         session.commit()
-        session.add(Metric(article_id=article.id, text="3000个", start=0, end=5, sentence="s", value=3000,
-                           unit="count", category="jobs"))
+        session.add(
+            Metric(
+                article_id=article.id,
+                text="3000个",
+                start=0,
+                end=5,
+                sentence="s",
+                value=3000,
+                unit="count",
+                category="jobs",
+            )
+        )
         session.commit()
         session.delete(article)
         session.commit()
@@ -86,8 +96,9 @@ def test_canonical_url_is_unique(database_url: str) -> None:
 def test_page_body_round_trips_compressed_bytes(database_url: str) -> None:
     raw = "<html><body>东营援疆</body></html>".encode("gb18030")
     with Session(db.get_engine(database_url)) as session:
-        page = Page(url="http://a/4", final_url="http://a/4", status=200, body=zlib.compress(raw), size=len(raw),
-                    sha256="s")
+        page = Page(
+            url="http://a/4", final_url="http://a/4", status=200, body=zlib.compress(raw), size=len(raw), sha256="s"
+        )
         session.add(page)
         session.commit()
         session.refresh(page)

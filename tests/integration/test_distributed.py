@@ -32,8 +32,13 @@ def redis_url() -> str:
 
 
 def test_the_frontier_serializer_round_trips_requests_without_pickle() -> None:
-    request = {"url": "http://a.cn/1.html", "headers": {b"If-None-Match": [b'"abc"']}, "body": b"",
-               "meta": {"source": "hq", "depth": 2, "previous_sha256": None}, "priority": 10}
+    request = {
+        "url": "http://a.cn/1.html",
+        "headers": {b"If-None-Match": [b'"abc"']},
+        "body": b"",
+        "meta": {"source": "hq", "depth": 2, "previous_sha256": None},
+        "priority": 10,
+    }
     text = frontier.dumps(request)
     assert isinstance(text, str) and "pickle" not in text
     assert frontier.loads(text) == request

@@ -97,7 +97,8 @@ def yuan_total(engine: sa.Engine) -> float:
 
 
 def test_the_service_picks_up_a_correction_within_a_revisit_interval_and_keeps_the_old_version(
-        service: dict[str, Any]) -> None:
+    service: dict[str, Any],
+) -> None:
     engine, portal = service["engine"], service["portal"]
     truth, figure, old, new = pick_article(portal.base_url)
     url = truth["url"]
@@ -106,14 +107,25 @@ def test_the_service_picks_up_a_correction_within_a_revisit_interval_and_keeps_t
     assert old * 1e4 in values
     before_total = yuan_total(engine)
 
-    corrected = [p.replace(figure, figure.replace(f"{old:,}" if "," in figure else str(old), f"{new:,}"
-                                                  if "," in figure else str(new))) for p in truth["paragraphs"]]
+    corrected = [
+        p.replace(
+            figure, figure.replace(f"{old:,}" if "," in figure else str(old), f"{new:,}" if "," in figure else str(new))
+        )
+        for p in truth["paragraphs"]
+    ]
     assert corrected != truth["paragraphs"]
     (service["edits"] / "corrections.jsonl").write_text(
-        json.dumps({"id": truth["id"], "title": truth["title"] + "（更新）", "paragraphs": corrected},
-                   ensure_ascii=False) + "\n", encoding="utf-8")
-    took = wait_for(lambda: (a := article_of(engine, url)) is not None and new * 1e4 in a[2], 90,
-                    "the correction reaching the article")
+        json.dumps(
+            {"id": truth["id"], "title": truth["title"] + "（更新）", "paragraphs": corrected}, ensure_ascii=False
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    took = wait_for(
+        lambda: (a := article_of(engine, url)) is not None and new * 1e4 in a[2],
+        90,
+        "the correction reaching the article",
+    )
     print(f"correction picked up {took:.1f} s after it was served")
     # One revisit interval, plus the crawl period and one crawl and ETL pass to notice it.
     assert took <= REVISIT_SECONDS + CRAWL_SECONDS + 25, took
@@ -141,8 +153,11 @@ def test_an_unchanged_article_costs_one_304_per_revisit_and_nothing_else(service
     with Session(engine) as session:
         versions = session.execute(sa.select(sa.func.count(Page.id)).where(Page.url == url)).scalar_one()
         article = session.execute(sa.select(Article).where(Article.canonical_url == url)).scalar_one()
-        crawls = session.execute(sa.select(Run).where(Run.kind == "crawl", Run.status == "ok")
-                                 .order_by(Run.id)).scalars().all()
+        crawls = (
+            session.execute(sa.select(Run).where(Run.kind == "crawl", Run.status == "ok").order_by(Run.id))
+            .scalars()
+            .all()
+        )
         checked = session.execute(sa.select(Page.checked_at).where(Page.url == url)).scalar_one()
     assert versions == 1 and article.updated_at == updated and checked is not None
     revisits = [c.counts for c in crawls if c.counts.get("revisit_requests")]

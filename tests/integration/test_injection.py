@@ -61,18 +61,45 @@ def stored(database_url: str) -> str:
     with Session(db.get_engine(database_url)) as session:
         session.add(Source(name="demo-a", config={"start_urls": ["http://example.test/"]}))
         session.add(Run(kind="crawl", status="ok", counts={"pages_stored": 1}))
-        session.add(Page(url="http://example.test/1", final_url="http://example.test/1", source_name="demo-a",
-                         status=200, body=b"x", sha256="0" * 64))
+        session.add(
+            Page(
+                url="http://example.test/1",
+                final_url="http://example.test/1",
+                source_name="demo-a",
+                status=200,
+                body=b"x",
+                sha256="0" * 64,
+            )
+        )
         for i in range(3):
-            article = Article(url=f"http://example.test/{i}", canonical_url=f"http://example.test/{i}",
-                              content_hash=str(i), title=f"援疆项目{i}", body=f"疏附县投入援疆资金{i}00万元。",
-                              program="援疆", provider_province="广东省", recipient_province="新疆维吾尔自治区",
-                              recipient_prefecture="喀什地区", source_name="demo-a",
-                              published_at=datetime(2023, 1 + i, 1, tzinfo=UTC))
+            article = Article(
+                url=f"http://example.test/{i}",
+                canonical_url=f"http://example.test/{i}",
+                content_hash=str(i),
+                title=f"援疆项目{i}",
+                body=f"疏附县投入援疆资金{i}00万元。",
+                program="援疆",
+                provider_province="广东省",
+                recipient_province="新疆维吾尔自治区",
+                recipient_prefecture="喀什地区",
+                source_name="demo-a",
+                published_at=datetime(2023, 1 + i, 1, tzinfo=UTC),
+            )
             session.add(article)
             session.commit()
-            session.add(Metric(article_id=article.id, text=f"{i}00万元", start=8, end=13, sentence="投入资金。",
-                               value=float(i * 1_000_000), unit="CNY", category="funding", money_kind="aid_funding"))
+            session.add(
+                Metric(
+                    article_id=article.id,
+                    text=f"{i}00万元",
+                    start=8,
+                    end=13,
+                    sentence="投入资金。",
+                    value=float(i * 1_000_000),
+                    unit="CNY",
+                    category="funding",
+                    money_kind="aid_funding",
+                )
+            )
         session.commit()
     return database_url
 
@@ -88,8 +115,12 @@ def snapshot(url: str) -> dict[str, str]:
         if engine.dialect.name == "sqlite":
             objects = conn.execute(sa.text("SELECT type, name FROM sqlite_master ORDER BY name")).all()
         else:
-            objects = conn.execute(sa.text("SELECT 'relation', relname FROM pg_class c JOIN pg_namespace n "
-                                           "ON n.oid = c.relnamespace WHERE nspname = 'public' ORDER BY 2")).all()
+            objects = conn.execute(
+                sa.text(
+                    "SELECT 'relation', relname FROM pg_class c JOIN pg_namespace n "
+                    "ON n.oid = c.relnamespace WHERE nspname = 'public' ORDER BY 2"
+                )
+            ).all()
         out["schema"] = repr(objects)
     return out
 
@@ -111,8 +142,12 @@ def test_hostile_values_through_every_filter_change_nothing(stored: str, tmp_pat
                 for value in HOSTILE:
                     result = CliRunner().invoke(app, [*target, option, value])
                     said = result.output + result.stderr
-                    assert result.exception is None or isinstance(result.exception, SystemExit), \
-                        (command, option, value, result.exception)
+                    assert result.exception is None or isinstance(result.exception, SystemExit), (
+                        command,
+                        option,
+                        value,
+                        result.exception,
+                    )
                     assert "Traceback" not in said, (command, option, value, said)
                     assert result.exit_code in (0, 2), (command, option, value, said)
                     outcomes[(" ".join(command), option, value)] = result.exit_code

@@ -36,8 +36,10 @@ from etl.store.models import Article, Metric, Page
 
 PG_ADMIN_URL = os.environ.get("AIDNEWS_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 EXACT = ["230000000", "465000000", "0.05", "0.8", "12345.6789", "1.5", "0.175", "999999999999.99", "4200000"]
-BODY = ("投入援疆资金2.3亿元，援建学校4.65亿元。外出务工的儿子每年寄回3万多元，鲜菇每斤能卖到6元左右，"
-        "发放扶贫小额贷款500万元。就业率达58.3%，比上年提高2.5个百分点，入学率达到96%。")
+BODY = (
+    "投入援疆资金2.3亿元，援建学校4.65亿元。外出务工的儿子每年寄回3万多元，鲜菇每斤能卖到6元左右，"
+    "发放扶贫小额贷款500万元。就业率达58.3%，比上年提高2.5个百分点，入学率达到96%。"
+)
 
 
 @pytest.mark.parametrize("text", ["2.3亿元", "4.65亿元", "13.56亿元", "1,234.5万元", "0.8元", "30斤", "1.2万吨"])
@@ -50,14 +52,23 @@ def test_values_are_the_written_decimals_scaled_exactly(text: str) -> None:
 
 
 def test_json_numbers_carry_the_decimal_digits_and_nothing_more() -> None:
-    assert json.dumps([json_number(Decimal(v)) for v in ("230000000", "0.05", "465000000.0", "0.80")]) == \
-        "[230000000, 0.05, 465000000, 0.8]"
+    assert (
+        json.dumps([json_number(Decimal(v)) for v in ("230000000", "0.05", "465000000.0", "0.80")])
+        == "[230000000, 0.05, 465000000, 0.8]"
+    )
 
 
 def add_article(session: Session, url: str, recipient: str, metrics: list[Metric]) -> None:
-    article = Article(url=url, canonical_url=url, content_hash=url, title=url, program="援疆",
-                      published_at=datetime(2024, 6, 1, tzinfo=UTC), recipient_province="新疆维吾尔自治区",
-                      recipient_prefecture=recipient)
+    article = Article(
+        url=url,
+        canonical_url=url,
+        content_hash=url,
+        title=url,
+        program="援疆",
+        published_at=datetime(2024, 6, 1, tzinfo=UTC),
+        recipient_province="新疆维吾尔自治区",
+        recipient_prefecture=recipient,
+    )
     session.add(article)
     session.commit()
     for metric in metrics:
@@ -67,18 +78,47 @@ def add_article(session: Session, url: str, recipient: str, metrics: list[Metric
 
 
 def stored(metric: object, **changes: object) -> Metric:
-    fields = {name: getattr(metric, name) for name in ("text", "start", "end", "sentence", "value", "value_max",
-                                                        "unit", "classifier", "qualifier", "category", "subject",
-                                                        "money_kind")}
+    fields = {
+        name: getattr(metric, name)
+        for name in (
+            "text",
+            "start",
+            "end",
+            "sentence",
+            "value",
+            "value_max",
+            "unit",
+            "classifier",
+            "qualifier",
+            "category",
+            "subject",
+            "money_kind",
+        )
+    }
     return Metric(**{**fields, **changes})
 
 
 def test_values_round_trip_exactly(database_url: str) -> None:
     engine = db.get_engine(database_url)
     with Session(engine) as session:
-        add_article(session, "http://a/exact", "喀什地区", [
-            Metric(text=value, start=i, end=i + 1, sentence=value, value=Decimal(value), unit="CNY",
-                   category="funding", money_kind="aid_funding") for i, value in enumerate(EXACT)])
+        add_article(
+            session,
+            "http://a/exact",
+            "喀什地区",
+            [
+                Metric(
+                    text=value,
+                    start=i,
+                    end=i + 1,
+                    sentence=value,
+                    value=Decimal(value),
+                    unit="CNY",
+                    category="funding",
+                    money_kind="aid_funding",
+                )
+                for i, value in enumerate(EXACT)
+            ],
+        )
     with Session(engine) as session:
         values = session.execute(sa.select(Metric.value).order_by(Metric.start)).scalars().all()
     assert [str(value) for value in values] == EXACT
@@ -169,17 +209,25 @@ def _migrate(url: str, revision: str, downgrade: bool = False) -> None:
 
 def test_the_migration_turns_old_doubles_into_the_written_figures_and_back(database_at_0002: str) -> None:
     url = database_at_0002
-    rows = [(229999999.99999997, None, "CNY", "元"), (465000000.00000006, None, "CNY", "元"),
-            (0.05, 0.1, "percent", "%"), (2.5, None, "percent", "个百分点")]
+    rows = [
+        (229999999.99999997, None, "CNY", "元"),
+        (465000000.00000006, None, "CNY", "元"),
+        (0.05, 0.1, "percent", "%"),
+        (2.5, None, "percent", "个百分点"),
+    ]
     with Session(db.get_engine(url)) as session:  # the article table is the same before and after
         session.add(Article(url="u", canonical_url="u", content_hash="h"))
         session.commit()
     with db.get_engine(url).begin() as conn:
         for index, (value, value_max, unit, classifier) in enumerate(rows):
-            conn.execute(sa.text('INSERT INTO metric (article_id, text, start, "end", sentence, value, value_max, '
-                                 "unit, classifier, qualifier, category) VALUES (1, 't', :i, :i, 's', :v, :m, :u, "
-                                 ":c, 'exact', 'other')"),
-                         {"i": index, "v": value, "m": value_max, "u": unit, "c": classifier})
+            conn.execute(
+                sa.text(
+                    'INSERT INTO metric (article_id, text, start, "end", sentence, value, value_max, '
+                    "unit, classifier, qualifier, category) VALUES (1, 't', :i, :i, 's', :v, :m, :u, "
+                    ":c, 'exact', 'other')"
+                ),
+                {"i": index, "v": value, "m": value_max, "u": unit, "c": classifier},
+            )
     _migrate(url, "0003")
     with Session(db.get_engine(url)) as session:
         migrated = session.execute(sa.select(Metric).order_by(Metric.start)).scalars().all()
@@ -189,8 +237,12 @@ def test_the_migration_turns_old_doubles_into_the_written_figures_and_back(datab
     _migrate(url, "0002", downgrade=True)
     with db.get_engine(url).connect() as conn:
         back = conn.execute(sa.text("SELECT value, unit FROM metric ORDER BY start")).all()
-    assert [(float(value), unit) for value, unit in back] == [(230000000.0, "CNY"), (465000000.0, "CNY"),
-                                                              (0.05, "percent"), (2.5, "percent")]
+    assert [(float(value), unit) for value, unit in back] == [
+        (230000000.0, "CNY"),
+        (465000000.0, "CNY"),
+        (0.05, "percent"),
+        (2.5, "percent"),
+    ]
     assert "money_kind" not in {c["name"] for c in sa.inspect(db.get_engine(url)).get_columns("metric")}
 
 
@@ -201,20 +253,30 @@ def test_changes_pair_figures_by_mention_and_count_each_changed_field() -> None:
     old = extract_metrics("投入援疆资金2.3亿元，培训干部40名，建成大棚10座。")
     new = extract_metrics("今年，投入援疆资金2.3亿元，培训当地干部40名。")  # shifted, one figure gone
     assert metric_changes(old, new) == {"metrics_removed": 1}
-    changed = [dataclasses.replace(old[0], category="other", money_kind=None), old[1],
-               dataclasses.replace(old[2], value=Decimal(11))]
-    assert metric_changes(changed, old) == {"metric_categories_changed": 1, "metric_kinds_changed": 1,
-                                            "metric_values_changed": 1}
+    changed = [
+        dataclasses.replace(old[0], category="other", money_kind=None),
+        old[1],
+        dataclasses.replace(old[2], value=Decimal(11)),
+    ]
+    assert metric_changes(changed, old) == {
+        "metric_categories_changed": 1,
+        "metric_kinds_changed": 1,
+        "metric_values_changed": 1,
+    }
 
 
 def test_storing_a_new_extraction_counts_the_changed_figures(database_url: str) -> None:
-    html = ("<html><head><title>援疆资金助力疏勒县</title></head><body><h1>援疆资金助力疏勒县</h1><div class='content'>"
-            "<p>山东省援疆指挥部投入援疆资金2.3亿元，新建温室大棚30座，带动当地群众就业500余人，"
-            "鲜菇每斤能卖到6元左右。</p></div></body></html>").encode()
+    html = (
+        "<html><head><title>援疆资金助力疏勒县</title></head><body><h1>援疆资金助力疏勒县</h1><div class='content'>"
+        "<p>山东省援疆指挥部投入援疆资金2.3亿元，新建温室大棚30座，带动当地群众就业500余人，"
+        "鲜菇每斤能卖到6元左右。</p></div></body></html>"
+    ).encode()
     new = extract(html, url="http://a/changes")
     assert [m.money_kind for m in new.metrics if m.unit == "CNY"] == ["aid_funding", "price"]
-    stale = dataclasses.replace(new, metrics=[dataclasses.replace(m, money_kind=None, category="funding")
-                                              for m in new.metrics if m.unit == "CNY"])
+    stale = dataclasses.replace(
+        new,
+        metrics=[dataclasses.replace(m, money_kind=None, category="funding") for m in new.metrics if m.unit == "CNY"],
+    )
     page = Page(url="http://a/changes", final_url="http://a/changes")
     counts: Counter[str] = Counter()
     with Session(db.get_engine(database_url)) as session:

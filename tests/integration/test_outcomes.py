@@ -26,13 +26,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def aidnews(*args: str, url: str, cwd: Path = ROOT, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", COLUMNS="100")
-    return subprocess.run([sys.executable, "-m", "aidnews", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "aidnews", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def toml_source(name: str, start: str, article: str, lists: str | None = None) -> str:
-    lines = [f'[[source]]\nname = "{name}"\nstart_urls = ["{start}"]\nallowed_domains = ["127.0.0.1"]',
-             f"article_patterns = ['{article}']", "local = true"]
+    lines = [
+        f'[[source]]\nname = "{name}"\nstart_urls = ["{start}"]\nallowed_domains = ["127.0.0.1"]',
+        f"article_patterns = ['{article}']",
+        "local = true",
+    ]
     if lists:
         lines.append(f"list_patterns = ['{lists}']")
     return "\n".join(lines) + "\n"
@@ -59,7 +63,8 @@ def sources(tmp_path: Path, portal: str) -> Path:
         + toml_source("dead", "http://127.0.0.1:1/news/", r"/news/\d+\.html")
         + toml_source("gone", "http://127.0.0.1:9/news/", r"/news/\d+\.html")
         + toml_source("later", "http://127.0.0.1:1/later/", r"/later/\d+\.html"),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
@@ -118,11 +123,18 @@ def test_etl_counts_are_what_is_stored(database_url: str) -> None:
     assert again.returncode == 0, again.stderr
     engine = db.get_engine(database_url)
     with engine.connect() as conn:
-        stored = {name: conn.execute(sa.text(sql)).scalar_one() for name, sql in (
-            ("articles", "SELECT count(*) FROM article"), ("metrics", "SELECT count(*) FROM metric"),
-            ("duplicates", "SELECT count(*) FROM article WHERE duplicate_of IS NOT NULL"))}
-        runs = [json.loads(c) if isinstance(c, str) else c for (c,) in conn.execute(
-            sa.text("SELECT counts FROM run WHERE kind = 'etl' ORDER BY id"))]
+        stored = {
+            name: conn.execute(sa.text(sql)).scalar_one()
+            for name, sql in (
+                ("articles", "SELECT count(*) FROM article"),
+                ("metrics", "SELECT count(*) FROM metric"),
+                ("duplicates", "SELECT count(*) FROM article WHERE duplicate_of IS NOT NULL"),
+            )
+        }
+        runs = [
+            json.loads(c) if isinstance(c, str) else c
+            for (c,) in conn.execute(sa.text("SELECT counts FROM run WHERE kind = 'etl' ORDER BY id"))
+        ]
     done_pages = runs[0]["pages"] - runs[0].get("skipped", 0) - runs[0].get("errors", 0)
     assert done_pages > stored["articles"]  # the demo has two pages with one canonical URL: one article
     for counts in runs:  # the first pass and the reprocess both say what the database holds
@@ -134,23 +146,57 @@ def test_status_warns_of_a_garbled_source_and_counts_every_page(database_url: st
     with Session(engine) as session:
         for name, garbled in (("often", 3), ("rarely", 1)):
             for i in range(10):
-                page = Page(url=f"http://{name}/{i}", final_url=f"http://{name}/{i}", source_name=name, status=200,
-                            body=zlib.compress(b"x"), sha256=f"{name}{i}", etl_status="done")
+                page = Page(
+                    url=f"http://{name}/{i}",
+                    final_url=f"http://{name}/{i}",
+                    source_name=name,
+                    status=200,
+                    body=zlib.compress(b"x"),
+                    sha256=f"{name}{i}",
+                    etl_status="done",
+                )
                 session.add(page)
                 session.commit()
-                session.add(Article(url=page.url, canonical_url=page.url, content_hash=page.sha256, page_id=page.id,
-                                    source_name=name, garbled_found=2 if i < garbled else 0,
-                                    garbled_repaired=1 if i < garbled else 0))
-            session.add(Page(url=f"http://{name}/list", final_url=f"http://{name}/list", source_name=name,
-                             kind="list", status=200, body=zlib.compress(b"x"), sha256=f"{name}-list",
-                             etl_status="skipped"))
-        session.add(Page(url="http://nowhere/", final_url="http://nowhere/", source_name=None, status=200,
-                         body=zlib.compress(b"x"), sha256="none", etl_status="pending"))
+                session.add(
+                    Article(
+                        url=page.url,
+                        canonical_url=page.url,
+                        content_hash=page.sha256,
+                        page_id=page.id,
+                        source_name=name,
+                        garbled_found=2 if i < garbled else 0,
+                        garbled_repaired=1 if i < garbled else 0,
+                    )
+                )
+            session.add(
+                Page(
+                    url=f"http://{name}/list",
+                    final_url=f"http://{name}/list",
+                    source_name=name,
+                    kind="list",
+                    status=200,
+                    body=zlib.compress(b"x"),
+                    sha256=f"{name}-list",
+                    etl_status="skipped",
+                )
+            )
+        session.add(
+            Page(
+                url="http://nowhere/",
+                final_url="http://nowhere/",
+                source_name=None,
+                status=200,
+                body=zlib.compress(b"x"),
+                sha256="none",
+                etl_status="pending",
+            )
+        )
         session.commit()
         info = query.status(session)
     health = {s["source"]: s for s in info["sources"]}
-    assert any("30% of its articles came with garbled characters (3 repaired)" in w
-               for w in health["often"]["warnings"])
+    assert any(
+        "30% of its articles came with garbled characters (3 repaired)" in w for w in health["often"]["warnings"]
+    )
     assert not any("garbled" in w for w in health["rarely"]["warnings"])
     assert health["often"]["pages"] == 11 and health[query.UNNAMED_SOURCE]["pages"] == 1
     assert sum(s["pages"] for s in info["sources"]) == info["pages"] == 23
@@ -158,10 +204,12 @@ def test_status_warns_of_a_garbled_source_and_counts_every_page(database_url: st
 
 def test_a_database_the_service_cannot_open_is_one_line_in_the_configured_zone(tmp_path: Path) -> None:
     path = tmp_path / "sources.toml"
-    path.write_text('[settings]\ntimezone = "Europe/London"\n\n'
-                    + toml_source("dead", "http://127.0.0.1:1/news/", r"/news/\d+\.html"), encoding="utf-8")
-    result = aidnews("serve", "--sources", str(path), url="postgresql+psycopg://nobody@127.0.0.1:1/none",
-                     timeout=60)
+    path.write_text(
+        '[settings]\ntimezone = "Europe/London"\n\n'
+        + toml_source("dead", "http://127.0.0.1:1/news/", r"/news/\d+\.html"),
+        encoding="utf-8",
+    )
+    result = aidnews("serve", "--sources", str(path), url="postgresql+psycopg://nobody@127.0.0.1:1/none", timeout=60)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -180,8 +228,9 @@ def test_a_busy_port_is_one_line(tmp_path: Path) -> None:
         result = aidnews("demo-site", "--port", str(port), url=f"sqlite:///{tmp_path / 'x.db'}", timeout=60)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert lines == [f"error: cannot serve the demo portal on 127.0.0.1:{port}: Address already in use "
-                     "(choose another with --port)"]
+    assert lines == [
+        f"error: cannot serve the demo portal on 127.0.0.1:{port}: Address already in use (choose another with --port)"
+    ]
     assert result.stdout == ""  # nothing announced that is not served
 
 
@@ -200,8 +249,14 @@ def test_help_shows_no_bool_metavar_cites_no_missing_document_and_names_the_data
     env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="100")
     seen = []
     for path, _command in walk(get_command(app), []):
-        result = subprocess.run([sys.executable, "-m", "aidnews", *path, "--help"], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "aidnews", *path, "--help"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 0, path
         assert "<bool>" not in result.stdout, path
         for document in re.findall(r"[\w./-]+\.md\b", result.stdout):

@@ -14,18 +14,43 @@ from etl.store import engine as db
 from etl.store.models import Article, Metric
 
 
-def add(session: Session, url: str, recipient: str, year: int, metrics: list[tuple[str, float, str, str]],
-        duplicate_of: int | None = None) -> int:
-    article = Article(url=url, canonical_url=url, content_hash=url, title=f"援疆 {recipient}",
-                      published_at=datetime(year, 6, 1, tzinfo=UTC), program="援疆",
-                      provider_province="山东省", recipient_province="新疆维吾尔自治区",
-                      recipient_prefecture=recipient, duplicate_of=duplicate_of)
+def add(
+    session: Session,
+    url: str,
+    recipient: str,
+    year: int,
+    metrics: list[tuple[str, float, str, str]],
+    duplicate_of: int | None = None,
+) -> int:
+    article = Article(
+        url=url,
+        canonical_url=url,
+        content_hash=url,
+        title=f"援疆 {recipient}",
+        published_at=datetime(year, 6, 1, tzinfo=UTC),
+        program="援疆",
+        provider_province="山东省",
+        recipient_province="新疆维吾尔自治区",
+        recipient_prefecture=recipient,
+        duplicate_of=duplicate_of,
+    )
     session.add(article)
     session.commit()
     for i, (text, value, unit, category) in enumerate(metrics):
         kind = "aid_funding" if category == "funding" else None
-        session.add(Metric(article_id=article.id, text=text, start=i, end=i + len(text), sentence=f"句子{text}。",
-                           value=value, unit=unit, category=category, money_kind=kind))
+        session.add(
+            Metric(
+                article_id=article.id,
+                text=text,
+                start=i,
+                end=i + len(text),
+                sentence=f"句子{text}。",
+                value=value,
+                unit=unit,
+                category=category,
+                money_kind=kind,
+            )
+        )
     session.commit()
     assert article.id is not None
     return article.id
@@ -34,8 +59,13 @@ def add(session: Session, url: str, recipient: str, year: int, metrics: list[tup
 @pytest.fixture
 def filled(database_url: str) -> Iterator[Session]:
     session = Session(db.get_engine(database_url))
-    first = add(session, "http://a/1", "喀什地区", 2022, [("420余万元", 4.2e6, "CNY", "funding"),
-                                                        ("40名", 40, "person", "personnel")])
+    first = add(
+        session,
+        "http://a/1",
+        "喀什地区",
+        2022,
+        [("420余万元", 4.2e6, "CNY", "funding"), ("40名", 40, "person", "personnel")],
+    )
     add(session, "http://a/2", "喀什地区", 2023, [("13.56亿元", 1.356e9, "CNY", "funding")])
     add(session, "http://a/3", "和田地区", 2023, [("1200万元", 1.2e7, "CNY", "funding")])
     add(session, "http://copy/1", "喀什地区", 2022, [("420余万元", 4.2e6, "CNY", "funding")], duplicate_of=first)
@@ -82,13 +112,21 @@ def test_status_warns_when_a_sources_latest_pages_come_out_garbled_or_failed(dat
     with Session(engine) as session:
         for i in range(30):
             broken = i >= 18  # the last 12 pages: the layout changed
-            page = Page(url=f"http://s/{i}", final_url=f"http://s/{i}", source_name="s", status=200,
-                        body=zlib.compress(b"x"), sha256=str(i), etl_status="error" if broken else "done")
+            page = Page(
+                url=f"http://s/{i}",
+                final_url=f"http://s/{i}",
+                source_name="s",
+                status=200,
+                body=zlib.compress(b"x"),
+                sha256=str(i),
+                etl_status="error" if broken else "done",
+            )
             session.add(page)
             session.commit()
             if not broken:
-                session.add(Article(url=page.url, canonical_url=page.url, content_hash=str(i), page_id=page.id,
-                                    source_name="s"))
+                session.add(
+                    Article(url=page.url, canonical_url=page.url, content_hash=str(i), page_id=page.id, source_name="s")
+                )
         ids = []
         for stored in (450, 12, 9, 8, 0, 0, 0):  # the first full crawl, three ordinary ones, three quiet ones
             run = Run(kind="crawl", source_name="s", status="ok", counts={"pages_stored": stored})
@@ -106,15 +144,25 @@ def test_status_warns_when_a_sources_latest_pages_come_out_garbled_or_failed(dat
 
 
 @pytest.mark.parametrize("yields", [(450, 0, 0, 0), (450, 0, 0, 0, 0, 0, 0), (450, 3, 0, 0, 0)])
-def test_no_quiet_warning_after_a_first_full_crawl_alone_or_without_enough_history(database_url: str,
-                                                                                  yields: tuple[int, ...]) -> None:
+def test_no_quiet_warning_after_a_first_full_crawl_alone_or_without_enough_history(
+    database_url: str, yields: tuple[int, ...]
+) -> None:
     import zlib
 
     from etl.store.models import Page, Run
 
     with Session(db.get_engine(database_url)) as session:
-        session.add(Page(url="http://q/1", final_url="http://q/1", source_name="q", status=200,
-                         body=zlib.compress(b"x"), sha256="1", etl_status="done"))
+        session.add(
+            Page(
+                url="http://q/1",
+                final_url="http://q/1",
+                source_name="q",
+                status=200,
+                body=zlib.compress(b"x"),
+                sha256="1",
+                etl_status="done",
+            )
+        )
         for stored in yields:
             session.add(Run(kind="crawl", source_name="q", status="ok", counts={"pages_stored": stored}))
             session.commit()

@@ -38,22 +38,55 @@ def engine_of_this_test() -> Iterator[None]:
 @pytest.fixture
 def stored(database_url: str) -> Iterator[dict[str, int]]:
     with Session(db.get_engine(database_url)) as session:
-        first = Article(url="http://example.test/1", canonical_url="http://example.test/1", content_hash="1",
-                        title="广州援疆助力疏附教育", body=BODY, body_original=ORIGINAL, program="援疆",
-                        provider_province="广东省", provider_prefecture="广州市",
-                        recipient_province="新疆维吾尔自治区", recipient_prefecture="喀什地区",
-                        recipient_county="疏附县", source_name="demo-county", script="Hant",
-                        published_at=datetime(2023, 3, 1, 2, tzinfo=UTC), garbled_found=2, garbled_repaired=1)
+        first = Article(
+            url="http://example.test/1",
+            canonical_url="http://example.test/1",
+            content_hash="1",
+            title="广州援疆助力疏附教育",
+            body=BODY,
+            body_original=ORIGINAL,
+            program="援疆",
+            provider_province="广东省",
+            provider_prefecture="广州市",
+            recipient_province="新疆维吾尔自治区",
+            recipient_prefecture="喀什地区",
+            recipient_county="疏附县",
+            source_name="demo-county",
+            script="Hant",
+            published_at=datetime(2023, 3, 1, 2, tzinfo=UTC),
+            garbled_found=2,
+            garbled_repaired=1,
+        )
         session.add(first)
         session.commit()
-        copy = Article(url="http://example.test/2", canonical_url="http://example.test/2", content_hash="2",
-                       title="广州援疆助力疏附教育（转载）", body=BODY, program="援疆", source_name="demo-hq",
-                       recipient_province="新疆维吾尔自治区", duplicate_of=first.id,
-                       published_at=datetime(2023, 3, 2, tzinfo=UTC))
+        copy = Article(
+            url="http://example.test/2",
+            canonical_url="http://example.test/2",
+            content_hash="2",
+            title="广州援疆助力疏附教育（转载）",
+            body=BODY,
+            program="援疆",
+            source_name="demo-hq",
+            recipient_province="新疆维吾尔自治区",
+            duplicate_of=first.id,
+            published_at=datetime(2023, 3, 2, tzinfo=UTC),
+        )
         session.add(copy)
         session.commit()
-        session.add(Metric(article_id=first.id, text="1200万元", start=17, end=23, sentence=BODY, value=1.2e7,
-                           unit="CNY", category="funding", money_kind="aid_funding", subject="援疆资金"))
+        session.add(
+            Metric(
+                article_id=first.id,
+                text="1200万元",
+                start=17,
+                end=23,
+                sentence=BODY,
+                value=1.2e7,
+                unit="CNY",
+                category="funding",
+                money_kind="aid_funding",
+                subject="援疆资金",
+            )
+        )
         session.commit()
         assert first.id is not None and copy.id is not None
         yield {"first": first.id, "copy": copy.id}
@@ -137,8 +170,9 @@ def test_exports_carry_bodies_in_every_format(stored: dict[str, int], tmp_path: 
     assert run("export", "articles", "-o", str(tmp_path / "a.jsonl"), "--primary-only")[0] == 0
     assert [r["id"] for r in lines((tmp_path / "a.jsonl").read_text("utf-8"))] == [stored["first"]]
 
-    assert run("export", "articles", "-o", str(tmp_path / "a.out"), "--format", "parquet", "--recipient",
-               "疏附")[0] == 0
+    assert (
+        run("export", "articles", "-o", str(tmp_path / "a.out"), "--format", "parquet", "--recipient", "疏附")[0] == 0
+    )
     table = pq.read_table(tmp_path / "a.out")
     assert table.column("body").to_pylist() == [BODY] and table.column("id").to_pylist() == [stored["first"]]
     published = table.column("published_at").to_pylist()[0]

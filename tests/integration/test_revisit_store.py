@@ -20,8 +20,16 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def add_page(session: Session, url: str, sha: str, fetched: datetime) -> int:
-    page = Page(url=url, final_url=url, source_name="s", status=200, body=zlib.compress(b"x"), sha256=sha,
-                fetched_at=fetched, etag=f'"{sha}"')
+    page = Page(
+        url=url,
+        final_url=url,
+        source_name="s",
+        status=200,
+        body=zlib.compress(b"x"),
+        sha256=sha,
+        fetched_at=fetched,
+        etag=f'"{sha}"',
+    )
     session.add(page)
     session.commit()
     assert page.id is not None
@@ -34,8 +42,16 @@ def test_known_pages_carry_their_articles_date_and_checks_land_on_the_newest_ver
     with Session(engine) as session:
         first = add_page(session, "http://a.cn/c_1.html", "v1", NOW - timedelta(days=2))
         newest = add_page(session, "http://a.cn/c_1.html", "v2", NOW - timedelta(days=1))
-        session.add(Article(url="http://a.cn/c_1.html", canonical_url="http://a.cn/c_1.html", content_hash="h",
-                            page_id=first, published_at=published, source_name="s"))
+        session.add(
+            Article(
+                url="http://a.cn/c_1.html",
+                canonical_url="http://a.cn/c_1.html",
+                content_hash="h",
+                page_id=first,
+                published_at=published,
+                source_name="s",
+            )
+        )
         add_page(session, "http://a.cn/c_2.html", "w1", NOW - timedelta(days=1))  # no article (skipped by ETL)
         session.commit()
     known = load_known(engine, ["s"])

@@ -13,8 +13,12 @@ import scheduler
 from etl.sources import parse_sources
 from etl.store import engine as db
 
-SOURCE = {"name": "hq", "start_urls": ["https://aid.example.gov.cn/list.html"],
-          "article_patterns": [r"/c_\d+\.html$"], "schedule": "0 */6 * * *"}
+SOURCE = {
+    "name": "hq",
+    "start_urls": ["https://aid.example.gov.cn/list.html"],
+    "article_patterns": [r"/c_\d+\.html$"],
+    "schedule": "0 */6 * * *",
+}
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
@@ -41,12 +45,17 @@ def test_jobs_are_built_from_the_sources_file_with_one_instance_and_coalescing(s
 
 
 def test_plan_is_the_one_schedule_of_the_service_and_of_status(sqlite_url: str) -> None:
-    config = parse_sources({"source": [SOURCE, dict(SOURCE, name="off", enabled=False)],
-                            "settings": {"etl_interval_minutes": 20}})
+    config = parse_sources(
+        {"source": [SOURCE, dict(SOURCE, name="off", enabled=False)], "settings": {"etl_interval_minutes": 20}}
+    )
     jobs = scheduler.plan(config, NOW)
     kinds = scheduler.JobKind
-    assert [(j.id, j.kind) for j in jobs] == [("crawl:hq", kinds.CRAWL), ("etl", kinds.ETL),
-                                              ("maintenance", kinds.MAINTENANCE), ("heartbeat", kinds.HEARTBEAT)]
+    assert [(j.id, j.kind) for j in jobs] == [
+        ("crawl:hq", kinds.CRAWL),
+        ("etl", kinds.ETL),
+        ("maintenance", kinds.MAINTENANCE),
+        ("heartbeat", kinds.HEARTBEAT),
+    ]
     assert jobs[0].source is not None and jobs[0].source.name == "hq"
     assert [j.run_at_start for j in jobs] == [True, False, False, False]
     assert [j.grace_seconds for j in jobs] == [3 * 3600, 600, 12 * 3600, scheduler.HEARTBEAT_SECONDS]

@@ -29,16 +29,28 @@ FILLER = "各族群众在家门口增收致富，项目建设稳步推进，各�
 
 def _page_html(title: str, paragraphs: list[str]) -> bytes:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body><h1>{title}</h1>"
-            f"<div class='info'>发布时间：2024-03-05 10:00 来源：喀什日报</div>"
-            f"<div class='article-content'>{body}</div></body></html>").encode()
+    return (
+        f"<html><head><meta charset='utf-8'><title>{title}</title></head><body><h1>{title}</h1>"
+        f"<div class='info'>发布时间：2024-03-05 10:00 来源：喀什日报</div>"
+        f"<div class='article-content'>{body}</div></body></html>"
+    ).encode()
 
 
 def _add_page(engine: sa.Engine, url: str, html: bytes) -> None:
     with Session(engine) as session:
-        session.add(Page(url=url, final_url=url, source_name="test", status=200, body=zlib.compress(html),
-                         size=len(html), sha256=hashlib.sha256(html).hexdigest(),
-                         content_type="text/html; charset=utf-8", fetched_at=datetime.now(UTC)))
+        session.add(
+            Page(
+                url=url,
+                final_url=url,
+                source_name="test",
+                status=200,
+                body=zlib.compress(html),
+                size=len(html),
+                sha256=hashlib.sha256(html).hexdigest(),
+                content_type="text/html; charset=utf-8",
+                fetched_at=datetime.now(UTC),
+            )
+        )
         session.commit()
 
 
@@ -61,8 +73,11 @@ def _index_agrees(session: Session, term: str) -> list[int]:
 def test_the_etl_keeps_the_index_in_step_through_inserts_replacements_and_deletes(database_url: str) -> None:
     engine = db.get_engine(database_url)
     url = "http://example.test/news/1.html"
-    _add_page(engine, url, _page_html("东营援疆干部走进疏勒县", ["东营市援疆干部深入乡村开展走访，了解群众需求。",
-                                                            FILLER * 3]))
+    _add_page(
+        engine,
+        url,
+        _page_html("东营援疆干部走进疏勒县", ["东营市援疆干部深入乡村开展走访，了解群众需求。", FILLER * 3]),
+    )
     assert etl_pass(engine=engine).counts["articles"] == 1
     with Session(engine) as session:
         (first,) = _ids(session, "东营市援疆")
@@ -80,8 +95,14 @@ def test_the_etl_keeps_the_index_in_step_through_inserts_replacements_and_delete
 
 
 def _article(session: Session, key: str, title: str, body: str, **values: object) -> int:
-    article = Article(url=f"http://example.test/{key}", canonical_url=f"http://example.test/{key}",
-                      content_hash=key, title=title, body=body, **values)
+    article = Article(
+        url=f"http://example.test/{key}",
+        canonical_url=f"http://example.test/{key}",
+        content_hash=key,
+        title=title,
+        body=body,
+        **values,
+    )
     session.add(article)
     session.commit()
     assert article.id is not None
@@ -142,8 +163,12 @@ def test_traditional_queries_and_short_terms_find_simplified_text(corpus: tuple[
 @pytest.mark.parametrize("q", ["%", "_", "0%", "援%干部", "援_干部", "a%b", "\\"])
 def test_wildcards_in_a_query_are_literal_characters(corpus: tuple[Session, dict[str, int]], q: str) -> None:
     session, ids = corpus
-    holding = {k for k, i in ids.items() if q.lower() in (session.get(Article, i).body or "").lower()
-               or q.lower() in (session.get(Article, i).title or "").lower()}
+    holding = {
+        k
+        for k, i in ids.items()
+        if q.lower() in (session.get(Article, i).body or "").lower()
+        or q.lower() in (session.get(Article, i).title or "").lower()
+    }
     assert set(_ids(session, q)) == {ids[k] for k in holding}
     assert _ids(session, "100%") == [ids["short"]] and _ids(session, "a_b") == [ids["latin"]]
 
@@ -154,26 +179,94 @@ def placed(database_url: str) -> Iterator[tuple[Session, dict[str, int]]]:
     session = Session(engine)
     xj, ks = "新疆维吾尔自治区", "喀什地区"
     ids = {
-        "shule": _article(session, "shule", "疏勒", FILLER, program="援疆", provider_province="山东省",
-                          provider_prefecture="东营市", recipient_province=xj, recipient_prefecture=ks,
-                          recipient_county="疏勒县", source_name="demo-a",
-                          published_at=datetime(2022, 12, 31, 16, 30, tzinfo=UTC)),  # 2023-01-01 00:30 in Beijing
-        "kashgar": _article(session, "kashgar", "喀什", FILLER, program="援疆", provider_province="广东省",
-                            recipient_province=xj, recipient_prefecture=ks, source_name="demo-b",
-                            published_at=datetime(2022, 12, 31, 15, 30, tzinfo=UTC)),  # 2022-12-31 23:30
-        "tibet": _article(session, "tibet", "西藏", FILLER, program="援藏", provider_province="上海市",
-                          recipient_province="西藏自治区", recipient_prefecture="日喀则市", source_name="demo-a",
-                          published_at=datetime(2024, 5, 1, tzinfo=UTC)),
-        "gulou": _article(session, "gulou", "鼓楼", FILLER, program="东西部协作", recipient_province="江苏省",
-                          recipient_prefecture="徐州市", recipient_county="鼓楼区", source_name="demo-b"),
+        "shule": _article(
+            session,
+            "shule",
+            "疏勒",
+            FILLER,
+            program="援疆",
+            provider_province="山东省",
+            provider_prefecture="东营市",
+            recipient_province=xj,
+            recipient_prefecture=ks,
+            recipient_county="疏勒县",
+            source_name="demo-a",
+            published_at=datetime(2022, 12, 31, 16, 30, tzinfo=UTC),
+        ),  # 2023-01-01 00:30 in Beijing
+        "kashgar": _article(
+            session,
+            "kashgar",
+            "喀什",
+            FILLER,
+            program="援疆",
+            provider_province="广东省",
+            recipient_province=xj,
+            recipient_prefecture=ks,
+            source_name="demo-b",
+            published_at=datetime(2022, 12, 31, 15, 30, tzinfo=UTC),
+        ),  # 2022-12-31 23:30
+        "tibet": _article(
+            session,
+            "tibet",
+            "西藏",
+            FILLER,
+            program="援藏",
+            provider_province="上海市",
+            recipient_province="西藏自治区",
+            recipient_prefecture="日喀则市",
+            source_name="demo-a",
+            published_at=datetime(2024, 5, 1, tzinfo=UTC),
+        ),
+        "gulou": _article(
+            session,
+            "gulou",
+            "鼓楼",
+            FILLER,
+            program="东西部协作",
+            recipient_province="江苏省",
+            recipient_prefecture="徐州市",
+            recipient_county="鼓楼区",
+            source_name="demo-b",
+        ),
     }
-    ids["copy"] = _article(session, "copy", "疏勒 转载", FILLER, program="援疆", recipient_province=xj,
-                           recipient_prefecture=ks, recipient_county="疏勒县", source_name="demo-b",
-                           duplicate_of=ids["shule"], published_at=datetime(2023, 1, 2, tzinfo=UTC))
-    session.add(Metric(article_id=ids["kashgar"], text="1200万元", start=0, end=6, sentence="投入1200万元。",
-                       value=1.2e7, unit="CNY", category="funding", money_kind="aid_funding"))
-    session.add(Metric(article_id=ids["tibet"], text="40名", start=0, end=3, sentence="选派40名。", value=40,
-                       unit="person", category="personnel"))
+    ids["copy"] = _article(
+        session,
+        "copy",
+        "疏勒 转载",
+        FILLER,
+        program="援疆",
+        recipient_province=xj,
+        recipient_prefecture=ks,
+        recipient_county="疏勒县",
+        source_name="demo-b",
+        duplicate_of=ids["shule"],
+        published_at=datetime(2023, 1, 2, tzinfo=UTC),
+    )
+    session.add(
+        Metric(
+            article_id=ids["kashgar"],
+            text="1200万元",
+            start=0,
+            end=6,
+            sentence="投入1200万元。",
+            value=1.2e7,
+            unit="CNY",
+            category="funding",
+            money_kind="aid_funding",
+        )
+    )
+    session.add(
+        Metric(
+            article_id=ids["tibet"],
+            text="40名",
+            start=0,
+            end=3,
+            sentence="选派40名。",
+            value=40,
+            unit="person",
+            category="personnel",
+        )
+    )
     session.commit()
     yield session, ids
     session.close()
@@ -211,18 +304,21 @@ def test_program_source_dates_category_and_copies(placed: tuple[Session, dict[st
     assert copy[0]["duplicate_of"] is not None
 
 
-@pytest.mark.parametrize(("given", "message", "listed"), [
-    ({"program": "支援"}, "unknown program '支援'", "援疆, 援藏, 援青, 东西部协作, 定点帮扶, 对口支援"),
-    ({"category": "fundng"}, "unknown category 'fundng'", "funding"),
-    ({"unit": "dollars"}, "unknown unit 'dollars'", "CNY"),
-    ({"source": "demo-c"}, "unknown source 'demo-c'", "demo-a, demo-b"),
-    ({"recipient": "火星"}, "unknown recipient '火星'", "喀什地区"),
-    ({"provider": "月球"}, "unknown provider '月球'", "山东省"),
-    ({"since": "2024", "until": "2023"}, "is after", ""),
-])
-def test_an_invalid_value_is_refused_listing_the_valid_ones(placed: tuple[Session, dict[str, int]],
-                                                            given: dict[str, str], message: str,
-                                                            listed: str) -> None:
+@pytest.mark.parametrize(
+    ("given", "message", "listed"),
+    [
+        ({"program": "支援"}, "unknown program '支援'", "援疆, 援藏, 援青, 东西部协作, 定点帮扶, 对口支援"),
+        ({"category": "fundng"}, "unknown category 'fundng'", "funding"),
+        ({"unit": "dollars"}, "unknown unit 'dollars'", "CNY"),
+        ({"source": "demo-c"}, "unknown source 'demo-c'", "demo-a, demo-b"),
+        ({"recipient": "火星"}, "unknown recipient '火星'", "喀什地区"),
+        ({"provider": "月球"}, "unknown provider '月球'", "山东省"),
+        ({"since": "2024", "until": "2023"}, "is after", ""),
+    ],
+)
+def test_an_invalid_value_is_refused_listing_the_valid_ones(
+    placed: tuple[Session, dict[str, int]], given: dict[str, str], message: str, listed: str
+) -> None:
     session, _ = placed
     with pytest.raises(InvalidFilter, match=message) as raised:
         resolve(session, Filters(**given))

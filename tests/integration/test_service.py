@@ -110,8 +110,13 @@ def test_sigterm_mid_crawl_exits_cleanly_and_the_next_start_resumes(portal: Demo
     sources_file = tmp_path / "sources.toml"
     sources_file.write_text(toml_sources(demo_sources(portal.base_url)), encoding="utf-8")
     env = dict(os.environ, DATABASE_URL=url)
-    service = subprocess.Popen([sys.executable, "scheduler.py", "--sources", str(sources_file)], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    service = subprocess.Popen(
+        [sys.executable, "scheduler.py", "--sources", str(sources_file)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         stored = 0
@@ -126,8 +131,14 @@ def test_sigterm_mid_crawl_exits_cleanly_and_the_next_start_resumes(portal: Demo
         if service.poll() is None:
             service.kill()
     assert {r.status for r in runs(engine)} <= {"ok", "interrupted"}
-    resumed = subprocess.run([sys.executable, "-m", "aidnews", "run-once", "--sources", str(sources_file)],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "aidnews", "run-once", "--sources", str(sources_file)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     with Session(engine) as session:
         pages = session.execute(sa.select(Page.url).where(Page.kind == "article", Page.status == 200)).scalars().all()

@@ -31,18 +31,28 @@ BODY = [
 
 def page_html(title: str, paragraphs: list[str]) -> bytes:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<html><head><meta charset='utf-8'><title>{title}_援疆网</title></head><body>"
-            f"<div class='nav'><a href='/'>首页</a><a href='/news/'>新闻</a></div><h1>{title}</h1>"
-            f"<div class='info'>发布时间：2024-05-06 10:30 来源：伊犁日报</div>"
-            f"<div class='article-content'>{body}</div>"
-            f"<div class='footer'>版权所有 新ICP备000000号</div></body></html>").encode()
+    return (
+        f"<html><head><meta charset='utf-8'><title>{title}_援疆网</title></head><body>"
+        f"<div class='nav'><a href='/'>首页</a><a href='/news/'>新闻</a></div><h1>{title}</h1>"
+        f"<div class='info'>发布时间：2024-05-06 10:30 来源：伊犁日报</div>"
+        f"<div class='article-content'>{body}</div>"
+        f"<div class='footer'>版权所有 新ICP备000000号</div></body></html>"
+    ).encode()
 
 
 def store_page(engine: sa.Engine, url: str, body: bytes) -> int:
     with Session(engine) as session:
-        page = Page(url=url, final_url=url, source_name="test", status=200, body=zlib.compress(body), size=len(body),
-                    sha256=hashlib.sha256(body).hexdigest(), content_type="text/html; charset=utf-8",
-                    fetched_at=datetime.now(UTC))
+        page = Page(
+            url=url,
+            final_url=url,
+            source_name="test",
+            status=200,
+            body=zlib.compress(body),
+            size=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+            content_type="text/html; charset=utf-8",
+            fetched_at=datetime.now(UTC),
+        )
         session.add(page)
         session.commit()
         assert page.id is not None
@@ -59,7 +69,8 @@ def article_state(engine: sa.Engine) -> tuple[int, str, set[str], int]:
 
 
 def test_a_corrected_page_keeps_the_article_id_replaces_its_figures_and_keeps_the_old_version(
-        database_url: str) -> None:
+    database_url: str,
+) -> None:
     engine = db.get_engine(database_url)
     store_page(engine, URL, page_html(TITLE, BODY))
     etl_pass(engine=engine)

@@ -27,21 +27,50 @@ QUERYING_DOC = ROOT / "docs" / "querying.md"
 VIEWS = ("v_articles", "v_metrics", "v_funding_totals")
 
 
-def _article(session: Session, key: str, published: datetime | None, provider: tuple[str | None, str | None],
-             recipient: tuple[str | None, str | None, str | None], metrics: list[tuple[str, float, str, str, str]],
-             duplicate_of: int | None = None, program: str = "援疆") -> int:
-    article = Article(url=f"http://example.test/{key}", canonical_url=f"http://example.test/{key}",
-                      content_hash=key, title=f"标题{key}", body=f"正文{key}", published_at=published,
-                      program=program, provider_province=provider[0], provider_prefecture=provider[1],
-                      recipient_province=recipient[0], recipient_prefecture=recipient[1],
-                      recipient_county=recipient[2], duplicate_of=duplicate_of, source_name="demo-a",
-                      news_source="新疆日报")
+def _article(
+    session: Session,
+    key: str,
+    published: datetime | None,
+    provider: tuple[str | None, str | None],
+    recipient: tuple[str | None, str | None, str | None],
+    metrics: list[tuple[str, float, str, str, str]],
+    duplicate_of: int | None = None,
+    program: str = "援疆",
+) -> int:
+    article = Article(
+        url=f"http://example.test/{key}",
+        canonical_url=f"http://example.test/{key}",
+        content_hash=key,
+        title=f"标题{key}",
+        body=f"正文{key}",
+        published_at=published,
+        program=program,
+        provider_province=provider[0],
+        provider_prefecture=provider[1],
+        recipient_province=recipient[0],
+        recipient_prefecture=recipient[1],
+        recipient_county=recipient[2],
+        duplicate_of=duplicate_of,
+        source_name="demo-a",
+        news_source="新疆日报",
+    )
     session.add(article)
     session.commit()
     for i, (text, value, unit, category, qualifier) in enumerate(metrics):
-        session.add(Metric(article_id=article.id, text=text, start=i * 10, end=i * 10 + len(text),
-                           sentence=f"投入{text}。", value=value, unit=unit, category=category, qualifier=qualifier,
-                           money_kind="aid_funding" if (unit, category) == ("CNY", "funding") else None))
+        session.add(
+            Metric(
+                article_id=article.id,
+                text=text,
+                start=i * 10,
+                end=i * 10 + len(text),
+                sentence=f"投入{text}。",
+                value=value,
+                unit=unit,
+                category=category,
+                qualifier=qualifier,
+                money_kind="aid_funding" if (unit, category) == ("CNY", "funding") else None,
+            )
+        )
     session.commit()
     assert article.id is not None
     return article.id
@@ -54,26 +83,63 @@ def filled(database_url: str) -> Iterator[sa.Engine]:
     kashgar = ("新疆维吾尔自治区", "喀什地区", "疏勒县")
     hotan = ("新疆维吾尔自治区", "和田地区", None)
     with Session(engine) as session:
-        first = _article(session, "1", datetime(2022, 6, 1, 2, tzinfo=UTC), shandong, kashgar, [
-            ("420余万元", 4.2e6, "CNY", "funding", "over"),
-            ("40名", 40, "person", "personnel", "exact"),
-            ("3亿元", 3e8, "CNY", "investment", "exact"),  # money, but not aid funding
-        ])
+        first = _article(
+            session,
+            "1",
+            datetime(2022, 6, 1, 2, tzinfo=UTC),
+            shandong,
+            kashgar,
+            [
+                ("420余万元", 4.2e6, "CNY", "funding", "over"),
+                ("40名", 40, "person", "personnel", "exact"),
+                ("3亿元", 3e8, "CNY", "investment", "exact"),  # money, but not aid funding
+            ],
+        )
         # 17:30 UTC on New Year's Eve is already 2024 in Beijing: the year is the local one.
-        _article(session, "2", datetime(2023, 12, 31, 17, 30, tzinfo=UTC), shandong, kashgar, [
-            ("1亿元", 1e8, "CNY", "funding", "exact"),
-        ])
-        _article(session, "3", datetime(2024, 3, 5, tzinfo=UTC), shandong, kashgar, [
-            ("5000万元", 5e7, "CNY", "funding", "exact"),
-            ("2000万元", 2e7, "CNY", "funding", "exact"),
-        ])
-        _article(session, "4", datetime(2023, 5, 5, tzinfo=UTC), guangzhou, hotan, [
-            ("1200万元", 1.2e7, "CNY", "funding", "exact"),
-            ("30万公斤", 3e5, "kg", "funding", "exact"),  # a wrongly tagged quantity: never added to yuan
-        ], program="对口支援")
-        _article(session, "copy-of-1", datetime(2022, 6, 2, tzinfo=UTC), shandong, kashgar, [
-            ("420余万元", 4.2e6, "CNY", "funding", "over"),
-        ], duplicate_of=first)
+        _article(
+            session,
+            "2",
+            datetime(2023, 12, 31, 17, 30, tzinfo=UTC),
+            shandong,
+            kashgar,
+            [
+                ("1亿元", 1e8, "CNY", "funding", "exact"),
+            ],
+        )
+        _article(
+            session,
+            "3",
+            datetime(2024, 3, 5, tzinfo=UTC),
+            shandong,
+            kashgar,
+            [
+                ("5000万元", 5e7, "CNY", "funding", "exact"),
+                ("2000万元", 2e7, "CNY", "funding", "exact"),
+            ],
+        )
+        _article(
+            session,
+            "4",
+            datetime(2023, 5, 5, tzinfo=UTC),
+            guangzhou,
+            hotan,
+            [
+                ("1200万元", 1.2e7, "CNY", "funding", "exact"),
+                ("30万公斤", 3e5, "kg", "funding", "exact"),  # a wrongly tagged quantity: never added to yuan
+            ],
+            program="对口支援",
+        )
+        _article(
+            session,
+            "copy-of-1",
+            datetime(2022, 6, 2, tzinfo=UTC),
+            shandong,
+            kashgar,
+            [
+                ("420余万元", 4.2e6, "CNY", "funding", "over"),
+            ],
+            duplicate_of=first,
+        )
         _article(session, "undated", None, (None, None), hotan, [("80万元", 8e5, "CNY", "funding", "about")])
     yield engine
 
@@ -93,7 +159,10 @@ def test_v_articles_holds_primary_articles_with_their_entities_and_local_dates(f
     assert set(rows) == {"标题1", "标题2", "标题3", "标题4", "标题undated"}  # the copy is left out
     first = rows["标题1"]
     assert (first["provider_province"], first["recipient_prefecture"], first["recipient_county"]) == (
-        "山东省", "喀什地区", "疏勒县")
+        "山东省",
+        "喀什地区",
+        "疏勒县",
+    )
     assert first["metrics"] == 3 and first["copies"] == 1 and first["body"] == "正文1"
     assert (rows["标题2"]["published_date"], rows["标题2"]["published_year"]) == ("2024-01-01", 2024)
     assert rows["标题undated"]["published_year"] is None and rows["标题undated"]["published_date"] is None
@@ -106,16 +175,26 @@ def test_v_metrics_gives_each_figure_its_article_context(filled: sa.Engine) -> N
     assert len(copy) == 1 and copy[0]["title"] == "标题copy-of-1"
     kg = next(r for r in rows if r["unit"] == "kg")
     assert (kg["title"], kg["program"], kg["provider_prefecture"], kg["recipient_prefecture"]) == (
-        "标题4", "对口支援", "广州市", "和田地区")
+        "标题4",
+        "对口支援",
+        "广州市",
+        "和田地区",
+    )
     assert kg["url"] == "http://example.test/4" and kg["source_name"] == "demo-a" and kg["news_source"] == "新疆日报"
     assert kg["published_year"] == 2023 and kg["sentence"] == "投入30万公斤。"
 
 
-def test_v_funding_totals_adds_only_aid_funding_in_yuan_over_primary_articles_per_local_year(
-        filled: sa.Engine) -> None:
+def test_v_funding_totals_adds_only_aid_funding_in_yuan_over_primary_articles_per_local_year(filled: sa.Engine) -> None:
     rows = _rows(filled, "SELECT * FROM v_funding_totals")
-    got = {(r["provider_province"], r["recipient_prefecture"], r["year"]):
-           (float(r["total_cny"]), r["mentions"], r["articles"], r["approximate_mentions"]) for r in rows}
+    got = {
+        (r["provider_province"], r["recipient_prefecture"], r["year"]): (
+            float(r["total_cny"]),
+            r["mentions"],
+            r["articles"],
+            r["approximate_mentions"],
+        )
+        for r in rows
+    }
     assert got == {
         ("山东省", "喀什地区", 2022): (4.2e6, 1, 1, 1),  # the copy is not counted again; 3亿元 is investment
         ("山东省", "喀什地区", 2024): (1e8 + 5e7 + 2e7, 3, 2, 0),  # Beijing year of 2023-12-31 17:30 UTC

@@ -24,23 +24,66 @@ from etl.extract import ExtractError, extract
 
 CASE_SECONDS = 10.0  # one page may take this long, whatever it holds (real pages take milliseconds)
 ENCODINGS = ("utf-8", "gbk", "gb18030", "big5", "utf-16", "utf-32", "utf-16-be", "latin-1", "shift_jis")
-WORDS = tuple("""
+WORDS = tuple(
+    """
 援疆 援藏 援青 对口支援 东西部协作 定点帮扶 资金 项目 万元 亿元 元 名 所 个 平方米 公里 % 余 多 近
 约 第 批 年 月 日 ， 。 、 ； ： “ ” （ ） 新疆 西藏 喀什 和田 北京市
 上海 广东省 援建 学校 医院 兆瓦 吨 亩 人次 户 万 亿 千 百 十 零 两 三 五 九
 點 億 萬
-""".split())
-MARKUP = ("<p>", "</p>", "<div>", "</div>", "<br>", "<span>", "</span>", "<table><tr><td>", "</td></tr></table>",
-          "<script>var a='援疆';</script>", "<style>p{}</style>", "<!-- 注释 -->", "<![CDATA[x]]>", "&amp;",
-          "&#25588;", "&#x7586;", "&nbsp;", "&lt;p&gt;", "<article>", "</article>", "<h1>", "</h1>", "<a href='x'>",
-          "</a>", "<img src='a.jpg'>", "<meta charset='gbk'>", "<meta charset='utf-8'>", "<title>", "</title>",
-          "\x00", "\ufeff", "\u200b", "\u3000", "\r\n", "\t", "<", ">", "&", "<<", "]]>", "<?xml?>")
+""".split()
+)
+MARKUP = (
+    "<p>",
+    "</p>",
+    "<div>",
+    "</div>",
+    "<br>",
+    "<span>",
+    "</span>",
+    "<table><tr><td>",
+    "</td></tr></table>",
+    "<script>var a='援疆';</script>",
+    "<style>p{}</style>",
+    "<!-- 注释 -->",
+    "<![CDATA[x]]>",
+    "&amp;",
+    "&#25588;",
+    "&#x7586;",
+    "&nbsp;",
+    "&lt;p&gt;",
+    "<article>",
+    "</article>",
+    "<h1>",
+    "</h1>",
+    "<a href='x'>",
+    "</a>",
+    "<img src='a.jpg'>",
+    "<meta charset='gbk'>",
+    "<meta charset='utf-8'>",
+    "<title>",
+    "</title>",
+    "\x00",
+    "\ufeff",
+    "\u200b",
+    "\u3000",
+    "\r\n",
+    "\t",
+    "<",
+    ">",
+    "&",
+    "<<",
+    "]]>",
+    "<?xml?>",
+)
 
 
 def _figure() -> st.SearchStrategy[str]:
-    number = st.one_of(st.integers(-10**12, 10**15).map(str), st.floats(0, 1e9, allow_nan=False).map(
-        lambda f: f"{f:.2f}"), st.integers(0, 10**6).map(lambda n: f"{n:,}"),
-        st.text(alphabet="零一二三四五六七八九十百千万亿两点", min_size=1, max_size=8))
+    number = st.one_of(
+        st.integers(-(10**12), 10**15).map(str),
+        st.floats(0, 1e9, allow_nan=False).map(lambda f: f"{f:.2f}"),
+        st.integers(0, 10**6).map(lambda n: f"{n:,}"),
+        st.text(alphabet="零一二三四五六七八九十百千万亿两点", min_size=1, max_size=8),
+    )
     units = st.sampled_from(("万元", "亿元", "元", "名", "所", "个", "%", "平方米", "余万元", ""))
     return st.tuples(st.sampled_from(("", "约", "近", "超过", "共计")), number, units).map("".join)
 
@@ -54,8 +97,11 @@ def _document(draw: Any) -> str:
     paragraphs = ["".join(draw(st.lists(_piece, max_size=40))) for _ in range(draw(st.integers(0, 12)))]
     depth = draw(st.sampled_from((0, 0, 0, 50, 3000)))
     body = "<div>" * depth + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>" * draw(st.integers(0, depth))
-    head = draw(st.sampled_from(("", "<meta charset='{enc}'>", "<meta http-equiv='Content-Type' "
-                                  "content='text/html; charset={enc}'>")))
+    head = draw(
+        st.sampled_from(
+            ("", "<meta charset='{enc}'>", "<meta http-equiv='Content-Type' content='text/html; charset={enc}'>")
+        )
+    )
     return f"<html><head>{head}<title>{title}</title></head><body>{body}</body></html>"
 
 
@@ -82,7 +128,7 @@ def pages(draw: Any) -> FuzzPage:
         if action == "flip":
             data[where] ^= draw(st.integers(1, 255))
         elif action == "cut":
-            del data[where:where + draw(st.integers(1, 64))]
+            del data[where : where + draw(st.integers(1, 64))]
         else:
             data[where:where] = draw(st.binary(max_size=32))
     content_type = draw(st.sampled_from((None, "text/html", f"text/html; charset={declared}", "application/xhtml+xml")))

@@ -100,9 +100,15 @@ class HostileServer:
 
 def source(server: HostileServer, name: str = "hostile", **keys: Any) -> dict[str, Any]:
     """A local source table for the server (article pages end in .html, list pages in /list)."""
-    table: dict[str, Any] = {"name": name, "allowed_domains": ["127.0.0.1"], "local": True, "max_depth": 3,
-                             "article_patterns": [r"/a/\d+\.html$"], "list_patterns": [r"/list$"],
-                             "keywords": ["援疆"]}
+    table: dict[str, Any] = {
+        "name": name,
+        "allowed_domains": ["127.0.0.1"],
+        "local": True,
+        "max_depth": 3,
+        "article_patterns": [r"/a/\d+\.html$"],
+        "list_patterns": [r"/list$"],
+        "keywords": ["援疆"],
+    }
     table.update(keys)
     if not any(k in table for k in ("start_urls", "sitemaps", "feeds")):
         table["start_urls"] = [server.url("/list")]

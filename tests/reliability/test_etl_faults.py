@@ -30,8 +30,10 @@ from etl.store.runs import RunStatus
 from etl.store.sources import sync_sources
 
 EVIL = r"(a+)+$"
-ARTICLE = ("<html><head><title>援疆 {n}</title>{canonical}</head><body><article><p>对口援疆项目第{n}批资金到位，"
-           "新建学校两所，受益学生约三千人。</p></article></body></html>")
+ARTICLE = (
+    "<html><head><title>援疆 {n}</title>{canonical}</head><body><article><p>对口援疆项目第{n}批资金到位，"
+    "新建学校两所，受益学生约三千人。</p></article></body></html>"
+)
 SECONDS = 30.0  # far above what the pattern gets (3 tries of about 0.1 s), far below a hang
 
 
@@ -44,8 +46,9 @@ def fresh_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_catastrophic_pattern_cannot_hang_a_crawl(sqlite_url: str, server: HostileServer) -> None:
     evil_path = "/" + "a" * 2000 + "!"
-    server.routes["/list"] = Reply(f'<html><body><a href="{evil_path}">x</a><a href="/a/1.html">1</a>'
-                                   "</body></html>".encode())
+    server.routes["/list"] = Reply(
+        f'<html><body><a href="{evil_path}">x</a><a href="/a/1.html">1</a></body></html>'.encode()
+    )
     server.routes["/a/1.html"] = Reply(ARTICLE.format(n=1, canonical="").encode())
     table = source(server, article_patterns=[r"/a/\d+\.html$", EVIL])
     started = time.monotonic()
@@ -58,14 +61,24 @@ def test_a_catastrophic_pattern_cannot_hang_a_crawl(sqlite_url: str, server: Hos
 
 
 def test_a_catastrophic_pattern_cannot_hang_an_etl_pass(sqlite_url: str, fresh_patterns: None) -> None:
-    table = {"name": "evil", "start_urls": ["http://aid.example.cn/list"], "keywords": ["援疆"],
-             "article_patterns": [r"/c/\d+\.html$", EVIL]}
+    table = {
+        "name": "evil",
+        "start_urls": ["http://aid.example.cn/list"],
+        "keywords": ["援疆"],
+        "article_patterns": [r"/c/\d+\.html$", EVIL],
+    }
     sync_sources([parse_source(table, "test")])
     declared = "http://aid.example.cn/" + "a" * 2000 + "!"  # a canonical URL of the same host, on the evil path
-    page = PageItem(url="http://aid.example.cn/c/1.html", final_url="http://aid.example.cn/c/1.html",
-                    source_name="evil", kind="article", status=200, headers={"Content-Type": "text/html"},
-                    body=ARTICLE.format(n=1, canonical=f'<link rel="canonical" href="{declared}">').encode(),
-                    fetched_at=datetime.now(UTC))
+    page = PageItem(
+        url="http://aid.example.cn/c/1.html",
+        final_url="http://aid.example.cn/c/1.html",
+        source_name="evil",
+        kind="article",
+        status=200,
+        headers={"Content-Type": "text/html"},
+        body=ARTICLE.format(n=1, canonical=f'<link rel="canonical" href="{declared}">').encode(),
+        fetched_at=datetime.now(UTC),
+    )
     engine = db.get_engine()
     with engine.begin() as conn:
         store_pages(conn, [page_row(page, None)])
@@ -88,13 +101,36 @@ def test_an_overlong_url_is_never_matched(fresh_patterns: None) -> None:
 
 
 def _pending_pages(engine: sa.Engine, count: int) -> None:
-    sync_sources([parse_source({"name": "hostile", "start_urls": ["http://aid.example.cn/list"],
-                                "keywords": ["援疆"], "article_patterns": [r"/c/\d+\.html$"]}, "test")], engine)
-    rows = [page_row(PageItem(url=f"http://aid.example.cn/c/{n}.html", final_url=f"http://aid.example.cn/c/{n}.html",
-                              source_name="hostile", kind="article", status=200,
-                              headers={"Content-Type": "text/html; charset=utf-8"},
-                              body=ARTICLE.format(n=n, canonical="").encode(), fetched_at=datetime.now(UTC)), None)
-            for n in range(count)]
+    sync_sources(
+        [
+            parse_source(
+                {
+                    "name": "hostile",
+                    "start_urls": ["http://aid.example.cn/list"],
+                    "keywords": ["援疆"],
+                    "article_patterns": [r"/c/\d+\.html$"],
+                },
+                "test",
+            )
+        ],
+        engine,
+    )
+    rows = [
+        page_row(
+            PageItem(
+                url=f"http://aid.example.cn/c/{n}.html",
+                final_url=f"http://aid.example.cn/c/{n}.html",
+                source_name="hostile",
+                kind="article",
+                status=200,
+                headers={"Content-Type": "text/html; charset=utf-8"},
+                body=ARTICLE.format(n=n, canonical="").encode(),
+                fetched_at=datetime.now(UTC),
+            ),
+            None,
+        )
+        for n in range(count)
+    ]
     with engine.begin() as conn:
         store_pages(conn, rows)
 
@@ -116,8 +152,12 @@ class Outage:
         if self.writes in self.on_writes:
             self.outages += 1
             with self.admin.connect() as conn:
-                conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
 
     def __enter__(self) -> Outage:
         sa.event.listen(self.engine, "before_cursor_execute", self)
@@ -136,8 +176,9 @@ def pg_engine(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa
     yield db.get_engine(database_url)
 
 
-def test_connections_dropped_mid_etl_are_retried_and_the_pass_completes(database_url: str,
-                                                                         pg_engine: sa.Engine) -> None:
+def test_connections_dropped_mid_etl_are_retried_and_the_pass_completes(
+    database_url: str, pg_engine: sa.Engine
+) -> None:
     _pending_pages(pg_engine, 30)
     with Outage(database_url, pg_engine, on_writes={2, 4}) as outage:
         run = etl_pass(engine=pg_engine, batch_size=5, workers=1)
@@ -149,8 +190,9 @@ def test_connections_dropped_mid_etl_are_retried_and_the_pass_completes(database
     assert run.counts["articles"] == 30 and run.counts["pages"] == 30  # a retried batch is not counted twice
 
 
-def test_a_database_that_stays_away_fails_the_run_and_marks_no_page_failed(database_url: str,
-                                                                          pg_engine: sa.Engine) -> None:
+def test_a_database_that_stays_away_fails_the_run_and_marks_no_page_failed(
+    database_url: str, pg_engine: sa.Engine
+) -> None:
     _pending_pages(pg_engine, 10)
     with Outage(database_url, pg_engine, on_writes=set(range(2, 100))):
         run = etl_pass(engine=pg_engine, batch_size=5, workers=1)

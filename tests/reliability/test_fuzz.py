@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 CASES = int(os.environ.get("AIDNEWS_FUZZ_CASES", "2000"))
 
 
-@settings(max_examples=CASES, deadline=None, database=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=CASES, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(pages())
 def test_no_page_crashes_or_hangs_the_extractor(page: FuzzPage) -> None:
     assert check_page(page) in ("article", "no article")

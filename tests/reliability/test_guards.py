@@ -25,11 +25,14 @@ from etl.stopping import stop_on_signals
 from etl.store import engine as db
 from etl.urls import url_too_long
 
-PAGE = "<html><head><title>援疆 文章</title></head><body><a href='/a/1.html'>援疆</a><article><p>{}</p></article>" \
-       "</body></html>".format("对口援疆项目资金三千万元到位，新建学校两所。" * 6)
+PAGE = (
+    "<html><head><title>援疆 文章</title></head><body><a href='/a/1.html'>援疆</a><article><p>{}</p></article>"
+    "</body></html>".format("对口援疆项目资金三千万元到位，新建学校两所。" * 6)
+)
 
 
 # -- inflation --------------------------------------------------------------------------------------------------
+
 
 def test_inflation_stops_at_the_cap_without_holding_more() -> None:
     bomb = zlib.compressobj(9, zlib.DEFLATED, 31)
@@ -45,8 +48,9 @@ def test_inflation_stops_at_the_cap_without_holding_more() -> None:
 
 
 def test_a_sitemap_index_is_followed_up_to_its_cap_and_the_cut_is_recorded() -> None:
-    source = parse_source({"name": "s", "sitemaps": ["http://a.cn/index.xml"], "article_patterns": [r"/c/\d+$"]},
-                          "test")
+    source = parse_source(
+        {"name": "s", "sitemaps": ["http://a.cn/index.xml"], "article_patterns": [r"/c/\d+$"]}, "test"
+    )
     crawler = get_crawler(AidSpider, {"SITEMAP_CHILDREN_MAX": 3})
     spider = AidSpider.from_crawler(crawler, sources=[source])
     entries = [XmlEntry(f"http://a.cn/s{n}.xml", is_sitemap=True) for n in range(10)]
@@ -56,6 +60,7 @@ def test_a_sitemap_index_is_followed_up_to_its_cap_and_the_cut_is_recorded() -> 
 
 
 # -- UTF-16 and UTF-32 -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
 def test_utf16_and_utf32_pages_with_a_bom_are_text_and_their_links_are_read(encoding: str) -> None:
@@ -74,14 +79,18 @@ def test_nul_bytes_without_a_bom_are_still_binary() -> None:
 
 # -- sources -----------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("entry", ["sitemaps", "feeds"])
 def test_a_source_with_only_sitemaps_or_only_feeds_is_valid(entry: str, tmp_path: Path) -> None:
     table = {"name": "s", entry: ["https://aid.example.cn/x.xml"], "article_patterns": [r"/c/\d+\.html$"]}
     config = parse_sources({"source": [table]}).sources[0]
     assert config.start_urls == () and config.allowed_domains == ("aid.example.cn",)
     path = tmp_path / "sources.toml"
-    path.write_text(f'[[source]]\nname = "s"\n{entry} = ["https://aid.example.cn/x.xml"]\n'
-                    'article_patterns = ["/c/\\\\d+\\\\.html$"]\n', encoding="utf-8")
+    path.write_text(
+        f'[[source]]\nname = "s"\n{entry} = ["https://aid.example.cn/x.xml"]\n'
+        'article_patterns = ["/c/\\\\d+\\\\.html$"]\n',
+        encoding="utf-8",
+    )
     from aidnews.cli import app
 
     result = CliRunner().invoke(app, ["check-sources", "--sources", str(path)])
@@ -94,6 +103,7 @@ def test_a_source_with_no_entry_at_all_is_still_refused() -> None:
 
 
 # -- the resolver ------------------------------------------------------------------------------------------------
+
 
 class Receiver:
     def __init__(self) -> None:
@@ -128,12 +138,14 @@ class System:
 
 def test_the_resolver_passes_public_addresses_only_and_asks_afresh_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(resolver, "refused", {})
-    system = System({
-        "public.example.cn": [IPv4Address("TCP", "202.96.128.86", 0)],
-        "rebind.example.cn": [IPv4Address("TCP", "127.0.0.1", 0), IPv6Address("TCP", "::1", 0)],
-        "mixed.example.cn": [IPv4Address("TCP", "10.0.0.5", 0), IPv4Address("TCP", "202.96.128.86", 0)],
-        "portal.test": [IPv4Address("TCP", "127.0.0.1", 0)],
-    })
+    system = System(
+        {
+            "public.example.cn": [IPv4Address("TCP", "202.96.128.86", 0)],
+            "rebind.example.cn": [IPv4Address("TCP", "127.0.0.1", 0), IPv6Address("TCP", "::1", 0)],
+            "mixed.example.cn": [IPv4Address("TCP", "10.0.0.5", 0), IPv4Address("TCP", "202.96.128.86", 0)],
+            "portal.test": [IPv4Address("TCP", "127.0.0.1", 0)],
+        }
+    )
     guard = resolver.PublicAddressResolver(reactor=None, local_domains=["portal.test"])
     guard.system = system
 
@@ -151,8 +163,7 @@ def test_the_resolver_passes_public_addresses_only_and_asks_afresh_each_time(mon
     assert resolve("rebind.example.cn") == [] and system.asked.count("rebind.example.cn") == 2  # no cache
 
 
-def test_a_name_that_resolves_to_a_private_address_is_refused_at_connection_time(
-        sqlite_url: str, server: Any) -> None:
+def test_a_name_that_resolves_to_a_private_address_is_refused_at_connection_time(sqlite_url: str, server: Any) -> None:
     import socket
 
     from hostile import Reply, source
@@ -174,6 +185,7 @@ def test_a_name_that_resolves_to_a_private_address_is_refused_at_connection_time
 
 
 # -- the rest ------------------------------------------------------------------------------------------------------
+
 
 def test_header_values_lose_control_characters_but_keep_text() -> None:
     assert clean_header("a\x00b\x1b[2J\r\nc\td\x7f") == "ab[2Jc\td"
@@ -205,14 +217,17 @@ def test_the_migration_folds_duplicate_page_versions(tmp_path: Path) -> None:
     engine = db.get_engine(url)
     row = "('http://a.cn/1', 'http://a.cn/1', 'article', 200, '{{}}', x'00', 1, '{sha}', '2024-01-01', 'done')"
     with engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO page (url, final_url, kind, status, headers, body, size, sha256, "
-                             "fetched_at, etl_status) VALUES " + ", ".join(
-                                 row.format(sha=s) for s in ("aaa", "aaa", "bbb", "aaa")))
-        conn.exec_driver_sql("INSERT INTO article (page_id, url, canonical_url, body, body_original, "
-                             "content_hash, pinyin_stripped, garbled_found, garbled_repaired, garbled_spans, images, "
-                             "provider_inferred, recipient_inferred, topics, extractor_version, created_at, "
-                             "updated_at) VALUES (4, 'u', 'u', '', '', 'h', 0, 0, 0, '[]', '[]', 0, 0, '[]', '', "
-                             "'2024-01-01', '2024-01-01')")
+        conn.exec_driver_sql(
+            "INSERT INTO page (url, final_url, kind, status, headers, body, size, sha256, "
+            "fetched_at, etl_status) VALUES " + ", ".join(row.format(sha=s) for s in ("aaa", "aaa", "bbb", "aaa"))
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO article (page_id, url, canonical_url, body, body_original, "
+            "content_hash, pinyin_stripped, garbled_found, garbled_repaired, garbled_spans, images, "
+            "provider_inferred, recipient_inferred, topics, extractor_version, created_at, "
+            "updated_at) VALUES (4, 'u', 'u', '', '', 'h', 0, 0, 0, '[]', '[]', 0, 0, '[]', '', "
+            "'2024-01-01', '2024-01-01')"
+        )
     db.upgrade(url)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT id, sha256 FROM page ORDER BY id")).all() == [(1, "aaa"), (3, "bbb")]

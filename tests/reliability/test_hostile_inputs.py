@@ -39,7 +39,9 @@ RSS_LIMIT_BYTES = 500 * 1024 * 1024
 
 def urlset(server: HostileServer, paths: list[str]) -> bytes:
     entries = "".join(f"<url><loc>{server.url(p)}</loc></url>" for p in paths)
-    return f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'.encode()
+    return (
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'.encode()
+    )
 
 
 def article(n: int) -> bytes:
@@ -74,12 +76,22 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         whole = gzip.compress(urlset(server, ["/a/1.html", "/a/2.html", *filler, "/a/3.html", "/a/4.html"]))
         r["/s0.xml"] = Reply(whole[: len(whole) // 2], headers=GZIP)  # breaks off in the middle
         laughs = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-        r["/s1.xml"] = Reply((f'<?xml version="1.0"?><!DOCTYPE urlset [{laughs}]><urlset>'
-                              f"<url><loc>{server.url('/a/5.html')}</loc></url><url><loc>&l9;</loc></url>"
-                              f"<url><loc>{server.url('/a/6.html')}</loc></url></urlset>").encode(), headers=XML)
-        r["/s2.xml"] = Reply(('<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
-                              f"<urlset><url><loc>{server.url('/a/7.html')}</loc><lastmod>&x;</lastmod></url>"
-                              "</urlset>").encode(), headers=XML)
+        r["/s1.xml"] = Reply(
+            (
+                f'<?xml version="1.0"?><!DOCTYPE urlset [{laughs}]><urlset>'
+                f"<url><loc>{server.url('/a/5.html')}</loc></url><url><loc>&l9;</loc></url>"
+                f"<url><loc>{server.url('/a/6.html')}</loc></url></urlset>"
+            ).encode(),
+            headers=XML,
+        )
+        r["/s2.xml"] = Reply(
+            (
+                '<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+                f"<urlset><url><loc>{server.url('/a/7.html')}</loc><lastmod>&x;</lastmod></url>"
+                "</urlset>"
+            ).encode(),
+            headers=XML,
+        )
         r["/s3.xml"] = Reply(urlset(server, ["/a/" + "8" * 10_000 + ".html", "/a/8.html"]), headers=XML)
         for n in range(4, 8):
             r[f"/s{n}.xml"] = Reply(urlset(server, [f"/a/{10 + n}.html"]), headers=XML)  # 4 followed, 5-7 cut
@@ -89,14 +101,24 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         r["/list"] = Reply(f"<html><body>{links}</body></html>".encode())
         r["/a/20.html"] = Reply(codecs_utf16(article(20)), headers=[(b"Content-Type", b"text/html")])
         r["/a/21.html"] = Reply(article(21), delay=6.0)  # past the local sources' 3 s timeout
-        r["/a/22.html"] = Reply(inflating_gzip(64 << 20, b"<html><body>"), headers=[
-            (b"Content-Type", b"text/html"), (b"Content-Encoding", b"gzip")])
-        r["/a/23.html"] = Reply(ARTICLE.format(n=23, text=LONG_TEXT.format(n=23)).encode("big5", "replace"),
-                                headers=[(b"Content-Type", b"text/html; charset=big5")])
-        r["/a/24.html"] = Reply(b"<html><body>" + b"<div>" * 100_000 + LONG_TEXT.format(n=24).encode()
-                                + b"</div>" * 100_000 + b"</body></html>")
-        r["/a/25.html"] = Reply(article(25), headers=[(b"Content-Type", b"text/html; charset=utf-8"),
-                                                      (b"Content-Length", b"999999")])
+        r["/a/22.html"] = Reply(
+            inflating_gzip(64 << 20, b"<html><body>"),
+            headers=[(b"Content-Type", b"text/html"), (b"Content-Encoding", b"gzip")],
+        )
+        r["/a/23.html"] = Reply(
+            ARTICLE.format(n=23, text=LONG_TEXT.format(n=23)).encode("big5", "replace"),
+            headers=[(b"Content-Type", b"text/html; charset=big5")],
+        )
+        r["/a/24.html"] = Reply(
+            b"<html><body>"
+            + b"<div>" * 100_000
+            + LONG_TEXT.format(n=24).encode()
+            + b"</div>" * 100_000
+            + b"</body></html>"
+        )
+        r["/a/25.html"] = Reply(
+            article(25), headers=[(b"Content-Type", b"text/html; charset=utf-8"), (b"Content-Length", b"999999")]
+        )
         table = source(server, sitemaps=[server.url("/index.xml")], start_urls=[server.url("/list")])
         run = crawl([parse_source(table, "test")], time_limit=120, engine=db.get_engine(url))
         etl = etl_pass(engine=db.get_engine(url), workers=1)
@@ -187,12 +209,15 @@ def test_a_sitemap_inflating_to_1_gb_keeps_the_crawl_under_500_mb(server: Hostil
     bomb = inflating_gzip(1 << 30, b'<?xml version="1.0"?><urlset>')
     assert len(bomb) < 2 << 20  # about 1 MB on the wire
     server.routes["/bomb.xml.gz"] = Reply(bomb, headers=GZIP)
-    server.routes["/a/1.html"] = Reply(inflating_gzip(1 << 30, b"<html><body>"), headers=[
-        (b"Content-Type", b"text/html"), (b"Content-Encoding", b"gzip")])
+    server.routes["/a/1.html"] = Reply(
+        inflating_gzip(1 << 30, b"<html><body>"),
+        headers=[(b"Content-Type", b"text/html"), (b"Content-Encoding", b"gzip")],
+    )
     table = source(server, sitemaps=[server.url("/bomb.xml.gz")], start_urls=[server.url("/list")])
     server.routes["/list"] = Reply(b'<html><body><a href="/a/1.html">1</a></body></html>')
-    done = subprocess.run([sys.executable, "-c", MEASURE, json.dumps(table)], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, json.dumps(table)], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"\npeak RSS of the crawl child: {result['peak_rss'] / 2**20:.0f} MB")

@@ -38,7 +38,7 @@ def _children(pid: int) -> dict[int, bytes]:
             continue
         try:
             stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[1]) == pid and fields[0] != "Z":
                 found[int(entry.name)] = (entry / "cmdline").read_bytes()
         except (OSError, ValueError):
@@ -51,7 +51,7 @@ def _alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
 
 
 def _reap() -> None:
@@ -69,8 +69,9 @@ def _sockets(pid: int) -> int:
         return 0
 
 
-def _crawling_child(parent: subprocess.Popen[bytes], engine: sa.Engine, stored: bool, stderr: Path,
-                    timeout: float = 120.0) -> int:
+def _crawling_child(
+    parent: subprocess.Popen[bytes], engine: sa.Engine, stored: bool, stderr: Path, timeout: float = 120.0
+) -> int:
     """The crawl child of parent, once it crawls: it holds a socket (and with `stored`, has stored a page)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -78,8 +79,10 @@ def _crawling_child(parent: subprocess.Popen[bytes], engine: sa.Engine, stored: 
             if b"crawler.run" in command and _sockets(pid) and (not stored or _page_count(engine)):
                 return pid
         if parent.poll() is not None:
-            raise AssertionError(f"run-once ended ({parent.returncode}) before its crawl was seen: "
-                                 f"{stderr.read_text(errors='replace')[-2000:]}")
+            raise AssertionError(
+                f"run-once ended ({parent.returncode}) before its crawl was seen: "
+                f"{stderr.read_text(errors='replace')[-2000:]}"
+            )
         time.sleep(0.05)
     raise AssertionError("no crawl child appeared")
 
@@ -91,23 +94,38 @@ def _page_count(engine: sa.Engine) -> int:
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 def test_a_killed_run_once_leaves_no_child_no_duplicate_and_no_temporary_file(
-        database_url: str, signum: int, tmp_path: Path) -> None:
+    database_url: str, signum: int, tmp_path: Path
+) -> None:
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = dict(os.environ, DATABASE_URL=database_url, PYTHONPATH=str(ROOT), TMPDIR=str(temp),
-               AIDNEWS_DEMO_PORT=os.environ.get("AIDNEWS_DEMO_PORT", "18712"))
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        PYTHONPATH=str(ROOT),
+        TMPDIR=str(temp),
+        AIDNEWS_DEMO_PORT=os.environ.get("AIDNEWS_DEMO_PORT", "18712"),
+    )
     engine = db.get_engine(database_url)
     rng = random.Random(signum)
     lifetimes = []
     for round_ in range(REPEATS):
         with open(tmp_path / "stderr.txt", "wb") as stderr:
-            parent = subprocess.Popen([sys.executable, "-m", "aidnews", "run-once", "--demo"], env=env,
-                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-                                      cwd=tmp_path)
+            parent = subprocess.Popen(
+                [sys.executable, "-m", "aidnews", "run-once", "--demo"],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                cwd=tmp_path,
+            )
         child = 0
         try:
-            child = _crawling_child(parent, engine, stored=round_ == 0,  # the first round stores some pages
-                                    stderr=tmp_path / "stderr.txt")
+            child = _crawling_child(
+                parent,
+                engine,
+                stored=round_ == 0,  # the first round stores some pages
+                stderr=tmp_path / "stderr.txt",
+            )
             time.sleep(rng.uniform(0.2, 2.0))  # somewhere in the crawl (a demo crawl takes about 8 s)
             parent.send_signal(signum)
             killed_at = time.monotonic()
@@ -132,8 +150,9 @@ def test_a_killed_run_once_leaves_no_child_no_duplicate_and_no_temporary_file(
 
     reap_stale_runs(engine)
     with engine.connect() as conn:
-        versions = conn.execute(sa.select(Page.url, sa.func.count(), sa.func.count(sa.distinct(Page.sha256)))
-                                .group_by(Page.url)).all()
+        versions = conn.execute(
+            sa.select(Page.url, sa.func.count(), sa.func.count(sa.distinct(Page.sha256))).group_by(Page.url)
+        ).all()
         statuses = dict(conn.execute(sa.select(Run.id, Run.status).where(Run.kind == "crawl")).all())
     assert versions, "the crawls stored nothing"
     assert all(rows == distinct for _url, rows, distinct in versions)

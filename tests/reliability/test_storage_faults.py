@@ -46,15 +46,23 @@ class Stats(dict):
 
 
 def item(url: str, body: bytes, headers: dict[str, str] | None = None, kind: str = "article") -> PageItem:
-    return PageItem(url=url, final_url=url, source_name="hostile", kind=kind, status=200,
-                    headers=headers or {"Content-Type": "text/html; charset=utf-8"}, body=body,
-                    fetched_at=datetime.now(UTC))
+    return PageItem(
+        url=url,
+        final_url=url,
+        source_name="hostile",
+        kind=kind,
+        status=200,
+        headers=headers or {"Content-Type": "text/html; charset=utf-8"},
+        body=body,
+        fetched_at=datetime.now(UTC),
+    )
 
 
 def pipeline(run_id: int, batch_size: int = 100) -> StorePagesPipeline:
     spider = SimpleNamespace(sources={"hostile": None}, errors=[], counts=Counter())
-    crawler: Any = SimpleNamespace(settings=Settings({"AIDNEWS_RUN_ID": run_id, "STORE_BATCH_SIZE": batch_size}),
-                                   spider=spider, stats=Stats())
+    crawler: Any = SimpleNamespace(
+        settings=Settings({"AIDNEWS_RUN_ID": run_id, "STORE_BATCH_SIZE": batch_size}), spider=spider, stats=Stats()
+    )
     store = StorePagesPipeline(crawler)
     store.open_spider()
     return store
@@ -148,8 +156,9 @@ def _portal(server: HostileServer, articles: int, extra_links: str = "") -> None
 def test_a_nul_header_and_an_overlong_link_cost_nothing_else(database_url: str, server: HostileServer) -> None:
     long_path = "/a/" + "9" * 10_000 + ".html"
     _portal(server, 12, f'<a href="{long_path}">long</a>')
-    server.routes["/a/4.html"] = Reply(ARTICLE.format(n=4).encode(), headers=[
-        (b"Content-Type", b"text/html; charset=utf-8"), (b"X-Trace", b"a\x00b")])
+    server.routes["/a/4.html"] = Reply(
+        ARTICLE.format(n=4).encode(), headers=[(b"Content-Type", b"text/html; charset=utf-8"), (b"X-Trace", b"a\x00b")]
+    )
     run = crawl([parse_source(source(server), "test")], time_limit=60)
     assert run.status == RunStatus.OK, run.error
     engine = db.get_engine(database_url)
@@ -170,7 +179,8 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
 
 @pytest.mark.slow
 def test_a_real_full_disk_fails_the_run_keeps_the_other_pages_and_shows_in_status(
-        tmp_path: Path, server: HostileServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     disk = tmp_path / "disk"
     if os.geteuid() != 0 or not _mount_tmpfs(disk, "3m"):
         pytest.skip("mounting a small tmpfs needs root with CAP_SYS_ADMIN (the ENOSPC simulation runs anyway)")

@@ -55,15 +55,22 @@ def imported_modules(name: str, tree: ast.AST, known: Iterable[str], is_package:
 
 def import_graph() -> dict[str, set[str]]:
     files = module_files()
-    return {name: imported_modules(name, ast.parse(path.read_text(encoding="utf-8"), str(path)), files,
-                                   is_package=path.name == "__init__.py")
-            for name, path in files.items()}
+    return {
+        name: imported_modules(
+            name, ast.parse(path.read_text(encoding="utf-8"), str(path)), files, is_package=path.name == "__init__.py"
+        )
+        for name, path in files.items()
+    }
 
 
 def wrong_way(graph: dict[str, set[str]]) -> list[str]:
     """Imports from a lower layer to a higher one."""
-    return sorted(f"{source} imports {target}" for source, targets in graph.items() for target in targets
-                  if LAYERS[target.split(".")[0]] > LAYERS[source.split(".")[0]])
+    return sorted(
+        f"{source} imports {target}"
+        for source, targets in graph.items()
+        for target in targets
+        if LAYERS[target.split(".")[0]] > LAYERS[source.split(".")[0]]
+    )
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -115,7 +122,8 @@ def test_the_checks_catch_a_wrong_way_import_and_a_cycle() -> None:
     assert edges == {"crawler.supervisor"}
     assert wrong_way({"etl.process": edges}) == ["etl.process imports crawler.supervisor"]
     assert cycles({"etl.a": {"etl.b"}, "etl.b": {"etl.c"}, "etl.c": {"etl.a"}, "etl.d": {"etl.a"}}) == [
-        ["etl.a", "etl.b", "etl.c"]]
+        ["etl.a", "etl.b", "etl.c"]
+    ]
 
 
 def test_imports_flow_one_way_aidnews_scheduler_crawler_etl() -> None:
@@ -127,10 +135,17 @@ def test_no_import_cycles() -> None:
 
 
 def test_the_etl_loop_loads_neither_the_scheduler_nor_the_crawler() -> None:
-    probe = ("import sys, etl.process; print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & "
-             "{'apscheduler', 'scrapy', 'twisted', 'crawler', 'scheduler', 'aidnews'})))")
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get(
-                                "PYTHONPATH")]))))
+    probe = (
+        "import sys, etl.process; print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'apscheduler', 'scrapy', 'twisted', 'crawler', 'scheduler', 'aidnews'})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == []

@@ -29,8 +29,10 @@ def _portal_page(lines: list[str]) -> str:
     end = next(i for i, line in enumerate(lines) if line.rstrip().endswith("寶貴的記憶。"))
     title, body, furniture = lines[0], lines[1 : end + 1], [f for f in lines[end + 1 :] if f.strip()]
     esc = html.escape
-    nav = "".join(f'<li><a href="/c{i}/">{name}</a></li>' for i, name in enumerate(
-        ["首頁", "時政要聞", "援疆動態", "民生", "產業", "圖片新聞", "專題"]))
+    nav = "".join(
+        f'<li><a href="/c{i}/">{name}</a></li>'
+        for i, name in enumerate(["首頁", "時政要聞", "援疆動態", "民生", "產業", "圖片新聞", "專題"])
+    )
     paragraphs = "\n".join(f"<p>{esc(line)}</p>" for line in body)
     editor, next_link, browse = furniture[0], furniture[1], furniture[2]
     items = [f for f in furniture[3:] if f.startswith("- [")]
@@ -204,8 +206,10 @@ def test_find_date_reads_chinese_and_numeric_forms(text, expected):
     ],
 )
 def test_url_date_when_the_page_has_none(url, day):
-    page = ("<html><body><h1>援疆工作会议召开</h1>"
-            "<p>会议指出，要进一步做好对口支援工作，推动项目落地见效。</p></body></html>")
+    page = (
+        "<html><body><h1>援疆工作会议召开</h1>"
+        "<p>会议指出，要进一步做好对口支援工作，推动项目落地见效。</p></body></html>"
+    )
     cleaned = clean(page, url=url)
     assert cleaned.published_at is not None
     assert cleaned.published_at.date().isoformat() == day
@@ -221,11 +225,14 @@ def test_dates_inside_the_body_or_sidebar_are_not_the_publication_date():
 
 
 def test_meta_pubdate_and_json_ld_are_read():
-    meta = ('<html><head><meta name="PubDate" content="2021-05-06 07:08:09"></head>'
-            "<body><p>正文，内容。</p></body></html>")
+    meta = (
+        '<html><head><meta name="PubDate" content="2021-05-06 07:08:09"></head><body><p>正文，内容。</p></body></html>'
+    )
     assert clean(meta).published_at == datetime(2021, 5, 6, 7, 8, 9, tzinfo=SHANGHAI)
-    ld = ('<html><head><script type="application/ld+json">{"datePublished": "2021-05-06T07:08:09Z"}</script>'
-          "</head><body><p>正文，内容。</p></body></html>")
+    ld = (
+        '<html><head><script type="application/ld+json">{"datePublished": "2021-05-06T07:08:09Z"}</script>'
+        "</head><body><p>正文，内容。</p></body></html>"
+    )
     assert clean(ld).published_at.isoformat() == "2021-05-06T07:08:09+00:00"
 
 
@@ -434,8 +441,10 @@ def test_the_lean_builder_builds_the_same_tree_as_the_stock_lxml_builder():
     from etl.html.parse import HTMLTreeBuilder
 
     pages = [p.read_text(encoding="utf-8") for p in sorted(PAGES.glob("*.html"))]
-    pages.append('<html xmlns:o="urn:schemas-microsoft-com:office:office"><body><p lang="zh" xml:lang="zh">'
-                 '正文<o:p></o:p></p><svg xmlns="http://www.w3.org/2000/svg"><path d="M0"/></svg></body></html>')
+    pages.append(
+        '<html xmlns:o="urn:schemas-microsoft-com:office:office"><body><p lang="zh" xml:lang="zh">'
+        '正文<o:p></o:p></p><svg xmlns="http://www.w3.org/2000/svg"><path d="M0"/></svg></body></html>'
+    )
     for page in pages:
         stock = BeautifulSoup(page, "lxml", multi_valued_attributes=None)
         lean = BeautifulSoup(page, builder=HTMLTreeBuilder(multi_valued_attributes=None))

@@ -66,7 +66,10 @@ def test_labelled_date_source_and_author_in_one_line():
     cleaned = clean(page("<p>时间：2023-06-12 10:30 来源：新疆日报 作者：张三</p>"))
     assert (cleaned.source, cleaned.author) == ("新疆日报", "张三")
     assert (cleaned.date_source, cleaned.source_source, cleaned.author_source) == (
-        "header:时间", "header:来源", "header:作者")
+        "header:时间",
+        "header:来源",
+        "header:作者",
+    )
 
 
 def test_a_day_without_its_year_takes_the_year_only_from_a_date_that_agrees():
@@ -82,7 +85,8 @@ def test_a_day_without_its_year_takes_the_year_only_from_a_date_that_agrees():
 def test_two_digit_years_and_days_glued_to_their_time():
     dated = '<meta name="dateupdate" content="2018-03-08 23:16:24">'
     assert clean(page("<div>发布时间：<span>18-03-08</span><span>23:16</span></div>", head=dated)).published_at == at(
-        2018, 3, 8, 23, 16)
+        2018, 3, 8, 23, 16
+    )
 
 
 def test_relative_times_ancient_and_future_dates_are_not_publication_dates():
@@ -133,8 +137,12 @@ def test_a_closing_bracketed_byline_leaves_the_last_paragraph():
 
 
 def test_repost_notes_summaries_and_disclaimers_are_not_text():
-    paragraphs = ["（原标题：医疗队进牧区）", "摘要：医疗队一行十二人来到牧区。", *SENTENCES,
-                  "免责声明：本文来自网络，不代表本站观点。"]
+    paragraphs = [
+        "（原标题：医疗队进牧区）",
+        "摘要：医疗队一行十二人来到牧区。",
+        *SENTENCES,
+        "免责声明：本文来自网络，不代表本站观点。",
+    ]
     assert clean(page("<p>2023-06-12</p>", paragraphs=paragraphs)).paragraphs == SENTENCES
 
 
@@ -173,7 +181,10 @@ def test_extract_refuses_with_the_kind_of_page_and_records_where_fields_came_fro
         extract(f"<html><body><ul>{links}</ul></body></html>".encode())
     record = as_record(extract(page("<p>时间：2023-06-12 10:30 来源：新疆日报</p>").encode()))
     assert (record["date_source"], record["source_source"], record["title_source"]) == (
-        "header:时间", "header:来源", "h1")
+        "header:时间",
+        "header:来源",
+        "h1",
+    )
 
 
 def test_the_light_tree_is_the_tree_beautifulsoup_builds_from_the_same_parser():
@@ -185,17 +196,25 @@ def test_the_light_tree_is_the_tree_beautifulsoup_builds_from_the_same_parser():
 
     fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
     pages = [p.read_text(encoding="utf-8") for p in sorted(fixtures.glob("*.html"))]
-    pages += [page("<p>发布时间：2023-06-12</p>"),
-              '<html xmlns:o="urn:x"><body><p lang="zh">正文<o:p></o:p></p><table><tr><td>单元<p>段落</td></tr>'
-              "</table><p>未闭合<b>粗体<i>斜体</p>尾部</body></html>"]
+    pages += [
+        page("<p>发布时间：2023-06-12</p>"),
+        '<html xmlns:o="urn:x"><body><p lang="zh">正文<o:p></o:p></p><table><tr><td>单元<p>段落</td></tr>'
+        "</table><p>未闭合<b>粗体<i>斜体</p>尾部</body></html>",
+    ]
     for html in pages:
         soup = BeautifulSoup(drop_inert(sanitise(html)), "lxml", multi_valued_attributes=None)
         # (BeautifulSoup keeps the doctype and script code as strings of their own types; the light tree drops the
         # doctype, and its text() skips code as get_text does)
-        stock = [(node.name, dict(node.attrs)) if isinstance(node, Tag) else node.strip() for node in soup.descendants
-                 if isinstance(node, Tag) or (type(node) is NavigableString and node.strip())]
-        light = [(node.name, node.attrs) if isinstance(node, Element) else node.strip()
-                 for node in parse(html).iter(text_only=True) if isinstance(node, Element) or node.strip()]
+        stock = [
+            (node.name, dict(node.attrs)) if isinstance(node, Tag) else node.strip()
+            for node in soup.descendants
+            if isinstance(node, Tag) or (type(node) is NavigableString and node.strip())
+        ]
+        light = [
+            (node.name, node.attrs) if isinstance(node, Element) else node.strip()
+            for node in parse(html).iter(text_only=True)
+            if isinstance(node, Element) or node.strip()
+        ]
         assert light == stock
         assert parse(html).text(" ").split() == soup.get_text(" ").split()
 
@@ -203,4 +222,5 @@ def test_the_light_tree_is_the_tree_beautifulsoup_builds_from_the_same_parser():
 def test_publication_dates_one_day_ahead_are_kept_for_clock_skew():
     tomorrow = datetime.now(SHANGHAI) + timedelta(days=1)
     assert clean(page(f"<p>发布时间：{tomorrow:%Y-%m-%d}</p>")).published_at == at(
-        tomorrow.year, tomorrow.month, tomorrow.day)
+        tomorrow.year, tomorrow.month, tomorrow.day
+    )

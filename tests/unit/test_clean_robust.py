@@ -12,8 +12,35 @@ from etl.html import Cleaned, CleanError, clean
 
 LIMIT_SECONDS = 5.0
 
-TAGS = ["div", "p", "span", "a", "td", "tr", "table", "li", "ul", "h1", "h2", "br", "img", "script", "style",
-        "title", "meta", "head", "body", "html", "font", "b", "figure", "figcaption", "noscript", "iframe", "svg"]
+TAGS = [
+    "div",
+    "p",
+    "span",
+    "a",
+    "td",
+    "tr",
+    "table",
+    "li",
+    "ul",
+    "h1",
+    "h2",
+    "br",
+    "img",
+    "script",
+    "style",
+    "title",
+    "meta",
+    "head",
+    "body",
+    "html",
+    "font",
+    "b",
+    "figure",
+    "figcaption",
+    "noscript",
+    "iframe",
+    "svg",
+]
 ATTRS = ["class", "id", "style", "href", "src", "name", "content", "property", "rel", "data-src", "align", "hidden"]
 PAGE_CHARACTERS = list("援疆项目，。、；：“”（）()<>&/\\'\"=!- \n\t\u3000責任編輯來源作者時間2023年6月12日:0aé")
 TEXT = st.text(alphabet=st.sampled_from(PAGE_CHARACTERS) | st.characters(), max_size=40)
@@ -28,9 +55,7 @@ def html_fragments(draw) -> str:
         kind = draw(st.integers(0, 3))
         tag = draw(st.sampled_from(TAGS))
         if kind == 0:
-            attrs = "".join(
-                f' {draw(st.sampled_from(ATTRS))}="{draw(TEXT)}"' for _ in range(draw(st.integers(0, 3)))
-            )
+            attrs = "".join(f' {draw(st.sampled_from(ATTRS))}="{draw(TEXT)}"' for _ in range(draw(st.integers(0, 3))))
             pieces.append(f"<{tag}{attrs}>")
         elif kind == 1:
             pieces.append(f"</{tag}>")
@@ -77,8 +102,10 @@ def test_random_bytes_decoded_any_way(data, codec):
 @FAST
 @given(st.sampled_from(CHARSETS), html_fragments())
 def test_every_encoding_declaration(charset, html):
-    _check(f'<html><head><meta charset="{charset}"><meta http-equiv="Content-Type" '
-           f'content="text/html; charset={charset}"></head><body>{html}</body></html>')
+    _check(
+        f'<html><head><meta charset="{charset}"><meta http-equiv="Content-Type" '
+        f'content="text/html; charset={charset}"></head><body>{html}</body></html>'
+    )
 
 
 @FAST
@@ -103,8 +130,10 @@ def test_deep_nesting_keeps_the_text():
 @pytest.mark.parametrize("attribute", ["class", "style", "href", "src", "content", "id"])
 def test_huge_attribute_values(attribute):
     huge = "x" * 2_000_000
-    page = (f'<html><head><meta name="PubDate" {attribute}="{huge}"></head><body>'
-            f'<div {attribute}="{huge}"><p>援疆项目，顺利推进。</p><img {attribute}="{huge}"></div></body></html>')
+    page = (
+        f'<html><head><meta name="PubDate" {attribute}="{huge}"></head><body>'
+        f'<div {attribute}="{huge}"><p>援疆项目，顺利推进。</p><img {attribute}="{huge}"></div></body></html>'
+    )
     _check(page, url="http://example.cn/")
 
 

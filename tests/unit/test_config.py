@@ -81,13 +81,45 @@ def test_invalid_toml_says_so(tmp_path: Path) -> None:
         load_sources(path)
 
 
-SOURCE_KEYS = ["name", "start_urls", "allowed_domains", "article_patterns", "list_patterns", "sitemaps", "feeds",
-               "keywords", "max_depth", "schedule", "enabled", "body_selector", "local", "max_list_pages",
-               "stop_after_known_pages", "revisit_days", "revisit_every", "revisit_old_every", "revisit_max"]
-SETTINGS_KEYS = ["timezone", "etl_interval_minutes", "crawl_time_limit_minutes", "user_agent_contact",
-                 "page_retention_days", "maintenance_schedule", "crawl_workers", "redis_url", "run_retention_days",
-                 "failed_run_retention_days", "max_list_pages", "stop_after_known_pages", "revisit_days",
-                 "revisit_every", "revisit_old_every", "revisit_max"]
+SOURCE_KEYS = [
+    "name",
+    "start_urls",
+    "allowed_domains",
+    "article_patterns",
+    "list_patterns",
+    "sitemaps",
+    "feeds",
+    "keywords",
+    "max_depth",
+    "schedule",
+    "enabled",
+    "body_selector",
+    "local",
+    "max_list_pages",
+    "stop_after_known_pages",
+    "revisit_days",
+    "revisit_every",
+    "revisit_old_every",
+    "revisit_max",
+]
+SETTINGS_KEYS = [
+    "timezone",
+    "etl_interval_minutes",
+    "crawl_time_limit_minutes",
+    "user_agent_contact",
+    "page_retention_days",
+    "maintenance_schedule",
+    "crawl_workers",
+    "redis_url",
+    "run_retention_days",
+    "failed_run_retention_days",
+    "max_list_pages",
+    "stop_after_known_pages",
+    "revisit_days",
+    "revisit_every",
+    "revisit_old_every",
+    "revisit_max",
+]
 
 
 def test_the_key_lists_here_are_the_config_classes_fields() -> None:
@@ -110,7 +142,7 @@ def test_every_source_key_is_type_checked(key: str) -> None:
 def test_every_settings_key_is_type_checked(key: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_sources({"source": [GOOD], "settings": {key: {"a": 1}}}, "test.toml")
-    problem, = info.value.problems
+    (problem,) = info.value.problems
     assert problem.key == key and problem.table == "[settings]" and problem.where == "test.toml"
     assert str(problem).startswith(f"test.toml [settings]: key '{key}' ")
 
@@ -179,10 +211,19 @@ def test_every_problem_is_reported_at_once_with_file_table_and_key() -> None:
 
 def test_check_sources_prints_every_problem_with_its_brackets_and_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text('[settings]\netl_interval_minutes = "x"\npage_retention_days = -5\n\n[[source]]\nname = "hq"\n'
-                    'start_urls = ["https://a.cn/list.html"]\narticle_patterns = ["(unclosed"]\n', encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "aidnews", "check-sources", "--sources", str(path)], cwd=ROOT,
-                            env=dict(os.environ, PYTHONIOENCODING="utf-8"), capture_output=True, text=True, timeout=60)
+    path.write_text(
+        '[settings]\netl_interval_minutes = "x"\npage_retention_days = -5\n\n[[source]]\nname = "hq"\n'
+        'start_urls = ["https://a.cn/list.html"]\narticle_patterns = ["(unclosed"]\n',
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "aidnews", "check-sources", "--sources", str(path)],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONIOENCODING="utf-8"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2, result.stderr
     assert "3 problems" in result.stderr
     assert f"{path} [settings]: key 'etl_interval_minutes' must be a whole number" in result.stderr
@@ -192,10 +233,18 @@ def test_check_sources_prints_every_problem_with_its_brackets_and_exits_2(tmp_pa
 
 def test_the_service_refuses_a_bad_sources_file_with_every_problem(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text('[settings]\netl_interval_minutes = 0\n\n[[source]]\nname = "hq"\nstart_urls = ["https://a.cn/"]\n',
-                    encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "aidnews", "serve", "--sources", str(path)], cwd=ROOT,
-                            env=dict(os.environ, PYTHONIOENCODING="utf-8"), capture_output=True, text=True, timeout=60)
+    path.write_text(
+        '[settings]\netl_interval_minutes = 0\n\n[[source]]\nname = "hq"\nstart_urls = ["https://a.cn/"]\n',
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "aidnews", "serve", "--sources", str(path)],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONIOENCODING="utf-8"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert f"{path} [settings]: key 'etl_interval_minutes' must be 1 or more, not 0" in result.stderr
     assert f"{path} [[source]] #1 'hq': key 'article_patterns' is missing" in result.stderr

@@ -22,8 +22,13 @@ def test_simhash_is_the_same_in_every_process_and_signed_64_bit() -> None:
     """Stored hashes are compared with ones computed later by other processes: no per-process salt may enter."""
     text = "今年以来，援疆前方指挥部累计投入援疆资金3200万元，实施民生项目18个。"
     script = f"from etl.dedup import simhash; print(simhash({text!r}))"
-    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": "12345"})
+    other = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
     assert int(other.stdout) == simhash(text)
     assert -(2**63) <= simhash(text) < 2**63
     assert distance(simhash(text), simhash(text + "（来源：伊犁日报）")) < NEAR_DUPLICATE_DISTANCE

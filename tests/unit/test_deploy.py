@@ -52,6 +52,7 @@ healthcheck = load_script("healthcheck")
 
 # -- locks -------------------------------------------------------------------------------------------------------
 
+
 def test_both_locks_match_pyproject() -> None:
     project = lock.read_pyproject()
     found = [p for spec in lock.LOCKS for p in lock.problems(spec, project)]
@@ -61,8 +62,11 @@ def test_both_locks_match_pyproject() -> None:
 @pytest.mark.parametrize("change", ["add", "tighten", "extra"])
 def test_a_dependency_change_makes_the_lock_out_of_date(change: str) -> None:
     project = lock.read_pyproject()
-    project = {**project, "dependencies": list(project["dependencies"]),
-               "optional-dependencies": {k: list(v) for k, v in project["optional-dependencies"].items()}}
+    project = {
+        **project,
+        "dependencies": list(project["dependencies"]),
+        "optional-dependencies": {k: list(v) for k, v in project["optional-dependencies"].items()},
+    }
     if change == "add":
         project["dependencies"].append("aidnews-not-a-real-package>=1")
         expected = "does not pin aidnews-not-a-real-package"
@@ -81,8 +85,10 @@ def test_a_dependency_change_makes_the_lock_out_of_date(change: str) -> None:
 
 def test_fingerprint_ignores_order_spacing_and_name_spelling() -> None:
     project = lock.read_pyproject()
-    shuffled = {**project, "dependencies": [d.replace(">=", " >= ").replace("-", "_")
-                                            for d in reversed(project["dependencies"])]}
+    shuffled = {
+        **project,
+        "dependencies": [d.replace(">=", " >= ").replace("-", "_") for d in reversed(project["dependencies"])],
+    }
     assert lock.fingerprint(shuffled, ()) == lock.fingerprint(project, ())
     assert lock.fingerprint(shuffled, ("dev",)) != lock.fingerprint(project, ())
 
@@ -97,7 +103,7 @@ def test_the_image_ships_the_versions_the_tests_run_on() -> None:
 
 def test_installs_use_the_locks_with_hashes() -> None:
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
-    install = make[make.index("$(STAMP):"):make.index("install: $(STAMP)")]
+    install = make[make.index("$(STAMP):") : make.index("install: $(STAMP)")]
     assert "--require-hashes -r requirements-dev.lock" in install and "--no-deps -e ." in install
     assert "scripts/lock.py --check" in install
     assert re.search(r"^lock:", make, re.MULTILINE)
@@ -113,6 +119,7 @@ def test_license_is_an_spdx_expression() -> None:
 
 
 # -- Dockerfile --------------------------------------------------------------------------------------------------
+
 
 class Instruction(NamedTuple):
     name: str
@@ -190,8 +197,11 @@ def test_image_health_check_and_stop_signal() -> None:
 
 
 def test_dockerignore_keeps_local_state_out_of_the_build() -> None:
-    entries = {line.strip().strip("/") for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
-               if line.strip() and not line.startswith("#")}
+    entries = {
+        line.strip().strip("/")
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert {".git", ".venv", "data", ".env"} <= entries
 
 
@@ -204,6 +214,7 @@ def test_env_is_git_ignored_and_its_template_is_not() -> None:
 
 
 # -- docker-compose.yml ------------------------------------------------------------------------------------------
+
 
 def seconds(duration: str | int | float) -> float:
     if isinstance(duration, int | float):
@@ -234,8 +245,11 @@ def env_file(tmp_path: Path, password: str | None) -> Path:
 
 
 def dotenv(path: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines()
-             if "=" in line and not line.lstrip().startswith("#"))
+    pairs = (
+        line.split("=", 1)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    )
     return {k.strip(): v.strip() for k, v in pairs}
 
 
@@ -253,8 +267,13 @@ def compose_binary() -> str:
 def compose_config(binary: str, env: Path, *profiles: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "POSTGRES_", "AIDNEWS_"))}
     flags = [arg for p in profiles for arg in ("--profile", p)]
-    return subprocess.run([binary, "-f", str(COMPOSE_FILE), "--env-file", str(env), *flags, "config"],
-                          capture_output=True, text=True, env=clean, timeout=120)
+    return subprocess.run(
+        [binary, "-f", str(COMPOSE_FILE), "--env-file", str(env), *flags, "config"],
+        capture_output=True,
+        text=True,
+        env=clean,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -268,8 +287,11 @@ def test_compose_config_validates(compose_binary: str, tmp_path: Path, profiles:
     result = compose_config(compose_binary, env_file(tmp_path, password), *profiles)
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
-    urls = {s["environment"]["DATABASE_URL"] for s in resolved["services"].values()
-            if "DATABASE_URL" in (s.get("environment") or {})}
+    urls = {
+        s["environment"]["DATABASE_URL"]
+        for s in resolved["services"].values()
+        if "DATABASE_URL" in (s.get("environment") or {})
+    }
     assert urls == {f"postgresql+psycopg://aidnews:{password}@db:5432/aidnews"}  # assembled from .env
     assert resolved["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == password
 
@@ -349,20 +371,25 @@ def status_doc(state: str | None, seen: datetime = NOW, host: str = "c0ffee") ->
     if state is None:
         return {"articles": 0, "service": None}
     local = (seen + timedelta(hours=8)).replace(tzinfo=None).isoformat(timespec="minutes") + SHANGHAI_OFFSET
-    return {"articles": 3, "service": {"state": state, "host": host, "pid": 1, "started_at": local,
-                                       "last_seen": local, "jobs": []}}
+    return {
+        "articles": 3,
+        "service": {"state": state, "host": host, "pid": 1, "started_at": local, "last_seen": local, "jobs": []},
+    }
 
 
-@pytest.mark.parametrize(("doc", "healthy", "reason"), [
-    (status_doc("running"), True, "running"),
-    (status_doc("running", NOW - timedelta(seconds=300)), False, "stale"),
-    (status_doc("silent", NOW - timedelta(minutes=10)), False, "'silent'"),
-    (status_doc("stopped"), False, "'stopped'"),
-    (status_doc(None), False, "no service"),
-    ([], False, "JSON object"),
-    ({"service": {"state": "running", "last_seen": "yesterday"}}, False, "unreadable"),
-    ({"service": {"state": "running", "last_seen": "2025-06-01T12:00"}}, False, "time zone"),
-])
+@pytest.mark.parametrize(
+    ("doc", "healthy", "reason"),
+    [
+        (status_doc("running"), True, "running"),
+        (status_doc("running", NOW - timedelta(seconds=300)), False, "stale"),
+        (status_doc("silent", NOW - timedelta(minutes=10)), False, "'silent'"),
+        (status_doc("stopped"), False, "'stopped'"),
+        (status_doc(None), False, "no service"),
+        ([], False, "JSON object"),
+        ({"service": {"state": "running", "last_seen": "yesterday"}}, False, "unreadable"),
+        ({"service": {"state": "running", "last_seen": "2025-06-01T12:00"}}, False, "time zone"),
+    ],
+)
 def test_health_verdict(doc: Any, healthy: bool, reason: str) -> None:
     verdict = healthcheck.check(doc, NOW)
     assert verdict.healthy is healthy and reason in verdict.reason, verdict
@@ -390,8 +417,9 @@ def test_health_check_max_age_is_tunable() -> None:
 
 
 @pytest.mark.parametrize(("stdin", "code"), [("", 1), ("cannot open the database", 1), ("null", 1)])
-def test_health_check_without_a_status_document_fails(stdin: str, code: int,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_health_check_without_a_status_document_fails(
+    stdin: str, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert healthcheck.main([], stdin=io.StringIO(stdin)) == code
     assert capsys.readouterr().out.startswith("unhealthy: ")
 
@@ -400,8 +428,9 @@ def _pipeline(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The image's HEALTHCHECK command, with this checkout's aidnews."""
     status = f"{sys.executable} -m aidnews status --format json"
     check = f"{sys.executable} scripts/healthcheck.py --this-host"
-    return subprocess.run(["sh", "-c", f"{status} | {check}"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        ["sh", "-c", f"{status} | {check}"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_health_check_reads_what_status_prints(sqlite_url: str) -> None:

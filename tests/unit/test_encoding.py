@@ -59,8 +59,11 @@ def test_undeclared_utf8_reads_utf8():
 
 
 def test_byte_order_mark_wins_over_declarations():
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         decoded = decode_html(bom + page("gb2312").encode(codec), "text/html; charset=gbk")
         assert decoded.encoding == codec
         assert ARTICLE in decoded.text and not decoded.text.startswith("\ufeff")
@@ -169,10 +172,27 @@ def test_decoding_is_fast_on_the_common_path():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=3000), st.one_of(st.none(), st.sampled_from(
-    ["text/html", "text/html; charset=gbk", "text/html; charset=utf-8", "text/html; charset=bogus",
-     "text/html; charset=", "text/html; charset=utf-16", "text/html; charset=iso-8859-1",
-     "text/html; charset=rot13", "text/html; charset=idna", "text/html; charset=big5", "text/html; charset=cp037"])))
+@given(
+    st.binary(max_size=3000),
+    st.one_of(
+        st.none(),
+        st.sampled_from(
+            [
+                "text/html",
+                "text/html; charset=gbk",
+                "text/html; charset=utf-8",
+                "text/html; charset=bogus",
+                "text/html; charset=",
+                "text/html; charset=utf-16",
+                "text/html; charset=iso-8859-1",
+                "text/html; charset=rot13",
+                "text/html; charset=idna",
+                "text/html; charset=big5",
+                "text/html; charset=cp037",
+            ]
+        ),
+    ),
+)
 def test_decode_never_raises_and_counts_replacements(body, content_type):
     decoded = decode_html(body, content_type)
     assert isinstance(decoded.text, str)

@@ -17,7 +17,7 @@ def seed() -> tuple[str, str, dict]:
     expected = json.loads((SEED / "aid-article.expected.json").read_text("utf-8"))
     lines = normalise((SEED / "aid-article.txt").read_text("utf-8")).text.splitlines()
     last = next(i for i, line in enumerate(lines) if line.endswith(expected["body_last_line_ends_with"]))
-    return lines[0], "\n".join(lines[1:last + 1]), expected
+    return lines[0], "\n".join(lines[1 : last + 1]), expected
 
 
 def test_seed_entities_match_the_gold(seed: tuple[str, str, dict]) -> None:
@@ -27,7 +27,10 @@ def test_seed_entities_match_the_gold(seed: tuple[str, str, dict]) -> None:
     assert e.batch == expected["batch"]
     assert e.provider == Place("山东省", "东营市", None, inferred=False)
     assert (e.recipient.province, e.recipient.prefecture, e.recipient.county) == (
-        expected["recipient"]["region"], expected["recipient"]["prefecture"], expected["recipient"]["county"])
+        expected["recipient"]["region"],
+        expected["recipient"]["prefecture"],
+        expected["recipient"]["county"],
+    )
     assert e.recipient.inferred is False
     assert e.provider.province == expected["provider"]["province"]
     assert e.provider.prefecture == expected["provider"]["city"]
@@ -71,13 +74,16 @@ def test_ambiguous_short_name_follows_the_program_province() -> None:
     assert e.provider.province == "江苏省"
 
 
-@pytest.mark.parametrize(("title", "program"), [
-    ("沪滇协作结硕果", "东西部协作"),
-    ("闽宁协作谱新篇", "东西部协作"),
-    ("上海第十一批援藏干部抵达日喀则", "援藏"),
-    ("北京援青干部在玉树", "援青"),
-    ("央企定点帮扶县发展纪实", "定点帮扶"),
-])
+@pytest.mark.parametrize(
+    ("title", "program"),
+    [
+        ("沪滇协作结硕果", "东西部协作"),
+        ("闽宁协作谱新篇", "东西部协作"),
+        ("上海第十一批援藏干部抵达日喀则", "援藏"),
+        ("北京援青干部在玉树", "援青"),
+        ("央企定点帮扶县发展纪实", "定点帮扶"),
+    ],
+)
 def test_program_from_the_wording(title: str, program: str) -> None:
     assert extract_entities(title, "").program == program
 
@@ -117,13 +123,16 @@ def test_first_normal_school_is_no_corps_division() -> None:
     assert [m.surface for m in find_mentions("兵团第一师阿拉尔市")] == ["兵团第一师", "阿拉尔市"]
 
 
-@pytest.mark.parametrize(("text", "batch"), [
-    ("山东省第十批东营援疆工作综述", 10),
-    ("第10批援藏干部人才抵达", 10),
-    ("第十一批援疆医生到岗", 11),
-    ("第三届文化节开幕，第一书记王某讲话", None),
-    ("第二批次项目开工", None),
-])
+@pytest.mark.parametrize(
+    ("text", "batch"),
+    [
+        ("山东省第十批东营援疆工作综述", 10),
+        ("第10批援藏干部人才抵达", 10),
+        ("第十一批援疆医生到岗", 11),
+        ("第三届文化节开幕，第一书记王某讲话", None),
+        ("第二批次项目开工", None),
+    ],
+)
 def test_batch_is_the_aid_batch_only(text: str, batch: int | None) -> None:
     assert find_batch("", text) == batch
 
@@ -133,8 +142,10 @@ def test_batch_in_the_title_wins() -> None:
 
 
 def test_one_county_among_several_does_not_stand_for_the_recipient() -> None:
-    body = ("上海援藏干部分赴日喀则市江孜、亚东、萨迦、拉孜、定日5个县。"
-            "在江孜县建设医院，在亚东县改造供水，在江孜县建设工厂，在定日县建设新村。")
+    body = (
+        "上海援藏干部分赴日喀则市江孜、亚东、萨迦、拉孜、定日5个县。"
+        "在江孜县建设医院，在亚东县改造供水，在江孜县建设工厂，在定日县建设新村。"
+    )
     e = extract_entities("上海援藏三年", body)
     assert e.recipient == Place("西藏自治区", "日喀则市", None, inferred=False)
 
@@ -145,13 +156,16 @@ def test_a_city_named_in_passing_does_not_stand_for_the_provider() -> None:
     assert e.provider == Place("江苏省", None, None, inferred=False)
 
 
-@pytest.mark.parametrize(("text", "period"), [
-    ("自2020年3月山东省第十批援疆干部人才进疆以来，成效明显。", ("2020-03", None)),
-    ("2021年至2023年，累计投入资金13亿元。", ("2021", "2023")),
-    ("2019年6月到2022年12月期间", ("2019-06", "2022-12")),
-    ("2021—2023年规划", ("2021", "2023")),
-    ("三年来，援疆干部接续奋斗。", (None, None)),
-])
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("自2020年3月山东省第十批援疆干部人才进疆以来，成效明显。", ("2020-03", None)),
+        ("2021年至2023年，累计投入资金13亿元。", ("2021", "2023")),
+        ("2019年6月到2022年12月期间", ("2019-06", "2022-12")),
+        ("2021—2023年规划", ("2021", "2023")),
+        ("三年来，援疆干部接续奋斗。", (None, None)),
+    ],
+)
 def test_period_as_stated(text: str, period: tuple) -> None:
     assert find_period("", text) == period
 
@@ -192,16 +206,25 @@ def test_a_paired_provider_settles_a_close_call() -> None:
 
 
 CORPUS = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus"
-PLACE_FIELDS = [("provider", "province"), ("provider", "prefecture"), ("recipient", "province"),
-                ("recipient", "prefecture"), ("recipient", "county")]
+PLACE_FIELDS = [
+    ("provider", "province"),
+    ("provider", "prefecture"),
+    ("recipient", "province"),
+    ("recipient", "prefecture"),
+    ("recipient", "county"),
+]
 
 
 @pytest.fixture(scope="module")
 def corpus_scores() -> dict[str, float]:
     from etl.text.normalise import normalise
 
-    gold = [json.loads(line) for path in sorted(CORPUS.glob("*.jsonl"))
-            for line in path.read_text("utf-8").splitlines() if line.strip()]
+    gold = [
+        json.loads(line)
+        for path in sorted(CORPUS.glob("*.jsonl"))
+        for line in path.read_text("utf-8").splitlines()
+        if line.strip()
+    ]
     gold = [g for g in gold if "program" in g and g.get("paragraphs")]
     if not gold:
         pytest.skip("the demo portal corpus is not there")
@@ -223,10 +246,19 @@ def corpus_scores() -> dict[str, float]:
     return scores
 
 
-@pytest.mark.parametrize(("field", "bar"), [
-    ("program", 0.95), ("batch", 0.95), ("provider.province", 0.95), ("provider.prefecture", 0.85),
-    ("recipient.province", 0.95), ("recipient.prefecture", 0.9), ("recipient.county", 0.85),
-    ("topics_precision", 0.8), ("topics_recall", 0.75),
-])
+@pytest.mark.parametrize(
+    ("field", "bar"),
+    [
+        ("program", 0.95),
+        ("batch", 0.95),
+        ("provider.province", 0.95),
+        ("provider.prefecture", 0.85),
+        ("recipient.province", 0.95),
+        ("recipient.prefecture", 0.9),
+        ("recipient.county", 0.85),
+        ("topics_precision", 0.8),
+        ("topics_recall", 0.75),
+    ],
+)
 def test_demo_corpus_entities_meet_the_bars(corpus_scores: dict[str, float], field: str, bar: float) -> None:
     assert corpus_scores[field] >= bar, corpus_scores

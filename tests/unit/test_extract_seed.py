@@ -26,10 +26,16 @@ def render_portal_page(lines: list[str]) -> str:
     body_end = next(i for i, line in enumerate(lines) if PINYIN.sub("", line).startswith("責任編輯"))
     body = "\n".join(f"<p>{html.escape(line)}</p>" for line in lines[1:body_end])
     furniture = lines[body_end:]
-    ads = "\n".join(f"<li><a href='/ad/{i}.html'>{html.escape(line[2:])}</a></li>"
-                    for i, line in enumerate(furniture) if line.startswith("- ") and "[分析]" not in line)
-    related = "\n".join(f"<li><a href='/fx/{i}.html'>{html.escape(line[2:])}</a></li>"
-                        for i, line in enumerate(furniture) if line.startswith("- [分析]"))
+    ads = "\n".join(
+        f"<li><a href='/ad/{i}.html'>{html.escape(line[2:])}</a></li>"
+        for i, line in enumerate(furniture)
+        if line.startswith("- ") and "[分析]" not in line
+    )
+    related = "\n".join(
+        f"<li><a href='/fx/{i}.html'>{html.escape(line[2:])}</a></li>"
+        for i, line in enumerate(furniture)
+        if line.startswith("- [分析]")
+    )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}_新闻中心_资讯网</title></head>
 <body>
@@ -103,8 +109,11 @@ def test_aid_entities(seed_record: dict, expected: dict) -> None:
 
 
 def test_metrics_meet_the_bars_end_to_end(seed_record: dict, seed_dir: Path) -> None:
-    gold = [json.loads(line) for line in (seed_dir / "aid-article.metrics.jsonl").read_text("utf-8").splitlines()
-            if line.strip()]
+    gold = [
+        json.loads(line)
+        for line in (seed_dir / "aid-article.metrics.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
     from etl.metrics import Metric
 
     extracted = [Metric(**m) for m in seed_record["metrics"]]
@@ -120,7 +129,9 @@ def test_a_broken_file_yields_an_error_record_and_the_next_file_goes_on(tmp_path
         "<html><head><title>援疆干部人才助力疏勒县发展</title></head><body><h1>援疆干部人才助力疏勒县发展</h1>"
         "<p>发布时间：2023-06-12 10:30 来源：新疆日报</p><div class='content'><p>今年以来，山东省援疆指挥部投入援疆资金"
         "1200万元，新建温室大棚30座，带动当地群众就业500余人，培训技术人员120名。</p><p>援疆干部表示，将继续做好产业"
-        "帮扶工作，让更多群众在家门口就业增收。</p></div></body></html>", encoding="utf-8")
+        "帮扶工作，让更多群众在家门口就业增收。</p></div></body></html>",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(app, ["extract", str(tmp_path)])
     assert result.exit_code == 0
     records = [json.loads(line) for line in result.stdout.splitlines()]

@@ -16,8 +16,12 @@ GOOD = {"name": "hq", "start_urls": ["https://aid.example.gov.cn/list.html"], "a
 
 
 def test_defaults_come_from_settings_and_a_source_overrides_them() -> None:
-    config = parse_sources({"settings": {"revisit_every": "12h", "max_list_pages": 50, "revisit_max": 10},
-                            "source": [dict(GOOD, revisit_every="30m"), dict(GOOD, name="county")]})
+    config = parse_sources(
+        {
+            "settings": {"revisit_every": "12h", "max_list_pages": 50, "revisit_max": 10},
+            "source": [dict(GOOD, revisit_every="30m"), dict(GOOD, name="county")],
+        }
+    )
     hq, county = config.sources
     assert (hq.revisit_every, hq.max_list_pages, hq.revisit_max) == ("30m", 50, 10)
     assert (county.revisit_every, county.max_list_pages) == ("12h", 50)
@@ -26,14 +30,17 @@ def test_defaults_come_from_settings_and_a_source_overrides_them() -> None:
     assert (plain.max_list_pages, plain.stop_after_known_pages, plain.revisit_days) == (500, 1, 7)
 
 
-@pytest.mark.parametrize(("key", "value", "says"), [
-    ("max_list_pages", 0, "1 or more"),
-    ("stop_after_known_pages", -1, "0 or more"),
-    ("revisit_days", 1.5, "whole number"),
-    ("revisit_every", "6 hours", "duration"),
-    ("revisit_old_every", 30, "string"),
-    ("revisit_max", "all", "whole number"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("max_list_pages", 0, "1 or more"),
+        ("stop_after_known_pages", -1, "0 or more"),
+        ("revisit_days", 1.5, "whole number"),
+        ("revisit_every", "6 hours", "duration"),
+        ("revisit_old_every", 30, "string"),
+        ("revisit_max", "all", "whole number"),
+    ],
+)
 def test_bad_values_are_reported_for_a_source_and_for_settings(key: str, value: object, says: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_sources({"source": [dict(GOOD, **{key: value})], "settings": {key: value}}, "t.toml")

@@ -35,14 +35,14 @@ def seed_body() -> str:
 
     lines = (SEED / "aid-article.txt").read_text(encoding="utf-8").split("\n")
     last = next(index for index, line in enumerate(lines) if line.endswith("寶貴的記憶。"))
-    return normalise("\n".join(lines[1:last + 1])).text
+    return normalise("\n".join(lines[1 : last + 1])).text
 
 
 def subject_place(body: str, metric: Metric) -> int:
     """Where the subject stands: its appearance closest to the mention, within REACH characters of it."""
     subject = metric.subject or ""
     low = max(0, metric.start - REACH - len(subject))
-    places = [found.start() + low for found in re.finditer(re.escape(subject), body[low:metric.end + REACH])]
+    places = [found.start() + low for found in re.finditer(re.escape(subject), body[low : metric.end + REACH])]
     assert places, (metric.text, subject)
     return min(places, key=lambda place: min(abs(place - metric.start), abs(place - metric.end)))
 

@@ -29,9 +29,20 @@ def only(text: str) -> Metric:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("一百二十", 120), ("两", 2), ("十", 10), ("十五", 15), ("千", 1000), ("三千五", 3500), ("一百零五", 105),
-        ("一千零五十", 1050), ("一亿二千万", 1.2e8), ("三万五", 35000), ("二〇二〇", 2020), ("三点五", 3.5),
-        ("两千三百", 2300), ("一万零五百", 10500),
+        ("一百二十", 120),
+        ("两", 2),
+        ("十", 10),
+        ("十五", 15),
+        ("千", 1000),
+        ("三千五", 3500),
+        ("一百零五", 105),
+        ("一千零五十", 1050),
+        ("一亿二千万", 1.2e8),
+        ("三万五", 35000),
+        ("二〇二〇", 2020),
+        ("三点五", 3.5),
+        ("两千三百", 2300),
+        ("一万零五百", 10500),
     ],
 )
 def test_chinese_numerals_parse_to_their_value(text, value):
@@ -125,7 +136,7 @@ def test_offsets_and_sentence_point_at_the_mention():
     metrics = extract_metrics(body)
     assert [metric.text for metric in metrics] == ["13.56亿元", "25大项", "596小项", "2000余人"]
     for metric in metrics:
-        assert body[metric.start:metric.end] == metric.text
+        assert body[metric.start : metric.end] == metric.text
         assert metric.text in metric.sentence
         assert "\n" not in metric.sentence
     assert metrics[0].sentence == "三年来，累计投入援疆资金13.56亿元。"
@@ -219,11 +230,17 @@ def test_things_that_look_like_numbers_are_not_metrics(text):
 
 
 def test_parts_and_list_items_take_the_category_of_the_figure_before():
-    metrics = extract_metrics("累计吸纳就业2,300余人，其中脱贫人口1,560余人。预计出栏肉牛1,800头、肉羊6,500只。"
-                              "销售农特产品4200余万元，同比增长17.9%。")
+    metrics = extract_metrics(
+        "累计吸纳就业2,300余人，其中脱贫人口1,560余人。预计出栏肉牛1,800头、肉羊6,500只。"
+        "销售农特产品4200余万元，同比增长17.9%。"
+    )
     assert [(metric.text, metric.category) for metric in metrics] == [
-        ("2,300余人", "jobs"), ("1,560余人", "jobs"), ("1,800头", "output"), ("6,500只", "output"),
-        ("4200余万元", "output"), ("17.9%", "output"),
+        ("2,300余人", "jobs"),
+        ("1,560余人", "jobs"),
+        ("1,800头", "output"),
+        ("6,500只", "output"),
+        ("4200余万元", "output"),
+        ("17.9%", "output"),
     ]
 
 
@@ -276,7 +293,7 @@ def test_quantities_in_a_long_quotation_still_count():
     ],
 )
 def test_money_has_a_kind_and_its_category_follows(sentence, kind, category):
-    metric, = (metric for metric in extract_metrics(sentence) if metric.unit == "CNY")
+    (metric,) = (metric for metric in extract_metrics(sentence) if metric.unit == "CNY")
     assert (metric.money_kind, metric.category) == (kind, category)
 
 
@@ -318,7 +335,7 @@ def test_a_range_of_two_units_is_two_figures():
 
 
 def test_a_count_with_its_noun_after_the_measure_word_counts_that_noun():
-    doctors, = extract_metrics("医院组织儿科、眼科等专业的18名医生赴当地义诊。")
+    (doctors,) = extract_metrics("医院组织儿科、眼科等专业的18名医生赴当地义诊。")
     villages = extract_metrics("养殖小区已带动周边4个村的237户农牧民入股。")[0]
     assert (doctors.unit, doctors.classifier, doctors.subject) == ("person", "名", "医生")
     assert (villages.value, villages.unit, villages.category, villages.subject) == (4, "count", "coverage", "村")
@@ -419,10 +436,12 @@ def test_score_does_not_find_a_mention_inside_a_longer_number():
 
 
 def test_micro_average_pools_the_counts():
-    pooled = micro_average([
-        {"true_positives": 3, "false_positives": 1, "false_negatives": 0, "category_right": 3},
-        {"true_positives": 1, "false_positives": 0, "false_negatives": 3, "category_right": 0},
-    ])
+    pooled = micro_average(
+        [
+            {"true_positives": 3, "false_positives": 1, "false_negatives": 0, "category_right": 3},
+            {"true_positives": 1, "false_positives": 0, "false_negatives": 3, "category_right": 0},
+        ]
+    )
     assert (pooled["precision"], pooled["recall"], pooled["category_accuracy"]) == (0.8, 4 / 7, 0.75)
 
 
@@ -439,9 +458,12 @@ def seed() -> tuple[str, list[tuple[int, int]], list[dict]]:
     lines = page.read_text(encoding="utf-8").split("\n")
     # the body: the lines after the title, up to the last paragraph (责任编辑 and what follows is furniture)
     last = next(index for index, line in enumerate(lines) if line.endswith("寶貴的記憶。"))
-    normalised = normalise("\n".join(lines[1:last + 1]))
-    gold = [json.loads(line) for line in (SEED / "aid-article.metrics.jsonl").read_text("utf-8").splitlines()
-            if line.strip()]
+    normalised = normalise("\n".join(lines[1 : last + 1]))
+    gold = [
+        json.loads(line)
+        for line in (SEED / "aid-article.metrics.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
     return normalised.text, normalised.unreadable_spans, gold
 
 
@@ -455,7 +477,7 @@ def test_seed_article_meets_the_bars(seed):
 def test_seed_metrics_point_at_their_text(seed):
     body, garbled, _ = seed
     for metric in extract_metrics(body, skip_spans=garbled):
-        assert body[metric.start:metric.end] == metric.text
+        assert body[metric.start : metric.end] == metric.text
         assert metric.text in metric.sentence
         assert not any(start < metric.end and metric.start < end for start, end in garbled)
 

@@ -58,15 +58,25 @@ def test_enough_real_pages_are_labelled_and_matched(results: list[tuple[str, dic
 
 def test_categories_hold_on_real_pages(results: list[tuple[str, dict]]) -> None:
     pooled = micro_average([result for _, result in results])
-    wrong = [(name, item["text"], item["category"], metric.category)
-             for name, result in results for item, metric in result["wrong_category"]]
+    wrong = [
+        (name, item["text"], item["category"], metric.category)
+        for name, result in results
+        for item, metric in result["wrong_category"]
+    ]
     assert pooled["category_accuracy"] >= CATEGORY_BAR, wrong
 
 
 def test_money_kinds_hold_on_real_pages(results: list[tuple[str, dict]]) -> None:
-    pairs = [(name, item, metric) for name, result in results for item, metric in result["matched"]
-             if metric.unit == "CNY" and "money_kind" in item]
-    wrong = [(name, item["text"], item["money_kind"], metric.money_kind)
-             for name, item, metric in pairs if item["money_kind"] != metric.money_kind]
+    pairs = [
+        (name, item, metric)
+        for name, result in results
+        for item, metric in result["matched"]
+        if metric.unit == "CNY" and "money_kind" in item
+    ]
+    wrong = [
+        (name, item["text"], item["money_kind"], metric.money_kind)
+        for name, item, metric in pairs
+        if item["money_kind"] != metric.money_kind
+    ]
     assert len(pairs) >= 30
     assert 1 - len(wrong) / len(pairs) >= MONEY_KIND_BAR, wrong

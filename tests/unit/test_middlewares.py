@@ -18,8 +18,12 @@ from crawler.middlewares import BackoffRetryMiddleware, SafetyMiddleware
 from etl.sources import parse_sources
 
 REAL = {"name": "real", "start_urls": ["https://aid.example.gov.cn/list.html"], "article_patterns": [r"/c_\d+"]}
-LOCAL = {"name": "local", "start_urls": ["http://127.0.0.1:9/list.html"], "article_patterns": [r"/c_\d+"],
-         "local": True}
+LOCAL = {
+    "name": "local",
+    "start_urls": ["http://127.0.0.1:9/list.html"],
+    "article_patterns": [r"/c_\d+"],
+    "local": True,
+}
 
 
 @pytest.fixture
@@ -37,23 +41,35 @@ def test_requests_stay_on_the_sources_domains(safety: SafetyMiddleware) -> None:
 def test_a_redirect_into_a_private_address_is_refused_unless_the_source_is_local(safety: SafetyMiddleware) -> None:
     real = parse_sources({"source": [dict(REAL, allowed_domains=["aid.example.gov.cn", "10.0.0.8"])]}).sources[0]
     safety.crawler.spider.sources["real"] = real  # type: ignore[attr-defined]
-    redirected = Request("http://10.0.0.8/c_1", meta={"source": "real", "redirect_urls": ["https://aid.example.gov.cn/c_1"]})
+    redirected = Request(
+        "http://10.0.0.8/c_1", meta={"source": "real", "redirect_urls": ["https://aid.example.gov.cn/c_1"]}
+    )
     with pytest.raises(IgnoreRequest, match="private address"):
         safety.process_request(redirected)
     assert safety.process_request(Request("http://127.0.0.1:9/c_2", meta={"source": "local"})) is None
 
 
 def test_a_redirect_back_to_an_earlier_url_is_a_loop(safety: SafetyMiddleware) -> None:
-    looping = Request("http://127.0.0.1:9/a.html", meta={"source": "local",
-                                                          "redirect_urls": ["http://127.0.0.1:9/a.html#x",
-                                                                            "http://127.0.0.1:9/b.html"]})
+    looping = Request(
+        "http://127.0.0.1:9/a.html",
+        meta={"source": "local", "redirect_urls": ["http://127.0.0.1:9/a.html#x", "http://127.0.0.1:9/b.html"]},
+    )
     with pytest.raises(IgnoreRequest, match="redirect loop"):
         safety.process_request(looping)
 
 
 def retry_middleware(**settings: object) -> BackoffRetryMiddleware:
-    crawler = get_crawler(Spider, {"RETRY_ENABLED": True, "RETRY_TIMES": 2, "RETRY_HTTP_CODES": [429, 500, 503],
-                                   "RETRY_BACKOFF_BASE": 0.01, "RETRY_BACKOFF_MAX": 5.0, **settings})
+    crawler = get_crawler(
+        Spider,
+        {
+            "RETRY_ENABLED": True,
+            "RETRY_TIMES": 2,
+            "RETRY_HTTP_CODES": [429, 500, 503],
+            "RETRY_BACKOFF_BASE": 0.01,
+            "RETRY_BACKOFF_MAX": 5.0,
+            **settings,
+        },
+    )
     crawler.spider = crawler._create_spider("aid")
     return BackoffRetryMiddleware.from_crawler(crawler)
 

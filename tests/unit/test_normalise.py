@@ -64,6 +64,7 @@ def seed_normalised(seed_text):
 
 # --- pinyin annotations --------------------------------------------------------------------------------
 
+
 def test_seed_has_643_annotations_stripped(seed_text):
     stripped, count = strip_pinyin(seed_text)
     assert count == 643
@@ -76,9 +77,18 @@ def test_annotations_after_cjk_are_removed():
 
 
 def test_real_parentheses_survive():
-    for text in ("新疆喀什(山东水发)现代蔬菜产业示范园", "多说、畅言(需备案后使用)等", "建立EICU(重症监护)",
-                 "第(2)项", "EICU(yes)", "see (yes) or (no)", "条款(a)与(b)", "面积(km)", "日企(上海)中小企业",
-                 "新技术（yíng）说明"):
+    for text in (
+        "新疆喀什(山东水发)现代蔬菜产业示范园",
+        "多说、畅言(需备案后使用)等",
+        "建立EICU(重症监护)",
+        "第(2)项",
+        "EICU(yes)",
+        "see (yes) or (no)",
+        "条款(a)与(b)",
+        "面积(km)",
+        "日企(上海)中小企业",
+        "新技术（yíng）说明",
+    ):
         assert strip_pinyin(text) == (text, 0), text
 
 
@@ -88,14 +98,17 @@ def test_annotation_after_a_garbled_ascii_byte_is_removed():
 
 # --- tag remnants, widths, whitespace ------------------------------------------------------------------
 
+
 def test_fix_width_narrows_numbers_and_latin_only():
     assert fix_width("增长１２．５％，ＥＩＣＵ病房３Ａ级") == "增长12.5%，EICU病房3A级"
     assert fix_width("你好，世界！（一）：；") == "你好，世界！（一）：；"
 
 
 def test_fix_width_tidies_whitespace_and_tag_remnants():
-    assert fix_width("  鲁疆同心\u3000\u3000齐美中华 \u00a0 \n\n\t\n就业?!?/p>\n</a>\n段落<br/>&nbsp;结束 ") == \
-        "鲁疆同心 齐美中华\n就业?!\n段落\n结束"
+    assert (
+        fix_width("  鲁疆同心\u3000\u3000齐美中华 \u00a0 \n\n\t\n就业?!?/p>\n</a>\n段落<br/>&nbsp;结束 ")
+        == "鲁疆同心 齐美中华\n就业?!\n段落\n结束"
+    )
 
 
 def test_strip_tag_remnants():
@@ -106,6 +119,7 @@ def test_strip_tag_remnants():
 
 
 # --- script ------------------------------------------------------------------------------------------------
+
 
 def test_detect_script():
     assert detect_script(CLEAN_HANS) == "Hans"
@@ -127,6 +141,7 @@ def test_to_simplified():
 
 
 # --- mojibake simulation ---------------------------------------------------------------------------------
+
 
 def test_simulated_slip_reproduces_the_documented_shapes():
     assert garble_after("保障改善当地民生、推动", 4) == "保障改善当钡孛裆?、推动"
@@ -203,6 +218,7 @@ def test_garbled_traditional_gbk_page_is_read_before_t2s():
 
 # --- detection on the seed and on clean text ----------------------------------------------------------------
 
+
 def test_seed_garbled_runs_are_found(seed_normalised):
     spans = seed_normalised.garbled_spans
     assert seed_normalised.garbled_found >= 15
@@ -216,7 +232,7 @@ def test_seed_spans_point_at_garbled_text(seed_normalised):
     text = seed_normalised.text
     assert seed_normalised.garbled_spans
     for span in seed_normalised.garbled_spans:
-        run = text[span.start:span.end]
+        run = text[span.start : span.end]
         assert run and "\n" not in run and span.original
         assert span.repaired or run.count("□") == len(span.candidates) > 0
 
@@ -260,12 +276,37 @@ def test_clean_text_has_no_false_positives(clean):
 
 
 CLEAN_SNIPPETS = [
-    "你认识热依汗·阿卜杜热合曼?他是村里的致富带头人。", "是不是买买提?", "你去过塔什库尔干?那里海拔很高。",
-    "什么是饕餮?", "谁见过羱羊?", "为何选择䝙?", "还是焉耆?", "能否复制郫县豆瓣的成功经验?",
-    "资金从哪里来?项目如何落地?群众怎样受益?", "他问:“援疆工作的意义是什么?”", "是否可行?需要论证。",
-    "多少?数据显示增长了。", "这是为什么?因为投入大。", "钱从哪来?财政出一点。", "效果如何?显著。",
-    "Why?为什么?", "A股?B股?", "5G?4G?", "卡拉OK?", "PM2.5?", "??", "真的??", "是吧???", "呃?嗯?",
-    "（注：是否需要?ok)", "他买了T恤和U盘。", "沪深A股市场", "维C含量高", "做B超检查", "喀喇昆仑山口的P点", "饕餮纹K字",
+    "你认识热依汗·阿卜杜热合曼?他是村里的致富带头人。",
+    "是不是买买提?",
+    "你去过塔什库尔干?那里海拔很高。",
+    "什么是饕餮?",
+    "谁见过羱羊?",
+    "为何选择䝙?",
+    "还是焉耆?",
+    "能否复制郫县豆瓣的成功经验?",
+    "资金从哪里来?项目如何落地?群众怎样受益?",
+    "他问:“援疆工作的意义是什么?”",
+    "是否可行?需要论证。",
+    "多少?数据显示增长了。",
+    "这是为什么?因为投入大。",
+    "钱从哪来?财政出一点。",
+    "效果如何?显著。",
+    "Why?为什么?",
+    "A股?B股?",
+    "5G?4G?",
+    "卡拉OK?",
+    "PM2.5?",
+    "??",
+    "真的??",
+    "是吧???",
+    "呃?嗯?",
+    "（注：是否需要?ok)",
+    "他买了T恤和U盘。",
+    "沪深A股市场",
+    "维C含量高",
+    "做B超检查",
+    "喀喇昆仑山口的P点",
+    "饕餮纹K字",
 ]
 
 
@@ -283,10 +324,16 @@ def test_runs_of_lost_characters_are_flagged():
     result = normalise("热烈庆祝???\n下一条")
     assert result.text == "热烈庆祝□□□\n下一条"
     (span,) = result.garbled_spans
-    assert (result.text[span.start:span.end], span.original, span.repaired) == ("□□□", "???", False)
+    assert (result.text[span.start : span.end], span.original, span.repaired) == ("□□□", "???", False)
     assert result.unreadable_spans == [(span.start, span.end)]
-    assert span.as_dict() == {"start": 4, "end": 7, "original": "???", "candidates": [[], [], []],
-                              "confidence": 0.0, "repaired": False}
+    assert span.as_dict() == {
+        "start": 4,
+        "end": 7,
+        "original": "???",
+        "candidates": [[], [], []],
+        "confidence": 0.0,
+        "repaired": False,
+    }
 
 
 def test_normalise_keeps_line_structure():
@@ -305,8 +352,13 @@ def test_normalise_is_fast(seed_text):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("当地民生推动援疆?()yíngdòng，。 \n\u3000１２．％ＥＩＣ</p>&nbsp;?a1"))
-               | st.characters(), max_size=200))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("当地民生推动援疆?()yíngdòng，。 \n\u3000１２．％ＥＩＣ</p>&nbsp;?a1"))
+        | st.characters(),
+        max_size=200,
+    )
+)
 def test_normalise_never_raises_and_spans_are_in_range(text):
     result = normalise(text)
     assert result.original == text
@@ -316,5 +368,5 @@ def test_normalise_never_raises_and_spans_are_in_range(text):
     last = 0
     for span in result.garbled_spans:
         assert last <= span.start < span.end <= len(result.text)
-        assert result.text[span.start:span.end].count("□") >= len(span.candidates)
+        assert result.text[span.start : span.end].count("□") >= len(span.candidates)
         last = span.end

@@ -37,8 +37,10 @@ def _labels() -> list[dict]:
 @pytest.fixture(scope="module")
 def results() -> list[tuple[dict, dict | None, str | None]]:
     if not CORPUS.is_dir():
-        pytest.skip(f"the real pages are not beside this clone ({CORPUS}); they ship with the project's shared "
-                    "folder, not with the repository")
+        pytest.skip(
+            f"the real pages are not beside this clone ({CORPUS}); they ship with the project's shared "
+            "folder, not with the repository"
+        )
     out = []
     for label in _labels():
         try:

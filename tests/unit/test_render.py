@@ -14,8 +14,10 @@ from etl import clock
 
 pytestmark = pytest.mark.unit
 
-HOSTILE = ("[/] [bold]loud[/bold] \x1b[2J\x1b[31mred\x1b[0m \x1b]8;;http://evil.example/\x1b\\link\x1b]8;;\x1b\\ "
-           "\x07\x08\x9b\u202eevil")
+HOSTILE = (
+    "[/] [bold]loud[/bold] \x1b[2J\x1b[31mred\x1b[0m \x1b]8;;http://evil.example/\x1b\\link\x1b]8;;\x1b\\ "
+    "\x07\x08\x9b\u202eevil"
+)
 
 
 def printed(renderable: object, width: int = 80) -> str:
@@ -46,8 +48,7 @@ def test_markup_in_a_title_prints_as_written_in_a_table() -> None:
 
 def test_a_hostile_title_reaches_the_terminal_without_one_control_character() -> None:
     shown, _ = render.table([{"id": 1, "title": HOSTILE}], ["id", "title"], 200)
-    console = Console(width=200, force_terminal=True, color_system=None, record=True,
-                      file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(width=200, force_terminal=True, color_system=None, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
     with console.capture() as capture:
         console.print(shown)
     raw = capture.get()
@@ -55,19 +56,22 @@ def test_a_hostile_title_reaches_the_terminal_without_one_control_character() ->
     assert "[bold]loud[/bold]" in raw
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (465000000, "465,000,000"),
-    (Decimal("465000000"), "465,000,000"),
-    (Decimal("4.65E+8"), "465,000,000"),
-    (Decimal("0.125"), "0.125"),
-    (0.125, "0.125"),
-    (Decimal("2.5"), "2.5"),
-    (230000000.0, "230,000,000"),
-    (Decimal("12345.678"), "12,345.678"),
-    (1.12 * 1e8, "112,000,000"),  # 112000000.00000001: the float's rounding, not the source's digits
-    (0.1 + 0.2, "0.3"),
-    (Decimal("0.30000000000000004"), "0.30000000000000004"),  # a Decimal holds what was written, all of it
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (465000000, "465,000,000"),
+        (Decimal("465000000"), "465,000,000"),
+        (Decimal("4.65E+8"), "465,000,000"),
+        (Decimal("0.125"), "0.125"),
+        (0.125, "0.125"),
+        (Decimal("2.5"), "2.5"),
+        (230000000.0, "230,000,000"),
+        (Decimal("12345.678"), "12,345.678"),
+        (1.12 * 1e8, "112,000,000"),  # 112000000.00000001: the float's rounding, not the source's digits
+        (0.1 + 0.2, "0.3"),
+        (Decimal("0.30000000000000004"), "0.30000000000000004"),  # a Decimal holds what was written, all of it
+    ],
+)
 def test_amounts_keep_every_digit_they_were_written_with(value: object, shown: str) -> None:
     assert render.number(value) == shown  # type: ignore[arg-type]
 
@@ -89,9 +93,18 @@ def test_times_show_in_the_configured_zone() -> None:
     assert render.when("not a time") == "not a time"
 
 
-FIGURES = [{"article_id": 74, "text": "1,380余人次", "value": Decimal("1380"), "unit": "person_time",
-            "qualifier": "over", "category": "duration", "subject": "口腔颌面外科诊疗" * 2,
-            "title": "沪滇协作“组团式”帮扶 红河州县级医院能力提升" * 2}] * 5
+FIGURES = [
+    {
+        "article_id": 74,
+        "text": "1,380余人次",
+        "value": Decimal("1380"),
+        "unit": "person_time",
+        "qualifier": "over",
+        "category": "duration",
+        "subject": "口腔颌面外科诊疗" * 2,
+        "title": "沪滇协作“组团式”帮扶 红河州县级医院能力提升" * 2,
+    }
+] * 5
 FIGURE_COLUMNS = ["article_id", "text", "value", "unit", "qualifier", "category", "subject", "title"]
 
 
@@ -132,7 +145,7 @@ def test_wide_on_a_narrow_terminal_prints_each_row_as_a_block() -> None:
     lines = out.splitlines()
     assert all(cell_len(line.rstrip()) <= 80 for line in lines)
     assert sum(1 for line in lines if line.startswith("title")) == 2
-    joined = "".join(line[len("title") + 6:].strip() if line.startswith("title") else "" for line in lines)
+    joined = "".join(line[len("title") + 6 :].strip() if line.startswith("title") else "" for line in lines)
     assert FIGURES[0]["title"] in joined or FIGURES[0]["title"][:30] in joined
 
 

@@ -58,9 +58,11 @@ class Tally:
 
     def report(self, name: str) -> str:
         share = self.restored / self.damaged if self.damaged else 0.0
-        return (f"{name}: {self.cases} cases, {self.wrong} wrong Han characters in {self.cases_wrong}; "
-                f"{self.restored} of {self.damaged} damaged characters restored exactly ({share:.0%}), "
-                f"{self.placeholders} placeholders")
+        return (
+            f"{name}: {self.cases} cases, {self.wrong} wrong Han characters in {self.cases_wrong}; "
+            f"{self.restored} of {self.damaged} damaged characters restored exactly ({share:.0%}), "
+            f"{self.placeholders} placeholders"
+        )
 
 
 def _compare(truth: str, text: str, also_right: str | None) -> tuple[list[int], set[int]]:
@@ -95,8 +97,12 @@ def _simulated(paragraphs: list[str]) -> Iterator[tuple[int, GarbledRun]]:
         for start, garbled, end in candidate_runs(paragraph, []):
             for first_lost, converted in SHAPES:
                 shown = "?" + garbled[1:] if first_lost else garbled
-                yield number, GarbledRun(0, start + 1, end, paragraph[start + 1:end], shown, paragraph[start],
-                                         first_lost, converted)
+                yield (
+                    number,
+                    GarbledRun(
+                        0, start + 1, end, paragraph[start + 1 : end], shown, paragraph[start], first_lost, converted
+                    ),
+                )
 
 
 def _measure(paragraphs: list[str], cases: list[tuple[int, GarbledRun]]) -> Tally:
@@ -118,6 +124,7 @@ def _measure(paragraphs: list[str], cases: list[tuple[int, GarbledRun]]) -> Tall
 
 # --- the demo portal's truth -----------------------------------------------------------------------------
 
+
 def test_demo_portal_bodies_hold_no_silently_wrong_character(capsys: pytest.CaptureFixture[str]) -> None:
     tally = Tally(examples=[])
     for page in render_articles():
@@ -126,14 +133,16 @@ def test_demo_portal_bodies_hold_no_silently_wrong_character(capsys: pytest.Capt
         offsets = [0]
         for paragraph in paragraphs:
             offsets.append(offsets[-1] + len(paragraph) + 1)
-        runs = [(offsets[r["paragraph"]] + r["start"], offsets[r["paragraph"]] + r["end"])
-                for r in truth.get("garbled") or []]
+        runs = [
+            (offsets[r["paragraph"]] + r["start"], offsets[r["paragraph"]] + r["end"])
+            for r in truth.get("garbled") or []
+        ]
         extraction = extract(page.body, "http://demo.test" + page.path, page.content_type)
         tally.add("\n".join(paragraphs), extraction.body, runs)
         marked = [(span["start"], span["end"]) for span in extraction.garbled_spans if not span["repaired"]]
         for i, char in enumerate(extraction.body):
             if char == PLACEHOLDER:
-                assert any(start <= i < end for start, end in marked), (page.path, extraction.body[i - 8:i + 8])
+                assert any(start <= i < end for start, end in marked), (page.path, extraction.body[i - 8 : i + 8])
     _report(capsys, tally.report("demo portal, 75 article pages"))
     # Measured: 0 wrong; 290 of 419 planted characters restored exactly (69 %), 136 placeholders.
     # Before the placeholder rule: 72 wrong Han characters in 22 articles, 315 restored.
@@ -143,6 +152,7 @@ def test_demo_portal_bodies_hold_no_silently_wrong_character(capsys: pytest.Capt
 
 
 # --- simulated damage of the seed's clean sentences ----------------------------------------------------
+
 
 def _seed_sentences(seed_dir: Path) -> list[str]:
     """The sentences of the seed's body that normalise finds clean: no '?', no placeholder, no garbled span,
@@ -158,16 +168,20 @@ def _seed_sentences(seed_dir: Path) -> list[str]:
             start = 0
             for end in [i + 1 for i, char in enumerate(line) if char in "。！？"]:
                 sentence = line[start:end]
-                if (_gbk_clean(sentence) and sum(map(is_han, sentence)) >= MIN_SENTENCE_HAN
-                        and not garbled & set(range(offset + start, offset + end))):
+                if (
+                    _gbk_clean(sentence)
+                    and sum(map(is_han, sentence)) >= MIN_SENTENCE_HAN
+                    and not garbled & set(range(offset + start, offset + end))
+                ):
                     sentences.append(sentence)
                 start = end
         offset += len(line) + 1
     return sentences
 
 
-def test_simulated_damage_of_the_seed_leaves_no_wrong_character(seed_dir: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_simulated_damage_of_the_seed_leaves_no_wrong_character(
+    seed_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sentences = _seed_sentences(seed_dir)
     cases = list(_simulated(sentences))
     tally = _measure(sentences, cases)
@@ -180,6 +194,7 @@ def test_simulated_damage_of_the_seed_leaves_no_wrong_character(seed_dir: Path,
 
 # --- simulated damage of the shared corpus' article bodies ----------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def corpus_lines() -> list[str]:
     if not CORPUS.is_dir():
@@ -190,19 +205,24 @@ def corpus_lines() -> list[str]:
             body = extract(page.read_bytes()).body_original
         except ExtractError:
             continue
-        lines += [line.strip() for line in body.split("\n")
-                  if sum(map(is_han, line)) >= MIN_LINE_HAN and _gbk_clean(line.strip())]
+        lines += [
+            line.strip()
+            for line in body.split("\n")
+            if sum(map(is_han, line)) >= MIN_LINE_HAN and _gbk_clean(line.strip())
+        ]
     return lines
 
 
 @pytest.mark.slow
-def test_simulated_damage_of_corpus_bodies_leaves_no_wrong_character(corpus_lines: list[str],
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_simulated_damage_of_corpus_bodies_leaves_no_wrong_character(
+    corpus_lines: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     every = list(_simulated(corpus_lines))
     cases = random.Random(11).sample(every, min(CORPUS_CASES, len(every)))
     tally = _measure(corpus_lines, cases)
-    _report(capsys, tally.report(f"corpus, {len(corpus_lines)} body lines, {len(cases)} of {len(every)} "
-                                 "simulated runs"))
+    _report(
+        capsys, tally.report(f"corpus, {len(corpus_lines)} body lines, {len(cases)} of {len(every)} simulated runs")
+    )
     # Measured on all 21,900 runs: 0 wrong; 72,547 of 106,152 damaged characters restored exactly (68 %),
     # 194 runs whole (those that took an ASCII letter instead of losing a byte).
     assert len(corpus_lines) >= 500
@@ -211,6 +231,7 @@ def test_simulated_damage_of_corpus_bodies_leaves_no_wrong_character(corpus_line
 
 
 # --- the placeholder rule, unit by unit ------------------------------------------------------------------
+
 
 def _code(char: str) -> int:
     code = gbk_code(char)
@@ -248,13 +269,15 @@ def test_bytes_that_do_not_line_up_give_no_reading() -> None:
 
 
 def test_extraction_stores_rich_spans_and_reads_figures_around_placeholders() -> None:
-    page = ("<html><head><meta charset='utf-8'><title>援疆</title></head><body><article><h1>援疆项目</h1>"
-            "<p>今年以来，前方指挥部累计安排援疆资金8.6亿元，实施各类项目132个，惠及群众。</p>"
-            "<p>新建学校3所，热烈庆祝???32张病床投入使用，当地群众就医更加方便。</p></article></body></html>")
+    page = (
+        "<html><head><meta charset='utf-8'><title>援疆</title></head><body><article><h1>援疆项目</h1>"
+        "<p>今年以来，前方指挥部累计安排援疆资金8.6亿元，实施各类项目132个，惠及群众。</p>"
+        "<p>新建学校3所，热烈庆祝???32张病床投入使用，当地群众就医更加方便。</p></article></body></html>"
+    )
     extraction = extract(page.encode("utf-8"), "http://demo.test/a.html")
     (span,) = extraction.garbled_spans
     assert set(span) == {"start", "end", "original", "candidates", "confidence", "repaired"}
-    assert extraction.body[span["start"]:span["end"]] == "□□□" and not span["repaired"]
+    assert extraction.body[span["start"] : span["end"]] == "□□□" and not span["repaired"]
     # the figure right after the placeholders is read; none is read from inside them
     figures = [metric.text for metric in extraction.metrics]
     assert "8.6亿元" in figures and "32张" in figures

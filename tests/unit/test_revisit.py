@@ -19,15 +19,24 @@ def source(**keys: object):  # type: ignore[no-untyped-def]
     return parse_source({"name": "s", "start_urls": ["http://a.cn/l.html"], "article_patterns": ["c_"], **keys}, "t")
 
 
-def page(published_days_ago: float | None, fetched_hours_ago: float,
-         checked_hours_ago: float | None = None) -> KnownPage:
-    return KnownPage('"e"', None, NOW - timedelta(hours=fetched_hours_ago), "sha", "s",
-                     None if published_days_ago is None else NOW - timedelta(days=published_days_ago),
-                     None if checked_hours_ago is None else NOW - timedelta(hours=checked_hours_ago))
+def page(
+    published_days_ago: float | None, fetched_hours_ago: float, checked_hours_ago: float | None = None
+) -> KnownPage:
+    return KnownPage(
+        '"e"',
+        None,
+        NOW - timedelta(hours=fetched_hours_ago),
+        "sha",
+        "s",
+        None if published_days_ago is None else NOW - timedelta(days=published_days_ago),
+        None if checked_hours_ago is None else NOW - timedelta(hours=checked_hours_ago),
+    )
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("6h", 21600), ("30m", 1800), ("1d12h", 129600), ("90s", 90),
-                                               ("2w", 1209600), ("never", None), ("", None)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("6h", 21600), ("30m", 1800), ("1d12h", 129600), ("90s", 90), ("2w", 1209600), ("never", None), ("", None)],
+)
 def test_durations(text: str, seconds: int | None) -> None:
     assert duration_seconds(text) == seconds
 
@@ -39,8 +48,13 @@ def test_bad_durations_are_refused(text: str) -> None:
 
 
 def test_young_articles_are_due_once_their_interval_passed_and_old_ones_never_by_default() -> None:
-    known = {"http://a.cn/c_1": page(2, 7), "http://a.cn/c_2": page(2, 3), "http://a.cn/c_3": page(30, 700),
-             "http://a.cn/c_4": page(2, 30, checked_hours_ago=1), "http://a.cn/c_5": page(None, 30)}
+    known = {
+        "http://a.cn/c_1": page(2, 7),
+        "http://a.cn/c_2": page(2, 3),
+        "http://a.cn/c_3": page(30, 700),
+        "http://a.cn/c_4": page(2, 30, checked_hours_ago=1),
+        "http://a.cn/c_5": page(None, 30),
+    }
     plan = revisit_plan(source(), known, NOW)
     # c_2 was fetched 3 h ago, c_4 checked 1 h ago (6 h apart); c_3 is old; c_5 has no article
     assert plan.urls == ("http://a.cn/c_1",) and plan.due == 1

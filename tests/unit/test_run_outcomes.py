@@ -13,17 +13,27 @@ NAMES = ["hq", "county", "dead"]
 
 
 def test_every_source_answering_is_ok_even_with_some_failed_pages() -> None:
-    counts = {"errors": 3, "sources": {"hq": {"responses": 40, "errors": 2, "error: HTTP 404": 2},
-                                       "county": {"responses": 12, "errors": 1, "error: timed out": 1},
-                                       "dead": {"responses": 1}}}
+    counts = {
+        "errors": 3,
+        "sources": {
+            "hq": {"responses": 40, "errors": 2, "error: HTTP 404": 2},
+            "county": {"responses": 12, "errors": 1, "error: timed out": 1},
+            "dead": {"responses": 1},
+        },
+    }
     verdict = judge_crawl(NAMES, counts)
     assert verdict.status is RunStatus.OK and verdict.error is None
 
 
 def test_a_source_with_errors_and_no_answer_makes_the_crawl_partial_and_is_named() -> None:
-    counts = {"errors": 3, "sources": {"hq": {"responses": 40}, "county": {"responses": 3},
-                                       "dead": {"errors": 3, "error: DNS lookup failed": 2,
-                                                "error: connection refused": 1}}}
+    counts = {
+        "errors": 3,
+        "sources": {
+            "hq": {"responses": 40},
+            "county": {"responses": 3},
+            "dead": {"errors": 3, "error: DNS lookup failed": 2, "error: connection refused": 1},
+        },
+    }
     verdict = judge_crawl(NAMES, counts)
     assert verdict.status is RunStatus.PARTIAL and verdict.failed == ("dead",)
     assert verdict.error is not None
@@ -33,8 +43,10 @@ def test_a_source_with_errors_and_no_answer_makes_the_crawl_partial_and_is_named
 
 
 def test_every_source_failing_makes_the_crawl_failed() -> None:
-    counts = {"errors": 2, "sources": {"hq": {"errors": 1, "error: HTTP 503": 1},
-                                       "dead": {"errors": 1, "error: timed out": 1}}}
+    counts = {
+        "errors": 2,
+        "sources": {"hq": {"errors": 1, "error: HTTP 503": 1}, "dead": {"errors": 1, "error: timed out": 1}},
+    }
     verdict = judge_crawl(["hq", "dead"], counts)
     assert verdict.status is RunStatus.FAILED and verdict.failed == ("hq", "dead")
     assert verdict.error is not None and verdict.error.startswith("every source failed")
@@ -59,8 +71,7 @@ def test_a_run_without_per_source_counts_is_not_judged() -> None:
 
 def test_many_reasons_are_summarised() -> None:
     reasons = {f"error: reason {i}": 1 for i in range(6)}
-    verdict = judge_crawl(["a", "b"], {"errors": 6, "sources": {"a": {"responses": 1},
-                                                                "b": {"errors": 6, **reasons}}})
+    verdict = judge_crawl(["a", "b"], {"errors": 6, "sources": {"a": {"responses": 1}, "b": {"errors": 6, **reasons}}})
     assert verdict.error is not None and "3 other reasons" in verdict.error
 
 
@@ -68,8 +79,11 @@ def test_two_workers_counts_add_up_per_source() -> None:
     first = {"errors": 1, "pages_stored": 3, "sources": {"hq": {"responses": 3}, "dead": {"errors": 1}}}
     second = {"errors": 2, "pages_stored": 4, "sources": {"hq": {"responses": 5, "errors": 2}}}
     merged = merge_counts(first, second)
-    assert merged == {"errors": 3, "pages_stored": 7,
-                      "sources": {"hq": {"responses": 8, "errors": 2}, "dead": {"errors": 1}}}
+    assert merged == {
+        "errors": 3,
+        "pages_stored": 7,
+        "sources": {"hq": {"responses": 8, "errors": 2}, "dead": {"errors": 1}},
+    }
 
 
 def test_every_status_is_documented_and_only_ok_is_success() -> None:

@@ -34,9 +34,15 @@ def test_fts_terms_are_literal_phrases_with_quotes_doubled() -> None:
     assert search.fts_match(("援疆", 'a"b', "OR NOT")) == '"援疆" "a""b" "OR NOT"'
 
 
-@pytest.mark.parametrize(("term", "pattern"), [
-    ("100%", r"%100\%%"), ("a_b", r"%a\_b%"), ("C:\\x", r"%C:\\x%"), ("援疆", "%援疆%"),
-])
+@pytest.mark.parametrize(
+    ("term", "pattern"),
+    [
+        ("100%", r"%100\%%"),
+        ("a_b", r"%a\_b%"),
+        ("C:\\x", r"%C:\\x%"),
+        ("援疆", "%援疆%"),
+    ],
+)
 def test_like_patterns_make_wildcards_and_the_escape_literal(term: str, pattern: str) -> None:
     assert search.like_pattern(term) == pattern
 
@@ -55,13 +61,16 @@ def test_a_snippet_falls_back_to_the_title_when_only_it_matches() -> None:
     assert search.make_snippet(query, "远程eicu启用", "正文没有这个词") == "远程«eicu»启用"
 
 
-@pytest.mark.parametrize(("text", "first", "last"), [
-    ("2023", date(2023, 1, 1), date(2023, 12, 31)),
-    ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
-    ("2023-2", date(2023, 2, 1), date(2023, 2, 28)),
-    ("2023-12", date(2023, 12, 1), date(2023, 12, 31)),
-    ("2023-06-15", date(2023, 6, 15), date(2023, 6, 15)),
-])
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("2023", date(2023, 1, 1), date(2023, 12, 31)),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2023-2", date(2023, 2, 1), date(2023, 2, 28)),
+        ("2023-12", date(2023, 12, 1), date(2023, 12, 31)),
+        ("2023-06-15", date(2023, 6, 15), date(2023, 6, 15)),
+    ],
+)
 def test_a_date_filter_covers_its_year_month_or_day(text: str, first: date, last: date) -> None:
     assert day_range("since", text) == (first, last)
 
@@ -77,12 +86,18 @@ def test_filters_describe_what_was_given() -> None:
     assert Filters(program="援疆", q="疏附", since="2023").describe() == "program 援疆, since 2023, search 疏附"
 
 
-@pytest.mark.parametrize(("name", "given", "expected"), [
-    ("a.CSV", None, export.Format.CSV), ("a.jsonl", None, export.Format.JSONL),
-    ("a.parquet", None, export.Format.PARQUET), ("a.txt", "parquet", export.Format.PARQUET),
-])
-def test_the_export_format_comes_from_the_option_or_the_file_name(name: str, given: str | None,
-                                                                  expected: export.Format) -> None:
+@pytest.mark.parametrize(
+    ("name", "given", "expected"),
+    [
+        ("a.CSV", None, export.Format.CSV),
+        ("a.jsonl", None, export.Format.JSONL),
+        ("a.parquet", None, export.Format.PARQUET),
+        ("a.txt", "parquet", export.Format.PARQUET),
+    ],
+)
+def test_the_export_format_comes_from_the_option_or_the_file_name(
+    name: str, given: str | None, expected: export.Format
+) -> None:
     assert export.format_of(Path(name), given) is expected
 
 
@@ -93,8 +108,14 @@ def test_an_unknown_export_format_names_the_choices() -> None:
 
 def _metric_row(value: object) -> dict[str, object]:
     row: dict[str, object] = {c.name: None for c in export.METRIC_COLUMNS}
-    row.update(id=1, article_id=7, text="420.50万元", value=value, unit="CNY",
-               published_at=datetime(2023, 6, 1, 2, tzinfo=UTC).astimezone(export.SHANGHAI))
+    row.update(
+        id=1,
+        article_id=7,
+        text="420.50万元",
+        value=value,
+        unit="CNY",
+        published_at=datetime(2023, 6, 1, 2, tzinfo=UTC).astimezone(export.SHANGHAI),
+    )
     return row
 
 
@@ -109,11 +130,17 @@ def test_decimal_amounts_stay_exact_in_json_and_csv(tmp_path: Path) -> None:
         assert next(csv.DictReader(fh))["value"] == "4205000.10"
 
 
-@pytest.mark.parametrize(("amount_type", "expected"), [
-    (sa.Float(), "double"), (sa.Numeric(20, 4), "decimal128(20, 4)"), (sa.Numeric(), "string"),
-])
-def test_parquet_amounts_follow_the_stored_type(tmp_path: Path, amount_type: sa.types.TypeEngine,
-                                                expected: str) -> None:
+@pytest.mark.parametrize(
+    ("amount_type", "expected"),
+    [
+        (sa.Float(), "double"),
+        (sa.Numeric(20, 4), "decimal128(20, 4)"),
+        (sa.Numeric(), "string"),
+    ],
+)
+def test_parquet_amounts_follow_the_stored_type(
+    tmp_path: Path, amount_type: sa.types.TypeEngine, expected: str
+) -> None:
     import pyarrow.parquet as pq
 
     path = tmp_path / "m.parquet"

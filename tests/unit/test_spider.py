@@ -9,8 +9,13 @@ from lxml import etree
 from crawler.spiders.aid import AidSpider, KnownPage, XmlEntry, _xml_entries, looks_binary
 from etl.sources import parse_sources
 
-SOURCE = {"name": "hq", "start_urls": ["http://aid.example.cn/list_1.html"], "max_depth": 2,
-          "article_patterns": [r"/c_\d+\.html$"], "list_patterns": [r"/list_\d+\.html$"]}
+SOURCE = {
+    "name": "hq",
+    "start_urls": ["http://aid.example.cn/list_1.html"],
+    "max_depth": 2,
+    "article_patterns": [r"/c_\d+\.html$"],
+    "list_patterns": [r"/list_\d+\.html$"],
+}
 STORED = datetime(2024, 5, 1, tzinfo=UTC)
 
 
@@ -42,24 +47,34 @@ def test_offsite_too_deep_and_repeated_links_are_not_requested() -> None:
 
 def test_links_on_a_page_are_followed_only_when_they_match_a_pattern() -> None:
     s = spider()
-    body = (b'<a href="/c_1.html">a</a><a href=\'list_2.html\'>next</a><a href=/about.html>x</a>'
-            b'<a href="javascript:void(0)">js</a><a href="mailto:a@b.cn">m</a><a href="/c_1.html#top">again</a>')
+    body = (
+        b"<a href=\"/c_1.html\">a</a><a href='list_2.html'>next</a><a href=/about.html>x</a>"
+        b'<a href="javascript:void(0)">js</a><a href="mailto:a@b.cn">m</a><a href="/c_1.html#top">again</a>'
+    )
     requests = list(s.follow_links(s.sources["hq"], "http://aid.example.cn/list_1.html", body, 0))
-    assert [(r.url, r.meta["kind"]) for r in requests] == [("http://aid.example.cn/c_1.html", "article"),
-                                                           ("http://aid.example.cn/list_2.html", "list")]
+    assert [(r.url, r.meta["kind"]) for r in requests] == [
+        ("http://aid.example.cn/c_1.html", "article"),
+        ("http://aid.example.cn/list_2.html", "list"),
+    ]
 
 
 def test_sitemaps_indexes_rss_and_atom_are_read() -> None:
-    urlset = etree.fromstring(b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
-                              b"<loc>http://a.cn/c_1.html</loc><lastmod>2024-05-03</lastmod></url></urlset>")
+    urlset = etree.fromstring(
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
+        b"<loc>http://a.cn/c_1.html</loc><lastmod>2024-05-03</lastmod></url></urlset>"
+    )
     assert list(_xml_entries(urlset)) == [XmlEntry("http://a.cn/c_1.html", datetime(2024, 5, 3, tzinfo=UTC), False)]
-    index = etree.fromstring(b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
-                             b"<loc>http://a.cn/s.xml.gz</loc></sitemap></sitemapindex>")
+    index = etree.fromstring(
+        b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+        b"<loc>http://a.cn/s.xml.gz</loc></sitemap></sitemapindex>"
+    )
     assert list(_xml_entries(index)) == [XmlEntry("http://a.cn/s.xml.gz", None, True)]
     rss = etree.fromstring(b"<rss><channel><item><link>http://a.cn/c_2.html</link></item></channel></rss>")
     assert [e.url for e in _xml_entries(rss)] == ["http://a.cn/c_2.html"]
-    atom = etree.fromstring(b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="http://a.cn/c_3.html"/>'
-                            b'<link rel="enclosure" href="http://a.cn/x.jpg"/></entry></feed>')
+    atom = etree.fromstring(
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="http://a.cn/c_3.html"/>'
+        b'<link rel="enclosure" href="http://a.cn/x.jpg"/></entry></feed>'
+    )
     assert [e.url for e in _xml_entries(atom)] == ["http://a.cn/c_3.html"]
 
 

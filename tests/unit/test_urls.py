@@ -30,8 +30,10 @@ def test_host_allowed_takes_subdomains_but_not_lookalikes() -> None:
     assert not host_allowed(None, ["xinjiang.gov.cn"])
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "10.1.2.3", "192.168.0.1", "172.16.5.4", "::1",
-                                  "169.254.1.1", "localhost", "0.0.0.0"])
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1", "127.0.0.2", "10.1.2.3", "192.168.0.1", "172.16.5.4", "::1", "169.254.1.1", "localhost", "0.0.0.0"],
+)
 def test_private_hosts(host: str) -> None:
     assert is_private_host(host)
 

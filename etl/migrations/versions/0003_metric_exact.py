@@ -27,15 +27,20 @@ def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     with op.batch_alter_table("metric") as batch:
         for column in VALUES:
-            batch.alter_column(column, type_=sa.Numeric(), existing_type=sa.Float(),
-                               existing_nullable=column == "value_max",
-                               postgresql_using=f"{column}::numeric")  # PostgreSQL casts with 15 digits
+            batch.alter_column(
+                column,
+                type_=sa.Numeric(),
+                existing_type=sa.Float(),
+                existing_nullable=column == "value_max",
+                postgresql_using=f"{column}::numeric",
+            )  # PostgreSQL casts with 15 digits
         batch.add_column(sa.Column("money_kind", sa.String(), nullable=True))
         batch.create_index("ix_metric_money_kind", ["money_kind"])
     if sqlite:
         for column in VALUES:
-            op.execute(f"UPDATE metric SET {column} = CAST(printf('%.15g', {column}) AS NUMERIC) "
-                       f"WHERE {column} IS NOT NULL")
+            op.execute(
+                f"UPDATE metric SET {column} = CAST(printf('%.15g', {column}) AS NUMERIC) WHERE {column} IS NOT NULL"
+            )
     op.execute("UPDATE metric SET unit = 'percentage_point' WHERE unit = 'percent' AND classifier = '个百分点'")
 
 
@@ -45,6 +50,10 @@ def downgrade() -> None:
         batch.drop_index("ix_metric_money_kind")
         batch.drop_column("money_kind")
         for column in VALUES:
-            batch.alter_column(column, type_=sa.Float(), existing_type=sa.Numeric(),
-                               existing_nullable=column == "value_max",
-                               postgresql_using=f"{column}::double precision")
+            batch.alter_column(
+                column,
+                type_=sa.Float(),
+                existing_type=sa.Numeric(),
+                existing_nullable=column == "value_max",
+                postgresql_using=f"{column}::double precision",
+            )

@@ -41,8 +41,8 @@ def _v_articles(dialect: str) -> str:
     return f"""
 CREATE VIEW v_articles AS
 SELECT a.id, a.title, a.subtitle, a.published_at,
-       {_local_date('a.published_at', dialect)} AS published_date,
-       {_local_year('a.published_at', dialect)} AS published_year,
+       {_local_date("a.published_at", dialect)} AS published_date,
+       {_local_year("a.published_at", dialect)} AS published_year,
        a.source_name, a.news_source, a.author, a.editor, a.url, a.canonical_url,
        a.program,
        a.provider_province, a.provider_prefecture, a.provider_county, a.provider_inferred,
@@ -63,8 +63,8 @@ CREATE VIEW v_metrics AS
 SELECT m.id, m.article_id, m.text, m.value, m.value_max, m.unit, m.classifier, m.qualifier, m.category,
        m.subject, m.sentence,
        a.title, a.url, a.published_at,
-       {_local_date('a.published_at', dialect)} AS published_date,
-       {_local_year('a.published_at', dialect)} AS published_year,
+       {_local_date("a.published_at", dialect)} AS published_date,
+       {_local_year("a.published_at", dialect)} AS published_year,
        a.program,
        a.provider_province, a.provider_prefecture, a.provider_county,
        a.recipient_province, a.recipient_prefecture, a.recipient_county,

@@ -73,7 +73,7 @@ PG_UPGRADE = (
             END IF;
             DELETE FROM {PASSAGE_TABLE} WHERE article_id = OLD.id;
         END IF;
-        INSERT INTO {PASSAGE_TABLE} (article_id, seq, text) {_passages('NEW')};
+        INSERT INTO {PASSAGE_TABLE} (article_id, seq, text) {_passages("NEW")};
         RETURN NULL;
     END $$""",
     """CREATE TRIGGER article_passages AFTER INSERT OR UPDATE OF title, body ON article
@@ -89,8 +89,10 @@ def upgrade() -> None:
         for statement in PG_UPGRADE:
             op.execute(statement)
         return
-    op.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, body, content='article', content_rowid='id', "
-               "tokenize='trigram')")
+    op.execute(
+        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, body, content='article', content_rowid='id', "
+        "tokenize='trigram')"
+    )
     for statement in TRIGGERS.values():
         op.execute(statement)
     op.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
