@@ -42,14 +42,16 @@ run-once: $(STAMP)  ## one crawl and one ETL pass over the demo portal
 services:  ## start PostgreSQL and Redis where they are installed but not running (CI machines)
 	@bash scripts/services.sh
 
-test: $(STAMP) services  ## the whole test suite, SQLite and PostgreSQL
+test: $(STAMP) services lint  ## lint, format and type checks, then the whole test suite, SQLite and PostgreSQL
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)  ## the unit layer only: no network, no database server, well under a minute
 	$(BIN)/python -m pytest tests/unit -q
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff (lint and format) and mypy on etl/, crawler/ and scheduler.py
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 bench: $(STAMP)  ## benchmarks (installs the bench extra: trafilatura, readability-lxml, GNE)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

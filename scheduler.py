@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -54,7 +54,7 @@ log = logging.getLogger("aidnews.service")
 LOCK_KEY = 0x616964_6E657773  # "aidnews" as a PostgreSQL advisory lock key
 HEARTBEAT_SECONDS = 60
 OVERDUE_MAINTENANCE_DELAY = 60.0  # seconds after start-up: the start-up crawls go first
-Trigger = CronTrigger | IntervalTrigger
+Trigger: TypeAlias = CronTrigger | IntervalTrigger
 
 
 class AlreadyRunning(RuntimeError):

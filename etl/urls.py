@@ -81,7 +81,7 @@ def _resolved(host: str) -> tuple[str, ...]:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return ()
-    return tuple(sorted({info[4][0] for info in infos}))
+    return tuple(sorted({str(info[4][0]) for info in infos}))
 
 
 def is_private_host(host: str | None, resolve: bool = True) -> bool:

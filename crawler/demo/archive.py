@@ -278,7 +278,7 @@ class _ArchiveServer(ThreadingHTTPServer):
         self.archive = archive
         self.hits: collections.Counter[str] = collections.Counter()
         host, port = self.server_address[:2]
-        self.base_url = f"http://{host}:{port}"
+        self.base_url = f"http://{host!s}:{port}"
 
 
 class ArchivePortal:

@@ -267,7 +267,7 @@ class PortalServer(ThreadingHTTPServer):
     def __init__(self, host: str, port: int, slow_seconds: float, edits: Path | None = None) -> None:
         super().__init__((host, port), Handler)
         bound_host, bound_port = self.server_address[:2]
-        self.router = Router(f"http://{bound_host}:{bound_port}", slow_seconds, threading.Event(), edits)
+        self.router = Router(f"http://{bound_host!s}:{bound_port}", slow_seconds, threading.Event(), edits)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that hang up (a crawler refusing a 10 MB page, a timeout) are normal here, not errors."""

@@ -165,7 +165,9 @@ def _without_placeholders(phrase: str | None) -> str | None:
 def _subject_after(unit: str, classifier: str | None, after: str) -> str | None:
     """What a measure word counts: the first keyword after it, with the words up to it (120名援疆教师)."""
     offset = 1 if after.startswith("的") else 0
-    phrase = LEADING_TEXT.match(after, offset, offset + AFTER_REACH).group()
+    found = LEADING_TEXT.match(after, offset, offset + AFTER_REACH)
+    assert found is not None  # the pattern matches the empty string
+    phrase = found.group()
     kinds = CLASSIFIER_KINDS.get(classifier or "", THING_CATEGORIES if unit == "count" else None)
     found = next(
         (
@@ -190,7 +192,9 @@ def _subject_after(unit: str, classifier: str | None, after: str) -> str | None:
 
 def _subject_before(near: str, near_cut: bool) -> str | None:
     """The noun phrase that ends right before the number: 投入援疆资金420余万元 -> 援疆资金."""
-    trimmed = TRAILING_TEXT.search(near).group()
+    tail = TRAILING_TEXT.search(near)
+    assert tail is not None  # the pattern matches the empty string at the end
+    trimmed = tail.group()
     offset = len(near) - len(trimmed)
     if offset:
         stripped = trimmed.lstrip("年月日的")  # 2010年达到507.46亿元: the 年 of a date is no subject
