@@ -51,8 +51,8 @@ _piece = st.one_of(st.sampled_from(WORDS), _figure(), st.sampled_from(MARKUP), s
 @st.composite
 def _document(draw: Any) -> str:
     title = "".join(draw(st.lists(st.one_of(st.sampled_from(WORDS), _figure()), max_size=6)))
-    paragraphs = ["".join(draw(st.lists(_piece, max_size=40))) for _ in range(draw(st.integers(0, 12)))]
-    depth = draw(st.sampled_from((0, 0, 0, 50, 3000)))
+    paragraphs = ["".join(draw(st.lists(_piece, max_size=30))) for _ in range(draw(st.integers(0, 8)))]
+    depth = draw(st.sampled_from((0, 0, 0, 0, 0, 0, 50, 50, 500, 3000)))
     body = "<div>" * depth + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>" * draw(st.integers(0, depth))
     head = draw(st.sampled_from(("", "<meta charset='{enc}'>", "<meta http-equiv='Content-Type' "
                                   "content='text/html; charset={enc}'>")))
