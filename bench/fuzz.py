@@ -2,10 +2,11 @@
 
     PYTHONPATH=. .venv/bin/python bench/fuzz.py [--cases 100000] [--seed 0] [--workers 1]
 
-Each case runs under a time limit (tests/reliability/fuzzing.py); the first crash or hang stops the campaign
-and Hypothesis prints the smallest page that shows it. The cases run in rounds of ROUND_CASES, each with its
-own seed (Hypothesis remembers every case of a run, so one run of 100,000 grows past a gigabyte). Pages that
-take more than SLOW_SECONDS are counted and the slowest is saved. The end line gives cases, seconds, cases per
+Each case runs under a time limit (tests/reliability/fuzzing.py); the first crash stops the campaign and Hypothesis
+prints the smallest page that shows it; a page that runs past the limit is counted as a hang and saved
+(aidnews-fuzz-hang-*.html in the temporary folder), and the campaign goes on. The cases run in rounds of ROUND_CASES, each
+with its own seed (Hypothesis remembers every case of a run, so one run of 100,000 grows past a gigabyte). Pages
+that take more than SLOW_SECONDS are counted and the slowest is saved. The end line gives cases, seconds, cases per
 second and how many pages held an article. tests/reliability/test_fuzz.py runs a sample in every test run.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reliability"))
 
-from fuzzing import FuzzPage, check_page, pages  # noqa: E402 (found through the path set just above)
+from fuzzing import FuzzPage, Hang, check_page, pages  # noqa: E402 (found through the path set just above)
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 
 ROUND_CASES = 5000
@@ -38,7 +39,14 @@ def run_round(round_seed: int, cases: int) -> tuple[Counter[str], float, bytes |
     @given(pages())
     def campaign(page: FuzzPage) -> None:
         started = time.monotonic()
-        outcomes[check_page(page)] += 1
+        try:
+            outcomes[check_page(page)] += 1
+        except Hang:
+            outcomes["hang"] += 1
+            saved = Path(tempfile.gettempdir()) / f"aidnews-fuzz-hang-{round_seed}-{outcomes['hang']}.html"
+            saved.write_bytes(page.body)
+            print(f"hang: {time.monotonic() - started:.1f} s, saved in {saved}", flush=True)
+            return
         took = time.monotonic() - started
         if took > SLOW_SECONDS:
             outcomes["slow"] += 1
@@ -63,13 +71,13 @@ def main() -> int:
         for got, took, body in pool.map(run_round, *zip(*rounds, strict=True)):
             outcomes.update(got)
             slowest = max(slowest, (took, body), key=lambda pair: pair[0])
-            done = outcomes["article"] + outcomes["no article"]
+            done = outcomes["article"] + outcomes["no article"] + outcomes["hang"]
             print(f"{done} cases, {time.monotonic() - started:.0f} s", flush=True)
     seconds = time.monotonic() - started
-    cases = outcomes["article"] + outcomes["no article"]
+    cases = outcomes["article"] + outcomes["no article"] + outcomes["hang"]
     print(f"{cases} cases in {seconds:.0f} s ({cases / seconds:.1f} cases/s with {args.workers} processes), "
-          f"no crash and no hang; {outcomes['article']} held an article, {outcomes['no article']} did not; "
-          f"{outcomes['slow']} took more than {SLOW_SECONDS:.0f} s")
+          f"no crash; {outcomes['hang']} hangs; {outcomes['article']} held an article, {outcomes['no article']} "
+          f"did not; {outcomes['slow']} took more than {SLOW_SECONDS:.0f} s")
     if slowest[1] is not None:
         saved = Path(tempfile.gettempdir()) / "aidnews-fuzz-slowest.html"
         saved.write_bytes(slowest[1])

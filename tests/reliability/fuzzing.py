@@ -92,15 +92,15 @@ def pages(draw: Any) -> FuzzPage:
 class Hang(Exception):
     """A page ran past CASE_SECONDS."""
 
-    def __init__(self, seconds: float, page: FuzzPage | None = None) -> None:
-        super().__init__(f"one page took more than {seconds:.0f} s")
+    def __init__(self, message: str, page: FuzzPage | None = None) -> None:
+        super().__init__(message)  # the message alone, so the exception pickles (bench/fuzz.py's worker processes)
         self.page = page
 
 
 @contextmanager
 def time_limit(seconds: float = CASE_SECONDS) -> Iterator[None]:
     def expire(_signum: int, _frame: Any) -> None:
-        raise Hang(seconds)
+        raise Hang(f"one page took more than {seconds:.0f} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -125,5 +125,5 @@ def check_page(page: FuzzPage) -> str:
         except ExtractError:
             outcome = "no article"
     if time.monotonic() - started > CASE_SECONDS:
-        raise Hang(CASE_SECONDS, page)
+        raise Hang(f"one page took more than {CASE_SECONDS:.0f} s", page)
     return outcome
