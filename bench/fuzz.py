@@ -2,12 +2,13 @@
 
     PYTHONPATH=. .venv/bin/python bench/fuzz.py [--cases 100000] [--seed 0] [--workers 1]
 
-Each case runs under a time limit (tests/reliability/fuzzing.py); the first crash stops the campaign and Hypothesis
-prints the smallest page that shows it; a page that runs past the limit is counted as a hang and saved
-(aidnews-fuzz-hang-*.html in the temporary folder), and the campaign goes on. The cases run in rounds of
+Each case runs under a time limit (tests/reliability/fuzzing.py); the first crash stops the campaign and
+Hypothesis prints the smallest page that shows it; a page that runs past the limit is counted as a hang and saved
+(as aidnews-fuzz-hang-*.html in the temporary folder), and the campaign goes on. The cases run in rounds of
 ROUND_CASES, each with its own seed (Hypothesis remembers every case of a run, so one run of 100,000 grows past a
-gigabyte). Pages that take more than SLOW_SECONDS are counted and the slowest is saved. The end line gives cases, seconds, cases per
-second and how many pages held an article. tests/reliability/test_fuzz.py runs a sample in every test run.
+gigabyte). Pages that take more than SLOW_SECONDS are counted and the slowest is saved. The end line gives cases,
+seconds, cases per second and how many pages held an article. tests/reliability/test_fuzz.py runs a sample in
+every test run.
 """
 
 from __future__ import annotations
