@@ -15,6 +15,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from crawler import resolver
 from etl.urls import MAX_URL_LENGTH, canonical_url, host_allowed, is_private_host, url_too_long
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
         if request.meta.get("dont_retry", False) or not isinstance(exception, self.exceptions_to_retry):
+            return None
+        if urlsplit(request.url).hostname in resolver.refused:  # a private address now will be one again
             return None
         retry = self._retry(request, exception)
         if retry is None:

@@ -135,16 +135,18 @@ def _run_children(
     with ExitStack() as stack:
         stderr_files = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(max(1, workers))]
         children: list[subprocess.Popen[bytes]] = []
-        stack.callback(_stop_all, children)
         if redis_url:
             stack.callback(_clear_frontier, redis_url, run_id)
+        stack.callback(_stop_all, children)  # on the way out, first of all (an ExitStack unwinds backwards)
         for i, stderr in enumerate(stderr_files):
+            # A session of their own: a terminal's Ctrl-C reaches the parent only, which stops them once.
             child = subprocess.Popen(
                 command + (["--follower"] if i else []),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 env=env,
+                start_new_session=True,
             )
             children.append(child)
             assert child.stdin is not None

@@ -148,6 +148,9 @@ def test_a_killed_run_once_leaves_no_child_no_duplicate_and_no_temporary_file(
     print(f"\n{signal.Signals(signum).name}: crawl child gone {', '.join(f'{t:.2f}' for t in lifetimes)} s after")
     assert max(lifetimes) < CHILD_GONE_SECONDS, lifetimes
 
+    with engine.connect() as conn:  # each run-once reaped the runs its killed predecessors left running
+        left = conn.execute(sa.select(sa.func.count()).where(Run.status == RunStatus.RUNNING)).scalar_one()
+    assert left <= 2  # the last round's crawl run (and ETL run, if it had begun)
     reap_stale_runs(engine)
     with engine.connect() as conn:
         versions = conn.execute(
