@@ -26,7 +26,7 @@ from etl.store.engine import get_engine
 from etl.store.models import Run
 from etl.store.pages import count_stored
 from etl.store.runs import ERROR_TAIL, RunKind, RunStatus, finish_run, record_pid, start_run
-from etl.store.sources import sync_sources
+from etl.store.sources import record_full_crawls, sync_sources
 
 POLL_SECONDS = 0.2  # how often the children, the clock and the stop request are checked
 PROGRESS_SECONDS = 1.0  # how often `progress` hears the count of stored pages
@@ -79,7 +79,10 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
             from crawler import frontier  # here: it loads Scrapy, which the supervising process otherwise never needs
 
             frontier.clear(redis_url, run_id)
-    return finish_run(run_id, ending.status, error=ending.error, engine=engine)
+    run = finish_run(run_id, ending.status, error=ending.error, engine=engine)
+    if run.status == RunStatus.OK:
+        record_full_crawls(run_id, run.counts or {}, [s.name for s in sources], engine)
+    return run
 
 
 def _child_command(run_id: int, sources_file: str, *, revisit: bool, contact: str | None, fast: bool,

@@ -1,8 +1,10 @@
-"""freshness: article versions, and when a stored page was last found unchanged
+"""freshness: article versions, when a stored page was last found unchanged, a source's first full crawl
 
 `article_version` keeps the extraction a corrected page replaced (title, body, date, figures), so a user can
 see what changed; `page.checked_at` records the last conditional GET that found a page unchanged, so the
-crawler spaces its revisits. Neither change touches `article` or `metric`, so the views stay as they are.
+crawler spaces its revisits; `source.full_crawl_run` names the first crawl that read all of a source's list
+pages, after which crawls may stop paging early. None of this touches `article` or `metric`, so the views
+stay as they are.
 
 Revision ID: 0004
 Revises: 0003
@@ -46,6 +48,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_article_version_article_id"), ["article_id"], unique=False)
     # A plain ADD COLUMN on both databases (no table rebuild on SQLite).
     op.add_column("page", sa.Column("checked_at", etl.store.models.AwareDateTime(timezone=True), nullable=True))
+    op.add_column("source", sa.Column("full_crawl_run", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
@@ -55,3 +58,4 @@ def downgrade() -> None:
     # ALTER TABLE … DROP COLUMN on both (SQLite 3.35+): a batch rebuild of `page` would delete and re-insert
     # the pages that articles point at.
     op.drop_column("page", "checked_at")
+    op.drop_column("source", "full_crawl_run")
