@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 LOCK_VENV  := .venv-lock
 UV_VERSION := 0.13.9
 
-.PHONY: install lock lock-upgrade demo serve run-once test services lint bench clean
+.PHONY: install lock lock-upgrade demo serve run-once test test-fast services lint bench clean
 
 $(STAMP): pyproject.toml requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit("aidnews needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -44,6 +44,9 @@ services:  ## start PostgreSQL and Redis where they are installed but not runnin
 
 test: $(STAMP) services  ## the whole test suite, SQLite and PostgreSQL
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## the unit layer only: no network, no database server, well under a minute
+	$(BIN)/python -m pytest tests/unit -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

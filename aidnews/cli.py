@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from aidnews.commands import present, query, service, tools, versions
+from aidnews.commands import present, query, service, tools
 
 app = typer.Typer(
     help="aidnews: Chinese aid-work news (援疆 援藏 援青 东西部协作 定点帮扶) into a queryable database.",
@@ -28,10 +28,10 @@ app.command("etl")(service.etl)
 app.command("demo-site")(service.demo_site)
 # reading what is stored
 app.command("articles")(query.articles)
+app.command("article")(query.article)
 app.command("metrics")(query.metrics)
 app.command("export")(query.export)
 app.command("status")(query.status)
-app.command("article")(versions.article)
 app.command("browse")(present.browse)
 app.command("report")(present.report)
 # offline tools and the schema

@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,7 +36,8 @@ _LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.\d+
 _WIDE_COLUMNS = ("title", "sentence", "warnings", "error")
 _SHOWN_COUNTS = ("pages_stored", "fetched_list", "fetched_article", "articles_known_skipped", "not_modified",
                  "revisit_requests", "revisit_changed", "errors", "pages", "articles", "metrics", "skipped",
-                 "duplicates", "requeued", "pages_pruned", "runs_pruned")
+                 "duplicates", "requeued", "pages_pruned", "runs_pruned", "metrics_added", "metrics_removed",
+                 "metric_values_changed", "metric_units_changed", "metric_categories_changed", "metric_kinds_changed")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -94,7 +96,7 @@ def emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str | 
     """Rows as a table on the terminal, or as JSON lines on stdout."""
     if fmt == "json":
         for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=json_value) + "\n")
         return
     if fmt != "table":
         raise fail(f"unknown format {fmt!r}: use table or json")
@@ -109,12 +111,21 @@ def emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str | 
         err.print("nothing stored yet: run [bold]aidnews run-once --demo[/] or [bold]aidnews crawl[/] first")
 
 
+def json_value(value: Any) -> Any:
+    """Exact decimals as JSON numbers (230000000, not "230000000" nor 229999999.99999997); the rest as text."""
+    from etl.metrics import json_number
+
+    return json_number(value) if isinstance(value, Decimal) else str(value)
+
+
 def cell(value: Any) -> str:
     """One value as a table shows it."""
     if value is None:
         return ""
     if isinstance(value, str) and (match := _LOCAL_TIME.match(value)):
         return f"{match.group(1)} {match.group(2)}"  # Beijing time, as every time in the tables (seconds if given)
+    if isinstance(value, Decimal):
+        return f"{value:,}"  # as many decimals as the figure was written with: 465,000,000 and 0.8
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     if isinstance(value, list):

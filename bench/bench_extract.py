@@ -2,9 +2,16 @@
 
     .venv/bin/pip install -e '.[bench]'          # trafilatura, readability-lxml, gne (GPL-3.0, bench only)
     .venv/bin/python bench/bench_extract.py [--limit N] [--rounds 3]
+    .venv/bin/python bench/bench_extract.py --pages ../shared/corpus/gne-pages
 
 The pages are the demo portal's article pages (``crawler.demo.render_articles``), decoded once with
 ``etl.text.encoding.decode_html``; decoding is not timed. Every extractor gets the same decoded text.
+
+``--pages DIR`` measures any folder of saved real pages instead (every ``*.html``/``*.htm`` under it), which
+carry no ground truth: it prints pages/s in process as above, and then pages/s from outside, each extractor in
+a fresh process that imports it and reads, decodes and extracts every file, process start-up included. For
+aidnews that process is the command line, ``aidnews extract DIR`` (decode, clean, normalise, metrics, entities,
+JSON out); the others decode with their own charset handling where they have one.
 
 Scores, per extractor:
 - body F1: character-bigram F1 between the extracted body and the true paragraphs, both normalised with
@@ -22,6 +29,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -159,6 +168,17 @@ def load_pages(limit: int | None) -> list[Page]:
     return pages
 
 
+def load_folder(folder: Path, limit: int | None) -> list[Page]:
+    """Saved real pages: decoded as the ETL decodes them, no ground truth (body empty, no day)."""
+    pages = []
+    for file in sorted(p for p in folder.rglob("*") if p.suffix in (".html", ".htm") and p.is_file()):
+        html = decode_html(file.read_bytes(), None).text
+        pages.append(Page(url="", html=html, body="", day=None, author=None, editor=None, title=None))
+        if limit and len(pages) >= limit:
+            break
+    return pages
+
+
 def safe(extractor: Callable[[Page], Extracted], page: Page) -> Extracted:
     try:
         return extractor(page)
@@ -224,13 +244,97 @@ def field_accuracy(pages: list[Page]) -> dict[str, float]:
     return {name: hits[name] / len(pages) for name in ("title", "author", "editor")}
 
 
+# --- real pages: whole processes, start-up included ----------------------------------------------------------------
+
+# each runs in a fresh interpreter over every file of the folder; {files} is a JSON list of paths
+_WORKERS = {
+    "trafilatura": """
+import trafilatura
+for name in files:
+    trafilatura.bare_extraction(open(name, "rb").read(), with_metadata=True)
+""",
+    "gne": """
+from gne import GeneralNewsExtractor
+from etl.encoding import decode_html
+for name in files:
+    try:
+        GeneralNewsExtractor().extract(decode_html(open(name, "rb").read(), None).text)
+    except Exception:
+        pass
+""",
+    "readability-lxml": """
+from readability import Document
+for name in files:
+    try:
+        Document(open(name, "rb").read()).summary(html_partial=True)
+    except Exception:
+        pass
+""",
+}
+
+
+def _files(folder: Path, limit: int | None) -> list[str]:
+    files = sorted(str(p) for p in folder.rglob("*") if p.suffix in (".html", ".htm") and p.is_file())
+    return files[:limit] if limit else files
+
+
+def run_process(name: str, folder: Path, files: list[str]) -> float:
+    """Wall seconds of one fresh process extracting every file, start-up and imports included."""
+    if name == "aidnews":
+        command = [sys.executable, "-m", "etl.cli", "extract", str(folder)]
+    else:
+        command = [sys.executable, "-c", f"files = {json.dumps(files)}\n" + _WORKERS[name]]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env={"PYTHONPATH": str(ROOT),
+                   "PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    return time.perf_counter() - started
+
+
+def measure_processes(names: list[str], folder: Path, files: list[str], rounds: int) -> dict[str, float]:
+    """Pages per wall second, best of ``rounds`` interleaved runs per extractor."""
+    best = dict.fromkeys(names, float("inf"))
+    for _ in range(rounds):
+        for name in names:
+            best[name] = min(best[name], run_process(name, folder, files))
+    return {name: len(files) / seconds for name, seconds in best.items()}
+
+
+def main_pages(folder: Path, args: argparse.Namespace) -> None:
+    pages = load_folder(folder, args.limit)
+    size = sum(len(p.html.encode("utf-8")) for p in pages) / max(len(pages), 1) / 1024
+    print(f"{len(pages)} saved pages under {folder}, {size:.0f} KB of HTML on average\n")
+    rows = measure(args.only, pages, args.rounds)
+    print(f"{'in process':<20} {'pages/s':>9}")
+    for name, row in rows.items():
+        print(f"{name:<20} {row.rate:>9.1f}")
+    if "aidnews" in rows and "trafilatura" in rows:
+        print(f"aidnews clean / trafilatura pages/s: {rows['aidnews'].rate / rows['trafilatura'].rate:.2f}x")
+    names = [name for name in ("aidnews", *_WORKERS) if name in args.only]
+    files = _files(folder, args.limit)
+    if args.limit and "aidnews" in names:
+        print("\n(--limit applies in process only: aidnews extract reads the whole folder)")
+        files = _files(folder, None)
+    processes = measure_processes(names, folder, files, max(1, min(args.rounds, 3)))
+    print(f"\n{'whole process':<20} {'pages/s':>9}   (start-up included; aidnews = aidnews extract DIR)")
+    for name, rate in processes.items():
+        print(f"{name:<20} {rate:>9.1f}")
+    if "aidnews" in processes and "trafilatura" in processes:
+        print(f"aidnews extract / trafilatura pages/s: {processes['aidnews'] / processes['trafilatura']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="use only the first N article pages")
     parser.add_argument("--rounds", type=int, default=5, help="passes over all pages; each page counts its fastest run")
     parser.add_argument("--only", nargs="*", default=list(EXTRACTORS), help="extractors to run")
+    parser.add_argument("--pages", type=Path, default=None, help="a folder of saved real pages instead of the demo")
     args = parser.parse_args()
 
+    if args.pages is not None:
+        if not args.pages.is_dir():
+            sys.exit(f"{args.pages}: no such folder")
+        main_pages(args.pages, args)
+        return
     pages = load_pages(args.limit)
     size = sum(len(p.html.encode("utf-8")) for p in pages) / max(len(pages), 1) / 1024
     print(f"{len(pages)} article pages from the demo portal, {size:.0f} KB of HTML on average\n")

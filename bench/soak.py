@@ -44,6 +44,7 @@ from sqlmodel import Session  # noqa: E402
 
 from crawler.demo import DemoPortal, demo_sources, ground_truth  # noqa: E402
 from etl import query  # noqa: E402
+from etl.filters import Filters, resolve  # noqa: E402
 from etl.sources import duration_seconds  # noqa: E402
 from etl.store import engine as db  # noqa: E402
 from etl.store.models import Article, Metric, Run  # noqa: E402
@@ -134,7 +135,7 @@ def read_loop(engine: sa.Engine, readers: Readers) -> None:
             with Session(engine) as session:
                 query.status(session)
                 query.articles(session, limit=50, search="援疆")
-                query.grouped_metrics(session, "recipient", unit="CNY")
+                query.grouped_metrics(session, "recipient", resolve(session, Filters(unit="CNY")))
             readers.queries += 3
         except Exception as exc:  # every failure is reported: a locked database is what this looks for
             readers.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")

@@ -15,7 +15,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from etl.urls import canonical_url, host_allowed, is_private_host
+from etl.urls import MAX_URL_LENGTH, canonical_url, host_allowed, is_private_host, url_too_long
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 class SafetyMiddleware:
     """Only a source's allowed domains, also after redirects; no loopback or private targets unless local.
 
+    Here, before any connection: hosts written as an address or as `localhost`, and over-long URLs (a redirect
+    can lead to one). A name that resolves to a private address is refused by the resolver that the
+    connection itself uses (crawler.resolver), so the address checked is the address connected to.
     Also stops redirect loops by name: the spider filters duplicates itself (requests carry
     dont_filter), so a loop would otherwise only end at REDIRECT_MAX_TIMES.
     """
@@ -39,10 +42,12 @@ class SafetyMiddleware:
         source = getattr(spider, "sources", {}).get(request.meta.get("source"))
         if source is None:  # robots.txt and other engine-made requests inherit nothing
             return None
+        if url_too_long(request.url):
+            raise IgnoreRequest(f"skipped: URL longer than {MAX_URL_LENGTH} characters ({len(request.url)})")
         host = urlsplit(request.url).hostname
         if not host_allowed(host, source.allowed_domains):
             raise IgnoreRequest(f"offsite: {host} is not among the source's allowed domains")
-        if not source.local and is_private_host(host):
+        if not source.local and is_private_host(host, resolve=False):
             raise IgnoreRequest(f"private address: {host} is loopback or private and the source is not local")
         previous = request.meta.get("redirect_urls") or []
         if previous and canonical_url(request.url) in {canonical_url(u) for u in previous}:

@@ -1,17 +1,27 @@
-"""Child-process entry point for one crawl: `python -m crawler.run --run-id N --sources FILE`.
+"""Child-process entry point for one crawl: `python -m crawler.run --run-id N --sources FILE|-`.
 
 Scrapy's Twisted reactor cannot be restarted inside a process, so every crawl runs here, in its own
 process; the parent (`crawler.supervisor.crawl`) waits for it with a time limit and records how it ended.
 This process writes its counts (in total and per source) and fetch errors into its `run` row when the spider
 closes, and marks the stored articles it found unchanged as checked, so revisits are spaced.
+The sources come on standard input (`--sources -`), so no temporary file outlives a killed parent. With
+`--parent-pid`, the child dies with its parent: Linux sends it SIGTERM when the parent goes (Scrapy's
+graceful stop, which still stores the pages in hand), and a watcher thread ends it ORPHAN_GRACE_SECONDS
+later whatever it is doing, so a killed `aidnews run-once` never leaves a crawl running unsupervised.
+Exit status: 0 finished; 1 stopped early or failed; EXIT_PAGES_LOST when fetched pages could not be stored.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import logging
+import os
+import signal
 import sys
+import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +33,7 @@ from scrapy.settings import Settings
 
 from crawler import frontier
 from crawler.spiders.aid import AidSpider, KnownPage
+from crawler.supervisor import EXIT_ORPHANED, EXIT_PAGES_LOST
 from etl.sources import SourceConfig, parse_source
 from etl.store.engine import get_engine
 from etl.store.models import Article, Page, Run
@@ -30,6 +41,14 @@ from etl.store.pages import record_checks
 from etl.store.sources import fully_crawled
 
 log = logging.getLogger("aidnews.crawl")
+
+# Size caps an operator may set in the environment (bytes, or a count), each naming the Scrapy setting it sets.
+ENV_LIMITS = {"AIDNEWS_MAX_PAGE_BYTES": "DOWNLOAD_MAXSIZE", "AIDNEWS_MAX_INFLATED_BYTES": "MAX_INFLATED_SIZE",
+              "AIDNEWS_SITEMAP_CHILDREN_MAX": "SITEMAP_CHILDREN_MAX"}
+
+PR_SET_PDEATHSIG = 1  # prctl(2) option: the signal this process gets when its parent thread dies
+PARENT_POLL_SECONDS = 0.5
+ORPHAN_GRACE_SECONDS = 3.0  # from the parent's death to this process's end, at most (plus one poll)
 
 # Scrapy stats worth keeping in the run record.
 _STATS = ("downloader/request_count", "downloader/response_count", "retry/count", "retry/max_reached",
@@ -68,10 +87,14 @@ def crawl_settings(sources: list[SourceConfig], run_id: int | None, contact: str
     settings.setmodule("crawler.settings", priority="project")
     if run_id is not None:
         settings.set("AIDNEWS_RUN_ID", run_id)
+    for variable, name in ENV_LIMITS.items():
+        if (value := os.environ.get(variable, "").strip()).isdigit():
+            settings.set(name, int(value))
     if contact:
         settings.set("USER_AGENT", f"aidnews/0.1 (aid-news research crawler; +{contact})")
     # Local sources (demo and test portals) are crawled without delays; real sites keep the polite defaults.
     local_domains = {d for s in sources if s.local for d in s.allowed_domains}
+    settings.set("AIDNEWS_LOCAL_DOMAINS", sorted(local_domains))
     if local_domains:
         settings.set("DOWNLOAD_SLOTS", {d: {"concurrency": 8, "delay": 0} for d in local_domains})
     if not any(not s.local for s in sources) or not polite:
@@ -147,22 +170,55 @@ def run_crawl(sources: list[SourceConfig], run_id: int | None, revisit: bool = F
     return summary
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """End this process soon after `parent_pid` stops being its parent (killed, crashed, or ended)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent_pid:  # it went before the signal was asked for
+        os._exit(EXIT_ORPHANED)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_SECONDS)
+    log.error("the supervising process %d is gone: stopping the crawl", parent_pid)
+    if not sys.platform.startswith("linux"):  # no PR_SET_PDEATHSIG: ask for Scrapy's graceful stop here
+        os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ORPHAN_GRACE_SECONDS)
+    os._exit(EXIT_ORPHANED)
+
+
+def read_sources(path: str) -> list[SourceConfig]:
+    """The sources to crawl, from a JSON file or, for "-", standard input."""
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    return [parse_source(item, "crawl sources" if path == "-" else path) for item in json.loads(text)]
+
+
+def exit_status(summary: dict[str, Any]) -> int:
+    if summary.get("store_errors"):
+        return EXIT_PAGES_LOST
+    return 0 if summary.get("finish_reason", "finished") == "finished" else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__.splitlines()[0])
     parser.add_argument("--run-id", type=int, default=None)
-    parser.add_argument("--sources", required=True, help="JSON file: a list of source tables")
+    parser.add_argument("--sources", required=True, help="JSON file (or - for stdin): a list of source tables")
+    parser.add_argument("--parent-pid", type=int, default=None, help="end this crawl when that process ends")
     parser.add_argument("--revisit", action="store_true", help="re-check stored articles with conditional GETs")
     parser.add_argument("--contact", default=None, help="contact URL for the User-Agent")
     parser.add_argument("--fast", action="store_true", help="politeness off (benchmarks on local sites only)")
     parser.add_argument("--redis", default=None, help="Redis URL of a shared frontier (distributed crawl)")
     parser.add_argument("--follower", action="store_true", help="a distributed worker that does not seed start URLs")
     args = parser.parse_args(argv)
-    raw = json.loads(Path(args.sources).read_text(encoding="utf-8"))
-    sources = [parse_source(item, args.sources) for item in raw]
+    if args.parent_pid is not None:
+        die_with_parent(args.parent_pid)
+    sources = read_sources(args.sources)
     summary = run_crawl(sources, args.run_id, revisit=args.revisit, contact=args.contact, polite=not args.fast,
                         redis_url=args.redis, lead=not args.follower)
     print(json.dumps(summary, ensure_ascii=False, default=str))
-    return 0 if summary.get("finish_reason", "finished") == "finished" else 1
+    return exit_status(summary)
 
 
 if __name__ == "__main__":

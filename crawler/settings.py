@@ -35,6 +35,14 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 8
 DEPTH_LIMIT = 0  # depth is limited per source by the spider (max_depth)
 COOKIES_ENABLED = False  # cookies only feed session-id traps
+MAX_INFLATED_SIZE = 0  # cap on a gzip sitemap's or feed's inflated size; 0: DOWNLOAD_MAXSIZE, the page cap
+SITEMAP_CHILDREN_MAX = 2000  # sitemaps followed per sitemap index; the cut is recorded
+# The three caps can be set from the environment: AIDNEWS_MAX_PAGE_BYTES (DOWNLOAD_MAXSIZE, which Scrapy also
+# applies to Content-Encoding decompression), AIDNEWS_MAX_INFLATED_BYTES, AIDNEWS_SITEMAP_CHILDREN_MAX.
+
+# Every connection resolves its host through this resolver, which passes on public addresses only (and
+# private ones for the hosts of local sources, AIDNEWS_LOCAL_DOMAINS): no DNS rebinding, no cache.
+TWISTED_DNS_RESOLVER = "crawler.resolver.PublicAddressResolver"
 
 # No remote code execution surfaces in a long-running service.
 TELNETCONSOLE_ENABLED = False

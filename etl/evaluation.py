@@ -11,33 +11,39 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from decimal import Decimal
 
 from etl.metrics import Metric
 
 CHINESE_DIGITS = set("零〇一二两三四五六七八九十百千万亿")
 
 
-def locate(gold_text: str, body: str, occurrence: int = 1) -> int:
-    """Offset of the ``occurrence``-th (1-based) appearance of ``gold_text`` in ``body``, or -1.
+def locate(gold_text: str, body: str, occurrence: int | None = None, start: int = 0) -> int:
+    """Offset of ``gold_text`` in ``body``, or -1.
 
-    An appearance inside a longer number does not count: ``3个`` is not found in ``173个``.
+    With ``occurrence`` (0-based, counting every appearance, as the demo corpus writes it) the appearance it
+    names; without, the first appearance at or after ``start`` that is not inside a longer number (``3个`` is
+    not found in ``173个``, ``千余名`` not in ``三千余名``).
     """
-    seen = 0
-    index = body.find(gold_text)
+    index = body.find(gold_text, start)
+    if occurrence is not None:
+        for _ in range(occurrence):
+            index = body.find(gold_text, index + 1) if index >= 0 else -1
+        return index
     while index >= 0:
         before = body[max(0, index - 2):index]
         inside = (gold_text[:1].isdigit() and before[-1:].isdigit() or before[-1:] in (".", ",", "，", "．")
                   and before[:1].isdigit() or gold_text[-1:].isdigit() and body[index + len(gold_text):][:1].isdigit()
-                  or gold_text[:1] in CHINESE_DIGITS and before[-1:] in CHINESE_DIGITS)  # 千余名 in 三千余名
+                  or gold_text[:1] in CHINESE_DIGITS and before[-1:] in CHINESE_DIGITS)
         if not inside:
-            seen += 1
-            if seen == max(1, occurrence):
-                return index
+            return index
         index = body.find(gold_text, index + 1)
     return -1
 
 
-def _same_value(left: float, right: float) -> bool:
+def _same_value(found: Decimal | float, wanted: Decimal | float | str) -> bool:
+    """Relative difference under 1e-6; a value read from JSON may be a number or its decimal text."""
+    left, right = float(found), float(wanted)
     scale = max(abs(left), abs(right))
     return scale == 0 or abs(left - right) / scale < 1e-6
 
@@ -47,14 +53,24 @@ def score(extracted: Sequence[Metric], gold: Sequence[dict], body: str) -> dict:
 
     A gold item is ``{"text", "value", "unit", "category", "optional"?, "occurrence"?}``. An extracted metric
     matches one when the values differ by less than 1e-6 relatively, the units are equal and the mention
-    overlaps the gold text's place in ``body``. Matches to optional items neither reward nor punish.
+    overlaps the gold text's place in ``body``. Matches to optional items neither reward nor punish. A text
+    listed again without an occurrence is looked for after its previous place (labels in reading order).
     """
     used: set[int] = set()
     matched: list[tuple[dict, Metric]] = []
     missed: list[dict] = []
-    ordered = sorted(gold, key=lambda item: bool(item.get("optional")))
-    for item in ordered:
-        begin = locate(item["text"], body, int(item.get("occurrence", 1)))
+    places: dict[int, int] = {}
+    last: dict[str, int] = {}
+    for number, item in enumerate(gold):
+        text = item["text"]
+        occurrence = item.get("occurrence")
+        places[number] = locate(text, body, occurrence, 0 if occurrence is not None else last.get(text, -1) + 1)
+        if places[number] >= 0:
+            last[text] = places[number]
+    ordered = sorted(range(len(gold)), key=lambda number: bool(gold[number].get("optional")))
+    for number in ordered:
+        item = gold[number]
+        begin = places[number]
         finish = begin + len(item["text"])
         hit = None
         if begin >= 0:
@@ -89,6 +105,7 @@ def score(extracted: Sequence[Metric], gold: Sequence[dict], body: str) -> dict:
         "extra": false_positives,
         "missed": missed,
         "wrong_category": [(item, metric) for item, metric in matched if item.get("category") != metric.category],
+        "matched": matched,
     }
 
 

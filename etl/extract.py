@@ -17,9 +17,9 @@ from etl.dedup import simhash
 from etl.entities import Entities, extract_entities
 from etl.html import Cleaned, CleanError, clean
 from etl.metrics import Metric, extract_metrics
-from etl.text.encoding import Decoded, decode_html
+from etl.text.encoding import Decoded, bom_codec, decode_html
 from etl.text.normalise import Normalised, normalise
-from etl.urls import canonical_url
+from etl.urls import canonical_url, url_too_long
 
 EXTRACTOR_VERSION = "1"
 
@@ -45,7 +45,7 @@ class Extraction:
     pinyin_stripped: int
     garbled_found: int
     garbled_repaired: int
-    garbled_spans: list[tuple[int, int]]
+    garbled_spans: list[dict[str, Any]]  # GarbledSpan.as_dict() of each garbled run (docs/text.md §5)
     images: list[dict[str, Any]]
     encoding: str
     metrics: list[Metric]
@@ -54,6 +54,8 @@ class Extraction:
     simhash: int
     extractor_version: str = EXTRACTOR_VERSION
     warnings: list[str] = field(default_factory=list)
+    # where title, date, author, editor and source were read on the page (etl.html.Cleaned's *_source)
+    field_sources: dict[str, str | None] = field(default_factory=dict)
 
 
 def _short(text: str | None) -> str | None:
@@ -81,14 +83,13 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
     except CleanError as exc:
         raise ExtractError(f"the page could not be cleaned: {exc}") from exc
     if not cleaned.paragraphs:
-        raise ExtractError("no article body found on the page (a list page, an empty template, or a layout "
-                           "the cleaner does not understand: set body_selector for this source)")
+        raise ExtractError(f"no article body found: the page is {cleaned.no_text or 'without text'}")
     norm: Normalised = normalise(cleaned.body)
     text = norm.text
     if not text.strip():
         raise ExtractError("the article body is empty after cleaning")
     title = _short(cleaned.title)
-    metrics = extract_metrics(text, skip_spans=norm.garbled_spans)
+    metrics = extract_metrics(text, skip_spans=norm.unreadable_spans)
     entities = extract_entities(title or "", text)
     own_url = canonical_url(url) if url else None
     declared = canonical_url(cleaned.canonical_url) if cleaned.canonical_url else None
@@ -109,13 +110,15 @@ def extract(body: bytes, url: str | None = None, content_type: str | None = None
         pinyin_stripped=norm.pinyin_stripped,
         garbled_found=norm.garbled_found,
         garbled_repaired=norm.garbled_repaired,
-        garbled_spans=[tuple(s) for s in norm.garbled_spans],
+        garbled_spans=[span.as_dict() for span in norm.garbled_spans],
         images=[{"src": i.src, "caption": i.caption} for i in cleaned.images],
         encoding=decoded.encoding,
         metrics=metrics,
         entities=entities,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         simhash=simhash(text),
+        field_sources={"title": cleaned.title_source, "date": cleaned.date_source, "author": cleaned.author_source,
+                       "editor": cleaned.editor_source, "source": cleaned.source_source},
     )
 
 
@@ -123,9 +126,14 @@ _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
 def _looks_binary(body: bytes) -> bool:
-    """NUL bytes or many control characters in the first 4 KB: no text encoding produces those."""
+    """NUL bytes or many control characters in the first 4 KB: no text encoding produces those.
+
+    Except UTF-16 and UTF-32, which are full of NUL bytes: with their BOM, the decoded text is judged instead.
+    """
     head = body[:4096]
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if (bom := bom_codec(head)) is not None and bom[0] != "utf-8":
+        return _looks_binary(head[bom[1]:].decode(bom[0], "replace").encode("utf-8"))
+    if b"\x00" in head:
         return True
     return len(head) - len(head.translate(None, _CONTROL)) > len(head) // 20
 
@@ -137,6 +145,8 @@ def choose_key(own: str | None, declared: str | None, same_source: Callable[[str
     `same_source` says so when the sources are known; without them, the same host stands in. A declared
     canonical elsewhere marks a syndicated copy, which keeps its own URL and is linked as a duplicate.
     """
+    if declared and url_too_long(declared):  # never a key, nor matched against a source's patterns
+        declared = None
     if not declared or not own or declared == own:
         return own or declared
     if same_source is not None:
@@ -161,6 +171,7 @@ def as_record(extraction: Extraction, file: str | None = None) -> dict[str, Any]
         "author": extraction.author,
         "editor": extraction.editor,
         "source": extraction.source,
+        **{f"{name}_source": origin for name, origin in extraction.field_sources.items()},
         "body": extraction.body,
         "body_original": extraction.body_original,
         "script": extraction.script,
@@ -169,7 +180,7 @@ def as_record(extraction: Extraction, file: str | None = None) -> dict[str, Any]
             "pinyin_stripped": extraction.pinyin_stripped,
             "garbled_found": extraction.garbled_found,
             "garbled_repaired": extraction.garbled_repaired,
-            "garbled_spans": [list(s) for s in extraction.garbled_spans],
+            "garbled_spans": extraction.garbled_spans,
         },
         "images": extraction.images,
         "program": e.program,
@@ -179,7 +190,7 @@ def as_record(extraction: Extraction, file: str | None = None) -> dict[str, Any]
         "period_start": e.period_start,
         "period_end": e.period_end,
         "topics": list(e.topics),
-        "metrics": [asdict(m) for m in extraction.metrics],
+        "metrics": [m.to_json() for m in extraction.metrics],
         "content_hash": extraction.content_hash,
         "extractor_version": extraction.extractor_version,
     })

@@ -4,6 +4,12 @@ One pass works through the pending pages in id order. Extraction (the CPU-bound 
 processes when enough pages wait; this process reads each batch and writes it in one transaction. One
 page's failure is recorded on that page and never rolls back the others; a failed batch write is retried
 page by page. The duplicate index lives in memory for the pass and rolls back with a failed transaction.
+
+A lost database connection (a server restart) is not a page's fault: the batch is tried again after a
+back-off (etl.store.engine.with_retries), and only when the server stays away does the run end `failed`,
+recorded as soon as the server is back. SIGTERM/SIGINT/SIGHUP of a command-line pass end it after the
+batch in flight, recorded `interrupted` (etl.stopping). Runs left `running` by dead processes are reaped
+when a pass starts.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -24,12 +31,13 @@ from sqlmodel import Session
 
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, Extraction, choose_key, extract
-from etl.sources import DEFAULT_KEYWORDS, SourceConfig
+from etl.sources import DEFAULT_KEYWORDS, SourceConfig, pattern_timeouts
+from etl.stopping import stop_on_signals
 from etl.store.articles import ExtractedPage, StoredArticle, load_duplicate_index, mark_duplicates, store_articles
-from etl.store.engine import get_engine
+from etl.store.engine import error_summary, get_engine, transient, with_retries
 from etl.store.models import Page, Run
 from etl.store.pages import PageOutcome, PageState, count_pending, next_pending_ids, record_outcomes, requeue
-from etl.store.runs import RunKind, RunStatus, finish_run, start_run
+from etl.store.runs import RunKind, RunStatus, finish_run, reap_stale_runs, start_run
 from etl.store.sources import configured_sources
 from etl.text.script import to_simplified
 from etl.urls import canonical_url, host_allowed
@@ -90,42 +98,74 @@ def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool
     batches.
     """
     engine = engine or get_engine()
-    run_id = start_run(RunKind.ETL, None, engine)
-    counts: Counter[str] = Counter()
+    with_retries(lambda: reap_stale_runs(engine), "reaping stale runs")
+    with stop_on_signals() as signalled:
+        stop = signalled if should_stop is None else (lambda: signalled() or should_stop())
+        run_id = with_retries(lambda: start_run(RunKind.ETL, None, engine), "starting the ETL run")
+        counts: Counter[str] = Counter()
+        status, error = _run_pass(engine, counts, batch_size=batch_size, limit=limit, reprocess=reprocess,
+                                  since=since, progress=progress, should_stop=stop, workers=workers)
+        for timeout in pattern_timeouts():
+            counts["pattern_timeouts"] += 1
+            log.warning("URL pattern %r timed out on %s", timeout.pattern, timeout.url[:200])
+        return with_retries(lambda: finish_run(run_id, status, dict(counts), error=error, engine=engine),
+                            "recording the end of the ETL run")
+
+
+def _run_pass(engine: sa.Engine, counts: Counter[str], *, batch_size: int, limit: int | None, reprocess: bool,
+              since: datetime | None, progress: Callable[[int], None] | None, should_stop: Callable[[], bool],
+              workers: int | None) -> tuple[RunStatus, str | None]:
+    """The pass itself: its status, and its error when it failed."""
     status = RunStatus.OK
     pool: ProcessPoolExecutor | None = None
     try:
         if reprocess:
-            counts["requeued"] = requeue(engine, since)
-        with Session(engine) as session:
-            index = load_duplicate_index(session)
-        pending = count_pending(engine)
+            counts["requeued"] = with_retries(lambda: requeue(engine, since), "requeueing pages")
+        index = with_retries(lambda: _load_index(engine), "loading the duplicate index")
+        pending = with_retries(lambda: count_pending(engine), "counting pending pages")
         workers = default_workers() if workers is None else workers
         if workers > 1 and min(pending, limit or pending) >= PARALLEL_MIN_PAGES:
             pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
             batch_size = max(batch_size, PAGES_PER_WORKER_BATCH * workers)
         last_id = 0
         while limit is None or counts["pages"] < limit:
-            if should_stop is not None and should_stop():
+            if should_stop():
                 status = RunStatus.INTERRUPTED
                 break
             size = batch_size if limit is None else min(batch_size, limit - counts["pages"])
-            ids = next_pending_ids(engine, last_id, size)
+            ids = with_retries(partial(next_pending_ids, engine, last_id, size), "reading pending pages")
             if not ids:
                 break
             last_id = ids[-1]
-            _process_batch(engine, ids, counts, index, pool)
+            with_retries(partial(_process_batch_again, engine, ids, counts, index, pool), f"batch to {last_id}")
             if progress is not None:
                 progress(len(ids))
     except Exception as exc:
-        log.exception("ETL run %s failed", run_id)
-        return finish_run(run_id, RunStatus.FAILED, dict(counts), error=f"{type(exc).__name__}: {exc}", engine=engine)
+        log.exception("ETL pass failed")
+        return RunStatus.FAILED, error_summary(exc)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     if pool is not None:
         counts["workers"] = workers
-    return finish_run(run_id, status, dict(counts), engine=engine)
+    return status, None
+
+
+def _load_index(engine: sa.Engine) -> DuplicateIndex:
+    with Session(engine) as session:
+        return load_duplicate_index(session)
+
+
+def _process_batch_again(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], index: DuplicateIndex,
+                         pool: ProcessPoolExecutor | None) -> None:
+    """_process_batch, safe to try again: a failed try leaves the counts as they were (the index rolls back)."""
+    before = counts.copy()
+    try:
+        _process_batch(engine, ids, counts, index, pool)
+    except BaseException:
+        counts.clear()
+        counts.update(before)
+        raise
 
 
 def extract_page(job: PageJob) -> Extracted:
@@ -173,12 +213,16 @@ def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], 
     counts["pages"] += len(results)
     try:
         _write_batch(engine, results, counts, index)
-    except Exception:  # the batch write failed: fall back to one transaction per page, so one bad page costs one
+    except Exception as exc:  # the batch write failed: fall back to one transaction per page, so one bad page costs one
+        if transient(exc):  # the database, not a page: the whole batch is tried again (etl_pass)
+            raise
         log.warning("batch write failed, retrying page by page", exc_info=True)
         for result in results:
             try:
                 _write_batch(engine, [result], counts, index)
             except Exception as exc:
+                if transient(exc):
+                    raise
                 failed = PageResult(result.page, PageState.ERROR, reason=f"{type(exc).__name__}: {exc}")
                 with engine.begin() as conn:
                     record_outcomes(conn, [failed.outcome], EXTRACTOR_VERSION)
@@ -192,7 +236,7 @@ def _write_batch(engine: sa.Engine, results: Sequence[PageResult], counts: Count
     try:
         with Session(engine) as session:
             items = [ExtractedPage(r.page, r.extraction) for r in results if r.extraction is not None]
-            ids = store_articles(session, items) if items else []
+            ids = store_articles(session, items, local) if items else []
             local["articles"] += len(items)
             local["metrics"] += sum(len(item.extraction.metrics) for item in items)
             for result in results:

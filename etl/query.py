@@ -1,4 +1,8 @@
-"""Read-side queries behind `aidnews articles`, `aidnews metrics` and `aidnews status`."""
+"""Read-side queries behind `aidnews articles`, `article`, `metrics`, `export` and `status`.
+
+Filters arrive checked and resolved (etl.filters.Criteria); searching is etl.store.search. Listings return the
+rows up to their limit and how many match in all, so that a table can say how many it leaves out.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,16 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from etl.filters import Criteria, article_conditions, has_metrics, metric_conditions
+from etl.metrics import SHARE_UNITS
+from etl.store import search
 from etl.store.models import Article, Metric, Page, Run, Service, Source
 from etl.store.pages import PageState
 from etl.store.runs import RunKind, RunStatus
@@ -31,36 +39,16 @@ def local_time(value: datetime | None, timespec: str = "minutes") -> str | None:
     return value.astimezone(SHANGHAI).isoformat(timespec=timespec) if value else None
 
 
-def articles(session: Session, *, limit: int = 50, program: str | None = None, source: str | None = None,
-             search: str | None = None, include_duplicates: bool = True) -> list[dict[str, Any]]:
-    metric_count = (
-        sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
-    )
-    query = sa.select(Article, metric_count.label("metrics")).order_by(
-        Article.published_at.desc().nulls_last(), Article.id.desc()
-    )
-    if program:
-        query = query.where(Article.program == program)
-    if source:
-        query = query.where(Article.source_name == source)
-    if search:
-        query = query.where(sa.or_(Article.title.contains(search), Article.body.contains(search)))
-    if not include_duplicates:
-        query = query.where(Article.duplicate_of.is_(None))
-    rows = []
-    for article, count in session.execute(query.limit(limit)).all():
-        rows.append({
-            "id": article.id, "published_at": local_time(article.published_at), "title": article.title,
-            "source": article.source_name, "news_source": article.news_source, "author": article.author,
-            "editor": article.editor, "program": article.program,
-            "provider": _place(article.provider_province, article.provider_prefecture, article.provider_county),
-            "recipient": _place(article.recipient_province, article.recipient_prefecture,
-                                article.recipient_county),
-            "batch": article.batch, "topics": article.topics, "metrics": count,
-            "duplicate_of": article.duplicate_of, "script": article.script,
-            "garbled_found": article.garbled_found, "url": article.url, "canonical_url": article.canonical_url,
-        })
-    return rows
+@dataclass(frozen=True)
+class Listing:
+    """The rows a listing shows and how many match in all (the rows stop at the limit)."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def _place(*parts: str | None) -> str | None:
@@ -68,72 +56,180 @@ def _place(*parts: str | None) -> str | None:
     return " ".join(named) or None
 
 
-def _filtered(query: sa.Select, category: str | None, unit: str | None, program: str | None) -> sa.Select:
-    if category:
-        query = query.where(Metric.category == category)
-    if unit:
-        query = query.where(Metric.unit == unit)
-    if program:
-        query = query.where(Article.program == program)
-    return query
+def _article_row(article: Article, metrics: int) -> dict[str, Any]:
+    return {
+        "id": article.id, "published_at": local_time(article.published_at), "title": article.title,
+        "source": article.source_name, "news_source": article.news_source, "author": article.author,
+        "editor": article.editor, "program": article.program,
+        "provider": _place(article.provider_province, article.provider_prefecture, article.provider_county),
+        "recipient": _place(article.recipient_province, article.recipient_prefecture, article.recipient_county),
+        "batch": article.batch, "topics": article.topics, "metrics": metrics,
+        "duplicate_of": article.duplicate_of, "script": article.script,
+        "garbled_found": article.garbled_found, "url": article.url, "canonical_url": article.canonical_url,
+    }
 
 
-def metrics(session: Session, *, limit: int = 100, category: str | None = None, unit: str | None = None,
-            program: str | None = None, article_id: int | None = None) -> list[dict[str, Any]]:
-    query = (
+def stored_articles(session: Session) -> int:
+    return session.execute(sa.select(sa.func.count(Article.id))).scalar_one()
+
+
+def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listing:
+    """Articles matching the criteria: by relevance when searching (with a snippet), else newest first.
+
+    The matching is done once: an inner query ranks the ids and counts the matches (a window count), and only
+    the rows shown are then read whole.
+    """
+    dialect = _dialect(session)
+    where = [*article_conditions(criteria, dialect, with_search=False), *has_metrics(criteria)]
+    source: sa.FromClause = Article.__table__  # type: ignore[assignment]
+    if criteria.query is not None:
+        ranking = search.ranking(criteria.query, dialect)
+        for join in ranking.joins:
+            source = sa.join(source, join.target, join.on)
+        where.append(ranking.where)
+        score: sa.ColumnElement = ranking.score
+    else:
+        score = sa.null()
+    # SQLite evaluates a window query's columns where FTS5's bm25() no longer has its match: score in a subquery
+    matched = (sa.select(Article.id.label("id"), Article.published_at.label("published_at"), score.label("score"))
+               .select_from(source).where(*where).subquery("matched"))
+    order = ([matched.c.score.desc()] if criteria.query is not None
+             else [matched.c.published_at.desc().nulls_last()])
+    ranked = (sa.select(matched, sa.func.count().over().label("total"))
+              .order_by(*order, matched.c.id.desc()).limit(limit).subquery("ranked"))
+    metric_count = sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
+    query = (sa.select(Article, metric_count.label("metrics"), ranked.c.score, ranked.c.total)
+             .join(ranked, ranked.c.id == Article.id)
+             .order_by(ranked.c.score.desc() if criteria.query is not None
+                       else ranked.c.published_at.desc().nulls_last(), ranked.c.id.desc()))
+    rows, totals = [], [0]
+    for found, metrics, score_, total in session.execute(query).all():
+        totals.append(total)
+        row = _article_row(found, metrics)
+        if criteria.query is not None:
+            row["score"] = float(score_)
+            row["snippet"] = search.make_snippet(criteria.query, found.title, found.body)
+        rows.append(row)
+    return Listing(rows, max(totals))
+
+
+def _metric_query(criteria: Criteria, dialect: str) -> sa.Select:
+    return (
         sa.select(Metric, Article.title, Article.url, Article.published_at, Article.duplicate_of)
         .join(Article, Article.id == Metric.article_id)
-        .order_by(Article.published_at.desc().nulls_last(), Metric.article_id, Metric.start)
+        .where(*article_conditions(criteria, dialect), *metric_conditions(criteria))
     )
-    query = _filtered(query, category, unit, program)
+
+
+def metrics(session: Session, criteria: Criteria, *, limit: int = 100, article_id: int | None = None) -> Listing:
+    """Figures matching the criteria, newest articles first, in the order each article states them."""
+    query = _metric_query(criteria, _dialect(session))
     if article_id is not None:
         query = query.where(Metric.article_id == article_id)
+    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    query = query.order_by(Article.published_at.desc().nulls_last(), Metric.article_id, Metric.start)
     rows = []
     for metric, title, url, published, duplicate_of in session.execute(query.limit(limit)).all():
         rows.append({
             "article_id": metric.article_id, "title": title, "published_at": local_time(published),
             "text": metric.text, "value": metric.value, "value_max": metric.value_max, "unit": metric.unit,
-            "qualifier": metric.qualifier, "category": metric.category, "subject": metric.subject,
-            "sentence": metric.sentence, "duplicate": duplicate_of is not None, "url": url,
+            "qualifier": metric.qualifier, "category": metric.category, "money_kind": metric.money_kind,
+            "subject": metric.subject, "sentence": metric.sentence, "duplicate": duplicate_of is not None,
+            "duplicate_of": duplicate_of, "url": url,
         })
-    return rows
+    return Listing(rows, total)
 
 
-def grouped_metrics(session: Session, group_by: str, *, category: str | None = None, unit: str | None = None,
-                    program: str | None = None, with_evidence: int = 0) -> list[dict[str, Any]]:
-    """Totals per group and per unit (CNY is never added to persons), over primary articles only."""
+def grouped_metrics(session: Session, group_by: str, criteria: Criteria, *,
+                    with_evidence: int = 0) -> list[dict[str, Any]]:
+    """Totals per group, unit and money kind (CNY is never added to persons, wages never to aid funding), over
+    primary articles only. Shares (percent, percentage points) and prices are never added up: their rows carry
+    no total but the range and the list of the values stated."""
     if group_by not in GROUPS:
         raise ValueError(f"cannot group by {group_by!r}; choose one of {', '.join(GROUPS)}")
+    if criteria.filters.duplicates:
+        raise ValueError("totals count each article once: --duplicates cannot be combined with --group-by")
     columns = GROUPS[group_by]
     query = (
-        sa.select(Metric.value, Metric.unit, Metric.category, Metric.text, Metric.sentence, Article.id,
+        sa.select(Metric.value, Metric.unit, Metric.money_kind, Metric.text, Metric.sentence, Article.id,
                   Article.title, Article.published_at, *columns)
         .join(Article, Article.id == Metric.article_id)
-        .where(Article.duplicate_of.is_(None))
+        .where(*article_conditions(criteria, _dialect(session)), *metric_conditions(criteria))
     )
-    query = _filtered(query, category, unit, program)
-    totals: dict[tuple[str, str], dict[str, Any]] = {}
-    evidence: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    totals: dict[tuple[str, str, str], dict[str, Any]] = {}
+    evidence: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in session.execute(query).all():
-        value, unit_, _category, text, sentence, aid, title, published = row[:8]
+        value, unit_, kind, text, sentence, aid, title, published = row[:8]
         if group_by == "year":
             key = str(published.astimezone(SHANGHAI).year) if published else "(no date)"
         else:
             key = " ".join(str(v) for v in row[8:] if v) or "(unknown)"
-        slot = totals.setdefault((key, unit_), {group_by: key, "unit": unit_, "total": 0.0, "mentions": 0,
-                                                "articles": set()})
+        kind = (kind or "other") if unit_ == "CNY" else ""  # other: none of the kinds, or stored before kinds
+        slot = totals.setdefault((key, unit_, kind), {group_by: key, "unit": unit_, "kind": kind or None,
+                                                      "total": Decimal(0), "mentions": 0, "articles": set(),
+                                                      "values": []})
         slot["total"] += value
+        slot["values"].append(value)
         slot["mentions"] += 1
         slot["articles"].add(aid)
-        if len(evidence[(key, unit_)]) < with_evidence:
-            evidence[(key, unit_)].append({"article_id": aid, "title": title, "text": text, "sentence": sentence})
+        if len(evidence[(key, unit_, kind)]) < with_evidence:
+            evidence[(key, unit_, kind)].append({"article_id": aid, "title": title, "text": text,
+                                                 "sentence": sentence})
     out = []
-    for k, slot in sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+    for k, slot in sorted(totals.items()):
         slot["articles"] = len(slot["articles"])
+        values = sorted(slot.pop("values"))
+        if slot["unit"] in SHARE_UNITS or slot["kind"] == "price":  # a sum of shares or of prices means nothing
+            slot["total"] = None
+            slot["range"] = f"{values[0]}–{values[-1]}" if values[0] != values[-1] else str(values[0])
+            slot["values"] = values
+        else:
+            slot["range"] = None
         if with_evidence:
             slot["evidence"] = evidence[k]
         out.append(slot)
     return out
+
+
+def article(session: Session, article_id: int) -> dict[str, Any] | None:
+    """One article whole: metadata, body (and as published), its figures with their sentences, quality flags."""
+    found = session.get(Article, article_id)
+    if found is None:
+        return None
+    page = session.get(Page, found.page_id) if found.page_id is not None else None
+    figures = session.execute(sa.select(Metric).where(Metric.article_id == article_id)
+                              .order_by(Metric.start, Metric.id)).scalars().all()
+    copies = list(session.execute(sa.select(Article.id).where(Article.duplicate_of == article_id)
+                                  .order_by(Article.id)).scalars())
+    return {
+        **_article_row(found, len(figures)),
+        "subtitle": found.subtitle, "period_start": found.period_start, "period_end": found.period_end,
+        "provider_inferred": found.provider_inferred, "recipient_inferred": found.recipient_inferred,
+        "fetched_at": local_time(page.fetched_at) if page else None,
+        "encoding": page.detected_encoding if page else None,
+        "updated_at": local_time(found.updated_at),
+        "quality": {
+            "script": found.script, "pinyin_stripped": found.pinyin_stripped,
+            "garbled_found": found.garbled_found, "garbled_repaired": found.garbled_repaired,
+            "garbled_spans": found.garbled_spans, "duplicate_of": found.duplicate_of, "copies": copies,
+            "provider_inferred": found.provider_inferred, "recipient_inferred": found.recipient_inferred,
+            "extractor_version": found.extractor_version,
+        },
+        "images": found.images,
+        "body": found.body,
+        "body_original": found.body_original,
+        "figures": [{
+            "id": m.id, "text": m.text, "value": m.value, "value_max": m.value_max, "unit": m.unit,
+            "qualifier": m.qualifier, "category": m.category, "subject": m.subject, "start": m.start,
+            "end": m.end, "sentence": m.sentence,
+        } for m in figures],
+    }
+
+
+def article_ids(session: Session) -> tuple[int, int] | None:
+    """The lowest and highest stored article id, or None when there is none."""
+    low, high = session.execute(sa.select(sa.func.min(Article.id), sa.func.max(Article.id))).one()
+    return None if low is None else (low, high)
 
 
 def status(session: Session) -> dict[str, Any]:

@@ -30,9 +30,10 @@ from etl.svgcharts import Bar, Scale, bar_chart, column_chart, number
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 YUAN = "CNY"
-# Aid money put in by the helping side. The planned money-kind column (money_kind = 'aid_funding') will replace
-# this category test once `metric` has it.
+# Aid money put in by the helping side: category funding and money kind aid_funding (docs/metrics.md), so a
+# price, a wage or a sale is never added to it.
 FUNDING_CATEGORY = "funding"
+AID_FUNDING = "aid_funding"
 TOP = 15  # bars in a ranking; the rest are summed into one grey bar
 TOP_OUTLETS = 12  # outlets shown; the long tail of one-article outlets is only counted
 YI, WAN = 1e8, 1e4  # 亿 and 万 yuan
@@ -224,7 +225,8 @@ def collect(engine: sa.Engine, database: str) -> ReportData:
             sa.select(Metric.value, Article.id, Article.published_at, Article.provider_province,
                       Article.recipient_province, Article.recipient_prefecture, Article.recipient_county)
             .join(Article, Article.id == Metric.article_id)
-            .where(primary, Metric.category == FUNDING_CATEGORY, Metric.unit == YUAN)).all()
+            .where(primary, Metric.category == FUNDING_CATEGORY, Metric.money_kind == AID_FUNDING,
+                   Metric.unit == YUAN)).all()
         categories = conn.execute(
             sa.select(Metric.category, sa.func.count(Metric.id), sa.func.count(sa.distinct(Metric.article_id)))
             .join(Article, Article.id == Metric.article_id).where(primary).group_by(Metric.category)).all()

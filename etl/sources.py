@@ -4,10 +4,16 @@ People edit this file by hand, often many sources at a time, so a check that sto
 turns one edit into a dozen runs. Every key has a rule (its type, and its range or syntax: a cron
 expression, a regex, a CSS selector, a time zone); all problems are collected, and each names the file,
 the table (`[settings]`, or `[[source]]` by name, or by position when the name itself is wrong) and the key.
+
+URL patterns are operators' regexes run on URLs that strangers write, so a pattern like `(a+)+$` must not
+be able to hang a crawl or an ETL pass: they run on the `regex` engine with a time limit per URL
+(PATTERN_TIMEOUT), a pattern that keeps timing out is dropped for the rest of the process, every timeout is
+recorded (`pattern_timeouts`), and a URL longer than MAX_URL_LENGTH is never matched at all.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -17,6 +23,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+import regex
+
+from etl.urls import url_too_long
+
+log = logging.getLogger("aidnews.sources")
 
 # 援疆 援藏 援青 对口支援 东西部协作 定点帮扶 援助 帮扶, in Simplified and Traditional script.
 DEFAULT_KEYWORDS: tuple[str, ...] = (
@@ -30,14 +42,57 @@ _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 NEVER = "never"  # a revisit interval that switches the revisit off
 _DURATION_PART = re.compile(r"(\d+)\s*([smhdw])")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_pattern_cache: dict[tuple[str, ...], list[re.Pattern[str]]] = {}
+PATTERN_TIMEOUT = 0.1  # seconds one URL pattern may spend on one URL (real patterns take microseconds)
+PATTERN_STRIKES = 3  # timeouts after which a pattern is no longer tried in this process
+KEPT_TIMEOUTS = 100  # timeouts remembered for the run's errors (all are counted)
+_pattern_cache: dict[tuple[str, ...], list[Any]] = {}
 
 
-def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
+@dataclass(frozen=True)
+class PatternTimeout:
+    """A URL pattern that ran out of time on a URL: the URL counts as not matching."""
+
+    pattern: str
+    url: str
+    dropped: bool  # this was the pattern's last chance: it is no longer tried
+
+
+_timeouts: list[PatternTimeout] = []
+_strikes: dict[str, int] = {}
+
+
+def _compiled(patterns: tuple[str, ...]) -> list[Any]:
     got = _pattern_cache.get(patterns)
     if got is None:
-        got = _pattern_cache[patterns] = [re.compile(p) for p in patterns]
+        got = _pattern_cache[patterns] = [regex.compile(p) for p in patterns]
     return got
+
+
+def url_matches(patterns: tuple[str, ...], url: str) -> bool:
+    """True when one of the patterns finds a match in url, each within PATTERN_TIMEOUT; never for an over-long URL."""
+    if not patterns or url_too_long(url):
+        return False
+    for compiled in _compiled(patterns):
+        if _strikes.get(compiled.pattern, 0) >= PATTERN_STRIKES:
+            continue
+        try:
+            if compiled.search(url, timeout=PATTERN_TIMEOUT):
+                return True
+        except TimeoutError:
+            strikes = _strikes[compiled.pattern] = _strikes.get(compiled.pattern, 0) + 1
+            timeout = PatternTimeout(compiled.pattern, url, dropped=strikes >= PATTERN_STRIKES)
+            if len(_timeouts) < KEPT_TIMEOUTS:
+                _timeouts.append(timeout)
+            log.warning("URL pattern %r timed out on %s%s", compiled.pattern, url[:200],
+                        "; it is no longer tried" if timeout.dropped else "")
+    return False
+
+
+def pattern_timeouts() -> list[PatternTimeout]:
+    """The pattern timeouts since the last call (for a run's errors), oldest first."""
+    taken = list(_timeouts)
+    _timeouts.clear()
+    return taken
 
 
 @dataclass(frozen=True)
@@ -82,9 +137,9 @@ def duration_seconds(text: str) -> int | None:
 @dataclass(frozen=True)
 class SourceConfig:
     name: str
-    start_urls: tuple[str, ...]
-    allowed_domains: tuple[str, ...]
-    article_patterns: tuple[str, ...]
+    start_urls: tuple[str, ...] = ()  # or sitemaps, or feeds: one of the three is enough
+    allowed_domains: tuple[str, ...] = ()  # parse_source fills it from the URLs when not given
+    article_patterns: tuple[str, ...] = ()  # parse_source requires one
     list_patterns: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     feeds: tuple[str, ...] = ()
@@ -111,10 +166,10 @@ class SourceConfig:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     def is_article(self, url: str) -> bool:
-        return any(p.search(url) for p in _compiled(self.article_patterns))
+        return url_matches(self.article_patterns, url)
 
     def is_list(self, url: str) -> bool:
-        return any(p.search(url) for p in _compiled(self.list_patterns))
+        return url_matches(self.list_patterns, url)
 
     @property
     def revisit_young_seconds(self) -> int | None:
@@ -245,8 +300,8 @@ def _regexes(value: Any) -> tuple[str, ...]:
     patterns = _strings(value)
     for pattern in patterns:
         try:
-            re.compile(pattern)
-        except re.error as exc:
+            regex.compile(pattern)
+        except regex.error as exc:
             raise _Invalid(f"has a bad regex {pattern!r}: {exc}") from None
     return patterns
 

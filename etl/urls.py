@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track a click or a session; they multiply one page into endless URLs.
@@ -19,6 +18,14 @@ TRACKING_PARAMS = frozenset({
 SESSION_PARAMS = frozenset({"sid", "sessionid", "session_id", "phpsessid", "jsessionid", "aspsessionid", "token"})
 _SESSION_PATH_PARAM = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Longer URLs are recorded as skipped, never requested, matched against a source's patterns or stored: browsers
+# and servers stop near here, and PostgreSQL's index entries (about 2,700 bytes) would refuse a much longer one.
+MAX_URL_LENGTH = 2048
+
+
+def url_too_long(url: str) -> bool:
+    """True for a URL past MAX_URL_LENGTH (counted in UTF-8 bytes, as an index stores it)."""
+    return len(url) > MAX_URL_LENGTH or len(url.encode("utf-8", "surrogatepass")) > MAX_URL_LENGTH
 
 
 def canonical_url(url: str) -> str:
@@ -50,7 +57,6 @@ def host_allowed(host: str | None, allowed_domains: tuple[str, ...] | list[str])
     return any(host == d or host.endswith("." + d) for d in (d.lower().lstrip(".") for d in allowed_domains))
 
 
-@lru_cache(maxsize=4096)
 def _resolved(host: str) -> tuple[str, ...]:
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
@@ -60,7 +66,11 @@ def _resolved(host: str) -> tuple[str, ...]:
 
 
 def is_private_host(host: str | None, resolve: bool = True) -> bool:
-    """True for loopback, private, link-local and other non-public addresses (or names resolving to them)."""
+    """True for loopback, private, link-local and other non-public addresses (or names resolving to them now).
+
+    Names are resolved afresh on every call (no cache). A crawl does not rely on this for names: its
+    connections resolve through crawler.resolver, which checks the very addresses it connects to.
+    """
     if not host:
         return True
     host = host.strip("[]").lower()

@@ -1,7 +1,9 @@
-"""Commands that read what is stored: `articles`, `metrics`, `export` and `status`.
+"""Commands that read what is stored: `articles`, `article`, `metrics`, `export` and `status`.
 
 They print tables for people and JSON lines (`--format json`) or files (`export`) for programs; the
-queries themselves are in etl.query.
+queries themselves are in etl.query, the filters in etl.filters and the export files in etl.export. A filter
+value that names nothing is a usage error (exit 2) listing the valid values; a valid filter that matches
+nothing says so and exits 0.
 """
 
 from __future__ import annotations
@@ -9,112 +11,267 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from aidnews.common import FormatOpt, SourcesOpt, cell, console, emit, err, fail, prepare_db, sources_path
+from aidnews.common import FormatOpt, SourcesOpt, cell, console, emit, err, fail, json_value, prepare_db, sources_path
 from etl.sources import ConfigError, load_sources
 
-EXPORT_FORMATS = (".csv", ".jsonl")
-EVERYTHING = 10**9  # row limit of an export: all of them
+COPY_COLUMN = "copy_of"  # with --duplicates, tables show which article each syndicated copy copies
+ProgramOpt = Annotated[str | None, typer.Option(help="援疆, 援藏, 援青, 东西部协作, 定点帮扶 or 对口支援")]
+ProviderOpt = Annotated[str | None, typer.Option(
+    help="the helping side: a province, prefecture or county, full or short name (山东, 深圳市)")]
+RecipientOpt = Annotated[str | None, typer.Option(
+    help="the side helped: a province, prefecture or county, full or short name (新疆, 喀什地区, 疏附)")]
+SourceOpt = Annotated[str | None, typer.Option("--source", help="only articles crawled from this source (by name)")]
+SinceOpt = Annotated[str | None, typer.Option(help="published on or after this day: YYYY, YYYY-MM or YYYY-MM-DD")]
+UntilOpt = Annotated[str | None, typer.Option(help="published on or before this day: YYYY, YYYY-MM or YYYY-MM-DD")]
+CategoryOpt = Annotated[str | None, typer.Option(
+    help="a figure category: funding, investment, personnel, jobs, training … (docs/metrics.md)")]
+DuplicatesOpt = Annotated[bool, typer.Option("--duplicates", help="include syndicated copies, marked as copies")]
+SearchOpt = Annotated[str | None, typer.Option(
+    "--q", "--search", help="words the title or body holds, all of them (Traditional or Simplified)")]
+
+
+def _criteria(session: Any, filters: Any) -> Any:
+    """The filters checked against the database, or exit 2 with the valid values."""
+    from etl.filters import InvalidFilter, resolve
+
+    try:
+        return resolve(session, filters)
+    except InvalidFilter as exc:
+        raise fail(str(exc)) from None
+
+
+def _nothing_found(what: str, description: str, stored: int) -> None:
+    """Say why a listing is empty: nothing stored at all, or nothing that matches the filters."""
+    if stored:
+        err.print(f"no {what} matches: {escape(description)}", highlight=False)
+    else:
+        err.print("nothing stored yet: run [bold]aidnews run-once --demo[/] or [bold]aidnews crawl[/] first")
 
 
 def articles(
-    limit: Annotated[int, typer.Option(help="rows to show")] = 50,
-    program: Annotated[str | None, typer.Option(help="援疆, 援藏, 援青, 东西部协作, 定点帮扶 or 对口支援")] = None,
-    source: Annotated[str | None, typer.Option(help="only this source")] = None,
-    search: Annotated[str | None, typer.Option(help="text in the title or body")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="rows to show")] = 50,
+    program: ProgramOpt = None,
+    provider: ProviderOpt = None,
+    recipient: RecipientOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    category: Annotated[str | None, typer.Option(help="only articles stating a figure of this category")] = None,
+    duplicates: DuplicatesOpt = False,
+    q: SearchOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """List stored articles, newest first.
+    """List stored articles, newest first; with --q, the best matches first, each with the passage it matched.
 
-    Example: aidnews articles --program 援疆 --format json
+    Example: aidnews articles --q 援疆干部 --recipient 喀什 --since 2023
     """
+    from etl import query
+    from etl.filters import Filters
+    from etl.store.engine import session_scope
+
+    filters = Filters(program=program, provider=provider, recipient=recipient, source=source, since=since,
+                      until=until, category=category, q=q, duplicates=duplicates)
+    prepare_db()
+    with session_scope() as session:
+        listing = query.articles(session, _criteria(session, filters), limit=limit)
+        stored = query.stored_articles(session) if not listing.rows else 0
+    if not listing.rows:
+        _nothing_found("article", filters.describe(), stored)
+        return
+    if fmt != "table":
+        emit(listing.rows, fmt, list(listing.rows[0]), title="articles")
+        return
+    columns = ["id", "published_at", "title", "program", "recipient", "metrics", "source"]
+    if q is not None:
+        columns = ["id", "score", "published_at", "title", "snippet", "recipient"]
+    if duplicates:  # a copy is marked with the id of the article it copies
+        columns.insert(1, COPY_COLUMN)
+    emit([dict(r, copy_of=r["duplicate_of"]) for r in listing.rows], fmt, columns, title="articles")
+
+
+def article(
+    article_id: Annotated[int, typer.Argument(metavar="ID", help="the article's id (from aidnews articles)")],
+    original: Annotated[bool, typer.Option("--original", help="show the body as published, before "
+                                           "normalising")] = False,
+    versions: Annotated[bool, typer.Option("--versions", help="every version of a corrected article and what "
+                                           "each correction changed")] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Show one article whole: its metadata, body, the figures it states with their sentences, quality flags.
+
+    Example: aidnews article 12 --format json   (aidnews article 12 --versions: what corrections changed)
+    """
+    from aidnews.commands.versions import show_versions
     from etl import query
     from etl.store.engine import session_scope
 
+    if versions:
+        show_versions(article_id, fmt)
+        return
     prepare_db()
     with session_scope() as session:
-        rows = query.articles(session, limit=limit, program=program, source=source, search=search)
-    columns = ["id", "published_at", "title", "program", "recipient", "metrics", "source"]
-    emit(rows, fmt, columns if fmt == "table" else list(rows[0]) if rows else columns, title="articles")
+        found = query.article(session, article_id)
+        ids = query.article_ids(session) if found is None else None
+    if found is None:
+        known = f"ids run from {ids[0]} to {ids[1]}" if ids else "nothing is stored yet"
+        raise fail(f"no article {article_id}: {known}", code=1)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(found, ensure_ascii=False, default=json_value, indent=2) + "\n")
+        return
+    if fmt != "table":
+        raise fail(f"unknown format {fmt!r}: use table or json")
+    _show_article(found, original)
+
+
+def _show_article(a: dict[str, Any], original: bool) -> None:
+    quality = a["quality"]
+
+    def line(*pairs: tuple[str, Any]) -> None:
+        shown = [f"[dim]{label}[/] {escape(cell(value))}" for label, value in pairs if value not in (None, "", [])]
+        if shown:
+            console.print("  ".join(shown), highlight=False)
+
+    console.print(f"[bold]#{a['id']} {escape(a['title'] or '(no title)')}[/]", highlight=False)
+    line(("", a["subtitle"]))
+    line(("published", a["published_at"]), ("source", a["source"]), ("来源", a["news_source"]),
+         ("author", a["author"]), ("editor", a["editor"]))
+    inferred = " (inferred)"
+    line(("program", a["program"]), ("batch", a["batch"]),
+         ("provider", (a["provider"] or "") + (inferred if a["provider"] and a["provider_inferred"] else "")),
+         ("recipient", (a["recipient"] or "") + (inferred if a["recipient"] and a["recipient_inferred"] else "")),
+         ("period", "–".join(p for p in (a["period_start"], a["period_end"]) if p)), ("topics", a["topics"]))
+    line(("url", a["url"]))
+    if a["canonical_url"] != a["url"]:
+        line(("canonical", a["canonical_url"]))
+    line(("fetched", a["fetched_at"]), ("encoding", a["encoding"]), ("script", quality["script"]),
+         ("extractor", quality["extractor_version"]))
+    flags = []
+    if quality["duplicate_of"]:
+        flags.append(f"a syndicated copy of article {quality['duplicate_of']}")
+    if quality["copies"]:
+        flags.append("copied as article " + ", ".join(map(str, quality["copies"])))
+    if quality["garbled_found"]:
+        flags.append(f"{quality['garbled_found']} garbled characters found, {quality['garbled_repaired']} repaired")
+    if quality["pinyin_stripped"]:
+        flags.append(f"{quality['pinyin_stripped']} pinyin annotations removed")
+    console.print(f"[dim]quality[/] {escape('; '.join(flags) or 'no flags')}", highlight=False)
+    console.print()
+    console.print(escape(a["body_original"] if original else a["body"]), highlight=False)
+    console.print()
+    if a["figures"]:
+        emit(a["figures"], "table", ["text", "value", "unit", "category", "subject", "sentence"],
+             title=f"{len(a['figures'])} figures")
+    else:
+        console.print("[dim]no figures[/]")
 
 
 def metrics(
-    category: Annotated[str | None, typer.Option(help="funding, investment, personnel, jobs, … (metrics.md)")] = None,
-    unit: Annotated[str | None, typer.Option(help="CNY, person, count, m2, …")] = None,
-    program: Annotated[str | None, typer.Option(help="only articles of this aid program")] = None,
+    category: CategoryOpt = None,
+    unit: Annotated[str | None, typer.Option(help="CNY, person, household, count, m2, mu, kg, percent, …")] = None,
+    program: ProgramOpt = None,
+    provider: ProviderOpt = None,
+    recipient: RecipientOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    duplicates: DuplicatesOpt = False,
+    q: SearchOpt = None,
     group_by: Annotated[str | None, typer.Option(help="provider, recipient, program, category, year or source")] = None,
-    evidence: Annotated[int, typer.Option(help="with --group-by: show up to N sentences behind each total")] = 0,
+    evidence: Annotated[int, typer.Option(min=0, help="with --group-by: show up to N sentences behind each "
+                                          "total")] = 0,
     article: Annotated[int | None, typer.Option(help="only the metrics of this article id")] = None,
-    limit: Annotated[int, typer.Option(help="rows to show")] = 100,
+    limit: Annotated[int, typer.Option(min=1, help="rows to show")] = 100,
     fmt: FormatOpt = "table",
 ) -> None:
     """List the figures articles state, or total them per group and unit (CNY is never added to persons).
 
-    Example: aidnews metrics --group-by recipient --category funding
+    Example: aidnews metrics --group-by recipient --category funding --since 2023
     """
     from etl import query
+    from etl.filters import Filters
     from etl.store.engine import session_scope
 
+    filters = Filters(program=program, provider=provider, recipient=recipient, source=source, since=since,
+                      until=until, category=category, unit=unit, q=q, duplicates=duplicates)
+    description = filters.describe() + (f", article {article}" if article is not None else "")
     prepare_db()
     with session_scope() as session:
+        criteria = _criteria(session, filters)
         if group_by:
             try:
-                rows = query.grouped_metrics(session, group_by, category=category, unit=unit, program=program,
-                                             with_evidence=evidence)
+                rows = query.grouped_metrics(session, group_by, criteria, with_evidence=evidence)
             except ValueError as exc:
                 raise fail(str(exc)) from None
-            emit(rows, fmt, [group_by, "unit", "total", "mentions", "articles"], title=f"metrics by {group_by}")
-            if evidence and fmt == "table":
-                for row in rows:
-                    for item in row.get("evidence", []):
-                        console.print(f"  [dim]{escape(str(row[group_by]))} {escape(row['unit'])}[/] "
-                                      f"#{item['article_id']} {escape(item['text'])}: {escape(item['sentence'])}")
-            return
-        rows = query.metrics(session, limit=limit, category=category, unit=unit, program=program,
-                             article_id=article)
-    emit(rows, fmt, ["article_id", "text", "value", "unit", "qualifier", "category", "subject", "title"],
-         title="metrics")
+        else:
+            rows = query.metrics(session, criteria, limit=limit, article_id=article).rows
+        stored = query.stored_articles(session) if not rows else 0
+    if not rows:
+        _nothing_found("figure", description, stored)
+        return
+    if group_by:
+        emit(rows, fmt, [group_by, "unit", "kind", "total", "range", "mentions", "articles"],
+             title=f"metrics by {group_by}")
+        if evidence and fmt == "table":
+            for row in rows:
+                for item in row.get("evidence", []):
+                    console.print(f"  [dim]{escape(str(row[group_by]))} {escape(row['unit'])}[/] "
+                                  f"#{item['article_id']} {escape(item['text'])}: {escape(item['sentence'])}")
+        return
+    if fmt != "table":
+        emit(rows, fmt, list(rows[0]), title="metrics")
+        return
+    columns = ["article_id", "text", "value", "unit", "qualifier", "category", "money_kind", "subject", "title"]
+    if duplicates:
+        columns.insert(1, COPY_COLUMN)
+    emit([dict(r, copy_of=r["duplicate_of"]) for r in rows], fmt, columns, title="metrics")
 
 
 def export(
     what: Annotated[str, typer.Argument(help="articles or metrics")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="file to write; .csv or .jsonl")],
-    primary_only: Annotated[bool, typer.Option(help="leave out syndicated copies")] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write: .csv, .jsonl or .parquet")],
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="csv, jsonl or parquet [default: from the "
+                                            "file name]")] = None,
+    primary_only: Annotated[bool, typer.Option("--primary-only", help="leave out syndicated copies")] = False,
+    program: ProgramOpt = None,
+    provider: ProviderOpt = None,
+    recipient: RecipientOpt = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    category: CategoryOpt = None,
+    q: SearchOpt = None,
 ) -> None:
-    """Export every article or metric to CSV (opens in a spreadsheet) or JSON Lines.
+    """Export articles (with their bodies) or metrics to CSV (for spreadsheets), JSON Lines or Parquet (pandas).
 
-    Example: aidnews export metrics -o metrics.csv --primary-only
+    Every match is written; syndicated copies too, unless --primary-only, with `duplicate_of` naming the original.
+    Example: aidnews export metrics -o metrics.parquet --category funding --primary-only
     """
-    import csv
-
-    from etl import query
+    from etl import export as exporting
+    from etl.filters import Filters
     from etl.store.engine import session_scope
 
-    if what not in ("articles", "metrics"):
-        raise fail(f"cannot export {what!r}: choose articles or metrics")
-    if output.suffix not in EXPORT_FORMATS:
-        raise fail(f"{output}: the file name must end in .csv or .jsonl")
+    if what not in exporting.COLUMNS:
+        raise fail(f"cannot export {what!r}: choose {' or '.join(exporting.COLUMNS)}")
+    try:
+        chosen = exporting.format_of(output, fmt)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    filters = Filters(program=program, provider=provider, recipient=recipient, source=source, since=since,
+                      until=until, category=category, q=q, duplicates=not primary_only)
     prepare_db()
     with session_scope() as session:
-        if what == "articles":
-            rows = query.articles(session, limit=EVERYTHING, include_duplicates=not primary_only)
-        else:
-            rows = [r for r in query.metrics(session, limit=EVERYTHING) if not (primary_only and r["duplicate"])]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8-sig" if output.suffix == ".csv" else "utf-8", newline="") as fh:
-        if output.suffix == ".jsonl":
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-        elif rows:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows({k: " ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
-                             for row in rows)
-    err.print(f"{len(rows)} {what} written to {escape(str(output))}")
+        criteria = _criteria(session, filters)
+        try:
+            count = exporting.write(exporting.records(session, what, criteria), what, output, chosen)
+        except OSError as exc:
+            raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    err.print(f"{count} {what} written to {escape(str(output))} ({chosen.value}); filters: "
+              f"{escape(filters.describe())}", highlight=False)
 
 
 def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:

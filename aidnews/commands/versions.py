@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from rich.markup import escape
 
-from aidnews.common import FormatOpt, cell, console, emit, fail, prepare_db
+from aidnews.common import cell, console, emit, fail, prepare_db
 from etl.query import local_time
 
 
@@ -84,26 +83,3 @@ def change_lines(changes: dict[str, Any]) -> list[str]:
         lines.append("figures: unchanged")
     return lines
 
-
-def article(
-    article_id: Annotated[int, typer.Argument(help="the article's id (aidnews articles shows them)")],
-    versions: Annotated[bool, typer.Option("--versions", help="every version and what each correction changed")]
-    = False,
-    fmt: FormatOpt = "table",
-) -> None:
-    """Show one article: its current version, or with --versions every version and what changed.
-
-    Example: aidnews article 42 --versions
-    """
-    if versions:
-        show_versions(article_id, fmt)
-        return
-    prepare_db()
-    rows = version_rows(article_id)
-    if not rows:
-        raise fail(f"no article with id {article_id}", code=1)
-    current = rows[-1]
-    emit([current], fmt, ["version", "published_at", "extracted_at", "title", "body_chars", "figures"],
-         title=f"article {article_id}")
-    if fmt == "table" and len(rows) > 1:
-        console.print(f"{len(rows) - 1} earlier version(s): aidnews article {article_id} --versions")

@@ -5,12 +5,18 @@ Incremental state (which article URLs are already stored, with their ETag/Last-M
 and last check) is handed in by `crawler.run` from the database, so a re-crawl fetches feeds, sitemaps and
 the list pages up to the first one with nothing new (`crawler.links`), but no article page that is already
 stored, unless a sitemap says it changed or the source's revisit policy says it is due (`crawler.revisit`).
+
+Whatever a server sends, memory stays bounded: a gzip sitemap or feed is inflated in one bounded step, up to
+MAX_INFLATED_SIZE (the page cap, DOWNLOAD_MAXSIZE, unless set), and is recorded `too large` past it; a
+sitemap index is followed for its first SITEMAP_CHILDREN_MAX sitemaps, and the cut is recorded. An XML
+document that breaks off or turns malformed (a truncated file, an entity bomb) keeps the links read before
+the fault, and the fault is recorded. A URL longer than MAX_URL_LENGTH is recorded as skipped, never fetched.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -21,22 +27,54 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DontCloseSpider,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
-from crawler import frontier
+from crawler import frontier, resolver
 from crawler.items import KnownPage, PageItem
 from crawler.links import PagerLink, next_page, page_role, scan_links
 from crawler.revisit import revisit_plan
-from etl.sources import SourceConfig
-from etl.urls import canonical_url, host_allowed
+from etl.sources import SourceConfig, pattern_timeouts
+from etl.text.encoding import bom_codec
+from etl.urls import MAX_URL_LENGTH, canonical_url, host_allowed, url_too_long
 
 LOCAL_TIMEOUT = 3.0  # seconds, for sources marked local (demo and test portals)
 IDLE_ROUNDS = 2  # idle signals (about 5 s apart) with an empty shared frontier before a worker stops
 _BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"Rar!", b"7z\xbc")
+_GZIP_MAGIC = b"\x1f\x8b"
+SITEMAP_CHILDREN_MAX = 2000  # sitemaps followed per sitemap index (setting SITEMAP_CHILDREN_MAX)
+MAX_ERRORS = 500  # fetch errors kept for the run (all are counted)
+
+
+class TooLarge(ValueError):
+    """A compressed document inflates past the cap."""
+
+
+def inflate(body: bytes, limit: int) -> tuple[bytes, bool]:
+    """gunzip body without ever holding more than limit + 1 inflated bytes; returns (bytes, complete).
+
+    Raises TooLarge past `limit`, zlib.error for bytes that are not gzip. `complete` is False when the data
+    breaks off: what was inflated is returned, for the caller to keep.
+    """
+    out = bytearray()
+    data = body
+    while data:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out += inflater.decompress(data, limit + 1 - len(out))
+        if len(out) > limit:
+            raise TooLarge(f"inflates past {limit} bytes")
+        if not inflater.eof:
+            return bytes(out), False
+        data = inflater.unused_data  # another gzip member follows (concatenated files are valid gzip)
+    return bytes(out), True
 
 
 @dataclass(frozen=True)
@@ -52,7 +90,17 @@ def looks_binary(body: bytes) -> bool:
     head = body[:1024]
     if head.startswith(_BINARY_MAGIC):
         return True
+    if bom_codec(head) is not None:  # UTF-16 and UTF-32 text is full of NUL bytes
+        return False
     return head.count(b"\x00") > 4
+
+
+def ascii_compatible(body: bytes) -> bytes:
+    """The body as bytes a byte-level link scan can read: UTF-16/32 text (with a BOM) as UTF-8."""
+    bom = bom_codec(body[:4])
+    if bom is None or not bom[0].startswith(("utf-16", "utf-32")):
+        return body
+    return body[bom[1]:].decode(bom[0], "replace").encode("utf-8")
 
 
 def failure_reason(failure: Failure) -> str:
@@ -60,11 +108,14 @@ def failure_reason(failure: Failure) -> str:
     exc = failure.value
     if failure.check(HttpError):
         return f"HTTP {exc.response.status}"
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, CannotResolveHostError):
+        host = urlsplit(failure.request.url).hostname if getattr(failure, "request", None) else None
+        if host in resolver.refused:
+            return f"private address: {host} resolves to {resolver.refused[host]} and the source is not local"
         return "DNS lookup failed"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timed out"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return "connection refused"
     text = str(exc) or type(exc).__name__
     lowered = text.lower()
@@ -172,7 +223,11 @@ class AidSpider(scrapy.Spider):
         self, source: SourceConfig, url: str, kind: str, depth: int, lastmod: datetime | None = None,
         meta: dict[str, Any] | None = None,
     ) -> scrapy.Request | None:
-        """A request for url, or None when it is offsite, too deep, already seen or stored, or past the list cap."""
+        """A request for url, or None when it is too long, offsite, too deep, already seen or stored, or past the
+        list cap."""
+        if url_too_long(url):
+            self.skip_long_url(source, url)
+            return None
         url = canonical_url(url)
         if not host_allowed(urlsplit(url).hostname, source.allowed_domains):
             self.counts["links_offsite"] += 1
@@ -195,7 +250,17 @@ class AidSpider(scrapy.Spider):
                 self.seen.add(url)
                 return None
         self.seen.add(url)
-        return self._build(source, url, kind, depth, known, meta)
+        request = self._build(source, url, kind, depth, known, meta)
+        if url_too_long(request.url):  # the request's URL, percent-encoded, grew past the limit
+            self.counts["requests"] -= 1
+            self.skip_long_url(source, request.url)
+            return None
+        return request
+
+    def skip_long_url(self, source: SourceConfig, url: str) -> None:
+        self.counts["links_too_long"] += 1
+        self.record_error(url[:200] + "…", source.name, f"skipped: URL longer than {MAX_URL_LENGTH} characters "
+                                                         f"({len(url)})", count=False)
 
     def _build(
         self, source: SourceConfig, url: str, kind: str, depth: int, known: KnownPage | None,
@@ -253,7 +318,7 @@ class AidSpider(scrapy.Spider):
         if kind == "article" or source.is_article(response.url):
             kind = "article"
         yield self.item(response, source, kind, depth)
-        yield from self.follow_links(source, response.url, body, depth, on_list=kind == "list",
+        yield from self.follow_links(source, response.url, ascii_compatible(body), depth, on_list=kind == "list",
                                      streak=response.meta.get("known_streak", 0))
 
     def unchanged(self, response: Response, source: str) -> None:
@@ -314,27 +379,55 @@ class AidSpider(scrapy.Spider):
 
     def parse_xml(self, source: SourceConfig, response: Response, kind: str, depth: int) -> Iterator[Any]:
         body = response.body
-        if body[:2] == b"\x1f\x8b":
+        if body[:2] == _GZIP_MAGIC:
+            limit = self.settings.getint("MAX_INFLATED_SIZE") or self.settings.getint("DOWNLOAD_MAXSIZE")
             try:
-                body = gzip.decompress(body)
-            except (OSError, EOFError) as exc:
+                body, complete = inflate(body, limit)
+            except TooLarge:
+                self.record_error(response.url, source.name, f"too large: the gzip {kind} inflates past {limit} bytes")
+                return
+            except zlib.error as exc:
                 self.record_error(response.url, source.name, f"bad gzip: {exc}")
                 return
+            if not complete:
+                self.record_error(response.url, source.name,
+                                  f"truncated gzip: {len(body)} bytes inflated before it broke off; those are read")
         yield self.item(response, source, kind, depth, body=body)
         from lxml import etree  # local import: only sitemaps and feeds need it
 
+        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
         try:
-            root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False,
-                                                                 no_network=True, huge_tree=False))
+            root = etree.fromstring(body, parser=parser)
         except etree.XMLSyntaxError as exc:
             self.record_error(response.url, source.name, f"bad XML: {exc}")
             return
         if root is None:
             self.record_error(response.url, source.name, "empty XML document")
             return
-        for entry in _xml_entries(root):
-            url = urljoin(response.url, entry.url)
+        yield from self.follow_entries(source, response.url, _xml_entries(root), depth)
+        faults = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+        if faults:
+            first = faults[0]
+            self.record_error(response.url, source.name, f"malformed XML, the links before the fault were read: "
+                                                         f"line {first.line}: {first.message.strip()}")
+
+    def follow_entries(self, source: SourceConfig, base: str, entries: Iterator[XmlEntry],
+                       depth: int) -> Iterator[scrapy.Request]:
+        """Requests for the links of a sitemap or feed; past SITEMAP_CHILDREN_MAX child sitemaps, records the cut."""
+        children_max = self.settings.getint("SITEMAP_CHILDREN_MAX", SITEMAP_CHILDREN_MAX)
+        children = 0
+        for entry in entries:
+            url = urljoin(base, entry.url)
+            if url_too_long(url):
+                self.skip_long_url(source, url)
+                continue
             if entry.is_sitemap:
+                children += 1
+                if children > children_max:
+                    self.counts["sitemaps_cut"] += 1
+                    self.record_error(base, source.name, f"sitemap index cut: only its first {children_max} "
+                                                         "sitemaps are followed (SITEMAP_CHILDREN_MAX)")
+                    return
                 request = self.request_for(source, url, "sitemap", depth + 1)
             elif source.is_article(url):
                 request = self.request_for(source, url, "article", depth + 1, lastmod=entry.lastmod)
@@ -363,6 +456,14 @@ class AidSpider(scrapy.Spider):
             previous_sha256=response.meta.get("previous_sha256"),
         )
 
+    def closed(self, reason: str) -> None:
+        """Scrapy's last call: the URL patterns that ran out of time during the crawl go into the run's errors."""
+        for timeout in pattern_timeouts():
+            self.counts["pattern_timeouts"] += 1
+            self.record_error(timeout.url[:MAX_URL_LENGTH], "", f"pattern timeout: {timeout.pattern!r} took more than "
+                              f"its time on this URL, which counts as not matching"
+                              + ("; the pattern is no longer tried" if timeout.dropped else ""), count=False)
+
     def on_error(self, failure: Failure) -> None:
         request = failure.request
         redirects = request.meta.get("redirect_urls") or []
@@ -371,11 +472,14 @@ class AidSpider(scrapy.Spider):
             self.count(request.meta["source"], "list_errors")  # its list pages were not all read
         self.record_error(url, request.meta.get("source", ""), failure_reason(failure), final_url=request.url)
 
-    def record_error(self, url: str, source: str, reason: str, final_url: str | None = None) -> None:
-        key = "error: " + reason.split(":")[0].split("(")[0].strip()
-        self.counts[key] += 1
-        self.counts["errors"] += 1
-        if len(self.errors) < 500:
+    def record_error(self, url: str, source: str, reason: str, final_url: str | None = None,
+                     count: bool = True) -> None:
+        """Keep a failure for the run's errors; `count` adds it to the `errors` count and one per reason."""
+        if count:
+            key = "error: " + reason.split(":")[0].split("(")[0].strip()
+            self.counts[key] += 1
+            self.counts["errors"] += 1
+        if len(self.errors) < MAX_ERRORS:
             entry = {"url": url, "source": source, "reason": reason}
             if final_url and final_url != url:
                 entry["final_url"] = final_url

@@ -1,4 +1,4 @@
-"""Build the character-bigram plausibility model that etl.text.mojibake uses to repair GBK mojibake.
+"""Build the character-bigram plausibility model that etl.text.bigrams loads for the GBK mojibake repair.
 
 Source: the word list with frequencies in the dictionary of the PyPI package ``jieba`` (MIT licence,
 https://github.com/fxsjy/jieba), plus a short list of aid-work terms of our own (DOMAIN_WORDS). Each
@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 JIEBA_VERSION = "0.42.1"
-INTERPOLATION = 0.7  # must match etl.text.mojibake.INTERPOLATION
+INTERPOLATION = 0.7  # must match etl.text.bigrams.INTERPOLATION
 MIN_PAIR_COUNT = 3
 # Aid-work vocabulary newer than jieba's 2012-era dictionary (it lacks 援疆, 对口支援, 乡村振兴 …), added with a
 # mid-range frequency so that repairs in this domain do not prefer a common look-alike (援疆 -> 在疆).

@@ -7,7 +7,7 @@ element records the range of blocks it spans, so that the body chooser can name 
 the best run of text. Head tags (title, meta, canonical link, base, JSON-LD, ``<time>``) are read on the way.
 
 A boilerplate-named element without prose (a menu, a share bar, a list of links) is collapsed into one block
-with ``get_text`` instead of being walked: several times cheaper per node, and these lists are most of a
+with one pass over its strings instead of being walked: several times cheaper per node, and these lists are most of a
 portal template's elements.
 """
 
@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-
+from etl.html.parse import Element
 from etl.html.vocabulary import BOILERPLATE_HINT, CAPTION_HINT, CONTENT_HINT, FIELD_HINT, SUBTITLE_HINT, WS
 
 _SKIP_TAGS = frozenset(
@@ -50,7 +49,7 @@ BODY_PUNCT = re.compile("[，。；！？、,;!]")  # ASCII too: re-published pa
 class Frame:
     """What an element passes down to the blocks inside it."""
 
-    tag: Tag
+    tag: Element
     depth: int
     block: bool
     start: int  # index of the first block inside
@@ -71,7 +70,7 @@ class Block:
     length: int  # characters, spaces between words not counted
     link_len: int  # characters inside links
     punct: int  # body punctuation marks
-    tag: Tag  # the block element it belongs to
+    tag: Element  # the block element it belongs to
     depth: int
     junk_depth: int  # depth of the innermost boilerplate-hinted ancestor, 0 if none
     positive: bool  # inside a content-hinted element
@@ -97,14 +96,14 @@ class Range(NamedTuple):
     start: int
     end: int
     depth: int
-    tag: Tag
+    tag: Element
 
 
 class FieldHint(NamedTuple):
     """A small element whose class names the field it holds (<span class="author">)."""
 
     kind: str  # author, source or editor
-    tag: Tag
+    tag: Element
     index: int  # the block index where it starts
 
 
@@ -166,7 +165,7 @@ def _hint_flags(hints: str) -> Hints:
     )
 
 
-def _child_frame(parent: Frame, tag: Tag, name: str, start: int, hints: str, block: bool) -> Frame:
+def _child_frame(parent: Frame, tag: Element, name: str, start: int, hints: str, block: bool) -> Frame:
     junk_depth = parent.junk_depth
     positive = parent.positive
     subtitle = parent.subtitle
@@ -193,7 +192,7 @@ def _child_frame(parent: Frame, tag: Tag, name: str, start: int, hints: str, blo
                  caption=caption, center=center, link=parent.link or name == "a")
 
 
-def _image_src(tag: Tag) -> str | None:
+def _image_src(tag: Element) -> str | None:
     attrs = tag.attrs
     src = attrs.get("src")
     for lazy in ("data-original", "data-src", "data-lazy-src", "original", "data-url"):
@@ -209,17 +208,17 @@ def _image_src(tag: Tag) -> str | None:
     return src
 
 
-def _read_head_tag(tag: Tag, name: str, out: Walk) -> None:
+def _read_head_tag(tag: Element, name: str, out: Walk) -> None:
     attrs = tag.attrs
     if name == "head":
-        for count, child in enumerate(tag.descendants):
+        for count, child in enumerate(tag.iter()):
             if count > 2000:
                 break
-            if isinstance(child, Tag) and child.name in _HEAD_READ:
-                _read_head_tag(child, child.name, out)
+            if type(child) is Element and child.name in _HEAD_READ:  # type: ignore[union-attr]
+                _read_head_tag(child, child.name, out)  # type: ignore[arg-type,union-attr]
     elif name == "title":
         if out.title is None:
-            out.title = WS.sub(" ", tag.get_text()).strip()
+            out.title = WS.sub(" ", tag.text()).strip()
     elif name == "meta":
         key = attrs.get("name") or attrs.get("property") or attrs.get("itemprop") or attrs.get("http-equiv")
         content = attrs.get("content")
@@ -237,22 +236,42 @@ def _read_head_tag(tag: Tag, name: str, out: Walk) -> None:
             out.base = href.strip()
     elif name == "script":
         kind = attrs.get("type")
-        if isinstance(kind, str) and "ld+json" in kind.lower() and tag.string:
-            out.json_ld.append(str(tag.string))
+        if isinstance(kind, str) and "ld+json" in kind.lower():
+            script = tag.own_text()
+            if script:
+                out.json_ld.append(script)
     elif name == "time":
         value = attrs.get("datetime")
         if isinstance(value, str) and value.strip():
             out.time_values.append(value.strip())
 
 
-def _collapse(tag: Tag, frame: Frame, blocks: list[Block]) -> bool:
+def _text_unless_headline(tag: Element) -> str | None:
+    """The element's text, like text(" "), or None when it holds an <h1> or <h2> (a headline, not furniture)."""
+    parts: list[str] = []
+    for node in tag.iter(text_only=True):
+        if type(node) is str:
+            parts.append(node)
+        elif node.name in _HEADLINE_TAGS:  # type: ignore[union-attr]
+            return None
+    return " ".join(parts)
+
+
+_HEADLINE_TAGS = frozenset({"h1", "h2"})
+
+
+def _collapse(tag: Element, frame: Frame, blocks: list[Block]) -> bool:
     """A boilerplate-named element (nav, share bar, sidebar …) without prose becomes one block, unwalked.
 
-    An element with prose in it (a misnamed wrapper around the article) is walked as usual.
+    An element with prose in it (a misnamed wrapper around the article) or with a headline (a <header> or
+    <aside> that holds the <h1> and the date line) is walked as usual.
     """
     if tag.name in ("html", "body"):
         return False
-    words = tag.get_text(" ").split()
+    text = _text_unless_headline(tag)
+    if text is None:
+        return False
+    words = text.split()
     if not words:
         return True
     text = " ".join(words)
@@ -267,22 +286,22 @@ def _collapse(tag: Tag, frame: Frame, blocks: list[Block]) -> bool:
 _MAX_FIELD_HINTS = 20
 
 
-def _note_field_hint(tag: Tag, hints: str, out: Walk) -> None:
+def _note_field_hint(tag: Element, hints: str, out: Walk) -> None:
     named = _hint_flags(hints).field
-    if named and len(tag.contents) <= 5:
+    if named and len(tag.children) <= 5:
         out.hinted.append(FieldHint(named, tag, len(out.blocks)))
 
 
-def walk(soup: BeautifulSoup, forced: Tag | None) -> Walk:
+def walk(root: Element, forced: Element | None) -> Walk:
     """The page's blocks, element ranges, images and head fields; ``forced`` is a body_selector's element."""
     out = Walk()
     blocks = out.blocks
     parts: list[str] = []
     link_len = 0
-    root = Frame(tag=soup, depth=0, block=True, start=0, junk_depth=0, positive=False, heading=0, subtitle=False,
-                 caption=False, center=False, link=False)
-    frames: list[Frame] = [root]
-    block_frames: list[Frame] = [root]
+    top = Frame(tag=root, depth=0, block=True, start=0, junk_depth=0, positive=False, heading=0, subtitle=False,
+                caption=False, center=False, link=False)
+    frames: list[Frame] = [top]
+    block_frames: list[Frame] = [top]
 
     def flush() -> None:
         nonlocal link_len
@@ -296,7 +315,7 @@ def walk(soup: BeautifulSoup, forced: Tag | None) -> Walk:
             blocks.append(_block(block_frames[-1], text, length, min(link_len, length), len(BODY_PUNCT.findall(text))))
         link_len = 0
 
-    stack: list[tuple[Iterator, bool]] = [(iter(soup.contents), True)]  # False: a plain inline tag
+    stack: list[tuple[Iterator, bool]] = [(iter(root.children), True)]  # False: a plain inline tag
     hinted = out.hinted
     while stack:
         node = next(stack[-1][0], None)
@@ -310,19 +329,17 @@ def walk(soup: BeautifulSoup, forced: Tag | None) -> Walk:
                 if frame.tag.name not in _PARAGRAPH_TAGS or frame.tag is forced:  # possible body containers
                     out.ranges.append(Range(frame.start, len(blocks), frame.depth, frame.tag))
             continue
-        if type(node) is NavigableString:
+        if type(node) is str:
             if not parts and node.isspace():
                 continue  # whitespace between elements
             parts.append(node)
             if frames[-1].link:
                 link_len += len(node.strip())
             continue
-        if not isinstance(node, Tag):
-            continue
         name = node.name
         attrs = node.attrs
         if not attrs and name not in _FRAME_TAGS and name not in _SPECIAL_TAGS and node is not forced:
-            stack.append((iter(node.contents), False))
+            stack.append((iter(node.children), False))
             continue
         if name in _SKIP_TAGS:
             _read_head_tag(node, name, out)
@@ -352,6 +369,6 @@ def walk(soup: BeautifulSoup, forced: Tag | None) -> Walk:
         frames.append(frame)
         if block:
             block_frames.append(frame)
-        stack.append((iter(node.contents), True))
+        stack.append((iter(node.children), True))
     flush()
     return out

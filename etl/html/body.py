@@ -11,23 +11,29 @@ font-size switchers and copyright lines are removed, whether they sit in their o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from bs4 import Tag
-
 from etl.html.blocks import Block, Walk, is_link_list
-from etl.html.labels import Fields, make_key, read_meta_line, squash
+from etl.html.labels import UNLABELLED_RANK, MetaLine, make_key, read_byline, read_meta_line, squash
+from etl.html.parse import Element
 from etl.html.vocabulary import (
     CAPTION_TEXT,
+    CLOSING_NOTE,
     CONTACT,
     COPYRIGHT,
+    DATE_FRAGMENT,
     END_MARKER,
     FOOTER_WORDS,
     FURNITURE,
     ICON_SRC,
     OPENERS,
+    OUTLET_SUFFIX,
+    REPOST_TITLE,
+    SUMMARY,
 )
+from etl.text.chars import HAN_CLASS, has_han
 
 
 def block_value(block: Block, use_hints: bool) -> float:
@@ -90,7 +96,7 @@ def _covering(walk: Walk, run: Run) -> Choice:
     return Choice(start, end, depth, run.end)
 
 
-def container(walk: Walk, forced: Tag | None) -> Choice:
+def container(walk: Walk, forced: Element | None) -> Choice:
     """The body container: the element a body_selector names, or the one around the best run of text."""
     if forced is not None:
         for r_start, r_end, depth, tag in walk.ranges:
@@ -103,6 +109,22 @@ def container(walk: Walk, forced: Tag | None) -> Choice:
     if run.end <= run.start:
         return Choice(0, 0, 0, 0)
     return _covering(walk, run)
+
+
+def densest_run(walk: Walk) -> Choice:
+    """The fallback when the container holds no prose: the best run of text with every class/id hint ignored.
+
+    A template may name its article wrapper like furniture (a <footer> around the text, a "side" column
+    holding it); the text is still the page's densest run of punctuated, link-poor lines.
+    """
+    run = _best_run(walk.blocks, use_hints=False)
+    if run.end <= run.start:
+        return Choice(0, 0, 0, 0)
+    choice = _covering(walk, run)
+    # the misnamed wrappers around the text are accepted; furniture nested deeper inside them is still left out
+    prose = [block.junk_depth for block in walk.blocks[run.start : run.end] if block_value(block, False) > 0]
+    choice.depth = max(choice.depth, *prose)
+    return choice
 
 
 def is_furniture(block: Block, key: str) -> bool:
@@ -131,46 +153,99 @@ def is_icon(src: str) -> bool:
     return ICON_SRC.search(src.rsplit("/", 1)[-1]) is not None
 
 
+class LineAt(NamedTuple):
+    """A labelled line met inside the container, where it stood: before the text, or after text was seen."""
+
+    index: int
+    meta: MetaLine
+    after_text: bool
+
+
 @dataclass
 class Body:
     paragraphs: list[str]
     captions: dict[int, str]  # image block index -> caption
-    fields: Fields
+    lines: list[LineAt]  # metadata lines dropped from the text
     first: int  # index of the first block kept, or of the end when none
+    last: int  # index of the last block kept, or of the start when none
+    stop: int  # where reading stopped: the container's end, or the furniture that ended the article
+    has_text: bool  # at least one punctuated paragraph of prose
+    closing_byline: MetaLine | None = None  # a bracketed byline cut from the end of the last paragraph
 
 
-def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str | None) -> Body:
-    """The container's blocks from ``start``, furniture and labelled lines out, ``skip`` (title, subtitle) out."""
+_META_LENGTH = 160
+_HEAD = 12  # characters of a long line looked at for a 原标题 or 摘要 label
+_WIDGET_LENGTH = 4
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # icon-font glyphs
+_WORD = re.compile("[A-Za-z]{2,}")
+_REPOST_LENGTH = 120
+_FRAGMENT_LENGTH = 12
+_BYLINE_LENGTH = 40
+
+
+def is_widget(text: str) -> bool:
+    """A button or counter, not a line of text: no Han character and no word once icon glyphs are out (+1, 4)."""
+    visible = _PRIVATE_USE.sub("", text).strip()
+    return len(visible) <= _WIDGET_LENGTH and not has_han(visible) and not _WORD.search(visible)
+
+
+def _not_text(block: Block, bare: str, content_seen: bool) -> bool:
+    """Lines a portal prints around an article that are not part of it, told by their words."""
+    if block.length <= _REPOST_LENGTH and REPOST_TITLE.match(bare):
+        return True  # （原标题：…）, 原题为《…》
+    if content_seen:
+        return False
+    if SUMMARY.match(bare) or is_widget(block.text):
+        return True  # 摘要：… repeats the opening; a like counter or an icon glyph
+    if block.length <= _FRAGMENT_LENGTH and not block.punct and OUTLET_SUFFIX.search(bare):
+        return True  # the outlet alone on a line above the text (新华社): the source, read with the header
+    return block.length <= _FRAGMENT_LENGTH and DATE_FRAGMENT.fullmatch(bare) is not None
+
+
+def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str | None,
+              trust_hints: bool = True) -> Body:
+    """The container's blocks from ``start``, furniture and labelled lines out, ``skip`` (title, subtitle) out.
+
+    Blocks inside boilerplate-named elements deeper than ``choice.depth`` are left out; ``trust_hints=False``
+    (the densest-run fallback) also ends the article at link lists and bare lines only, not at named ones.
+    """
     blocks = walk.blocks
     end, depth = choice.end, choice.depth
     image_blocks = {raw.block_index: raw for raw in walk.images if not is_icon(raw.src)}
-    fields = Fields()
+    lines: list[LineAt] = []
     paragraphs: list[str] = []
     captions: dict[int, str] = {}
     squashed_title = squash(title) if title else None
     content_seen = False
     first = end
+    last = start
+    stop = end
     for index in range(start, end):
         block = blocks[index]
         if index in skip:
             continue
-        if index >= choice.run_end and content_seen and block_value(block, True) <= -10:
+        if index >= choice.run_end and content_seen and block_value(block, trust_hints) <= -10:
+            stop = index
             break  # link lists or boilerplate after the text: what follows in the container is not the article
         # labels and furniture sit in short lines; long punctuated prose is never looked up
         keyed = make_key(block.text) if block.length <= 80 or (block.length <= 200 and block.punct < 3) else None
         key = keyed.text if keyed else ""
         bare = key.lstrip(OPENERS + "|丨｜")
-        if key and END_MARKER.match(bare):
+        if key and (END_MARKER.match(bare) or CLOSING_NOTE.match(bare)):
             if content_seen:
+                stop = index
                 break
             continue
         if block.junk_depth > depth:
-            if keyed and block.length <= 80:
+            if keyed and block.length <= _META_LENGTH:
                 meta = read_meta_line(block.text)
-                if meta.is_meta:
-                    fields.take(meta)
+                if meta.is_meta or meta.fields or meta.date_rank < UNLABELLED_RANK:
+                    lines.append(LineAt(index, meta, content_seen))  # "【纠错】 责任编辑：张三" in a share bar
             continue
-        if block.heading and squashed_title and squash(block.text) == squashed_title:
+        if squashed_title and (block.heading or not content_seen) and squash(block.text) == squashed_title:
+            continue  # the headline again (a template that prints it twice)
+        head = bare or block.text[:_HEAD].lstrip(OPENERS + "|丨｜")  # long lines: their first words, as printed
+        if _not_text(block, head, content_seen):
             continue
         owner = image_blocks.get(index) or image_blocks.get(index - 1)
         if owner is not None and owner.block_index not in captions and _is_caption(block, key or block.text):
@@ -179,21 +254,67 @@ def read_body(walk: Walk, choice: Choice, start: int, skip: set[int], title: str
         if keyed and block.length <= 160:
             meta = read_meta_line(block.text)
             # inside the text, a labelled line must give something ("时间：6月12日 地点：…" is prose)
-            if meta.is_meta and (not content_seen or meta.fields or meta.dates):
-                fields.take(meta)
+            if meta.is_meta and (not content_seen or meta.fields or meta.dates or meta.named_nobody):
+                lines.append(LineAt(index, meta, content_seen))
                 if content_seen and "editor" in meta.fields:
+                    stop = index + 1
                     break  # 责任编辑 after the text: the article ends here
                 continue
             if not content_seen and meta.dates and block.length <= 60 and not block.punct:
                 continue  # a bare date line above the text ("2023-10-08 09:12 宁夏日报")
+        if keyed and block.length <= _BYLINE_LENGTH and (byline := read_byline(block.text)) is not None:
+            lines.append(LineAt(index, byline, content_seen))  # "澎湃新闻记者 段彦超 廖艳" above or below the text
+            continue
         if key and is_furniture(block, key):
             if block.length <= 60:
-                fields.take(read_meta_line(block.text))  # "【我要纠错】 责任编辑：张三"
+                lines.append(LineAt(index, read_meta_line(block.text), content_seen))  # "【我要纠错】 责任编辑：张三"
             continue
         if is_link_list(block):
             continue
         paragraphs.append(block.text)
         first = min(first, index)
+        last = index
         if block.punct and block.length >= 10:
             content_seen = True
-    return Body(paragraphs, captions, fields, first)
+    while paragraphs and is_widget(paragraphs[-1]):  # a like counter or share glyph after the last paragraph
+        paragraphs.pop()
+    byline = None
+    if paragraphs and content_seen:
+        text, byline = _closing_byline(paragraphs[-1])
+        paragraphs[-1] = text
+    return Body(paragraphs, captions, lines, first, last, stop, content_seen, byline)
+
+
+# a byline in brackets closing the text: …需要。（文/图 刘玺东 易赛楠）, …举行。（张巨峰）
+_CLOSING_BRACKETS = re.compile(r"(?<=[。！？”」』])\s*[（(]([^（()）]{2,30})[）)]\s*$")
+_BARE_NAMES = re.compile(rf"^[{HAN_CLASS}]{{2,3}}(?:[\s、][{HAN_CLASS}]{{2,3}}){{0,3}}$")
+
+
+def _closing_byline(text: str) -> tuple[str, MetaLine | None]:
+    """The last paragraph without its closing bracketed byline, and that byline read as a line."""
+    match = _CLOSING_BRACKETS.search(text)
+    if match is None:
+        return text, None
+    inside = match.group(1).strip()
+    meta = read_meta_line(inside)
+    if "author" not in meta.fields:
+        if not _BARE_NAMES.match(inside) or OUTLET_SUFFIX.search(inside):
+            return text, None
+        meta = MetaLine({"author": inside.replace("、", " ")}, [], True)
+    return text[: match.start()].rstrip(), meta
+
+
+_EMPTY_TEXT = 40  # characters: below this, a page is a template without content
+_LIST_SHARE = 0.5  # link text of all text: above this, a page is a list of links
+
+
+def why_no_text(walk: Walk) -> str:
+    """What a page without prose is, in words for the user: an empty template, a list page, or neither."""
+    blocks = walk.blocks
+    total = sum(block.length for block in blocks)
+    if total < _EMPTY_TEXT:
+        return f"an empty template ({total} characters of text)"
+    links = sum(block.link_len for block in blocks)
+    if links > _LIST_SHARE * total:
+        return f"a list page ({links} of its {total} characters are link text, and no paragraph is prose)"
+    return f"a page without prose ({len(blocks)} lines of text, none a punctuated paragraph)"

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from etl.html.dates import DATE, DATE_ONLY, find_date
+from etl.html.dates import DATE, DATE_ONLY, Yearless, find_date, find_yearless
 from etl.html.vocabulary import (
     EDGE,
     FIELD_OF,
@@ -23,15 +23,19 @@ from etl.html.vocabulary import (
     LABEL_PREFIX_END,
     LEAD_PREFIX,
     LOOSE_LABELS,
+    NAME_AFTER_ROLE,
     NAME_NOISE,
-    PINYIN,
-    PINYIN_AT_END,
+    NOBODY,
+    OUTLET_SUFFIX,
     ROLE_PREFIX,
     SLASH_LABELS,
+    STAFF_CODE,
+    VALUE_TAIL,
     WIDTH,
     WS,
 )
-from etl.text.chars import HAN, has_han
+from etl.text.chars import HAN, HAN_CLASS, has_han
+from etl.text.pinyin import ends_with_annotation, find_annotations
 from etl.text.script import opencc_converter
 
 
@@ -78,7 +82,7 @@ def make_key(text: str) -> Key:
     kept: list[str] = []
     pos = 0
     removed = 0
-    for match in PINYIN.finditer(text):
+    for match in find_annotations(text):
         kept.append(text[pos : match.start()])
         at = match.start() - removed  # where the key continues after the cut
         removed += match.end() - match.start()
@@ -98,23 +102,34 @@ def make_key(text: str) -> Key:
 def trim_brackets(text: str) -> str:
     """Strip brackets and bars from both ends, but not the ")" closing a pinyin annotation (買買提(tí))."""
     text = text.lstrip(EDGE)
-    while text and text[-1] in EDGE and not (text[-1] == ")" and PINYIN_AT_END.search(text)):
+    while text and text[-1] in EDGE and not (text[-1] == ")" and ends_with_annotation(text)):
         text = text[:-1]
     return text
 
 
+_VALUE_END = re.compile(r"\s{2,}|[|丨｜]|\d{4}\s*[-/.年]\s*\d{1,2}|[\]】](?=\s)")
+_NAME_SPLIT = re.compile(r"[\s、，,;；&＆]+")
+
+
+def _without_staff_codes(names: list[str]) -> list[str]:
+    """杨倩_NF4425 -> 杨倩, [韩保林, PK155] -> [韩保林]; a code that is the only name stays (HN666)."""
+    cut = [name.split("_")[0] if "_" in name and STAFF_CODE.match(name.split("_")[-1]) else name for name in names]
+    kept = [name for name in cut if not STAFF_CODE.match(name)]
+    return kept or cut
+
+
 def cut_value(value: str, kind: str) -> str:
     """The value of one field, up to the next gap, bar or date; names split into a space-separated list."""
-    value = re.split(r"\s{2,}|[|丨｜]|\d{4}\s*[-/.年]\s*\d{1,2}", value)[0].strip()
-    value = trim_brackets(value)
+    value = _VALUE_END.split(value)[0].strip()
+    value = trim_brackets(VALUE_TAIL.sub("", value))
     if kind in ("author", "editor", "photo"):
         names = []
-        for token in re.split(r"[\s、，,;；]+", NAME_NOISE.sub(" ", value)):
+        for token in _NAME_SPLIT.split(NAME_NOISE.sub(" ", value)):
             token = trim_brackets(ROLE_PREFIX.sub("", token))
-            if token and len(token) <= 20:
+            if token and len(token) <= 20 and token not in NOBODY:
                 names.append(token)
-        return " ".join(names)
-    if len(value) > 40:
+        return " ".join(_without_staff_codes(names) if kind == "editor" else names)
+    if len(value) > 40 or value in NOBODY:
         return ""
     return value
 
@@ -142,22 +157,38 @@ class MetaLine:
     dates: list[datetime]
     is_meta: bool  # the whole line is metadata (labels and their values), not prose
     date_rank: int = UNLABELLED_RANK
+    labels: dict[str, str] = field(default_factory=dict)  # field -> the label that gave it (责任编辑, 编辑 …)
+    yearless: list[Yearless] = field(default_factory=list)  # labelled dates printed without their year
+    named_nobody: bool = False  # a label whose value names nobody: 来源：网络, 作者：未知
 
 
-def _label_counts(match: re.Match[str], ktext: str) -> bool:
-    """A label inside a word (时间 in 同时间) or without its separator is no label."""
+# in a line of bar-separated fields a label may stand right before its value: 发表于2014-08-24 | 来源CSDN | 作者魏星
+_BAR = re.compile(r"[|丨｜]")
+_BAR_SEGMENT_START = re.compile(r"(?:^|[|丨｜])\s*$")
+
+
+def _label_counts(match: re.Match[str], ktext: str, after_label: bool) -> bool:
+    """A label inside a word (时间 in 同时间) or without its separator is no label.
+
+    After another label of the same line, a label with a colon counts even when glued to the previous value
+    (``来源：证券时报网作者：李在山``): such lines are written without spaces.
+    """
     label = match.group("label")
     sep = match.group("sep")
     start = match.start("label")
     before = ktext[start - 1] if start else ""
+    colon = ":" in sep or "：" in sep or "︰" in sep
     if before and HAN.match(before) and not LABEL_PREFIX_END.search(ktext[:start]):
-        return False
-    if ":" in sep or "：" in sep or "︰" in sep:
+        return colon and after_label and len(label) >= 2
+    if colon:
         return True
     if "/" in sep or "／" in sep:
         return label in SLASH_LABELS
     if not sep:
-        return label in ("记者", "通讯员")
+        if label in ("记者", "通讯员"):
+            return NAME_AFTER_ROLE.match(ktext, match.end()) is not None  # 记者张三, not 记者注意到
+        at_segment_start = _BAR_SEGMENT_START.search(ktext[:start]) is not None
+        return len(label) >= 2 and at_segment_start and _BAR.search(ktext) is not None
     return label in LOOSE_LABELS
 
 
@@ -174,22 +205,41 @@ def read_meta_line(text: str) -> MetaLine:
     """
     key = make_key(text)
     ktext = key.text
-    found = [m for m in LABEL.finditer(ktext) if _label_counts(m, ktext)]
+    found: list[re.Match[str]] = []
+    for match in LABEL.finditer(ktext):
+        if _label_counts(match, ktext, bool(found)):
+            found.append(match)
     fields: dict[str, str] = {}
+    labels: dict[str, str] = {}
     ranked: list[RankedDate] = []
+    yearless: list[Yearless] = []
+    named_nobody = False
     for index, match in enumerate(found):
         end = found[index + 1].start() if index + 1 < len(found) else len(ktext)
         value_key = ktext[match.end() : end]
         value = trim_brackets(key.original(match.end(), end))
-        kind = FIELD_OF[match.group("label")]
+        label = match.group("label")
+        kind = FIELD_OF[label]
+        following = found[index + 1] if index + 1 < len(found) else None
+        if kind == "author" and following is not None and FIELD_OF[following.group("label")] == "author" and (
+            value_key and not value_key[-1].isspace() and following.start() < following.start("label")
+        ):
+            continue  # "采写：南都见习记者 林子沛": 南都 is the outlet of the role that follows, not a name
         if kind == "date":
             stamp = find_date(value_key)
             if stamp:
-                ranked.append(RankedDate(_date_rank(match.group("label")), stamp))
+                ranked.append(RankedDate(_date_rank(label), stamp))
+                labels.setdefault("date", label)
+            elif (partial := find_yearless(value_key)) is not None:
+                yearless.append(partial)
+                labels.setdefault("date", label)
             continue
-        value = cut_value(value, kind)
+        cut = cut_value(value, kind)
+        named_nobody = named_nobody or (not cut and value.strip() in NOBODY)
+        value = cut
         if value and kind not in fields:
             fields[kind] = value
+            labels[kind] = label
         elif value and kind == "author":
             fields[kind] = f"{fields[kind]} {value}"
     ranked.sort(key=lambda pair: pair.rank)
@@ -204,25 +254,27 @@ def read_meta_line(text: str) -> MetaLine:
     is_meta = is_meta and (_only_lead_in(ktext[: found[0].start()]) or len(found) >= 2)
     if not found and stamp and len(stripped) <= 40:
         is_meta = DATE_ONLY.fullmatch(WS.sub(" ", stripped)) is not None
-    return MetaLine(fields, dates, is_meta, rank)
+    return MetaLine(fields, dates, is_meta, rank, labels, yearless, named_nobody)
 
 
-@dataclass
-class Fields:
-    """What the labelled lines of one part of the page (header, body, trailer) said."""
+# a line that is only a byline, unlabelled: "澎湃新闻记者 段彦超 廖艳", "石佳/中国青年报"
+_HAN_NAME = rf"[{HAN_CLASS}·]{{2,5}}"
+_BYLINE = re.compile(rf"^.{{0,12}}?(?:记者|通讯员)\s*(?P<names>{_HAN_NAME}(?:[\s、，,]+{_HAN_NAME})*)$")
+_NAME_SLASH_OUTLET = re.compile(rf"^(?P<name>[{HAN_CLASS}]{{2,4}})\s*/\s*(?P<outlet>[^\s/]{{2,15}})$")
+_BYLINE_MAX = 40
 
-    source: str | None = None
-    author: str | None = None
-    editor: str | None = None
-    ranked: list[RankedDate] = field(default_factory=list)
 
-    def take(self, meta: MetaLine) -> None:
-        self.source = self.source or meta.fields.get("source")
-        self.author = self.author or meta.fields.get("author")
-        self.editor = self.editor or meta.fields.get("editor")
-        self.ranked.extend(RankedDate(meta.date_rank, stamp) for stamp in meta.dates)
-
-    @property
-    def dates(self) -> list[datetime]:
-        """Dates of the lines taken, 发布时间 first (stable within a rank)."""
-        return [pair.stamp for pair in sorted(self.ranked, key=lambda pair: pair.rank)]
+@lru_cache(maxsize=4096)
+def read_byline(text: str) -> MetaLine | None:
+    """The authors (and outlet) of an unlabelled byline line, or None when the line is not one."""
+    if len(text) > _BYLINE_MAX or any(mark in text for mark in "，。！？：:"):
+        return None
+    key = make_key(text).text
+    match = _BYLINE.match(key)
+    if match:
+        names = cut_value(text[len(text) - len(match["names"]) :], "author")
+        return MetaLine({"author": names}, [], True, labels={"author": "记者"}) if names else None
+    match = _NAME_SLASH_OUTLET.match(key)
+    if match and OUTLET_SUFFIX.search(match["outlet"]):
+        return MetaLine({"author": match["name"], "source": text[len(text) - len(match["outlet"]) :]}, [], True)
+    return None

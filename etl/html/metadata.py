@@ -1,47 +1,55 @@
-"""The article's fields around its body: title, subtitle, byline (source, author, editor), images, canonical URL.
+"""The article's fields around its body: title, subtitle, JSON-LD, images and the canonical URL.
 
 The title is the candidate (meta tags, JSON-LD headline, headings) that the page's ``<title>`` confirms, else
 the longest segment of ``<title>`` once the site name is cut off; the block that shows it on the page marks
-where the body may start. Byline fields come from labelled lines in three places, most trusted first: between
-the headline and the body (header), inside the body container, and just after it (trailer); then from small
-elements whose class names the field, JSON-LD, the lead of the first paragraph (新疆日报讯（记者 张三）) and
-meta tags.
+where the body may start. The byline and the publication time are chosen among candidates in
+:mod:`etl.html.candidates`.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from etl.html.blocks import Block, Walk, is_link_list
 from etl.html.body import is_furniture, is_icon
-from etl.html.labels import Fields, cut_value, make_key, read_meta_line, squash
-from etl.html.vocabulary import END_MARKER, OPENERS, TITLE_SEPARATORS, TITLE_SPLIT, WS
+from etl.html.labels import make_key, read_meta_line, squash
+from etl.html.vocabulary import TITLE_SEPARATORS, TITLE_SPLIT, WS
+from etl.text.chars import has_han
 
 # ---------------------------------------------------------------------------------------------------------
 # Title and subtitle
 
 
-def pick_title(walk: Walk, headings: list[str], ld_headline: str | None) -> str | None:
-    """The headline: the first candidate that <title> confirms, else <title>'s longest segment."""
+_BADGE_LENGTH = 2  # 原创, 独家, 置顶 before a headline
+
+
+class Title(NamedTuple):
+    text: str | None
+    origin: str | None  # meta:og:title, json-ld:headline, h1, <title> …
+
+
+def pick_title(walk: Walk, headings: list[tuple[str, str]], ld_headline: str | None) -> Title:
+    """The headline: the first candidate that <title> confirms, else <title>'s longest segment.
+
+    ``headings`` are (text, tag name) pairs, <h1> before <h2>.
+    """
     page_title = walk.title or ""
     segments = [s for s in TITLE_SPLIT.split(page_title) if s.strip()]
     main = max(segments, key=len) if segments else ""
     metas = walk.metas
     candidates = [
-        metas.get("articletitle"),
-        metas.get("og:title"),
-        metas.get("twitter:title"),
-        ld_headline,
+        (metas.get("articletitle"), "meta:articletitle"),
+        (metas.get("og:title"), "meta:og:title"),
+        (metas.get("twitter:title"), "meta:twitter:title"),
+        (ld_headline, "json-ld:headline"),
         *headings,
     ]
     squashed_title = squash(page_title)
     later_segments = {squash(s) for s in segments[1:]} if len(segments) > 1 else set()
-    for candidate in candidates:
+    for candidate, origin in candidates:
         if not candidate:
             continue
         text = WS.sub(" ", candidate).strip()
@@ -49,17 +57,22 @@ def pick_title(walk: Walk, headings: list[str], ld_headline: str | None) -> str 
         if len(squashed) < 2 or squashed in later_segments and squashed != squash(main):
             continue
         if not squashed_title:
-            return text
+            return Title(text, origin)
         if squashed == squashed_title and len(segments) > 1:
             continue
-        if squashed in squashed_title or (main and squash(main) in squashed):
-            return text
+        if squashed in squashed_title:
+            return Title(text, origin)
+        if main and squash(main) in squashed:
+            extra = len(squashed) - len(squash(main))
+            if squashed.endswith(squash(main)) and extra <= _BADGE_LENGTH:
+                return Title(main.strip(), "<title>")  # "原创" + headline: a badge printed in the heading
+            return Title(text, origin)
     if main:
-        return main.strip()
-    for candidate in candidates:
+        return Title(main.strip(), "<title>")
+    for candidate, origin in candidates:
         if candidate and candidate.strip():
-            return WS.sub(" ", candidate).strip()
-    return None
+            return Title(WS.sub(" ", candidate).strip(), origin)
+    return Title(None, None)
 
 
 def title_block(blocks: list[Block], title: str | None, near: int) -> int | None:
@@ -69,7 +82,10 @@ def title_block(blocks: list[Block], title: str | None, near: int) -> int | None
     target = squash(title)
     best: int | None = None
     for index, block in enumerate(blocks):
-        if abs(block.length - len(target)) > 2 or squash(block.text) != target:
+        if abs(block.length - len(target)) > _BADGE_LENGTH:
+            continue
+        shown = squash(block.text)
+        if shown != target and not (shown.endswith(target) and len(shown) - len(target) <= _BADGE_LENGTH):
             continue
         if best is None or abs(index - near) < abs(best - near) or (block.heading and not blocks[best].heading):
             best = index
@@ -77,31 +93,45 @@ def title_block(blocks: list[Block], title: str | None, near: int) -> int | None
 
 
 def title_prefix_block(blocks: list[Block], page_title: str | None, near: int) -> int | None:
-    """A block whose text starts <title> and is followed there by a separator: "标题-某某县人民政府"."""
+    """A block whose text starts <title> and is followed there by a separator: "标题-某某县人民政府".
+
+    A space counts as the separator for a block of headline length: "标题 某某医院".
+    """
     if not page_title:
         return None
     target = squash(page_title)
+    spaced = WS.sub(" ", page_title).strip()
     best: int | None = None
     for index, block in enumerate(blocks):
         if block.length < 4 or block.length >= len(target) or is_link_list(block):
             continue
         text = squash(block.text)
-        if target.startswith(text) and target[len(text)] in TITLE_SEPARATORS:
+        separated = target.startswith(text) and target[len(text)] in TITLE_SEPARATORS
+        if separated or (block.length >= _SPACED_TITLE and spaced.startswith(block.text + " ")):
             if best is None or abs(index - near) < abs(best - near):
                 best = index
     return best
 
 
+_SPACED_TITLE = 8
+_LAYOUT_REACH = 7  # blocks above the body looked at for a headline
+
+
 def layout_title(blocks: list[Block], start: int) -> int | None:
-    """When the page's <title> is only the site name: the title-like line just above the body."""
-    for index in range(start - 1, max(start - 7, -1), -1):
+    """When the page's <title> is only the site name: the title-like line at the top of the body or above it."""
+    for index in range(min(start, len(blocks) - 1), max(start - _LAYOUT_REACH, -1), -1):
         block = blocks[index]
-        if is_link_list(block) or block.length > 80 or block.length < 5:
+        headline_like = bool(block.heading or block.center or block.subtitle)
+        if is_link_list(block) or block.length > 80 or block.length < 5 or (index == start and not headline_like):
             continue
+        if block.junk_depth and not block.heading:
+            continue  # a menu or a share bar above the text
         key = make_key(block.text).text
-        if read_meta_line(block.text).is_meta or is_furniture(block, key) or key.endswith(("。", "！", "？")):
+        if read_meta_line(block.text).is_meta or is_furniture(block, key) or not has_han(key):
             continue
-        if block.heading or block.center or block.subtitle or block.length >= 8:
+        if key.endswith("。") or (key.endswith(("！", "？")) and not headline_like):
+            continue  # a sentence, unless set as a heading (成功举行！)
+        if headline_like or block.length >= 8:
             return index
     return None
 
@@ -171,78 +201,6 @@ def json_ld_fields(scripts: list[str]) -> dict[str, str]:
                         found.setdefault("author", names)
                 pending.extend(v for v in item.values() if isinstance(v, (dict, list)))
     return found
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Byline: labelled lines around the body, class-named elements, the lead of the first paragraph
-
-
-class Header(NamedTuple):
-    fields: Fields  # labelled lines between the title and the body
-    loose_dates: list[datetime]  # dates standing alone in short lines there
-
-
-def header_fields(walk: Walk, lo: int, hi: int) -> Header:
-    """Metadata lines between the title and the body: labelled fields, and dates that stand alone."""
-    fields = Fields()
-    loose_dates: list[datetime] = []
-    for block in walk.blocks[max(lo, 0) : hi]:
-        if block.length > 160 or is_link_list(block):
-            continue
-        meta = read_meta_line(block.text)
-        if meta.is_meta:
-            fields.take(meta)
-        elif meta.dates and block.length <= 60:
-            loose_dates.extend(meta.dates)
-    return Header(fields, loose_dates)
-
-
-TRAILER_BLOCKS = 8
-
-
-def trailer_fields(walk: Walk, end: int) -> Fields:
-    """Metadata lines just after the body container (责任编辑 in its own element), up to the furniture."""
-    fields = Fields()
-    for block in walk.blocks[end : end + TRAILER_BLOCKS]:
-        if block.length > 80 or is_link_list(block):
-            continue
-        key = make_key(block.text).text
-        if END_MARKER.match(key.lstrip(OPENERS)):
-            break
-        meta = read_meta_line(block.text)
-        if meta.is_meta or block.length <= 60:
-            fields.take(meta)
-    return fields
-
-
-def hinted_fields(walk: Walk, lo: int, hi: int) -> dict[str, str]:
-    """Fields from small elements whose class names them (作者/来源/编辑 without a printed label)."""
-    found: dict[str, str] = {}
-    for kind, tag, index in walk.hinted:
-        if not lo <= index < hi:
-            continue
-        text = WS.sub(" ", tag.get_text(" ")).strip()
-        if not text or len(text) > 40 or kind in found:
-            continue
-        meta = read_meta_line(text)
-        value = meta.fields.get(kind) if meta.fields else cut_value(text, kind)
-        if value:
-            found[kind] = value
-    return found
-
-
-_LEAD_BRACKETS = re.compile(r"[（(【〔]([^）)】〕]{2,40})[）)】〕]")
-
-
-def lead_author(paragraphs: list[str]) -> str | None:
-    """新疆日报讯（记者 张三 通讯员 李四）… at the start of the first paragraph."""
-    for text in paragraphs[:2]:
-        match = _LEAD_BRACKETS.search(text[:80])
-        if match:
-            meta = read_meta_line(match.group(1))
-            if "author" in meta.fields:
-                return meta.fields["author"]
-    return None
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -19,11 +19,8 @@ from etl.text.chars import HAN_CLASS, PINYIN_LETTERS
 WS = re.compile(r"\s+")
 
 # ---------------------------------------------------------------------------------------------------------
-# Characters: pinyin annotations and full-width forms
+# Characters: full-width forms (pinyin annotations are etl.text.pinyin's)
 
-# a pinyin annotation after a Han character, as portals print names and rare characters: 責(zé)
-PINYIN = re.compile(rf"(?<=[{HAN_CLASS}])\([{PINYIN_LETTERS}]+\)")
-PINYIN_AT_END = re.compile(PINYIN.pattern + "$")
 WIDTH = str.maketrans("０１２３４５６７８９：／－．　", "0123456789:/-. ")
 FULL_WIDTH = re.compile("[０-９：／－．　]")
 
@@ -83,6 +80,7 @@ FIELD_LABELS: list[tuple[str, str]] = [
     ("发布日期", "date"),
     ("发表时间", "date"),
     ("发表日期", "date"),
+    ("发表于", "date"),
     ("发稿时间", "date"),
     ("刊发时间", "date"),
     ("更新时间", "date"),
@@ -90,6 +88,8 @@ FIELD_LABELS: list[tuple[str, str]] = [
     ("时间", "date"),
     ("日期", "date"),
     ("文章来源", "source"),
+    ("本文来源", "source"),
+    ("来源于", "source"),
     ("信息来源", "source"),
     ("新闻来源", "source"),
     ("稿件来源", "source"),
@@ -100,6 +100,9 @@ FIELD_LABELS: list[tuple[str, str]] = [
     ("记者", "author"),
     ("通讯员", "author"),
     ("撰稿人", "author"),
+    ("执笔", "author"),
+    ("采写", "author"),
+    ("撰写", "author"),
     ("撰稿", "author"),
     ("撰文", "author"),
     ("供稿", "author"),
@@ -109,6 +112,8 @@ FIELD_LABELS: list[tuple[str, str]] = [
     ("文", "author"),
     ("摄影", "photo"),
     ("图", "photo"),
+    ("资料来源", "other"),
+    ("图片来源", "other"),
     ("浏览次数", "other"),
     ("阅读次数", "other"),
     ("点击数", "other"),
@@ -118,26 +123,39 @@ FIELD_LABELS: list[tuple[str, str]] = [
     ("访问量", "other"),
     ("点击", "other"),
     ("字号", "other"),
+    ("标签", "other"),
+    ("关键词", "other"),
+    ("关键字", "other"),
     ("字体", "other"),
 ]
 FIELD_OF = dict(FIELD_LABELS)
 # who a byline belongs to: 本报记者, 新华社记者 …
 BYLINE_PREFIX = "本报|本台|本刊|本网|本站|特约|见习|实习|首席|新华社|中新社|中新网|人民网"
 # a label counts when a separator follows it; 记者/通讯员/编辑 may also be followed by a space, and
-# 记者/通讯员 directly by a two-to-four-character name
+# 记者/通讯员 directly by a two-to-four-character name (labels.py decides which count)
 LABEL = re.compile(
     rf"(?:{BYLINE_PREFIX})?"
     r"(?P<label>"
     + "|".join(re.escape(label) for label, _ in FIELD_LABELS)
-    + rf")(?P<sep>\s*[:：︰]\s*|\s*[/／]\s*|\s+(?=\S)|(?<=记者|讯员)(?=[{HAN_CLASS}]{{2,4}}(?:\s|$|[）)】])))"
+    + r")(?P<sep>\s*[:：︰]\s*|\s*[/／]\s*|\s+(?=\S)|)"
 )
+NAME_AFTER_ROLE = re.compile(rf"[{HAN_CLASS}]{{2,4}}(?:\s|$|[）)】])")
 LABEL_PREFIX_END = re.compile(rf"(?:{BYLINE_PREFIX})$")
 LEAD_PREFIX = re.compile(rf"[\s【\[（(〔|丨｜]|{BYLINE_PREFIX}")
 # labels that may stand before a value with only a space, or a slash, between them
 LOOSE_LABELS = frozenset({"记者", "通讯员", "编辑", "责任编辑", "责编", "撰稿", "摄影", "作者", "文/图", "图/文"})
-SLASH_LABELS = frozenset({"文", "图", "文/图", "图/文", "摄影", "记者", "作者"})
-# "新疆日报记者张三" inside a 作者 value: keep the name after the role
-ROLE_PREFIX = re.compile(r"^.{0,12}?(?:记者|記者|通讯员|通訊員|特约撰稿|特約撰稿)")
+SLASH_LABELS = frozenset({"文", "图", "文/图", "图/文", "摄影", "记者", "作者", "执笔", "编辑"})
+# which editor line names the editor when a page has several: the portal's 责任编辑 before the outlet's 编辑
+EDITOR_RANK = {"责任编辑": 0, "责编": 0, "值班编辑": 1, "网络编辑": 1, "编辑": 2}
+# "新疆日报记者张三", "观察者网专栏作者 王文" inside an author value: keep the name after the role
+ROLE_PREFIX = re.compile(r"^.{0,12}?(?:记者|記者|通讯员|通訊員|特约撰稿|特約撰稿|专栏作者|作者)")
+# a staff code after an editor's name, as NetEase and ifeng print it: 杨倩_NF4425, 韩保林 PK155
+STAFF_CODE = re.compile(r"^[A-Za-z]{1,4}\d{2,7}$")
+# words that fill a byline slot without naming anyone
+NOBODY = frozenset({"未知", "佚名", "不详", "网络", "网络整理", "网络转载", "综合", "互联网", "暂无", "无", "匿名",
+                    "整合", "整理", "编译", "报道", "摄", "摄影", "供图", "原创"})
+# buttons printed at the end of a byline or source line: 来源：新京报 举报
+VALUE_TAIL = re.compile(r"(?:\s*(?:举报|分享到?|收藏|打印|纠错|我要纠错|评论|我要评论|字号|关注))+$")
 # what stands around a name in a byline and is not the name: (单位) but not a pinyin annotation, 报道, 摄 …
 NAME_NOISE = re.compile(
     rf"[(（〔\[【](?![{PINYIN_LETTERS}]+\))[^)）〕\]】]*(?:[)）〕\]】]|$)"
@@ -148,6 +166,18 @@ OPENERS = "【[（(〔<《「『 "
 CLOSERS = "】]）)〕>》」』 "
 EDGE = OPENERS + CLOSERS + "|丨｜"
 
+# what an unlabelled date line holds besides names: dates and times, relative times, counters and buttons
+DATE_LINE_NOISE = re.compile(
+    r"(?:19|20)\d{2}\s*(?:年|[-/.])\s*\d{1,2}\s*(?:月|[-/.])\s*\d{1,2}\s*日?|(?:19|20)\d{2}(?=\s|$)"
+    r"|\d{1,2}[-/]\d{1,2}|\d{1,2}[:：]\d{2}(?:[:：]\d{2})?|星期.|周[一二三四五六日天]"
+    r"|昨天|前天|今天|刚刚|\d+\s*(?:秒|分钟|小时|天)前|原创|独家|首发|举报|分享到?|收藏|打印|字号|评论|关注|阅读"
+    r"|\d+\s*(?:人参与|人阅读|次阅读|条评论|次浏览)"
+)
+# the endings of outlet names: 新华社, 证券时报网, 中国青年报, 浙江卫视台, 南方周刊, 澎湃新闻, 北京青年报客户端
+OUTLET_SUFFIX = re.compile(r"(?:社|报|网|台|刊|新闻|传媒|媒体|杂志|客户端|频道|广播|在线|资讯|财经|科技|之声)$")
+# the self-media platforms whose name stands beside an account's: 扬眼 企鹅号
+PLATFORMS = re.compile(r"企鹅号|头条号|百家号|网易号|大风号|澎湃号|一点号|搜狐号|新浪号|微信公众号|公众号|企鹅媒体")
+
 # ---------------------------------------------------------------------------------------------------------
 # Furniture lines
 
@@ -155,14 +185,25 @@ EDGE = OPENERS + CLOSERS + "|丨｜"
 END_MARKER = re.compile(
     r"^(?:上一篇|下一篇|上一条|下一条|上篇|下篇|随便看看|相关推荐|相关阅读|相关新闻|相关文章|相关链接|相关报道|"
     r"延伸阅读|推荐阅读|热门推荐|热点推荐|精彩推荐|猜你喜欢|热门文章|热点新闻|最新新闻|热门新闻|网友评论|"
-    r"我要评论|发表评论|评论|已有\d+人|打印本页|关闭窗口|【打印】|【关闭】|返回顶部|返回首页)"
+    r"我要评论|发表评论|评论|已有\d+人|打印本页|关闭窗口|【打印】|【关闭】|返回顶部|返回首页|作者最新文章|更多文章)"
     r"(?:\s*[:：︰>》]|\s|$|】)"
 )
+# notes that close the text without being part of it: disclaimers, a re-posting portal's "this came from" line;
+# the editor's line often follows them, so reading for metadata goes on past them
+CLOSING_NOTE = re.compile(
+    r"^(?:(?:免责声明|特别声明|版权声明|声明)(?:\s*[:：︰]|\s|$|】)|正文已结束|本文来自|本文转自)"
+)
+# a re-posting portal's note of the original headline, above or below the text: （原标题：…）, 原题为《…》
+REPOST_TITLE = re.compile(r"^(?:本文)?原(?:标)?题(?:为)?\s*[:：︰《]")
+# a summary box above the text that repeats its opening
+SUMMARY = re.compile(r"^(?:内容)?(?:摘要|提要)\s*[:：︰]")
+# the pieces of a date printed in separate elements ("2019" "09/07" "19:02"), never body text on their own
+DATE_FRAGMENT = re.compile(r"\s*(?:(?:19|20)\d{2}|\d{1,2}\s*[/.\-]\s*\d{1,2}|\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)\s*")
 # lines to drop wherever they sit (分享, 字号, 打印, 扫码, 当前位置, 版权 …)
 FURNITURE = re.compile(
     r"^(?:(?:分享到|分享至|分享|字号|字体|打印|关闭|收藏|标签|关键词|关键字|纠错|我要纠错|位置|当前位置|您的位置|所在位置|"
-    r"现在位置|您现在的位置|您当前的位置|浏览次数|阅读次数|点击数|访问量)(?:\s*[:：︰】]|\s|$)"
-    r"|扫一扫|扫码|微信扫|用手机扫|首页\s*[>＞»›]|【?\s*大\s*中\s*小)"
+    r"现在位置|您现在的位置|您当前的位置|浏览次数|阅读次数|点击数|访问量)(?:\s*[:：︰】]|\s|$)|(?:关注|图集)$"
+    r"|扫一扫|扫码|微信扫|用手机扫|调整字体|图片均?来自网络|首页\s*[>＞»›]|【?\s*大\s*中\s*小)"
 )
 COPYRIGHT = re.compile(r"版权所有|copyright|©|\(c\)\s*\d{4}|icp备|icp证|公网安备|网安备", re.I)
 # site-footer words: one alone can be prose (专家建议使用…), two in a short line are a footer

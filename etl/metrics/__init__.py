@@ -7,7 +7,7 @@ described in ``docs/metrics.md``.
 
 from __future__ import annotations
 
-from etl.metrics.lexicon import UNITS
-from etl.metrics.scanner import Metric, extract_metrics, read_quantity
+from etl.metrics.lexicon import SHARE_UNITS, UNITS
+from etl.metrics.scanner import Metric, extract_metrics, json_number, read_quantity
 
-__all__ = ["UNITS", "Metric", "extract_metrics", "read_quantity"]
+__all__ = ["SHARE_UNITS", "UNITS", "Metric", "extract_metrics", "json_number", "read_quantity"]

@@ -1,8 +1,9 @@
-"""What a figure measures, read from the words around it: its category and its subject.
+"""What a figure measures, read from the words around it: its category and, for money, its kind.
 
 The scanner hands over a ``Context`` (the words before and after the mention, cut at clause and list
-breaks); ``categorise`` decides the category with the closest words first, and ``find_subject`` names the
-noun phrase. Every look is bounded by ``WINDOW`` characters, so the work per figure is constant.
+breaks); ``categorise`` decides the category with the closest words first (the decision tables are in
+``docs/metrics.md``), and ``subjects.find_subject`` names the noun phrase. Every look is bounded by
+``WINDOW`` characters, so the work per figure is constant.
 """
 
 from __future__ import annotations
@@ -10,29 +11,35 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from etl.metrics.lexicon import (
+    AID_SENT,
     AT_WORK,
     BUILD_VERBS,
+    BUSINESS_INCOME,
     CLASSIFIER_KINDS,
     CONSTRUCTION,
     COUNT_DEFAULTS,
-    COVERAGE_RATE,
+    CRIME,
     ELIDED_CHANGE,
     EVENTS,
     GOODS,
     HOUSEHOLD_KINDS,
+    INCOME_AFTER_UNIT,
     KEYWORD_CATEGORY,
     KEYWORD_SCAN,
-    LINKERS,
     LOCAL_PEOPLE,
-    MONEY_CATEGORIES,
+    MONEY_KIND_CATEGORY,
+    MONEY_KIND_OF_WORD,
+    MONEY_SCAN,
     PEOPLE_ACTIONS,
     PEOPLE_CATEGORIES,
-    PERCENT_CATEGORIES,
+    PER_UNIT,
+    PRICE_AFTER,
+    RATE_OF,
     REACH_AFTER,
     REACH_BEFORE,
-    SUBJECT_STOPS,
     THING_CATEGORIES,
     TIME_UNITS,
 )
@@ -40,8 +47,7 @@ from etl.metrics.lexicon import (
 CLAUSE_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()]")
 LIST_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()、]")
 WINDOW = 24
-LEADING_TEXT = re.compile(r"[^\d]*")  # a subject phrase never reaches over another number
-TRAILING_TEXT = re.compile(r"[^\d]*$")
+PRICE_REACH = 12  # a per-unit word this close after a sum makes it a price: 15元甚至20元每小时
 
 
 class Breaks:
@@ -105,16 +111,30 @@ class Context:
     rest: str = ""  # the words after it up to the next clause break (past any 、)
     previous: str | None = None
     listed: bool = False
+    previous_kind: str | None = None  # the money kind of the figure before, when it was money
+    near_cut: bool = False  # ``near`` was cut at WINDOW characters, not at a break
 
 
-def categorise(unit: str, classifier: str | None, context: Context) -> str:
-    """A category of metrics.md from the unit and the words around the mention; closer words decide first."""
+class Kind(NamedTuple):
+    """What a figure measures: a category of docs/metrics.md and, for money, what kind of money it is."""
+
+    category: str
+    money_kind: str | None = None
+
+
+def categorise(unit: str, classifier: str | None, context: Context) -> Kind:
+    """The category (and money kind) from the unit and the words around the mention; closer words decide first."""
+    if unit == "CNY":
+        kind = money_kind(context)
+        return Kind(MONEY_KIND_CATEGORY[kind], None if kind == "other" else kind)
+    return Kind(_category(unit, classifier, context))
+
+
+def _category(unit: str, classifier: str | None, context: Context) -> str:
     if unit in TIME_UNITS:
         return "duration"
     if unit in ("m2", "mu"):
         return "area"
-    if unit == "CNY":
-        return _money_category(context)
     if unit in ("person", "person_time", "household"):
         return _people_category(unit, context)
     if unit == "count":
@@ -124,28 +144,63 @@ def categorise(unit: str, classifier: str | None, context: Context) -> str:
     if unit == "kg":
         # what a facility holds or handles is its capacity, not output: 冷库容量达3000吨
         return _nearest_keyword(context.near, ("output", "beneficiaries", "facilities", "other")) or "output"
+    return _share_category(context)
+
+
+def _share_category(context: Context) -> str:
+    """A share or a rate says how much of something: its category is that thing's where the sentence ties it to
+    one, else other; shares are never added up, whatever their category."""
     if ELIDED_CHANGE.search(context.near) and context.previous:
-        return context.previous
-    if COVERAGE_RATE.search(context.near):
-        return "coverage"
-    return _nearest_keyword(context.near, PERCENT_CATEGORIES) or "other"
+        return context.previous  # 销售额4.36亿元，同比增长35.8%: the change of the figure before
+    rate = RATE_OF.search(context.near)
+    if rate:
+        return "jobs" if rate.group(1) == "就业" else "coverage"  # 就业率达58.3%, 自来水普及率87%
+    return "other"
 
 
-def _money_category(context: Context) -> str:
-    for text in (context.near, context.after, context.before):
-        found = _nearest_keyword(text, MONEY_CATEGORIES) if text is not context.after \
-            else _first_category(text, MONEY_CATEGORIES)
-        if found:
-            return found
-    if context.near.startswith("其中") and context.previous in MONEY_CATEGORIES:
-        return context.previous
+def _money_cue(text: str, nearest: bool) -> str | None:
+    """The money kind named by the word closest to the figure in ``text`` (the last word before it, or the
+    first after it)."""
+    kinds = [kind for found in MONEY_SCAN.finditer(text) if (kind := MONEY_KIND_OF_WORD[found.group()])]
+    return (kinds[-1] if nearest else kinds[0]) if kinds else None
+
+
+PAID_PER_UNIT = ("aid_funding", "investment", "loan")  # money given or lent per unit is not what the unit costs
+
+
+def money_kind(context: Context) -> str:
+    """aid_funding, investment, income, price, sales_output, loan or other (docs/metrics.md, "Money")."""
+    if PRICE_AFTER.search(context.after, 0, PRICE_REACH):
+        return "price"  # 6元/斤, 30元一斤, 15元甚至20元每小时
+    per_unit = max((found.end() for found in PER_UNIT.finditer(context.near)), default=-1)
+    if per_unit >= 0 and not INCOME_AFTER_UNIT.search(context.near, per_unit) and _money_cue(
+            context.near[per_unit:], True) not in PAID_PER_UNIT:
+        return "price"  # 每斤能卖到6元, 一台设备的成本是2000元; but 每个月能拿到4000元 is pay, 每个项目补助 aid
+    found = _money_cue(context.near, True) or _money_cue(context.after, False) or _money_cue(context.before, True)
+    if found == "income" and BUSINESS_INCOME.search(context.near):
+        return "sales_output"
+    if found:
+        return found
+    if context.near.startswith("其中") and context.previous_kind:
+        return context.previous_kind  # 其中上海援青资金2,600万元: a part of the figure before
     if "资金" in context.before:
-        return "funding"  # 对口支援资金, 项目资金: money named as funds, with no word of another kind
-    return _nearest_keyword(context.wide, MONEY_CATEGORIES) or "funding"
+        return "aid_funding"  # 对口支援资金, 项目资金: money named as funds, with no word of another kind
+    return _money_cue(context.wide, True) or "other"
 
 
 def _people_category(unit: str, context: Context) -> str:
+    """Staff are personnel only where the sentence sends them as aid (援疆教师, 选派医生); teachers who leave a
+    school or a company's engineers are counted, not sent."""
+    found = _people_kind(unit, context)
+    if found == "personnel" and not AID_SENT.search(context.wide + context.near + context.after):
+        return "other"
+    return found
+
+
+def _people_kind(unit: str, context: Context) -> str:
     """What was done for them decides first (培训农民 is training, 转移就业 jobs), then who they are."""
+    if CRIME.search(context.before) or CRIME.search(context.rest):
+        return "other"  # 抓获嫌疑人92名: counted by the police, not reached by aid
     if unit != "household" and (LOCAL_PEOPLE.match(context.after) or LOCAL_PEOPLE.search(context.near)):
         return "training"  # local staff counted in an aid report were trained or mentored: 培养本地医生
     action = _action(context.near) or _action(context.after) or _action(context.before)
@@ -157,11 +212,14 @@ def _people_category(unit: str, context: Context) -> str:
         return context.previous  # 其中脱贫人口1560人: a part of the figure before
     kinds = HOUSEHOLD_KINDS if unit == "household" else PEOPLE_CATEGORIES
     wide = _action(context.wide) if unit != "household" else None
+    # people reached by nothing the sentence names (exam takers, users, crowds) are counted, not helped
     return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, PEOPLE_CATEGORIES)
-            or wide or "beneficiaries")
+            or wide or ("beneficiaries" if unit == "household" else "other"))
 
 
 def _count_category(classifier: str, context: Context) -> str:
+    if CRIME.search(context.before) or CRIME.search(context.rest):
+        return "other"  # 缴获设备17台, 捣毁窝点56个
     if classifier in EVENTS or classifier == "对":
         # events count training sessions or nothing in particular; pairs are mentoring pairs (师徒结对) or nothing
         trained = _nearest_keyword(context.before + context.after, ("training",)) or LOCAL_PEOPLE.search(context.near)
@@ -175,32 +233,3 @@ def _count_category(classifier: str, context: Context) -> str:
     built = "facilities" if BUILD_VERBS.search(context.near) else None  # 配套建设智能分选线8条
     return (_first_category(context.after[:12], kinds) or _nearest_keyword(context.near, near_kinds) or built
             or (context.previous if context.listed else None) or COUNT_DEFAULTS.get(classifier) or "other")
-
-
-def find_subject(unit: str, classifier: str | None, near: str, after: str) -> str | None:
-    """The noun phrase the figure measures: 40名教师 -> 教师, 投入援疆资金420余万元 -> 援疆资金."""
-    if after.startswith("的") or unit in ("count", "person", "person_time", "household"):
-        phrase = LEADING_TEXT.match(after.removeprefix("的")[:12]).group()
-        kinds = THING_CATEGORIES if unit == "count" else None
-        found = _first_keyword(phrase, CLASSIFIER_KINDS.get(classifier or "", kinds))
-        if found:
-            end = found.end()
-            category = KEYWORD_CATEGORY[found.group()]
-            for following in KEYWORD_SCAN.finditer(phrase, end):
-                if following.start() != end or KEYWORD_CATEGORY[following.group()] != category:
-                    break
-                end = following.end()
-            return phrase[:end]
-    if unit in TIME_UNITS:
-        return None
-    trimmed = TRAILING_TEXT.search(near).group()
-    if len(trimmed) < len(near):
-        trimmed = trimmed.lstrip("年月日的")  # 2010年达到507.46亿元: the 年 of a date is no subject
-    trimmed = LINKERS.sub("", trimmed)
-    cut = 0
-    for stop in SUBJECT_STOPS.finditer(trimmed):
-        if len(trimmed) - stop.end() >= 2:  # 培训班: a stop that leaves one character is part of the noun
-            cut = stop.end()
-    phrase = trimmed[cut:][-8:]
-    return None if len(phrase) < 2 or SUBJECT_STOPS.fullmatch(phrase) else phrase
-

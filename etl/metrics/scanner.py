@@ -8,8 +8,10 @@ counts as a metric, the units and the qualifiers are described in ``docs/metrics
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from etl.metrics.context import (
     CLAUSE_BREAKS,
@@ -18,27 +20,29 @@ from etl.metrics.context import (
     Breaks,
     Context,
     categorise,
-    find_subject,
 )
 from etl.metrics.lexicon import (
     HOUSEHOLDS_AFTER,
     IDIOM_HEADS,
     JUNK,
-    LENGTH_CUES,
     MONEY_CUES,
+    NAMED_PERIOD_AFTER,
     NOT_PREFIX_AFTER,
     PEOPLE_AFTER,
     PEOPLE_BEFORE,
+    PERSONS_AFTER_GE,
     PHONE_AFTER,
     PHONE_BEFORE,
     QUALIFIERS,
     TIME_FRAME_AFTER,
+    TIME_FRAME_BEFORE,
     TIME_UNITS,
     UNIT_LETTERS,
     UNITS,
     VAGUE_PREFIXES,
     unit_pattern,
 )
+from etl.metrics.subjects import find_subject
 from etl.text.numerals import is_bare_magnitude, is_magnitude_only, parse_magnitude, parse_number, parse_vague_range
 
 
@@ -50,13 +54,31 @@ class Metric:
     start: int
     end: int
     sentence: str
-    value: float
-    value_max: float | None
+    value: Decimal  # exact: 2.3亿元 is 230000000, never 229999999.99999997
+    value_max: Decimal | None
     unit: str
     classifier: str | None
     qualifier: str  # "exact" | "over" | "about"
     category: str
     subject: str | None
+    # money only: aid_funding, investment, income, price, sales_output or loan; None for money of no such kind
+    money_kind: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The metric as a JSON object: values are JSON numbers with exactly the decimal digits of the value."""
+        record = asdict(self)
+        record["value"] = json_number(self.value)
+        record["value_max"] = None if self.value_max is None else json_number(self.value_max)
+        return record
+
+
+def json_number(value: Decimal) -> int | float | str:
+    """``value`` as JSON carries it exactly: an integer; a float whose shortest text is that same decimal (0.05);
+    else the decimal's text (more digits than a float holds)."""
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else str(value)
 
 
 # ---------------------------------------------------------------- the scanner
@@ -69,7 +91,7 @@ PREFIX = r"大约|将近|接近|超过|多达|不少于|不低于|至少|约|近
 SEPARATOR = r"至|到|~|～|-|－|—|–"
 SUFFIX = r"以上|左右|上下|之多|有余|多|余|半"
 # every match starts with one of these: a cheap look-ahead that lets the engine skip ordinary text fast
-FIRST_CHARS = "".join(sorted({word[0] for word in PREFIX.split("|")} | set("零〇一二两三四五六七八九十百千万亿")))
+FIRST_CHARS = "".join(sorted({word[0] for word in PREFIX.split("|")} | set("零〇一二两三四五六七八九十百千万亿半")))
 SCANNER = re.compile(
     rf"""
     (?=[\dA-Za-z{FIRST_CHARS}])
@@ -78,7 +100,9 @@ SCANNER = re.compile(
     |(?P<pre>{PREFIX})?
     (?:
         百分之(?P<pct>{NUMBER})
-        |(?P<n1>{NUMBER})(?P<q1>余|多|几)?(?P<m1>{MAGNITUDE})?(?P<q1b>余|多)?
+        |(?P<den>{NUMBER})分之(?P<num>{NUMBER})
+        |(?P<half>一半|半数)
+        |(?P<n1>{NUMBER})(?P<q1>余|多|几|来)?(?P<m1>{MAGNITUDE})?(?P<q1b>余|多)?
         (?:(?P<u1>{unit_pattern()})?(?P<sep>{SEPARATOR})
            (?![百千万亿])(?P<n2>{NUMBER})(?P<q2>余|多|几)?(?P<m2>{MAGNITUDE})?(?P<q2b>余|多)?)?
     )
@@ -89,6 +113,10 @@ SCANNER = re.compile(
     re.VERBOSE,
 )
 BIG_NUMERAL = re.compile(r"[万亿]")
+ROUND_ENDS = ("十", "百", "千", "万", "0")  # 来 is "about" only after a round number: 十来块钱, 二十来个, 百来人
+HUNDRED = Decimal(100)
+LARGEST = Decimal(10) ** 15  # 千万亿: beyond any figure a report states; below it, a double holds every whole number
+SHARE_PLACES = Decimal("0.01")  # 三分之一 has no exact decimal: it is kept to 0.01 percent and marked "about"
 SENTENCE_ENDS = re.compile(r"[。！？；!?;\n]")
 SENTENCE_REACH = 200
 
@@ -100,25 +128,39 @@ SENTENCE_REACH = 200
 class Reading:
     """What the scanner's groups say, before the context is consulted."""
 
-    value: float
-    value_max: float | None
+    value: Decimal
+    value_max: Decimal | None
     unit: str | None
-    factor: float
+    factor: Decimal
     classifier: str | None
     qualifier: str
     chinese: bool
     bare: bool  # a bare magnitude with nothing before it: 千 in 千年
 
 
-def _number_value(number: str, magnitude: str | None) -> float | None:
+def exact(value: Decimal) -> Decimal:
+    """``value`` without the fractional zeros that scaling leaves (2.3 × 1亿 is 230000000, not 230000000.0);
+    never in exponent form."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def scaled(number: Decimal, factor: Decimal) -> Decimal:
+    """A written number in the base unit: scaled numbers lose the zeros of the scaling, unscaled ones are kept
+    as written (``0.50元`` stays 0.50)."""
+    return number if factor == 1 else exact(number * factor)
+
+
+def _number_value(number: str, magnitude: str | None) -> Decimal | None:
     value = parse_number(number)
-    if value is None:
+    if value is None or value >= LARGEST:
         return None
     if magnitude:
         factor = parse_magnitude(magnitude)
-        if factor is None:
+        if factor is None or value * factor >= LARGEST:
             return None
-        value *= factor
+        value = scaled(value, factor)
     return value
 
 
@@ -132,58 +174,89 @@ def _qualifier(*words: str | None) -> str:
     return found
 
 
-def _read(match: re.Match[str], prefix: str | None) -> Reading | None:
-    unit_text = match["unit"]
-    unit, factor = UNITS.get(unit_text, (None, 1.0)) if unit_text else (None, 1.0)
+def _share(match: re.Match[str], prefix: str | None) -> Reading | None:
+    """百分之五 5, 四分之一 25, 一半 50: shares written in words, in percent."""
+    qualifier = _qualifier(prefix, match["post"])
     if match["pct"]:
         value = parse_number(match["pct"])
-        if value is None:
+        classifier, chinese = "百分之", not match["pct"][0].isdigit()
+    elif match["half"]:
+        value, classifier, chinese = Decimal(50), match["half"], True
+    else:
+        numerator, denominator = parse_number(match["num"]), parse_number(match["den"])
+        if numerator is None or not denominator or numerator >= denominator:
             return None
-        return Reading(value, None, "percent", 1.0, "百分之", _qualifier(prefix, match["post"]),
-                       not match["pct"][0].isdigit(), False)
+        value = numerator * HUNDRED / denominator
+        if value != value.quantize(SHARE_PLACES):
+            value = value.quantize(SHARE_PLACES)
+            qualifier = "about" if qualifier == "exact" else qualifier
+        classifier, chinese = "分之", not match["den"][0].isdigit()
+    if value is None:
+        return None
+    return Reading(value, None, "percent", Decimal(1), classifier, qualifier, chinese, False)
+
+
+def _read(match: re.Match[str], prefix: str | None) -> Reading | None:
+    if match["pct"] or match["num"] or match["half"]:
+        return _share(match, prefix)
+    unit_text = match["unit"]
+    unit, factor = UNITS[unit_text] if unit_text else (None, Decimal(1))
     n1, n2 = match["n1"], match["n2"]
+    if match["q1"] == "来" and not n1.endswith(ROUND_ENDS):
+        return None
     low = _number_value(n1, match["m1"])
     high = None
     vague = parse_vague_range(n1) if low is None and not n2 else None
     if vague:
-        scale = parse_magnitude(match["m1"]) if match["m1"] else 1.0
-        low, high = vague[0] * scale, vague[1] * scale  # 两三千元: 2000 to 3000
+        scale = parse_magnitude(match["m1"]) if match["m1"] else Decimal(1)
+        if scale is None or scale >= LARGEST:
+            return None
+        if vague[1] * scale >= LARGEST:
+            return None
+        low, high = scaled(vague[0], scale), scaled(vague[1], scale)  # 两三千元: 2000 to 3000
     if low is None:
         return None
     if n2:
-        if match["u1"] and unit_text and UNITS.get(match["u1"], (None,))[0] != unit:
+        if match["u1"] and unit_text and UNITS[match["u1"]].name != unit:
             return None
         high = _number_value(n2, match["m2"])
         if high is None:
             return None
-        if not match["m1"] and match["m2"] and low < high / parse_magnitude(match["m2"]) * 10:
-            low *= parse_magnitude(match["m2"])  # 3至5万元: the magnitude belongs to both ends
+        scale = parse_magnitude(match["m2"]) if match["m2"] else None
+        if not match["m1"] and scale and low < high / scale * 10:
+            low = scaled(low, scale)  # 3至5万元: the magnitude belongs to both ends
         if high <= low:
             return None
     qualifier = _qualifier(prefix, match["q1"], match["q1b"], match["post"], match["q2"], match["q2b"])
     if unit_text in ("个多月", "个多小时"):
         qualifier = "over"
     if match["post"] == "半" and unit in TIME_UNITS:
-        low += 0.5  # 1年半
+        low += Decimal("0.5")  # 1年半
     bare = is_bare_magnitude(n1) and not prefix and not (match["q1"] or match["q1b"])
     classifier = unit_text
     return Reading(low, high, unit, factor, classifier, qualifier, not n1[0].isdigit(), bare)
 
 
-def read_quantity(text: str) -> tuple[float, float | None, str | None, str] | None:
-    """Parse one quantity on its own: ``420余万元`` -> (4200000.0, None, "CNY", "over").
+class Quantity(NamedTuple):
+    """One quantity read on its own, in base units; ``unit`` is None when none is written (``过亿``)."""
 
-    Returns (value, value_max, unit, qualifier) in base units, unit None when none is written (``过亿``),
-    or None when ``text`` is not a single quantity.
-    """
+    value: Decimal
+    value_max: Decimal | None
+    unit: str | None
+    qualifier: str
+
+
+def read_quantity(text: str) -> Quantity | None:
+    """Parse one quantity on its own: ``420余万元`` -> (4200000, None, "CNY", "over"); None when ``text`` is
+    not a single quantity."""
     match = SCANNER.fullmatch(text)
     if match is None or match["junk"]:
         return None
     reading = _read(match, match["pre"])
     if reading is None:
         return None
-    value_max = reading.value_max * reading.factor if reading.value_max is not None else None
-    return reading.value * reading.factor, value_max, reading.unit, reading.qualifier
+    value_max = scaled(reading.value_max, reading.factor) if reading.value_max is not None else None
+    return Quantity(scaled(reading.value, reading.factor), value_max, reading.unit, reading.qualifier)
 
 
 # ---------------------------------------------------------------- rejections
@@ -247,7 +320,7 @@ def extract_metrics(body: str, skip_spans: Sequence[tuple[int, int]] = ()) -> li
     sentence_index = 0
     span_index = 0
     metrics: list[Metric] = []
-    for match in SCANNER.finditer(body):
+    for match in _candidates(body):
         if match["junk"]:
             continue
         start, end = match.start(), match.end()
@@ -269,6 +342,17 @@ def extract_metrics(body: str, skip_spans: Sequence[tuple[int, int]] = ()) -> li
     return metrics
 
 
+def _candidates(body: str) -> Iterator[re.Match[str]]:
+    """The scanner's matches, with a range of two different units read as two figures (3个月到1年半)."""
+    for match in SCANNER.finditer(body):
+        if match["u1"] and match["unit"] and UNITS[match["u1"]].name != UNITS[match["unit"]].name:
+            first = SCANNER.match(body, match.start(), match.end("u1"))
+            second = SCANNER.match(body, match.start("n2"), match.end())
+            yield from (part for part in (first, second) if part)
+        else:
+            yield match
+
+
 @dataclass
 class Window:
     """Where the scan stands: the sentence start, the category of the figure before in that sentence, and
@@ -281,15 +365,16 @@ class Window:
 
 
 def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
-    if not (match["unit"] or match["pct"] or match["m1"] or BIG_NUMERAL.search(match["n1"])):
+    share = match["pct"] or match["num"] or match["half"]
+    if not (share or match["unit"] or match["m1"] or BIG_NUMERAL.search(match["n1"])):
         return None  # a number with no unit and no 万/亿 is never a figure (二十大, 12345热线, 52岁)
     start, end = match.start(), match.end()
     prefix = match["pre"]
-    number_start = match.start("pct") if match["pct"] else match.start("n1")
+    number_start = match.start("n1") if match["n1"] else match.start(0) + len(prefix or "")
     if prefix and (prefix in VAGUE_PREFIXES and not is_magnitude_only(match["n1"] or "")
                    or start and body[start - 1] in NOT_PREFIX_AFTER.get(prefix, "")):
         prefix, start = None, number_start  # 线上3场, 通过3个, 签约2个: the prefix belongs to a word
-    number_end = match.end("pct") if match["pct"] else match.end("n2") if match["n2"] else match.end("n1")
+    number_end = match.end("n2") if match["n2"] else match.end("n1") if match["n1"] else end - len(match["post"] or "")
     if _looks_like_a_code(body, start if prefix else number_start, number_end):
         return None
     if _inside_short_quote(body, start, end) or _inside_title(body, start, end):
@@ -303,8 +388,9 @@ def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
     list_start, list_end = window.lists.around(start, end)
     # the words before a figure stop at the figure before it: 37家企业的89个产品 is not counted as firms
     previous_end = window.previous.end if window.previous else 0
+    near_start = max(list_start + 1, start - WINDOW, previous_end)
     context = Context(
-        near=body[max(list_start + 1, start - WINDOW, previous_end):start],
+        near=body[near_start:start],
         before=body[max(clause_start + 1, start - WINDOW):start],
         wide=body[max(window.sentence_start, start - 2 * WINDOW):start],
         after=body[end:min(list_end, end + WINDOW)],
@@ -312,20 +398,26 @@ def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
         previous=window.previous.category if window.previous else None,
         listed=bool(window.previous) and window.previous.end == list_start and body[list_start] == "、"
         and window.previous.unit == reading.unit,
+        previous_kind=window.previous.money_kind if window.previous else None,
+        near_cut=near_start == start - WINDOW and near_start not in (list_start + 1, previous_end),
     )
     unit = reading.unit or _implied_unit(match, context.before, context.after)
+    if reading.classifier == "个" and PERSONS_AFTER_GE.match(context.after) and not (
+            reading.chinese and reading.value <= 10):
+        unit = "person"  # 23个徒弟; but 照顾两个孩子 is no figure of aid work (dropped below as a count)
     if unit is None or not _is_a_quantity(body, match, reading, unit, context.before, end):
         return None
-    category = categorise(unit, reading.classifier, context)
+    category, money_kind = categorise(unit, reading.classifier, context)
     if reading.chinese and unit == "count" and reading.value <= 10 and reading.qualifier == "exact" and (
             category == "other" and context.after or start and body[start - 1] in "”’》"):
         return None  # 四个汉代典型元素, “粤菜师傅”“南粤家政”四项工程: an enumeration, not a figure
     return Metric(
         text=body[start:end], start=start, end=end, sentence="",
-        value=reading.value * reading.factor,
-        value_max=reading.value_max * reading.factor if reading.value_max is not None else None,
-        unit=unit, classifier=reading.classifier, qualifier=reading.qualifier,
-        category=category, subject=find_subject(unit, reading.classifier, context.near, context.after),
+        value=scaled(reading.value, reading.factor),
+        value_max=scaled(reading.value_max, reading.factor) if reading.value_max is not None else None,
+        unit=unit, classifier=reading.classifier, qualifier=reading.qualifier, category=category,
+        subject=find_subject(unit, reading.classifier, context.near, context.after, context.near_cut),
+        money_kind=money_kind,
     )
 
 
@@ -355,9 +447,9 @@ def _is_a_quantity(body: str, match: re.Match[str], reading: Reading, unit: str,
                                                                        or unit not in TIME_UNITS):
         return False  # 一个个, 一名, 一家亲, 一块多钱: 一 is an article here (一年多 is a length)
     if unit in TIME_UNITS:
-        if TIME_FRAME_AFTER.match(body, end) or before.endswith(("每", "前")):
-            return False  # 每三天, 今年前5个月: a frequency or a part of the calendar
-        if reading.qualifier == "exact" and reading.chinese and not LENGTH_CUES.search(before):
-            return False  # 三年攻坚, 援疆三年: a period named in passing
+        if TIME_FRAME_AFTER.match(body, end) or TIME_FRAME_BEFORE.search(before):
+            return False  # 三年来, 过去四年, 每三天, 今年前5个月: a frame, a frequency or a part of the calendar
+        if NAMED_PERIOD_AFTER.match(body, end):
+            return False  # 三年行动计划: the name of a plan, not a length
     return True
 

@@ -7,6 +7,7 @@ hash) and near copy (SimHash within `NEAR_DUPLICATE_DISTANCE` bits) at the earli
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from etl.dedup import DuplicateIndex
+from etl.metrics.changes import changes_per_article
 from etl.store.models import Article, Metric, Page, utcnow
 from etl.store.versions import keep_superseded
 
@@ -56,7 +58,7 @@ def article_values(page: Page, x: Extraction) -> dict[str, Any]:
         "published_at": x.published_at, "news_source": x.source, "author": x.author, "editor": x.editor,
         "body": x.body, "body_original": x.body_original, "script": x.script,
         "pinyin_stripped": x.pinyin_stripped, "garbled_found": x.garbled_found,
-        "garbled_repaired": x.garbled_repaired, "garbled_spans": [list(s) for s in x.garbled_spans],
+        "garbled_repaired": x.garbled_repaired, "garbled_spans": x.garbled_spans,
         "images": x.images, "content_hash": x.content_hash, "simhash": x.simhash,
         "program": e.program,
         "provider_province": provider.province if provider else None,
@@ -72,13 +74,14 @@ def article_values(page: Page, x: Extraction) -> dict[str, Any]:
     }
 
 
-def store_articles(session: Session, items: Sequence[ExtractedPage]) -> list[int]:
+def store_articles(session: Session, items: Sequence[ExtractedPage], changes: Counter[str] | None = None) -> list[int]:
     """Insert or replace the articles of a batch (keyed by canonical URL) and replace their metrics.
 
     Set-wise: one query finds the existing articles, one statement inserts the new ones, one updates the
     others, one deletes their old metrics and one inserts all metrics; an update that corrects an article
     (a new version of its page) first keeps the old extraction (etl.store.versions). Returns the article
-    ids, in order.
+    ids, in order. ``changes``, when given, counts what the new metrics of replaced articles changed
+    (etl.metrics.changes).
     """
     latest = {item.key: item for item in items}  # two pages with one canonical URL in a batch: the later one wins
     values = {key: article_values(item.page, item.extraction) for key, item in latest.items()}
@@ -98,7 +101,15 @@ def store_articles(session: Session, items: Sequence[ExtractedPage]) -> list[int
         columns = {k: sa.bindparam(k) for k in replaced[0] if k != "_id"}
         session.connection().execute(table.update().where(table.c.id == sa.bindparam("_id")).values(**columns),
                                      replaced)
-        session.execute(sa.delete(Metric).where(Metric.article_id.in_([r["_id"] for r in replaced])))
+        replaced_ids = [r["_id"] for r in replaced]
+        if changes is not None:
+            old = session.execute(sa.select(Metric.article_id, Metric.text, Metric.start, Metric.value, Metric.unit,
+                                            Metric.category, Metric.money_kind)
+                                  .where(Metric.article_id.in_(replaced_ids))).all()
+            new = {existing[key]: item.extraction.metrics for key, item in latest.items()
+                   if existing[key] in replaced_ids}
+            changes.update(changes_per_article(((row.article_id, row) for row in old), new))
+        session.execute(sa.delete(Metric).where(Metric.article_id.in_(replaced_ids)))
     metric_rows = [dict(asdict(m), article_id=existing[key]) for key, item in latest.items()
                    for m in item.extraction.metrics]
     if metric_rows:

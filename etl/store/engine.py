@@ -6,11 +6,14 @@ embedded default is SQLite at ``data/aidnews.db`` (WAL mode, 30 s busy timeout).
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -22,6 +25,10 @@ from sqlmodel import Session
 
 DEFAULT_SQLITE_PATH = Path("data") / "aidnews.db"
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+RETRY_DELAYS: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0)  # seconds between tries after a lost connection
+
+log = logging.getLogger("aidnews.db")
+T = TypeVar("T")
 
 
 def database_url() -> str:
@@ -48,9 +55,13 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> sa.Engine:
-    url = url or database_url()
+    """The engine for url, or for $DATABASE_URL as it is now (one engine per URL, shared)."""
+    return _engine(url or database_url())
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> sa.Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -59,6 +70,11 @@ def get_engine(url: str | None = None) -> sa.Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def reset_engines() -> None:
+    """Forget the shared engines (for code that changes what a URL points at, such as tests)."""
+    _engine.cache_clear()
 
 
 @contextmanager
@@ -110,3 +126,34 @@ def size_bytes(engine: sa.Engine | None = None) -> int | None:
         with engine.connect() as conn:
             return conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar()
     return None
+
+
+def transient(exc: BaseException) -> bool:
+    """True for a database error that a later try may not meet: a lost connection (server restart, network)
+    or an operational failure such as a lock timeout. A constraint violation or bad data is not transient."""
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa.exc.OperationalError)
+
+
+def error_summary(exc: BaseException) -> str:
+    """An exception in one line: a database error's own message, without the statement and its parameters."""
+    message = str(exc.orig) if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None else str(exc)
+    return f"{type(exc).__name__}: {(message.strip().splitlines() or [''])[0][:500]}"
+
+
+def with_retries(work: Callable[[], T], what: str, delays: Sequence[float] | None = None) -> T:
+    """`work()`, tried again after each delay while it fails with a transient database error.
+
+    The engine's pool drops connections found dead (pool_pre_ping), so a retry reconnects. The last failure
+    is raised once the delays are used up. Each retried step must be safe to run twice.
+    """
+    for delay in (RETRY_DELAYS if delays is None else delays):
+        try:
+            return work()
+        except Exception as exc:
+            if not transient(exc):
+                raise
+            log.warning("%s failed (%s); trying again in %.1f s", what, error_summary(exc), delay)
+            time.sleep(delay)
+    return work()

@@ -7,6 +7,7 @@ Times are stored as UTC and read back time-zone aware on both SQLite and Postgre
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +38,25 @@ class AwareDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class ExactNumber(sa.types.TypeDecorator):
+    """A decimal that comes back as written: NUMERIC on PostgreSQL (exact); SQLite has no decimal type, so its
+    NUMERIC column keeps 15 significant digits as a double, which read back by their shortest text give the
+    same decimal again (230000000, 0.05; figures are capped below 10^15 so whole numbers stay exact)."""
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        return dialect.type_descriptor(sa.Numeric(asdecimal=dialect.name != "sqlite"))
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        if value is None or isinstance(value, Decimal):
+            return value
+        if isinstance(value, float) and not value.is_integer():
+            return Decimal(repr(value))
+        return Decimal(int(value))
 
 
 def _ts(**kw: Any) -> Any:
@@ -74,10 +94,13 @@ class Run(SQLModel, table=True):
     errors: list = _json(default_factory=list)  # the first few failures, each {url, reason}
     error: str | None = None  # why the run itself failed
     pid: int | None = None
+    host: str | None = None  # the machine of `pid` (etl.store.runs.reap_stale_runs judges only its own)
 
 
 class Page(SQLModel, table=True):
-    """One fetched URL version, stored raw before anything parses it."""
+    """One fetched URL version, stored raw before anything parses it: one row per URL and content (sha256)."""
+
+    __table_args__ = (sa.Index("ux_page_url_sha256", "url", "sha256", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(index=True)
@@ -160,13 +183,14 @@ class Metric(SQLModel, table=True):
     start: int
     end: int
     sentence: str
-    value: float
-    value_max: float | None = None
+    value: Decimal = Field(sa_type=ExactNumber)
+    value_max: Decimal | None = Field(default=None, sa_type=ExactNumber)
     unit: str = Field(index=True)
     classifier: str | None = None
     qualifier: str = "exact"
     category: str = Field(index=True)
     subject: str | None = None
+    money_kind: str | None = Field(default=None, index=True)  # money only: which totals it may enter
 
 
 class Service(SQLModel, table=True):

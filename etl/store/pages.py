@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from etl.store.models import Page, utcnow
@@ -90,6 +92,33 @@ def record_checks(engine: sa.Engine, checked: Mapping[str, datetime]) -> None:
     with engine.begin() as conn:
         conn.execute(table.update().where(table.c.id == newest).values(checked_at=sa.bindparam("_at")),
                      [{"_url": url, "_at": at} for url, at in checked.items()])
+
+
+# What a fetch of content already stored under its URL refreshes in that row.
+_REFRESHED = ("final_url", "run_id", "status", "headers", "content_type", "fetched_at", "etag", "last_modified")
+
+
+def store_pages(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert fetched pages; a page whose URL already has a row with the same content refreshes that row instead.
+
+    So a page version is stored once however often, and by however many crawls at once, it is fetched. When the
+    content an URL returns to is not its newest stored version (A, then B, then A again), the old row is put
+    back in the ETL queue, so the article is rebuilt from what the site shows now.
+    """
+    if not rows:
+        return
+    insert: Any = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(Page)
+    table = Page.__table__
+    versions = table.alias("versions")
+    newest = sa.select(sa.func.max(versions.c.id)).where(versions.c.url == table.c.url).scalar_subquery()
+    back_in_queue = sa.and_(insert.excluded.kind == "article", table.c.id < newest)
+    statement = insert.on_conflict_do_update(
+        index_elements=["url", "sha256"],
+        set_={**{name: insert.excluded[name] for name in _REFRESHED},
+              "etl_status": sa.case((back_in_queue, PageState.PENDING.value), else_=table.c.etl_status),
+              "etl_error": sa.case((back_in_queue, None), else_=table.c.etl_error)},
+    )
+    conn.execute(statement, list(rows))
 
 
 def record_outcomes(conn: sa.Connection, outcomes: Sequence[PageOutcome], extractor_version: str) -> None:

@@ -2,14 +2,16 @@
 
 A run is written twice: `start_run` when it begins (status `running`, with the pid of the process doing
 the work) and `finish_run` when it ends. A process that dies between the two leaves its run `running`;
-`reap_stale_runs`, called when the service starts, marks those `crashed` so `status` never shows a run
-that nobody is doing.
+`reap_stale_runs`, called when the service starts and when a crawl or an ETL pass starts, marks those
+`crashed` so `status` never shows a run that nobody is doing. Only runs of this machine (`host`) are judged:
+another machine's, or another container's, pids mean nothing here.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 from enum import StrEnum
 from typing import Any
 
@@ -47,7 +49,8 @@ def start_run(kind: RunKind, source_name: str | None = None, engine: sa.Engine |
     """Record that a run begins in this process; returns its id."""
     engine = engine or get_engine()
     with Session(engine) as session:
-        run = Run(kind=kind, source_name=source_name, pid=os.getpid(), status=RunStatus.RUNNING)
+        run = Run(kind=kind, source_name=source_name, pid=os.getpid(), host=socket.gethostname(),
+                  status=RunStatus.RUNNING)
         session.add(run)
         session.commit()
         assert run.id is not None
@@ -73,8 +76,7 @@ def finish_run(run_id: int, status: RunStatus, counts: dict[str, Any] | None = N
             merged = dict(run.counts or {})
             merged.update(counts)
             run.counts = merged
-        if error:
-            run.error = error[-ERROR_TAIL:]
+        run.error = error[-ERROR_TAIL:] if error else None  # a reaper's guess, made while it ended, is void
         session.add(run)
         session.commit()
         log.info("run finished", extra={"run": _run_summary(run)})
@@ -95,11 +97,15 @@ def process_alive(pid: int | None) -> bool:
 
 
 def reap_stale_runs(engine: sa.Engine | None = None) -> int:
-    """Mark runs left `running` by a process that no longer exists (killed, machine restarted) as crashed."""
+    """Mark runs left `running` by a process of this machine that no longer exists (killed, restarted) as crashed.
+
+    Runs recorded before runs had a host are judged here too, as they always were.
+    """
     engine = engine or get_engine()
     reaped = 0
+    here = sa.or_(Run.host == socket.gethostname(), Run.host.is_(None))
     with Session(engine) as session:
-        for run in session.execute(sa.select(Run).where(Run.status == RunStatus.RUNNING)).scalars():
+        for run in session.execute(sa.select(Run).where(Run.status == RunStatus.RUNNING, here)).scalars():
             if not process_alive(run.pid):
                 run.status = RunStatus.CRASHED
                 run.finished_at = run.finished_at or utcnow()

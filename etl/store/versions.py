@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,12 +56,21 @@ def keep_superseded(session: Session, replacing: Mapping[int, Mapping[str, Any]]
             continue
         kept.append({"article_id": row.id, "page_id": row.page_id, "title": row.title,
                      "published_at": row.published_at, "body": row.body, "content_hash": row.content_hash,
-                     "body_length": len(row.body), "metrics": figures.get(row.id, []),
+                     "body_length": len(row.body), "metrics": [_stored(f) for f in figures.get(row.id, [])],
                      "extractor_version": row.extractor_version, "extracted_at": row.updated_at,
                      "superseded_at": utcnow()})
     if kept:
         session.execute(sa.insert(ArticleVersion), kept)
     return len(kept)
+
+
+def _stored(figure: Mapping[str, Any]) -> dict[str, Any]:
+    """A figure as the JSON column keeps it: exact values as their decimal text (JSON has no decimals)."""
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in figure.items()}
+
+
+def _exact(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def _figures(session: Session, article_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
@@ -72,8 +82,8 @@ def _figures(session: Session, article_ids: Sequence[int]) -> dict[int, list[dic
 
 
 def _figure_keys(figures: Sequence[Mapping[str, Any]]) -> Counter[tuple[Any, ...]]:
-    return Counter((f.get("value"), f.get("value_max"), f.get("unit"), f.get("category"), f.get("subject"))
-                   for f in figures)
+    return Counter((_exact(f.get("value")), _exact(f.get("value_max")), f.get("unit"), f.get("category"),
+                    f.get("subject")) for f in figures)
 
 
 @dataclass(frozen=True)

@@ -1,113 +1,61 @@
-"""GBK mojibake read one byte out of step: detect it, repair it where the bytes allow, flag it (docs/text.md §2).
+"""GBK mojibake read one byte out of step: find it, restore what the bytes determine, mark the rest
+(docs/text.md §2, §5).
 
 A page converted from GBK by a reader that slipped one byte shows runs of real-looking but wrong characters
-(当地民生 -> 钡孛裆?). Encoding such a run back to GBK gives the original bytes shifted by one, so the run can
-be re-read in step; the edge characters, each of which lost a byte, are chosen with a character-bigram model
-of ordinary Chinese (built by etl/data/build_bigrams.py from jieba's dictionary). The same model tells garbled
-stretches from prose.
+(当地民生、 -> 钡孛裆?、). Encoding such a run back to GBK gives the original bytes shifted by one, so the run
+can be read again in step (etl/text/gbk.py). Characters that lost a byte are not guessed: they stay
+placeholders with the characters their known byte allows, ranked by a character-bigram model of ordinary
+Chinese (etl/text/bigrams.py). The same model decides where a run starts and tells garbled stretches from
+prose; a run it cannot read again is marked as a whole.
 """
 
 from __future__ import annotations
 
-import gzip
-import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
-from pathlib import Path
 
+from etl.text.bigrams import bigram_model, mean_pair_score, pair_score
 from etl.text.chars import is_han
+from etl.text.gbk import PLACEHOLDER, Slot, byte_forms, gbk_table
 from etl.text.pinyin import skip_dangling_reading
-
-DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "char_bigrams.txt.gz"
-
-# ---------------------------------------------------------------------------------------------------------
-# Character-bigram model of ordinary Chinese
-
-INTERPOLATION = 0.7  # weight of the in-word bigram estimate against the unigram back-off (as in build_bigrams.py)
-UNSEEN_UNIGRAM = -7.5  # log10 probability of a character the dictionary never saw
-_BACKOFF = math.log10(1 - INTERPOLATION)
-
-
-@dataclass(frozen=True)
-class BigramModel:
-    unigram: dict[str, float]  # char -> log10 P(char)
-    bigram: dict[str, float]  # pair -> log10 P(second | first), interpolated with the unigram
-    simplified: dict[str, str]  # Traditional char -> Simplified char
-
-    def in_word(self, first: str, second: str) -> bool:
-        """The pair occurs inside a dictionary word."""
-        return self.simplified.get(first, first) + self.simplified.get(second, second) in self.bigram
-
-    def pair_score(self, first: str, second: str) -> float:
-        """log10 P(second | first), on the Simplified forms of both characters."""
-        first = self.simplified.get(first, first)
-        second = self.simplified.get(second, second)
-        score = self.bigram.get(first + second)
-        if score is not None:
-            return score
-        return _BACKOFF + self.unigram.get(second, UNSEEN_UNIGRAM)
-
-
-@lru_cache(maxsize=1)
-def bigram_model() -> BigramModel:
-    """Load the shipped model once, on first use."""
-    unigram: dict[str, float] = {}
-    bigram: dict[str, float] = {}
-    simplified: dict[str, str] = {}
-    tables = {"U": unigram, "B": bigram}
-    with gzip.open(DATA_FILE, "rt", encoding="utf-8") as data:
-        for line in data.read().splitlines():
-            kind, key, value = line.split("\t")
-            if kind == "T":
-                simplified[key] = value
-            elif kind in tables:
-                tables[kind][key] = -int(value) / 10
-    return BigramModel(unigram, bigram, simplified)
-
-
-def mean_pair_score(text: str, empty: float = 0.0) -> float:
-    """How well text reads as ordinary Chinese: the mean log10 bigram probability over adjacent Han pairs;
-    ``empty`` when the text has no such pair."""
-    model = bigram_model()
-    scores = [model.pair_score(a, b) for a, b in pairwise(text) if is_han(a) and is_han(b)]
-    return sum(scores) / len(scores) if scores else empty
-
-
-# ---------------------------------------------------------------------------------------------------------
-# GBK code table
-
-@lru_cache(maxsize=1)
-def gbk_table() -> dict[int, str]:
-    """Every valid GBK double-byte code (lead << 8 | trail) -> its character."""
-    table: dict[int, str] = {}
-    for lead in range(0x81, 0xFF):
-        for trail in range(0x40, 0xFF):
-            try:
-                table[lead << 8 | trail] = bytes((lead, trail)).decode("gbk")
-            except UnicodeDecodeError:
-                continue
-    return table
-
-
-# ---------------------------------------------------------------------------------------------------------
-# GBK out-of-step mojibake: detection and repair
+from etl.text.prose import (
+    CJK_PUNCTUATION,
+    QUESTION_ENDINGS,
+    is_gbk_symbol,
+    is_stray_symbol,
+    known,
+    log_probability,
+    ranked,
+    transitions,
+)
+from etl.text.readings import byte_readings, is_gbk_double, is_printed, may_start_run
 
 SUSPECT_PAIR = -5.0  # a Han character fitting neither neighbour below this log10 probability is suspect
-REPAIR_MIN_PLAUSIBILITY = -4.2  # a repair must read at least this well (mean log10 pair probability)
-REPAIR_MIN_GAIN = 1.0  # ... and this much better than the garbled run
-REPAIR_MIN_PAIR = -5.5  # ... with no adjacent pair less likely than this
-UNREADABLE = -8.0  # mean pair score of a garbled run without two adjacent Han characters
+GARBLED_PAIR = -4.3  # a pair below this (log10) is a sign of garbled text nearby (prose: 1 pair in 12 or so)
+# A re-reading replaces the garbled run when the stretch from its anchor to the character after it is this many
+# times (log10) likelier as prose read again than as shown (see log_probability) ...
+REPAIR_MIN_GAIN = 2.0
+# A reading whose bytes determine no character marks the run unread only when it is this much likelier.
+WEAK_MIN_GAIN = 4.0
+REPAIR_MIN_PAIR = -8.0  # ... and no adjacent pair of characters it determines is unknown to the model (log10)
+# Two re-readings of one run whose likelihoods differ by less than this (log10) are both possible: where they
+# disagree, the run keeps placeholders (or, covering different characters, stays unread).
+AMBIGUOUS_MARGIN = 1.0
+# How much less likely (log10) a reading that supposes a pair dropped without a trace starts out: the seed
+# shows the drop, but far less often than runs without one.
+DROP_PENALTY = 1.0
 GARBLED_MEAN = -4.0  # mean log10 pair probability below which a stretch reads as garbage (clean lines: -2.3 to -3.0)
 MAX_RUN = 24
+MAX_REREAD = 16  # printed characters a re-read run may have (the longest slips we met hold 13)
+CANDIDATES_KEPT = 5  # ranked characters kept for a placeholder
 
-CJK_PUNCTUATION = "，。、；：？！“”‘’（）《》「」【】…—·"
-# A lost trail byte after a lead byte of GBK's punctuation rows: the commonest mark of that row (，and 、).
-PUNCTUATION_BY_LEAD = {0xA1: "、", 0xA3: "，"}
-# Characters after which an ASCII '?' is a real question mark (sentence-final particles, question words).
-QUESTION_ENDINGS = frozenset("吗吧呢么嘛啊呀哪谁何啥几样否的了麽嗎")
+ABSORBED_REACH = 4  # characters before a possible taken ASCII byte searched for a garbled pair
+IN_STEP_REACH = 6  # characters after a run that must read in step before a taken ASCII character ends it
+LOST_GAP = 3  # printed characters between two '?' that mark a short run lost at both ends
 INSERTED_MAX_DENSITY = 0.01  # '?' per character above which lone '?'s are left alone
+QUESTION_DENSE = 0.03  # '?' per character above which '?' a few characters apart are not taken for losses
 JOIN_MIN = -3.0  # log10 P(right | left) for two characters that read as one word once the '?' is dropped
 # What can close an out-of-step run: '?' (an invalid pair), or one ASCII character in the GBK trail-byte range
 # standing between non-ASCII characters (a trail byte read as ASCII, as 業 = 98 49 gives "I").
@@ -116,53 +64,60 @@ _RUN_CLOSE = re.compile(r"\?|(?<=[^\x00-\x7f])[\x40-\x7e](?![\x21-\x7e])")
 
 @dataclass(frozen=True)
 class GarbledRun:
+    """A garbled run and what replaces it: restored characters, and placeholders where bytes were lost."""
+
     start: int  # [start, end) in the text it was found in
     end: int
-    repair: str | None  # the restored characters replacing text[start:end], or None when unrepaired
+    slots: tuple[Slot, ...]  # what replaces text[start:end]
+    reread: bool  # read again in step; otherwise every slot is a placeholder with no options
+    confidence: float  # the model's probability that the first candidate of every placeholder is right
+    candidates: tuple[tuple[str, ...], ...] = ()  # for each placeholder: its likeliest characters, best first
+    shown: str = ""  # the run as it stood in the text (set by repair_garbled)
+
+    @property
+    def text(self) -> str:
+        return "".join(slot.char for slot in self.slots)
+
+    @property
+    def restored(self) -> bool:
+        """Every character determined by the bytes: nothing left to a placeholder."""
+        return self.reread and PLACEHOLDER not in self.text
 
 
-@lru_cache(maxsize=1)
-def gbk_candidates() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """Han characters known to the model (directly or by their Simplified form), indexed by their GBK lead
-    byte and by their trail byte."""
-    model = bigram_model()
-    by_lead: dict[int, list[str]] = {}
-    by_trail: dict[int, list[str]] = {}
-    for code, char in gbk_table().items():
-        if model.simplified.get(char, char) in model.unigram:
-            by_lead.setdefault(code >> 8, []).append(char)
-            by_trail.setdefault(code & 0xFF, []).append(char)
-    return by_lead, by_trail
+@dataclass(frozen=True)
+class Reading:
+    """One way of reading a run again in step."""
+
+    start: int  # the first garbled character (the anchor is the one before)
+    end: int  # after the closer (and a reading that lost its "(")
+    slots: tuple[Slot, ...]
+    filled: str  # the slots with each placeholder replaced by the option that fits best, for scoring
+    score: float  # log_probability of the filled reading in its context
+    gain: float  # how much likelier (log10) than the run as shown
+
+    @property
+    def weak(self) -> bool:
+        """The bytes determine no character (only placeholders, or a taken ASCII character): a reading that
+        casts doubt on others and may mark the run unread, never one to keep."""
+        return all(slot.char == PLACEHOLDER or slot.char.isascii() for slot in self.slots)
 
 
-@lru_cache(maxsize=16384)
-def _gbk_bytes(char: str, simplify: bool = False) -> bytes | None:
-    """The GBK bytes of a character; with ``simplify``, of its Simplified form (for a run converted to
-    Traditional after it was garbled)."""
-    if simplify:
-        char = bigram_model().simplified.get(char, char)
-    try:
-        data = char.encode("gbk")
-    except UnicodeEncodeError:
-        return None
-    return data if len(data) == 2 else None
+# ---------------------------------------------------------------------------------------------------------
+# What looks garbled
 
 
-def _is_suspect(text: str, i: int, model: BigramModel) -> bool:
-    """Han character i fits neither of its Han neighbours (a character standing alone between non-Han
-    characters is not judged). Stray GBK symbols are always suspect."""
+def _is_suspect(text: str, i: int) -> bool:
+    """Han character i fits neither of its Han neighbours (a character between non-Han characters is
+    suspect only beside a stray symbol). Stray GBK symbols are always suspect."""
     if not is_han(text[i]):
         return is_stray_symbol(text[i])
-    left = model.pair_score(text[i - 1], text[i]) if i > 0 and is_han(text[i - 1]) else None
-    right = model.pair_score(text[i], text[i + 1]) if i + 1 < len(text) and is_han(text[i + 1]) else None
+    left = pair_score(text[i - 1], text[i]) if i > 0 and is_han(text[i - 1]) else None
+    right = pair_score(text[i], text[i + 1]) if i + 1 < len(text) and is_han(text[i + 1]) else None
     if left is None and right is None:
-        return False  # a lone character (an interjection between question marks) cannot be judged
+        # a lone character (an interjection between question marks) cannot be judged, unless it stands
+        # beside a stray symbol
+        return any(is_stray_symbol(text[j]) for j in (i - 1, i + 1) if 0 <= j < len(text))
     return max(s for s in (left, right) if s is not None) < SUSPECT_PAIR
-
-
-def _is_gbk_double(char: str) -> bool:
-    """A character an out-of-step GBK reader can emit from a byte pair (Han, or a GBK symbol such as Р ┚ 、)."""
-    return is_han(char) or ("\u0080" <= char and char not in "\u3000\u00a0" and _gbk_bytes(char) is not None)
 
 
 def _is_run_end(char: str) -> bool:
@@ -170,293 +125,317 @@ def _is_run_end(char: str) -> bool:
     return char == "?" or "\x40" <= char < "\x7f"
 
 
-def _question_run(text: str, q: int, model: BigramModel) -> tuple[int, int] | None:
+def _question_run(text: str, q: int, dense: bool) -> tuple[int, int] | None:
     """The garbled run around the '?' at q, or None when the '?' reads as a real question mark.
 
-    Evidence: a dangling annotation tail (?shù) or a second '?' (lost characters; not after a question
-    particle, where '??' is emphasis), a stray GBK symbol, or at least two suspect characters beside it.
+    Evidence: a dangling annotation tail (?shù) or a second '?' at most LOST_GAP characters on (lost
+    characters; not after a question particle, where '??' is emphasis), a stray GBK symbol, or at least two
+    suspect characters beside it. On a page ``dense`` with '?', only '??' counts as lost characters.
     """
     after = skip_dangling_reading(text, q + 1)
     before = q
     while before > 0 and text[before - 1] == "?":
         before -= 1
-    lost = text[q + 1:q + 2] == "?" and before > 0 and is_han(text[before - 1]) and \
-        text[before - 1] not in QUESTION_ENDINGS
+    gap = after
+    while gap < len(text) and gap - after < LOST_GAP and is_gbk_double(text[gap]) and \
+            text[gap] not in CJK_PUNCTUATION:
+        gap += 1
+    # '??', or '?' a few printed characters before another: characters lost on both sides of a short run
+    lost = text[gap:gap + 1] == "?" and (gap == after or not dense) and before > 0 and \
+        is_han(text[before - 1]) and text[before - 1] not in QUESTION_ENDINGS
     strong = after > q + 1 or lost
     end = after
     if strong:
         # The '?' swallowed the first out-of-step pair: the run goes on to the next run end.
         probe = end
-        while (probe < len(text) and probe - q < MAX_RUN and _is_gbk_double(text[probe])
+        while (probe < len(text) and probe - q < MAX_RUN and is_gbk_double(text[probe])
                and text[probe] not in CJK_PUNCTUATION):
             probe += 1
         if (probe < len(text) and probe - q < MAX_RUN and _is_run_end(text[probe])
                 and (probe - end <= 2 or mean_pair_score(text[end:probe]) < GARBLED_MEAN)):
             end = skip_dangling_reading(text, probe + 1) if text[probe] == "?" else probe + 1
     suspects = 0
-    while end < len(text) and end - q < MAX_RUN and (text[end] == "?" or _is_suspect(text, end, model)):
+    while end < len(text) and end - q < MAX_RUN and (text[end] == "?" or _is_suspect(text, end)):
         suspects += text[end] != "?"
         strong = strong or is_stray_symbol(text[end])
         end = skip_dangling_reading(text, end + 1) if text[end] == "?" else end + 1
     start = q
-    while start > 0 and q - start < MAX_RUN and (text[start - 1] == "?" or _is_suspect(text, start - 1, model)):
+    while start > 0 and q - start < MAX_RUN and (text[start - 1] == "?" or _is_suspect(text, start - 1)):
         suspects += text[start - 1] != "?"
         strong = strong or is_stray_symbol(text[start - 1])
         start -= 1
     return (start, end) if strong or suspects >= 2 else None
 
 
-def is_stray_symbol(char: str) -> bool:
-    """A GBK symbol that ordinary Chinese prose does not use next to Han characters: kana, Cyrillic, Greek,
-    box drawing, maths signs (an out-of-step reader emits them from byte pairs in GBK rows A1-A9)."""
-    return (char > "\u00ff" and not is_han(char) and char not in CJK_PUNCTUATION
-            and not "\uff01" <= char <= "\uff5e" and char != "\u3000" and _gbk_bytes(char) is not None)
-
-
-def find_garbled(text: str) -> list[GarbledRun]:
-    """GBK out-of-step runs, each with its in-step repair when one reads as ordinary Chinese.
-
-    Every '?' is examined: it closes a run when re-reading the characters before it in step gives plausible
-    Chinese (the repair), and it is flagged as garbled when suspect characters, a dangling annotation tail or
-    more lost characters surround it. A '?' between two plausible stretches is a real question mark. A lone
-    ASCII letter after suspect characters is examined the same way.
-    """
-    model = bigram_model()
-    runs: list[GarbledRun] = []
-    position = 0
-    # The weakest evidence, a lone '?' inside a word, is not used on a page dense with '?' (one that turned its
-    # punctuation into '?' would lose it wholesale).
-    inserted_allowed = text.count("?") <= INSERTED_MAX_DENSITY * len(text) + 2
-    while (close := _RUN_CLOSE.search(text, position)) is not None:
-        q = close.start()
-        position = q + 1
-        if text[q] == "?":
-            region = _question_run(text, q, model)
-            end = region[1] if region else skip_dangling_reading(text, q + 1)
-        else:
-            region = _letter_run(text, q, model)
-            if region is None:
-                continue
-            end = region[1]
-        earliest = min(region[0] if region else q, q - MAX_RUN // 2)
-        floor = runs[-1].end if runs else 0
-        if region and region[0] < floor:
-            region = None
-        found = best_repair(text, max(1, earliest, floor + 1), q, end)
-        if (not found and not region and inserted_allowed and q > floor and text[q] == "?"
-                and is_inserted_question_mark(text, q, model)):
-            found = (q, "")
-        if found:
-            runs.append(GarbledRun(found[0], end, found[1]))
-        elif region:
-            if runs and region[0] <= runs[-1].end and runs[-1].repair is None:
-                runs[-1] = GarbledRun(runs[-1].start, max(runs[-1].end, region[1]), None)
-            elif not runs or region[0] >= runs[-1].end:
-                runs.append(GarbledRun(region[0], region[1], None))
-        if runs:
-            position = max(position, runs[-1].end)
-    return runs
-
-
-def _letter_run(text: str, p: int, model: BigramModel) -> tuple[int, int] | None:
+def _letter_run(text: str, p: int) -> tuple[int, int] | None:
     """The run closed by the lone ASCII character at p: at least two suspect characters right before it."""
     start = p
     suspects = 0
-    while start > 0 and p - start < MAX_RUN and _is_suspect(text, start - 1, model):
+    while start > 0 and p - start < MAX_RUN and _is_suspect(text, start - 1):
         suspects += 1 + is_stray_symbol(text[start - 1])
         start -= 1
     return (start, p + 1) if suspects >= 2 else None
 
 
-def is_inserted_question_mark(text: str, q: int, model: BigramModel) -> bool:
+def is_inserted_question_mark(text: str, q: int) -> bool:
     """A '?' that an out-of-step reader inserted at once: the left character's trail byte and the right
     character's lead byte form no GBK pair, the '?' sits inside a word, and it follows no question word."""
     if q == 0 or q + 1 >= len(text):
         return False
+    model = bigram_model()
     left, right = text[q - 1], text[q + 1]
     if not (is_han(left) and is_han(right)) or left in QUESTION_ENDINGS:
         return False
-    if not model.in_word(left, right) or model.pair_score(left, right) < JOIN_MIN:
+    if not model.in_word(left, right) or pair_score(left, right) < JOIN_MIN:
         return False
     table = gbk_table()
-    for simplify in (False, True):
-        left_bytes, right_bytes = _gbk_bytes(left, simplify), _gbk_bytes(right, simplify)
-        if left_bytes and right_bytes and (left_bytes[1] << 8 | right_bytes[0]) not in table:
-            return True
-    return False
+    return any((first & 0xFF) << 8 | (second >> 8) not in table
+               for first in byte_forms(left, True) for second in byte_forms(right, True))
 
 
-def _may_start_run(text: str, start: int) -> bool:
-    """Cheap test before a repair: after a Han anchor, a run opens with a lost pair ('?') or with a character
-    whose first byte is the anchor's second byte (as published or in Simplified form)."""
-    if not is_han(text[start - 1]):
-        return False
-    if text[start] == "?":
-        return True
-    for simplify in (False, True):
-        anchor, first = _gbk_bytes(text[start - 1], simplify), _gbk_bytes(text[start], simplify)
-        if anchor and first and first[0] == anchor[1]:
-            return True
-    return False
+# ---------------------------------------------------------------------------------------------------------
+# Reading a run again in step
 
 
-def best_repair(text: str, earliest: int, q: int, end: int) -> tuple[int, str] | None:
-    """The in-step repair, of a run ending at ``end`` and closed near the '?' at q, that reads best.
-
-    The run start (the character after the anchor) is not known: each position from ``earliest`` on is tried
-    and the candidates are compared on the same stretch of text, so a repair that leaves garbage behind loses
-    to one that restores the whole run. Returns (run start, repaired characters) for text[run start:end].
-    """
-    window = max(0, earliest - 2)
-    baseline = mean_pair_score(text[window:end + 1])
-    best: tuple[float, int, str] | None = None
-    for run_start in range(q, earliest - 1, -1):
-        if run_start < 1 or not _may_start_run(text, run_start):
-            continue
-        repaired = repair_run(text, run_start, end)
-        if repaired is None:
-            continue
-        score = mean_pair_score(text[window:run_start] + repaired + text[end:end + 1])
-        if score > baseline and (best is None or score > best[0]):
-            best = (score, run_start, repaired)
-    return (best[1], best[2]) if best else None
+def _after_closer(text: str, q: int) -> int:
+    return skip_dangling_reading(text, q + 1) if text[q] == "?" else q + 1
 
 
-def repair_run(text: str, start: int, end: int) -> str | None:
-    """The better of the two readings of a run: as published, or with its characters mapped to Simplified."""
-    found = [r for r in (_repair_run(text, start, end, False), _repair_run(text, start, end, True)) if r]
-    return max(found, key=lambda r: mean_pair_score(text[start - 1] + r + text[end:end + 1])) if found else None
+@lru_cache(maxsize=1)
+def _absorbing() -> re.Pattern[str]:
+    """GBK characters whose second byte is an ASCII letter or sign: the last character a slipped reader prints
+    when it takes an ASCII character of the text as the second byte of a pair (的A -> 腁)."""
+    chars = sorted(re.escape(char) for code, char in gbk_table().items() if code & 0xFF < 0x7F)
+    return re.compile("[" + "".join(chars) + "]")
 
 
-def _repair_run(text: str, start: int, end: int, simplify: bool) -> str | None:
-    """Re-read a garbled run in step and restore its edge characters; None when that does not read better.
+def _closers(text: str) -> list[int]:
+    """Every place where a run may close, in order."""
+    found = {m.start() for m in _RUN_CLOSE.finditer(text)} | {m.start() for m in _absorbing().finditer(text)}
+    return sorted(found)
 
-    Shape: anchor text[start-1] (the character after which the reader slipped), then an optional '?' that
-    swallowed the first out-of-step pair, GBK characters (a '?' among them lost a pair), and a closing '?'
-    (one lost byte) or ASCII byte.
-    """
-    if start == 0 or not is_han(text[start - 1]):
-        return None
-    anchor = _gbk_bytes(text[start - 1], simplify)
-    if anchor is None:
-        return None
-    stream: list[int | None] = [anchor[0]]
-    i = start
-    if text[i] == "?":
-        stream += [anchor[1], None]
-        i = skip_dangling_reading(text, i + 1)
-    garbled = 0
-    while i < end:
+
+def _later_ends(text: str, q: int) -> list[int]:
+    """Where a run that opens with the '?' at q (its first printed pair lost) may end: after each later closer
+    up to MAX_RUN characters on, across printed characters only."""
+    ends: list[int] = []
+    i = _after_closer(text, q)
+    while i < len(text) and i - q < MAX_RUN:
         char = text[i]
         if char == "?":
-            after = skip_dangling_reading(text, i + 1)
-            # A closing '?' lost one byte; one inside the run lost a whole pair and the reader stayed out of step.
-            stream += [None] if after >= end else [None, None]
-            i = after
-        elif _is_gbk_double(char):
-            data = _gbk_bytes(char, simplify)
-            if data is None or len(stream) == 1 and data[0] != anchor[1]:
-                return None  # the first out-of-step pair must begin with the anchor's second byte
-            stream += data
-            garbled += 1
-            i += 1
-        elif 0x40 <= ord(char) < 0x7F and i + 1 == end:
-            stream.append(ord(char))  # a trail byte read as ASCII closes the run
+            ends.append(_after_closer(text, i))
+            i = ends[-1]
+        elif 0x40 <= ord(char) < 0x7F and ord(text[i - 1]) >= 0x80:
+            if not 0x21 <= ord(text[i + 1:i + 2] or " ") < 0x7F:
+                ends.append(i + 1)  # a lone letter, as _RUN_CLOSE takes it
+            break
+        elif is_printed(char) or (char == " " and i > q + 1):
+            if text[i + 1:i + 2].isascii() and text[i + 1:i + 2].isalpha() and _absorbing().match(char):
+                ends.append(i + 1)  # it may have taken the ASCII letter before the one that follows
             i += 1
         else:
-            return None
-    if len(stream) % 2 or not garbled:
-        return None  # a run with no surviving character leaves one byte to guess from: too weak
-    restored = _decode_in_step(stream, text[end] if end < len(text) else "")
-    if restored is None or _gbk_bytes(restored[0], simplify) != anchor:
+            break
+    return ends
+
+
+def _poor_pair_before(text: str, q: int) -> bool:
+    """A GBK symbol, or a Han pair below GARBLED_PAIR, among the ABSORBED_REACH characters up to q: a cheap
+    sign of garbled text, checked before a character that may have taken an ASCII byte is examined."""
+    window = text[max(0, q - ABSORBED_REACH):q + 1]
+    return any(is_gbk_symbol(c) for c in window) or any(
+        is_han(a) and is_han(b) and pair_score(a, b) < GARBLED_PAIR for a, b in pairwise(window))
+
+
+def _in_step_after(text: str, i: int) -> bool:
+    """The text from i on reads as the reader back in step: the next IN_STEP_REACH characters read as prose
+    (no GBK symbol such as a stray sign or a pinyin letter, no suspect character, mean transition above
+    GARBLED_MEAN), and no '?' follows in the next MAX_REREAD characters of the line."""
+    for j in range(i, min(len(text), i + MAX_REREAD)):
+        char = text[j]
+        if char == "\n":
+            break
+        if char == "?":
+            return False
+        if j < i + IN_STEP_REACH and ((is_han(char) and _is_suspect(text, j)) or is_gbk_symbol(char)):
+            return False
+    near = transitions(text[i:i + IN_STEP_REACH])
+    return not near or sum(near) / len(near) >= GARBLED_MEAN
+
+
+def _readings(text: str, earliest: int, q: int, ends: list[int]) -> list[Reading]:
+    """Every acceptable re-reading of a run closed near q, best first.
+
+    Neither the run start nor always its end is known: a run may close at q (starting anywhere from
+    ``earliest`` to q) or, when q is a '?' that lost the first printed pair, at a later closer. All readings
+    are scored on the same stretch of text, so one that leaves garbage behind loses to one that restores the
+    whole run.
+    """
+    window = max(0, earliest - 2)
+    far = max(ends) + 1
+    baseline = log_probability(text[window:far])
+    closed_at_q = _after_closer(text, q)
+    found: list[Reading] = []
+    for end in ends:
+        following = text[end:end + 1]
+        starts = range(q, earliest - 1, -1) if end <= closed_at_q else range(q, q + 1)
+        for start in starts:
+            if start < 1 or not may_start_run(text, start):
+                continue
+            for slots, dropped in byte_readings(text, start, end):
+                filled = _fill(text[start - 1], slots, following)
+                better = gain(slots, text[start - 1], filled, following, text[start - 1:end + 1])
+                if better is None or better - DROP_PENALTY * dropped < REPAIR_MIN_GAIN:
+                    continue
+                score = log_probability(text[window:start] + filled + text[end:far]) - DROP_PENALTY * dropped
+                if score > baseline:
+                    found.append(Reading(start, end, tuple(slots), filled, score, better - DROP_PENALTY * dropped))
+    return sorted(found, key=lambda r: -r.score)
+
+
+def gain(slots: list[Slot], anchor: str, filled: str, following: str, shown: str) -> float | None:
+    """How much likelier (log10) a reading is than the stretch as shown, from the anchor to the character
+    after the run; None when the reading is not prose: a Han character the bytes determine unknown to the
+    model or a pair of them far below its floor, or a character that is neither Han nor a mark."""
+    chars = [anchor, *(slot.char for slot in slots), following]
+    if any(is_han(c) and not known(c) for c in chars[1:-1]):
+        return None  # a character the dictionary never saw is far likelier a chance decoding than the text
+    if any(is_han(a) and is_han(b) and pair_score(a, b) < REPAIR_MIN_PAIR for a, b in pairwise(chars)):
         return None
-    repaired = "".join(restored[1:])
-    return repaired if reads_better(restored[0] + repaired + text[end:end + 1], text[start - 1:end + 1]) else None
+    if any(not is_han(c) and c not in CJK_PUNCTUATION and not c.isascii() for c in filled):
+        return None
+    return log_probability(anchor + filled + following) - log_probability(shown)
 
 
-def reads_better(repaired: str, garbled: str) -> bool:
-    """The repair reads as ordinary Chinese (no pair far below the model's floor) and beats the garbled run."""
-    model = bigram_model()
-    scores = [model.pair_score(a, b) for a, b in pairwise(repaired) if is_han(a) and is_han(b)]
-    if not scores or min(scores) < REPAIR_MIN_PAIR or any(
-            not is_han(c) and c not in CJK_PUNCTUATION for c in repaired[:-1]):
-        return False
-    mean = sum(scores) / len(scores)
-    return mean >= REPAIR_MIN_PLAUSIBILITY and mean >= mean_pair_score(garbled, UNREADABLE) + REPAIR_MIN_GAIN
-
-
-@lru_cache(maxsize=4096)
-def _simplified_pairs(left: str, right: str) -> tuple[str, str]:
-    simplified = bigram_model().simplified
-    return simplified.get(left, left), simplified.get(right, right)
-
-
-@lru_cache(maxsize=65536)
-def fill_lost_byte(left: str, lead: int | None, trail: int | None, right: str) -> str | None:
-    """The character, among those with the known lead or trail byte, that best fits between its neighbours."""
-    by_lead, by_trail = gbk_candidates()
-    options = by_lead.get(lead, []) if trail is None else by_trail.get(trail, [])
-    return best_fit(left, options, right) if options else None
-
-
-def best_fit(left: str, options: list[str], right: str) -> str:
-    """The option that best fits between ``left`` and ``right``: max log P(c | left) + log P(right | c)."""
-    model = bigram_model()
-    bigram, unigram = model.bigram, model.unigram
-    left, right = _simplified_pairs(left, right)
-    right_unigram = _BACKOFF + unigram.get(right, UNSEEN_UNIGRAM)
-    simplified = model.simplified
-    best, best_score = options[0], -1e9
-    for option in options:
-        char = simplified.get(option, option)
-        score = bigram.get(left + char)
-        if score is None:
-            score = _BACKOFF + unigram.get(char, UNSEEN_UNIGRAM)
-        if char != option:
-            score -= 0.01  # on a tie, the form the page most likely used: Simplified
-        if right:
-            after = bigram.get(char + right)
-            score += right_unigram if after is None else after
-        if score > best_score:
-            best, best_score = option, score
-    return best
-
-
-def _decode_in_step(stream: list[int | None], following: str) -> list[str] | None:
-    """Decode byte pairs; a pair with one unknown byte becomes the candidate that best fits its neighbours."""
-    table = gbk_table()
-    pairs = [(stream[k], stream[k + 1]) for k in range(0, len(stream), 2)]
-    known: list[str | None] = []
-    for lead, trail in pairs:
-        if lead is None or trail is None:
-            known.append(None)
+def _fill(anchor: str, slots: list[Slot], following: str) -> str:
+    """The slots with each placeholder replaced by the option that fits best (for scoring only)."""
+    out = [anchor]
+    for k, slot in enumerate(slots):
+        if slot.char != PLACEHOLDER:
+            out.append(slot.char)
             continue
-        char = table.get(lead << 8 | trail)
-        if char is None:
-            return None
-        known.append(char)
-    out: list[str] = []
-    for k, (lead, trail) in enumerate(pairs):
-        char = known[k]
-        if char is None:
-            if lead is None and trail is None or not out:
-                return None
-            right = (known[k + 1] if k + 1 < len(known) else following) or ""
-            if lead == 0xA1 and right in ("", "\n"):
-                char = "。"
-            elif lead in PUNCTUATION_BY_LEAD:
-                char = PUNCTUATION_BY_LEAD[lead]
-            else:
-                char = fill_lost_byte(out[-1], lead, trail, right)
-                if char is None:
-                    return None
-        out.append(char)
-    return out
+        right = slots[k + 1].char if k + 1 < len(slots) else following
+        out.append(ranked(out[-1], slot.options, "" if right == PLACEHOLDER else right)[0][0])
+    return "".join(out[1:])
+
+
+def _merge(best: Reading, rivals: list[Reading]) -> tuple[Slot, ...]:
+    """The best reading with a placeholder wherever a close rival of the same run reads otherwise."""
+    slots = list(best.slots)
+    for rival in rivals:
+        for k, (mine, theirs) in enumerate(zip(slots, rival.slots, strict=True)):
+            if mine.char != theirs.char or mine.options != theirs.options:
+                options = (mine.options or (mine.char,)) + (theirs.options or (theirs.char,))
+                slots[k] = Slot(PLACEHOLDER, tuple(dict.fromkeys(options)))
+    return tuple(slots)
+
+
+def _choose(text: str, readings: list[Reading]) -> GarbledRun | tuple[int, int] | None:
+    """The run the readings give: the best one, with placeholders where bytes were lost or a close rival
+    disagrees. When a close rival covers other characters, where the run lies is in doubt: the span of them
+    all is returned, to be marked unread. A weak best reading is marked unread too when what it replaces
+    holds a character the model does not know or a stray symbol, opens with '?' and ends in a taken ASCII
+    letter, holds only suspect Han characters, or reads far better (WEAK_MIN_GAIN); otherwise nothing is
+    read."""
+    best = readings[0]
+    if best.weak:
+        shown = text[best.start:best.end]
+        unknown = any(is_stray_symbol(c) or (is_han(c) and not known(c)) for c in shown)
+        # a first pair lost to '?' and a last one that took an ASCII letter: damage on both sides
+        lost_and_taken = shown[0] == "?" and best.slots[-1].char.isascii()
+        printed = [i for i in range(best.start, best.end) if is_han(text[i])]
+        all_suspect = bool(printed) and all(_is_suspect(text, i) for i in printed)
+        strong_gain = best.gain >= WEAK_MIN_GAIN
+        return (best.start, best.end) if unknown or lost_and_taken or all_suspect or strong_gain else None
+    rivals = [r for r in readings[1:] if best.score - r.score < AMBIGUOUS_MARGIN]
+    if any((r.start, r.end, len(r.slots)) != (best.start, best.end, len(best.slots)) for r in rivals):
+        return min(r.start for r in (best, *rivals)), max(r.end for r in (best, *rivals))
+    slots = _merge(best, rivals)
+    confidence = 1 / sum(10 ** (r.score - best.score) for r in readings)
+    candidates: list[tuple[str, ...]] = []
+    left = text[best.start - 1]
+    for k, slot in enumerate(slots):
+        if slot.char == PLACEHOLDER:
+            right = best.filled[k + 1] if k + 1 < len(slots) else text[best.end:best.end + 1]
+            likeliest = ranked(left, slot.options, right)
+            confidence *= likeliest[0][1]
+            candidates.append(tuple(c for c, _ in likeliest[:CANDIDATES_KEPT]))
+        left = best.filled[k]
+    return GarbledRun(best.start, best.end, slots, True, round(confidence, 3), tuple(candidates))
+
+
+def _unread(text: str, start: int, end: int) -> GarbledRun:
+    """A run the repair cannot read: a placeholder for each character shown (readings that lost their "("
+    dropped)."""
+    slots: list[Slot] = []
+    i = start
+    while i < end:
+        slots.append(Slot(PLACEHOLDER))
+        i = skip_dangling_reading(text, i + 1) if text[i] == "?" else i + 1
+    return GarbledRun(start, end, tuple(slots), False, 0.0, tuple(() for _ in slots))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The whole text
+
+
+def find_garbled(text: str) -> list[GarbledRun]:
+    """GBK out-of-step runs, each read again in step where the bytes allow, or marked unreadable.
+
+    Every '?' is examined: it closes a run when re-reading the characters before it in step gives plausible
+    Chinese, and it is flagged as garbled when suspect characters, a dangling annotation tail or more lost
+    characters surround it. A '?' between two plausible stretches is a real question mark. A lone ASCII letter
+    after suspect characters is examined the same way, and so is a character whose second GBK byte is ASCII
+    (where the reader may have taken an ASCII character of the text into its last pair).
+    """
+    runs: list[GarbledRun] = []
+    position = 0
+    # The weakest evidence, a lone '?' inside a word, is not used on a page dense with '?' (one that turned its
+    # punctuation into '?' would lose it wholesale).
+    inserted_allowed = text.count("?") <= INSERTED_MAX_DENSITY * len(text) + 2
+    dense = text.count("?") > QUESTION_DENSE * len(text) + 2
+    for q in _closers(text):
+        if q < position:
+            continue
+        position = q + 1
+        if text[q] == "?":
+            region = _question_run(text, q, dense)
+            end = region[1] if region else _after_closer(text, q)
+        elif text[q].isascii():
+            region = _letter_run(text, q)
+            end = region[1] if region else q + 1
+        elif is_han(text[q + 1:q + 2] or "?") or not _poor_pair_before(text, q) or \
+                not _in_step_after(text, q + 1):
+            continue  # a Han character follows (no taken Latin word), nothing garbled before, or not in step
+        else:
+            region, end = None, q + 1
+        earliest = min(region[0] if region else q, q - MAX_REREAD)
+        floor = runs[-1].end if runs else 0
+        if region and region[0] < floor:
+            region = None
+        ends = sorted({end, _after_closer(text, q), *(_later_ends(text, q) if text[q] == "?" else ())})
+        readings = _readings(text, max(1, earliest, floor + 1), q, ends)
+        chosen = _choose(text, readings) if readings else None
+        found = chosen if isinstance(chosen, GarbledRun) else None
+        if isinstance(chosen, tuple):
+            region = chosen
+        if (not found and not region and inserted_allowed and q > floor and text[q] == "?"
+                and is_inserted_question_mark(text, q)):
+            found = GarbledRun(q, end, (), True, 1.0)
+        if found:
+            runs.append(found)
+        elif region:
+            if runs and region[0] <= runs[-1].end and not runs[-1].reread:
+                runs[-1] = _unread(text, runs[-1].start, max(runs[-1].end, region[1]))
+            elif not runs or region[0] >= runs[-1].end:
+                runs.append(_unread(text, region[0], region[1]))
+        if runs:
+            position = max(position, runs[-1].end)
+    return runs
 
 
 def repair_garbled(text: str) -> tuple[str, list[GarbledRun]]:
-    """Apply the repairs of ``find_garbled``; the runs come back with offsets in the returned text (a repaired
-    run's span covers the restored characters)."""
+    """Apply ``find_garbled``: restored characters in place, placeholders where they are not determined. The
+    runs come back with offsets in the returned text."""
     runs: list[GarbledRun] = []
     pieces: list[str] = []
     last = 0
@@ -464,11 +443,10 @@ def repair_garbled(text: str) -> tuple[str, list[GarbledRun]]:
     for run in find_garbled(text):
         pieces.append(text[last:run.start])
         length += run.start - last
-        replacement = run.repair if run.repair is not None else text[run.start:run.end]
+        replacement = run.text
         pieces.append(replacement)
-        runs.append(GarbledRun(length, length + len(replacement), run.repair))
+        runs.append(replace(run, start=length, end=length + len(replacement), shown=text[run.start:run.end]))
         length += len(replacement)
         last = run.end
     pieces.append(text[last:])
     return "".join(pieces), runs
-

@@ -1,9 +1,10 @@
 """Normalise the Chinese text of an article (docs/text.md §4).
 
-Pipeline: stray tag remnants -> pinyin annotations -> GBK out-of-step mojibake (detect, repair, flag)
--> OpenCC t2s -> full-width digits/Latin -> whitespace. The mojibake step runs on the text as published
-(Traditional on syndication portals), before t2s: a garbled character is a GBK byte pair read one byte out
-of step, and t2s would replace some of those characters with others whose bytes no longer line up.
+Pipeline: stray tag remnants -> pinyin annotations -> GBK out-of-step mojibake (read again where the bytes
+allow, placeholders elsewhere: §5) -> OpenCC t2s -> full-width digits/Latin -> whitespace. The mojibake step
+runs on the text as published (Traditional on syndication portals), before t2s: a garbled character is a GBK
+byte pair read one byte out of step, and t2s would replace some of those characters with others whose bytes
+no longer line up.
 """
 
 from __future__ import annotations
@@ -12,21 +13,45 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from etl.text.mojibake import repair_garbled
 from etl.text.pinyin import strip_pinyin
-from etl.text.script import detect_script, to_simplified
+from etl.text.script import detect_script, simplify, to_simplified
+
+
+@dataclass(frozen=True)
+class GarbledSpan:
+    """A garbled run in the normalised text, and what the repair made of it (docs/text.md §5)."""
+
+    start: int  # [start, end) in Normalised.text
+    end: int
+    original: str  # the run as served (pinyin readings removed)
+    candidates: tuple[tuple[str, ...], ...]  # per placeholder in text[start:end], in order: likeliest first
+    confidence: float  # the model's probability that every placeholder's first candidate is right
+    repaired: bool  # every character restored from the bytes; otherwise text[start:end] holds placeholders
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form stored with an article (garbled_spans) and printed by `aidnews extract`."""
+        return {"start": self.start, "end": self.end, "original": self.original,
+                "candidates": [list(c) for c in self.candidates], "confidence": self.confidence,
+                "repaired": self.repaired}
 
 
 @dataclass(frozen=True)
 class Normalised:
-    text: str  # pinyin stripped, mojibake repaired, OpenCC t2s, widths fixed, tidy
+    text: str  # pinyin stripped, mojibake restored or replaced by placeholders, OpenCC t2s, widths fixed, tidy
     original: str  # the input, untouched
     script: str  # "Hans" | "Hant" | "mixed"  (of the original)
     pinyin_stripped: int
     garbled_found: int
-    garbled_repaired: int
-    garbled_spans: list[tuple[int, int]]  # [start, end) offsets in .text of runs still garbled (unrepaired)
+    garbled_repaired: int  # runs restored in full, with no placeholder left
+    garbled_spans: list[GarbledSpan]  # every run that left characters in .text, restored or not
+
+    @property
+    def unreadable_spans(self) -> list[tuple[int, int]]:
+        """[start, end) of the spans that hold placeholders: nothing is to be read from them."""
+        return [(span.start, span.end) for span in self.garbled_spans if not span.repaired]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -85,25 +110,30 @@ def tidy_whitespace(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------------
 # The whole pipeline
 
-# Private-use marks that travel through t2s and width fixing around unrepaired runs, so their offsets can be
+# Private-use marks that travel through t2s and width fixing around garbled runs, so their offsets can be
 # read in the final text.
 _OPEN, _CLOSE = "\ue000", "\ue001"
 
 
 def normalise(text: str) -> Normalised:
+    """The text search, subjects and figures read, and what the normaliser found on the way (docs/text.md §4)."""
     cleaned = strip_tag_remnants(text.replace(_OPEN, "").replace(_CLOSE, ""))
     stripped, annotations = strip_pinyin(cleaned)
     repaired, runs = repair_garbled(stripped)
-    marked = _mark_runs(repaired, [(r.start, r.end) for r in runs if r.repair is None])
-    final, spans = _read_marks(fix_width(to_simplified(marked)))
+    shown = [run for run in runs if run.end > run.start]
+    marked = _mark_runs(repaired, [(run.start, run.end) for run in shown])
+    final, spans = _read_marks(fix_width(simplify(marked)))
     return Normalised(
         text=final,
         original=text,
         script=detect_script(text),
         pinyin_stripped=annotations,
         garbled_found=len(runs),
-        garbled_repaired=sum(1 for r in runs if r.repair is not None),
-        garbled_spans=spans,
+        garbled_repaired=sum(1 for run in runs if run.restored),
+        garbled_spans=[GarbledSpan(start, end, run.shown, tuple(tuple(to_simplified(c) for c in options)
+                                                               for options in run.candidates),
+                                   run.confidence, run.restored)
+                       for (start, end), run in zip(spans, shown, strict=True) if end > start],
     )
 
 
@@ -126,8 +156,7 @@ def _read_marks(text: str) -> tuple[str, list[tuple[int, int]]]:
         if piece == _OPEN:
             start = length
         elif piece == _CLOSE:
-            if length > start:
-                spans.append((start, length))
+            spans.append((start, length))
         else:
             out.append(piece)
             length += len(piece)

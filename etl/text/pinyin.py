@@ -50,6 +50,15 @@ def _reading_fits(syllable: str, after_latin: bool) -> bool:
     return has_tone_mark(syllable) or (not after_latin and len(syllable) > 1)
 
 
+_ANNOTATION_AT_END = re.compile(ANNOTATION.pattern + "$")
+
+
+def ends_with_annotation(text: str) -> bool:
+    """True when ``text`` ends with an inserted reading (買買提(tí)): its ")" is not a bracket to trim."""
+    match = _ANNOTATION_AT_END.search(text)
+    return match is not None and is_annotation(match)
+
+
 def find_annotations(text: str) -> Iterator[re.Match[str]]:
     """Every inserted reading in ``text``, in order."""
     return (match for match in ANNOTATION.finditer(text) if is_annotation(match))

@@ -1,4 +1,5 @@
-"""Migration 0004 (article versions, page checks, full crawls) down and up again with data, on both databases."""
+"""The freshness migrations (article versions, page checks, full crawls) down and up again with data, on both
+databases."""
 
 from __future__ import annotations
 
@@ -29,9 +30,10 @@ def test_the_freshness_migration_downgrades_and_upgrades_again_keeping_pages_and
         session.commit()
     config = db.alembic_config(database_url)
     try:
-        command.downgrade(config, "0003")
+        command.downgrade(config, "0004")  # to before 0005_freshness (and 0008_full_crawl)
         inspector = sa.inspect(engine)
         assert "article_version" not in inspector.get_table_names()
+        assert "full_crawl_run" not in {c["name"] for c in inspector.get_columns("source")}
         assert "checked_at" not in {c["name"] for c in inspector.get_columns("page")}
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT COUNT(*) FROM page")).scalar_one() == 1

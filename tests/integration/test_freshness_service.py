@@ -11,6 +11,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlmodel import Session
 import scheduler
 from crawler.demo import DemoPortal, demo_sources, ground_truth
 from etl import query
+from etl.filters import Filters, resolve
 from etl.sources import parse_sources
 from etl.store import engine as db
 from etl.store.models import Article, ArticleVersion, Metric, Page, Run
@@ -88,9 +90,9 @@ def article_of(engine: sa.Engine, url: str) -> tuple[int, str, list[float]] | No
 
 
 def yuan_total(engine: sa.Engine) -> float:
-    """The source's total in yuan, as `aidnews metrics --group-by source --unit CNY` shows it."""
+    """The source's aid funding in yuan, as `aidnews metrics --group-by source --category funding` shows it."""
     with Session(engine) as session:
-        rows = query.grouped_metrics(session, "source", unit="CNY")
+        rows = query.grouped_metrics(session, "source", resolve(session, Filters(category="funding", unit="CNY")))
     return sum(r["total"] for r in rows if r["source"] == "demo-hq")
 
 
@@ -119,10 +121,11 @@ def test_the_service_picks_up_a_correction_within_a_revisit_interval_and_keeps_t
     article_id_after, title_after, values_after = article_of(engine, url)  # type: ignore[misc]
     assert article_id_after == article_id and title_after == title + "（更新）"
     assert old * 1e4 not in values_after
-    assert yuan_total(engine) == pytest.approx(before_total + (new - old) * 1e4)
+    assert yuan_total(engine) == before_total + (new - old) * 10_000  # exact decimals: no approximation
     with Session(engine) as session:
         kept = session.execute(sa.select(ArticleVersion).where(ArticleVersion.article_id == article_id)).scalars().all()
-    assert len(kept) == 1 and kept[0].title == title and any(m["value"] == old * 1e4 for m in kept[0].metrics)
+    assert len(kept) == 1 and kept[0].title == title
+    assert any(Decimal(m["value"]) == old * 10_000 for m in kept[0].metrics)  # kept as exact decimal text
 
 
 def test_an_unchanged_article_costs_one_304_per_revisit_and_nothing_else(service: dict[str, Any]) -> None:

@@ -1,0 +1,238 @@
+"""Full-text search over article titles and bodies, in Simplified characters, on SQLite and PostgreSQL.
+
+Chinese is written without spaces, so neither database's word tokenizer applies; both index character
+trigrams instead, and both indexes are kept in step by the database itself (migration 0004), so that every
+insert, replace and delete of an article, whoever makes it, updates the index in the same transaction:
+
+- SQLite: an FTS5 table `article_fts` (tokenizer `trigram`, external content: it indexes the `article` rows and
+  stores no copy) maintained by triggers. FTS5 keeps token positions, so a term is matched and ranked (bm25)
+  from the index alone.
+- PostgreSQL: `pg_trgm` keeps no positions, so every candidate it finds is re-read to confirm the match; read
+  whole, a body is TOASTed and costs about ten microseconds, which at 100,000 articles made a common term take
+  seconds. So the text is indexed in passages: `article_passage` holds each title and each sentence of each
+  body (split after 。！？； and line ends) with a `pg_trgm` GIN index, filled by a trigger on `article`.
+  Passages are short and stored inline, so confirming a match and counting occurrences is cheap, and an
+  article's score is summed from its matching passages without reading its body. A term holding a sentence
+  end (which passages never span) is matched against the whole article instead.
+
+Titles and bodies are stored in Simplified form (etl.text.normalise converts them) and queries are converted
+the same way, so a Traditional query finds a Simplified article. A query is split on whitespace into terms; an
+article matches when it holds every term, each literally (`%`, `_` and `\\` are ordinary characters). A
+trigram index cannot look up a term of one or two characters (疏勒): on SQLite such terms are matched by a
+scan of the articles, on PostgreSQL by a scan of the passages. bench/bench_search.py measures every path.
+Ranking: FTS5's bm25 on SQLite; elsewhere a BM25-shaped score from occurrence counts (title weighted, long
+bodies damped), without inverse document frequency (terms weigh alike). Snippets are made here from the
+bodies of the rows shown, the same way on both databases (FTS5's snippet() would re-tokenize every match).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from etl.store.models import Article
+from etl.text.script import to_simplified
+
+FTS_TABLE = "article_fts"
+PASSAGE_TABLE = "article_passage"
+SENTENCE_ENDS = "。！？；!?;\n"  # a PostgreSQL passage ends after one of these (migration 0004 splits there)
+TRIGRAM = 3  # characters in an indexed unit: shorter terms cannot use the index
+HIGHLIGHT = ("«", "»")  # around each matched term in a snippet
+ELLIPSIS = "…"
+SNIPPET_CONTEXT = 12  # characters shown before the first match in a snippet
+SNIPPET_CHARS = 40  # characters of a snippet
+TITLE_WEIGHT = 3.0  # a term in the title counts as much as three in the body
+BM25_K1 = 1.2  # term-frequency saturation and length damping, as in FTS5's bm25
+BM25_B = 0.75
+REFERENCE_BYTES = 4500  # a typical body, about 1,500 Chinese characters in UTF-8, that `occurrences` damps against
+LIKE_ESCAPE = "\\"
+_SPACE = re.compile(r"\s+")
+
+passage = sa.table(PASSAGE_TABLE, sa.column("article_id", sa.Integer), sa.column("seq", sa.Integer),
+                   sa.column("text", sa.Text))
+
+
+class SearchError(ValueError):
+    """A query that cannot be searched for (empty, or holding a NUL character)."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A query as typed and the Simplified, distinct terms an article must all hold."""
+
+    text: str
+    terms: tuple[str, ...]
+
+    @property
+    def indexed(self) -> tuple[str, ...]:
+        """Terms the trigram index can look up."""
+        return tuple(t for t in self.terms if len(t) >= TRIGRAM)
+
+    @property
+    def scanned(self) -> tuple[str, ...]:
+        """Terms too short for the index, matched by a scan."""
+        return tuple(t for t in self.terms if len(t) < TRIGRAM)
+
+
+def parse_query(text: str) -> SearchQuery:
+    """Terms of a query: Simplified, split on whitespace, repeats dropped. Raises SearchError when none."""
+    if "\x00" in text:
+        raise SearchError("the search text holds a NUL character")
+    terms = tuple(dict.fromkeys(t for t in _SPACE.split(to_simplified(text)) if t))
+    if not terms:
+        raise SearchError("the search text is empty")
+    return SearchQuery(text, terms)
+
+
+def fts_match(terms: tuple[str, ...]) -> str:
+    """An FTS5 MATCH expression that wants every term as a literal phrase ("" is a quote inside one)."""
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def like_pattern(term: str) -> str:
+    """`%term%` with LIKE's wildcards and its escape character made literal."""
+    escaped = term.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    return f"%{escaped}%"
+
+
+def _cased(term: str) -> bool:
+    """Whether the term has letters with a case (Latin, Greek …); Chinese has none."""
+    return term.lower() != term.upper()
+
+
+def _holds(column: ColumnElement[str], term: str) -> ColumnElement[bool]:
+    """`column` holds `term`: case aside where it has case (ILIKE costs PostgreSQL a lower-casing of every row)."""
+    pattern = like_pattern(term)
+    if _cased(term):
+        return column.ilike(pattern, escape=LIKE_ESCAPE)
+    return column.like(pattern, escape=LIKE_ESCAPE)
+
+
+def _in_article(term: str) -> ColumnElement[bool]:
+    return sa.or_(_holds(Article.title, term), _holds(Article.body, term))
+
+
+def _in_passages(term: str) -> bool:
+    """PostgreSQL: whether the passages can answer for `term` (passages never span a sentence end)."""
+    return not any(char in SENTENCE_ENDS for char in term)
+
+
+def _fts_matches(terms: tuple[str, ...]) -> ColumnElement[bool]:
+    return sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(
+        sa.bindparam("fts_query", fts_match(terms), unique=True))
+
+
+def condition(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
+    """Where-clause on `article`: it holds every term of the query."""
+    parts: list[ColumnElement[bool]] = []
+    if dialect == "sqlite":
+        if query.indexed:
+            fts = sa.table(FTS_TABLE, sa.column("rowid"))
+            parts.append(Article.id.in_(sa.select(fts.c.rowid).where(_fts_matches(query.indexed))))
+        parts += [_in_article(t) for t in query.scanned]
+    else:
+        for term in query.terms:
+            if _in_passages(term):
+                parts.append(Article.id.in_(sa.select(passage.c.article_id).where(_holds(passage.c.text, term))))
+            else:
+                parts.append(_in_article(term))
+    return sa.and_(*parts)
+
+
+def _count(column: ColumnElement[str], term: str, dialect: str) -> ColumnElement[float]:
+    """How many times `term` occurs in `column` (0 where null), counted in bytes removed by `replace`."""
+    text = sa.func.coalesce(column, "")
+    needle = term
+    if _cased(term):
+        text, needle = sa.func.lower(text), term.lower()
+    size = sa.func.octet_length if dialect == "postgresql" else (lambda v: sa.func.length(sa.cast(v, sa.LargeBinary)))
+    removed = size(sa.func.replace(text, sa.literal(needle), sa.literal("")))
+    return sa.cast(size(text) - removed, sa.Float) / len(needle.encode("utf-8"))
+
+
+def _body_bytes(dialect: str) -> ColumnElement[int]:
+    """The body's length in bytes: PostgreSQL reads it from the value's header, without fetching the text."""
+    if dialect == "postgresql":
+        return sa.func.octet_length(Article.body)
+    return sa.func.length(sa.cast(Article.body, sa.LargeBinary))
+
+
+def bm25_shaped(body: ColumnElement[float], title: ColumnElement[float], body_bytes: ColumnElement[int]
+                ) -> ColumnElement[float]:
+    """One term's score from its occurrences in the body (damped by the body's length) and in the title."""
+    damping = BM25_K1 * (1 - BM25_B + BM25_B * sa.cast(body_bytes, sa.Float) / REFERENCE_BYTES)
+    return (body * (BM25_K1 + 1) / (body + damping)
+            + TITLE_WEIGHT * title * (BM25_K1 + 1) / (title + BM25_K1))
+
+
+@dataclass(frozen=True)
+class Join:
+    """A from-clause a ranked listing joins `article` to, and how."""
+
+    target: sa.FromClause
+    on: ColumnElement[bool]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What a ranked article listing adds to its query: joins, a filter and a score (higher first)."""
+
+    joins: tuple[Join, ...]
+    where: ColumnElement[bool]
+    score: ColumnElement[float]
+
+
+def _passage_hits(term: str, name: str) -> sa.Subquery:
+    """PostgreSQL: per article holding `term`, its occurrences in the body's passages and in the title."""
+    count = _count(passage.c.text, term, "postgresql")
+    in_title = passage.c.seq == 0
+    return (sa.select(passage.c.article_id,
+                      sa.func.sum(sa.case((in_title, 0.0), else_=count)).label("body"),
+                      sa.func.sum(sa.case((in_title, count), else_=0.0)).label("title"))
+            .where(_holds(passage.c.text, term)).group_by(passage.c.article_id).subquery(name))
+
+
+def ranking(query: SearchQuery, dialect: str) -> Ranking:
+    """How to find and rank the articles holding every term of `query` on this database."""
+    if dialect == "sqlite" and query.indexed:
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        return Ranking(
+            joins=(Join(fts, Article.id == fts.c.rowid),),
+            where=sa.and_(_fts_matches(query.indexed), *[_in_article(t) for t in query.scanned]),
+            score=sa.literal_column(f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", sa.Float))
+    body_bytes = _body_bytes(dialect)
+    joins: list[Join] = []
+    where: list[ColumnElement[bool]] = []
+    score: ColumnElement[float] = sa.literal(0.0)
+    for i, term in enumerate(query.terms):
+        if dialect == "postgresql" and _in_passages(term):
+            hits = _passage_hits(term, f"hits_{i}")
+            joins.append(Join(hits, hits.c.article_id == Article.id))
+            score = score + bm25_shaped(hits.c.body, hits.c.title, body_bytes)
+        else:  # a scan of the articles: SQLite's short terms, PostgreSQL's terms spanning sentences
+            where.append(_in_article(term))
+            score = score + bm25_shaped(_count(Article.body, term, dialect), _count(Article.title, term, dialect),
+                                        body_bytes)
+    return Ranking(tuple(joins), sa.and_(sa.true(), *where), score)
+
+
+def make_snippet(query: SearchQuery, title: str | None, body: str) -> str:
+    """A window of the body around its first match, every term marked; the title when the body has none."""
+    for text in (body, title or ""):
+        lowered = text.lower()
+        found = [i for i in (lowered.find(t.lower()) for t in query.terms) if i >= 0]
+        if found:
+            start = max(0, min(found) - SNIPPET_CONTEXT)
+            end = min(len(text), start + SNIPPET_CHARS)
+            window = _mark(text[start:end], query.terms)
+            return (ELLIPSIS if start else "") + window + (ELLIPSIS if end < len(text) else "")
+    return body[:SNIPPET_CHARS] + (ELLIPSIS if len(body) > SNIPPET_CHARS else "")
+
+
+def _mark(text: str, terms: tuple[str, ...]) -> str:
+    """`text` with each occurrence of a term (longest first, case aside) between the highlight marks."""
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    return pattern.sub(lambda m: HIGHLIGHT[0] + m.group() + HIGHLIGHT[1], text)
