@@ -41,10 +41,10 @@ from sqlmodel import Session
 
 from crawler.demo.launch import sources_for
 from crawler.supervisor import crawl
-from etl import logs
+from etl import clock, logs
 from etl.process import etl_pass
 from etl.sources import ConfigError, SourceConfig, SourcesFile
-from etl.store.engine import describe, get_engine, upgrade
+from etl.store.engine import database_url, describe, get_engine, upgrade
 from etl.store.maintenance import maintenance
 from etl.store.models import Run, utcnow
 from etl.store.models import Service as ServiceRow
@@ -224,7 +224,7 @@ class Service:
             with self.busy:
                 self.crawls_running -= 1
                 self.busy.notify_all()
-        if run.status == RunStatus.OK:
+        if run.status in (RunStatus.OK, RunStatus.PARTIAL):  # pages were stored: extract them
             self.etl_job()
 
     def etl_job(self) -> None:
@@ -317,18 +317,24 @@ class Service:
         self.stopping.set()
 
 
-def serve(sources: str | Path, *, demo: bool = False, run_now: bool = True) -> int:
+def serve(sources: str | Path, *, demo: bool = False, run_now: bool = True, tracebacks: bool = False) -> int:
     """Run the service on the sources file (or, with `demo`, on the demo portal) until SIGINT or SIGTERM.
 
-    Logs JSON lines to stderr. Returns the exit code: 0 after a clean stop, 2 when the service cannot start
-    (a bad sources file, a busy demo port, another scheduler on the database).
+    Logs JSON lines to stderr, stamped in the sources file's time zone. Returns the exit code: 0 after a clean
+    stop, 2 when the service cannot start (a bad sources file, a busy demo port, another scheduler on the
+    database, a database it cannot open), said in one log line and one `error:` line; `tracebacks` adds the
+    traceback to the log line.
     """
     logs.setup(json_lines=True)
     try:
         with sources_for(demo, sources, on_portal=lambda url: log.info("demo portal serving", extra={"url": url})
                          ) as config:
-            engine = get_engine()
-            upgrade()
+            clock.use(config.settings.timezone)
+            try:
+                engine = get_engine()
+                upgrade()
+            except (sa.exc.SQLAlchemyError, OSError) as exc:
+                raise CannotStart(f"cannot open the database {describe(database_url())}: {_reason(exc)}") from exc
             with single_instance(engine):
                 if reaped := reap_stale_runs(engine):
                     log.warning("marked %d runs of a previous, killed service as crashed", reaped)
@@ -338,10 +344,21 @@ def serve(sources: str | Path, *, demo: bool = False, run_now: bool = True) -> i
                 log.info("service started", extra={"database": describe(str(engine.url)),
                                                    "sources": [s.name for s in config.enabled()]})
                 return service.run(run_now=run_now)
-    except (ConfigError, AlreadyRunning, OSError) as exc:
-        log.error("%s", exc)
+    except (ConfigError, AlreadyRunning, CannotStart, OSError) as exc:
+        log.error("%s", exc, exc_info=exc if tracebacks else None)
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+class CannotStart(Exception):
+    """The service cannot start, for a reason its message gives in a line."""
+
+
+def _reason(exc: BaseException) -> str:
+    """A database error in a line: the driver's message, without the SQL and the documentation link."""
+    inner = exc.orig if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None else exc
+    lines = [line.strip() for line in str(inner).splitlines() if line.strip()]
+    return lines[0] if lines else type(inner).__name__
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -104,6 +104,20 @@ def crawl_settings(sources: list[SourceConfig], run_id: int | None, contact: str
     return settings
 
 
+def merge_counts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Counts of two workers of one run added up: numbers summed, tables (per source) merged key by key."""
+    merged = dict(old)
+    for key, value in new.items():
+        before = merged.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(before, int | float):
+            merged[key] = before + value
+        elif isinstance(value, dict) and isinstance(before, dict):
+            merged[key] = merge_counts(before, value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def record(engine: sa.Engine, run_id: int, counts: dict[str, Any], errors: list[dict[str, str]]) -> None:
     """Add this process's counts and errors to its run (the workers of a distributed crawl share one run)."""
     with engine.begin() as conn:
@@ -113,24 +127,10 @@ def record(engine: sa.Engine, run_id: int, counts: dict[str, Any], errors: list[
         else:  # take SQLite's write lock before reading, so two workers cannot interleave
             conn.execute(sa.update(Run).where(Run.id == run_id).values(status=Run.status))
         row = conn.execute(query).one_or_none()
-        merged = _merged(dict(row[0] or {}) if row else {}, counts)
+        merged = merge_counts(dict(row[0] or {}) if row else {}, counts)
         merged["workers"] = int(merged.get("workers", 0)) + 1
         all_errors = (list(row[1] or []) if row else []) + errors
         conn.execute(sa.update(Run).where(Run.id == run_id).values(counts=merged, errors=all_errors[:1000]))
-
-
-def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Counts added up key by key (nested tables too, such as the per-source counts); other values replaced."""
-    merged = dict(old)
-    for key, value in new.items():
-        before = merged.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(before, int | float):
-            merged[key] = before + value
-        elif isinstance(value, dict) and isinstance(before, dict):
-            merged[key] = _merged(before, value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def run_crawl(sources: list[SourceConfig], run_id: int | None, revisit: bool = False,
@@ -162,6 +162,8 @@ def run_crawl(sources: list[SourceConfig], run_id: int | None, revisit: bool = F
             _, count, name = key.split("/", 2)
             by_source.setdefault(name, {})[count] = value
     summary["by_source"] = by_source
+    if spider is not None:  # every source crawled, even one that neither answered nor failed
+        summary["sources"] = {s.name: dict(spider.by_source.get(s.name, {})) for s in sources}
     errors = spider.errors if spider is not None else []
     if spider is not None and spider.checked:
         record_checks(engine, spider.checked)

@@ -32,7 +32,16 @@ from etl.stopping import stop_on_signals
 from etl.store.engine import get_engine
 from etl.store.models import Run
 from etl.store.pages import count_stored
-from etl.store.runs import ERROR_TAIL, RunKind, RunStatus, finish_run, reap_stale_runs, record_pid, start_run
+from etl.store.runs import (
+    ERROR_TAIL,
+    RunKind,
+    RunStatus,
+    finish_run,
+    judge_crawl,
+    reap_stale_runs,
+    record_pid,
+    start_run,
+)
 from etl.store.sources import record_full_crawls, sync_sources
 
 POLL_SECONDS = 0.2  # how often the children, the clock and the stop request are checked
@@ -79,7 +88,7 @@ def crawl(sources: Sequence[SourceConfig], *, time_limit: float = 3600.0, revisi
                        engine=engine)
             raise
         run = finish_run(run_id, ending.status, error=ending.error, engine=engine)
-        if run.status == RunStatus.OK:
+        if run.status in (RunStatus.OK, RunStatus.PARTIAL):  # a failed source has list errors: not marked
             record_full_crawls(run_id, run.counts or {}, [s.name for s in sources], engine)
         return run
 
@@ -109,7 +118,18 @@ def _run_children(run_id: int, sources: Sequence[SourceConfig], engine: sa.Engin
         record_pid(run_id, children[0].pid, engine)
         progress_of = None if progress is None else lambda: progress(count_stored(engine, run_id))
         stopped_by = _supervise(children, time_limit, should_stop, progress_of, hurry)
-        return _outcome(children, stderr_files, stopped_by, time_limit)
+        ending = _outcome(children, stderr_files, stopped_by, time_limit)
+    if ending.status is RunStatus.OK:  # the children finished: did each source give anything?
+        ending = _judged(run_id, [s.name for s in sources], engine)
+    return ending
+
+
+def _judged(run_id: int, names: list[str], engine: sa.Engine) -> Ending:
+    """The crawl's ending from what each source gave (etl.store.runs.judge_crawl), read from its run row."""
+    with engine.connect() as conn:
+        counts = conn.execute(sa.select(Run.counts).where(Run.id == run_id)).scalar_one_or_none() or {}
+    verdict = judge_crawl(names, counts)
+    return Ending(verdict.status, verdict.error)
 
 
 def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from etl import spreadsheet
 from etl.filters import SHANGHAI, Criteria, article_conditions, has_metrics, metric_conditions
 from etl.metrics import json_number
 from etl.store.models import Article, Metric
@@ -170,12 +171,16 @@ def _plain(value: Any) -> Any:
 
 
 def _csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: lists and tables as text, and crawled text a spreadsheet would run as a formula
+    made inert (etl.spreadsheet)."""
     if isinstance(value, list):
         nested = any(isinstance(v, dict | list) for v in value)
-        return json.dumps(value, ensure_ascii=False) if nested else " ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return _plain(value)
+        value = json.dumps(value, ensure_ascii=False) if nested else " ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, Decimal):
+        return str(value)  # every digit as written (4205000.10); a number, never a formula
+    return spreadsheet.cell(_plain(value))
 
 
 def write(rows: Iterable[dict[str, Any]], what: str, path: Path, fmt: Format,

@@ -115,8 +115,11 @@ def etl_pass(*, batch_size: int = 100, limit: int | None = None, reprocess: bool
 def _run_pass(engine: sa.Engine, counts: Counter[str], *, batch_size: int, limit: int | None, reprocess: bool,
               since: datetime | None, progress: Callable[[int], None] | None, should_stop: Callable[[], bool],
               workers: int | None) -> tuple[RunStatus, str | None]:
-    """The pass itself: its status, and its error when it failed."""
+    """The pass itself: its status, and its error when it failed. `counts` ends with the articles, figures and
+    copies as stored (`_settle`)."""
+    written: dict[int, int] = {}  # article id -> figures it holds after its latest write in this pass
     status = RunStatus.OK
+    index: DuplicateIndex | None = None
     pool: ProcessPoolExecutor | None = None
     try:
         if reprocess:
@@ -137,18 +140,29 @@ def _run_pass(engine: sa.Engine, counts: Counter[str], *, batch_size: int, limit
             if not ids:
                 break
             last_id = ids[-1]
-            with_retries(partial(_process_batch_again, engine, ids, counts, index, pool), f"batch to {last_id}")
+            with_retries(partial(_process_batch_again, engine, ids, counts, index, pool, written),
+                         f"batch to {last_id}")
             if progress is not None:
                 progress(len(ids))
     except Exception as exc:
         log.exception("ETL pass failed")
+        _settle(counts, written, index)
         return RunStatus.FAILED, error_summary(exc)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     if pool is not None:
         counts["workers"] = workers
+    _settle(counts, written, index)
     return status, None
+
+
+def _settle(counts: Counter[str], written: dict[int, int], index: DuplicateIndex | None) -> None:
+    """Articles, figures and copies as stored: an article written twice in a pass (two pages with one canonical
+    URL, or a batch tried again) counts once, with the figures of its last write."""
+    counts["articles"] = len(written)
+    counts["metrics"] = sum(written.values())
+    counts["duplicates"] = sum(1 for article_id in written if index and index.duplicate_of(article_id) is not None)
 
 
 def _load_index(engine: sa.Engine) -> DuplicateIndex:
@@ -157,11 +171,11 @@ def _load_index(engine: sa.Engine) -> DuplicateIndex:
 
 
 def _process_batch_again(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], index: DuplicateIndex,
-                         pool: ProcessPoolExecutor | None) -> None:
+                         pool: ProcessPoolExecutor | None, written: dict[int, int]) -> None:
     """_process_batch, safe to try again: a failed try leaves the counts as they were (the index rolls back)."""
     before = counts.copy()
     try:
-        _process_batch(engine, ids, counts, index, pool)
+        _process_batch(engine, ids, counts, index, pool, written)
     except BaseException:
         counts.clear()
         counts.update(before)
@@ -202,7 +216,7 @@ def _judge(page: Page, extracted: Extracted, sources: dict[str, SourceConfig]) -
 
 
 def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], index: DuplicateIndex,
-                   pool: ProcessPoolExecutor | None = None) -> None:
+                   pool: ProcessPoolExecutor | None = None, written: dict[int, int] | None = None) -> None:
     with Session(engine) as session:
         sources = configured_sources(session)
         pages = session.exec(sa.select(Page).where(Page.id.in_(ids)).order_by(Page.id)).scalars().all()  # type: ignore[call-overload]
@@ -212,14 +226,14 @@ def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], 
     results = [_judge(page, result, sources) for page, result in zip(pages, extracted, strict=True)]
     counts["pages"] += len(results)
     try:
-        _write_batch(engine, results, counts, index)
+        _write_batch(engine, results, counts, index, written)
     except Exception as exc:  # the batch write failed: fall back to one transaction per page, so one bad page costs one
         if transient(exc):  # the database, not a page: the whole batch is tried again (etl_pass)
             raise
         log.warning("batch write failed, retrying page by page", exc_info=True)
         for result in results:
             try:
-                _write_batch(engine, [result], counts, index)
+                _write_batch(engine, [result], counts, index, written)
             except Exception as exc:
                 if transient(exc):
                     raise
@@ -229,16 +243,19 @@ def _process_batch(engine: sa.Engine, ids: Sequence[int], counts: Counter[str], 
                 counts["errors"] += 1
 
 
-def _write_batch(engine: sa.Engine, results: Sequence[PageResult], counts: Counter[str], index: DuplicateIndex) -> None:
-    """Write one batch in one transaction: articles, metrics, duplicate links and page states, or nothing."""
+def _write_batch(engine: sa.Engine, results: Sequence[PageResult], counts: Counter[str], index: DuplicateIndex,
+                 written: dict[int, int] | None = None) -> None:
+    """Write one batch in one transaction: articles, metrics, duplicate links and page states, or nothing.
+
+    `written` hears, once the transaction is committed, each article written and how many figures it holds now.
+    """
     local: Counter[str] = Counter()
     snapshot = index.snapshot()
     try:
         with Session(engine) as session:
             items = [ExtractedPage(r.page, r.extraction) for r in results if r.extraction is not None]
             ids = store_articles(session, items, local) if items else []
-            local["articles"] += len(items)
-            local["metrics"] += sum(len(item.extraction.metrics) for item in items)
+            figures = {article_id: len(item.extraction.metrics) for article_id, item in zip(ids, items, strict=True)}
             for result in results:
                 if result.state is PageState.ERROR:
                     local["errors"] += 1
@@ -246,9 +263,11 @@ def _write_batch(engine: sa.Engine, results: Sequence[PageResult], counts: Count
                     local["skipped"] += 1
             record_outcomes(session.connection(), [r.outcome for r in results], EXTRACTOR_VERSION)
             stored = [StoredArticle(article_id, item.extraction) for article_id, item in zip(ids, items, strict=True)]
-            local["duplicates"] += mark_duplicates(session, index, stored)
+            mark_duplicates(session, index, stored)
             session.commit()
     except BaseException:
         index.restore(snapshot)  # the transaction rolled back: so does the index
         raise
     counts.update(local)
+    if written is not None:
+        written.update(figures)

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from etl import clock
 from etl.filters import Criteria, article_conditions, has_metrics, metric_conditions
 from etl.metrics import SHARE_UNITS
 from etl.store import search
@@ -24,7 +25,10 @@ from etl.store.models import Article, Metric, Page, Run, Service, Source
 from etl.store.pages import PageState
 from etl.store.runs import RunKind, RunStatus
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+GARBLED_WARNING_SHARE = 0.2  # a source whose articles come garbled more often than this is read wrongly
+SHOWN_ERRORS = 5  # failed URLs of a source's last erring crawl, in `status --format json`
+NEVER_CRAWLED = "never crawled"
+UNNAMED_SOURCE = "(no source)"  # the row of pages stored without a source name
 GROUPS = {
     "provider": (Article.provider_province, Article.provider_prefecture),
     "recipient": (Article.recipient_province, Article.recipient_prefecture),
@@ -36,7 +40,7 @@ GROUPS = {
 
 
 def local_time(value: datetime | None, timespec: str = "minutes") -> str | None:
-    return value.astimezone(SHANGHAI).isoformat(timespec=timespec) if value else None
+    return clock.iso(value, timespec)
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,7 @@ def grouped_metrics(session: Session, group_by: str, criteria: Criteria, *,
     for row in session.execute(query).all():
         value, unit_, kind, text, sentence, aid, title, published = row[:8]
         if group_by == "year":
-            key = str(published.astimezone(SHANGHAI).year) if published else "(no date)"
+            key = str(clock.local(published).year) if published else "(no date)"
         else:
             key = " ".join(str(v) for v in row[8:] if v) or "(unknown)"
         kind = (kind or "other") if unit_ == "CNY" else ""  # other: none of the kinds, or stored before kinds
@@ -232,8 +236,8 @@ def article_ids(session: Session) -> tuple[int, int] | None:
     return None if low is None else (low, high)
 
 
-def status(session: Session) -> dict[str, Any]:
-    """Counts, pending work, recent runs and per-source health."""
+def status(session: Session, configured: Sequence[str] = ()) -> dict[str, Any]:
+    """Counts, pending work, recent runs and the health of every source (`configured`: the sources file's)."""
     count = lambda q: session.execute(q).scalar_one()  # noqa: E731
     summary: dict[str, Any] = {
         "articles": count(sa.select(sa.func.count(Article.id))),
@@ -249,7 +253,7 @@ def status(session: Session) -> dict[str, Any]:
         "started_at": local_time(r.started_at), "finished_at": local_time(r.finished_at),
         "counts": r.counts, "error": r.error,
     } for r in runs]
-    summary["sources"] = source_health(session)
+    summary["sources"] = source_health(session, configured)
     summary["service"] = service_state(session)
     summary["tables"] = table_sizes(session)
     return summary
@@ -316,7 +320,8 @@ def crawl_yields(session: Session, name: str, window: int = HEALTH_WINDOW) -> tu
     marked = session.execute(sa.select(Source.full_crawl_run).where(Source.name == name)).scalar_one_or_none()
     runs = session.execute(
         sa.select(Run.id, Run.source_name, Run.counts)
-        .where(Run.kind == RunKind.CRAWL, Run.status == RunStatus.OK, Run.source_name.contains(name))
+        .where(Run.kind == RunKind.CRAWL, Run.status.in_([RunStatus.OK, RunStatus.PARTIAL]),
+               Run.source_name.contains(name))
         .order_by(Run.id.desc())).all()
     mine = [(run_id, counts or {}) for run_id, names, counts in runs if name in (names or "").split(",")]
     yields = []
@@ -348,53 +353,116 @@ def quiet_warning(first_full: int | None, yields: list[CrawlYield]) -> str | Non
             f"(after the first full crawl #{first_full}) yielded a median of {usual} new pages")
 
 
-def source_health(session: Session, window: int = HEALTH_WINDOW, recent_pages: int = 20) -> list[dict[str, Any]]:
-    """Per source: last success, new pages and list pages per crawl, the usual yield, share of bad extractions.
+def source_health(session: Session, configured: Sequence[str] = (), window: int = 10,
+                  recent_pages: int = 20) -> list[dict[str, Any]]:
+    """Per source: its pages, articles, last crawl and last success, last error, new pages per crawl, warnings.
 
-    Warnings name the signs of a changed layout or encoding: several crawls in a row with nothing new where
-    the source usually yields pages (`quiet_warning`), and a recent share of failed or garbled extractions
-    far above its usual.
+    Every source is listed: those of `configured` (the sources file) and of the `source` table, even one never
+    crawled or never successful, and every source that has pages; pages without a source get a row of their
+    own, so the rows' pages add up to the database's. Warnings name the signs of trouble: a last crawl that
+    fetched nothing, several crawls in a row with nothing new where the source usually yields pages, a share of
+    garbled articles above GARBLED_WARNING_SHARE, and a recent share of failed or garbled extractions far above
+    its usual.
     """
-    names = [n for (n,) in session.execute(sa.select(Page.source_name).where(Page.kind == "article").distinct())]
-    out = []
-    for name in sorted(n for n in names if n):
-        states = dict(session.execute(
-            sa.select(Page.etl_status, sa.func.count(Page.id))
-            .where(Page.kind == "article", Page.source_name == name).group_by(Page.etl_status)).all())
-        pages = sum(states.values())
-        articles, garbled = session.execute(
-            sa.select(sa.func.count(Article.id), sa.func.count(Article.id).filter(Article.garbled_found > 0))
-            .where(Article.source_name == name)).one()
-        first_full, yields = crawl_yields(session, name, window)
-        before_latest = [y.new_pages for y in yields[QUIET_CRAWLS:] if first_full is None or y.run_id > first_full]
-        usual = statistics.median_low(before_latest) if len(before_latest) >= MIN_HISTORY else None
-        last_ok = session.execute(
-            sa.select(Run.finished_at).where(Run.id == yields[0].run_id)).scalar_one() if yields else None
-        bad_total = states.get(PageState.ERROR, 0) + garbled
-        recent = session.execute(
-            sa.select(Page.etl_status, Article.garbled_found)
-            .outerjoin(Article, Article.page_id == Page.id)
-            .where(Page.kind == "article", Page.source_name == name,
-                   Page.etl_status.in_([PageState.DONE, PageState.ERROR]))
-            .order_by(Page.id.desc()).limit(recent_pages)).all()
-        recent_bad = sum(1 for status, g in recent if status == PageState.ERROR or (g or 0) > 0)
-        recent_share = recent_bad / len(recent) if recent else 0.0
-        older = pages - len(recent)  # the baseline is the source's earlier pages, not the ones being judged
-        usual_share = (bad_total - recent_bad) / older if older > 0 else 0.0
-        warnings = []
-        if quiet := quiet_warning(first_full, yields):
-            warnings.append(quiet)
-        if len(recent) >= 10 and recent_share >= 0.3 and recent_share > 2 * usual_share:
-            warnings.append(f"{recent_share:.0%} of its latest pages failed or came out garbled "
-                            f"(usually {usual_share:.0%}): has its layout or encoding changed?")
-        elif pages and states.get(PageState.ERROR, 0) / pages > 0.2:
-            warnings.append(f"{states['error'] / pages:.0%} of its pages failed extraction")
-        out.append({
-            "source": name, "pages": pages, "articles": articles, "failed": states.get(PageState.ERROR, 0),
-            "garbled_share": round(garbled / articles, 3) if articles else 0.0,
-            "last_success": local_time(last_ok), "first_full_crawl": first_full,
-            "new_pages_last_runs": [y.new_pages for y in yields[:5]],
-            "list_pages_last_runs": [y.list_pages for y in yields[:5]],
-            "usual_new_pages": usual, "warnings": warnings,
-        })
+    pages_by_source = dict(session.execute(sa.select(Page.source_name, sa.func.count(Page.id))
+                                           .group_by(Page.source_name)).all())
+    known = {name for (name,) in session.execute(sa.select(Source.name))}
+    names = sorted(known | set(configured) | {n for n in pages_by_source if n})
+    out = [_health(session, name, pages_by_source.get(name, 0), window, recent_pages) for name in names]
+    if pages_by_source.get(None):
+        out.append({"source": UNNAMED_SOURCE, "pages": pages_by_source[None], "articles": 0, "failed": 0,
+                    "garbled_share": 0.0, "last_crawl": None, "last_success": None, "last_error": None,
+                    "last_error_at": None, "last_errors": [], "first_full_crawl": None, "new_pages_last_runs": [],
+                    "list_pages_last_runs": [], "usual_new_pages": None,
+                    "warnings": []})
     return out
+
+
+def _crawls_of(session: Session, name: str, window: int) -> list[Run]:
+    """The latest crawls that included this source (a run's label lists its sources, comma-separated)."""
+    query = (sa.select(Run).where(Run.kind == RunKind.CRAWL, Run.source_name.contains(name, autoescape=True))
+             .order_by(Run.id.desc()).limit(window * 4))
+    return [r for r in session.execute(query).scalars() if name in (r.source_name or "").split(",")][:window]
+
+
+def _answered(run: Run, name: str) -> bool | None:
+    """Did the source give anything in this crawl? None when the crawl kept no per-source counts (older runs)."""
+    per = (run.counts or {}).get("sources", {}).get(name)
+    if per is None:
+        return None if run.status != RunStatus.RUNNING else False
+    return bool(per.get("responses"))
+
+
+def _succeeded(run: Run, name: str) -> bool:
+    answered = _answered(run, name)
+    return answered if answered is not None else run.status == RunStatus.OK
+
+
+def _last_error(run: Run, name: str) -> str | None:
+    """What went wrong for this source in this crawl: its errors by reason, or why the crawl itself failed."""
+    per = (run.counts or {}).get("sources", {}).get(name)
+    if per and per.get("errors"):
+        reasons = sorted(((k.removeprefix("error: "), v) for k, v in per.items() if k.startswith("error: ")),
+                         key=lambda kv: (-kv[1], kv[0]))
+        return ", ".join(f"{reason} ({n})" if n > 1 else reason for reason, n in reasons) or "errors"
+    if run.status not in (RunStatus.OK, RunStatus.PARTIAL, RunStatus.RUNNING) and run.error:
+        return f"crawl {run.status}: {run.error.strip().splitlines()[-1]}"
+    return None
+
+
+def _health(session: Session, name: str, pages: int, window: int, recent_pages: int) -> dict[str, Any]:
+    states = dict(session.execute(
+        sa.select(Page.etl_status, sa.func.count(Page.id))
+        .where(Page.kind == "article", Page.source_name == name).group_by(Page.etl_status)).all())
+    article_pages = sum(states.values())
+    articles, garbled, repaired = session.execute(
+        sa.select(sa.func.count(Article.id), sa.func.count(Article.id).filter(Article.garbled_found > 0),
+                  sa.func.count(Article.id).filter(Article.garbled_repaired > 0))
+        .where(Article.source_name == name)).one()
+    crawls = _crawls_of(session, name, window)
+    finished = [r for r in crawls if r.status != RunStatus.RUNNING]
+    first_full, yields = crawl_yields(session, name, window)
+    before_latest = [y.new_pages for y in yields[QUIET_CRAWLS:] if first_full is None or y.run_id > first_full]
+    usual = statistics.median_low(before_latest) if len(before_latest) >= MIN_HISTORY else None
+    last_ok = next((r for r in finished if _succeeded(r, name)), None)
+    with_error = next(((r, e) for r in finished if (e := _last_error(r, name))), None)
+    last = finished[0] if finished else None
+    bad_total = states.get(PageState.ERROR, 0) + garbled
+    recent = session.execute(
+        sa.select(Page.etl_status, Article.garbled_found)
+        .outerjoin(Article, Article.page_id == Page.id)
+        .where(Page.kind == "article", Page.source_name == name,
+               Page.etl_status.in_([PageState.DONE, PageState.ERROR]))
+        .order_by(Page.id.desc()).limit(recent_pages)).all()
+    recent_bad = sum(1 for status, g in recent if status == PageState.ERROR or (g or 0) > 0)
+    recent_share = recent_bad / len(recent) if recent else 0.0
+    older = article_pages - len(recent)  # the baseline is the source's earlier pages, not the ones being judged
+    usual_share = (bad_total - recent_bad) / older if older > 0 else 0.0
+    warnings = []
+    if last is None:
+        warnings.append(NEVER_CRAWLED)
+    elif not _succeeded(last, name):
+        warnings.append("its last crawl fetched nothing" + ("" if last_ok else ", and no crawl ever did"))
+    if quiet := quiet_warning(first_full, yields):
+        warnings.append(quiet)
+    if articles and garbled / articles > GARBLED_WARNING_SHARE:
+        warnings.append(f"{garbled / articles:.0%} of its articles came with garbled characters ({repaired} "
+                        "repaired): check its encoding")
+    if len(recent) >= 10 and recent_share >= 0.3 and recent_share > 2 * usual_share:
+        warnings.append(f"{recent_share:.0%} of its latest pages failed or came out garbled "
+                        f"(usually {usual_share:.0%}): has its layout or encoding changed?")
+    elif article_pages and states.get(PageState.ERROR, 0) / article_pages > 0.2:
+        warnings.append(f"{states[PageState.ERROR] / article_pages:.0%} of its pages failed extraction")
+    last_errors = [] if with_error is None else [
+        e for e in (with_error[0].errors or []) if isinstance(e, dict) and e.get("source") == name][:SHOWN_ERRORS]
+    return {
+        "source": name, "pages": pages, "articles": articles, "failed": states.get(PageState.ERROR, 0),
+        "garbled_share": round(garbled / articles, 3) if articles else 0.0,
+        "last_crawl": "never" if last is None else ("ok" if _succeeded(last, name) else "failed"),
+        "last_success": local_time(last_ok.finished_at) if last_ok else None,
+        "last_error": with_error[1] if with_error else None,
+        "last_error_at": local_time(with_error[0].finished_at) if with_error else None,
+        "last_errors": last_errors,
+        "first_full_crawl": first_full, "new_pages_last_runs": [y.new_pages for y in yields[:5]],
+        "list_pages_last_runs": [y.list_pages for y in yields[:5]], "usual_new_pages": usual, "warnings": warnings,
+    }

@@ -11,8 +11,6 @@ mentions, never add their values. The database is opened read-only on both SQLit
 
 from __future__ import annotations
 
-import os
-import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from etl import regions
+from etl.store.engine import NoDatabase, reader
 from etl.store.models import Article, Metric, Page
 from etl.svgcharts import Bar, Scale, bar_chart, column_chart, number
 
@@ -134,19 +133,14 @@ class ReportSummary:
 # -- reading ------------------------------------------------------------------------------------------------------
 
 def read_only_engine(url: str) -> sa.Engine:
-    """An engine that cannot write: SQLite opened `mode=ro` (or immutable on read-only media), PostgreSQL in
-    read-only transactions. A missing SQLite file is reported, never created."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if not parsed.database or parsed.database == ":memory:":
-            raise ReportError("aidnews report needs a database file, not an in-memory database")
-        path = Path(parsed.database).resolve()
-        if not path.is_file():
-            raise ReportError(f"no aidnews database at {path}; run `aidnews db upgrade` or the service first")
-        flag = "mode=ro" if os.access(path.parent, os.W_OK) else "immutable=1"
-        uri = f"{path.as_uri()}?{flag}"
-        return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
-    return sa.create_engine(url, execution_options={"postgresql_readonly": True}, pool_pre_ping=True)
+    """An engine that cannot write and creates nothing (etl.store.engine.reader): SQLite read-only, PostgreSQL in
+    read-only transactions. A missing database is reported, never created."""
+    if make_url(url).get_backend_name() == "sqlite" and make_url(url).database in (None, "", ":memory:"):
+        raise ReportError("aidnews report needs a database file, not an in-memory database")
+    try:
+        return reader(url)
+    except NoDatabase as exc:
+        raise ReportError(str(exc)) from None
 
 
 def local(value: datetime) -> datetime:

@@ -7,17 +7,17 @@ from typing import Annotated
 
 import typer
 
-from aidnews.common import err, fail
+from aidnews.common import PORT_MAX, PORT_MIN, err, fail
 
 
 def browse(
-    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8001,
+    port: Annotated[int, typer.Option(min=PORT_MIN, max=PORT_MAX, help="port on 127.0.0.1")] = 8001,
     immutable: Annotated[bool | None, typer.Option(
         "--immutable/--live",
         help="--immutable for a copy no process writes (needed on read-only media); --live while the service "
              "writes (default: --live, or --immutable where the folder cannot be written)")] = None,
 ) -> None:
-    """Browse the SQLite database read-only in Datasette on 127.0.0.1, with the SQL views as canned queries.
+    """Browse the SQLite database (DATABASE_URL) read-only in Datasette on 127.0.0.1, the SQL views as queries.
 
     PostgreSQL is refused (Datasette reads only SQLite): use psql (docs/querying.md) or aidnews export.
 
@@ -37,6 +37,8 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write")] = Path("report.html"),
 ) -> None:
     """Write a self-contained HTML report with charts: funding, monthly series, categories, sources, data quality.
+
+    Reads DATABASE_URL read-only.
 
     Example: aidnews report --out report.html   (one file, no network needed to open it)
     """

@@ -8,17 +8,33 @@ nothing says so and exits 0.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from rich.padding import Padding
+from rich.text import Text
 
-from aidnews.common import FormatOpt, SourcesOpt, cell, console, emit, err, fail, json_value, prepare_db, sources_path
+from aidnews import render
+from aidnews.common import (
+    ID_MAX,
+    ROWS_MAX,
+    FormatOpt,
+    SourcesOpt,
+    WideOpt,
+    cell,
+    console,
+    emit,
+    err,
+    fail,
+    read_db,
+    sources_path,
+)
 from etl.sources import ConfigError, load_sources
 
+EVIDENCE_MAX = 100  # sentences per total in --evidence: more is a report, not a table
 COPY_COLUMN = "copy_of"  # with --duplicates, tables show which article each syndicated copy copies
 ProgramOpt = Annotated[str | None, typer.Option(help="援疆, 援藏, 援青, 东西部协作, 定点帮扶 or 对口支援")]
 ProviderOpt = Annotated[str | None, typer.Option(
@@ -54,7 +70,7 @@ def _nothing_found(what: str, description: str, stored: int) -> None:
 
 
 def articles(
-    limit: Annotated[int, typer.Option(min=1, help="rows to show")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=ROWS_MAX, help="rows to show")] = 50,
     program: ProgramOpt = None,
     provider: ProviderOpt = None,
     recipient: RecipientOpt = None,
@@ -65,6 +81,7 @@ def articles(
     duplicates: DuplicatesOpt = False,
     q: SearchOpt = None,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """List stored articles, newest first; with --q, the best matches first, each with the passage it matched.
 
@@ -76,8 +93,8 @@ def articles(
 
     filters = Filters(program=program, provider=provider, recipient=recipient, source=source, since=since,
                       until=until, category=category, q=q, duplicates=duplicates)
-    prepare_db()
-    with session_scope() as session:
+    db = read_db()
+    with session_scope(db) as session:
         listing = query.articles(session, _criteria(session, filters), limit=limit)
         stored = query.stored_articles(session) if not listing.rows else 0
     if not listing.rows:
@@ -91,7 +108,8 @@ def articles(
         columns = ["id", "score", "published_at", "title", "snippet", "recipient"]
     if duplicates:  # a copy is marked with the id of the article it copies
         columns.insert(1, COPY_COLUMN)
-    emit([dict(r, copy_of=r["duplicate_of"]) for r in listing.rows], fmt, columns, title="articles")
+    emit([dict(r, copy_of=r["duplicate_of"]) for r in listing.rows], fmt, columns, title="articles",
+         total=listing.total, wide=wide)
 
 
 def article(
@@ -113,15 +131,15 @@ def article(
     if versions:
         show_versions(article_id, fmt)
         return
-    prepare_db()
-    with session_scope() as session:
+    db = read_db()
+    with session_scope(db) as session:
         found = query.article(session, article_id)
         ids = query.article_ids(session) if found is None else None
     if found is None:
         known = f"ids run from {ids[0]} to {ids[1]}" if ids else "nothing is stored yet"
         raise fail(f"no article {article_id}: {known}", code=1)
     if fmt == "json":
-        sys.stdout.write(json.dumps(found, ensure_ascii=False, default=json_value, indent=2) + "\n")
+        sys.stdout.write(render.json_line(found, indent=2) + "\n")
         return
     if fmt != "table":
         raise fail(f"unknown format {fmt!r}: use table or json")
@@ -161,7 +179,7 @@ def _show_article(a: dict[str, Any], original: bool) -> None:
         flags.append(f"{quality['pinyin_stripped']} pinyin annotations removed")
     console.print(f"[dim]quality[/] {escape('; '.join(flags) or 'no flags')}", highlight=False)
     console.print()
-    console.print(escape(a["body_original"] if original else a["body"]), highlight=False)
+    console.print(render.plain(a["body_original"] if original else a["body"]), highlight=False)
     console.print()
     if a["figures"]:
         emit(a["figures"], "table", ["text", "value", "unit", "category", "subject", "sentence"],
@@ -182,11 +200,12 @@ def metrics(
     duplicates: DuplicatesOpt = False,
     q: SearchOpt = None,
     group_by: Annotated[str | None, typer.Option(help="provider, recipient, program, category, year or source")] = None,
-    evidence: Annotated[int, typer.Option(min=0, help="with --group-by: show up to N sentences behind each "
-                                          "total")] = 0,
-    article: Annotated[int | None, typer.Option(help="only the metrics of this article id")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="rows to show")] = 100,
+    evidence: Annotated[int, typer.Option(min=0, max=EVIDENCE_MAX,
+                                          help="with --group-by: show up to N sentences behind each total")] = 0,
+    article: Annotated[int | None, typer.Option(min=1, max=ID_MAX, help="only the metrics of this article id")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=ROWS_MAX, help="rows to show")] = 100,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """List the figures articles state, or total them per group and unit (CNY is never added to persons).
 
@@ -199,8 +218,8 @@ def metrics(
     filters = Filters(program=program, provider=provider, recipient=recipient, source=source, since=since,
                       until=until, category=category, unit=unit, q=q, duplicates=duplicates)
     description = filters.describe() + (f", article {article}" if article is not None else "")
-    prepare_db()
-    with session_scope() as session:
+    db = read_db()
+    with session_scope(db) as session:
         criteria = _criteria(session, filters)
         if group_by:
             try:
@@ -208,19 +227,22 @@ def metrics(
             except ValueError as exc:
                 raise fail(str(exc)) from None
         else:
-            rows = query.metrics(session, criteria, limit=limit, article_id=article).rows
+            listing = query.metrics(session, criteria, limit=limit, article_id=article)
+            rows, total = listing.rows, listing.total
         stored = query.stored_articles(session) if not rows else 0
     if not rows:
         _nothing_found("figure", description, stored)
         return
     if group_by:
         emit(rows, fmt, [group_by, "unit", "kind", "total", "range", "mentions", "articles"],
-             title=f"metrics by {group_by}")
+             title=f"metrics by {group_by}", wide=wide)
         if evidence and fmt == "table":
             for row in rows:
                 for item in row.get("evidence", []):
-                    console.print(f"  [dim]{escape(str(row[group_by]))} {escape(row['unit'])}[/] "
-                                  f"#{item['article_id']} {escape(item['text'])}: {escape(item['sentence'])}")
+                    console.print(render.plain(f"{row[group_by]} {row['unit']}", style="bold")
+                                  + render.plain(f"  article {item['article_id']}: {item['text']}"),
+                                  highlight=False)
+                    console.print(Padding(render.plain(item["sentence"] or ""), (0, 0, 0, 4)), highlight=False)
         return
     if fmt != "table":
         emit(rows, fmt, list(rows[0]), title="metrics")
@@ -228,7 +250,8 @@ def metrics(
     columns = ["article_id", "text", "value", "unit", "qualifier", "category", "money_kind", "subject", "title"]
     if duplicates:
         columns.insert(1, COPY_COLUMN)
-    emit([dict(r, copy_of=r["duplicate_of"]) for r in rows], fmt, columns, title="metrics")
+    emit([dict(r, copy_of=r["duplicate_of"]) for r in rows], fmt, columns, title="metrics", total=total, wide=wide,
+         ranks={"title": 7})
 
 
 def export(
@@ -263,8 +286,8 @@ def export(
         raise fail(str(exc)) from None
     filters = Filters(program=program, provider=provider, recipient=recipient, source=source, since=since,
                       until=until, category=category, q=q, duplicates=not primary_only)
-    prepare_db()
-    with session_scope() as session:
+    db = read_db()
+    with session_scope(db) as session:
         criteria = _criteria(session, filters)
         try:
             count = exporting.write(exporting.records(session, what, criteria), what, output, chosen)
@@ -274,56 +297,98 @@ def export(
               f"{escape(filters.describe())}", highlight=False)
 
 
-def status(fmt: FormatOpt = "table", sources: SourcesOpt = None) -> None:
-    """What the service has done and will do: next runs, last runs, pending pages, per-source health.
+def status(fmt: FormatOpt = "table", sources: SourcesOpt = None, wide: WideOpt = False) -> None:
+    """What the service has done and will do: next runs, last runs, pending pages, and every source's health.
+
+    Every source of the sources file and of the database is listed with its last crawl, success and error.
+
+    Reads DATABASE_URL read-only.
 
     Example: aidnews status --format json
     """
     import scheduler
-    from etl import query
+    from etl import clock, query
+    from etl.sources import SourcesFile
     from etl.store import engine
 
-    prepare_db()
-    with engine.session_scope() as session:
-        info = query.status(session)
-    info["database"] = engine.describe(engine.database_url())
-    info["database_bytes"] = engine.size_bytes()
     path = sources_path(sources)
+    config: SourcesFile | None = None
+    config_error = None
+    if path.exists():
+        try:
+            config = load_sources(path)
+            clock.use(config.settings.timezone)
+        except ConfigError as exc:
+            config_error = str(exc)
+    db = read_db()
+    with engine.session_scope(db) as session:
+        info = query.status(session, [s.name for s in config.enabled()] if config else ())
+    info["database"] = engine.describe(engine.database_url())
+    info["database_bytes"] = engine.size_bytes(db)
     service = info.get("service")
     if service and service["state"] == "running":
         info["next_runs"] = service["jobs"]
-    elif path.exists():  # no service running: when its jobs would run if started now with this file
-        try:
-            info["next_runs"] = scheduler.next_runs(scheduler.plan(load_sources(path)))
-        except ConfigError as exc:
-            info["next_runs"] = []
-            info["config_error"] = str(exc)
+    elif config is not None:  # no service running: when its jobs would run if started now with this file
+        info["next_runs"] = scheduler.next_runs(scheduler.plan(config))
+    elif config_error is not None:
+        info["next_runs"] = []
+        info["config_error"] = config_error
     if fmt == "json":
-        sys.stdout.write(json.dumps(info, ensure_ascii=False, default=str, indent=2) + "\n")
+        sys.stdout.write(render.json_line(info, indent=2) + "\n")
         return
-    console.print(f"[bold]database[/] {escape(info['database'])} ({_size(info['database_bytes'])})")
-    console.print(f"articles {info['articles']} ({info['primary_articles']} primary), metrics {info['metrics']}, "
-                  f"pages {info['pages']}, pending ETL {info['pages_pending']}, failed {info['pages_failed']}")
+    if fmt != "table":
+        raise fail(f"unknown format {fmt!r}: use table or json")
+    _show_status(info, path, wide)
+
+
+def _show_status(info: dict[str, Any], path: Path, wide: bool) -> None:
+    from etl import query
+    size = _size(info["database_bytes"])
+    console.print(Text("database ", style="bold") + render.plain(f"{info['database']} ({size})"), highlight=False)
+    console.print(f"articles {info['articles']:,} ({info['primary_articles']:,} primary), figures "
+                  f"{info['metrics']:,}, pages {info['pages']:,} (pending ETL {info['pages_pending']:,}, "
+                  f"failed {info['pages_failed']:,})", highlight=False)
+    service = info.get("service")
     if service:
         colour = {"running": "green", "stopped": "yellow"}.get(service["state"], "red")
-        console.print(f"[bold]service[/] [{colour}]{service['state']}[/] on {escape(service['host'])} "
-                      f"(pid {service['pid']}), started {cell(service['started_at'])}, "
-                      f"last seen {cell(service['last_seen'])}", highlight=False)
+        console.print(Text("service ", style="bold") + Text(service["state"], style=colour)
+                      + render.plain(f" on {service['host']} (pid {service['pid']}), started "
+                                     f"{cell(service['started_at'])}, last seen {cell(service['last_seen'])}"),
+                      highlight=False)
     else:
         console.print("[bold]service[/] never started on this database (aidnews serve)")
-    if info.get("config_error"):
-        for line in info["config_error"].splitlines():
-            err.print(f"[red]sources file:[/] {escape(line)}", highlight=False)
+    for line in (info.get("config_error") or "").splitlines():
+        err.print(Text("sources file: ", style="red") + render.plain(line), highlight=False)
     if info.get("next_runs"):
-        title = "next runs" if service and service["state"] == "running" else f"next runs if started with {path}"
-        emit(info["next_runs"], "table", ["job", "next_run"], title=title)
-    emit(info["recent_runs"], "table", ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
-         title="recent runs")
-    emit(info["sources"], "table", ["source", "pages", "articles", "failed", "garbled_share", "last_success",
-                                    "new_pages_last_runs", "list_pages_last_runs", "usual_new_pages", "warnings"],
-         title="sources")
+        service_running = service and service["state"] == "running"
+        emit(info["next_runs"], "table", ["job", "next_run"],
+             title="next runs" if service_running else f"next runs if started with {path}", wide=wide)
+    runs = [dict(r, source=_run_sources(r["source"]), error=(r["error"] or "").strip().split("\n")[0])
+            for r in info["recent_runs"]]
+    emit(runs, "table", ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
+         title="recent runs", wide=wide, ranks={"source": 4})
+    emit(info["sources"], "table", ["source", "pages", "articles", "failed", "garbled_share", "last_crawl",
+                                    "last_success", "last_error", "new_pages_last_runs", "list_pages_last_runs",
+                                    "usual_new_pages"],
+         title="sources", wide=wide, ranks={"source": 0})
     emit([dict(t, size=_size(t["bytes"]) if t["bytes"] is not None else "") for t in info["tables"]], "table",
-         ["table", "rows", "size"], title="tables")
+         ["table", "rows", "size"], title="tables", wide=wide)
+    never = [row["source"] for row in info["sources"] if query.NEVER_CRAWLED in row["warnings"]]
+    if never:
+        console.print(Text("warning ", style="yellow") + render.plain(
+            f"{query.NEVER_CRAWLED}: {', '.join(never)}" + (f" ({len(never)} sources)" if len(never) > 1 else "")),
+            highlight=False)
+    for row in info["sources"]:
+        for warning in row["warnings"]:
+            if warning != query.NEVER_CRAWLED:
+                console.print(Text("warning ", style="yellow") + render.plain(f"{row['source']}: {warning}"),
+                              highlight=False)
+
+
+def _run_sources(label: str | None) -> str:
+    """A crawl's sources in a cell: the first and how many more (`status --format json` lists them all)."""
+    names = (label or "").split(",") if label else []
+    return names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") if names else ""
 
 
 def _size(n: float | None) -> str:

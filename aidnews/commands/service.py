@@ -6,33 +6,55 @@ can tell. The jobs themselves live below this package (crawler.supervisor, etl.p
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from aidnews.common import DemoOpt, SourcesOpt, chosen_sources, console, err, fail, prepare_db, report_run, sources_path
+from aidnews.common import (
+    PORT_MAX,
+    PORT_MIN,
+    ROWS_MAX,
+    DemoOpt,
+    SourcesOpt,
+    chosen_sources,
+    console,
+    err,
+    fail,
+    prepare_db,
+    report_run,
+    sources_path,
+)
+from etl import clock
 from etl.sources import ConfigError, SourceConfig, SourcesFile
 
-LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")  # a --since date without a zone is Beijing time, as the sites' dates
+TIME_LIMIT_MAX = 7 * 24 * 3600.0  # seconds: a crawl limit past a week is a typo
+WORKERS_MAX = 64  # crawl processes of one machine
+BATCH_MAX = 10_000  # pages per ETL transaction
 
 
 def serve(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
     """Run the service: crawl and ETL on the schedule in the sources file, until SIGINT/SIGTERM.
 
+    Creates or migrates the database DATABASE_URL names, then logs JSON lines to stderr.
+
     Example: aidnews serve --demo
     """
     import scheduler
+    from aidnews import common
 
-    raise typer.Exit(scheduler.serve(sources_path(sources), demo=demo))
+    raise typer.Exit(scheduler.serve(sources_path(sources), demo=demo, tracebacks=common.verbose))
 
 
 def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
     """One crawl and one ETL pass, then exit (0 when both succeed).
+
+    Creates or migrates the database DATABASE_URL names; exits 1 when a source failed or the ETL did.
 
     Example: aidnews run-once --demo
     """
@@ -50,16 +72,23 @@ def run_once(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
 
 def crawl(
     demo: DemoOpt = False,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="only this source (repeatable)")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        "--only", metavar="NAME", help="crawl only the source of this name in the sources file (repeatable)")] = None,
     sources: SourcesOpt = None,
     revisit: Annotated[bool, typer.Option(help="re-check stored articles with conditional requests")] = False,
-    time_limit: Annotated[float, typer.Option(help="seconds before the crawl is stopped")] = 3600,
-    workers: Annotated[int | None, typer.Option(help="crawl processes sharing a Redis frontier")] = None,
+    time_limit: Annotated[float, typer.Option(min=1, max=TIME_LIMIT_MAX, help="seconds before the crawl is stopped")]
+    = 3600,
+    workers: Annotated[int | None, typer.Option(min=1, max=WORKERS_MAX,
+                                                help="crawl processes sharing a Redis frontier")] = None,
     redis: Annotated[str | None, typer.Option(help="Redis URL of the shared frontier (or $AIDNEWS_REDIS_URL)")] = None,
 ) -> None:
-    """Crawl the configured sources (a Scrapy child process) and store every fetched page raw.
+    """Crawl the configured sources (a Scrapy child process) and store every fetched page raw in DATABASE_URL.
 
-    Example: aidnews crawl --demo   (distributed: aidnews crawl --workers 4 --redis redis://127.0.0.1:6379/0)
+    Exits 1 when a source failed: the run is `partial`, or `failed` when every source did.
+
+    `aidnews status` names each source's last error.
+
+    Example: aidnews crawl --sources sources.toml --only xinjiang-gov-aid   (the demo portal: aidnews crawl --demo)
     """
     prepare_db()
     with chosen_sources(demo, sources) as config:
@@ -68,7 +97,7 @@ def crawl(
         workers = workers or (shared.workers if redis else 1)
         if workers > 1 and not redis:
             raise fail("--workers above 1 needs --redis (or $AIDNEWS_REDIS_URL): the workers share a Redis frontier")
-        run = _crawl_with_progress(_select(config, source), config, time_limit=time_limit, revisit=revisit,
+        run = _crawl_with_progress(_select(config, only), config, time_limit=time_limit, revisit=revisit,
                                    workers=workers, redis_url=redis)
     report_run(run)
     if run.status != "ok":
@@ -78,16 +107,18 @@ def crawl(
 def etl(
     reprocess: Annotated[bool, typer.Option(help="re-run the current extractor over stored pages, offline")] = False,
     since: Annotated[datetime | None, typer.Option(help="with --reprocess: only pages fetched since this date")] = None,
-    limit: Annotated[int | None, typer.Option(help="process at most this many pages")] = None,
-    batch_size: Annotated[int, typer.Option(help="pages per transaction")] = 100,
+    limit: Annotated[int | None, typer.Option(min=1, max=ROWS_MAX, help="process at most this many pages")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=BATCH_MAX, help="pages per transaction")] = 100,
 ) -> None:
     """Turn pending pages into articles and metrics; a failed page gets its error and the job goes on.
+
+    Works on the database DATABASE_URL names (migrating it first).
 
     Example: aidnews etl --reprocess --since 2024-01-01
     """
     prepare_db()
     if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=LOCAL_TIMEZONE)
+        since = since.replace(tzinfo=clock.zone())  # a date without a zone is in the configured one
     run = _etl_with_progress(reprocess=reprocess, since=since, limit=limit, batch_size=batch_size)
     report_run(run)
     if run.status != "ok":
@@ -95,7 +126,7 @@ def etl(
 
 
 def demo_site(
-    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
+    port: Annotated[int, typer.Option(min=PORT_MIN, max=PORT_MAX, help="port on 127.0.0.1")] = 8000,
     truth: Annotated[Path | None, typer.Option(help="write every article page and its ground truth here, then exit")]
     = None,
 ) -> None:
@@ -120,8 +151,15 @@ def demo_site(
         return
     from crawler.demo.corpus import edits_dir_from_env
 
-    console.print(f"demo portal on http://127.0.0.1:{port}/  (Ctrl-C stops it)", markup=False)
-    serve_portal("127.0.0.1", port, edits=edits_dir_from_env())
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:  # a taken port: said before announcing
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", port))
+        console.print(f"demo portal on http://127.0.0.1:{port}/  (Ctrl-C stops it)", markup=False)
+        serve_portal("127.0.0.1", port, edits=edits_dir_from_env())
+    except OSError as exc:  # the port is taken, or not ours to bind
+        raise fail(f"cannot serve the demo portal on 127.0.0.1:{port}: {exc.strerror or exc}"
+                   + (" (choose another with --port)" if exc.errno == errno.EADDRINUSE else "")) from None
 
 
 def _select(sources: SourcesFile, names: list[str] | None) -> list[SourceConfig]:

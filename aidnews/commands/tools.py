@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from aidnews.common import SourcesOpt, console, emit, fail, prepare_db, read_sources, sources_path
+from aidnews.common import SourcesOpt, WideOpt, console, emit, fail, prepare_db, read_sources, reason, sources_path
 
 
 def extract(
@@ -36,7 +36,7 @@ def extract(
         sys.stdout.flush()
 
 
-def check_sources(sources: SourcesOpt = None) -> None:
+def check_sources(sources: SourcesOpt = None, wide: WideOpt = False) -> None:
     """Validate the sources file (every problem at once, exit 2) and list its sources with their schedules.
 
     Example: aidnews check-sources --sources sources.toml
@@ -45,7 +45,7 @@ def check_sources(sources: SourcesOpt = None) -> None:
     rows = [{"name": s.name, "enabled": s.enabled, "schedule": s.schedule, "start": " ".join(s.start_urls),
              "feeds": len(s.feeds), "sitemaps": len(s.sitemaps)} for s in config.sources]
     emit(rows, "table", ["name", "enabled", "schedule", "start", "feeds", "sitemaps"],
-         title=f"{sources_path(sources)}: {len(rows)} sources, all valid")
+         title=f"{sources_path(sources)}: {len(rows)} sources, all valid", wide=wide)
 
 
 def db_upgrade() -> None:
@@ -62,13 +62,17 @@ def db_upgrade() -> None:
 def db_current() -> None:
     """Show the schema revision of the database and the newest one this version knows.
 
+    Reads DATABASE_URL read-only.
+
     Example: aidnews db current
     """
     from etl.store import engine
 
     try:
-        current = engine.current_revision()
+        current = engine.current_revision(bind=engine.reader())
+    except engine.NoDatabase as exc:
+        raise fail(str(exc)) from None
     except Exception as exc:
-        raise fail(f"cannot open the database {engine.describe(engine.database_url())}: {exc}") from None
+        raise fail(f"cannot open the database {engine.describe(engine.database_url())}: {reason(exc)}") from None
     console.print(f"database: {engine.describe(engine.database_url())}\ncurrent:  {current}\n"
                   f"newest:   {engine.head_revision()}", markup=False)

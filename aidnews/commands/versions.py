@@ -7,13 +7,13 @@ and the figures added, removed or changed.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 from rich.markup import escape
 
-from aidnews.common import cell, console, emit, fail, prepare_db
+from aidnews import render
+from aidnews.common import cell, console, emit, fail, read_db
 from etl.query import local_time
 
 
@@ -22,7 +22,7 @@ def version_rows(article_id: int) -> list[dict[str, Any]]:
     from etl.store.engine import session_scope
     from etl.store.versions import compare, history
 
-    with session_scope() as session:
+    with session_scope(read_db()) as session:
         versions = history(session, article_id)
     rows = []
     for before, version in zip([None, *versions], versions, strict=False):
@@ -47,13 +47,12 @@ def version_rows(article_id: int) -> list[dict[str, Any]]:
 
 def show_versions(article_id: int, fmt: str = "table") -> None:
     """Print the versions of one article (table or JSON lines); exits 1 when there is no such article."""
-    prepare_db()
     rows = version_rows(article_id)
     if not rows:
         raise fail(f"no article with id {article_id}", code=1)
     if fmt == "json":
         for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(render.json_line(row) + "\n")
         return
     emit([dict(r, state="current" if r["current"] else f"until {cell(r['superseded_at'])}") for r in rows], fmt,
          ["version", "state", "extracted_at", "title", "body_chars", "figures"], title=f"article {article_id}")

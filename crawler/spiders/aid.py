@@ -156,6 +156,8 @@ class AidSpider(scrapy.Spider):
         self.list_requests: Counter[str] = Counter()  # list pages requested per source, against max_list_pages
         self.checked: dict[str, datetime] = {}  # stored article URLs found unchanged, and when
         self.errors: list[dict[str, str]] = []
+        # Per source: responses (the site answered) and errors by reason, so a run can tell which sources failed.
+        self.by_source: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
     # -- scheduling -------------------------------------------------------------------------------------------
 
@@ -294,6 +296,7 @@ class AidSpider(scrapy.Spider):
 
     def parse(self, response: Response) -> Iterator[Any]:
         source = self.sources[response.meta["source"]]
+        self.by_source[source.name]["responses"] += 1
         kind = response.meta["kind"]
         depth = response.meta["hops"]  # the link depth as max_depth counts it (Scrapy's own "depth" counts pagination)
         if response.status == 304:
@@ -474,11 +477,14 @@ class AidSpider(scrapy.Spider):
 
     def record_error(self, url: str, source: str, reason: str, final_url: str | None = None,
                      count: bool = True) -> None:
-        """Keep a failure for the run's errors; `count` adds it to the `errors` count and one per reason."""
+        """Keep a failure for the run's errors; `count` adds it to the `errors` count and one per reason, in
+        total and for its source."""
         if count:
             key = "error: " + reason.split(":")[0].split("(")[0].strip()
             self.counts[key] += 1
             self.counts["errors"] += 1
+            self.by_source[source]["errors"] += 1
+            self.by_source[source][key] += 1
         if len(self.errors) < MAX_ERRORS:
             entry = {"url": url, "source": source, "reason": reason}
             if final_url and final_url != url:

@@ -2,12 +2,18 @@
 
 `DATABASE_URL` selects it (any SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/db``); without it the
 embedded default is SQLite at ``data/aidnews.db`` (WAL mode, 30 s busy timeout).
+
+Two kinds of engine: `get_engine` for the jobs, which may create the SQLite file and migrate (serve, run-once,
+crawl, etl, db upgrade), and `reader` for the commands that only read, which create nothing: no file, no
+directory, no table. A reader opens SQLite read-only, so a copy on read-only media can be queried, and says
+plainly (`NoDatabase`) when there is no aidnews database where DATABASE_URL points.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +35,15 @@ RETRY_DELAYS: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0)  # seconds between tr
 
 log = logging.getLogger("aidnews.db")
 T = TypeVar("T")
+
+
+FIRST_STEP = "run `aidnews db upgrade` or the service first"
+SQLITE_HEADER = 100  # bytes of an SQLite file's header; bytes 18 and 19 are 2 in WAL mode
+WAL_MODE = 2
+
+
+class NoDatabase(Exception):
+    """There is no aidnews database where DATABASE_URL points: no SQLite file, or a database without the schema."""
 
 
 def database_url() -> str:
@@ -77,6 +92,74 @@ def reset_engines() -> None:
     _engine.cache_clear()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The absolute path of an SQLite URL's file (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).resolve()
+
+
+def read_only_uri(path: Path) -> str:
+    """The `file:` URI that opens an SQLite database without writing to it or beside it.
+
+    `mode=ro` reads a live database: in WAL mode it goes through the writer's -wal and -shm files. When a
+    WAL-mode file has no -wal beside it, no process has it open, and a `mode=ro` reader would create -wal and
+    -shm itself (and fail where the folder cannot be written: read-only media, a copy in a locked folder), so
+    such a file is read `immutable=1`, as the unchanging file it is.
+    """
+    with path.open("rb") as fh:
+        header = fh.read(SQLITE_HEADER)
+    wal_mode = len(header) == SQLITE_HEADER and header[18] == WAL_MODE and header[19] == WAL_MODE
+    idle = not path.with_name(path.name + "-wal").exists()
+    return f"{path.as_uri()}?{'immutable=1' if wal_mode and idle else 'mode=ro'}"
+
+
+def reader(url: str | None = None) -> sa.Engine:
+    """An engine for reading only: it creates no file, directory or table, and cannot write.
+
+    SQLite is opened read-only (`read_only_uri`); a missing file raises NoDatabase with its absolute path.
+    PostgreSQL runs every transaction READ ONLY. Whether the schema is there is `require_schema`'s question.
+    """
+    return _reader(url or database_url())
+
+
+@lru_cache(maxsize=8)
+def _reader(url: str) -> sa.Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_file(url)
+        if path is None:
+            raise NoDatabase("an in-memory SQLite database holds nothing to read: set DATABASE_URL to a file")
+        if not path.is_file():
+            raise NoDatabase(f"no aidnews database at {path}; {FIRST_STEP}")
+        uri = read_only_uri(path)
+        return sa.create_engine(f"sqlite:///{path}", creator=lambda: sqlite3.connect(uri, uri=True, timeout=30))
+    return sa.create_engine(url, pool_pre_ping=True, execution_options={"postgresql_readonly": True})
+
+
+def require_schema(engine: sa.Engine) -> str:
+    """The schema revision of the database, or NoDatabase when it has no aidnews schema or not this version's."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    where = sqlite_file(str(engine.url)) or describe(engine.url.render_as_string(hide_password=False))
+    if current is None:
+        raise NoDatabase(f"no aidnews database at {where} (it holds no aidnews tables); {FIRST_STEP}")
+    head = head_revision()
+    if current != head:
+        scripts = ScriptDirectory.from_config(alembic_config())
+        try:
+            known = scripts.get_revision(current) is not None
+        except Exception:  # alembic raises its own errors for an id it does not know
+            known = False
+        if known:
+            raise NoDatabase(f"the aidnews database at {where} has schema {current}, older than this version's "
+                             f"{head}: run `aidnews db upgrade` (or restart the service) first")
+        raise NoDatabase(f"the aidnews database at {where} has schema {current}, which this version of aidnews "
+                         f"does not know (its newest is {head}): a newer aidnews wrote it")
+    return current
+
+
 @contextmanager
 def session_scope(engine: sa.Engine | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back whole on any error."""
@@ -105,8 +188,9 @@ def upgrade(url: str | None = None) -> None:
         command.upgrade(cfg, "head")
 
 
-def current_revision(url: str | None = None) -> str | None:
-    with get_engine(url).connect() as conn:
+def current_revision(url: str | None = None, bind: sa.Engine | None = None) -> str | None:
+    """The database's schema revision (None before the first migration), read through `bind` when given."""
+    with (bind or get_engine(url)).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

