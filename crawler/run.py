@@ -38,6 +38,7 @@ from etl.sources import SourceConfig, parse_source
 from etl.store.engine import get_engine
 from etl.store.models import Article, Page, Run
 from etl.store.pages import record_checks
+from etl.store.sources import fully_crawled
 
 log = logging.getLogger("aidnews.crawl")
 
@@ -163,12 +164,14 @@ def run_crawl(
 ) -> dict[str, Any]:
     engine = get_engine()
     known = load_known(engine, [s.name for s in sources])
+    full = fully_crawled(engine, [s.name for s in sources])
     settings = crawl_settings(sources, run_id, contact, polite)
     if redis_url:
         frontier.apply(settings, redis_url, run_id)
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(AidSpider)
-    process.crawl(crawler, sources=sources, known=known, revisit=revisit, frontier=redis_url, lead=lead)
+    process.crawl(crawler, sources=sources, known=known, revisit=revisit, frontier=redis_url, lead=lead,
+                  fully_crawled=full)
     process.start()
     spider: Any = crawler.spider
     counts: Counter[str] = Counter(spider.counts) if spider is not None else Counter()

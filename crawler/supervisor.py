@@ -42,7 +42,7 @@ from etl.store.runs import (
     record_pid,
     start_run,
 )
-from etl.store.sources import sync_sources
+from etl.store.sources import record_full_crawls, sync_sources
 
 POLL_SECONDS = 0.2  # how often the children, the clock and the stop request are checked
 PROGRESS_SECONDS = 1.0  # how often `progress` hears the count of stored pages
@@ -110,7 +110,10 @@ def crawl(
                 run_id, RunStatus.FAILED, error=f"the supervisor failed: {type(exc).__name__}: {exc}", engine=engine
             )
             raise
-        return finish_run(run_id, ending.status, error=ending.error, engine=engine)
+        run = finish_run(run_id, ending.status, error=ending.error, engine=engine)
+        if run.status in (RunStatus.OK, RunStatus.PARTIAL):  # a failed source has list errors: not marked
+            record_full_crawls(run_id, run.counts or {}, [s.name for s in sources], engine)
+        return run
 
 
 def _run_children(

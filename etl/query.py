@@ -413,7 +413,12 @@ class CrawlYield:
 
 
 def crawl_yields(session: Session, name: str, window: int = HEALTH_WINDOW) -> tuple[int | None, list[CrawlYield]]:
-    """The id of the source's first successful (full) crawl, and its latest successful crawls, newest first."""
+    """The id of the source's first full crawl, and its latest successful crawls, newest first.
+
+    The first full crawl is the one that read all its list pages (`source.full_crawl_run`); for crawls
+    recorded before that was kept, the source's first successful crawl stands in.
+    """
+    marked = session.execute(sa.select(Source.full_crawl_run).where(Source.name == name)).scalar_one_or_none()
     runs = session.execute(
         sa.select(Run.id, Run.source_name, Run.counts)
         .where(
@@ -429,7 +434,7 @@ def crawl_yields(session: Session, name: str, window: int = HEALTH_WINDOW) -> tu
             yields.append(CrawlYield(run_id, int(own.get("articles_new", 0)), int(own.get("fetched_list", 0))))
         else:  # a run recorded before per-source counts: its totals
             yields.append(CrawlYield(run_id, int(counts.get("pages_stored", 0)), counts.get("fetched_list")))
-    return (mine[-1][0] if mine else None), yields
+    return (marked if marked is not None else mine[-1][0] if mine else None), yields
 
 
 def quiet_warning(first_full: int | None, yields: list[CrawlYield]) -> str | None:

@@ -240,11 +240,13 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         with server.archive.lock:
             server.hits[path] += 1
-        status, body, content_type = 200, self.route(path), "text/html"  # no charset: only the page's <meta> says
-        if path in (SITEMAP, FEED):
-            content_type = "application/xml"
-        if body is None:
-            status, body = 404, b"<html><body>404</body></html>"
+        # No charset in the Content-Type of a page: only the page's <meta> names it.
+        content_type = "application/xml" if path in (SITEMAP, FEED) else "text/html"
+        status, body = 200, self.route(path)
+        if path in server.failing:
+            status, body, content_type = 500, b"<html><body>500 Internal Server Error</body></html>", "text/html"
+        elif body is None:
+            status, body, content_type = 404, b"<html><body>404</body></html>", "text/html"
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -277,6 +279,7 @@ class _ArchiveServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.archive = archive
         self.hits: collections.Counter[str] = collections.Counter()
+        self.failing: set[str] = set()  # paths that answer 500, as a portal's broken page does
         host, port = self.server_address[:2]
         self.base_url = f"http://{host!s}:{port}"
 
@@ -303,6 +306,11 @@ class ArchivePortal:
     def hits(self) -> collections.Counter[str]:
         """Requests served per path."""
         return self.server.hits
+
+    @property
+    def failing(self) -> set[str]:
+        """Paths that answer HTTP 500 for now (add and remove while the portal runs)."""
+        return self.server.failing
 
     def publish(self, count: int) -> list[str]:
         """Add `count` new articles at the top of the column (and the feed); returns their URLs."""

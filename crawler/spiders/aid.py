@@ -138,6 +138,7 @@ class AidSpider(scrapy.Spider):
         revisit: bool = False,
         frontier: str | None = None,
         lead: bool = True,
+        fully_crawled: set[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -146,6 +147,8 @@ class AidSpider(scrapy.Spider):
         self.revisit = revisit
         self.frontier = frontier  # Redis URL of a shared frontier: this is one worker of a distributed crawl
         self.lead = lead  # in a distributed crawl, only the lead worker schedules the start URLs
+        # Sources whose list pages have all been read once: only their paging may stop early.
+        self.fully_crawled = set(fully_crawled or ())
         self.idle_rounds = 0
         self.seen: set[str] = set()
         self.counts: Counter[str] = Counter()
@@ -395,15 +398,18 @@ class AidSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request]:
         """The next list page, unless this is the last, or the `stop_after_known_pages`-th with nothing new.
 
-        `streak` counts the list pages in a row, up to this one's predecessor, whose article links were all
-        stored before this crawl began; a page with no article link leaves it as it is.
+        Stopping early needs a full crawl of the source before (an interrupted first crawl must not leave its
+        last pages unread for good). `streak` counts the list pages in a row, up to this one's predecessor,
+        whose article links were all stored before this crawl began; a page with no article link leaves it
+        as it is.
         """
         if articles:
             streak = 0 if any(canonical_url(url) not in self.known for url in articles) else streak + 1
         following = next_page(base, body, pager, self.seen)
         if following is None:
             return
-        if source.stop_after_known_pages and streak >= source.stop_after_known_pages:
+        if source.stop_after_known_pages and streak >= source.stop_after_known_pages \
+                and source.name in self.fully_crawled:
             self.count(source.name, "pagination_stopped")
             return
         request = self.request_for(source, following, "list", depth, meta={"known_streak": streak})
@@ -519,6 +525,8 @@ class AidSpider(scrapy.Spider):
         request = failure.request
         redirects = request.meta.get("redirect_urls") or []
         url = redirects[0] if redirects else request.url
+        if request.meta.get("kind") == "list" and request.meta.get("source"):
+            self.count(request.meta["source"], "list_errors")  # its list pages were not all read
         self.record_error(url, request.meta.get("source", ""), failure_reason(failure), final_url=request.url)
 
     def record_error(

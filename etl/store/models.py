@@ -76,6 +76,9 @@ class Source(SQLModel, table=True):
     enabled: bool = True
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
+    # The first crawl that read all its list pages (none stopped early, none failed): later crawls may stop
+    # paging at the first list page with nothing new. Cleared when its start URLs or list patterns change.
+    full_crawl_run: int | None = None
 
 
 class Run(SQLModel, table=True):

@@ -16,7 +16,7 @@ from etl import query
 from etl.process import etl_pass
 from etl.sources import parse_sources
 from etl.store import engine as db
-from etl.store.models import Article, Page
+from etl.store.models import Article, Page, Source
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -113,4 +113,28 @@ def test_max_list_pages_bounds_a_first_crawl(tmp_path: Path) -> None:
         assert list_hits(archive) == 10
     assert run.status == "ok" and run.counts["list_pages_capped"] == 1
     assert len(stored_articles(engine)) == 90  # 9 articles on each of the 10 pages read
+    engine.dispose()
+
+
+def test_paging_stops_early_only_after_a_crawl_that_read_every_list_page(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'broken.db'}"
+    db.upgrade(url)
+    engine = db.get_engine(url)
+    with ArchivePortal() as archive:
+        sources = parse_sources({"source": [archive.source()]}).sources
+        archive.failing.add("/yjdt/index_5.html")  # the first crawl cannot read past page 4
+        broken = crawl(sources, engine=engine, time_limit=240)
+        assert broken.status == "ok" and broken.counts["by_source"]["archive"]["list_errors"] == 1
+        assert len(stored_articles(engine)) < 500
+        archive.failing.clear()
+        archive.hits.clear()
+        whole = crawl(sources, engine=engine, time_limit=240)
+        assert list_hits(archive) == 50  # page 1 held nothing new, yet no full crawl had been made: on to the end
+        assert stored_articles(engine) == archive.article_urls()
+        archive.hits.clear()
+        later = crawl(sources, engine=engine, time_limit=240)
+        assert list_hits(archive) == 1 and later.counts["pagination_stopped"] == 1
+    with Session(engine) as session:
+        assert session.execute(sa.select(Source.full_crawl_run).where(Source.name == "archive")).scalar_one() \
+            == whole.id
     engine.dispose()

@@ -60,9 +60,9 @@ def test_plan_is_the_one_schedule_of_the_service_and_of_status(sqlite_url: str) 
     assert [j.run_at_start for j in jobs] == [True, False, False, False]
     assert [j.grace_seconds for j in jobs] == [3 * 3600, 600, 12 * 3600, scheduler.HEARTBEAT_SECONDS]
     assert scheduler.next_runs(jobs, NOW) == [
-        {"job": "crawl hq", "next_run": "2024-05-01T12:00+08:00"},  # NOW itself is on the schedule
+        {"job": "crawl hq", "next_run": "2024-05-01T12:00:00+08:00"},  # NOW itself is on the schedule
         {"job": "etl", "next_run": "every 20 min and after each crawl"},
-        {"job": "maintenance", "next_run": "2024-05-02T03:30+08:00"},
+        {"job": "maintenance", "next_run": "2024-05-02T03:30:00+08:00"},  # to the second (issue 15)
     ]
     service = scheduler.Service(config, db.get_engine(sqlite_url))
     service.build(run_now=False)
