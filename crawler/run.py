@@ -170,8 +170,9 @@ def run_crawl(
         frontier.apply(settings, redis_url, run_id)
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(AidSpider)
-    process.crawl(crawler, sources=sources, known=known, revisit=revisit, frontier=redis_url, lead=lead,
-                  fully_crawled=full)
+    process.crawl(
+        crawler, sources=sources, known=known, revisit=revisit, frontier=redis_url, lead=lead, fully_crawled=full
+    )
     process.start()
     spider: Any = crawler.spider
     counts: Counter[str] = Counter(spider.counts) if spider is not None else Counter()

@@ -408,8 +408,11 @@ class AidSpider(scrapy.Spider):
         following = next_page(base, body, pager, self.seen)
         if following is None:
             return
-        if source.stop_after_known_pages and streak >= source.stop_after_known_pages \
-                and source.name in self.fully_crawled:
+        if (
+            source.stop_after_known_pages
+            and streak >= source.stop_after_known_pages
+            and source.name in self.fully_crawled
+        ):
             self.count(source.name, "pagination_stopped")
             return
         request = self.request_for(source, following, "list", depth, meta={"known_streak": streak})

@@ -42,28 +42,40 @@ def sync_sources(sources: Sequence[SourceConfig], engine: sa.Engine | None = Non
         session.commit()
 
 
-def record_full_crawls(run_id: int, counts: dict[str, Any], names: Sequence[str],
-                       engine: sa.Engine | None = None) -> list[str]:
+def record_full_crawls(
+    run_id: int, counts: dict[str, Any], names: Sequence[str], engine: sa.Engine | None = None
+) -> list[str]:
     """Mark this successful crawl as the first full one of each source it read whole; returns their names.
 
     Read whole: no list page failed and paging was never stopped early (a crawl cut by max_list_pages counts:
     that is the configured bound of the archive).
     """
     by_source = counts.get("by_source") or {}
-    whole = [name for name in names if name in by_source
-             and not by_source[name].get("pagination_stopped") and not by_source[name].get("list_errors")]
+    whole = [
+        name
+        for name in names
+        if name in by_source
+        and not by_source[name].get("pagination_stopped")
+        and not by_source[name].get("list_errors")
+    ]
     if whole:
         with (engine or get_engine()).begin() as conn:
-            conn.execute(sa.update(Source).where(Source.name.in_(whole), Source.full_crawl_run.is_(None))
-                         .values(full_crawl_run=run_id))
+            conn.execute(
+                sa.update(Source)
+                .where(Source.name.in_(whole), Source.full_crawl_run.is_(None))
+                .values(full_crawl_run=run_id)
+            )
     return whole
 
 
 def fully_crawled(engine: sa.Engine, names: Sequence[str]) -> set[str]:
     """The sources among `names` that have had a full crawl."""
     with engine.connect() as conn:
-        return set(conn.execute(sa.select(Source.name).where(Source.name.in_(list(names)),
-                                                             Source.full_crawl_run.is_not(None))).scalars())
+        return set(
+            conn.execute(
+                sa.select(Source.name).where(Source.name.in_(list(names)), Source.full_crawl_run.is_not(None))
+            ).scalars()
+        )
 
 
 def configured_sources(session: Session) -> dict[str, SourceConfig]:

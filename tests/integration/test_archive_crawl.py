@@ -135,6 +135,7 @@ def test_paging_stops_early_only_after_a_crawl_that_read_every_list_page(tmp_pat
         later = crawl(sources, engine=engine, time_limit=240)
         assert list_hits(archive) == 1 and later.counts["pagination_stopped"] == 1
     with Session(engine) as session:
-        assert session.execute(sa.select(Source.full_crawl_run).where(Source.name == "archive")).scalar_one() \
-            == whole.id
+        assert (
+            session.execute(sa.select(Source.full_crawl_run).where(Source.name == "archive")).scalar_one() == whole.id
+        )
     engine.dispose()

@@ -19,8 +19,14 @@ pytestmark = pytest.mark.integration
 def test_the_freshness_migration_downgrades_and_upgrades_again_keeping_pages_and_articles(database_url: str) -> None:
     engine = db.get_engine(database_url)
     with Session(engine) as session:
-        page = Page(url="http://a.cn/c_1.html", final_url="http://a.cn/c_1.html", status=200,
-                    body=zlib.compress(b"x"), sha256="x", etl_status="done")
+        page = Page(
+            url="http://a.cn/c_1.html",
+            final_url="http://a.cn/c_1.html",
+            status=200,
+            body=zlib.compress(b"x"),
+            sha256="x",
+            etl_status="done",
+        )
         session.add(page)
         session.commit()
         article = Article(url=page.url, canonical_url=page.url, content_hash="h", page_id=page.id, title="新")

@@ -72,8 +72,9 @@ def test_a_full_crawl_is_remembered_until_the_sources_lists_move(database_url: s
     engine = db.get_engine(database_url)
     source = parse_source({"name": "s", "start_urls": ["http://a.cn/l.html"], "article_patterns": ["c_"]}, "t")
     sync_sources([source], engine)
-    assert record_full_crawls(7, {"by_source": {"s": {"fetched_list": 3, "pagination_stopped": 1}}}, ["s"],
-                              engine) == []  # a crawl that stopped early read only part of the lists
+    assert (
+        record_full_crawls(7, {"by_source": {"s": {"fetched_list": 3, "pagination_stopped": 1}}}, ["s"], engine) == []
+    )  # a crawl that stopped early read only part of the lists
     assert record_full_crawls(8, {"by_source": {"s": {"fetched_list": 3, "list_errors": 1}}}, ["s"], engine) == []
     assert fully_crawled(engine, ["s"]) == set()
     assert record_full_crawls(9, {"by_source": {"s": {"fetched_list": 50}}}, ["s"], engine) == ["s"]
@@ -82,6 +83,7 @@ def test_a_full_crawl_is_remembered_until_the_sources_lists_move(database_url: s
         assert session.execute(sa.select(Source.full_crawl_run).where(Source.name == "s")).scalar_one() == 9
     sync_sources([source], engine)  # nothing moved
     assert fully_crawled(engine, ["s"]) == {"s"}
-    sync_sources([parse_source({"name": "s", "start_urls": ["http://a.cn/other.html"], "article_patterns": ["c_"]},
-                               "t")], engine)
+    sync_sources(
+        [parse_source({"name": "s", "start_urls": ["http://a.cn/other.html"], "article_patterns": ["c_"]}, "t")], engine
+    )
     assert fully_crawled(engine, ["s"]) == set()
