@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from shared import SEED
 
 from etl.store import engine as db
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seed"
 PG_ADMIN_URL = os.environ.get("AIDNEWS_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

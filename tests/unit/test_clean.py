@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from shared import SEED
 
 from etl.html import SHANGHAI, Cleaned, CleanError, clean, find_date, make_key, read_meta_line
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed"
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 
 

@@ -2,10 +2,9 @@ import json
 from pathlib import Path
 
 import pytest
+from shared import SEED
 
 from etl.entities import Place, extract_entities, find_batch, find_mentions, find_period, find_topics
-
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed"
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
+from shared import CORPUS as PAGES
+from shared import SEED
 
 from etl.metrics import Metric, extract_metrics
 from etl.metrics.subjects import word_bounds
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "crawler" / "demo" / "corpus"
-SEED = ROOT.parent / "shared" / "seed"
-PAGES = ROOT.parent / "shared" / "corpus" / "gne-pages"
 # what ends a stretch of words: punctuation, spaces and figures (jieba segments between them on its own)
 SEPARATOR = re.compile(r"[^\w]|_")
 REACH = 40

@@ -5,12 +5,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from shared import SEED
 
 from etl.evaluation import micro_average, score
 from etl.metrics import Metric, extract_metrics, read_quantity
 from etl.text.numerals import parse_chinese
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed"
 CORPUS = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus"
 
 

@@ -11,13 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
+from shared import CORPUS as PAGES
 
 from etl.evaluation import micro_average, score
 from etl.extract import ExtractError, Extraction, extract
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "tests" / "labels" / "gne-figures"
-PAGES = ROOT.parent / "shared" / "corpus" / "gne-pages"
 MIN_PAGES = 15
 CATEGORY_BAR = 0.90
 MONEY_KIND_BAR = 0.85

@@ -3,11 +3,11 @@
 import difflib
 import re
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared import SEED
 
 from crawler.demo.damage import garble_after
 from etl.text.chars import PINYIN_LETTERS, is_han
@@ -15,8 +15,6 @@ from etl.text.mojibake import find_garbled, repair_garbled
 from etl.text.normalise import fix_width, normalise, strip_tag_remnants
 from etl.text.pinyin import strip_pinyin
 from etl.text.script import detect_script, simplify, to_simplified, to_traditional
-
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed"
 
 # Our own government-news prose (not from any page), Simplified, with names, rare words and real '?'.
 CLEAN_HANS = """\

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from shared import CORPUS
 
 from crawler.demo import render_articles
 from crawler.demo.damage import GarbledRun, candidate_runs, render_paragraph
@@ -24,7 +25,6 @@ from etl.text.chars import is_han
 from etl.text.gbk import ABSORBED, PLACEHOLDER, gbk_code, reread
 from etl.text.normalise import normalise
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "gne-pages"
 # (first character lost to '?', run converted to Traditional after it was garbled): the portal's four shapes
 SHAPES = ((False, False), (True, False), (False, True), (True, True))
 CORPUS_CASES = 2500  # simulated runs drawn from the corpus bodies (about 22,000 exist; all measured in the report)
