@@ -56,7 +56,7 @@ def _same_value(found: Decimal | float, wanted: Decimal | float | str) -> bool:
 
 
 def score(extracted: Sequence[Metric], gold: Sequence[dict], body: str) -> dict:
-    """Precision, recall and category accuracy of ``extracted`` against ``gold`` items (metrics.md).
+    """Precision, recall and category accuracy of ``extracted`` against ``gold`` items (docs/metrics.md).
 
     A gold item is ``{"text", "value", "unit", "category", "optional"?, "occurrence"?}``. An extracted metric
     matches one when the values differ by less than 1e-6 relatively, the units are equal and the mention

@@ -171,7 +171,7 @@ class Article(SQLModel, table=True):
 
 
 class Metric(SQLModel, table=True):
-    """One quantity stated in an article body (see metrics.md)."""
+    """One quantity stated in an article body (see docs/metrics.md)."""
 
     id: int | None = Field(default=None, primary_key=True)
     article_id: int = Field(
