@@ -75,6 +75,9 @@ _SHOWN_COUNTS = (
     "metric_units_changed",
     "metric_categories_changed",
     "metric_kinds_changed",
+    "titles_changed",
+    "bodies_changed",
+    "body_chars_changed",
 )
 
 

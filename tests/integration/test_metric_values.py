@@ -288,3 +288,24 @@ def test_storing_a_new_extraction_counts_the_changed_figures(database_url: str) 
         stored = session.execute(sa.select(Metric.text, Metric.money_kind).order_by(Metric.start)).all()
     assert counts == {"metrics_added": 2, "metric_kinds_changed": 2, "metric_categories_changed": 1}
     assert ("2.3亿元", "aid_funding") in stored and ("6元左右", "price") in stored
+
+
+def test_storing_a_new_extraction_counts_changed_titles_and_body_characters(database_url: str) -> None:
+    from etl.store.articles import changed_characters
+
+    assert changed_characters("援疆资金够风项目", "援疆资金光伏项目") == 2
+    assert changed_characters("abc", "abc") == 0 and changed_characters("", "新") == 1
+    html = "<html><head><title>{t}</title></head><body><h1>{t}</h1><div class='content'><p>{b}</p></div></body></html>"
+    body = "山东省援疆指挥部投入援疆资金2.3亿元，新建温室大棚30座，带动当地群众就业500余人。"
+    first = extract(html.format(t="援疆资金助力疏勒县", b=body).encode(), url="http://a/text")
+    second = extract(
+        html.format(t="援疆资金助力疏勒县发展", b=body.replace("30座", "32座")).encode(), url="http://a/text"
+    )
+    page = Page(url="http://a/text", final_url="http://a/text")
+    counts: Counter[str] = Counter()
+    with Session(db.get_engine(database_url)) as session:
+        store_articles(session, [ExtractedPage(page, first)], counts)
+        store_articles(session, [ExtractedPage(page, second)], counts)
+        session.commit()
+    assert counts["titles_changed"] == 1 and counts["bodies_changed"] == 1 and counts["body_chars_changed"] == 1
+    assert counts["metrics_added"] == counts["metrics_removed"] == 1  # 30座 became 32座: another mention
