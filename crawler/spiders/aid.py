@@ -371,7 +371,9 @@ class AidSpider(scrapy.Spider):
         pager: list[PagerLink] = []
         others: list[tuple[str, str]] = []
         for link in scan_links(base, body):
-            if source.is_article(link.url):
+            if url_too_long(link.url):  # no pattern is tried on it (etl.sources.url_matches): recorded, skipped
+                self.skip_long_url(source, link.url)
+            elif source.is_article(link.url):
                 articles.append(link.url)
                 others.append((link.url, "article"))
             elif source.is_list(link.url):
