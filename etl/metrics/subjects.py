@@ -14,9 +14,11 @@ boundaries depend on them.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from etl.metrics.lexicon import (
@@ -115,6 +117,14 @@ def segmenter() -> Tokenizer:
 
     jieba.setLogLevel(logging.WARNING)  # its loading messages are not ours to print
     tokenizer = jieba.Tokenizer()
+    # jieba caches its parsed dictionary (about 1 s to build) in the system's temporary folder by default; a
+    # service keeps it with its other caches instead, so no file of ours is left among the temporary ones.
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aidnews"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tokenizer.tmp_dir = str(cache)
+    except OSError:  # no writable home (a locked-down container): jieba falls back to the temporary folder
+        tokenizer.tmp_dir = None
     tokenizer.initialize()
     for word in AID_WORDS:
         if not tokenizer.FREQ.get(word):
