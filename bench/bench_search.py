@@ -9,9 +9,9 @@ tenth to ninetieth percentile about 250 to 3,900), into a fresh SQLite database 
 throw-away PostgreSQL database. On each it then:
 
 1. writes --writes articles with the ETL's own writer (`etl.store.articles.store_articles`, batches of 100, as
-   an ETL pass does) without the search index (migration 0003), replaces them with new text, stores them
+   an ETL pass does) without the search index (schema 0006, the one before it), replaces them with new text, stores them
    again unchanged, and deletes them;
-2. builds the index over the loaded articles (`upgrade head`: migration 0004's back-fill);
+2. builds the index over the loaded articles (`upgrade head`: migration 0007's back-fill);
 3. repeats step 1 with the index in place;
 4. runs a fixed query set through `etl.query.articles` (match, rank, total count, 50 rows with snippets), one
    warm-up pass then --rounds timed passes, and reports median and 95th percentile per kind of query, of wall
@@ -324,7 +324,7 @@ def p95(values: list[float]) -> float:
 def bench(name: str, url: str, args: argparse.Namespace, corpus: Corpus, bases: list[Extraction]) -> None:
     print(f"\n== {name}")
     db.upgrade(url)
-    migrate(url, "0003")
+    migrate(url, "0006")
     print(f"loaded {args.articles:,} articles in {load(url, args.articles, corpus):.0f} s")
     engine = db.get_engine(url)
     pages = pages_for(engine, args.writes)
