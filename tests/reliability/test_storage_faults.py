@@ -8,6 +8,7 @@ stored, and the failure is in the run's counts and errors, in the crawl child's 
 
 from __future__ import annotations
 
+import base64
 import errno
 import json
 import os
@@ -189,7 +190,9 @@ def test_a_real_full_disk_fails_the_run_keeps_the_other_pages_and_shows_in_statu
         db.upgrade(url)
         monkeypatch.setenv("DATABASE_URL", url)
         _portal(server, 10)
-        big = os.urandom(4_000_000)  # incompressible, under the 5 MB page cap: more than the 3 MB disk holds
+        # text (random bytes would be refused as binary before storage) that compresses to more than the 3 MB
+        # disk holds, under the 5 MB page cap: 4.4 MB of base64 stores as about 3.3 MB
+        big = base64.b64encode(os.urandom(3_300_000))
         server.routes["/a/5.html"] = Reply(b"<html><body><p>" + big + b"</p></body></html>")
         run = crawl([parse_source(source(server), "test")], time_limit=60, engine=db.get_engine(url))
         assert run.status == RunStatus.FAILED
