@@ -14,9 +14,12 @@ when a pass starts.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -155,7 +158,12 @@ def _run_pass(
         pending = with_retries(lambda: count_pending(engine), "counting pending pages")
         workers = default_workers() if workers is None else workers
         if workers > 1 and min(pending, limit or pending) >= PARALLEL_MIN_PAGES:
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            )
             batch_size = max(batch_size, PAGES_PER_WORKER_BATCH * workers)
         last_id = 0
         while limit is None or counts["pages"] < limit:
@@ -214,6 +222,17 @@ def _process_batch_again(
         counts.clear()
         counts.update(before)
         raise
+
+
+PR_SET_PDEATHSIG = 1  # prctl option: the signal the kernel sends a process when its parent dies
+
+
+def _die_with_parent(parent: int) -> None:
+    """In an extraction process: be killed when the pass's process dies, even by SIGKILL, never left orphaned."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def extract_page(job: PageJob) -> Extracted:
