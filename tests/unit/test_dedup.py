@@ -7,9 +7,11 @@ import subprocess
 import sys
 from itertools import combinations
 
-from crawler.demo import ground_truth, render_articles
+from corpora import PORTAL_BASE, portal_extractions
+
+from crawler.demo import ground_truth
 from etl.dedup import DuplicateIndex, distance, features, simhash
-from etl.extract import extract
+from etl.extract import Extraction
 from etl.store.articles import NEAR_DUPLICATE_DISTANCE
 
 
@@ -35,12 +37,11 @@ def test_simhash_is_the_same_in_every_process_and_signed_64_bit() -> None:
 
 
 def test_the_threshold_separates_the_portals_syndicated_copies_from_other_articles() -> None:
-    base = "http://127.0.0.1:1"
-    truth = {t["url"]: t for t in ground_truth(base)}
+    truth = {t["url"]: t for t in ground_truth(PORTAL_BASE)}
     hashed = []
-    for page in render_articles():
-        url = base + page.path
-        hashed.append((truth[url]["id"], extract(page.body, url=url, content_type=page.content_type).simhash))
+    for page, extraction in portal_extractions():
+        assert isinstance(extraction, Extraction), (page.path, extraction)
+        hashed.append((truth[PORTAL_BASE + page.path]["id"], extraction.simhash))
     copies = [distance(a, b) for (ia, a), (ib, b) in combinations(hashed, 2) if ia == ib]
     others = [distance(a, b) for (ia, a), (ib, b) in combinations(hashed, 2) if ia != ib]
     assert len(copies) >= 10  # the portal re-publishes hq and county articles, damaged

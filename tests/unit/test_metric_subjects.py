@@ -8,9 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
+from corpora import portal_extractions, real_extractions
 from shared import CORPUS as PAGES
 from shared import SEED
 
+from etl.extract import Extraction
 from etl.metrics import Metric, extract_metrics
 from etl.metrics.subjects import word_bounds
 
@@ -87,16 +89,10 @@ def test_no_subject_of_the_demo_corpus_cuts_a_word() -> None:
 
 def test_no_subject_of_the_demo_portal_pages_as_served_cuts_a_word() -> None:
     """The same articles through the whole extraction: templates, GBK pages and their damaged copies."""
-    from crawler.demo import render_articles
-    from etl.extract import ExtractError, extract
-
     bad = []
-    for page in render_articles():
-        try:
-            body = extract(page.body, url=f"http://127.0.0.1{page.path}", content_type=page.content_type).body
-        except ExtractError:
-            continue
-        bad += [f"{page.path}: {item}" for item in cut_words(body)]
+    for page, extraction in portal_extractions():
+        if isinstance(extraction, Extraction):
+            bad += [f"{page.path}: {item}" for item in cut_words(extraction.body)]
     assert not bad, bad
 
 
@@ -107,17 +103,13 @@ def test_no_subject_of_the_seed_article_cuts_a_word() -> None:
 
 
 def test_no_subject_of_the_real_pages_cuts_a_word() -> None:
-    from etl.extract import ExtractError, extract
-
-    if not PAGES.is_dir():
+    extractions = real_extractions()
+    if not extractions:
         pytest.skip(f"the shared corpus ({PAGES}) is not beside the repository")
     bad = []
-    for page in sorted(PAGES.glob("*/*.html")):
-        try:
-            body = extract(page.read_bytes()).body
-        except ExtractError:
-            continue
-        bad += [f"{page.parent.name}/{page.name}: {item}" for item in cut_words(body)]
+    for name, extraction in extractions.items():
+        if isinstance(extraction, Extraction):
+            bad += [f"{name}: {item}" for item in cut_words(extraction.body)]
     assert not bad, bad
 
 

@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
+from corpora import real_extractions
 from shared import CORPUS as PAGES
 
 from etl.evaluation import micro_average, score
-from etl.extract import ExtractError, Extraction, extract
+from etl.extract import ExtractError, Extraction
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "tests" / "labels" / "gne-figures"
@@ -37,9 +38,8 @@ def labelled_pages() -> list[tuple[str, Extraction, list[dict]]]:
             continue
         seen.append(labels)
         site, stem = path.stem.split("__", 1)
-        try:
-            extraction = extract((PAGES / site / f"{stem}.html").read_bytes())
-        except ExtractError:
+        extraction = real_extractions()[f"{site}/{stem}.html"]
+        if isinstance(extraction, ExtractError):
             continue
         pages.append((path.stem, extraction, labels))
     return pages
