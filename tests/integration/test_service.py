@@ -81,7 +81,7 @@ def test_overlapping_triggers_never_overlap_runs(sqlite_url: str) -> None:
         service.build(run_now=False)
         service.scheduler.reschedule_job("crawl:slow", trigger=IntervalTrigger(seconds=1))
         service.scheduler.start()
-        deadline = time.monotonic() + 120  # two crawls take ~4 s here; a loaded machine may need far longer
+        deadline = time.monotonic() + 300  # two crawls take ~4 s here; a loaded machine may need far longer
         while time.monotonic() < deadline and sum(c.status == "ok" for c in runs(engine)) < 2:
             time.sleep(0.5)
         service.stop()
