@@ -342,3 +342,29 @@ def test_a_dead_local_processes_claims_are_released(fresh_db: Any) -> None:
         assert release_dead_claims(conn) == 3
         held = dict(conn.execute(sa.select(page_t.c.id, page_t.c.claimed_by).where(page_t.c.id <= 9)).all())
     assert [held[i] is None for i in range(1, 10)] == [True] * 3 + [False] * 6
+
+
+def test_a_page_finished_after_a_newer_one_leaves_its_article_alone(fresh_db: Any) -> None:
+    """Workers finish in any order: the lower of two waiting pages with one canonical URL, written last, must not
+    replace the article the higher one wrote (one process, in id order, would have written the higher one last)."""
+    url = fresh_db()
+    engine = db.get_engine(url)
+    older = "http://collide.cn/0.html?v=0"
+    with engine.begin() as conn:  # the newer versions go first, as a faster worker would take them
+        conn.execute(sa.text("UPDATE page SET etl_status = 'skipped' WHERE url = :u"), {"u": older})
+    run_workers(url, 1)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE page SET etl_status = 'pending' WHERE url = :u"), {"u": older})
+    run_workers(url, 1)
+    article = dump(url)["articles"]["http://collide.cn/0.html"]
+    assert article["page"] == "http://collide.cn/0.html?v=2"
+    assert dump(url)["pages"][older][0] == "done"
+    assert [r.counts.get("superseded") for r in etl_runs(url)] == [None, 1]
+    # A page fetched again after the newer one was processed is news, though: it replaces the article.
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE page SET etl_status = 'pending', fetched_at = now() + interval '1 minute' WHERE url = :u"),
+            {"u": older},
+        )
+    run_workers(url, 1)
+    assert dump(url)["articles"]["http://collide.cn/0.html"]["page"] == older
