@@ -12,7 +12,10 @@ list pages of 50 links is served from memory on 127.0.0.1. It is crawled once by
 
 Printed per configuration: pages/s over the workers' recorded runs (first start to last end: interpreter
 start-up excluded) and over the wall clock (included), the speed-up against one worker, and the efficiency per
-core (speed-up / min(workers, cores)), which is what extrapolates to bigger machines. Then the database's
+core (speed-up / min(workers, cores)), which is what extrapolates to bigger machines, and pages per CPU second
+of the worker processes (start-up included; the database server's CPU not), which a loaded machine does not
+bend the way it bends wall-clock rates, and the share of the time the one write lock was held (near 100%, the
+database's writes are what limits more workers). Then the database's
 bytes per stored page (every table, indexes and TOAST included) for the size-per-million-pages estimate.
 """
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -127,8 +131,10 @@ def requeue(engine: sa.Engine) -> None:
         conn.execute(sa.text("VACUUM ANALYZE"))
 
 
-def etl(env: dict[str, str], workers: int, batch: int, engine: sa.Engine) -> tuple[int, float, float]:
-    """Pages processed, seconds over the recorded runs, seconds of wall clock."""
+def etl(env: dict[str, str], workers: int, batch: int, engine: sa.Engine) -> tuple[int, float, float, float, float]:
+    """Pages processed, seconds over the recorded runs, seconds of wall clock, CPU seconds of the workers, and
+    seconds the write lock was held (summed over the runs' `write_lock_held_ms`)."""
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     procs = [aidnews(env, "etl", "--worker", "--once", "--batch", str(batch)) for _ in range(workers)]
     for proc in procs:
@@ -136,6 +142,8 @@ def etl(env: dict[str, str], workers: int, batch: int, engine: sa.Engine) -> tup
         if proc.returncode != 0:
             raise SystemExit(f"an ETL worker failed ({proc.returncode}): {err[-2000:]}")
     wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
     with engine.connect() as conn:
         first, last = conn.execute(
             sa.text("SELECT min(started_at), max(finished_at) FROM run WHERE kind = 'etl'")
@@ -144,7 +152,8 @@ def etl(env: dict[str, str], workers: int, batch: int, engine: sa.Engine) -> tup
         counts = conn.execute(sa.text("SELECT counts FROM run WHERE kind = 'etl'")).scalars().all()
     if pending:
         raise SystemExit(f"{pending} pages still pending after {workers} workers")
-    return sum(c.get("pages", 0) for c in counts), (last - first).total_seconds(), wall
+    held = sum(c.get("write_lock_held_ms", 0) for c in counts) / 1000
+    return sum(c.get("pages", 0) for c in counts), (last - first).total_seconds(), wall, cpu_s, held
 
 
 def bytes_per_page(engine: sa.Engine) -> tuple[int, int, float]:
@@ -206,15 +215,15 @@ def main() -> int:
         base_rate = None
         print(
             f"{'ETL workers':<12}{'pages':>7}{'run s':>8}{'pages/s':>9}{'wall s':>8}{'pages/s':>9}"
-            f"{'speed-up':>10}{'per core':>10}"
+            f"{'speed-up':>10}{'per core':>10}{'pages/CPU-s':>13}{'lock held':>11}"
         )
-        for n, (pages, run_s, wall_s) in results.items():
+        for n, (pages, run_s, wall_s, cpu_s, held) in results.items():
             rate = pages / run_s
             base_rate = base_rate or rate
             speedup = rate / base_rate
             print(
                 f"{n:<12}{pages:>7}{run_s:>8.1f}{rate:>9.1f}{wall_s:>8.1f}{pages / wall_s:>9.1f}"
-                f"{speedup:>10.2f}{speedup / min(n, cores):>10.2f}"
+                f"{speedup:>10.2f}{speedup / min(n, cores):>10.2f}{pages / cpu_s:>13.1f}{held / run_s:>11.0%}"
             )
         total, rows, raw = bytes_per_page(engine)
         print(

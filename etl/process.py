@@ -372,7 +372,7 @@ def _write_batch(
             mark_duplicates(session, index, stored)
             session.commit()
         if claims is not None:
-            claims.committed()
+            local["write_lock_held_ms"] += claims.committed()
     except BaseException:
         index.restore(snapshot)  # the transaction rolled back: so does the index
         raise
@@ -396,6 +396,7 @@ def _admit(
             if r.page.id is not None
         ],
     )
+    local["write_lock_wait_ms"] += admission.waited_ms
     kept = []
     for result in results:
         if result.page.id not in admission.owned:

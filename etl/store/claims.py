@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -149,6 +150,7 @@ class Admission:
 
     owned: frozenset[int]
     superseded: frozenset[int]
+    waited_ms: int = 0  # how long the write lock was waited for
 
 
 @dataclass
@@ -160,6 +162,7 @@ class Claims:
     seen_rev: int = 0  # the newest article revision whose row the index holds, as of the last committed write
     index: DuplicateIndex | None = None  # kept by a worker from pass to pass, caught up under the lock
     _pending_rev: int | None = None
+    _locked_at: float = 0.0
 
     def take(self, engine: sa.Engine, limit: int) -> list[int]:
         with engine.begin() as conn:
@@ -180,7 +183,9 @@ class Claims:
 
         The claims of the pages admitted are cleared here, in the same transaction as their outcomes.
         """
+        asked = time.monotonic()
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK)))
+        self._locked_at = time.monotonic()
         self._pending_rev = refresh_index(conn, index, self.seen_rev)
         ids = [c.page_id for c in batch]
         owned = frozenset(
@@ -197,13 +202,15 @@ class Claims:
                 len(ids),
             )
         mine = [c for c in batch if c.page_id in owned]
-        return Admission(owned, superseded_pages(conn, mine))
+        return Admission(owned, superseded_pages(conn, mine), round((self._locked_at - asked) * 1000))
 
-    def committed(self) -> None:
-        """The batch's transaction committed: the index now holds every row up to the revision read under the lock."""
+    def committed(self) -> int:
+        """The batch's transaction committed: the index now holds every row up to the revision read under the lock.
+        Returns how long the write lock was held, in milliseconds (what bounds the workers of one database)."""
         if self._pending_rev is not None:
             self.seen_rev = max(self.seen_rev, self._pending_rev)
         self._pending_rev = None
+        return round((time.monotonic() - self._locked_at) * 1000)
 
 
 def refresh_index(conn: sa.Connection, index: DuplicateIndex, after_rev: int) -> int:
