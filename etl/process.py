@@ -10,6 +10,10 @@ back-off (etl.store.engine.with_retries), and only when the server stays away do
 recorded as soon as the server is back. SIGTERM/SIGINT/SIGHUP of a command-line pass end it after the
 batch in flight, recorded `interrupted` (etl.stopping). Runs left `running` by dead processes are reaped
 when a pass starts.
+
+On PostgreSQL a pass takes its batches through leases (etl.store.claims) and writes them under one advisory
+lock, so any number of passes (`aidnews etl --worker`, etl.workers) can share the pending pages and one
+duplicate index; on SQLite it reads them in id order, alone.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from etl.extract import EXTRACTOR_VERSION, Extraction, choose_key, extract
 from etl.sources import DEFAULT_KEYWORDS, SourceConfig, pattern_timeouts
 from etl.stopping import stop_on_signals
 from etl.store.articles import ExtractedPage, StoredArticle, load_duplicate_index, mark_duplicates, store_articles
+from etl.store.claims import Candidate, Claims, supported
 from etl.store.engine import error_summary, get_engine, transient, with_retries
 from etl.store.models import Page, Run
 from etl.store.pages import PageOutcome, PageState, count_pending, next_pending_ids, record_outcomes, requeue
@@ -100,14 +105,18 @@ def etl_pass(
     progress: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     workers: int | None = None,
+    claims: Claims | None = None,
 ) -> Run:
     """Turn pending pages into articles and metrics, batch by batch, and record the run.
 
     `reprocess` first puts every stored article page (fetched since `since`) back in the queue, for a new
     extractor. `progress` hears the number of pages of each finished batch; `should_stop` is asked between
-    batches.
+    batches. On PostgreSQL the pass claims its pages (`claims`, or leases of its own) so that other passes
+    can run beside it.
     """
     engine = engine or get_engine()
+    if claims is None and supported(engine):
+        claims = Claims()
     with_retries(lambda: reap_stale_runs(engine), "reaping stale runs")
     with stop_on_signals() as signalled:
         stop = signalled if should_stop is None else (lambda: signalled() or should_stop())
@@ -123,6 +132,7 @@ def etl_pass(
             progress=progress,
             should_stop=stop,
             workers=workers,
+            claims=claims,
         )
         for timeout in pattern_timeouts():
             counts["pattern_timeouts"] += 1
@@ -144,6 +154,7 @@ def _run_pass(
     progress: Callable[[int], None] | None,
     should_stop: Callable[[], bool],
     workers: int | None,
+    claims: Claims | None = None,
 ) -> tuple[RunStatus, str | None]:
     """The pass itself: its status, and its error when it failed. `counts` ends with the articles, figures and
     copies as stored (`_settle`)."""
@@ -154,7 +165,14 @@ def _run_pass(
     try:
         if reprocess:
             counts["requeued"] = with_retries(lambda: requeue(engine, since), "requeueing pages")
-        index = with_retries(lambda: _load_index(engine), "loading the duplicate index")
+        if claims is not None:
+            with_retries(lambda: claims.start(engine), "releasing dead claims")
+        if claims is not None and claims.index is not None:
+            index = claims.index  # a worker's next pass: the index is caught up at the first write
+        else:
+            index = with_retries(lambda: _load_index(engine), "loading the duplicate index")
+            if claims is not None:
+                claims.index = index
         pending = with_retries(lambda: count_pending(engine), "counting pending pages")
         workers = default_workers() if workers is None else workers
         if workers > 1 and min(pending, limit or pending) >= PARALLEL_MIN_PAGES:
@@ -171,12 +189,13 @@ def _run_pass(
                 status = RunStatus.INTERRUPTED
                 break
             size = batch_size if limit is None else min(batch_size, limit - counts["pages"])
-            ids = with_retries(partial(next_pending_ids, engine, last_id, size), "reading pending pages")
+            take = partial(claims.take, engine, size) if claims else partial(next_pending_ids, engine, last_id, size)
+            ids = with_retries(take, "claiming pending pages" if claims else "reading pending pages")
             if not ids:
                 break
             last_id = ids[-1]
             with_retries(
-                partial(_process_batch_again, engine, ids, counts, index, pool, written), f"batch to {last_id}"
+                partial(_process_batch_again, engine, ids, counts, index, pool, written, claims), f"batch to {last_id}"
             )
             if progress is not None:
                 progress(len(ids))
@@ -213,11 +232,12 @@ def _process_batch_again(
     index: DuplicateIndex,
     pool: ProcessPoolExecutor | None,
     written: dict[int, int],
+    claims: Claims | None = None,
 ) -> None:
     """_process_batch, safe to try again: a failed try leaves the counts as they were (the index rolls back)."""
     before = counts.copy()
     try:
-        _process_batch(engine, ids, counts, index, pool, written)
+        _process_batch(engine, ids, counts, index, pool, written, claims)
     except BaseException:
         counts.clear()
         counts.update(before)
@@ -281,6 +301,7 @@ def _process_batch(
     index: DuplicateIndex,
     pool: ProcessPoolExecutor | None = None,
     written: dict[int, int] | None = None,
+    claims: Claims | None = None,
 ) -> None:
     with Session(engine) as session:
         sources = configured_sources(session)
@@ -298,14 +319,14 @@ def _process_batch(
     results = [_judge(page, result, sources) for page, result in zip(pages, extracted, strict=True)]
     counts["pages"] += len(results)
     try:
-        _write_batch(engine, results, counts, index, written)
+        _write_batch(engine, results, counts, index, written, claims)
     except Exception as exc:  # the batch write failed: fall back to one transaction per page, so one bad page costs one
         if transient(exc):  # the database, not a page: the whole batch is tried again (etl_pass)
             raise
         log.warning("batch write failed, retrying page by page", exc_info=True)
         for result in results:
             try:
-                _write_batch(engine, [result], counts, index, written)
+                _write_batch(engine, [result], counts, index, written, claims)
             except Exception as exc:
                 if transient(exc):
                     raise
@@ -321,8 +342,11 @@ def _write_batch(
     counts: Counter[str],
     index: DuplicateIndex,
     written: dict[int, int] | None = None,
+    claims: Claims | None = None,
 ) -> None:
     """Write one batch in one transaction: articles, metrics, duplicate links and page states, or nothing.
+
+    With `claims`, under the shared write lock, only the pages this pass still holds (`_admit`).
 
     `written` hears, once the transaction is committed, each article written and how many figures it holds now.
     """
@@ -330,6 +354,8 @@ def _write_batch(
     snapshot = index.snapshot()
     try:
         with Session(engine) as session:
+            if claims is not None:
+                results = _admit(session, claims, index, results, local)
             items = [ExtractedPage(r.page, r.extraction) for r in results if r.extraction is not None]
             ids = store_articles(session, items, local) if items else []
             figures = {article_id: len(item.extraction.metrics) for article_id, item in zip(ids, items, strict=True)}
@@ -339,12 +365,46 @@ def _write_batch(
                 elif result.state is PageState.SKIPPED:
                     local["skipped"] += 1
             record_outcomes(session.connection(), [r.outcome for r in results], EXTRACTOR_VERSION)
-            stored = [StoredArticle(article_id, item.extraction) for article_id, item in zip(ids, items, strict=True)]
+            stored = [
+                StoredArticle(article_id, item.extraction, item.page.id)
+                for article_id, item in zip(ids, items, strict=True)
+            ]
             mark_duplicates(session, index, stored)
             session.commit()
+        if claims is not None:
+            local["write_lock_held_ms"] += claims.committed()
     except BaseException:
         index.restore(snapshot)  # the transaction rolled back: so does the index
         raise
     counts.update(local)
     if written is not None:
         written.update(figures)
+
+
+def _admit(
+    session: Session, claims: Claims, index: DuplicateIndex, results: Sequence[PageResult], local: Counter[str]
+) -> list[PageResult]:
+    """The results this pass may write, under the shared write lock (etl.store.claims): a page whose lease ran out
+    and went to another pass is left to it (`lease_lost`, not counted as this pass's page); a page whose article
+    a newer page already holds is done without touching the article (`superseded`)."""
+    admission = claims.admit(
+        session.connection(),
+        index,
+        [
+            Candidate(r.page.id, r.page.fetched_at, r.extraction.canonical_url if r.extraction else None)
+            for r in results
+            if r.page.id is not None
+        ],
+    )
+    local["write_lock_wait_ms"] += admission.waited_ms
+    kept = []
+    for result in results:
+        if result.page.id not in admission.owned:
+            local["pages"] -= 1
+            local["lease_lost"] += 1
+        elif result.page.id in admission.superseded:
+            local["superseded"] += 1
+            kept.append(PageResult(result.page, PageState.DONE))
+        else:
+            kept.append(result)
+    return kept

@@ -27,6 +27,7 @@ from aidnews.common import (
     err,
     fail,
     prepare_db,
+    reason,
     report_run,
     sources_path,
 )
@@ -36,6 +37,8 @@ from etl.sources import ConfigError, SourceConfig, SourcesFile
 TIME_LIMIT_MAX = 7 * 24 * 3600.0  # seconds: a crawl limit past a week is a typo
 WORKERS_MAX = 64  # crawl processes of one machine
 BATCH_MAX = 10_000  # pages per ETL transaction
+LEASE_DEFAULT = 300.0  # seconds: etl.store.claims.DEFAULT_LEASE_SECONDS, spelled out so --help imports no storage
+LEASE_MAX = 24 * 3600.0  # seconds: a lease past a day would keep a dead worker's pages for a day
 
 
 def serve(demo: DemoOpt = False, sources: SourcesOpt = None) -> None:
@@ -120,20 +123,54 @@ def etl(
     reprocess: Annotated[bool, typer.Option(help="re-run the current extractor over stored pages, offline")] = False,
     since: Annotated[datetime | None, typer.Option(help="with --reprocess: only pages fetched since this date")] = None,
     limit: Annotated[int | None, typer.Option(min=1, max=ROWS_MAX, help="process at most this many pages")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=BATCH_MAX, help="pages per transaction")] = 100,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", "--batch", min=1, max=BATCH_MAX, help="pages per transaction")
+    ] = 100,
+    worker: Annotated[
+        bool, typer.Option(help="PostgreSQL: share the pending pages with other workers, running until stopped")
+    ] = False,
+    once: Annotated[bool, typer.Option(help="with --worker: exit once no page is left to claim")] = False,
+    lease: Annotated[
+        float, typer.Option(min=1, max=LEASE_MAX, help="with --worker: seconds a claimed batch stays this worker's")
+    ] = LEASE_DEFAULT,
 ) -> None:
     """Turn pending pages into articles and metrics; a failed page gets its error and the job goes on.
 
-    Works on the database DATABASE_URL names (migrating it first).
+    Works on the database DATABASE_URL names (migrating it first). With --worker it never migrates: it needs
+    PostgreSQL at the newest schema (`aidnews db upgrade`), and stops after its batch on SIGTERM or Ctrl-C.
 
-    Example: aidnews etl --reprocess --since 2024-01-01
+    Example: aidnews etl --reprocess --since 2024-01-01   (many machines: aidnews etl --worker)
     """
+    if worker:
+        if reprocess or since is not None or limit is not None:
+            raise fail("--worker takes only --once, --lease and --batch: reprocess with a plain `aidnews etl`")
+        _etl_worker(batch_size, lease, once)
+        return
+    if once:
+        raise fail("--once goes with --worker")
     prepare_db()
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=clock.zone())  # a date without a zone is in the configured one
     run = _etl_with_progress(reprocess=reprocess, since=since, limit=limit, batch_size=batch_size)
     report_run(run)
     if run.status != "ok":
+        raise typer.Exit(1)
+
+
+def _etl_worker(batch_size: int, lease: float, once: bool) -> None:
+    from etl.store.engine import NoDatabase, database_url, describe, get_engine
+    from etl.workers import NeedsPostgres, WorkerOptions, check_database, run_worker
+
+    engine = get_engine()
+    try:
+        check_database(engine)
+    except (NeedsPostgres, NoDatabase) as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:  # a dead server, a bad URL
+        raise fail(f"cannot open the database {describe(database_url())}: {reason(exc)}") from None
+    options = WorkerOptions(batch_size=batch_size, lease_seconds=lease, once=once)
+    status = run_worker(options, engine=engine, on_run=report_run)
+    if status != "ok":
         raise typer.Exit(1)
 
 

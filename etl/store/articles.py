@@ -46,6 +46,7 @@ class StoredArticle:
 
     article_id: int
     extraction: Extraction
+    page_id: int | None = None  # the page it was extracted from: the tie-break between copies published together
 
 
 def article_values(page: Page, x: Extraction) -> dict[str, Any]:
@@ -197,15 +198,28 @@ def load_duplicate_index(session: Session) -> DuplicateIndex:
     """Every stored article's hashes and current duplicate link, for an ETL pass to extend."""
     index = DuplicateIndex(NEAR_DUPLICATE_DISTANCE)
     rows = session.execute(
-        sa.select(Article.id, Article.content_hash, Article.simhash, Article.published_at, Article.duplicate_of)
+        sa.select(
+            Article.id,
+            Article.content_hash,
+            Article.simhash,
+            Article.published_at,
+            Article.page_id,
+            Article.duplicate_of,
+        )
     )
-    for article_id, content_hash, sim, published, duplicate_of in rows:
-        index.add(article_id, content_hash, sim, _primary_key(published, article_id), duplicate_of)
+    for article_id, content_hash, sim, published, page_id, duplicate_of in rows:
+        index.add(article_id, content_hash, sim, primary_key(published, page_id, article_id), duplicate_of)
     return index
 
 
-def _primary_key(published: datetime | None, article_id: int) -> tuple:
-    return (published or datetime.max.replace(tzinfo=UTC), article_id)
+def primary_key(published: datetime | None, page_id: int | None, article_id: int) -> tuple:
+    """How copies are ordered, the first being the primary: the earliest published, then the lowest page id.
+
+    The page id, not the article id, breaks ties: article ids follow the order in which articles were first
+    written, which differs between ETL workers running at once, while page ids are fixed when the crawl stores
+    the pages. With one ETL process both orders are the same (pages are processed in id order).
+    """
+    return (published or datetime.max.replace(tzinfo=UTC), page_id if page_id is not None else article_id, article_id)
 
 
 def mark_duplicates(session: Session, index: DuplicateIndex, stored: Sequence[StoredArticle]) -> int:
@@ -214,13 +228,14 @@ def mark_duplicates(session: Session, index: DuplicateIndex, stored: Sequence[St
     Only rows whose primary changes are written. Returns how many of `stored` are copies.
     """
     changes: dict[int, int | None] = {}
-    latest = {article.article_id: article.extraction for article in stored}
-    for article_id, x in latest.items():
+    latest = {article.article_id: article for article in stored}
+    for article_id, article in latest.items():
+        x = article.extraction
         index.add(
             article_id,
             x.content_hash,
             x.simhash,
-            _primary_key(x.published_at, article_id),
+            primary_key(x.published_at, article.page_id, article_id),
             index.duplicate_of(article_id),
         )
         group = index.group(article_id)
