@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from crawler import frontier
+from crawler import frontier, jobs
 from crawler.demo import DemoPortal, demo_sources
 from crawler.supervisor import crawl
 from etl.sources import parse_sources
@@ -59,4 +59,4 @@ def test_two_workers_share_the_frontier_and_store_each_page_once(redis_url: str,
     assert urls and len(urls) == len(set(urls))
     article_paths = [p for p in single if "/content/" in p or "/dwzy/2" in p or "/html/" in p]
     assert article_paths and all(single[p] <= 2 for p in article_paths)  # at most the 500 trap's retry
-    assert frontier.pending(redis_url, run.id) == 0
+    assert frontier.pending(redis_url, run.id, jobs.namespace(engine.url)) == 0
