@@ -296,6 +296,20 @@ def test_compose_config_validates(compose_binary: str, tmp_path: Path, profiles:
     assert resolved["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == password
 
 
+def test_the_distributed_app_hands_its_crawls_to_the_workers_redis(compose_binary: str, tmp_path: Path) -> None:
+    env = env_file(tmp_path, secrets.token_hex(12))
+    text = env.read_text(encoding="utf-8")
+    text, count = re.subn(r"^AIDNEWS_REDIS_URL=.*$", "AIDNEWS_REDIS_URL=redis://redis:6379/0", text, flags=re.MULTILINE)
+    assert count == 1  # .env.example has the line to fill in
+    env.write_text(text, encoding="utf-8")
+    result = compose_config(compose_binary, env, "distributed")
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    redis_urls = {name: services[name]["environment"].get("AIDNEWS_REDIS_URL") for name in ("app", "crawl-worker")}
+    assert redis_urls == {"app": "redis://redis:6379/0", "crawl-worker": "redis://redis:6379/0"}
+    assert "DATABASE_URL" in services["app"]["environment"]  # the merged environment keeps the database
+
+
 def test_compose_refuses_to_run_without_a_password(compose_binary: str, tmp_path: Path) -> None:
     result = compose_config(compose_binary, env_file(tmp_path, None))  # .env.example as committed
     assert result.returncode != 0
@@ -330,8 +344,11 @@ def test_compose_services_run_the_right_commands(raw: dict[str, Any]) -> None:
     assert services["app"]["command"] == ["aidnews", "serve"]
     assert services["demo"]["command"] == ["aidnews", "serve", "--demo"]
     assert services["etl-worker"]["command"] == ["aidnews", "etl", "--worker"]
-    crawl = services["crawl-worker"]["command"]
-    assert crawl[:2] == ["aidnews", "crawl"] and crawl[crawl.index("--redis") + 1] == "redis://redis:6379/0"
+    # A crawl-worker joins the crawls app announces; a crawl of its own per replica would crawl everything N times.
+    assert services["crawl-worker"]["command"] == ["aidnews", "crawl", "--worker"]
+    assert services["crawl-worker"]["environment"]["AIDNEWS_REDIS_URL"] == "redis://redis:6379/0"
+    assert "volumes" not in services["crawl-worker"]  # its sources come with each announced crawl
+    assert VARIABLE_ONLY.match(services["app"]["environment"]["AIDNEWS_REDIS_URL"])  # set in .env when distributed
     for name in ("app", "demo", "crawl-worker", "etl-worker"):  # migrations run once, before them
         depends = services[name]["depends_on"]
         assert depends["migrate"] == {"condition": "service_completed_successfully"}, name
