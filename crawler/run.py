@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler import frontier
+from crawler import frontier, jobs
 from crawler.spiders.aid import AidSpider, KnownPage
 from crawler.supervisor import EXIT_ORPHANED, EXIT_PAGES_LOST
 from etl.sources import SourceConfig, parse_source
@@ -167,7 +167,7 @@ def run_crawl(
     full = fully_crawled(engine, [s.name for s in sources])
     settings = crawl_settings(sources, run_id, contact, polite)
     if redis_url:
-        frontier.apply(settings, redis_url, run_id)
+        frontier.apply(settings, redis_url, run_id, jobs.namespace(engine.url))
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(AidSpider)
     process.crawl(

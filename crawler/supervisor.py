@@ -27,6 +27,7 @@ from typing import IO
 
 import sqlalchemy as sa
 
+from crawler import jobs
 from etl.sources import SourceConfig
 from etl.stopping import stop_on_signals
 from etl.store.engine import get_engine
@@ -48,6 +49,8 @@ POLL_SECONDS = 0.2  # how often the children, the clock and the stop request are
 PROGRESS_SECONDS = 1.0  # how often `progress` hears the count of stored pages
 KILL_AFTER_SECONDS = 20.0  # SIGINT lets Scrapy finish its requests in flight; a child still there is killed
 SIGNAL_KILL_AFTER_SECONDS = 2.5  # the same after a stop signal: whoever sent it waits a few seconds, not 20
+PARTS_POLL_SECONDS = 0.5  # how often the parts of a crawl's workers are read from Redis
+WORKER_POLL_SECONDS = 1.0  # how often a crawl worker looks for crawls and for the stop mark (crawler.worker)
 SHOWN_STDERR = 2000  # characters of a failed child's stderr in the run's error
 # How a crawl child (crawler.run) exits, besides 0 (finished) and 1 (stopped early, or failed):
 EXIT_PAGES_LOST = 3  # the crawl ran, but some fetched pages could not be stored (counts["store_errors"])
@@ -131,15 +134,22 @@ def _run_children(
     fast: bool,
     hurry: Callable[[], bool],
 ) -> Ending:
-    """Start the crawl's children, supervise them to their end, and tell how the crawl ended."""
-    payload = json.dumps([s.as_dict() for s in sources], ensure_ascii=False).encode("utf-8")
-    command = _child_command(run_id, revisit=revisit, contact=contact, fast=fast, redis_url=redis_url)
-    env = dict(os.environ, DATABASE_URL=str(engine.url.render_as_string(hide_password=False)), PYTHONIOENCODING="utf-8")
+    """Start the crawl's children, supervise them to their end, and tell how the crawl ended.
+
+    With a Redis frontier the crawl is also announced to crawl workers (crawler.worker); it ends when its own
+    children and every worker that joined it are done, and the worst of their endings is the crawl's.
+    """
+    deadline = time.monotonic() + time_limit
+    listed = [s.as_dict() for s in sources]
+    payload = json.dumps(listed, ensure_ascii=False).encode("utf-8")
+    command = child_command(run_id, revisit=revisit, contact=contact, fast=fast, redis_url=redis_url)
+    env = child_env(engine)
+    ns = jobs.namespace(engine.url)
     with ExitStack() as stack:
         stderr_files = [stack.enter_context(tempfile.TemporaryFile()) for _ in range(max(1, workers))]
         children: list[subprocess.Popen[bytes]] = []
         if redis_url:
-            stack.callback(_clear_frontier, redis_url, run_id)
+            stack.callback(jobs.withdraw, redis_url, ns, run_id)
         stack.callback(_stop_all, children)  # on the way out, first of all (an ExitStack unwinds backwards)
         for i, stderr in enumerate(stderr_files):
             # A session of their own: a terminal's Ctrl-C reaches the parent only, which stops them once.
@@ -156,12 +166,101 @@ def _run_children(
             with child.stdin:
                 child.stdin.write(payload)
         record_pid(run_id, children[0].pid, engine)
+        if redis_url:
+            jobs.announce(redis_url, ns, jobs.Announcement(run_id, listed, revisit, contact, fast))
         progress_of = None if progress is None else lambda: progress(count_stored(engine, run_id))
-        stopped_by = _supervise(children, time_limit, should_stop, progress_of, hurry)
+        stopped_by = _supervise(children, deadline - time.monotonic(), should_stop, progress_of, hurry)
         ending = _outcome(children, stderr_files, stopped_by, time_limit)
+        if redis_url:
+            ending = _with_workers(ending, redis_url, ns, run_id, deadline, should_stop, progress_of, hurry)
     if ending.status is RunStatus.OK:  # the children finished: did each source give anything?
         ending = _judged(run_id, [s.name for s in sources], engine)
     return ending
+
+
+def _with_workers(
+    ending: Ending,
+    redis_url: str,
+    ns: str,
+    run_id: int,
+    deadline: float,
+    should_stop: Callable[[], bool],
+    progress: Callable[[], None] | None,
+    hurry: Callable[[], bool],
+) -> Ending:
+    """Wait for the crawl workers that joined the crawl, stopping them when the crawl was stopped or its time
+    is up; the crawl's ending, made worse by any worker's."""
+    jobs.mark(redis_url, ns, run_id, "seeded")  # the lead is gone: its followers must not wait for seeds
+    if ending.status is not RunStatus.OK:
+        jobs.mark(redis_url, ns, run_id, "stop")
+        _await_parts(redis_url, ns, run_id, deadline, lambda: True, progress, hurry)
+        return ending
+    stopped_by = _await_parts(redis_url, ns, run_id, deadline, should_stop, progress, hurry)
+    if stopped_by is RunStatus.TIMEOUT:
+        return Ending(stopped_by, "stopped at its time limit while crawl workers were still fetching")
+    if stopped_by is RunStatus.INTERRUPTED:
+        return Ending(stopped_by, "stopped on request (service shutdown or a signal) while crawl workers were fetching")
+    return _parts_ending(jobs.parts(redis_url, ns, run_id)) or ending
+
+
+def _await_parts(
+    redis_url: str,
+    ns: str,
+    run_id: int,
+    deadline: float,
+    should_stop: Callable[[], bool],
+    progress: Callable[[], None] | None,
+    hurry: Callable[[], bool],
+) -> RunStatus | None:
+    """Wait until no worker of the crawl is still running its part; TIMEOUT or INTERRUPTED when they were told
+    to stop (a worker still running KILL_AFTER_SECONDS after that is left to finish on its own)."""
+    stopped_by: RunStatus | None = None
+    stop_sent_at: float | None = None
+    last_report = time.monotonic()
+    while True:
+        now = time.time()
+        if not [p for p in jobs.parts(redis_url, ns, run_id) if p.state is jobs.PartState.RUNNING and not p.gone(now)]:
+            return stopped_by
+        if progress is not None and time.monotonic() - last_report >= PROGRESS_SECONDS:
+            last_report = time.monotonic()
+            progress()
+        stopping = should_stop()
+        if stop_sent_at is None and (stopping or time.monotonic() > deadline):
+            stopped_by = RunStatus.INTERRUPTED if stopping else RunStatus.TIMEOUT
+            jobs.mark(redis_url, ns, run_id, "stop")
+            stop_sent_at = time.monotonic()
+        elif stop_sent_at is not None and time.monotonic() - stop_sent_at > (
+            SIGNAL_KILL_AFTER_SECONDS if hurry() else KILL_AFTER_SECONDS + WORKER_POLL_SECONDS
+        ):
+            return stopped_by
+        time.sleep(PARTS_POLL_SECONDS)
+
+
+def _parts_ending(parts: list[jobs.Part]) -> Ending | None:
+    """The ending a worker's part forces on the crawl, or None when every part finished normally."""
+    now = time.time()
+    for part in parts:
+        if part.gone(now):
+            return Ending(
+                RunStatus.FAILED,
+                f"crawl worker {part.worker} stopped reporting mid-crawl (killed?): the requests it held were"
+                " not fetched",
+            )
+        if part.state is jobs.PartState.FAILED:
+            if part.code == EXIT_PAGES_LOST:
+                return Ending(
+                    RunStatus.FAILED,
+                    f"crawl worker {part.worker} could not store fetched pages: the run's errors list each one",
+                )
+            detail = f": {part.detail}" if part.detail else ""
+            return Ending(RunStatus.FAILED, f"crawl worker {part.worker} exited with code {part.code}{detail}")
+        if part.state is jobs.PartState.STOPPED:
+            return Ending(
+                RunStatus.INTERRUPTED,
+                f"crawl worker {part.worker} was stopped before the crawl ended: the requests it had in flight"
+                " were not fetched",
+            )
+    return None
 
 
 def _judged(run_id: int, names: list[str], engine: sa.Engine) -> Ending:
@@ -180,13 +279,12 @@ def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
         child.wait()
 
 
-def _clear_frontier(redis_url: str, run_id: int) -> None:
-    from crawler import frontier  # here: it loads Scrapy, which the supervising process otherwise never needs
+def child_env(engine: sa.Engine) -> dict[str, str]:
+    """A crawl child's environment: this one, with the database it must write to."""
+    return dict(os.environ, DATABASE_URL=engine.url.render_as_string(hide_password=False), PYTHONIOENCODING="utf-8")
 
-    frontier.clear(redis_url, run_id)
 
-
-def _child_command(run_id: int, *, revisit: bool, contact: str | None, fast: bool, redis_url: str | None) -> list[str]:
+def child_command(run_id: int, *, revisit: bool, contact: str | None, fast: bool, redis_url: str | None) -> list[str]:
     command = [
         sys.executable,
         "-m",

@@ -9,8 +9,9 @@ Read-only comes from SQLite itself: a live database is opened `mode=ro` (the ser
 shows the data as of its query), a copy no process writes can be opened `immutable=1` (needed on read-only media,
 where SQLite cannot create the WAL index a `mode=ro` reader of a WAL database uses).
 
-Datasette reads only SQLite. For PostgreSQL we refuse with a pointer to psql and `aidnews export` rather than
-copying a production database into a file behind the user's back.
+Datasette reads only SQLite. For PostgreSQL we refuse with a pointer to psql as the read-only role
+aidnews_reader (migration 0010) and to `aidnews export`, rather than copying a production database into a file
+behind the user's back.
 """
 
 from __future__ import annotations
@@ -188,7 +189,8 @@ def sqlite_path(url: str) -> Path:
     if parsed.get_backend_name() != "sqlite":
         raise BrowseError(
             f"aidnews browse serves SQLite only (Datasette reads nothing else), and DATABASE_URL is "
-            f"{parsed.get_backend_name()}: query it with psql (docs/querying.md) or `aidnews export`"
+            f"{parsed.get_backend_name()}: query it with psql as the read-only role aidnews_reader (docs/querying.md)"
+            " or `aidnews export`"
         )
     if not parsed.database or parsed.database == ":memory:":
         raise BrowseError("aidnews browse needs a SQLite database file, not an in-memory database")

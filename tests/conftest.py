@@ -29,6 +29,7 @@ from shared import SEED
 from etl.store import engine as db
 
 ROOT = Path(__file__).resolve().parents[1]
+REDIS_URL = os.environ.get("AIDNEWS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PG_ADMIN_URL = os.environ.get("AIDNEWS_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -88,6 +89,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: py
     yield url
     if request.param == "sqlite":
         db.get_engine(url).dispose()
+
+
+@pytest.fixture
+def postgres_url(pg_server_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The session's PostgreSQL database, emptied and migrated, for tests that need PostgreSQL (DATABASE_URL too)."""
+    _truncate_pg(pg_server_url)
+    monkeypatch.setenv("DATABASE_URL", pg_server_url)
+    return pg_server_url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (its keys are namespaced by database, so parallel sessions do not meet); skip without one."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required in CI: {exc}")
+        pytest.skip(f"Redis not available at {REDIS_URL}: {exc}")
+    return REDIS_URL
 
 
 @pytest.fixture

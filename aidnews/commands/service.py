@@ -95,15 +95,35 @@ def crawl(
         int | None, typer.Option(min=1, max=WORKERS_MAX, help="crawl processes sharing a Redis frontier")
     ] = None,
     redis: Annotated[str | None, typer.Option(help="Redis URL of the shared frontier (or $AIDNEWS_REDIS_URL)")] = None,
+    worker: Annotated[
+        bool, typer.Option(help="run as a crawl worker: join the crawls announced in Redis until stopped")
+    ] = False,
+    max_crawls: Annotated[
+        int | None, typer.Option(min=1, help="with --worker: end after joining this many crawls")
+    ] = None,
+    idle_exit: Annotated[
+        float | None,
+        typer.Option(min=0, max=TIME_LIMIT_MAX, help="with --worker: end after this many seconds without a crawl"),
+    ] = None,
 ) -> None:
     """Crawl the configured sources (a Scrapy child process) and store every fetched page raw in DATABASE_URL.
 
-    Exits 1 when a source failed: the run is `partial`, or `failed` when every source did.
+    Exits 1 when a source failed: the run is `partial`, or `failed` when every source did. With a Redis
+    frontier the crawl is also announced to crawl workers, and ends when they are done.
 
     `aidnews status` names each source's last error.
 
+    With --worker it crawls nothing of its own: it joins the crawls the scheduler (`aidnews serve`) or
+    `aidnews crawl --redis URL` announce on that Redis for the same database, until SIGTERM; exits 1 when a
+    part it ran failed.
+
     Example: aidnews crawl --sources sources.toml --only xinjiang-gov-aid   (the demo portal: aidnews crawl --demo)
     """
+    if worker:
+        _crawl_worker(redis, max_crawls, idle_exit)
+        return
+    if max_crawls is not None or idle_exit is not None:
+        raise fail("--max-crawls and --idle-exit go with --worker")
     prepare_db()
     with chosen_sources(demo, sources) as config:
         shared = config.frontier()
@@ -116,6 +136,35 @@ def crawl(
         )
     report_run(run)
     if run.status != "ok":
+        raise typer.Exit(1)
+
+
+def _crawl_worker(redis: str | None, max_crawls: int | None, idle_exit: float | None) -> None:
+    """`aidnews crawl --worker`: join announced crawls (crawler.worker) with JSON log lines on stderr."""
+    import os
+
+    from crawler.worker import work
+    from etl import logs
+    from etl.store import engine as db
+
+    url = redis or os.environ.get("AIDNEWS_REDIS_URL") or None
+    if not url:
+        raise fail("--worker needs --redis URL (or $AIDNEWS_REDIS_URL): crawls reach workers through Redis")
+    logs.setup(json_lines=True)
+    engine = db.get_engine()
+    try:  # workers never migrate (one process does: `aidnews db upgrade`, or the service); they need the schema
+        db.require_schema(engine)
+    except db.NoDatabase as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:  # the worker could not store a page: say so now, not at the first crawl
+        raise fail(f"cannot open the database {db.describe(db.database_url())}: {reason(exc)}") from None
+    summary = work(url, engine=engine, max_crawls=max_crawls, idle_exit=idle_exit)
+    err.print(
+        f"crawl worker: joined {summary.crawls} crawls, {summary.failed} parts failed"
+        + (" (stopped by a signal)" if summary.stopped else ""),
+        markup=False,
+    )
+    if summary.failed:
         raise typer.Exit(1)
 
 

@@ -38,7 +38,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
-from crawler import frontier, resolver
+from crawler import resolver
+from crawler.frontier import Participant
 from crawler.items import KnownPage, PageItem
 from crawler.links import PagerLink, next_page, page_role, scan_links
 from crawler.revisit import revisit_plan
@@ -150,6 +151,7 @@ class AidSpider(scrapy.Spider):
         # Sources whose list pages have all been read once: only their paging may stop early.
         self.fully_crawled = set(fully_crawled or ())
         self.idle_rounds = 0
+        self.shared: Participant | None = None  # this process's side of the shared frontier
         self.seen: set[str] = set()
         self.counts: Counter[str] = Counter()
         # the same counts per source, with its responses and errors by reason, so a run can tell which failed
@@ -164,14 +166,19 @@ class AidSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AidSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        if spider.frontier:
+            run_id = crawler.settings.getint("AIDNEWS_RUN_ID") or None
+            ns = crawler.settings.get("AIDNEWS_FRONTIER_NAMESPACE")
+            spider.shared = Participant(spider.frontier, ns, run_id, spider.lead)
+            crawler.signals.connect(spider.shared.busy, signal=signals.request_reached_downloader)
+            crawler.signals.connect(spider.shared.busy, signal=signals.response_received)
         return spider
 
     def on_idle(self) -> None:
         """In a distributed crawl, stay up while the shared frontier may still receive work from the others."""
-        if not self.frontier:
+        if self.shared is None:
             return
-        run_id = self.settings.getint("AIDNEWS_RUN_ID") or None
-        if frontier.pending(self.frontier, run_id):
+        if not self.shared.may_leave():
             self.idle_rounds = 0
             raise DontCloseSpider
         self.idle_rounds += 1
@@ -181,6 +188,13 @@ class AidSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if not self.lead:
             return
+        for request in self.seeds():
+            yield request
+        if self.shared is not None:  # the followers may now take an empty frontier for the end of the crawl
+            self.shared.seeded()
+
+    def seeds(self) -> Iterator[scrapy.Request]:
+        """The start requests: list pages, sitemaps and feeds, then the stored articles due for a revisit."""
         for source in self.sources.values():
             for url in source.start_urls:
                 if request := self.request_for(source, url, "list", depth=0):
@@ -515,6 +529,8 @@ class AidSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Scrapy's last call: the URL patterns that ran out of time during the crawl go into the run's errors."""
+        if self.shared is not None:
+            self.shared.leave()
         for timeout in pattern_timeouts():
             self.counts["pattern_timeouts"] += 1
             self.record_error(

@@ -135,7 +135,41 @@ def _reader(url: str) -> sa.Engine:
             raise NoDatabase(f"no aidnews database at {path}; {FIRST_STEP}")
         uri = read_only_uri(path)
         return sa.create_engine(f"sqlite:///{path}", creator=lambda: sqlite3.connect(uri, uri=True, timeout=30))
-    return sa.create_engine(url, pool_pre_ping=True, execution_options={"postgresql_readonly": True})
+    engine = sa.create_engine(url, pool_pre_ping=True, execution_options={"postgresql_readonly": True})
+    sa.event.listen(engine, "connect", _as_reader)
+    return engine
+
+
+READER_ROLE = "aidnews_reader"  # created by migration 0010 on PostgreSQL: SELECT on every table and view
+
+
+def _as_reader(dbapi_connection: object, _record: object) -> None:
+    """Switch a new PostgreSQL connection to the read-only role, when the role exists and this user may use it.
+
+    Where it cannot (a database migrated by a user without CREATEROLE, or not a member of the role) the
+    connection stays the connecting user's, every transaction still READ ONLY, and a warning says so once.
+    """
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    try:
+        cursor.execute(
+            "SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = %s", (READER_ROLE,)
+        )
+        row = cursor.fetchone()
+        if row and row[0]:
+            cursor.execute(f"SET ROLE {READER_ROLE}")
+        elif not _warned:
+            _warned.append(True)
+            log.warning(
+                "reading as the connecting user: the role %s %s (docs/deploy.md)",
+                READER_ROLE,
+                "does not exist" if row is None else "is not one this user may switch to",
+            )
+    finally:
+        cursor.close()
+    dbapi_connection.commit()  # type: ignore[attr-defined]
+
+
+_warned: list[bool] = []
 
 
 def require_schema(engine: sa.Engine) -> str:

@@ -212,7 +212,12 @@ def test_postgresql_is_refused_with_what_to_do_instead(monkeypatch: pytest.Monke
     result = CliRunner().invoke(app, ["browse", "--port", str(_free_port())])
     said = " ".join(result.output.split())  # the console wraps long lines
     assert result.exit_code == 2
-    assert "serves SQLite only" in said and "`aidnews export`" in said and "Traceback" not in said
+    assert (
+        "serves SQLite only" in said
+        and "aidnews_reader" in said
+        and "`aidnews export`" in said
+        and "Traceback" not in said
+    )
 
 
 def test_a_missing_database_is_named_and_not_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -80,6 +80,20 @@ def test_compose_refuses_to_run_without_a_password(compose_binary: str, tmp_path
     assert "POSTGRES_PASSWORD" in result.stderr
 
 
+def test_the_distributed_app_hands_its_crawls_to_the_workers_redis(compose_binary: str, tmp_path: Path) -> None:
+    env = env_file(tmp_path, secrets.token_hex(12))
+    text = env.read_text(encoding="utf-8")
+    text, count = re.subn(r"^AIDNEWS_REDIS_URL=.*$", "AIDNEWS_REDIS_URL=redis://redis:6379/0", text, flags=re.MULTILINE)
+    assert count == 1  # .env.example has the line to fill in
+    env.write_text(text, encoding="utf-8")
+    result = compose_config(compose_binary, env, "distributed")
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    redis_urls = {name: services[name]["environment"].get("AIDNEWS_REDIS_URL") for name in ("app", "crawl-worker")}
+    assert redis_urls == {"app": "redis://redis:6379/0", "crawl-worker": "redis://redis:6379/0"}
+    assert "DATABASE_URL" in services["app"]["environment"]  # the merged environment keeps the database
+
+
 def _pipeline(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The image's HEALTHCHECK command, with this checkout's aidnews."""
     status = f"{sys.executable} -m aidnews status --format json"

@@ -1,34 +1,29 @@
-"""A distributed crawl: two workers share a Redis frontier (scrapy-redis) and store every page once."""
+"""A distributed crawl: workers share a Redis frontier (scrapy-redis) and store every page once; long-running
+crawl workers (`aidnews crawl --worker`) join the crawls an owner announces, and the run waits for them."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from crawler import frontier
-from crawler.demo import DemoPortal, demo_sources
+from crawler import frontier, jobs
+from crawler.demo import DemoPortal, demo_sources, ground_truth
 from crawler.supervisor import crawl
 from etl.sources import parse_sources
 from etl.store import engine as db
 from etl.store.models import Page
+from etl.urls import canonical_url
 
-REDIS_URL = os.environ.get("AIDNEWS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def redis_url() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is required in CI: {exc}")
-        pytest.skip(f"Redis not available at {REDIS_URL}: {exc}")
-    return REDIS_URL
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_frontier_serializer_round_trips_requests_without_pickle() -> None:
@@ -59,4 +54,92 @@ def test_two_workers_share_the_frontier_and_store_each_page_once(redis_url: str,
     assert urls and len(urls) == len(set(urls))
     article_paths = [p for p in single if "/content/" in p or "/dwzy/2" in p or "/html/" in p]
     assert article_paths and all(single[p] <= 2 for p in article_paths)  # at most the 500 trap's retry
-    assert frontier.pending(redis_url, run.id) == 0
+    assert frontier.pending(redis_url, run.id, jobs.namespace(engine.url)) == 0
+
+
+def start_worker(database_url: str, redis_url: str, *extra: str) -> subprocess.Popen[str]:
+    """`aidnews crawl --worker`, returned once it listens for crawls (it logs so)."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "aidnews", "crawl", "--worker", "--redis", redis_url, *extra],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=database_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert worker.stderr is not None
+    seen = ""
+    while "waiting for crawls" not in seen and (line := worker.stderr.readline()):
+        seen += line
+    assert "waiting for crawls" in seen, seen[-2000:]
+    return worker
+
+
+def test_a_crawl_worker_joins_an_announced_crawl_and_the_run_waits_for_it(redis_url: str, database_url: str) -> None:
+    engine = db.get_engine(database_url)
+    worker = start_worker(database_url, redis_url, "--max-crawls", "1", "--idle-exit", "120")
+    try:
+        with DemoPortal(slow_seconds=2.0) as portal:
+            sources = parse_sources({"source": demo_sources(portal.base_url)}).sources
+            run = crawl(sources, engine=engine, workers=1, redis_url=redis_url, time_limit=120)
+            truth = {canonical_url(t["url"]) for t in ground_truth(portal.base_url)}
+        assert worker.wait(timeout=60) == 0, worker.communicate()[1][-2000:]
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert run.status == "ok", run.error
+    assert run.counts["workers"] == 2  # the owner's own child and the worker's, both recorded before the run ended
+    with Session(engine) as session:
+        urls = session.execute(sa.select(Page.url).where(Page.kind == "article", Page.status == 200)).scalars().all()
+    assert len(urls) == len(set(urls)) and truth <= set(urls)
+    assert frontier.pending(redis_url, run.id, jobs.namespace(engine.url)) == 0
+    assert not [a for a in jobs.announced(redis_url, jobs.namespace(engine.url)) if a.run_id == run.id]
+
+
+def test_a_worker_stopped_mid_crawl_exits_cleanly_and_the_run_says_so(redis_url: str, sqlite_url: str) -> None:
+    engine = db.get_engine(sqlite_url)
+    worker = start_worker(sqlite_url, redis_url)
+    result: dict = {}
+    try:
+        with DemoPortal(slow_seconds=4.0) as portal:
+            sources = parse_sources({"source": demo_sources(portal.base_url)}).sources
+            thread = threading.Thread(
+                target=lambda: result.update(run=crawl(sources, engine=engine, redis_url=redis_url, time_limit=120))
+            )
+            thread.start()
+            ns = jobs.namespace(engine.url)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not any(
+                p.state is jobs.PartState.RUNNING
+                for a in jobs.announced(redis_url, ns)
+                for p in jobs.parts(redis_url, ns, a.run_id)
+            ):
+                time.sleep(0.2)
+            time.sleep(1.0)
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=40) == 0
+            thread.join(timeout=120)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    run = result["run"]
+    assert run.status == "interrupted" and "was stopped before the crawl ended" in run.error, run.error
+
+
+def test_a_worker_needs_redis_and_a_migrated_database(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "AIDNEWS_REDIS_URL"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'none.db'}"
+    no_redis = subprocess.run(
+        [sys.executable, "-m", "aidnews", "crawl", "--worker"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert no_redis.returncode == 2 and "--redis" in no_redis.stderr
+    no_schema = subprocess.run(
+        [sys.executable, "-m", "aidnews", "crawl", "--worker", "--redis", "redis://127.0.0.1:1/0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert no_schema.returncode == 2 and "no aidnews database" in no_schema.stderr, no_schema.stderr

@@ -273,8 +273,11 @@ def test_compose_services_run_the_right_commands(raw: dict[str, Any]) -> None:
     assert services["app"]["command"] == ["aidnews", "serve"]
     assert services["demo"]["command"] == ["aidnews", "serve", "--demo"]
     assert services["etl-worker"]["command"] == ["aidnews", "etl", "--worker"]
-    crawl = services["crawl-worker"]["command"]
-    assert crawl[:2] == ["aidnews", "crawl"] and crawl[crawl.index("--redis") + 1] == "redis://redis:6379/0"
+    # A crawl-worker joins the crawls app announces; a crawl of its own per replica would crawl everything N times.
+    assert services["crawl-worker"]["command"] == ["aidnews", "crawl", "--worker"]
+    assert services["crawl-worker"]["environment"]["AIDNEWS_REDIS_URL"] == "redis://redis:6379/0"
+    assert "volumes" not in services["crawl-worker"]  # its sources come with each announced crawl
+    assert VARIABLE_ONLY.match(services["app"]["environment"]["AIDNEWS_REDIS_URL"])  # set in .env when distributed
     for name in ("app", "demo", "crawl-worker", "etl-worker"):  # migrations run once, before them
         depends = services[name]["depends_on"]
         assert depends["migrate"] == {"condition": "service_completed_successfully"}, name
