@@ -15,13 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from etl import clock
 from etl.filters import Criteria, article_conditions, has_metrics, metric_conditions
 from etl.metrics import SHARE_UNITS
 from etl.store import search
-from etl.store.models import Article, Metric, Page, Run, Service, Source
+from etl.store.models import Article, Metric, Page, Run, Service, Source, table_of
 from etl.store.pages import PageState
 from etl.store.runs import RunKind, RunStatus
 
@@ -30,12 +30,12 @@ SHOWN_ERRORS = 5  # failed URLs of a source's last erring crawl, in `status --fo
 NEVER_CRAWLED = "never crawled"
 UNNAMED_SOURCE = "(no source)"  # the row of pages stored without a source name
 GROUPS = {
-    "provider": (Article.provider_province, Article.provider_prefecture),
-    "recipient": (Article.recipient_province, Article.recipient_prefecture),
-    "program": (Article.program,),
-    "category": (Metric.category,),
+    "provider": (col(Article.provider_province), col(Article.provider_prefecture)),
+    "recipient": (col(Article.recipient_province), col(Article.recipient_prefecture)),
+    "program": (col(Article.program),),
+    "category": (col(Metric.category),),
     "year": (),
-    "source": (Article.source_name,),
+    "source": (col(Article.source_name),),
 }
 
 
@@ -84,7 +84,7 @@ def _article_row(article: Article, metrics: int) -> dict[str, Any]:
 
 
 def stored_articles(session: Session) -> int:
-    return session.execute(sa.select(sa.func.count(Article.id))).scalar_one()
+    return session.execute(sa.select(sa.func.count(col(Article.id)))).scalar_one()
 
 
 def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listing:
@@ -95,7 +95,7 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
     """
     dialect = _dialect(session)
     where = [*article_conditions(criteria, dialect, with_search=False), *has_metrics(criteria)]
-    source: sa.FromClause = Article.__table__  # type: ignore[assignment]
+    source: sa.FromClause = table_of(Article)
     if criteria.query is not None:
         ranking = search.ranking(criteria.query, dialect)
         for join in ranking.joins:
@@ -106,7 +106,7 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
         score = sa.null()
     # SQLite evaluates a window query's columns where FTS5's bm25() no longer has its match: score in a subquery
     matched = (
-        sa.select(Article.id.label("id"), Article.published_at.label("published_at"), score.label("score"))
+        sa.select(col(Article.id).label("id"), col(Article.published_at).label("published_at"), score.label("score"))
         .select_from(source)
         .where(*where)
         .subquery("matched")
@@ -118,10 +118,12 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
         .limit(limit)
         .subquery("ranked")
     )
-    metric_count = sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
+    metric_count = (
+        sa.select(sa.func.count(col(Metric.id))).where(col(Metric.article_id) == col(Article.id)).scalar_subquery()
+    )
     query = (
         sa.select(Article, metric_count.label("metrics"), ranked.c.score, ranked.c.total)
-        .join(ranked, ranked.c.id == Article.id)
+        .join(ranked, ranked.c.id == col(Article.id))
         .order_by(
             ranked.c.score.desc() if criteria.query is not None else ranked.c.published_at.desc().nulls_last(),
             ranked.c.id.desc(),
@@ -140,8 +142,8 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
 
 def _metric_query(criteria: Criteria, dialect: str) -> sa.Select:
     return (
-        sa.select(Metric, Article.title, Article.url, Article.published_at, Article.duplicate_of)
-        .join(Article, Article.id == Metric.article_id)
+        sa.select(Metric, col(Article.title), col(Article.url), col(Article.published_at), col(Article.duplicate_of))
+        .join(Article, col(Article.id) == col(Metric.article_id))
         .where(*article_conditions(criteria, dialect), *metric_conditions(criteria))
     )
 
@@ -150,9 +152,9 @@ def metrics(session: Session, criteria: Criteria, *, limit: int = 100, article_i
     """Figures matching the criteria, newest articles first, in the order each article states them."""
     query = _metric_query(criteria, _dialect(session))
     if article_id is not None:
-        query = query.where(Metric.article_id == article_id)
+        query = query.where(col(Metric.article_id) == article_id)
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    query = query.order_by(Article.published_at.desc().nulls_last(), Metric.article_id, Metric.start)
+    query = query.order_by(col(Article.published_at).desc().nulls_last(), col(Metric.article_id), col(Metric.start))
     rows = []
     for metric, title, url, published, duplicate_of in session.execute(query.limit(limit)).all():
         rows.append(
@@ -190,17 +192,17 @@ def grouped_metrics(
     columns = GROUPS[group_by]
     query = (
         sa.select(
-            Metric.value,
-            Metric.unit,
-            Metric.money_kind,
-            Metric.text,
-            Metric.sentence,
-            Article.id,
-            Article.title,
-            Article.published_at,
+            col(Metric.value),
+            col(Metric.unit),
+            col(Metric.money_kind),
+            col(Metric.text),
+            col(Metric.sentence),
+            col(Article.id),
+            col(Article.title),
+            col(Article.published_at),
             *columns,
         )
-        .join(Article, Article.id == Metric.article_id)
+        .join(Article, col(Article.id) == col(Metric.article_id))
         .where(*article_conditions(criteria, _dialect(session)), *metric_conditions(criteria))
     )
     totals: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -253,12 +255,16 @@ def article(session: Session, article_id: int) -> dict[str, Any] | None:
         return None
     page = session.get(Page, found.page_id) if found.page_id is not None else None
     figures = (
-        session.execute(sa.select(Metric).where(Metric.article_id == article_id).order_by(Metric.start, Metric.id))
+        session.execute(
+            sa.select(Metric).where(col(Metric.article_id) == article_id).order_by(col(Metric.start), col(Metric.id))
+        )
         .scalars()
         .all()
     )
     copies = list(
-        session.execute(sa.select(Article.id).where(Article.duplicate_of == article_id).order_by(Article.id)).scalars()
+        session.execute(
+            sa.select(col(Article.id)).where(col(Article.duplicate_of) == article_id).order_by(col(Article.id))
+        ).scalars()
     )
     return {
         **_article_row(found, len(figures)),
@@ -306,7 +312,7 @@ def article(session: Session, article_id: int) -> dict[str, Any] | None:
 
 def article_ids(session: Session) -> tuple[int, int] | None:
     """The lowest and highest stored article id, or None when there is none."""
-    low, high = session.execute(sa.select(sa.func.min(Article.id), sa.func.max(Article.id))).one()
+    low, high = session.execute(sa.select(sa.func.min(col(Article.id)), sa.func.max(col(Article.id)))).one()
     return None if low is None else (low, high)
 
 
@@ -314,14 +320,14 @@ def status(session: Session, configured: Sequence[str] = ()) -> dict[str, Any]:
     """Counts, pending work, recent runs and the health of every source (`configured`: the sources file's)."""
     count = lambda q: session.execute(q).scalar_one()  # noqa: E731
     summary: dict[str, Any] = {
-        "articles": count(sa.select(sa.func.count(Article.id))),
-        "primary_articles": count(sa.select(sa.func.count(Article.id)).where(Article.duplicate_of.is_(None))),
-        "metrics": count(sa.select(sa.func.count(Metric.id))),
-        "pages": count(sa.select(sa.func.count(Page.id))),
-        "pages_pending": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == PageState.PENDING)),
-        "pages_failed": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == PageState.ERROR)),
+        "articles": count(sa.select(sa.func.count(col(Article.id)))),
+        "primary_articles": count(sa.select(sa.func.count(col(Article.id))).where(col(Article.duplicate_of).is_(None))),
+        "metrics": count(sa.select(sa.func.count(col(Metric.id)))),
+        "pages": count(sa.select(sa.func.count(col(Page.id)))),
+        "pages_pending": count(sa.select(sa.func.count(col(Page.id))).where(col(Page.etl_status) == PageState.PENDING)),
+        "pages_failed": count(sa.select(sa.func.count(col(Page.id))).where(col(Page.etl_status) == PageState.ERROR)),
     }
-    runs = session.execute(sa.select(Run).order_by(Run.id.desc()).limit(10)).scalars().all()
+    runs = session.execute(sa.select(Run).order_by(col(Run.id).desc()).limit(10)).scalars().all()
     summary["recent_runs"] = [
         {
             "id": r.id,
@@ -377,7 +383,7 @@ def table_sizes(session: Session) -> list[dict[str, Any]]:
 
 def service_state(session: Session, stale_after: float = 180.0) -> dict[str, Any] | None:
     """The newest scheduler's record: running (with its jobs' next runs) or when it was last seen."""
-    row = session.execute(sa.select(Service).order_by(Service.id.desc()).limit(1)).scalar_one_or_none()
+    row = session.execute(sa.select(Service).order_by(col(Service.id).desc()).limit(1)).scalar_one_or_none()
     if row is None:
         return None
     age = (datetime.now(row.heartbeat_at.tzinfo) - row.heartbeat_at).total_seconds()
@@ -418,13 +424,15 @@ def crawl_yields(session: Session, name: str, window: int = HEALTH_WINDOW) -> tu
     The first full crawl is the one that read all its list pages (`source.full_crawl_run`); for crawls
     recorded before that was kept, the source's first successful crawl stands in.
     """
-    marked = session.execute(sa.select(Source.full_crawl_run).where(Source.name == name)).scalar_one_or_none()
+    marked = session.execute(sa.select(col(Source.full_crawl_run)).where(col(Source.name) == name)).scalar_one_or_none()
     runs = session.execute(
-        sa.select(Run.id, Run.source_name, Run.counts)
+        sa.select(col(Run.id), col(Run.source_name), col(Run.counts))
         .where(
-            Run.kind == RunKind.CRAWL, Run.status.in_([RunStatus.OK, RunStatus.PARTIAL]), Run.source_name.contains(name)
+            col(Run.kind) == RunKind.CRAWL,
+            col(Run.status).in_([RunStatus.OK, RunStatus.PARTIAL]),
+            col(Run.source_name).contains(name),
         )
-        .order_by(Run.id.desc())
+        .order_by(col(Run.id).desc())
     ).all()
     mine = [(run_id, counts or {}) for run_id, names, counts in runs if name in (names or "").split(",")]
     yields = []
@@ -471,9 +479,11 @@ def source_health(
     its usual.
     """
     pages_by_source = dict(
-        session.execute(sa.select(Page.source_name, sa.func.count(Page.id)).group_by(Page.source_name)).all()
+        session.execute(
+            sa.select(col(Page.source_name), sa.func.count(col(Page.id))).group_by(col(Page.source_name))
+        ).all()
     )
-    known = {name for (name,) in session.execute(sa.select(Source.name))}
+    known = {name for (name,) in session.execute(sa.select(col(Source.name)))}
     names = sorted(known | set(configured) | {n for n in pages_by_source if n})
     out = [_health(session, name, pages_by_source.get(name, 0), window, recent_pages) for name in names]
     if pages_by_source.get(None):
@@ -503,8 +513,8 @@ def _crawls_of(session: Session, name: str, window: int) -> list[Run]:
     """The latest crawls that included this source (a run's label lists its sources, comma-separated)."""
     query = (
         sa.select(Run)
-        .where(Run.kind == RunKind.CRAWL, Run.source_name.contains(name, autoescape=True))
-        .order_by(Run.id.desc())
+        .where(col(Run.kind) == RunKind.CRAWL, col(Run.source_name).contains(name, autoescape=True))
+        .order_by(col(Run.id).desc())
         .limit(window * 4)
     )
     return [r for r in session.execute(query).scalars() if name in (r.source_name or "").split(",")][:window]
@@ -540,18 +550,18 @@ def _last_error(run: Run, name: str) -> str | None:
 def _health(session: Session, name: str, pages: int, window: int, recent_pages: int) -> dict[str, Any]:
     states = dict(
         session.execute(
-            sa.select(Page.etl_status, sa.func.count(Page.id))
-            .where(Page.kind == "article", Page.source_name == name)
-            .group_by(Page.etl_status)
+            sa.select(col(Page.etl_status), sa.func.count(col(Page.id)))
+            .where(col(Page.kind) == "article", col(Page.source_name) == name)
+            .group_by(col(Page.etl_status))
         ).all()
     )
     article_pages = sum(states.values())
     articles, garbled, repaired = session.execute(
         sa.select(
-            sa.func.count(Article.id),
-            sa.func.count(Article.id).filter(Article.garbled_found > 0),
-            sa.func.count(Article.id).filter(Article.garbled_repaired > 0),
-        ).where(Article.source_name == name)
+            sa.func.count(col(Article.id)),
+            sa.func.count(col(Article.id)).filter(col(Article.garbled_found) > 0),
+            sa.func.count(col(Article.id)).filter(col(Article.garbled_repaired) > 0),
+        ).where(col(Article.source_name) == name)
     ).one()
     crawls = _crawls_of(session, name, window)
     finished = [r for r in crawls if r.status != RunStatus.RUNNING]
@@ -563,10 +573,14 @@ def _health(session: Session, name: str, pages: int, window: int, recent_pages: 
     last = finished[0] if finished else None
     bad_total = states.get(PageState.ERROR, 0) + garbled
     recent = session.execute(
-        sa.select(Page.etl_status, Article.garbled_found)
-        .outerjoin(Article, Article.page_id == Page.id)
-        .where(Page.kind == "article", Page.source_name == name, Page.etl_status.in_([PageState.DONE, PageState.ERROR]))
-        .order_by(Page.id.desc())
+        sa.select(col(Page.etl_status), col(Article.garbled_found))
+        .outerjoin(Article, col(Article.page_id) == col(Page.id))
+        .where(
+            col(Page.kind) == "article",
+            col(Page.source_name) == name,
+            col(Page.etl_status).in_([PageState.DONE, PageState.ERROR]),
+        )
+        .order_by(col(Page.id).desc())
         .limit(recent_pages)
     ).all()
     recent_bad = sum(1 for status, g in recent if status == PageState.ERROR or (g or 0) > 0)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from sqlmodel import col
 
 from etl import regions
 from etl.store.engine import NoDatabase, reader
@@ -235,60 +236,69 @@ def _months(first: datetime, last: datetime) -> list[str]:
 
 def collect(engine: sa.Engine, database: str) -> ReportData:
     """Everything the report shows, in a few queries that read the same on SQLite and PostgreSQL."""
-    primary = Article.duplicate_of.is_(None)
+    primary = col(Article.duplicate_of).is_(None)
     with engine.connect() as conn:
         articles = conn.execute(
-            sa.select(Article.id, Article.published_at, Article.news_source, Article.recipient_province).where(primary)
+            sa.select(
+                col(Article.id), col(Article.published_at), col(Article.news_source), col(Article.recipient_province)
+            ).where(primary)
         ).all()
         funding = conn.execute(
             sa.select(
-                Metric.value,
-                Article.id,
-                Article.published_at,
-                Article.provider_province,
-                Article.recipient_province,
-                Article.recipient_prefecture,
-                Article.recipient_county,
+                col(Metric.value),
+                col(Article.id),
+                col(Article.published_at),
+                col(Article.provider_province),
+                col(Article.recipient_province),
+                col(Article.recipient_prefecture),
+                col(Article.recipient_county),
             )
-            .join(Article, Article.id == Metric.article_id)
-            .where(primary, Metric.category == FUNDING_CATEGORY, Metric.money_kind == AID_FUNDING, Metric.unit == YUAN)
+            .join(Article, col(Article.id) == col(Metric.article_id))
+            .where(
+                primary,
+                col(Metric.category) == FUNDING_CATEGORY,
+                col(Metric.money_kind) == AID_FUNDING,
+                col(Metric.unit) == YUAN,
+            )
         ).all()
         categories = conn.execute(
-            sa.select(Metric.category, sa.func.count(Metric.id), sa.func.count(sa.distinct(Metric.article_id)))
-            .join(Article, Article.id == Metric.article_id)
+            sa.select(
+                col(Metric.category), sa.func.count(col(Metric.id)), sa.func.count(sa.distinct(col(Metric.article_id)))
+            )
+            .join(Article, col(Article.id) == col(Metric.article_id))
             .where(primary)
-            .group_by(Metric.category)
+            .group_by(col(Metric.category))
         ).all()
         garbled = conn.execute(
             sa.select(
-                sa.func.coalesce(sa.func.sum(Article.garbled_found), 0),
-                sa.func.coalesce(sa.func.sum(Article.garbled_repaired), 0),
-                sa.func.count(Article.id).filter(Article.garbled_found > 0),
-                sa.func.count(Article.id).filter(Article.duplicate_of.is_not(None)),
+                sa.func.coalesce(sa.func.sum(col(Article.garbled_found)), 0),
+                sa.func.coalesce(sa.func.sum(col(Article.garbled_repaired)), 0),
+                sa.func.count(col(Article.id)).filter(col(Article.garbled_found) > 0),
+                sa.func.count(col(Article.id)).filter(col(Article.duplicate_of).is_not(None)),
             )
         ).one()
         pages = conn.execute(
-            sa.select(Page.source_name, Page.etl_status, sa.func.count(Page.id)).group_by(
-                Page.source_name, Page.etl_status
+            sa.select(col(Page.source_name), col(Page.etl_status), sa.func.count(col(Page.id))).group_by(
+                col(Page.source_name), col(Page.etl_status)
             )
         ).all()
         per_source = conn.execute(
             sa.select(
-                Article.source_name,
-                sa.func.count(Article.id).filter(primary),
-                sa.func.count(Article.id).filter(Article.duplicate_of.is_not(None)),
-                sa.func.count(Article.id).filter(Article.garbled_found > 0),
-            ).group_by(Article.source_name)
+                col(Article.source_name),
+                sa.func.count(col(Article.id)).filter(primary),
+                sa.func.count(col(Article.id)).filter(col(Article.duplicate_of).is_not(None)),
+                sa.func.count(col(Article.id)).filter(col(Article.garbled_found) > 0),
+            ).group_by(col(Article.source_name))
         ).all()
 
     dated = [local(a.published_at) for a in articles if a.published_at]
     first, last = (min(dated), max(dated)) if dated else (None, None)
     months = _months(first, last) if first and last else []
     per_month_articles = Counter(d.strftime("%Y-%m") for d in dated)
-    per_month_funding: dict[str, Decimal | float] = defaultdict(int)  # int + Decimal stays exact
+    per_month_funding: dict[str, Decimal] = defaultdict(Decimal)
     by_provider: dict[str, list] = {}
     by_recipient: dict[str, list] = {}
-    undated_funding: Decimal | float = 0
+    undated_funding = Decimal(0)
     for value, article_id, published, provider, r_province, r_prefecture, r_county in funding:
         if published:
             per_month_funding[local(published).strftime("%Y-%m")] += value
