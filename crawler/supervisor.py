@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import IO
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from etl.sources import SourceConfig
 from etl.stopping import stop_on_signals
@@ -167,7 +168,7 @@ def _run_children(
 def _judged(run_id: int, names: list[str], engine: sa.Engine) -> Ending:
     """The crawl's ending from what each source gave (etl.store.runs.judge_crawl), read from its run row."""
     with engine.connect() as conn:
-        counts = conn.execute(sa.select(Run.counts).where(Run.id == run_id)).scalar_one_or_none() or {}
+        counts = conn.execute(sa.select(col(Run.counts)).where(col(Run.id) == run_id)).scalar_one_or_none() or {}
     verdict = judge_crawl(names, counts)
     return Ending(verdict.status, verdict.error)
 
@@ -248,7 +249,7 @@ def _supervise(
 
 def _outcome(
     children: list[subprocess.Popen[bytes]],
-    stderr_files: list[IO[bytes]],
+    stderr_files: Sequence[IO[bytes]],
     stopped_by: RunStatus | None,
     time_limit: float,
 ) -> Ending:
