@@ -1,12 +1,12 @@
 """Read-side queries behind `aidnews articles`, `article`, `metrics`, `export` and `status`.
 
-Filters arrive checked and resolved (etl.filters.Criteria); searching is etl.store.search. Listings return the
-rows up to their limit and how many match in all, so that a table can say how many it leaves out.
+Filters arrive checked and resolved (etl.filters.Criteria); searching is etl.store.search; the per-source part of
+`status` is etl.health. Listings return the rows up to their limit and how many match in all, so that a table can
+say how many it leaves out.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,16 +19,12 @@ from sqlmodel import Session, SQLModel, col
 
 from etl import clock
 from etl.filters import Criteria, article_conditions, has_metrics, metric_conditions
+from etl.health import source_health
 from etl.metrics import SHARE_UNITS
 from etl.store import search
-from etl.store.models import Article, Metric, Page, Run, Service, Source, table_of
+from etl.store.models import Article, Metric, Page, Run, Service, table_of
 from etl.store.pages import PageState
-from etl.store.runs import RunKind, RunStatus
 
-GARBLED_WARNING_SHARE = 0.2  # a source whose articles come garbled more often than this is read wrongly
-SHOWN_ERRORS = 5  # failed URLs of a source's last erring crawl, in `status --format json`
-NEVER_CRAWLED = "never crawled"
-UNNAMED_SOURCE = "(no source)"  # the row of pages stored without a source name
 GROUPS = {
     "provider": (col(Article.provider_province), col(Article.provider_prefecture)),
     "recipient": (col(Article.recipient_province), col(Article.recipient_prefecture)),
@@ -401,230 +397,4 @@ def service_state(session: Session, stale_after: float = 180.0) -> dict[str, Any
             }
             for j in row.jobs
         ],
-    }
-
-
-HEALTH_WINDOW = 20  # a source's latest crawls that health looks at
-QUIET_CRAWLS = 3  # crawls in a row with nothing new before `status` says so …
-MIN_HISTORY = 3  # … and only with at least this many earlier crawls (after the first full one) to compare with
-
-
-@dataclass(frozen=True)
-class CrawlYield:
-    """What one successful crawl brought from one source."""
-
-    run_id: int
-    new_pages: int  # new article pages stored
-    list_pages: int | None  # list pages read (None: a crawl recorded before these were counted)
-
-
-def crawl_yields(session: Session, name: str, window: int = HEALTH_WINDOW) -> tuple[int | None, list[CrawlYield]]:
-    """The id of the source's first full crawl, and its latest successful crawls, newest first.
-
-    The first full crawl is the one that read all its list pages (`source.full_crawl_run`); for crawls
-    recorded before that was kept, the source's first successful crawl stands in.
-    """
-    marked = session.execute(sa.select(col(Source.full_crawl_run)).where(col(Source.name) == name)).scalar_one_or_none()
-    runs = session.execute(
-        sa.select(col(Run.id), col(Run.source_name), col(Run.counts))
-        .where(
-            col(Run.kind) == RunKind.CRAWL,
-            col(Run.status).in_([RunStatus.OK, RunStatus.PARTIAL]),
-            col(Run.source_name).contains(name),
-        )
-        .order_by(col(Run.id).desc())
-    ).all()
-    mine = [(run_id, counts or {}) for run_id, names, counts in runs if name in (names or "").split(",")]
-    yields = []
-    for run_id, counts in mine[:window]:
-        if "by_source" in counts:  # counted per source (a source that fetched nothing has no entry)
-            own = counts["by_source"].get(name) or {}
-            yields.append(CrawlYield(run_id, int(own.get("articles_new", 0)), int(own.get("fetched_list", 0))))
-        else:  # a run recorded before per-source counts: its totals
-            yields.append(CrawlYield(run_id, int(counts.get("pages_stored", 0)), counts.get("fetched_list")))
-    return (marked if marked is not None else mine[-1][0] if mine else None), yields
-
-
-def quiet_warning(first_full: int | None, yields: list[CrawlYield]) -> str | None:
-    """A warning when the latest QUIET_CRAWLS crawls found nothing new though the source usually yields pages.
-
-    "Usually" is the median of the crawls before them, after the source's first full crawl (whose burst of a
-    whole archive says nothing about a normal day), and needs MIN_HISTORY of them; the warning names the
-    crawls it compared.
-    """
-    after_first = [y for y in yields if first_full is None or y.run_id > first_full]
-    recent, history = after_first[:QUIET_CRAWLS], after_first[QUIET_CRAWLS:]
-    if len(recent) < QUIET_CRAWLS or len(history) < MIN_HISTORY or any(y.new_pages for y in recent):
-        return None
-    usual = statistics.median_low(y.new_pages for y in history)
-    if usual == 0:
-        return None
-    quiet = ", ".join(f"#{y.run_id}" for y in reversed(recent))
-    return (
-        f"nothing new in crawls {quiet}, though crawls #{history[-1].run_id}–#{history[0].run_id} "
-        f"(after the first full crawl #{first_full}) yielded a median of {usual} new pages"
-    )
-
-
-def source_health(
-    session: Session, configured: Sequence[str] = (), window: int = 10, recent_pages: int = 20
-) -> list[dict[str, Any]]:
-    """Per source: its pages, articles, last crawl and last success, last error, new pages per crawl, warnings.
-
-    Every source is listed: those of `configured` (the sources file) and of the `source` table, even one never
-    crawled or never successful, and every source that has pages; pages without a source get a row of their
-    own, so the rows' pages add up to the database's. Warnings name the signs of trouble: a last crawl that
-    fetched nothing, several crawls in a row with nothing new where the source usually yields pages, a share of
-    garbled articles above GARBLED_WARNING_SHARE, and a recent share of failed or garbled extractions far above
-    its usual.
-    """
-    pages_by_source = dict(
-        session.execute(
-            sa.select(col(Page.source_name), sa.func.count(col(Page.id))).group_by(col(Page.source_name))
-        ).all()
-    )
-    known = {name for (name,) in session.execute(sa.select(col(Source.name)))}
-    names = sorted(known | set(configured) | {n for n in pages_by_source if n})
-    out = [_health(session, name, pages_by_source.get(name, 0), window, recent_pages) for name in names]
-    if pages_by_source.get(None):
-        out.append(
-            {
-                "source": UNNAMED_SOURCE,
-                "pages": pages_by_source[None],
-                "articles": 0,
-                "failed": 0,
-                "garbled_share": 0.0,
-                "last_crawl": None,
-                "last_success": None,
-                "last_error": None,
-                "last_error_at": None,
-                "last_errors": [],
-                "first_full_crawl": None,
-                "new_pages_last_runs": [],
-                "list_pages_last_runs": [],
-                "usual_new_pages": None,
-                "warnings": [],
-            }
-        )
-    return out
-
-
-def _crawls_of(session: Session, name: str, window: int) -> list[Run]:
-    """The latest crawls that included this source (a run's label lists its sources, comma-separated)."""
-    query = (
-        sa.select(Run)
-        .where(col(Run.kind) == RunKind.CRAWL, col(Run.source_name).contains(name, autoescape=True))
-        .order_by(col(Run.id).desc())
-        .limit(window * 4)
-    )
-    return [r for r in session.execute(query).scalars() if name in (r.source_name or "").split(",")][:window]
-
-
-def _answered(run: Run, name: str) -> bool | None:
-    """Did the source give anything in this crawl? None when the crawl kept no per-source counts (older runs)."""
-    per = (run.counts or {}).get("sources", {}).get(name)
-    if per is None:
-        return None if run.status != RunStatus.RUNNING else False
-    return bool(per.get("responses"))
-
-
-def _succeeded(run: Run, name: str) -> bool:
-    answered = _answered(run, name)
-    return answered if answered is not None else run.status == RunStatus.OK
-
-
-def _last_error(run: Run, name: str) -> str | None:
-    """What went wrong for this source in this crawl: its errors by reason, or why the crawl itself failed."""
-    per = (run.counts or {}).get("sources", {}).get(name)
-    if per and per.get("errors"):
-        reasons = sorted(
-            ((k.removeprefix("error: "), v) for k, v in per.items() if k.startswith("error: ")),
-            key=lambda kv: (-kv[1], kv[0]),
-        )
-        return ", ".join(f"{reason} ({n})" if n > 1 else reason for reason, n in reasons) or "errors"
-    if run.status not in (RunStatus.OK, RunStatus.PARTIAL, RunStatus.RUNNING) and run.error:
-        return f"crawl {run.status}: {run.error.strip().splitlines()[-1]}"
-    return None
-
-
-def _health(session: Session, name: str, pages: int, window: int, recent_pages: int) -> dict[str, Any]:
-    states = dict(
-        session.execute(
-            sa.select(col(Page.etl_status), sa.func.count(col(Page.id)))
-            .where(col(Page.kind) == "article", col(Page.source_name) == name)
-            .group_by(col(Page.etl_status))
-        ).all()
-    )
-    article_pages = sum(states.values())
-    articles, garbled, repaired = session.execute(
-        sa.select(
-            sa.func.count(col(Article.id)),
-            sa.func.count(col(Article.id)).filter(col(Article.garbled_found) > 0),
-            sa.func.count(col(Article.id)).filter(col(Article.garbled_repaired) > 0),
-        ).where(col(Article.source_name) == name)
-    ).one()
-    crawls = _crawls_of(session, name, window)
-    finished = [r for r in crawls if r.status != RunStatus.RUNNING]
-    first_full, yields = crawl_yields(session, name, window)
-    before_latest = [y.new_pages for y in yields[QUIET_CRAWLS:] if first_full is None or y.run_id > first_full]
-    usual = statistics.median_low(before_latest) if len(before_latest) >= MIN_HISTORY else None
-    last_ok = next((r for r in finished if _succeeded(r, name)), None)
-    with_error = next(((r, e) for r in finished if (e := _last_error(r, name))), None)
-    last = finished[0] if finished else None
-    bad_total = states.get(PageState.ERROR, 0) + garbled
-    recent = session.execute(
-        sa.select(col(Page.etl_status), col(Article.garbled_found))
-        .outerjoin(Article, col(Article.page_id) == col(Page.id))
-        .where(
-            col(Page.kind) == "article",
-            col(Page.source_name) == name,
-            col(Page.etl_status).in_([PageState.DONE, PageState.ERROR]),
-        )
-        .order_by(col(Page.id).desc())
-        .limit(recent_pages)
-    ).all()
-    recent_bad = sum(1 for status, g in recent if status == PageState.ERROR or (g or 0) > 0)
-    recent_share = recent_bad / len(recent) if recent else 0.0
-    older = article_pages - len(recent)  # the baseline is the source's earlier pages, not the ones being judged
-    usual_share = (bad_total - recent_bad) / older if older > 0 else 0.0
-    warnings = []
-    if last is None:
-        warnings.append(NEVER_CRAWLED)
-    elif not _succeeded(last, name):
-        warnings.append("its last crawl fetched nothing" + ("" if last_ok else ", and no crawl ever did"))
-    if quiet := quiet_warning(first_full, yields):
-        warnings.append(quiet)
-    if articles and garbled / articles > GARBLED_WARNING_SHARE:
-        warnings.append(
-            f"{garbled / articles:.0%} of its articles came with garbled characters ({repaired} "
-            "repaired): check its encoding"
-        )
-    if len(recent) >= 10 and recent_share >= 0.3 and recent_share > 2 * usual_share:
-        warnings.append(
-            f"{recent_share:.0%} of its latest pages failed or came out garbled "
-            f"(usually {usual_share:.0%}): has its layout or encoding changed?"
-        )
-    elif article_pages and states.get(PageState.ERROR, 0) / article_pages > 0.2:
-        warnings.append(f"{states[PageState.ERROR] / article_pages:.0%} of its pages failed extraction")
-    last_errors = (
-        []
-        if with_error is None
-        else [e for e in (with_error[0].errors or []) if isinstance(e, dict) and e.get("source") == name][:SHOWN_ERRORS]
-    )
-    return {
-        "source": name,
-        "pages": pages,
-        "articles": articles,
-        "failed": states.get(PageState.ERROR, 0),
-        "garbled_share": round(garbled / articles, 3) if articles else 0.0,
-        "last_crawl": "never" if last is None else ("ok" if _succeeded(last, name) else "failed"),
-        "last_success": local_time(last_ok.finished_at) if last_ok else None,
-        "last_error": with_error[1] if with_error else None,
-        "last_error_at": local_time(with_error[0].finished_at) if with_error else None,
-        "last_errors": last_errors,
-        "first_full_crawl": first_full,
-        "new_pages_last_runs": [y.new_pages for y in yields[:5]],
-        "list_pages_last_runs": [y.list_pages for y in yields[:5]],
-        "usual_new_pages": usual,
-        "warnings": warnings,
     }
