@@ -48,7 +48,7 @@ test: $(STAMP) services lint  ## lint, format and type checks, then the whole te
 test-fast: $(STAMP)  ## the unit layer only: no network, no database server, well under a minute
 	$(BIN)/python -m pytest tests/unit -q
 
-lint: $(STAMP)  ## ruff (lint and format) and mypy on etl/, crawler/ and scheduler.py
+lint: $(STAMP)  ## ruff (lint and format) and mypy (no disabled error codes) on etl/, crawler/, scheduler.py and aidnews/
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m mypy

@@ -37,7 +37,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crawler.demo.launch import sources_for
 from crawler.supervisor import crawl
@@ -193,7 +193,9 @@ def maintenance_overdue(engine: sa.Engine, trigger: Trigger, now: datetime) -> b
     """True when maintenance never ran to the end, or its schedule fired since its last run began."""
     with engine.connect() as conn:
         last = conn.execute(
-            sa.select(sa.func.max(Run.started_at)).where(Run.kind == RunKind.MAINTENANCE, Run.status == RunStatus.OK)
+            sa.select(sa.func.max(col(Run.started_at))).where(
+                col(Run.kind) == RunKind.MAINTENANCE, col(Run.status) == RunStatus.OK
+            )
         ).scalar_one_or_none()
     if isinstance(last, str):  # SQLite hands back an aggregate's time as text
         last = datetime.fromisoformat(last)

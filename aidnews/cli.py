@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -31,8 +32,13 @@ Example: aidnews run-once --demo && aidnews articles
 """
 
 
-# The base of the usage errors typer raises (click's, which typer vendors and does not export).
-CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+# The base of the usage errors typer raises (click's, which typer vendors and does not export): found at run time
+# through an exported subclass, so a typer that moves its copy of click does not break the import; the type
+# checker reads the vendored module.
+if TYPE_CHECKING:
+    from typer._click.exceptions import ClickException as ClickError
+else:
+    ClickError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def _no_flag_metavars(params: list[Any]) -> list[Any]:
@@ -54,18 +60,19 @@ class Group(TyperGroup):
 
     def main(
         self,
-        args: Any = None,
+        args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         """A usage error (a bad option value, an unknown command) in one line on stderr, exit 2."""
         if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+            return super().main(args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except CLICK_ERROR as exc:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except ClickError as exc:
             if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
                 ctx = getattr(exc, "ctx", None)
                 hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from scrapy.crawler import Crawler
+from sqlmodel import col
 
 from crawler.items import PageItem
 from etl.store.engine import get_engine
@@ -110,9 +111,9 @@ class StorePagesPipeline:
         self.engine = get_engine()
         sources = list(getattr(self.crawler.spider, "sources", {}))
         query = (
-            sa.select(Page.url, Page.sha256)
-            .where(Page.kind != "article", Page.source_name.in_(sources))
-            .order_by(Page.id)
+            sa.select(col(Page.url), col(Page.sha256))
+            .where(col(Page.kind) != "article", col(Page.source_name).in_(sources))
+            .order_by(col(Page.id))
         )
         with self.engine.connect() as conn:
             self.last_sha = {url: sha for url, sha in conn.execute(query)}

@@ -33,7 +33,11 @@ def is_public(address: str) -> bool:
 
 @provider(IResolutionReceiver)
 class _PublicOnly:
-    """Forwards the addresses a resolution finds, less the non-public ones (unless the host may have them)."""
+    """Forwards the addresses a resolution finds, less the non-public ones (unless the host may have them).
+
+    The `type: ignore`s below: zope interfaces declare their methods without `self`, so mypy reads a call on an
+    IResolutionReceiver as having one argument too many.
+    """
 
     def __init__(self, receiver: IResolutionReceiver, host: str, private_ok: bool) -> None:
         self.receiver = receiver
@@ -41,17 +45,17 @@ class _PublicOnly:
         self.private_ok = private_ok
 
     def resolutionBegan(self, resolution: IHostResolution) -> None:
-        self.receiver.resolutionBegan(resolution)
+        self.receiver.resolutionBegan(resolution)  # type: ignore[call-arg, misc]
 
     def addressResolved(self, address: IAddress) -> None:
         host = getattr(address, "host", "")
         if self.private_ok or (host and is_public(host)):
-            self.receiver.addressResolved(address)
+            self.receiver.addressResolved(address)  # type: ignore[call-arg, misc]
         elif len(refused) < KEPT_REFUSALS:
             refused.setdefault(self.host, host)
 
     def resolutionComplete(self) -> None:
-        self.receiver.resolutionComplete()
+        self.receiver.resolutionComplete()  # type: ignore[misc]
 
 
 @implementer(IHostnameResolver)

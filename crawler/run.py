@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from sqlmodel import col
 
 from crawler import frontier, jobs
 from crawler.spiders.aid import AidSpider, KnownPage
@@ -72,18 +73,24 @@ _STATS = (
 def load_known(engine: sa.Engine, source_names: list[str]) -> dict[str, KnownPage]:
     """Article URLs already stored (latest version each), with what a conditional request and a revisit need."""
     latest = (
-        sa.select(sa.func.max(Page.id))
-        .where(Page.kind == "article", Page.status == 200, Page.source_name.in_(source_names))
-        .group_by(Page.url)
+        sa.select(sa.func.max(col(Page.id)))
+        .where(col(Page.kind) == "article", col(Page.status) == 200, col(Page.source_name).in_(source_names))
+        .group_by(col(Page.url))
     )
     query = sa.select(
-        Page.url, Page.etag, Page.last_modified, Page.fetched_at, Page.sha256, Page.source_name, Page.checked_at
-    ).where(Page.id.in_(latest))
+        col(Page.url),
+        col(Page.etag),
+        col(Page.last_modified),
+        col(Page.fetched_at),
+        col(Page.sha256),
+        col(Page.source_name),
+        col(Page.checked_at),
+    ).where(col(Page.id).in_(latest))
     # The article built from any version of the URL: its publication date, else when it was first extracted.
     dated = (
-        sa.select(Page.url, sa.func.coalesce(Article.published_at, Article.created_at))
-        .join(Article, Article.page_id == Page.id)
-        .where(Page.source_name.in_(source_names))
+        sa.select(col(Page.url), sa.func.coalesce(col(Article.published_at), col(Article.created_at)))
+        .join(Article, col(Article.page_id) == col(Page.id))
+        .where(col(Page.source_name).in_(source_names))
     )
     with engine.connect() as conn:
         article_at = dict(conn.execute(dated).all())
@@ -141,16 +148,16 @@ def merge_counts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 def record(engine: sa.Engine, run_id: int, counts: dict[str, Any], errors: list[dict[str, str]]) -> None:
     """Add this process's counts and errors to its run (the workers of a distributed crawl share one run)."""
     with engine.begin() as conn:
-        query = sa.select(Run.counts, Run.errors).where(Run.id == run_id)
+        query = sa.select(col(Run.counts), col(Run.errors)).where(col(Run.id) == run_id)
         if conn.dialect.name == "postgresql":
             query = query.with_for_update()
         else:  # take SQLite's write lock before reading, so two workers cannot interleave
-            conn.execute(sa.update(Run).where(Run.id == run_id).values(status=Run.status))
+            conn.execute(sa.update(Run).where(col(Run.id) == run_id).values(status=col(Run.status)))
         row = conn.execute(query).one_or_none()
         merged = merge_counts(dict(row[0] or {}) if row else {}, counts)
         merged["workers"] = int(merged.get("workers", 0)) + 1
         all_errors = (list(row[1] or []) if row else []) + errors
-        conn.execute(sa.update(Run).where(Run.id == run_id).values(counts=merged, errors=all_errors[:1000]))
+        conn.execute(sa.update(Run).where(col(Run.id) == run_id).values(counts=merged, errors=all_errors[:1000]))
 
 
 def run_crawl(

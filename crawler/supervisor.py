@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import IO
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from crawler import jobs
 from etl.sources import SourceConfig
@@ -266,7 +267,7 @@ def _parts_ending(parts: list[jobs.Part]) -> Ending | None:
 def _judged(run_id: int, names: list[str], engine: sa.Engine) -> Ending:
     """The crawl's ending from what each source gave (etl.store.runs.judge_crawl), read from its run row."""
     with engine.connect() as conn:
-        counts = conn.execute(sa.select(Run.counts).where(Run.id == run_id)).scalar_one_or_none() or {}
+        counts = conn.execute(sa.select(col(Run.counts)).where(col(Run.id) == run_id)).scalar_one_or_none() or {}
     verdict = judge_crawl(names, counts)
     return Ending(verdict.status, verdict.error)
 
@@ -346,7 +347,7 @@ def _supervise(
 
 def _outcome(
     children: list[subprocess.Popen[bytes]],
-    stderr_files: list[IO[bytes]],
+    stderr_files: Sequence[IO[bytes]],
     stopped_by: RunStatus | None,
     time_limit: float,
 ) -> Ending:

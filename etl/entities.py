@@ -226,16 +226,16 @@ PROVIDER_CUE = re.compile(
 Weighted = list[tuple[Region, float]]  # units with the weight of the mentions that name them
 
 
-def weigh(units: Weighted, g: Gazetteer) -> Counter[str]:
+def weigh(units: Weighted, g: Gazetteer) -> dict[str, float]:
     """Unit code -> weight of the mentions that name it or a unit inside it."""
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = {}
     for region, weight in units:
         for unit in g.parent_chain(region):
-            scores[unit.code] += weight
+            scores[unit.code] = scores.get(unit.code, 0.0) + weight
     return scores
 
 
-def leader(candidates: list[Region], scores: Counter[str], parent_score: float | None) -> Region | None:
+def leader(candidates: list[Region], scores: dict[str, float], parent_score: float | None) -> Region | None:
     """The unit that clearly leads its level: well ahead of the runner-up, holding at least half of the level's
     weight, and (below the province) a fair share of its parent's weight, so that a place named in passing
     (一家来自南京的医院) or one county among several (分赴江孜、亚东、萨迦…) does not stand for the side."""
@@ -252,7 +252,7 @@ def leader(candidates: list[Region], scores: Counter[str], parent_score: float |
     return ranked[0]
 
 
-def read_side(scores: Counter[str], g: Gazetteer) -> list[Region]:
+def read_side(scores: dict[str, float], g: Gazetteer) -> list[Region]:
     """The chain of units the side's mentions agree on, province first."""
     chain: list[Region] = []
     candidates = [g.by_code[c] for c in scores if g.by_code[c].level == "province"]
@@ -477,8 +477,8 @@ def find_period(title: str, body: str) -> tuple[str | None, str | None]:
             if match.group(1) < match.group(2):
                 found.append((match.start(), match.group(1), match.group(2)))
         if found:
-            _, start, end = min(found)
-            return start, end
+            _, since, until = min(found)
+            return since, until
     return None, None
 
 

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from etl import spreadsheet
 from etl.filters import SHANGHAI, Criteria, article_conditions, has_metrics, metric_conditions
 from etl.metrics import json_number
-from etl.store.models import Article, Metric
+from etl.store.models import Article, Metric, table_of
 
 BATCH = 2000  # rows fetched, and written to Parquet, at a time
 ARROW_DECIMAL_DIGITS = 38  # the most decimal128 holds
@@ -146,30 +146,32 @@ def format_of(path: Path, given: str | None) -> Format:
 
 def _select(what: str, criteria: Criteria, dialect: str) -> sa.Select:
     if what == "articles":
-        metric_count = sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
+        metric_count = (
+            sa.select(sa.func.count(col(Metric.id))).where(col(Metric.article_id) == col(Article.id)).scalar_subquery()
+        )
         return (
-            sa.select(*Article.__table__.c, metric_count.label("metrics"))
+            sa.select(*table_of(Article).c, metric_count.label("metrics"))
             .where(*article_conditions(criteria, dialect), *has_metrics(criteria))
-            .order_by(Article.id)
+            .order_by(col(Article.id))
         )
     return (
         sa.select(
-            *Metric.__table__.c,
-            Article.published_at,
-            Article.title,
-            Article.program,
-            Article.source_name,
-            Article.duplicate_of,
-            Article.url,
+            *table_of(Metric).c,
+            col(Article.published_at),
+            col(Article.title),
+            col(Article.program),
+            col(Article.source_name),
+            col(Article.duplicate_of),
+            col(Article.url),
             *(
                 getattr(Article, f"{side}_{level}")
                 for side in ("provider", "recipient")
                 for level in ("province", "prefecture", "county")
             ),
         )
-        .join(Article, Article.id == Metric.article_id)
+        .join(Article, col(Article.id) == col(Metric.article_id))
         .where(*article_conditions(criteria, dialect), *metric_conditions(criteria))
-        .order_by(Metric.article_id, Metric.start, Metric.id)
+        .order_by(col(Metric.article_id), col(Metric.start), col(Metric.id))
     )
 
 
@@ -216,7 +218,7 @@ def write(
     columns = COLUMNS[what]
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt is Format.PARQUET:
-        return _write_parquet(rows, columns, path, amount_type or Metric.__table__.c.value.type)
+        return _write_parquet(rows, columns, path, amount_type or table_of(Metric).c.value.type)
     count = 0
     with path.open("w", encoding="utf-8-sig" if fmt is Format.CSV else "utf-8", newline="") as fh:
         if fmt is Format.CSV:

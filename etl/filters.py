@@ -17,8 +17,9 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from etl.entities import GENERIC_PROGRAM, PROGRAM_PATTERNS
 from etl.metrics.lexicon import KEYWORDS, TIME_UNITS, UNITS
@@ -128,7 +129,7 @@ def _one_of(name: str, value: str | None, known: tuple[str, ...], stored: list[s
     return value
 
 
-def _distinct(session: Session, *columns: sa.ColumnElement) -> list[str]:
+def _distinct(session: Session, *columns: Mapped[str | None]) -> list[str]:
     found: set[str] = set()
     for column in columns:
         found.update(v for (v,) in session.execute(sa.select(column).distinct()) if v)
@@ -182,22 +183,22 @@ def resolve(session: Session, filters: Filters) -> Criteria:
         "program",
         _text("program", filters.program),
         PROGRAMS,
-        _distinct(session, Article.program) if filters.program else [],
+        _distinct(session, col(Article.program)) if filters.program else [],
     )
     category = _one_of(
         "category",
         _text("category", filters.category),
         CATEGORIES,
-        _distinct(session, Metric.category) if filters.category else [],
+        _distinct(session, col(Metric.category)) if filters.category else [],
     )
     unit = _one_of(
-        "unit", _text("unit", filters.unit), UNITS_KNOWN, _distinct(session, Metric.unit) if filters.unit else []
+        "unit", _text("unit", filters.unit), UNITS_KNOWN, _distinct(session, col(Metric.unit)) if filters.unit else []
     )
     source = _one_of(
         "source",
         _text("source", filters.source),
         (),
-        _distinct(session, Source.name, Article.source_name) if filters.source else [],
+        _distinct(session, col(Source.name), col(Article.source_name)) if filters.source else [],
     )
     since, until = day_range("since", filters.since), day_range("until", filters.until)
     if since and until and since[0] > until[1]:
@@ -235,19 +236,19 @@ def article_conditions(criteria: Criteria, dialect: str, *, with_search: bool = 
     """Where-clauses on `article` for every filter but the metric ones (category is an EXISTS on `metric`)."""
     out: list[ColumnElement[bool]] = []
     if criteria.program:
-        out.append(Article.program == criteria.program)
+        out.append(col(Article.program) == criteria.program)
     if criteria.source:
-        out.append(Article.source_name == criteria.source)
+        out.append(col(Article.source_name) == criteria.source)
     for side in SIDES:
         places: tuple[Place, ...] = getattr(criteria, side)
         if places:
             out.append(sa.or_(*(_place_condition(side, p) for p in places)))
     if criteria.since:
-        out.append(Article.published_at >= criteria.since)
+        out.append(col(Article.published_at) >= criteria.since)
     if criteria.until:
-        out.append(Article.published_at < criteria.until)
+        out.append(col(Article.published_at) < criteria.until)
     if not criteria.filters.duplicates:
-        out.append(Article.duplicate_of.is_(None))
+        out.append(col(Article.duplicate_of).is_(None))
     if criteria.query and with_search:
         out.append(search.condition(criteria.query, dialect))
     return out
@@ -256,11 +257,11 @@ def article_conditions(criteria: Criteria, dialect: str, *, with_search: bool = 
 def metric_conditions(criteria: Criteria) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
     if criteria.category:
-        out.append(Metric.category == criteria.category)
+        out.append(col(Metric.category) == criteria.category)
     if criteria.category == "funding":  # aid money only: never a price, a wage or a loan a sentence put near it
-        out.append(sa.or_(Metric.unit != "CNY", Metric.money_kind == "aid_funding"))
+        out.append(sa.or_(col(Metric.unit) != "CNY", col(Metric.money_kind) == "aid_funding"))
     if criteria.unit:
-        out.append(Metric.unit == criteria.unit)
+        out.append(col(Metric.unit) == criteria.unit)
     return out
 
 
@@ -269,4 +270,4 @@ def has_metrics(criteria: Criteria) -> list[ColumnElement[bool]]:
     wanted = metric_conditions(criteria)
     if not wanted:
         return []
-    return [sa.exists(sa.select(Metric.id).where(Metric.article_id == Article.id, *wanted))]
+    return [sa.exists(sa.select(col(Metric.id)).where(col(Metric.article_id) == col(Article.id), *wanted))]

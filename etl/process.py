@@ -34,7 +34,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, Extraction, choose_key, extract
@@ -305,7 +305,7 @@ def _process_batch(
 ) -> None:
     with Session(engine) as session:
         sources = configured_sources(session)
-        pages = session.exec(sa.select(Page).where(Page.id.in_(ids)).order_by(Page.id)).scalars().all()  # type: ignore[call-overload]
+        pages = session.exec(select(Page).where(col(Page.id).in_(ids)).order_by(col(Page.id))).all()
     jobs = [
         PageJob(
             p.body,

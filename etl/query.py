@@ -1,12 +1,12 @@
 """Read-side queries behind `aidnews articles`, `article`, `metrics`, `export` and `status`.
 
-Filters arrive checked and resolved (etl.filters.Criteria); searching is etl.store.search. Listings return the
-rows up to their limit and how many match in all, so that a table can say how many it leaves out.
+Filters arrive checked and resolved (etl.filters.Criteria); searching is etl.store.search; the per-source part of
+`status` is etl.health. Listings return the rows up to their limit and how many match in all, so that a table can
+say how many it leaves out.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,27 +15,23 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from etl import clock
 from etl.filters import Criteria, article_conditions, has_metrics, metric_conditions
+from etl.health import source_health
 from etl.metrics import SHARE_UNITS
 from etl.store import search
-from etl.store.models import Article, Metric, Page, Run, Service, Source
+from etl.store.models import Article, Metric, Page, Run, Service, table_of
 from etl.store.pages import PageState
-from etl.store.runs import RunKind, RunStatus
 
-GARBLED_WARNING_SHARE = 0.2  # a source whose articles come garbled more often than this is read wrongly
-SHOWN_ERRORS = 5  # failed URLs of a source's last erring crawl, in `status --format json`
-NEVER_CRAWLED = "never crawled"
-UNNAMED_SOURCE = "(no source)"  # the row of pages stored without a source name
 GROUPS = {
-    "provider": (Article.provider_province, Article.provider_prefecture),
-    "recipient": (Article.recipient_province, Article.recipient_prefecture),
-    "program": (Article.program,),
-    "category": (Metric.category,),
+    "provider": (col(Article.provider_province), col(Article.provider_prefecture)),
+    "recipient": (col(Article.recipient_province), col(Article.recipient_prefecture)),
+    "program": (col(Article.program),),
+    "category": (col(Metric.category),),
     "year": (),
-    "source": (Article.source_name,),
+    "source": (col(Article.source_name),),
 }
 
 
@@ -84,7 +80,7 @@ def _article_row(article: Article, metrics: int) -> dict[str, Any]:
 
 
 def stored_articles(session: Session) -> int:
-    return session.execute(sa.select(sa.func.count(Article.id))).scalar_one()
+    return session.execute(sa.select(sa.func.count(col(Article.id)))).scalar_one()
 
 
 def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listing:
@@ -95,7 +91,7 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
     """
     dialect = _dialect(session)
     where = [*article_conditions(criteria, dialect, with_search=False), *has_metrics(criteria)]
-    source: sa.FromClause = Article.__table__  # type: ignore[assignment]
+    source: sa.FromClause = table_of(Article)
     if criteria.query is not None:
         ranking = search.ranking(criteria.query, dialect)
         for join in ranking.joins:
@@ -106,7 +102,7 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
         score = sa.null()
     # SQLite evaluates a window query's columns where FTS5's bm25() no longer has its match: score in a subquery
     matched = (
-        sa.select(Article.id.label("id"), Article.published_at.label("published_at"), score.label("score"))
+        sa.select(col(Article.id).label("id"), col(Article.published_at).label("published_at"), score.label("score"))
         .select_from(source)
         .where(*where)
         .subquery("matched")
@@ -118,10 +114,12 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
         .limit(limit)
         .subquery("ranked")
     )
-    metric_count = sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
+    metric_count = (
+        sa.select(sa.func.count(col(Metric.id))).where(col(Metric.article_id) == col(Article.id)).scalar_subquery()
+    )
     query = (
         sa.select(Article, metric_count.label("metrics"), ranked.c.score, ranked.c.total)
-        .join(ranked, ranked.c.id == Article.id)
+        .join(ranked, ranked.c.id == col(Article.id))
         .order_by(
             ranked.c.score.desc() if criteria.query is not None else ranked.c.published_at.desc().nulls_last(),
             ranked.c.id.desc(),
@@ -140,8 +138,8 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
 
 def _metric_query(criteria: Criteria, dialect: str) -> sa.Select:
     return (
-        sa.select(Metric, Article.title, Article.url, Article.published_at, Article.duplicate_of)
-        .join(Article, Article.id == Metric.article_id)
+        sa.select(Metric, col(Article.title), col(Article.url), col(Article.published_at), col(Article.duplicate_of))
+        .join(Article, col(Article.id) == col(Metric.article_id))
         .where(*article_conditions(criteria, dialect), *metric_conditions(criteria))
     )
 
@@ -150,9 +148,9 @@ def metrics(session: Session, criteria: Criteria, *, limit: int = 100, article_i
     """Figures matching the criteria, newest articles first, in the order each article states them."""
     query = _metric_query(criteria, _dialect(session))
     if article_id is not None:
-        query = query.where(Metric.article_id == article_id)
+        query = query.where(col(Metric.article_id) == article_id)
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    query = query.order_by(Article.published_at.desc().nulls_last(), Metric.article_id, Metric.start)
+    query = query.order_by(col(Article.published_at).desc().nulls_last(), col(Metric.article_id), col(Metric.start))
     rows = []
     for metric, title, url, published, duplicate_of in session.execute(query.limit(limit)).all():
         rows.append(
@@ -190,17 +188,17 @@ def grouped_metrics(
     columns = GROUPS[group_by]
     query = (
         sa.select(
-            Metric.value,
-            Metric.unit,
-            Metric.money_kind,
-            Metric.text,
-            Metric.sentence,
-            Article.id,
-            Article.title,
-            Article.published_at,
+            col(Metric.value),
+            col(Metric.unit),
+            col(Metric.money_kind),
+            col(Metric.text),
+            col(Metric.sentence),
+            col(Article.id),
+            col(Article.title),
+            col(Article.published_at),
             *columns,
         )
-        .join(Article, Article.id == Metric.article_id)
+        .join(Article, col(Article.id) == col(Metric.article_id))
         .where(*article_conditions(criteria, _dialect(session)), *metric_conditions(criteria))
     )
     totals: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -253,12 +251,16 @@ def article(session: Session, article_id: int) -> dict[str, Any] | None:
         return None
     page = session.get(Page, found.page_id) if found.page_id is not None else None
     figures = (
-        session.execute(sa.select(Metric).where(Metric.article_id == article_id).order_by(Metric.start, Metric.id))
+        session.execute(
+            sa.select(Metric).where(col(Metric.article_id) == article_id).order_by(col(Metric.start), col(Metric.id))
+        )
         .scalars()
         .all()
     )
     copies = list(
-        session.execute(sa.select(Article.id).where(Article.duplicate_of == article_id).order_by(Article.id)).scalars()
+        session.execute(
+            sa.select(col(Article.id)).where(col(Article.duplicate_of) == article_id).order_by(col(Article.id))
+        ).scalars()
     )
     return {
         **_article_row(found, len(figures)),
@@ -306,7 +308,7 @@ def article(session: Session, article_id: int) -> dict[str, Any] | None:
 
 def article_ids(session: Session) -> tuple[int, int] | None:
     """The lowest and highest stored article id, or None when there is none."""
-    low, high = session.execute(sa.select(sa.func.min(Article.id), sa.func.max(Article.id))).one()
+    low, high = session.execute(sa.select(sa.func.min(col(Article.id)), sa.func.max(col(Article.id)))).one()
     return None if low is None else (low, high)
 
 
@@ -314,14 +316,14 @@ def status(session: Session, configured: Sequence[str] = ()) -> dict[str, Any]:
     """Counts, pending work, recent runs and the health of every source (`configured`: the sources file's)."""
     count = lambda q: session.execute(q).scalar_one()  # noqa: E731
     summary: dict[str, Any] = {
-        "articles": count(sa.select(sa.func.count(Article.id))),
-        "primary_articles": count(sa.select(sa.func.count(Article.id)).where(Article.duplicate_of.is_(None))),
-        "metrics": count(sa.select(sa.func.count(Metric.id))),
-        "pages": count(sa.select(sa.func.count(Page.id))),
-        "pages_pending": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == PageState.PENDING)),
-        "pages_failed": count(sa.select(sa.func.count(Page.id)).where(Page.etl_status == PageState.ERROR)),
+        "articles": count(sa.select(sa.func.count(col(Article.id)))),
+        "primary_articles": count(sa.select(sa.func.count(col(Article.id))).where(col(Article.duplicate_of).is_(None))),
+        "metrics": count(sa.select(sa.func.count(col(Metric.id)))),
+        "pages": count(sa.select(sa.func.count(col(Page.id)))),
+        "pages_pending": count(sa.select(sa.func.count(col(Page.id))).where(col(Page.etl_status) == PageState.PENDING)),
+        "pages_failed": count(sa.select(sa.func.count(col(Page.id))).where(col(Page.etl_status) == PageState.ERROR)),
     }
-    runs = session.execute(sa.select(Run).order_by(Run.id.desc()).limit(10)).scalars().all()
+    runs = session.execute(sa.select(Run).order_by(col(Run.id).desc()).limit(10)).scalars().all()
     summary["recent_runs"] = [
         {
             "id": r.id,
@@ -377,7 +379,7 @@ def table_sizes(session: Session) -> list[dict[str, Any]]:
 
 def service_state(session: Session, stale_after: float = 180.0) -> dict[str, Any] | None:
     """The newest scheduler's record: running (with its jobs' next runs) or when it was last seen."""
-    row = session.execute(sa.select(Service).order_by(Service.id.desc()).limit(1)).scalar_one_or_none()
+    row = session.execute(sa.select(Service).order_by(col(Service.id).desc()).limit(1)).scalar_one_or_none()
     if row is None:
         return None
     age = (datetime.now(row.heartbeat_at.tzinfo) - row.heartbeat_at).total_seconds()
@@ -395,222 +397,4 @@ def service_state(session: Session, stale_after: float = 180.0) -> dict[str, Any
             }
             for j in row.jobs
         ],
-    }
-
-
-HEALTH_WINDOW = 20  # a source's latest crawls that health looks at
-QUIET_CRAWLS = 3  # crawls in a row with nothing new before `status` says so …
-MIN_HISTORY = 3  # … and only with at least this many earlier crawls (after the first full one) to compare with
-
-
-@dataclass(frozen=True)
-class CrawlYield:
-    """What one successful crawl brought from one source."""
-
-    run_id: int
-    new_pages: int  # new article pages stored
-    list_pages: int | None  # list pages read (None: a crawl recorded before these were counted)
-
-
-def crawl_yields(session: Session, name: str, window: int = HEALTH_WINDOW) -> tuple[int | None, list[CrawlYield]]:
-    """The id of the source's first full crawl, and its latest successful crawls, newest first.
-
-    The first full crawl is the one that read all its list pages (`source.full_crawl_run`); for crawls
-    recorded before that was kept, the source's first successful crawl stands in.
-    """
-    marked = session.execute(sa.select(Source.full_crawl_run).where(Source.name == name)).scalar_one_or_none()
-    runs = session.execute(
-        sa.select(Run.id, Run.source_name, Run.counts)
-        .where(
-            Run.kind == RunKind.CRAWL, Run.status.in_([RunStatus.OK, RunStatus.PARTIAL]), Run.source_name.contains(name)
-        )
-        .order_by(Run.id.desc())
-    ).all()
-    mine = [(run_id, counts or {}) for run_id, names, counts in runs if name in (names or "").split(",")]
-    yields = []
-    for run_id, counts in mine[:window]:
-        if "by_source" in counts:  # counted per source (a source that fetched nothing has no entry)
-            own = counts["by_source"].get(name) or {}
-            yields.append(CrawlYield(run_id, int(own.get("articles_new", 0)), int(own.get("fetched_list", 0))))
-        else:  # a run recorded before per-source counts: its totals
-            yields.append(CrawlYield(run_id, int(counts.get("pages_stored", 0)), counts.get("fetched_list")))
-    return (marked if marked is not None else mine[-1][0] if mine else None), yields
-
-
-def quiet_warning(first_full: int | None, yields: list[CrawlYield]) -> str | None:
-    """A warning when the latest QUIET_CRAWLS crawls found nothing new though the source usually yields pages.
-
-    "Usually" is the median of the crawls before them, after the source's first full crawl (whose burst of a
-    whole archive says nothing about a normal day), and needs MIN_HISTORY of them; the warning names the
-    crawls it compared.
-    """
-    after_first = [y for y in yields if first_full is None or y.run_id > first_full]
-    recent, history = after_first[:QUIET_CRAWLS], after_first[QUIET_CRAWLS:]
-    if len(recent) < QUIET_CRAWLS or len(history) < MIN_HISTORY or any(y.new_pages for y in recent):
-        return None
-    usual = statistics.median_low(y.new_pages for y in history)
-    if usual == 0:
-        return None
-    quiet = ", ".join(f"#{y.run_id}" for y in reversed(recent))
-    return (
-        f"nothing new in crawls {quiet}, though crawls #{history[-1].run_id}–#{history[0].run_id} "
-        f"(after the first full crawl #{first_full}) yielded a median of {usual} new pages"
-    )
-
-
-def source_health(
-    session: Session, configured: Sequence[str] = (), window: int = 10, recent_pages: int = 20
-) -> list[dict[str, Any]]:
-    """Per source: its pages, articles, last crawl and last success, last error, new pages per crawl, warnings.
-
-    Every source is listed: those of `configured` (the sources file) and of the `source` table, even one never
-    crawled or never successful, and every source that has pages; pages without a source get a row of their
-    own, so the rows' pages add up to the database's. Warnings name the signs of trouble: a last crawl that
-    fetched nothing, several crawls in a row with nothing new where the source usually yields pages, a share of
-    garbled articles above GARBLED_WARNING_SHARE, and a recent share of failed or garbled extractions far above
-    its usual.
-    """
-    pages_by_source = dict(
-        session.execute(sa.select(Page.source_name, sa.func.count(Page.id)).group_by(Page.source_name)).all()
-    )
-    known = {name for (name,) in session.execute(sa.select(Source.name))}
-    names = sorted(known | set(configured) | {n for n in pages_by_source if n})
-    out = [_health(session, name, pages_by_source.get(name, 0), window, recent_pages) for name in names]
-    if pages_by_source.get(None):
-        out.append(
-            {
-                "source": UNNAMED_SOURCE,
-                "pages": pages_by_source[None],
-                "articles": 0,
-                "failed": 0,
-                "garbled_share": 0.0,
-                "last_crawl": None,
-                "last_success": None,
-                "last_error": None,
-                "last_error_at": None,
-                "last_errors": [],
-                "first_full_crawl": None,
-                "new_pages_last_runs": [],
-                "list_pages_last_runs": [],
-                "usual_new_pages": None,
-                "warnings": [],
-            }
-        )
-    return out
-
-
-def _crawls_of(session: Session, name: str, window: int) -> list[Run]:
-    """The latest crawls that included this source (a run's label lists its sources, comma-separated)."""
-    query = (
-        sa.select(Run)
-        .where(Run.kind == RunKind.CRAWL, Run.source_name.contains(name, autoescape=True))
-        .order_by(Run.id.desc())
-        .limit(window * 4)
-    )
-    return [r for r in session.execute(query).scalars() if name in (r.source_name or "").split(",")][:window]
-
-
-def _answered(run: Run, name: str) -> bool | None:
-    """Did the source give anything in this crawl? None when the crawl kept no per-source counts (older runs)."""
-    per = (run.counts or {}).get("sources", {}).get(name)
-    if per is None:
-        return None if run.status != RunStatus.RUNNING else False
-    return bool(per.get("responses"))
-
-
-def _succeeded(run: Run, name: str) -> bool:
-    answered = _answered(run, name)
-    return answered if answered is not None else run.status == RunStatus.OK
-
-
-def _last_error(run: Run, name: str) -> str | None:
-    """What went wrong for this source in this crawl: its errors by reason, or why the crawl itself failed."""
-    per = (run.counts or {}).get("sources", {}).get(name)
-    if per and per.get("errors"):
-        reasons = sorted(
-            ((k.removeprefix("error: "), v) for k, v in per.items() if k.startswith("error: ")),
-            key=lambda kv: (-kv[1], kv[0]),
-        )
-        return ", ".join(f"{reason} ({n})" if n > 1 else reason for reason, n in reasons) or "errors"
-    if run.status not in (RunStatus.OK, RunStatus.PARTIAL, RunStatus.RUNNING) and run.error:
-        return f"crawl {run.status}: {run.error.strip().splitlines()[-1]}"
-    return None
-
-
-def _health(session: Session, name: str, pages: int, window: int, recent_pages: int) -> dict[str, Any]:
-    states = dict(
-        session.execute(
-            sa.select(Page.etl_status, sa.func.count(Page.id))
-            .where(Page.kind == "article", Page.source_name == name)
-            .group_by(Page.etl_status)
-        ).all()
-    )
-    article_pages = sum(states.values())
-    articles, garbled, repaired = session.execute(
-        sa.select(
-            sa.func.count(Article.id),
-            sa.func.count(Article.id).filter(Article.garbled_found > 0),
-            sa.func.count(Article.id).filter(Article.garbled_repaired > 0),
-        ).where(Article.source_name == name)
-    ).one()
-    crawls = _crawls_of(session, name, window)
-    finished = [r for r in crawls if r.status != RunStatus.RUNNING]
-    first_full, yields = crawl_yields(session, name, window)
-    before_latest = [y.new_pages for y in yields[QUIET_CRAWLS:] if first_full is None or y.run_id > first_full]
-    usual = statistics.median_low(before_latest) if len(before_latest) >= MIN_HISTORY else None
-    last_ok = next((r for r in finished if _succeeded(r, name)), None)
-    with_error = next(((r, e) for r in finished if (e := _last_error(r, name))), None)
-    last = finished[0] if finished else None
-    bad_total = states.get(PageState.ERROR, 0) + garbled
-    recent = session.execute(
-        sa.select(Page.etl_status, Article.garbled_found)
-        .outerjoin(Article, Article.page_id == Page.id)
-        .where(Page.kind == "article", Page.source_name == name, Page.etl_status.in_([PageState.DONE, PageState.ERROR]))
-        .order_by(Page.id.desc())
-        .limit(recent_pages)
-    ).all()
-    recent_bad = sum(1 for status, g in recent if status == PageState.ERROR or (g or 0) > 0)
-    recent_share = recent_bad / len(recent) if recent else 0.0
-    older = article_pages - len(recent)  # the baseline is the source's earlier pages, not the ones being judged
-    usual_share = (bad_total - recent_bad) / older if older > 0 else 0.0
-    warnings = []
-    if last is None:
-        warnings.append(NEVER_CRAWLED)
-    elif not _succeeded(last, name):
-        warnings.append("its last crawl fetched nothing" + ("" if last_ok else ", and no crawl ever did"))
-    if quiet := quiet_warning(first_full, yields):
-        warnings.append(quiet)
-    if articles and garbled / articles > GARBLED_WARNING_SHARE:
-        warnings.append(
-            f"{garbled / articles:.0%} of its articles came with garbled characters ({repaired} "
-            "repaired): check its encoding"
-        )
-    if len(recent) >= 10 and recent_share >= 0.3 and recent_share > 2 * usual_share:
-        warnings.append(
-            f"{recent_share:.0%} of its latest pages failed or came out garbled "
-            f"(usually {usual_share:.0%}): has its layout or encoding changed?"
-        )
-    elif article_pages and states.get(PageState.ERROR, 0) / article_pages > 0.2:
-        warnings.append(f"{states[PageState.ERROR] / article_pages:.0%} of its pages failed extraction")
-    last_errors = (
-        []
-        if with_error is None
-        else [e for e in (with_error[0].errors or []) if isinstance(e, dict) and e.get("source") == name][:SHOWN_ERRORS]
-    )
-    return {
-        "source": name,
-        "pages": pages,
-        "articles": articles,
-        "failed": states.get(PageState.ERROR, 0),
-        "garbled_share": round(garbled / articles, 3) if articles else 0.0,
-        "last_crawl": "never" if last is None else ("ok" if _succeeded(last, name) else "failed"),
-        "last_success": local_time(last_ok.finished_at) if last_ok else None,
-        "last_error": with_error[1] if with_error else None,
-        "last_error_at": local_time(with_error[0].finished_at) if with_error else None,
-        "last_errors": last_errors,
-        "first_full_crawl": first_full,
-        "new_pages_last_runs": [y.new_pages for y in yields[:5]],
-        "list_pages_last_runs": [y.list_pages for y in yields[:5]],
-        "usual_new_pages": usual,
-        "warnings": warnings,
     }

@@ -421,7 +421,7 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None, wide: WideOpt =
 
 
 def _show_status(info: dict[str, Any], path: Path, wide: bool) -> None:
-    from etl import query
+    from etl import health
 
     size = _size(info["database_bytes"])
     console.print(Text("database ", style="bold") + render.plain(f"{info['database']} ({size})"), highlight=False)
@@ -495,18 +495,18 @@ def _show_status(info: dict[str, Any], path: Path, wide: bool) -> None:
         title="tables",
         wide=wide,
     )
-    never = [row["source"] for row in info["sources"] if query.NEVER_CRAWLED in row["warnings"]]
+    never = [row["source"] for row in info["sources"] if health.NEVER_CRAWLED in row["warnings"]]
     if never:
         console.print(
             Text("warning ", style="yellow")
             + render.plain(
-                f"{query.NEVER_CRAWLED}: {', '.join(never)}" + (f" ({len(never)} sources)" if len(never) > 1 else "")
+                f"{health.NEVER_CRAWLED}: {', '.join(never)}" + (f" ({len(never)} sources)" if len(never) > 1 else "")
             ),
             highlight=False,
         )
     for row in info["sources"]:
         for warning in row["warnings"]:
-            if warning != query.NEVER_CRAWLED:
+            if warning != health.NEVER_CRAWLED:
                 console.print(
                     Text("warning ", style="yellow") + render.plain(f"{row['source']}: {warning}"), highlight=False
                 )

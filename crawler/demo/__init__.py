@@ -8,7 +8,7 @@
 - `/portal/` a syndication portal: Traditional with pinyin, GBK mojibake runs, heavy furniture.
 
 Articles come from `crawler/demo/corpus/*.jsonl`; `ground_truth` and `render_articles` give what a correct
-extractor should find on every article page, `traps` what a correct crawler records for every trap.
+extractor should find on every article page, `trap_truth` what a correct crawler records for every trap.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from crawler.demo.feeds import RSS, SITEMAP_INDEX
 from crawler.demo.pages import RenderedPage, current_content, render_articles
 from crawler.demo.server import PortalServer
 
-__all__ = ["DemoPortal", "RenderedPage", "demo_sources", "ground_truth", "render_articles", "serve", "traps"]
+__all__ = ["DemoPortal", "RenderedPage", "demo_sources", "ground_truth", "render_articles", "serve", "trap_truth"]
 
 
 class DemoPortal:
@@ -153,8 +153,11 @@ def ground_truth(base_url: str) -> list[dict[str, Any]]:
     return rows
 
 
-def traps(base_url: str) -> list[dict[str, str]]:
-    """Every trap the portal serves: {"url", "kind", "expect"}."""
+def trap_truth(base_url: str) -> list[dict[str, str]]:
+    """Every trap the portal serves: {"url", "kind", "expect"}.
+
+    Not named `traps`: a package attribute of that name would hide the `crawler.demo.traps` module.
+    """
     content = current_content()
     hq_entries, county_entries = content.entries["hq"], content.entries["county"]
     found = trap_pages.trap_list(

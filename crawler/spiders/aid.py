@@ -110,7 +110,8 @@ def failure_reason(failure: Failure) -> str:
     if failure.check(HttpError):
         return f"HTTP {exc.response.status}"
     if failure.check(DNSLookupError, CannotResolveHostError):
-        host = urlsplit(failure.request.url).hostname if getattr(failure, "request", None) else None
+        request = getattr(failure, "request", None)  # set by Scrapy on the failures it hands to errbacks
+        host = urlsplit(request.url).hostname if request is not None else None
         if host in resolver.refused:
             return f"private address: {host} resolves to {resolver.refused[host]} and the source is not local"
         return "DNS lookup failed"
@@ -207,9 +208,9 @@ class AidSpider(scrapy.Spider):
                     yield request
         if self.revisit:  # every stored article, whatever the policy (`aidnews crawl --revisit`)
             for url, page in self.known.items():
-                source = self.source_of(url)
-                if source is not None:
-                    yield self._build(source, url, "article", 0, page, {"revisit": True})
+                owner = self.source_of(url)
+                if owner is not None:
+                    yield self._build(owner, url, "article", 0, page, {"revisit": True})
             return
         now = datetime.now(UTC)
         for source in self.sources.values():
@@ -345,7 +346,7 @@ class AidSpider(scrapy.Spider):
         if kind in ("sitemap", "feed"):
             yield from self.parse_xml(source, response, kind, depth)
             return
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         if looks_binary(body) or (
             content_type
             and "html" not in content_type
@@ -543,7 +544,8 @@ class AidSpider(scrapy.Spider):
             )
 
     def on_error(self, failure: Failure) -> None:
-        request = failure.request
+        # Scrapy sets Failure.request on the failures it hands to errbacks; Twisted's type does not declare it
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]
         redirects = request.meta.get("redirect_urls") or []
         url = redirects[0] if redirects else request.url
         if request.meta.get("kind") == "list" and request.meta.get("source"):

@@ -106,7 +106,7 @@ _TITLE_REACH = 8  # blocks above the body where a headline shown from <title> ma
 class Headline(NamedTuple):
     text: str | None
     origin: str | None
-    index: int | None  # the block showing it
+    at: int | None  # the index of the block showing it (not `index`: that would hide tuple.index)
 
 
 def _headline(page: Walk, ld: dict[str, str], choice: Choice) -> Headline:
@@ -189,16 +189,16 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
 
     choice = container(page, forced)
     headline = _headline(page, ld, choice)
-    subtitle, skip = _subtitle(page, headline.index)
-    body = read_body(page, choice, _first_block(choice, headline.index), skip, headline.text)
+    subtitle, skip = _subtitle(page, headline.at)
+    body = read_body(page, choice, _first_block(choice, headline.at), skip, headline.text)
     if not body.has_text and forced is None:
         # no prose where the scorer looked: read the densest run of text, whatever its elements are called
         fallback_choice = densest_run(page)
-        start = _first_block(fallback_choice, headline.index)
+        start = _first_block(fallback_choice, headline.at)
         fallback = read_body(page, fallback_choice, start, skip, headline.text, trust_hints=False)
         if fallback.has_text:
             choice, body = fallback_choice, fallback
-    picks = _metadata(page, ld, html, url, body, headline.index, choice.end)
+    picks = _metadata(page, ld, html, url, body, headline.at, choice.end)
     has_text = body.has_text or forced is not None
     return Cleaned(
         title=headline.text,
@@ -208,7 +208,7 @@ def _clean(html: str, url: str | None, body_selector: str | None) -> Cleaned:
         author=picks["author"].value,  # type: ignore[arg-type]
         editor=picks["editor"].value,  # type: ignore[arg-type]
         paragraphs=body.paragraphs if has_text else [],
-        images=body_images(page, _first_block(choice, headline.index), choice.end, body.captions, base),
+        images=body_images(page, _first_block(choice, headline.at), choice.end, body.captions, base),
         canonical_url=canonical(page, base),
         title_source=headline.origin,
         date_source=picks["date"].origin,

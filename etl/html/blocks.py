@@ -115,7 +115,7 @@ class FieldHint(NamedTuple):
 
     kind: str  # author, source or editor
     tag: Element
-    index: int  # the block index where it starts
+    at: int  # the block index where it starts (not `index`: that would hide tuple.index)
 
 
 @dataclass(slots=True)

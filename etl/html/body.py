@@ -156,7 +156,7 @@ def is_icon(src: str) -> bool:
 class LineAt(NamedTuple):
     """A labelled line met inside the container, where it stood: before the text, or after text was seen."""
 
-    index: int
+    at: int  # its block index (not `index`: that would hide tuple.index)
     meta: MetaLine
     after_text: bool
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from etl.html.blocks import Block, Walk, is_link_list
 from etl.html.body import Body
@@ -54,11 +54,13 @@ from etl.html.vocabulary import (
 from etl.text.chars import HAN_CLASS
 
 FIELDS = ("date", "author", "editor", "source")
+NAME_FIELDS = FIELDS[1:]
+V = TypeVar("V", datetime, str)
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    value: datetime | str
+class Candidate(Generic[V]):
+    value: V  # a date (datetime) or a name (str)
     origin: str  # where it was read: "header:来源", "meta:pubdate", "class:author" …
     weight: float
 
@@ -127,12 +129,18 @@ class Partial(NamedTuple):
 
 @dataclass
 class Candidates:
-    by_field: dict[str, list[Candidate]] = field(default_factory=lambda: {name: [] for name in FIELDS})
+    dates: list[Candidate[datetime]] = field(default_factory=list)
+    names: dict[str, list[Candidate[str]]] = field(default_factory=lambda: {name: [] for name in NAME_FIELDS})
     yearless: list[Partial] = field(default_factory=list)
 
-    def add(self, name: str, value: datetime | str | None, origin: str, weight: float) -> None:
+    def add_date(self, value: datetime | None, origin: str, weight: float) -> None:
         if value:
-            self.by_field[name].append(Candidate(value, origin, weight))
+            self.dates.append(Candidate(value, origin, weight))
+
+    def add(self, name: str, value: str | None, origin: str, weight: float) -> None:
+        """A name: author, editor or source."""
+        if value:
+            self.names[name].append(Candidate(value, origin, weight))
 
     def add_line(self, meta: MetaLine, region: str, junk: bool, far: bool = False) -> None:
         """Every field of one labelled line, weighted by where it stands and by its labels."""
@@ -149,7 +157,7 @@ class Candidates:
         origin = _origin(region, meta.labels.get("date", ""))
         shift = RANK_SHIFT[meta.date_rank] + (UNLABELLED_FAR if far and meta.date_rank == UNLABELLED_RANK else 0.0)
         for stamp in meta.dates[:1]:
-            self.add("date", stamp, origin, (DATE_WEIGHT[region] + shift) * factor)
+            self.add_date(stamp, origin, (DATE_WEIGHT[region] + shift) * factor)
         for partial in meta.yearless[:1]:
             self.yearless.append(Partial(partial, origin, DATE_WEIGHT[region] * factor))
 
@@ -221,7 +229,7 @@ def gather_header(found: Candidates, blocks: list[Block], lo: int, hi: int) -> N
     joined = " ".join(block.text for block in lines if block.length <= 20 and not block.junk_depth)
     stamp = find_split_date(joined) if joined else None
     if stamp is not None:
-        found.add("date", stamp, "header", DATE_WEIGHT["header"] - 1.0)
+        found.add_date(stamp, "header", DATE_WEIGHT["header"] - 1.0)
         _authors, source = _date_line_names(joined)
         found.add("source", source, "date-line", NAME_WEIGHT["date-line"])
 
@@ -242,10 +250,10 @@ def gather_above(found: Candidates, blocks: list[Block], title_index: int) -> No
 def gather_body(found: Candidates, body: Body, blocks: list[Block]) -> None:
     """Labelled lines the body reader took out of the container (those above the text are the header's)."""
     for line in body.lines:
-        if line.index < body.first:
+        if line.at < body.first:
             continue
         found.add_line(
-            line.meta, "end" if line.after_text else "lead", bool(blocks[line.index].junk_depth), far=line.after_text
+            line.meta, "end" if line.after_text else "lead", bool(blocks[line.at].junk_depth), far=line.after_text
         )
     if body.closing_byline is not None:
         found.add_line(body.closing_byline, "closing", junk=False)
@@ -312,24 +320,24 @@ def gather_page(
         kind = meta_date_kind(name)
         if kind is not None:
             place = "meta" if kind == "published" else f"meta-{kind}"
-            found.add("date", meta_date(value), f"meta:{name}", DATE_WEIGHT[place])
+            found.add_date(meta_date(value), f"meta:{name}", DATE_WEIGHT[place])
     for name in ("source", "contentsource"):
-        value = walk.metas.get(name)
-        if value:
-            found.add("source", cut_value(value.removeprefix("来源："), "source"), f"meta:{name}", NAME_WEIGHT["meta"])
+        stated = walk.metas.get(name)
+        if stated:
+            found.add("source", cut_value(stated.removeprefix("来源："), "source"), f"meta:{name}", NAME_WEIGHT["meta"])
     author = walk.metas.get("author")
     if author and author in header_text:  # a CMS fills meta author with the site or a user id: trust it when shown
         found.add("author", cut_value(author, "author"), "meta:author", NAME_WEIGHT["meta"])
     for name, lower in (("datePublished", 0.0), ("dateCreated", 1.0)):
         if name in ld:
-            found.add("date", meta_date(ld[name]), f"json-ld:{name}", DATE_WEIGHT["json-ld"] - lower)
+            found.add_date(meta_date(ld[name]), f"json-ld:{name}", DATE_WEIGHT["json-ld"] - lower)
     if "author" in ld:
         found.add("author", ld["author"], "json-ld:author", NAME_WEIGHT["json-ld"])
     for value in walk.time_values[:3]:
-        found.add("date", meta_date(value), "time", DATE_WEIGHT["time"])
+        found.add_date(meta_date(value), "time", DATE_WEIGHT["time"])
     for key, stamp in script_dates(html):
-        found.add("date", stamp, f"script:{key}", DATE_WEIGHT["script"])
-    found.add("date", url_date(url), "url", DATE_WEIGHT["url"])
+        found.add_date(stamp, f"script:{key}", DATE_WEIGHT["script"])
+    found.add_date(url_date(url), "url", DATE_WEIGHT["url"])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -348,16 +356,16 @@ def _day(stamp: datetime) -> tuple[int, int, int]:
 
 def _complete_years(found: Candidates) -> None:
     """Yearless dates take their year from a full date of the page that agrees with them, else are dropped."""
-    full = sorted(found.by_field["date"], key=lambda c: -c.weight)
+    full = sorted(found.dates, key=lambda c: -c.weight)
     for partial in found.yearless:
         for other in full:
-            stamp = partial.day.completed(other.value)  # type: ignore[arg-type]
+            stamp = partial.day.completed(other.value)
             if stamp is not None:
-                found.add("date", stamp, f"{partial.origin} (year from {other.origin})", partial.weight)
+                found.add_date(stamp, f"{partial.origin} (year from {other.origin})", partial.weight)
                 break
 
 
-def _best(candidates: list[Candidate], key: Callable[[Any], Hashable]) -> Candidate | None:
+def _best(candidates: list[Candidate[V]], key: Callable[[V], Hashable]) -> Candidate[V] | None:
     """The candidate with the highest weight plus agreement from other places (first found wins ties)."""
     if not candidates:
         return None
@@ -365,7 +373,7 @@ def _best(candidates: list[Candidate], key: Callable[[Any], Hashable]) -> Candid
     for candidate in candidates:
         places_by_key.setdefault(key(candidate.value), set()).add(_place(candidate.origin))
 
-    def score(candidate: Candidate) -> float:
+    def score(candidate: Candidate[V]) -> float:
         others = len(places_by_key[key(candidate.value)]) - 1
         return candidate.weight + AGREEMENT * min(others, MAX_AGREEING)
 
@@ -380,18 +388,18 @@ def choose(found: Candidates) -> dict[str, Pick]:
     """The winning value and its origin for every field."""
     _complete_years(found)
     picks = {name: Pick() for name in FIELDS}
-    dates = found.by_field["date"]
-    best = _best(dates, _day)
-    if best is not None:
-        stamp: datetime = best.value  # type: ignore[assignment]
+    dates = found.dates
+    best_date = _best(dates, _day)
+    if best_date is not None:
+        stamp = best_date.value
         if stamp.hour == 0 and stamp.minute == 0:
             # the day's winner printed no time: another place stating the same day may give it
             same_day = [c for c in dates if _day(c.value) == _day(stamp) and (c.value.hour or c.value.minute)]
             if same_day:
-                stamp = max(same_day, key=lambda c: c.weight).value  # type: ignore[assignment]
-        picks["date"] = Pick(stamp, best.origin)
-    for name in ("author", "editor", "source"):
-        best = _best(found.by_field[name], _names_key)
-        if best is not None:
-            picks[name] = Pick(best.value, best.origin)
+                stamp = max(same_day, key=lambda c: c.weight).value
+        picks["date"] = Pick(stamp, best_date.origin)
+    for name in NAME_FIELDS:
+        best_name = _best(found.names[name], _names_key)
+        if best_name is not None:
+            picks[name] = Pick(best_name.value, best_name.origin)
     return picks

@@ -235,9 +235,9 @@ def url_date(url: str | None) -> datetime | None:
             stamp = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), tzinfo=SHANGHAI)
         except ValueError:
             continue
-        stamp = _in_publication_window(stamp)
-        if stamp:
-            return stamp
+        kept = _in_publication_window(stamp)
+        if kept:
+            return kept
     return None
 
 
@@ -262,8 +262,9 @@ def script_dates(html: str) -> list[tuple[str, datetime]]:
             before = lowered[start - 1 : start]
             if not before.isalnum():
                 match = _SCRIPT_VALUE.match(html, start + len(key))
-                stamp = meta_date(match.group(1)) if match else None
-                if stamp is not None and (key != "var ct" or match.group(1).isdigit()):
+                value = match.group(1) if match else ""
+                stamp = meta_date(value) if value else None
+                if stamp is not None and (key != "var ct" or value.isdigit()):
                     found.append((key.removeprefix("var "), stamp))
                     break
             start = lowered.find(key, start + len(key))

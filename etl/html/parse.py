@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterator
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
-from bs4.builder import LXMLTreeBuilder
+from bs4.builder._lxml import LXMLTreeBuilder  # where bs4 defines it (bs4.builder re-exports it only at run time)
 from lxml import etree
 
 
@@ -86,19 +86,33 @@ class HTMLTreeBuilder(LXMLTreeBuilder):
     reports none, so a start tag goes straight to the soup. Anything namespaced takes the stock path.
     """
 
-    def start(self, tag: str, attrib: dict, nsmap: dict | None = None) -> None:  # lxml's parser-target method
+    # lxml's parser-target methods. bs4 types them for XML too (bytes tags, no soup yet); an HTML parse always has
+    # a soup and str names, and anything else goes the stock way.
+    def start(
+        self, tag: str | bytes, attrib: dict[str | bytes, str | bytes], nsmap: dict[str, str] | None = None
+    ) -> None:
         prefixes = getattr(self, "active_namespace_prefixes", None)
-        if nsmap or not prefixes or len(self.nsmaps) > 1 or tag[:1] == "{" or any(k[:1] == "{" for k in attrib):
+        soup = self.soup
+        if (
+            soup is None
+            or not isinstance(tag, str)
+            or nsmap
+            or not prefixes
+            or len(self.nsmaps) > 1
+            or tag[:1] == "{"
+            or any(k[:1] == "{" for k in attrib)
+        ):
             super().start(tag, attrib, nsmap or {})
             return
-        self.soup.handle_starttag(tag, None, None, self.attribute_dict_class(attrib), namespaces=prefixes[-1])
+        soup.handle_starttag(tag, None, None, self.attribute_dict_class(attrib), namespaces=prefixes[-1])
 
-    def end(self, tag: str) -> None:  # lxml's parser-target method
-        if len(self.nsmaps) > 1 or tag[:1] == "{":
+    def end(self, tag: str | bytes) -> None:
+        soup = self.soup
+        if soup is None or not isinstance(tag, str) or len(self.nsmaps) > 1 or tag[:1] == "{":
             super().end(tag)
             return
-        self.soup.endData()
-        self.soup.handle_endtag(tag, None)
+        soup.endData()
+        soup.handle_endtag(tag, None)
 
 
 class Element:

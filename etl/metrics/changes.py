@@ -8,7 +8,7 @@ differs is counted once under each field that changed; a mention found only once
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Protocol
 
@@ -55,7 +55,7 @@ def metric_changes(old: Iterable[Figure], new: Iterable[Figure]) -> Counter[str]
     return +changes
 
 
-def changes_per_article(old_rows: Iterable[tuple[int, Figure]], new: dict[int, list[Figure]]) -> Counter[str]:
+def changes_per_article(old_rows: Iterable[tuple[int, Figure]], new: Mapping[int, Iterable[Figure]]) -> Counter[str]:
     """``metric_changes`` summed over articles: ``old_rows`` are (article id, stored figure) pairs."""
     stored: dict[int, list[Figure]] = defaultdict(list)
     for article_id, figure in old_rows:

@@ -404,7 +404,7 @@ def _metric(body: str, match: re.Match[str], window: Window) -> Metric | None:
         after=body[end : min(list_end, end + WINDOW)],
         rest=body[end : min(clause_end, end + WINDOW)],
         previous=window.previous.category if window.previous else None,
-        listed=bool(window.previous)
+        listed=window.previous is not None
         and window.previous.end == list_start
         and body[list_start] == "、"
         and window.previous.unit == reading.unit,

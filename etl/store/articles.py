@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from etl.dedup import DuplicateIndex
 from etl.metrics.changes import changes_per_article
-from etl.store.models import Article, Metric, Page, utcnow
+from etl.store.models import Article, Metric, Page, table_of, utcnow
 from etl.store.versions import keep_superseded
 
 if TYPE_CHECKING:
@@ -105,14 +105,15 @@ def store_articles(session: Session, items: Sequence[ExtractedPage], changes: Co
     values = {key: article_values(item.page, item.extraction) for key, item in latest.items()}
     existing: dict[str, int] = dict(
         session.execute(  # type: ignore[arg-type]
-            sa.select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(list(values)))
+            sa.select(col(Article.canonical_url), col(Article.id)).where(col(Article.canonical_url).in_(list(values)))
         ).all()
     )
     replaced = [dict(v, _id=existing[key]) for key, v in values.items() if key in existing]
     fresh = [v for key, v in values.items() if key not in existing]
     if fresh:
         inserted = session.execute(
-            sa.insert(Article).returning(Article.id, Article.canonical_url, sort_by_parameter_order=True), fresh
+            sa.insert(Article).returning(col(Article.id), col(Article.canonical_url), sort_by_parameter_order=True),
+            fresh,
         ).all()
         existing.update({url: article_id for article_id, url in inserted})
     if replaced:
@@ -125,8 +126,8 @@ def store_articles(session: Session, items: Sequence[ExtractedPage], changes: Co
                 for r in replaced
             },
         )
-        table = Article.__table__  # Core statements: executemany, not the ORM's bulk-by-primary-key mode
-        columns = {k: sa.bindparam(k) for k in replaced[0] if k != "_id"}
+        table = table_of(Article)  # Core statements: executemany, not the ORM's bulk-by-primary-key mode
+        columns: dict[str, sa.BindParameter[Any]] = {k: sa.bindparam(k) for k in replaced[0] if k != "_id"}
         session.connection().execute(
             table.update().where(table.c.id == sa.bindparam("_id")).values(**columns), replaced
         )
@@ -134,20 +135,20 @@ def store_articles(session: Session, items: Sequence[ExtractedPage], changes: Co
         if changes is not None:
             old = session.execute(
                 sa.select(
-                    Metric.article_id,
-                    Metric.text,
-                    Metric.start,
-                    Metric.value,
-                    Metric.unit,
-                    Metric.category,
-                    Metric.money_kind,
-                ).where(Metric.article_id.in_(replaced_ids))
+                    col(Metric.article_id),
+                    col(Metric.text),
+                    col(Metric.start),
+                    col(Metric.value),
+                    col(Metric.unit),
+                    col(Metric.category),
+                    col(Metric.money_kind),
+                ).where(col(Metric.article_id).in_(replaced_ids))
             ).all()
             new = {
                 existing[key]: item.extraction.metrics for key, item in latest.items() if existing[key] in replaced_ids
             }
             changes.update(changes_per_article(((row.article_id, row) for row in old), new))
-        session.execute(sa.delete(Metric).where(Metric.article_id.in_(replaced_ids)))
+        session.execute(sa.delete(Metric).where(col(Metric.article_id).in_(replaced_ids)))
     metric_rows = [
         dict(asdict(m), article_id=existing[key]) for key, item in latest.items() for m in item.extraction.metrics
     ]
@@ -177,7 +178,9 @@ def _text_changes(session: Session, replaced: Sequence[dict[str, Any]]) -> Count
     before = {
         row.id: row
         for row in session.execute(
-            sa.select(Article.id, Article.title, Article.body).where(Article.id.in_([r["_id"] for r in replaced]))
+            sa.select(col(Article.id), col(Article.title), col(Article.body)).where(
+                col(Article.id).in_([r["_id"] for r in replaced])
+            )
         )
     }
     out: Counter[str] = Counter()
@@ -199,12 +202,12 @@ def load_duplicate_index(session: Session) -> DuplicateIndex:
     index = DuplicateIndex(NEAR_DUPLICATE_DISTANCE)
     rows = session.execute(
         sa.select(
-            Article.id,
-            Article.content_hash,
-            Article.simhash,
-            Article.published_at,
-            Article.page_id,
-            Article.duplicate_of,
+            col(Article.id),
+            col(Article.content_hash),
+            col(Article.simhash),
+            col(Article.published_at),
+            col(Article.page_id),
+            col(Article.duplicate_of),
         )
     )
     for article_id, content_hash, sim, published, page_id, duplicate_of in rows:
@@ -246,7 +249,7 @@ def mark_duplicates(session: Session, index: DuplicateIndex, stored: Sequence[St
                 index.set_duplicate_of(member, wanted)
                 changes[member] = wanted
     if changes:
-        table = Article.__table__
+        table = table_of(Article)
         session.connection().execute(
             table.update().where(table.c.id == sa.bindparam("_id")).values(duplicate_of=sa.bindparam("_dup")),
             [{"_id": member, "_dup": target} for member, target in changes.items()],

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from etl.dedup import DuplicateIndex
 from etl.store.articles import primary_key
@@ -80,7 +81,7 @@ def new_worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _claimable(page: sa.TableClause | sa.Alias = page_t) -> sa.ColumnElement[bool]:
+def _claimable(page: NamedFromClause = page_t) -> sa.ColumnElement[bool]:
     return sa.and_(
         page.c.etl_status == PageState.PENDING.value,
         sa.or_(page.c.claimed_until.is_(None), page.c.claimed_until < sa.func.now()),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from etl.store.engine import get_engine
 from etl.store.models import Article, ArticleVersion, Page, Run, utcnow
@@ -25,17 +26,17 @@ FAILED_RUNS = (RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.CRASHED)  # kept f
 def prune_runs(conn: sa.Connection, now: datetime, retention_days: int, failed_retention_days: int) -> int:
     """Delete run records past their retention (see the module's docstring); returns how many."""
     latest = (
-        sa.select(sa.func.max(Run.id))
-        .where(Run.status != RunStatus.RUNNING)  # how each job last ended
-        .group_by(Run.kind, Run.source_name)
+        sa.select(sa.func.max(col(Run.id)))
+        .where(col(Run.status) != RunStatus.RUNNING)  # how each job last ended
+        .group_by(col(Run.kind), col(Run.source_name))
     )
     expired = sa.or_(
-        sa.and_(Run.status.in_(FAILED_RUNS), Run.started_at < now - timedelta(days=failed_retention_days)),
-        sa.and_(Run.status.not_in(FAILED_RUNS), Run.started_at < now - timedelta(days=retention_days)),
+        sa.and_(col(Run.status).in_(FAILED_RUNS), col(Run.started_at) < now - timedelta(days=failed_retention_days)),
+        sa.and_(col(Run.status).not_in(FAILED_RUNS), col(Run.started_at) < now - timedelta(days=retention_days)),
     )
-    doomed = sa.select(Run.id).where(expired, Run.status != RunStatus.RUNNING, Run.id.not_in(latest))
-    conn.execute(sa.update(Page).where(Page.run_id.in_(doomed)).values(run_id=None))
-    return conn.execute(sa.delete(Run).where(Run.id.in_(doomed))).rowcount
+    doomed = sa.select(col(Run.id)).where(expired, col(Run.status) != RunStatus.RUNNING, col(Run.id).not_in(latest))
+    conn.execute(sa.update(Page).where(col(Page.run_id).in_(doomed)).values(run_id=None))
+    return conn.execute(sa.delete(Run).where(col(Run.id).in_(doomed))).rowcount
 
 
 def maintenance(
@@ -52,16 +53,16 @@ def maintenance(
     cutoff = now - timedelta(days=retention_days)
     try:
         with engine.begin() as conn:
-            newest = sa.select(sa.func.max(Page.id)).group_by(Page.url)
-            referenced = sa.select(Article.page_id).where(Article.page_id.is_not(None))
-            versioned = sa.select(ArticleVersion.page_id).where(ArticleVersion.page_id.is_not(None))
+            newest = sa.select(sa.func.max(col(Page.id))).group_by(col(Page.url))
+            referenced = sa.select(col(Article.page_id)).where(col(Article.page_id).is_not(None))
+            versioned = sa.select(col(ArticleVersion.page_id)).where(col(ArticleVersion.page_id).is_not(None))
             pruned = conn.execute(
                 sa.delete(Page).where(
-                    Page.fetched_at < cutoff,
-                    Page.id.not_in(newest),
-                    Page.id.not_in(referenced),
-                    Page.id.not_in(versioned),
-                    Page.etl_status != PageState.PENDING,
+                    col(Page.fetched_at) < cutoff,
+                    col(Page.id).not_in(newest),
+                    col(Page.id).not_in(referenced),
+                    col(Page.id).not_in(versioned),
+                    col(Page.etl_status) != PageState.PENDING,
                 )
             ).rowcount
             runs_pruned = prune_runs(conn, now, run_retention_days, failed_run_retention_days)

@@ -49,7 +49,9 @@ class ExactNumber(sa.types.TypeDecorator):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
-        return dialect.type_descriptor(sa.Numeric(asdecimal=dialect.name != "sqlite"))
+        # asdecimal is typed by two overloads (Literal True / False), so the choice is spelled out
+        numeric = sa.Numeric(asdecimal=False) if dialect.name == "sqlite" else sa.Numeric(asdecimal=True)
+        return dialect.type_descriptor(numeric)
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
         if value is None or isinstance(value, Decimal):
@@ -229,3 +231,14 @@ class ArticleVersion(SQLModel, table=True):
     extractor_version: str = ""
     extracted_at: datetime | None = _ts(default=None)  # when this extraction was written
     superseded_at: datetime = _ts(default_factory=utcnow)  # when a newer page version replaced it
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table behind a model, for set-wise statements (executemany updates, every column of an export).
+
+    SQLModel attaches `__table__` when the class is built, so a type checker cannot see it; the mapper can.
+    """
+    table = sa.inspect(model).local_table
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not mapped to one table")
+    return table

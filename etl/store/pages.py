@@ -14,11 +14,11 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
-from etl.store.models import Page, utcnow
+from etl.store.models import Page, table_of, utcnow
 
 
 class PageState(StrEnum):
@@ -44,20 +44,20 @@ class PageOutcome:
 
 def reprocessable(since: datetime | None = None) -> ColumnElement[bool]:
     """The pages a reprocess puts back in the queue: every article page fetched whole (since a date)."""
-    condition = sa.and_(Page.kind == "article", Page.status == 200)
-    return condition if since is None else sa.and_(condition, Page.fetched_at >= since)
+    condition = sa.and_(col(Page.kind) == "article", col(Page.status) == 200)
+    return condition if since is None else sa.and_(condition, col(Page.fetched_at) >= since)
 
 
 def pending(*, reprocess: bool = False, since: datetime | None = None) -> ColumnElement[bool]:
     """The pages an ETL pass works through: the pending ones, and with `reprocess` the reprocessable ones too."""
-    waiting = Page.etl_status == PageState.PENDING
+    waiting = col(Page.etl_status) == PageState.PENDING
     return sa.or_(waiting, reprocessable(since)) if reprocess else waiting
 
 
 def count_pending(engine: sa.Engine, *, reprocess: bool = False, since: datetime | None = None) -> int:
     with engine.connect() as conn:
         return conn.execute(
-            sa.select(sa.func.count(Page.id)).where(pending(reprocess=reprocess, since=since))
+            sa.select(sa.func.count(col(Page.id))).where(pending(reprocess=reprocess, since=since))
         ).scalar_one()
 
 
@@ -71,27 +71,27 @@ def requeue(engine: sa.Engine, since: datetime | None = None) -> int:
 def next_pending_ids(engine: sa.Engine, after_id: int, limit: int) -> list[int]:
     """The ids of up to `limit` pending pages after `after_id`, in id order (a pass never revisits a page)."""
     with engine.connect() as conn:
-        query = sa.select(Page.id).where(pending(), Page.id > after_id).order_by(Page.id).limit(limit)
-        return list(conn.execute(query).scalars())
+        query = sa.select(col(Page.id)).where(pending(), col(Page.id) > after_id).order_by(col(Page.id)).limit(limit)
+        return [page_id for page_id in conn.execute(query).scalars() if page_id is not None]  # ids are never null
 
 
 def count_stored(engine: sa.Engine, run_id: int) -> int:
     """Pages a crawl run has stored so far."""
     with engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count(Page.id)).where(Page.run_id == run_id)).scalar_one()
+        return conn.execute(sa.select(sa.func.count(col(Page.id))).where(col(Page.run_id) == run_id)).scalar_one()
 
 
 def record_checks(engine: sa.Engine, checked: Mapping[str, datetime]) -> None:
     """Mark the newest stored version of each article URL as found unchanged at the given time."""
     if not checked:
         return
-    newer = sa.orm.aliased(Page)
+    table = table_of(Page)
+    newer = table.alias("newer")
     newest = (
-        sa.select(sa.func.max(newer.id))
-        .where(newer.url == sa.bindparam("_url"), newer.kind == "article", newer.status == 200)
+        sa.select(sa.func.max(newer.c.id))
+        .where(newer.c.url == sa.bindparam("_url"), newer.c.kind == "article", newer.c.status == 200)
         .scalar_subquery()
     )
-    table = Page.__table__
     with engine.begin() as conn:
         conn.execute(
             table.update().where(table.c.id == newest).values(checked_at=sa.bindparam("_at")),
@@ -113,7 +113,7 @@ def store_pages(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     if not rows:
         return
     insert: Any = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(Page)
-    table = Page.__table__
+    table = table_of(Page)
     versions = table.alias("versions")
     newest = sa.select(sa.func.max(versions.c.id)).where(versions.c.url == table.c.url).scalar_subquery()
     back_in_queue = sa.and_(insert.excluded.kind == "article", table.c.id < newest)
@@ -130,7 +130,7 @@ def store_pages(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
 
 def record_outcomes(conn: sa.Connection, outcomes: Sequence[PageOutcome], extractor_version: str) -> None:
     """Write each page's ETL state in one statement, as part of the caller's transaction."""
-    table = Page.__table__
+    table = table_of(Page)
     conn.execute(
         table.update()
         .where(table.c.id == sa.bindparam("_id"))

@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from etl.store.engine import get_engine
 from etl.store.models import Run, utcnow
@@ -123,7 +123,7 @@ def start_run(kind: RunKind, source_name: str | None = None, engine: sa.Engine |
 def record_pid(run_id: int, pid: int, engine: sa.Engine | None = None) -> None:
     """Name the process that does the run's work, when it is a child rather than the recording process."""
     with (engine or get_engine()).begin() as conn:
-        conn.execute(sa.update(Run).where(Run.id == run_id).values(pid=pid))
+        conn.execute(sa.update(Run).where(col(Run.id) == run_id).values(pid=pid))
 
 
 def finish_run(
@@ -171,9 +171,9 @@ def reap_stale_runs(engine: sa.Engine | None = None) -> int:
     """
     engine = engine or get_engine()
     reaped = 0
-    here = sa.or_(Run.host == socket.gethostname(), Run.host.is_(None))
+    here = sa.or_(col(Run.host) == socket.gethostname(), col(Run.host).is_(None))
     with Session(engine) as session:
-        for run in session.execute(sa.select(Run).where(Run.status == RunStatus.RUNNING, here)).scalars():
+        for run in session.execute(sa.select(Run).where(col(Run.status) == RunStatus.RUNNING, here)).scalars():
             if not process_alive(run.pid):
                 run.status = RunStatus.CRASHED
                 run.finished_at = run.finished_at or utcnow()

@@ -31,7 +31,8 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
+from sqlmodel import col
 
 from etl.store.models import Article
 from etl.text.script import to_simplified
@@ -104,7 +105,7 @@ def _cased(term: str) -> bool:
     return term.lower() != term.upper()
 
 
-def _holds(column: ColumnElement[str], term: str) -> ColumnElement[bool]:
+def _holds(column: SQLCoreOperations[str | None], term: str) -> ColumnElement[bool]:
     """`column` holds `term`: case aside where it has case (ILIKE costs PostgreSQL a lower-casing of every row)."""
     pattern = like_pattern(term)
     if _cased(term):
@@ -113,7 +114,7 @@ def _holds(column: ColumnElement[str], term: str) -> ColumnElement[bool]:
 
 
 def _in_article(term: str) -> ColumnElement[bool]:
-    return sa.or_(_holds(Article.title, term), _holds(Article.body, term))
+    return sa.or_(_holds(col(Article.title), term), _holds(col(Article.body), term))
 
 
 def _in_passages(term: str) -> bool:
@@ -121,7 +122,7 @@ def _in_passages(term: str) -> bool:
     return not any(char in SENTENCE_ENDS for char in term)
 
 
-def _fts_matches(terms: tuple[str, ...]) -> ColumnElement[bool]:
+def _fts_matches(terms: tuple[str, ...]) -> sa.TextClause:
     return sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(sa.bindparam("fts_query", fts_match(terms), unique=True))
 
 
@@ -131,33 +132,33 @@ def condition(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
     if dialect == "sqlite":
         if query.indexed:
             fts = sa.table(FTS_TABLE, sa.column("rowid"))
-            parts.append(Article.id.in_(sa.select(fts.c.rowid).where(_fts_matches(query.indexed))))
+            parts.append(col(Article.id).in_(sa.select(fts.c.rowid).where(_fts_matches(query.indexed))))
         parts += [_in_article(t) for t in query.scanned]
     else:
         for term in query.terms:
             if _in_passages(term):
-                parts.append(Article.id.in_(sa.select(passage.c.article_id).where(_holds(passage.c.text, term))))
+                parts.append(col(Article.id).in_(sa.select(passage.c.article_id).where(_holds(passage.c.text, term))))
             else:
                 parts.append(_in_article(term))
     return sa.and_(*parts)
 
 
-def _count(column: ColumnElement[str], term: str, dialect: str) -> ColumnElement[float]:
+def _count(column: SQLCoreOperations[str | None], term: str, dialect: str) -> ColumnElement[float]:
     """How many times `term` occurs in `column` (0 where null), counted in bytes removed by `replace`."""
-    text = sa.func.coalesce(column, "")
+    text: ColumnElement[str] = sa.func.coalesce(column, "")
     needle = term
     if _cased(term):
         text, needle = sa.func.lower(text), term.lower()
     size = sa.func.octet_length if dialect == "postgresql" else (lambda v: sa.func.length(sa.cast(v, sa.LargeBinary)))
     removed = size(sa.func.replace(text, sa.literal(needle), sa.literal("")))
-    return sa.cast(size(text) - removed, sa.Float) / len(needle.encode("utf-8"))
+    return sa.cast(size(text) - removed, sa.Float()) / len(needle.encode("utf-8"))
 
 
 def _body_bytes(dialect: str) -> ColumnElement[int]:
     """The body's length in bytes: PostgreSQL reads it from the value's header, without fetching the text."""
     if dialect == "postgresql":
-        return sa.func.octet_length(Article.body)
-    return sa.func.length(sa.cast(Article.body, sa.LargeBinary))
+        return sa.func.octet_length(col(Article.body))
+    return sa.func.length(sa.cast(col(Article.body), sa.LargeBinary))
 
 
 def bm25_shaped(
@@ -206,7 +207,7 @@ def ranking(query: SearchQuery, dialect: str) -> Ranking:
     if dialect == "sqlite" and query.indexed:
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
         return Ranking(
-            joins=(Join(fts, Article.id == fts.c.rowid),),
+            joins=(Join(fts, col(Article.id) == fts.c.rowid),),
             where=sa.and_(_fts_matches(query.indexed), *[_in_article(t) for t in query.scanned]),
             score=sa.literal_column(f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", sa.Float),
         )
@@ -217,12 +218,12 @@ def ranking(query: SearchQuery, dialect: str) -> Ranking:
     for i, term in enumerate(query.terms):
         if dialect == "postgresql" and _in_passages(term):
             hits = _passage_hits(term, f"hits_{i}")
-            joins.append(Join(hits, hits.c.article_id == Article.id))
+            joins.append(Join(hits, hits.c.article_id == col(Article.id)))
             score = score + bm25_shaped(hits.c.body, hits.c.title, body_bytes)
         else:  # a scan of the articles: SQLite's short terms, PostgreSQL's terms spanning sentences
             where.append(_in_article(term))
             score = score + bm25_shaped(
-                _count(Article.body, term, dialect), _count(Article.title, term, dialect), body_bytes
+                _count(col(Article.body), term, dialect), _count(col(Article.title), term, dialect), body_bytes
             )
     return Ranking(tuple(joins), sa.and_(sa.true(), *where), score)
 

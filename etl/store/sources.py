@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from etl.sources import ConfigError, SourceConfig, parse_source
 from etl.store.engine import get_engine
@@ -62,7 +62,7 @@ def record_full_crawls(
         with (engine or get_engine()).begin() as conn:
             conn.execute(
                 sa.update(Source)
-                .where(Source.name.in_(whole), Source.full_crawl_run.is_(None))
+                .where(col(Source.name).in_(whole), col(Source.full_crawl_run).is_(None))
                 .values(full_crawl_run=run_id)
             )
     return whole
@@ -73,7 +73,9 @@ def fully_crawled(engine: sa.Engine, names: Sequence[str]) -> set[str]:
     with engine.connect() as conn:
         return set(
             conn.execute(
-                sa.select(Source.name).where(Source.name.in_(list(names)), Source.full_crawl_run.is_not(None))
+                sa.select(col(Source.name)).where(
+                    col(Source.name).in_(list(names)), col(Source.full_crawl_run).is_not(None)
+                )
             ).scalars()
         )
 
@@ -81,7 +83,7 @@ def fully_crawled(engine: sa.Engine, names: Sequence[str]) -> set[str]:
 def configured_sources(session: Session) -> dict[str, SourceConfig]:
     """The sources as last mirrored (a source whose stored config no longer parses is left out)."""
     out = {}
-    for name, config in session.execute(sa.select(Source.name, Source.config)).all():
+    for name, config in session.execute(sa.select(col(Source.name), col(Source.config))).all():
         try:
             out[name] = parse_source(dict(config, name=name), "stored source")
         except ConfigError:

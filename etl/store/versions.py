@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from etl.store.models import Article, ArticleVersion, Metric, Page, utcnow
 
@@ -37,25 +37,25 @@ def keep_superseded(session: Session, replacing: Mapping[int, Mapping[str, Any]]
     ids = list(replacing)
     old_rows = session.execute(
         sa.select(
-            Article.id,
-            Article.page_id,
-            Article.title,
-            Article.published_at,
-            Article.body,
-            Article.content_hash,
-            Article.extractor_version,
-            Article.updated_at,
-            Page.url,
+            col(Article.id),
+            col(Article.page_id),
+            col(Article.title),
+            col(Article.published_at),
+            col(Article.body),
+            col(Article.content_hash),
+            col(Article.extractor_version),
+            col(Article.updated_at),
+            col(Page.url),
         )
-        .join(Page, Page.id == Article.page_id)
-        .where(Article.id.in_(ids))
+        .join(Page, col(Page.id) == col(Article.page_id))
+        .where(col(Article.id).in_(ids))
     ).all()
     if not old_rows:
         return 0
     new_page_urls = dict(
         session.execute(
-            sa.select(Page.id, Page.url).where(
-                Page.id.in_({v["page_id"] for v in replacing.values() if v.get("page_id") is not None})
+            sa.select(col(Page.id), col(Page.url)).where(
+                col(Page.id).in_({v["page_id"] for v in replacing.values() if v.get("page_id") is not None})
             )
         ).all()
     )
@@ -103,7 +103,7 @@ def _exact(value: Any) -> Decimal | None:
 
 def _figures(session: Session, article_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
-    rows = session.execute(sa.select(Metric).where(Metric.article_id.in_(article_ids)).order_by(Metric.start))
+    rows = session.execute(sa.select(Metric).where(col(Metric.article_id).in_(article_ids)).order_by(col(Metric.start)))
     for metric in rows.scalars():
         out.setdefault(metric.article_id, []).append({k: getattr(metric, k) for k in METRIC_FIELDS})
     return out
@@ -171,8 +171,8 @@ def history(session: Session, article_id: int) -> list[Version]:
     kept = (
         session.execute(
             sa.select(ArticleVersion)
-            .where(ArticleVersion.article_id == article_id)
-            .order_by(ArticleVersion.superseded_at, ArticleVersion.id)
+            .where(col(ArticleVersion.article_id) == article_id)
+            .order_by(col(ArticleVersion.superseded_at), col(ArticleVersion.id))
         )
         .scalars()
         .all()

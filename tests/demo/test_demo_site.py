@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 import opencc
 import pytest
 
-from crawler.demo import DemoPortal, demo_sources, ground_truth, render_articles, traps
+from crawler.demo import DemoPortal, demo_sources, ground_truth, render_articles, trap_truth
 from crawler.demo.corpus import load_corpus
 from crawler.demo.damage import read_out_of_step
 from crawler.demo.traps import HUGE_SIZE
@@ -81,7 +81,7 @@ def links(body: bytes, encoding: str = "utf-8") -> list[str]:
 
 
 def trap_of(portal: DemoPortal, kind: str) -> list[str]:
-    return [t["url"] for t in traps(portal.base_url) if t["kind"] == kind]
+    return [t["url"] for t in trap_truth(portal.base_url) if t["kind"] == kind]
 
 
 # -- the three sites -------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_every_trap_is_linked_from_a_list_page(portal: DemoPortal) -> None:
         linked |= {
             href if href.startswith("http") else base + href for href in links(fetch(base + path).body, encoding)
         }
-    for trap in traps(base):
+    for trap in trap_truth(base):
         assert trap["url"] in linked or trap["kind"] == "flaky_500", trap
 
 
@@ -396,7 +396,7 @@ def test_list_pages_weigh_what_real_portal_pages_weigh(portal: DemoPortal, path:
 def test_furniture_adds_no_crawlable_url_beyond_articles_lists_and_traps(portal: DemoPortal, truth: list[dict]) -> None:
     base = portal.base_url
     config = parse_sources({"source": demo_sources(base)}, "demo")
-    known = {t["url"] for t in truth} | {t["url"] for t in traps(base)}
+    known = {t["url"] for t in truth} | {t["url"] for t in trap_truth(base)}
     for page in render_articles():
         encoding = "gb18030" if page.truth["site"] == "county" else "utf-8"
         for href in links(page.body, encoding):

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from crawler.demo.archive import LIST_FIRST, ArchivePortal
 from crawler.supervisor import crawl
-from etl import query
+from etl.health import source_health
 from etl.process import etl_pass
 from etl.sources import parse_sources
 from etl.store import engine as db
@@ -99,7 +99,7 @@ def test_a_second_crawl_reads_the_first_list_pages_and_fetches_only_the_7_new_ar
 
 def test_status_shows_list_pages_read_per_crawl(crawled: dict) -> None:
     with Session(crawled["engine"]) as session:
-        health = {row["source"]: row for row in query.source_health(session)}
+        health = {row["source"]: row for row in source_health(session)}
     assert health["archive"]["list_pages_last_runs"][:2] == [2, 50]
 
 

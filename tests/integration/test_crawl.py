@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from crawler.demo import DemoPortal, demo_sources, ground_truth, traps
+from crawler.demo import DemoPortal, demo_sources, ground_truth, trap_truth
 from crawler.supervisor import crawl
 from etl.sources import parse_sources
 from etl.store import engine as db
@@ -107,7 +107,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             "hits2": hits_after_second,
             "watch": watch,
             "truth": ground_truth(portal.base_url),
-            "traps": traps(portal.base_url),
+            "traps": trap_truth(portal.base_url),
         }
     engine.dispose()
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from etl import query
+from etl.health import UNNAMED_SOURCE
 from etl.store import engine as db
 from etl.store.models import Article, Page, Run
 
@@ -198,7 +199,7 @@ def test_status_warns_of_a_garbled_source_and_counts_every_page(database_url: st
         "30% of its articles came with garbled characters (3 repaired)" in w for w in health["often"]["warnings"]
     )
     assert not any("garbled" in w for w in health["rarely"]["warnings"])
-    assert health["often"]["pages"] == 11 and health[query.UNNAMED_SOURCE]["pages"] == 1
+    assert health["often"]["pages"] == 11 and health[UNNAMED_SOURCE]["pages"] == 1
     assert sum(s["pages"] for s in info["sources"]) == info["pages"] == 23
 
 

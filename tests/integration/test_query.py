@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from etl import query
 from etl.filters import Filters, resolve
+from etl.health import source_health
 from etl.store import engine as db
 from etl.store.models import Article, Metric
 
@@ -133,7 +134,7 @@ def test_status_warns_when_a_sources_latest_pages_come_out_garbled_or_failed(dat
             session.add(run)
             session.commit()
             ids.append(run.id)
-        health = {h["source"]: h for h in query.source_health(session)}["s"]
+        health = {h["source"]: h for h in source_health(session)}["s"]
     assert health["failed"] == 12 and health["new_pages_last_runs"] == [0, 0, 0, 8, 9]
     assert health["first_full_crawl"] == ids[0]
     assert health["usual_new_pages"] == 9  # the median of the crawls after the first and before the quiet ones
@@ -166,5 +167,5 @@ def test_no_quiet_warning_after_a_first_full_crawl_alone_or_without_enough_histo
         for stored in yields:
             session.add(Run(kind="crawl", source_name="q", status="ok", counts={"pages_stored": stored}))
             session.commit()
-        health = {h["source"]: h for h in query.source_health(session)}["q"]
+        health = {h["source"]: h for h in source_health(session)}["q"]
     assert health["warnings"] == []

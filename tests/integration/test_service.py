@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session
 
 import scheduler
-from crawler.demo import DemoPortal, demo_sources, ground_truth, traps
+from crawler.demo import DemoPortal, demo_sources, ground_truth, trap_truth
 from crawler.supervisor import crawl
 from etl.sources import parse_sources
 from etl.store import engine as db
@@ -35,7 +35,7 @@ def portal() -> Iterator[DemoPortal]:
 
 
 def slow_source(portal: DemoPortal) -> dict:
-    slow = next(t["url"] for t in traps(portal.base_url) if t["kind"] == "slow")
+    slow = next(t["url"] for t in trap_truth(portal.base_url) if t["kind"] == "slow")
     hq = next(s for s in demo_sources(portal.base_url) if s["name"] == "demo-hq")
     return dict(hq, name="slow", start_urls=[slow], sitemaps=[], feeds=[])
 

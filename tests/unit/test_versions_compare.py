@@ -1,4 +1,4 @@
-"""What a correction changed (etl.store.versions.compare) and when crawls are quiet (etl.query.quiet_warning)."""
+"""What a correction changed (etl.store.versions.compare) and when crawls are quiet (etl.health.quiet_warning)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from etl.query import CrawlYield, quiet_warning
+from etl.health import CrawlYield, quiet_warning
 from etl.store.versions import Version, compare
 
 pytestmark = pytest.mark.unit
