@@ -4,7 +4,11 @@ from pathlib import Path
 import pytest
 from shared import SEED
 
-from etl.entities import Place, extract_entities, find_batch, find_mentions, find_period, find_topics
+from etl.entities import extract_entities
+from etl.entities.mentions import find_mentions
+from etl.entities.sides import Place
+from etl.entities.timing import find_batch, find_period
+from etl.entities.topics import find_topics
 
 
 @pytest.fixture(scope="module")
