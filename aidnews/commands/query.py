@@ -8,9 +8,10 @@ nothing says so and exits 0.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -32,31 +33,14 @@ from aidnews.common import (
     read_db,
     sources_path,
 )
+from aidnews.filter_options import filter_options
 from etl.sources import ConfigError, load_sources
+
+if TYPE_CHECKING:
+    from etl.filters import Filters
 
 EVIDENCE_MAX = 100  # sentences per total in --evidence: more is a report, not a table
 COPY_COLUMN = "copy_of"  # with --duplicates, tables show which article each syndicated copy copies
-ProgramOpt = Annotated[str | None, typer.Option(help="援疆, 援藏, 援青, 东西部协作, 定点帮扶 or 对口支援")]
-ProviderOpt = Annotated[
-    str | None,
-    typer.Option(help="the helping side: a province, prefecture or county, full or short name (山东, 深圳市)"),
-]
-RecipientOpt = Annotated[
-    str | None,
-    typer.Option(help="the side helped: a province, prefecture or county, full or short name (新疆, 喀什地区, 疏附)"),
-]
-SourceOpt = Annotated[str | None, typer.Option("--source", help="only articles crawled from this source (by name)")]
-SinceOpt = Annotated[str | None, typer.Option(help="published on or after this day: YYYY, YYYY-MM or YYYY-MM-DD")]
-UntilOpt = Annotated[str | None, typer.Option(help="published on or before this day: YYYY, YYYY-MM or YYYY-MM-DD")]
-CategoryOpt = Annotated[
-    str | None,
-    typer.Option(help="a figure category: funding, investment, personnel, jobs, training … (docs/metrics.md)"),
-]
-DuplicatesOpt = Annotated[bool, typer.Option("--duplicates", help="include syndicated copies, marked as copies")]
-SearchOpt = Annotated[
-    str | None,
-    typer.Option("--q", "--search", help="words the title or body holds, all of them (Traditional or Simplified)"),
-]
 
 
 def _criteria(session: Any, filters: Any) -> Any:
@@ -77,17 +61,14 @@ def _nothing_found(what: str, description: str, stored: int) -> None:
         err.print("nothing stored yet: run [bold]aidnews run-once --demo[/] or [bold]aidnews crawl[/] first")
 
 
+@filter_options(
+    leave_out=("unit",),
+    category=Annotated[str | None, typer.Option(help="only articles stating a figure of this category")],
+)
 def articles(
     limit: Annotated[int, typer.Option(min=1, max=ROWS_MAX, help="rows to show")] = 50,
-    program: ProgramOpt = None,
-    provider: ProviderOpt = None,
-    recipient: RecipientOpt = None,
-    source: SourceOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    category: Annotated[str | None, typer.Option(help="only articles stating a figure of this category")] = None,
-    duplicates: DuplicatesOpt = False,
-    q: SearchOpt = None,
+    *,
+    filters: Filters,
     fmt: FormatOpt = "table",
     wide: WideOpt = False,
 ) -> None:
@@ -96,20 +77,8 @@ def articles(
     Example: aidnews articles --q 援疆干部 --recipient 喀什 --since 2023
     """
     from etl import query
-    from etl.filters import Filters
     from etl.store.engine import session_scope
 
-    filters = Filters(
-        program=program,
-        provider=provider,
-        recipient=recipient,
-        source=source,
-        since=since,
-        until=until,
-        category=category,
-        q=q,
-        duplicates=duplicates,
-    )
     db = read_db()
     with session_scope(db) as session:
         listing = query.articles(session, _criteria(session, filters), limit=limit)
@@ -121,9 +90,9 @@ def articles(
         emit(listing.rows, fmt, list(listing.rows[0]), title="articles")
         return
     columns = ["id", "published_at", "title", "program", "recipient", "metrics", "source"]
-    if q is not None:
+    if filters.q is not None:
         columns = ["id", "score", "published_at", "title", "snippet", "recipient"]
-    if duplicates:  # a copy is marked with the id of the article it copies
+    if filters.duplicates:  # a copy is marked with the id of the article it copies
         columns.insert(1, COPY_COLUMN)
     emit(
         [dict(r, copy_of=r["duplicate_of"]) for r in listing.rows],
@@ -230,17 +199,10 @@ def _show_article(a: dict[str, Any], original: bool) -> None:
         console.print("[dim]no figures[/]")
 
 
+@filter_options()
 def metrics(
-    category: CategoryOpt = None,
-    unit: Annotated[str | None, typer.Option(help="CNY, person, household, count, m2, mu, kg, percent, …")] = None,
-    program: ProgramOpt = None,
-    provider: ProviderOpt = None,
-    recipient: RecipientOpt = None,
-    source: SourceOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    duplicates: DuplicatesOpt = False,
-    q: SearchOpt = None,
+    *,
+    filters: Filters,
     group_by: Annotated[str | None, typer.Option(help="provider, recipient, program, category, year or source")] = None,
     evidence: Annotated[
         int, typer.Option(min=0, max=EVIDENCE_MAX, help="with --group-by: show up to N sentences behind each total")
@@ -255,21 +217,8 @@ def metrics(
     Example: aidnews metrics --group-by recipient --category funding --since 2023
     """
     from etl import query
-    from etl.filters import Filters
     from etl.store.engine import session_scope
 
-    filters = Filters(
-        program=program,
-        provider=provider,
-        recipient=recipient,
-        source=source,
-        since=since,
-        until=until,
-        category=category,
-        unit=unit,
-        q=q,
-        duplicates=duplicates,
-    )
     description = filters.describe() + (f", article {article}" if article is not None else "")
     db = read_db()
     with session_scope(db) as session:
@@ -308,7 +257,7 @@ def metrics(
         emit(rows, fmt, list(rows[0]), title="metrics")
         return
     columns = ["article_id", "text", "value", "unit", "qualifier", "category", "money_kind", "subject", "title"]
-    if duplicates:
+    if filters.duplicates:
         columns.insert(1, COPY_COLUMN)
     emit(
         [dict(r, copy_of=r["duplicate_of"]) for r in rows],
@@ -321,6 +270,7 @@ def metrics(
     )
 
 
+@filter_options(leave_out=("unit", "duplicates"))
 def export(
     what: Annotated[str, typer.Argument(help="articles or metrics")],
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write: .csv, .jsonl or .parquet")],
@@ -328,14 +278,8 @@ def export(
         str | None, typer.Option("--format", "-f", help="csv, jsonl or parquet [default: from the file name]")
     ] = None,
     primary_only: Annotated[bool, typer.Option("--primary-only", help="leave out syndicated copies")] = False,
-    program: ProgramOpt = None,
-    provider: ProviderOpt = None,
-    recipient: RecipientOpt = None,
-    source: SourceOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    category: CategoryOpt = None,
-    q: SearchOpt = None,
+    *,
+    filters: Filters,
 ) -> None:
     """Export articles (with their bodies) or metrics to CSV (for spreadsheets), JSON Lines or Parquet (pandas).
 
@@ -343,7 +287,6 @@ def export(
     Example: aidnews export metrics -o metrics.parquet --category funding --primary-only
     """
     from etl import export as exporting
-    from etl.filters import Filters
     from etl.store.engine import session_scope
 
     if what not in exporting.COLUMNS:
@@ -352,17 +295,7 @@ def export(
         chosen = exporting.format_of(output, fmt)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    filters = Filters(
-        program=program,
-        provider=provider,
-        recipient=recipient,
-        source=source,
-        since=since,
-        until=until,
-        category=category,
-        q=q,
-        duplicates=not primary_only,
-    )
+    filters = dataclasses.replace(filters, duplicates=not primary_only)
     db = read_db()
     with session_scope(db) as session:
         criteria = _criteria(session, filters)
