@@ -18,7 +18,7 @@ from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
 from aidnews import common, render
-from aidnews.commands import present, query, service, tools
+from aidnews.commands import present, query, service, status, tools
 from etl import clock, logs
 
 HELP = """aidnews: Chinese aid-work news (援疆 援藏 援青 东西部协作 定点帮扶) into a queryable database.
@@ -127,7 +127,7 @@ _add(app, "articles", query.articles)
 _add(app, "article", query.article)
 _add(app, "metrics", query.metrics)
 _add(app, "export", query.export)
-_add(app, "status", query.status)
+_add(app, "status", status.status)
 _add(app, "browse", present.browse)
 _add(app, "report", present.report)
 # offline tools and the schema

@@ -44,8 +44,8 @@ from sqlmodel import Session  # noqa: E402
 
 from crawler.demo import DemoPortal, demo_sources, ground_truth  # noqa: E402
 from etl import query  # noqa: E402
+from etl.config_check import duration_seconds  # noqa: E402
 from etl.filters import Filters, resolve  # noqa: E402
-from etl.sources import duration_seconds  # noqa: E402
 from etl.store import engine as db  # noqa: E402
 from etl.store.models import Article, Metric, Run  # noqa: E402
 

@@ -188,7 +188,13 @@ def run_crawl(
     for key in _STATS:
         if key in stats:
             summary[key.replace("aidnews/", "")] = stats[key]
-    by_source: dict[str, dict[str, int]] = {name: dict(c) for name, c in spider.by_source.items()} if spider else {}
+    # One row per source crawled, even one that neither answered nor failed: the spider's counts (responses,
+    # errors by reason, list pages, paging) and the pipeline's (pages stored, new articles).
+    by_source: dict[str, dict[str, int]] = {}
+    if spider is not None:
+        by_source = {s.name: {} for s in sources}
+        for name, source_counts in spider.by_source.items():
+            by_source.setdefault(name, {}).update(source_counts)
     for key, value in stats.items():
         if key.startswith("downloader/response_status_count/"):
             summary["http_" + key.rsplit("/", 1)[1]] = value
@@ -196,8 +202,6 @@ def run_crawl(
             _, count, name = key.split("/", 2)
             by_source.setdefault(name, {})[count] = value
     summary["by_source"] = by_source
-    if spider is not None:  # every source crawled, even one that neither answered nor failed
-        summary["sources"] = {s.name: dict(spider.by_source.get(s.name, {})) for s in sources}
     errors = spider.errors if spider is not None else []
     if spider is not None and spider.checked:
         record_checks(engine, spider.checked)

@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -221,17 +221,20 @@ def write(
         return _write_parquet(rows, columns, path, amount_type or table_of(Metric).c.value.type)
     count = 0
     with path.open("w", encoding="utf-8-sig" if fmt is Format.CSV else "utf-8", newline="") as fh:
-        if fmt is Format.CSV:
-            writer = csv.writer(fh)
-            writer.writerow([c.name for c in columns])
-            for row in rows:
-                writer.writerow([_csv_cell(row[c.name]) for c in columns])
-                count += 1
-        else:
-            for row in rows:
-                fh.write(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n")
-                count += 1
+        write_row = _row_writer(fmt, columns, fh)
+        for row in rows:
+            write_row(row)
+            count += 1
     return count
+
+
+def _row_writer(fmt: Format, columns: tuple[Column, ...], fh: TextIO) -> Callable[[dict[str, Any]], Any]:
+    """What writes one row to a CSV or JSON Lines file (a CSV file gets its header row first)."""
+    if fmt is Format.CSV:
+        writer = csv.writer(fh)
+        writer.writerow([c.name for c in columns])
+        return lambda row: writer.writerow([_csv_cell(row[c.name]) for c in columns])
+    return lambda row: fh.write(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n")
 
 
 def arrow_type(kind: Kind, amount_type: sa.types.TypeEngine) -> Any:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from etl.entities import GENERIC_PROGRAM, PROGRAM_PATTERNS
+from etl.entities.programs import GENERIC_PROGRAM, PROGRAM_PATTERNS
 from etl.metrics.lexicon import KEYWORDS, TIME_UNITS, UNITS
 from etl.regions import Region, lookup, parent_chain
 from etl.store import search

@@ -1,16 +1,43 @@
-"""Where the project's shared folder is, spelled once: the seed page and the real portal pages.
+"""Test material spelled once: the project's shared folder (the seed page, the real portal pages) and the demo
+portal's article corpus.
 
-They sit beside the clone (../shared/), not in the repository; tests that need them skip with the reason where a
-user's clone has no such folder. A clone kept elsewhere (a git worktree, say) points at the folder with
-AIDNEWS_SHARED=/path/to/shared.
+The shared folder sits beside the clone (../shared/), not in the repository; tests that need it skip with the
+reason where a user's clone has no such folder. A clone kept elsewhere (a git worktree, say) points at the folder
+with AIDNEWS_SHARED=/path/to/shared. The demo corpus ships in the repository (crawler/demo/corpus/*.jsonl) and is
+read here the way the portal reads it, so the tests score what it serves.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.demo.corpus import CORPUS_DIR, Article, load_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ["AIDNEWS_SHARED"]) if os.environ.get("AIDNEWS_SHARED") else REPO.parent / "shared"
 SEED = SHARED / "seed"
 CORPUS = SHARED / "corpus" / "gne-pages"
+DEMO_CORPUS = CORPUS_DIR
+
+
+def demo_articles() -> tuple[Article, ...]:
+    """The demo portal's articles, read by the portal's own loader (crawler.demo.corpus.load_corpus); skips the
+    calling test when the corpus holds none."""
+    articles = load_corpus()
+    if not articles:
+        pytest.skip(f"the demo portal's corpus ({DEMO_CORPUS}/*.jsonl) holds no article")
+    return articles
+
+
+def demo_corpus_lines(site: str) -> list[dict[str, Any]]:
+    """Every line of one site's corpus file as written, for the tests that check the file itself: the portal's
+    loader passes over a malformed line, and these tests must see it. Skips when the file is not there."""
+    path = DEMO_CORPUS / f"{site}.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} is not written yet")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

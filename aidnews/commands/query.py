@@ -1,4 +1,4 @@
-"""Commands that read what is stored: `articles`, `article`, `metrics`, `export` and `status`.
+"""Commands that read what is stored: `articles`, `article`, `metrics` and `export` (`status` is in its own module).
 
 They print tables for people and JSON lines (`--format json`) or files (`export`) for programs; the
 queries themselves are in etl.query, the filters in etl.filters and the export files in etl.export. A filter
@@ -8,21 +8,20 @@ nothing says so and exits 0.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.padding import Padding
-from rich.text import Text
 
 from aidnews import render
 from aidnews.common import (
     ID_MAX,
     ROWS_MAX,
     FormatOpt,
-    SourcesOpt,
     WideOpt,
     cell,
     console,
@@ -30,33 +29,14 @@ from aidnews.common import (
     err,
     fail,
     read_db,
-    sources_path,
 )
-from etl.sources import ConfigError, load_sources
+from aidnews.filter_options import filter_options
+
+if TYPE_CHECKING:
+    from etl.filters import Filters
 
 EVIDENCE_MAX = 100  # sentences per total in --evidence: more is a report, not a table
 COPY_COLUMN = "copy_of"  # with --duplicates, tables show which article each syndicated copy copies
-ProgramOpt = Annotated[str | None, typer.Option(help="援疆, 援藏, 援青, 东西部协作, 定点帮扶 or 对口支援")]
-ProviderOpt = Annotated[
-    str | None,
-    typer.Option(help="the helping side: a province, prefecture or county, full or short name (山东, 深圳市)"),
-]
-RecipientOpt = Annotated[
-    str | None,
-    typer.Option(help="the side helped: a province, prefecture or county, full or short name (新疆, 喀什地区, 疏附)"),
-]
-SourceOpt = Annotated[str | None, typer.Option("--source", help="only articles crawled from this source (by name)")]
-SinceOpt = Annotated[str | None, typer.Option(help="published on or after this day: YYYY, YYYY-MM or YYYY-MM-DD")]
-UntilOpt = Annotated[str | None, typer.Option(help="published on or before this day: YYYY, YYYY-MM or YYYY-MM-DD")]
-CategoryOpt = Annotated[
-    str | None,
-    typer.Option(help="a figure category: funding, investment, personnel, jobs, training … (docs/metrics.md)"),
-]
-DuplicatesOpt = Annotated[bool, typer.Option("--duplicates", help="include syndicated copies, marked as copies")]
-SearchOpt = Annotated[
-    str | None,
-    typer.Option("--q", "--search", help="words the title or body holds, all of them (Traditional or Simplified)"),
-]
 
 
 def _criteria(session: Any, filters: Any) -> Any:
@@ -77,17 +57,14 @@ def _nothing_found(what: str, description: str, stored: int) -> None:
         err.print("nothing stored yet: run [bold]aidnews run-once --demo[/] or [bold]aidnews crawl[/] first")
 
 
+@filter_options(
+    leave_out=("unit",),
+    category=Annotated[str | None, typer.Option(help="only articles stating a figure of this category")],
+)
 def articles(
     limit: Annotated[int, typer.Option(min=1, max=ROWS_MAX, help="rows to show")] = 50,
-    program: ProgramOpt = None,
-    provider: ProviderOpt = None,
-    recipient: RecipientOpt = None,
-    source: SourceOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    category: Annotated[str | None, typer.Option(help="only articles stating a figure of this category")] = None,
-    duplicates: DuplicatesOpt = False,
-    q: SearchOpt = None,
+    *,
+    filters: Filters,
     fmt: FormatOpt = "table",
     wide: WideOpt = False,
 ) -> None:
@@ -96,20 +73,8 @@ def articles(
     Example: aidnews articles --q 援疆干部 --recipient 喀什 --since 2023
     """
     from etl import query
-    from etl.filters import Filters
     from etl.store.engine import session_scope
 
-    filters = Filters(
-        program=program,
-        provider=provider,
-        recipient=recipient,
-        source=source,
-        since=since,
-        until=until,
-        category=category,
-        q=q,
-        duplicates=duplicates,
-    )
     db = read_db()
     with session_scope(db) as session:
         listing = query.articles(session, _criteria(session, filters), limit=limit)
@@ -121,9 +86,9 @@ def articles(
         emit(listing.rows, fmt, list(listing.rows[0]), title="articles")
         return
     columns = ["id", "published_at", "title", "program", "recipient", "metrics", "source"]
-    if q is not None:
+    if filters.q is not None:
         columns = ["id", "score", "published_at", "title", "snippet", "recipient"]
-    if duplicates:  # a copy is marked with the id of the article it copies
+    if filters.duplicates:  # a copy is marked with the id of the article it copies
         columns.insert(1, COPY_COLUMN)
     emit(
         [dict(r, copy_of=r["duplicate_of"]) for r in listing.rows],
@@ -230,17 +195,10 @@ def _show_article(a: dict[str, Any], original: bool) -> None:
         console.print("[dim]no figures[/]")
 
 
+@filter_options()
 def metrics(
-    category: CategoryOpt = None,
-    unit: Annotated[str | None, typer.Option(help="CNY, person, household, count, m2, mu, kg, percent, …")] = None,
-    program: ProgramOpt = None,
-    provider: ProviderOpt = None,
-    recipient: RecipientOpt = None,
-    source: SourceOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    duplicates: DuplicatesOpt = False,
-    q: SearchOpt = None,
+    *,
+    filters: Filters,
     group_by: Annotated[str | None, typer.Option(help="provider, recipient, program, category, year or source")] = None,
     evidence: Annotated[
         int, typer.Option(min=0, max=EVIDENCE_MAX, help="with --group-by: show up to N sentences behind each total")
@@ -255,21 +213,8 @@ def metrics(
     Example: aidnews metrics --group-by recipient --category funding --since 2023
     """
     from etl import query
-    from etl.filters import Filters
     from etl.store.engine import session_scope
 
-    filters = Filters(
-        program=program,
-        provider=provider,
-        recipient=recipient,
-        source=source,
-        since=since,
-        until=until,
-        category=category,
-        unit=unit,
-        q=q,
-        duplicates=duplicates,
-    )
     description = filters.describe() + (f", article {article}" if article is not None else "")
     db = read_db()
     with session_scope(db) as session:
@@ -308,7 +253,7 @@ def metrics(
         emit(rows, fmt, list(rows[0]), title="metrics")
         return
     columns = ["article_id", "text", "value", "unit", "qualifier", "category", "money_kind", "subject", "title"]
-    if duplicates:
+    if filters.duplicates:
         columns.insert(1, COPY_COLUMN)
     emit(
         [dict(r, copy_of=r["duplicate_of"]) for r in rows],
@@ -321,6 +266,7 @@ def metrics(
     )
 
 
+@filter_options(leave_out=("unit", "duplicates"))
 def export(
     what: Annotated[str, typer.Argument(help="articles or metrics")],
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write: .csv, .jsonl or .parquet")],
@@ -328,14 +274,8 @@ def export(
         str | None, typer.Option("--format", "-f", help="csv, jsonl or parquet [default: from the file name]")
     ] = None,
     primary_only: Annotated[bool, typer.Option("--primary-only", help="leave out syndicated copies")] = False,
-    program: ProgramOpt = None,
-    provider: ProviderOpt = None,
-    recipient: RecipientOpt = None,
-    source: SourceOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    category: CategoryOpt = None,
-    q: SearchOpt = None,
+    *,
+    filters: Filters,
 ) -> None:
     """Export articles (with their bodies) or metrics to CSV (for spreadsheets), JSON Lines or Parquet (pandas).
 
@@ -343,7 +283,6 @@ def export(
     Example: aidnews export metrics -o metrics.parquet --category funding --primary-only
     """
     from etl import export as exporting
-    from etl.filters import Filters
     from etl.store.engine import session_scope
 
     if what not in exporting.COLUMNS:
@@ -352,17 +291,7 @@ def export(
         chosen = exporting.format_of(output, fmt)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    filters = Filters(
-        program=program,
-        provider=provider,
-        recipient=recipient,
-        source=source,
-        since=since,
-        until=until,
-        category=category,
-        q=q,
-        duplicates=not primary_only,
-    )
+    filters = dataclasses.replace(filters, duplicates=not primary_only)
     db = read_db()
     with session_scope(db) as session:
         criteria = _criteria(session, filters)
@@ -374,155 +303,3 @@ def export(
         f"{count} {what} written to {escape(str(output))} ({chosen.value}); filters: {escape(filters.describe())}",
         highlight=False,
     )
-
-
-def status(fmt: FormatOpt = "table", sources: SourcesOpt = None, wide: WideOpt = False) -> None:
-    """What the service has done and will do: next runs, last runs, pending pages, and every source's health.
-
-    Every source of the sources file and of the database is listed with its last crawl, success and error.
-
-    Reads DATABASE_URL read-only.
-
-    Example: aidnews status --format json
-    """
-    import scheduler
-    from etl import clock, query
-    from etl.sources import SourcesFile
-    from etl.store import engine
-
-    path = sources_path(sources)
-    config: SourcesFile | None = None
-    config_error = None
-    if path.exists():
-        try:
-            config = load_sources(path)
-            clock.use(config.settings.timezone)
-        except ConfigError as exc:
-            config_error = str(exc)
-    db = read_db()
-    with engine.session_scope(db) as session:
-        info = query.status(session, [s.name for s in config.enabled()] if config else ())
-    info["database"] = engine.describe(engine.database_url())
-    info["database_bytes"] = engine.size_bytes(db)
-    service = info.get("service")
-    if service and service["state"] == "running":
-        info["next_runs"] = service["jobs"]
-    elif config is not None:  # no service running: when its jobs would run if started now with this file
-        info["next_runs"] = scheduler.next_runs(scheduler.plan(config))
-    elif config_error is not None:
-        info["next_runs"] = []
-        info["config_error"] = config_error
-    if fmt == "json":
-        sys.stdout.write(render.json_line(info, indent=2) + "\n")
-        return
-    if fmt != "table":
-        raise fail(f"unknown format {fmt!r}: use table or json")
-    _show_status(info, path, wide)
-
-
-def _show_status(info: dict[str, Any], path: Path, wide: bool) -> None:
-    from etl import health
-
-    size = _size(info["database_bytes"])
-    console.print(Text("database ", style="bold") + render.plain(f"{info['database']} ({size})"), highlight=False)
-    console.print(
-        f"articles {info['articles']:,} ({info['primary_articles']:,} primary), figures "
-        f"{info['metrics']:,}, pages {info['pages']:,} (pending ETL {info['pages_pending']:,}, "
-        f"failed {info['pages_failed']:,})",
-        highlight=False,
-    )
-    service = info.get("service")
-    if service:
-        colour = {"running": "green", "stopped": "yellow"}.get(service["state"], "red")
-        console.print(
-            Text("service ", style="bold")
-            + Text(service["state"], style=colour)
-            + render.plain(
-                f" on {service['host']} (pid {service['pid']}), started "
-                f"{cell(service['started_at'])}, last seen {cell(service['last_seen'])}"
-            ),
-            highlight=False,
-        )
-    else:
-        console.print("[bold]service[/] never started on this database (aidnews serve)")
-    for line in (info.get("config_error") or "").splitlines():
-        err.print(Text("sources file: ", style="red") + render.plain(line), highlight=False)
-    if info.get("next_runs"):
-        service_running = service and service["state"] == "running"
-        emit(
-            info["next_runs"],
-            "table",
-            ["job", "next_run"],
-            title="next runs" if service_running else f"next runs if started with {path}",
-            wide=wide,
-        )
-    runs = [
-        dict(r, source=_run_sources(r["source"]), error=(r["error"] or "").strip().split("\n")[0])
-        for r in info["recent_runs"]
-    ]
-    emit(
-        runs,
-        "table",
-        ["id", "kind", "source", "status", "started_at", "finished_at", "error"],
-        title="recent runs",
-        wide=wide,
-        ranks={"source": 4},
-    )
-    emit(
-        info["sources"],
-        "table",
-        [
-            "source",
-            "pages",
-            "articles",
-            "failed",
-            "garbled_share",
-            "last_crawl",
-            "last_success",
-            "last_error",
-            "new_pages_last_runs",
-            "list_pages_last_runs",
-            "usual_new_pages",
-        ],
-        title="sources",
-        wide=wide,
-        ranks={"source": 0},
-    )
-    emit(
-        [dict(t, size=_size(t["bytes"]) if t["bytes"] is not None else "") for t in info["tables"]],
-        "table",
-        ["table", "rows", "size"],
-        title="tables",
-        wide=wide,
-    )
-    never = [row["source"] for row in info["sources"] if health.NEVER_CRAWLED in row["warnings"]]
-    if never:
-        console.print(
-            Text("warning ", style="yellow")
-            + render.plain(
-                f"{health.NEVER_CRAWLED}: {', '.join(never)}" + (f" ({len(never)} sources)" if len(never) > 1 else "")
-            ),
-            highlight=False,
-        )
-    for row in info["sources"]:
-        for warning in row["warnings"]:
-            if warning != health.NEVER_CRAWLED:
-                console.print(
-                    Text("warning ", style="yellow") + render.plain(f"{row['source']}: {warning}"), highlight=False
-                )
-
-
-def _run_sources(label: str | None) -> str:
-    """A crawl's sources in a cell: the first and how many more (`status --format json` lists them all)."""
-    names = (label or "").split(",") if label else []
-    return names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") if names else ""
-
-
-def _size(n: float | None) -> str:
-    if n is None:
-        return "size unknown"
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"

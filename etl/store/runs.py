@@ -69,17 +69,34 @@ class Verdict:
     failed: tuple[str, ...] = ()
 
 
+def counts_by_source(counts: dict[str, Any]) -> dict[str, dict[str, int]] | None:
+    """A crawl's counts per source (`counts["by_source"]`), or None when the run kept none.
+
+    Crawls recorded before the two per-source tables became one carry `sources` (every source crawled: responses
+    and errors) beside `by_source` (the sources with any count, stored pages and new articles included): both are
+    read, and where they overlap they agree.
+    """
+    tables = [counts[key] for key in ("sources", "by_source") if isinstance(counts.get(key), dict)]
+    if not tables:
+        return None
+    merged: dict[str, dict[str, int]] = {}
+    for table in tables:
+        for name, source_counts in table.items():
+            merged.setdefault(name, {}).update(source_counts)
+    return merged
+
+
 def judge_crawl(names: Sequence[str], counts: dict[str, Any]) -> Verdict:
-    """Judge a crawl whose children all finished, from `counts["sources"]` (per source: responses, errors).
+    """Judge a crawl whose children all finished, from its counts per source (responses, errors).
 
     A source failed when it had errors and no response at all (every request refused, timed out, unresolved,
     or answered with an HTTP error). The crawl is FAILED when every source failed, or when nothing answered
     while errors occurred; PARTIAL when some sources failed; else OK. A source that answered stays OK with its
     errors (a 404 among its pages), which `status` lists.
     """
-    if "sources" not in counts:  # a child that kept no per-source counts: nothing to judge by
+    per_source = counts_by_source(counts)
+    if per_source is None:  # a child that kept no per-source counts: nothing to judge by
         return Verdict(RunStatus.OK)
-    per_source: dict[str, dict[str, int]] = counts["sources"]
     failed = [n for n in names if per_source.get(n, {}).get("errors") and not per_source.get(n, {}).get("responses")]
     answered = sum(int(v.get("responses", 0)) for v in per_source.values())
     errors = int(counts.get("errors", 0) or 0)

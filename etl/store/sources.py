@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 from etl.sources import ConfigError, SourceConfig, parse_source
 from etl.store.engine import get_engine
 from etl.store.models import Source, utcnow
+from etl.store.runs import counts_by_source
 
 log = logging.getLogger("aidnews.sources")
 
@@ -50,11 +51,11 @@ def record_full_crawls(
     Read whole: no list page failed and paging was never stopped early (a crawl cut by max_list_pages counts:
     that is the configured bound of the archive).
     """
-    by_source = counts.get("by_source") or {}
+    by_source = counts_by_source(counts) or {}
     whole = [
         name
         for name in names
-        if name in by_source
+        if by_source.get(name)  # a source with no count at all was not read
         and not by_source[name].get("pagination_stopped")
         and not by_source[name].get("list_errors")
     ]

@@ -6,11 +6,10 @@ import itertools
 import json
 import re
 from datetime import datetime
-from pathlib import Path
 
 import pytest
+from shared import demo_corpus_lines
 
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus"
 FILES = {"county": 18, "portal": 14}
 
 KEYS = {
@@ -84,13 +83,6 @@ NON_METRICS = (
 )
 
 
-def load(site: str) -> list[dict]:
-    path = CORPUS_DIR / f"{site}.jsonl"
-    if not path.exists():
-        pytest.skip(f"{path} is not written yet")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def body_of(article: dict) -> str:
     return "\n".join(article["paragraphs"])
 
@@ -111,11 +103,11 @@ def count_of(body: str, text: str) -> int:
 
 @pytest.fixture(scope="module", params=sorted(FILES))
 def site_articles(request: pytest.FixtureRequest) -> tuple[str, list[dict]]:
-    return request.param, load(request.param)
+    return request.param, demo_corpus_lines(request.param)
 
 
 def all_articles() -> list[dict]:
-    return [a for site in sorted(FILES) for a in load(site)]
+    return [a for site in sorted(FILES) for a in demo_corpus_lines(site)]
 
 
 def test_lines_are_articles_with_the_agreed_keys(site_articles: tuple[str, list[dict]]) -> None:
@@ -254,14 +246,14 @@ def test_batch_is_the_number_of_the_stated_cohort() -> None:
 
 
 def test_exactly_three_county_articles_are_syndicated_to_the_portal() -> None:
-    county = load("county")
+    county = demo_corpus_lines("county")
     assert sum(a["syndicated_to"] == ["portal"] for a in county) == 3
     assert all(a["syndicated_to"] in ([], ["portal"]) for a in county)
-    assert all(a["syndicated_to"] == [] for a in load("portal"))
+    assert all(a["syndicated_to"] == [] for a in demo_corpus_lines("portal"))
 
 
 def test_county_pages_fit_gbk_and_some_need_more_than_gb2312() -> None:
-    county = load("county")
+    county = demo_corpus_lines("county")
     beyond_gb2312 = 0
     for article in county:
         text = json.dumps(article, ensure_ascii=False)

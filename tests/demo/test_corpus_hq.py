@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
 
 import pytest
+from shared import demo_corpus_lines
 
-HQ_FILE = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus" / "hq.jsonl"
 TOTAL = 32
 SYNDICATED = 8
 PROGRAM_COUNTS = {"援疆": 14, "援藏": 6, "援青": 4, "东西部协作": 5, "定点帮扶": 3}
@@ -133,15 +131,9 @@ PLANTED_NON_METRICS = (
 )
 
 
-def load_articles() -> list[dict]:
-    if not HQ_FILE.exists():
-        pytest.skip(f"{HQ_FILE} is not written yet")
-    return [json.loads(line) for line in HQ_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module")
 def articles() -> list[dict]:
-    return load_articles()
+    return demo_corpus_lines("hq")
 
 
 def body(article: dict) -> str:

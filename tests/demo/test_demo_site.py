@@ -17,9 +17,9 @@ from xml.etree import ElementTree
 
 import opencc
 import pytest
+from shared import demo_articles
 
 from crawler.demo import DemoPortal, demo_sources, ground_truth, render_articles, trap_truth
-from crawler.demo.corpus import load_corpus
 from crawler.demo.damage import read_out_of_step
 from crawler.demo.traps import HUGE_SIZE
 from etl.sources import parse_sources
@@ -61,8 +61,7 @@ def fetch_ok(url: str) -> Fetched:
 
 @pytest.fixture(scope="module")
 def portal() -> Iterator[DemoPortal]:
-    if not load_corpus():
-        pytest.skip("the demo corpus (crawler/demo/corpus/*.jsonl) holds no article yet")
+    demo_articles()  # skips when the corpus holds no article
     with DemoPortal(slow_seconds=SLOW) as running:
         yield running
 

@@ -49,6 +49,7 @@ def test_two_workers_share_the_frontier_and_store_each_page_once(redis_url: str,
         single = portal.hits.copy()
     assert run.status == "ok", run.error
     assert run.counts["workers"] == 2
+    assert set(run.counts["by_source"]) == {s.name for s in sources} and "sources" not in run.counts
     with Session(engine) as session:
         urls = session.execute(sa.select(Page.url).where(Page.kind == "article")).scalars().all()
     assert urls and len(urls) == len(set(urls))

@@ -81,6 +81,10 @@ def test_a_crawl_whose_sources_fail_is_partial_or_failed_and_exits_1(database_ur
     assert "partial" in some.stderr and "dead: nothing fetched" in some.stderr and "Traceback" not in some.stderr
     run = last_run(database_url)
     assert run.status == "partial" and "1 of 2 sources failed" in (run.error or "")
+    per_source = run.counts["by_source"]  # one table per source: the spider's counts and the pipeline's
+    assert "sources" not in run.counts and set(per_source) == {"county", "dead"}
+    assert per_source["county"]["responses"] > 0 and per_source["county"]["pages_stored"] > 0
+    assert per_source["dead"]["errors"] > 0 and not per_source["dead"].get("responses")
 
     every = aidnews("crawl", "--sources", str(sources), "--only", "dead", "--only", "gone", url=database_url)
     assert every.returncode == 1

@@ -76,6 +76,7 @@ def test_a_full_crawl_is_remembered_until_the_sources_lists_move(database_url: s
         record_full_crawls(7, {"by_source": {"s": {"fetched_list": 3, "pagination_stopped": 1}}}, ["s"], engine) == []
     )  # a crawl that stopped early read only part of the lists
     assert record_full_crawls(8, {"by_source": {"s": {"fetched_list": 3, "list_errors": 1}}}, ["s"], engine) == []
+    assert record_full_crawls(8, {"by_source": {"s": {}}}, ["s"], engine) == []  # crawled, but nothing read
     assert fully_crawled(engine, ["s"]) == set()
     assert record_full_crawls(9, {"by_source": {"s": {"fetched_list": 50}}}, ["s"], engine) == ["s"]
     record_full_crawls(10, {"by_source": {"s": {"fetched_list": 50}}}, ["s"], engine)  # the first one stays

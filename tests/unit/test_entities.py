@@ -1,10 +1,13 @@
 import json
-from pathlib import Path
 
 import pytest
-from shared import SEED
+from shared import SEED, demo_articles
 
-from etl.entities import Place, extract_entities, find_batch, find_mentions, find_period, find_topics
+from etl.entities import extract_entities
+from etl.entities.mentions import find_mentions
+from etl.entities.sides import Place
+from etl.entities.timing import find_batch, find_period
+from etl.entities.topics import find_topics
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +207,6 @@ def test_a_paired_provider_settles_a_close_call() -> None:
     assert e.provider == Place("北京市", None, None, inferred=False)
 
 
-CORPUS = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus"
 PLACE_FIELDS = [
     ("provider", "province"),
     ("provider", "prefecture"),
@@ -218,15 +220,7 @@ PLACE_FIELDS = [
 def corpus_scores() -> dict[str, float]:
     from etl.text.normalise import normalise
 
-    gold = [
-        json.loads(line)
-        for path in sorted(CORPUS.glob("*.jsonl"))
-        for line in path.read_text("utf-8").splitlines()
-        if line.strip()
-    ]
-    gold = [g for g in gold if "program" in g and g.get("paragraphs")]
-    if not gold:
-        pytest.skip("the demo portal corpus is not there")
+    gold = [a.raw for a in demo_articles() if "program" in a.raw]
     hits: dict[str, int] = dict.fromkeys(["program", "batch", "topics_exact"] + [".".join(f) for f in PLACE_FIELDS], 0)
     tp = fp = fn = 0
     for article in gold:

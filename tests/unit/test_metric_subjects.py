@@ -3,33 +3,20 @@ shared corpus' real pages, no subject starts or ends inside a word of the segmen
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 from corpora import portal_extractions, real_extractions
 from shared import CORPUS as PAGES
-from shared import SEED
+from shared import SEED, demo_articles
 
 from etl.extract import Extraction
 from etl.metrics import Metric, extract_metrics
 from etl.metrics.subjects import word_bounds
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "crawler" / "demo" / "corpus"
 # what ends a stretch of words: punctuation, spaces and figures (jieba segments between them on its own)
 SEPARATOR = re.compile(r"[^\w]|_")
 REACH = 40
-
-
-def corpus_bodies() -> list[tuple[str, str]]:
-    bodies = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                bodies.append((f"{path.name}:{number}", "\n".join(json.loads(line)["paragraphs"])))
-    return bodies
 
 
 def seed_body() -> str:
@@ -80,10 +67,7 @@ def cut_words(body: str) -> list[str]:
 
 
 def test_no_subject_of_the_demo_corpus_cuts_a_word() -> None:
-    bodies = corpus_bodies()
-    if not bodies:
-        pytest.skip("the demo portal's corpus (crawler/demo/corpus/*.jsonl) is not there")
-    bad = [f"{name}: {item}" for name, body in bodies for item in cut_words(body)]
+    bad = [f"{article.id}: {item}" for article in demo_articles() for item in cut_words(article.body)]
     assert not bad, bad
 
 

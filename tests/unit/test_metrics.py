@@ -2,17 +2,13 @@ import json
 import re
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from shared import SEED
+from shared import SEED, demo_articles
 
 from etl.evaluation import micro_average, score
 from etl.metrics import Metric, extract_metrics, read_quantity
 from etl.text.numerals import parse_chinese
-
-CORPUS = Path(__file__).resolve().parents[2] / "crawler" / "demo" / "corpus"
-
 
 BARS = {"precision": 0.95, "recall": 0.95, "category_accuracy": 0.95}
 
@@ -490,20 +486,8 @@ def test_seed_metrics_point_at_their_text(seed):
         assert not any(start < metric.end and metric.start < end for start, end in garbled)
 
 
-def corpus_articles() -> list[tuple[str, str, list[dict]]]:
-    articles = []
-    for path in sorted(CORPUS.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                record = json.loads(line)
-                articles.append((f"{path.name}:{number}", "\n".join(record["paragraphs"]), record.get("metrics", [])))
-    return articles
-
-
 def test_demo_corpus_meets_the_bars_micro_averaged():
-    articles = corpus_articles()
-    if not articles:
-        pytest.skip("the demo portal's corpus (crawler/demo/corpus/*.jsonl) is not there")
+    articles = [(a.id, a.body, a.raw.get("metrics", [])) for a in demo_articles()]
     results = [score(extract_metrics(body), gold, body) for _, body, gold in articles]
     pooled = micro_average(results)
     worst = sorted(zip(results, (name for name, _, _ in articles), strict=True), key=lambda pair: pair[0]["recall"])

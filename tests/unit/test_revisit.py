@@ -1,4 +1,4 @@
-"""The revisit policy (crawler.revisit) and its durations (etl.sources.duration_seconds)."""
+"""The revisit policy (crawler.revisit) and its durations (etl.config_check.duration_seconds)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from crawler.revisit import revisit_plan
 from crawler.spiders.aid import KnownPage
-from etl.sources import duration_seconds, parse_source
+from etl.config_check import duration_seconds
+from etl.sources import parse_source
 
 pytestmark = pytest.mark.unit
 

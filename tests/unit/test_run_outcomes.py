@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.run import merge_counts
-from etl.store.runs import RunStatus, judge_crawl
+from etl.store.runs import RunStatus, counts_by_source, judge_crawl
 
 pytestmark = pytest.mark.unit
 
@@ -15,7 +15,7 @@ NAMES = ["hq", "county", "dead"]
 def test_every_source_answering_is_ok_even_with_some_failed_pages() -> None:
     counts = {
         "errors": 3,
-        "sources": {
+        "by_source": {
             "hq": {"responses": 40, "errors": 2, "error: HTTP 404": 2},
             "county": {"responses": 12, "errors": 1, "error: timed out": 1},
             "dead": {"responses": 1},
@@ -28,7 +28,7 @@ def test_every_source_answering_is_ok_even_with_some_failed_pages() -> None:
 def test_a_source_with_errors_and_no_answer_makes_the_crawl_partial_and_is_named() -> None:
     counts = {
         "errors": 3,
-        "sources": {
+        "by_source": {
             "hq": {"responses": 40},
             "county": {"responses": 3},
             "dead": {"errors": 3, "error: DNS lookup failed": 2, "error: connection refused": 1},
@@ -45,44 +45,63 @@ def test_a_source_with_errors_and_no_answer_makes_the_crawl_partial_and_is_named
 def test_every_source_failing_makes_the_crawl_failed() -> None:
     counts = {
         "errors": 2,
-        "sources": {"hq": {"errors": 1, "error: HTTP 503": 1}, "dead": {"errors": 1, "error: timed out": 1}},
+        "by_source": {"hq": {"errors": 1, "error: HTTP 503": 1}, "dead": {"errors": 1, "error: timed out": 1}},
     }
     verdict = judge_crawl(["hq", "dead"], counts)
     assert verdict.status is RunStatus.FAILED and verdict.failed == ("hq", "dead")
     assert verdict.error is not None and verdict.error.startswith("every source failed")
-    assert judge_crawl(["hq"], {"errors": 1, "sources": {"hq": {"errors": 1}}}).error.startswith("the source failed")
+    assert judge_crawl(["hq"], {"errors": 1, "by_source": {"hq": {"errors": 1}}}).error.startswith("the source failed")
 
 
 def test_nothing_answered_while_errors_occurred_is_failed() -> None:
-    counts = {"errors": 4, "sources": {"hq": {}, "county": {}}}  # errors not tied to a source
+    counts = {"errors": 4, "by_source": {"hq": {}, "county": {}}}  # errors not tied to a source
     verdict = judge_crawl(["hq", "county"], counts)
     assert verdict.status is RunStatus.FAILED
     assert verdict.error == "nothing fetched, 4 errors"
 
 
 def test_a_quiet_crawl_with_nothing_new_and_no_error_is_ok() -> None:
-    assert judge_crawl(NAMES, {"sources": {n: {"responses": 1} for n in NAMES}}).status is RunStatus.OK
-    assert judge_crawl(NAMES, {"errors": 0, "sources": {}}).status is RunStatus.OK
+    assert judge_crawl(NAMES, {"by_source": {n: {"responses": 1} for n in NAMES}}).status is RunStatus.OK
+    assert judge_crawl(NAMES, {"errors": 0, "by_source": {}}).status is RunStatus.OK
 
 
 def test_a_run_without_per_source_counts_is_not_judged() -> None:
     assert judge_crawl(NAMES, {"errors": 5}).status is RunStatus.OK
 
 
+def test_runs_recorded_with_two_per_source_tables_are_read_whole() -> None:
+    old = {
+        "errors": 2,
+        "sources": {"hq": {"responses": 4}, "county": {}, "dead": {"errors": 2, "error: timed out": 2}},
+        "by_source": {"hq": {"responses": 4, "pages_stored": 3}, "dead": {"errors": 2, "error: timed out": 2}},
+    }
+    assert counts_by_source(old) == {
+        "hq": {"responses": 4, "pages_stored": 3},
+        "county": {},
+        "dead": {"errors": 2, "error: timed out": 2},
+    }
+    verdict = judge_crawl(NAMES, old)
+    assert verdict.status is RunStatus.PARTIAL and verdict.failed == ("dead",)
+    assert counts_by_source({"sources": {"hq": {"responses": 1}}}) == {"hq": {"responses": 1}}
+    assert counts_by_source({"errors": 1}) is None
+
+
 def test_many_reasons_are_summarised() -> None:
     reasons = {f"error: reason {i}": 1 for i in range(6)}
-    verdict = judge_crawl(["a", "b"], {"errors": 6, "sources": {"a": {"responses": 1}, "b": {"errors": 6, **reasons}}})
+    verdict = judge_crawl(
+        ["a", "b"], {"errors": 6, "by_source": {"a": {"responses": 1}, "b": {"errors": 6, **reasons}}}
+    )
     assert verdict.error is not None and "3 other reasons" in verdict.error
 
 
 def test_two_workers_counts_add_up_per_source() -> None:
-    first = {"errors": 1, "pages_stored": 3, "sources": {"hq": {"responses": 3}, "dead": {"errors": 1}}}
-    second = {"errors": 2, "pages_stored": 4, "sources": {"hq": {"responses": 5, "errors": 2}}}
+    first = {"errors": 1, "pages_stored": 3, "by_source": {"hq": {"responses": 3}, "dead": {"errors": 1}}}
+    second = {"errors": 2, "pages_stored": 4, "by_source": {"hq": {"responses": 5, "errors": 2}}}
     merged = merge_counts(first, second)
     assert merged == {
         "errors": 3,
         "pages_stored": 7,
-        "sources": {"hq": {"responses": 8, "errors": 2}, "dead": {"errors": 1}},
+        "by_source": {"hq": {"responses": 8, "errors": 2}, "dead": {"errors": 1}},
     }
 
 
