@@ -35,6 +35,7 @@ from sqlmodel import Session
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, Extraction, choose_key, extract
 from etl.sources import DEFAULT_KEYWORDS, SourceConfig, pattern_timeouts
+from etl.staleness import catch_up
 from etl.stopping import stop_on_signals
 from etl.store.articles import ExtractedPage, StoredArticle, load_duplicate_index, mark_duplicates, store_articles
 from etl.store.engine import error_summary, get_engine, transient, with_retries
@@ -104,7 +105,8 @@ def etl_pass(
     """Turn pending pages into articles and metrics, batch by batch, and record the run.
 
     `reprocess` first puts every stored article page (fetched since `since`) back in the queue, for a new
-    extractor. `progress` hears the number of pages of each finished batch; `should_stop` is asked between
+    extractor; without it, a bounded batch of the pages whose articles an older extractor built goes back
+    (etl.staleness). `progress` hears the number of pages of each finished batch; `should_stop` is asked between
     batches.
     """
     engine = engine or get_engine()
@@ -154,6 +156,8 @@ def _run_pass(
     try:
         if reprocess:
             counts["requeued"] = with_retries(lambda: requeue(engine, since), "requeueing pages")
+        else:  # articles an older extractor built are brought up to date a bounded batch at a time
+            counts.update(with_retries(lambda: catch_up(engine, EXTRACTOR_VERSION, limit), "requeueing stale pages"))
         index = with_retries(lambda: _load_index(engine), "loading the duplicate index")
         pending = with_retries(lambda: count_pending(engine), "counting pending pages")
         workers = default_workers() if workers is None else workers

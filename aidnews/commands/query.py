@@ -256,6 +256,7 @@ def metrics(
     """
     from etl import query
     from etl.filters import Filters
+    from etl.staleness import unclassified_note
     from etl.store.engine import session_scope
 
     filters = Filters(
@@ -272,6 +273,7 @@ def metrics(
     )
     description = filters.describe() + (f", article {article}" if article is not None else "")
     db = read_db()
+    unclassified = 0
     with session_scope(db) as session:
         criteria = _criteria(session, filters)
         if group_by:
@@ -279,10 +281,13 @@ def metrics(
                 rows = query.grouped_metrics(session, group_by, criteria, with_evidence=evidence)
             except ValueError as exc:
                 raise fail(str(exc)) from None
+            unclassified = query.unclassified_figures(session, criteria)
         else:
             listing = query.metrics(session, criteria, limit=limit, article_id=article)
             rows, total = listing.rows, listing.total
         stored = query.stored_articles(session) if not rows else 0
+    if unclassified:  # money no kind-aware extractor has read: never added in, and said so
+        err.print(Text("note: ", style="yellow") + render.plain(unclassified_note(unclassified)), highlight=False)
     if not rows:
         _nothing_found("figure", description, stored)
         return
@@ -422,6 +427,7 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None, wide: WideOpt =
 
 def _show_status(info: dict[str, Any], path: Path, wide: bool) -> None:
     from etl import query
+    from etl.staleness import Staleness, describe
 
     size = _size(info["database_bytes"])
     console.print(Text("database ", style="bold") + render.plain(f"{info['database']} ({size})"), highlight=False)
@@ -431,6 +437,8 @@ def _show_status(info: dict[str, Any], path: Path, wide: bool) -> None:
         f"failed {info['pages_failed']:,})",
         highlight=False,
     )
+    for line in describe(Staleness(**info["extraction"])):  # articles an older extractor built, money unclassified
+        console.print(Text("extraction ", style="bold yellow") + render.plain(line), highlight=False)
     service = info.get("service")
     if service:
         colour = {"running": "green", "stopped": "yellow"}.get(service["state"], "red")
