@@ -3,10 +3,11 @@
 The body container is the smallest element spanning the best-scoring run of blocks: a maximum-sum run where
 punctuated, link-poor text scores positive and link lists, boilerplate-hinted blocks and bare labels score
 negative. Class/id hints are trusted unless they cost most of the text (a template that names its article
-wrapper like a sidebar). Inside the container, page furniture is dropped: metadata lines (date, 来源, 作者,
-责任编辑) are read into fields, and next-article links, related lists, comment notices, share bars,
-font-size switchers and copyright lines are removed, whether they sit in their own elements or in plain
-``<p>`` s.
+wrapper like a sidebar or a share widget); then the misnamed wrapper is accepted, and a 相关新闻 list standing
+above the densest text does not end the article before it begins. Inside the container, page furniture is
+dropped: metadata lines (date, 来源, 作者, 责任编辑) are read into fields, and next-article links, related lists,
+comment notices, share bars, font-size switchers and copyright lines are removed, whether they sit in their
+own elements or in plain ``<p>`` s.
 """
 
 from __future__ import annotations

@@ -18,15 +18,16 @@ from etl.extract import ExtractError, as_record, extract
 LABELS = Path(__file__).resolve().parents[1] / "labels" / "gne-pages"
 
 # Share of the 62 labelled pages right per field, a little under what was measured when the floor was set:
-# title 1.000, day 0.984, authors 0.919, editor 0.968, source 0.903, first sentence 0.806, last 0.839.
+# title 1.000, day 0.984, authors 0.919, editor 0.968, source 0.903, first sentence 0.823, last 0.855 (the body
+# bounds rose from 0.806 and 0.839 when misnamed article wrappers were accepted: sina/4, other/1).
 FLOORS = {
     "title": 0.98,
     "published_day": 0.96,
     "authors": 0.88,
     "editor": 0.93,
     "source": 0.87,
-    "body_first": 0.77,
-    "body_last": 0.8,
+    "body_first": 0.79,
+    "body_last": 0.82,
 }
 
 
