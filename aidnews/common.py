@@ -67,6 +67,7 @@ _SHOWN_COUNTS = (
     "skipped",
     "duplicates",
     "requeued",
+    "stale_requeued",
     "pages_pruned",
     "runs_pruned",
     "metrics_added",

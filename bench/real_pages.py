@@ -1,6 +1,7 @@
 """Per-field accuracy of the HTML stage on hand-labelled real pages (the shared portal corpus).
 
     .venv/bin/python bench/real_pages.py [--pages DIR] [--labels DIR ...] [--show FIELD] [--htmldate]
+                                         [--save-bodies FILE] [--against FILE]
 
 Each label file (``<site>__<stem>.json``, see ``tests/labels/gne-pages/README.md``) names one page under
 ``--pages`` and holds what a reader sees there: title, publish time, authors, editor, source, the first and
@@ -12,12 +13,17 @@ names compare as lists (split at spaces, 、 and commas); a date is right to the
 the label's; body agreement means the body starts with ``body_first`` and ends with ``body_last``. "No date"
 counts every page where the cleaner found none, whatever the label says, and "refused" counts article pages
 left without a body (``aidnews extract`` refuses those with "no article body found").
+
+A change to the body chooser is judged page by page: ``--save-bodies before.json`` on the old code, then
+``--against before.json`` on the new one lists every page whose body changed, with both lengths, the bigram F1
+between the two bodies and whether each still starts and ends as labelled.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -29,10 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from etl.encoding import decode_html  # noqa: E402
+from etl.evaluation import bigram_f1  # noqa: E402
 from etl.html import SHANGHAI, Cleaned, CleanError, clean  # noqa: E402
+from etl.text.encoding import decode_html  # noqa: E402
 
-DEFAULT_PAGES = ROOT.parent / "shared" / "corpus" / "gne-pages"
+DEFAULT_PAGES = Path(os.environ.get("AIDNEWS_SHARED") or ROOT.parent / "shared") / "corpus" / "gne-pages"
 DEFAULT_LABELS = ROOT / "tests" / "labels" / "gne-pages"
 FIELDS = ("title", "date", "authors", "editor", "source", "body_first", "body_last")
 _SPACE = re.compile(r"\s+")
@@ -117,6 +124,8 @@ def main() -> None:
     parser.add_argument("--labels", type=Path, nargs="*", default=[DEFAULT_LABELS], help="folders of label files")
     parser.add_argument("--show", nargs="*", default=[], help="print the pages where these fields are wrong")
     parser.add_argument("--htmldate", action="store_true", help="also score htmldate's date on the same pages")
+    parser.add_argument("--save-bodies", type=Path, help="write every page's body to this JSON file")
+    parser.add_argument("--against", type=Path, help="compare bodies with a file --save-bodies wrote earlier")
     args = parser.parse_args()
     if not args.pages.is_dir():
         sys.exit(f"no pages at {args.pages}: the shared corpus ships beside the repository, not in it")
@@ -128,6 +137,8 @@ def main() -> None:
     no_date: list[str] = []
     refused: list[str] = []
     htmldate_right = 0
+    bodies: dict[str, str] = {}
+    verdicts: dict[str, dict[str, bool]] = {}
     for item in labelled:
         html = read_page(item.path)
         try:
@@ -135,13 +146,14 @@ def main() -> None:
         except CleanError as exc:
             cleaned = None
             print(f"{item.name}: {exc}")
+        bodies[item.name] = cleaned.body if cleaned else ""
         if cleaned is None or cleaned.published_at is None:
             no_date.append(item.name)
         if not item.label.get("is_article", True):
             continue
         if cleaned is None or not cleaned.paragraphs:
             refused.append(item.name)
-        verdict = judge(cleaned, item.label)
+        verdict = verdicts[item.name] = judge(cleaned, item.label)
         for name, ok in verdict.items():
             if name == "date" and not item.label.get("published"):
                 continue  # no date shown: nothing to be right about
@@ -161,6 +173,36 @@ def main() -> None:
     print(f"  refused article pages: {len(refused)} {' '.join(refused)}")
     if args.htmldate:
         print(f"  htmldate date right to the day: {htmldate_right}/{counted['date']}")
+    if args.save_bodies:
+        args.save_bodies.write_text(json.dumps(bodies, ensure_ascii=False, indent=0), encoding="utf-8")
+    if args.against:
+        compare_bodies(json.loads(args.against.read_text(encoding="utf-8")), bodies, verdicts, labelled)
+
+
+def compare_bodies(
+    before: dict[str, str], after: dict[str, str], verdicts: dict[str, dict[str, bool]], labelled: list[Labelled]
+) -> None:
+    """Every page whose body changed: lengths, F1 of the two bodies, and the body bounds before -> after."""
+    labels = {item.name: item.label for item in labelled}
+    changed = [name for name in after if name in before and before[name] != after[name]]
+    print(f"  bodies changed: {len(changed)} of {len(after)}")
+    for name in changed:
+        old = judge_body(before[name], labels[name])
+        new = verdicts.get(name) or judge_body(after[name], labels[name])
+        print(
+            f"    {name:<24} {len(before[name]):>6} -> {len(after[name]):<6} F1(before, after) "
+            f"{bigram_f1(before[name], after[name]):.3f}  first {old['body_first']}->{new['body_first']}  "
+            f"last {old['body_last']}->{new['body_last']}"
+        )
+
+
+def judge_body(body: str, label: dict) -> dict[str, bool]:
+    """The body bounds of :func:`judge` for a body text alone."""
+    text = bare(body)
+    return {
+        "body_first": any(text.startswith(bare(s)) for s in choices(label, "body_first") if s),
+        "body_last": any(text.endswith(bare(s)) for s in choices(label, "body_last") if s),
+    }
 
 
 def _found(cleaned: Cleaned | None, name: str) -> object:

@@ -39,6 +39,7 @@ from sqlmodel import Session, col, select
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, Extraction, choose_key, extract
 from etl.sources import DEFAULT_KEYWORDS, SourceConfig, pattern_timeouts
+from etl.staleness import catch_up
 from etl.stopping import stop_on_signals
 from etl.store.articles import ExtractedPage, StoredArticle, load_duplicate_index, mark_duplicates, store_articles
 from etl.store.claims import Candidate, Claims, supported
@@ -110,9 +111,10 @@ def etl_pass(
     """Turn pending pages into articles and metrics, batch by batch, and record the run.
 
     `reprocess` first puts every stored article page (fetched since `since`) back in the queue, for a new
-    extractor. `progress` hears the number of pages of each finished batch; `should_stop` is asked between
-    batches. On PostgreSQL the pass claims its pages (`claims`, or leases of its own) so that other passes
-    can run beside it.
+    extractor; without it, a bounded batch of the pages whose articles an older extractor built goes back
+    (etl.staleness). `progress` hears the number of pages of each finished batch; `should_stop` is asked between
+    batches. On PostgreSQL the pass claims its pages (`claims`, or leases of its own) so that other passes can run
+    beside it.
     """
     engine = engine or get_engine()
     if claims is None and supported(engine):
@@ -165,6 +167,8 @@ def _run_pass(
     try:
         if reprocess:
             counts["requeued"] = with_retries(lambda: requeue(engine, since), "requeueing pages")
+        else:  # articles an older extractor built are brought up to date a bounded batch at a time
+            counts.update(with_retries(lambda: catch_up(engine, EXTRACTOR_VERSION, limit), "requeueing stale pages"))
         if claims is not None:
             with_retries(lambda: claims.start(engine), "releasing dead claims")
         if claims is not None and claims.index is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,7 @@ from etl import clock
 from etl.filters import Criteria, article_conditions, has_metrics, metric_conditions
 from etl.health import source_health
 from etl.metrics import SHARE_UNITS
+from etl.staleness import NO_KIND_CATEGORY, UNCLASSIFIED, count_unclassified, staleness
 from etl.store import search
 from etl.store.models import Article, Metric, Page, Run, Service, table_of
 from etl.store.pages import PageState
@@ -180,7 +181,8 @@ def grouped_metrics(
 ) -> list[dict[str, Any]]:
     """Totals per group, unit and money kind (CNY is never added to persons, wages never to aid funding), over
     primary articles only. Shares (percent, percentage points) and prices are never added up: their rows carry
-    no total but the range and the list of the values stated."""
+    no total but the range and the list of the values stated; nor is money an older extractor stored without a
+    kind (kind ``unclassified``, etl.staleness), which may be aid, a price or a wage."""
     if group_by not in GROUPS:
         raise ValueError(f"cannot group by {group_by!r}; choose one of {', '.join(GROUPS)}")
     if criteria.filters.duplicates:
@@ -196,6 +198,7 @@ def grouped_metrics(
             col(Article.id),
             col(Article.title),
             col(Article.published_at),
+            col(Metric.category),
             *columns,
         )
         .join(Article, col(Article.id) == col(Metric.article_id))
@@ -204,12 +207,14 @@ def grouped_metrics(
     totals: dict[tuple[str, str, str], dict[str, Any]] = {}
     evidence: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in session.execute(query).all():
-        value, unit_, kind, text, sentence, aid, title, published = row[:8]
+        value, unit_, kind, text, sentence, aid, title, published, category = row[:9]
         if group_by == "year":
             key = str(clock.local(published).year) if published else "(no date)"
         else:
-            key = " ".join(str(v) for v in row[8:] if v) or "(unknown)"
-        kind = (kind or "other") if unit_ == "CNY" else ""  # other: none of the kinds, or stored before kinds
+            key = " ".join(str(v) for v in row[9:] if v) or "(unknown)"
+        if unit_ == "CNY" and kind is None:  # none of the kinds (category other), or stored before the kinds
+            kind = "other" if category == NO_KIND_CATEGORY else UNCLASSIFIED
+        kind = kind if unit_ == "CNY" else ""
         slot = totals.setdefault(
             (key, unit_, kind),
             {
@@ -232,7 +237,7 @@ def grouped_metrics(
     for k, slot in sorted(totals.items()):
         slot["articles"] = len(slot["articles"])
         values = sorted(slot.pop("values"))
-        if slot["unit"] in SHARE_UNITS or slot["kind"] == "price":  # a sum of shares or of prices means nothing
+        if slot["unit"] in SHARE_UNITS or slot["kind"] in ("price", UNCLASSIFIED):  # their sums mean nothing
             slot["total"] = None
             slot["range"] = f"{values[0]}–{values[-1]}" if values[0] != values[-1] else str(values[0])
             slot["values"] = values
@@ -242,6 +247,13 @@ def grouped_metrics(
             slot["evidence"] = evidence[k]
         out.append(slot)
     return out
+
+
+def unclassified_figures(session: Session, criteria: Criteria) -> int:
+    """Money figures under ``criteria`` that totals leave out: no kind-aware extractor has read them yet."""
+    wanted = [col(Metric.category) == criteria.category] if criteria.category else []
+    wanted += [col(Metric.unit) == criteria.unit] if criteria.unit else []
+    return count_unclassified(session, *article_conditions(criteria, _dialect(session)), *wanted)
 
 
 def article(session: Session, article_id: int) -> dict[str, Any] | None:
@@ -337,6 +349,9 @@ def status(session: Session, configured: Sequence[str] = ()) -> dict[str, Any]:
         }
         for r in runs
     ]
+    from etl.extract import EXTRACTOR_VERSION  # the cleaner's modules load only for this command
+
+    summary["extraction"] = asdict(staleness(session, EXTRACTOR_VERSION))  # articles an older extractor built
     summary["sources"] = source_health(session, configured)
     summary["service"] = service_state(session)
     summary["tables"] = table_sizes(session)

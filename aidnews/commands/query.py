@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 from rich.padding import Padding
+from rich.text import Text
 
 from aidnews import render
 from aidnews.common import (
@@ -213,10 +214,12 @@ def metrics(
     Example: aidnews metrics --group-by recipient --category funding --since 2023
     """
     from etl import query
+    from etl.staleness import unclassified_note
     from etl.store.engine import session_scope
 
     description = filters.describe() + (f", article {article}" if article is not None else "")
     db = read_db()
+    unclassified = 0
     with session_scope(db) as session:
         criteria = _criteria(session, filters)
         if group_by:
@@ -224,10 +227,13 @@ def metrics(
                 rows = query.grouped_metrics(session, group_by, criteria, with_evidence=evidence)
             except ValueError as exc:
                 raise fail(str(exc)) from None
+            unclassified = query.unclassified_figures(session, criteria)
         else:
             listing = query.metrics(session, criteria, limit=limit, article_id=article)
             rows, total = listing.rows, listing.total
         stored = query.stored_articles(session) if not rows else 0
+    if unclassified:  # money no kind-aware extractor has read: never added in, and said so
+        err.print(Text("note: ", style="yellow") + render.plain(unclassified_note(unclassified)), highlight=False)
     if not rows:
         _nothing_found("figure", description, stored)
         return

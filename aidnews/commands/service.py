@@ -310,11 +310,15 @@ def _etl_with_progress(
     reprocess: bool = False, since: datetime | None = None, limit: int | None = None, batch_size: int = 100
 ) -> Any:
     """An ETL pass with a progress bar over the pages it will take."""
+    from etl.extract import EXTRACTOR_VERSION
     from etl.process import etl_pass
+    from etl.staleness import STALE_PER_PASS, count_stale
     from etl.store.engine import get_engine
     from etl.store.pages import count_pending
 
     total = count_pending(get_engine(), reprocess=reprocess, since=since)
+    if not reprocess:  # the pass also takes a batch of the pages an older extractor read (etl.staleness)
+        total += min(count_stale(get_engine(), EXTRACTOR_VERSION), STALE_PER_PASS)
     if limit is not None:
         total = min(total, limit)
     columns = (TextColumn("ETL"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -64,6 +64,7 @@ def status(fmt: FormatOpt = "table", sources: SourcesOpt = None, wide: WideOpt =
 
 def _show_status(info: dict[str, Any], path: Path, wide: bool) -> None:
     from etl import health
+    from etl.staleness import Staleness, describe
 
     size = _size(info["database_bytes"])
     console.print(Text("database ", style="bold") + render.plain(f"{info['database']} ({size})"), highlight=False)
@@ -73,6 +74,8 @@ def _show_status(info: dict[str, Any], path: Path, wide: bool) -> None:
         f"failed {info['pages_failed']:,})",
         highlight=False,
     )
+    for line in describe(Staleness(**info["extraction"])):  # articles an older extractor built, money unclassified
+        console.print(Text("extraction ", style="bold yellow") + render.plain(line), highlight=False)
     service = info.get("service")
     if service:
         colour = {"running": "green", "stopped": "yellow"}.get(service["state"], "red")

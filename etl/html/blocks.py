@@ -78,9 +78,10 @@ class Block:
     subtitle: bool
     caption: bool
     center: bool
+    collapsed: bool = False  # a boilerplate-named element without prose, kept as one block unwalked
 
 
-def _block(frame: Frame, text: str, length: int, link_len: int, punct: int) -> Block:
+def _block(frame: Frame, text: str, length: int, link_len: int, punct: int, collapsed: bool = False) -> Block:
     return Block(
         text=text,
         length=length,
@@ -94,6 +95,7 @@ def _block(frame: Frame, text: str, length: int, link_len: int, punct: int) -> B
         subtitle=frame.subtitle,
         caption=frame.caption,
         center=frame.center,
+        collapsed=collapsed,
     )
 
 
@@ -300,7 +302,7 @@ def _collapse(tag: Element, frame: Frame, blocks: list[Block]) -> bool:
     if punct > 3:
         return False
     length = len(text) - len(words) + 1
-    blocks.append(_block(frame, text, length, 0, punct))
+    blocks.append(_block(frame, text, length, 0, punct, collapsed=True))
     return True
 
 

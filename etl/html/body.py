@@ -3,10 +3,11 @@
 The body container is the smallest element spanning the best-scoring run of blocks: a maximum-sum run where
 punctuated, link-poor text scores positive and link lists, boilerplate-hinted blocks and bare labels score
 negative. Class/id hints are trusted unless they cost most of the text (a template that names its article
-wrapper like a sidebar). Inside the container, page furniture is dropped: metadata lines (date, 来源, 作者,
-责任编辑) are read into fields, and next-article links, related lists, comment notices, share bars,
-font-size switchers and copyright lines are removed, whether they sit in their own elements or in plain
-``<p>`` s.
+wrapper like a sidebar or a share widget); then the misnamed wrapper is accepted, and a 相关新闻 list standing
+above the densest text does not end the article before it begins. Inside the container, page furniture is
+dropped: metadata lines (date, 来源, 作者, 责任编辑) are read into fields, and next-article links, related lists,
+comment notices, share bars, font-size switchers and copyright lines are removed, whether they sit in their
+own elements or in plain ``<p>`` s.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def block_value(block: Block, use_hints: bool) -> float:
     if block.link_len > 0.35 * length:
         return -2.0 * length
     plain = length - block.link_len
-    if block.punct == 0 or plain < 8:
+    if block.punct == 0 or plain < 8 or block.collapsed:
+        # a collapsed block is a boilerplate-named element with at most three punctuation marks in all its
+        # lines (a menu, a comment list): never prose, even when hints are set aside
         return -0.5 * min(plain, 30)
     return plain * (1.5 if use_hints and block.positive else 1.0)
 
@@ -82,6 +85,7 @@ class Choice:
     end: int
     depth: int
     run_end: int  # end of the best run; past it, the first boilerplate block ends the article
+    run_start: int = 0  # start of the best run; before it, an end marker cannot end the article
 
 
 def _covering(walk: Walk, run: Run) -> Choice:
@@ -93,7 +97,7 @@ def _covering(walk: Walk, run: Run) -> Choice:
             best_size = end - start
             if size < best_size or (size == best_size and r_depth > depth):
                 start, end, depth = r_start, r_end, r_depth
-    return Choice(start, end, depth, run.end)
+    return Choice(start, end, depth, run.end, run.start)
 
 
 def container(walk: Walk, forced: Element | None) -> Choice:
@@ -101,14 +105,15 @@ def container(walk: Walk, forced: Element | None) -> Choice:
     if forced is not None:
         for r_start, r_end, depth, tag in walk.ranges:
             if tag is forced:
-                return Choice(r_start, r_end, depth, r_end)
+                return Choice(r_start, r_end, depth, r_end, r_start)
     blocks = walk.blocks
     hinted = _best_run(blocks, use_hints=True)
     plain = _best_run(blocks, use_hints=False)
-    run = hinted if hinted.value >= _HINTED_SHARE * plain.value else plain
-    if run.end <= run.start:
-        return Choice(0, 0, 0, 0)
-    return _covering(walk, run)
+    if hinted.value >= _HINTED_SHARE * plain.value:
+        return _covering(walk, hinted) if hinted.end > hinted.start else Choice(0, 0, 0, 0)
+    # the hints would cost most of the text: they misname the article's wrapper, which is then accepted
+    # (otherwise the text inside it is read as furniture and a stray line beside it becomes the body)
+    return _unhinted(walk, plain)
 
 
 def densest_run(walk: Walk) -> Choice:
@@ -117,7 +122,11 @@ def densest_run(walk: Walk) -> Choice:
     A template may name its article wrapper like furniture (a <footer> around the text, a "side" column
     holding it); the text is still the page's densest run of punctuated, link-poor lines.
     """
-    run = _best_run(walk.blocks, use_hints=False)
+    return _unhinted(walk, _best_run(walk.blocks, use_hints=False))
+
+
+def _unhinted(walk: Walk, run: Run) -> Choice:
+    """The element around a run found without hints, with the misnamed wrappers around its prose accepted."""
     if run.end <= run.start:
         return Choice(0, 0, 0, 0)
     choice = _covering(walk, run)
@@ -233,7 +242,12 @@ def read_body(
         key = keyed.text if keyed else ""
         bare = key.lstrip(OPENERS + "|丨｜")
         if key and (END_MARKER.match(bare) or CLOSING_NOTE.match(bare)):
-            if content_seen:
+            if content_seen and index < choice.run_start:
+                # 相关新闻 above the densest text: the article is still to come, and what was read before the
+                # marker (a promotion box, a video's title) is a box above it, not its opening
+                paragraphs.clear()
+                first, last, content_seen = end, start, False
+            elif content_seen:
                 stop = index
                 break
             continue

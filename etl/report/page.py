@@ -239,6 +239,11 @@ def render(data: ReportData) -> str:
             _tile(number(data.metrics), "提取的数字"),
             _tile(yuan(data.funding_total) if data.funding_mentions else "—", "帮扶资金合计（所述）"),
             _tile(number(data.funding_articles), "提及帮扶资金的文章"),
+            *(
+                [_tile(number(data.quality.unclassified_money), "尚未分类的金额（未计入合计，待重新提取）", warn=True)]
+                if data.quality.unclassified_money
+                else []
+            ),
         ]
     )
     sections = [

@@ -19,15 +19,16 @@ from etl.extract import ExtractError, as_record
 LABELS = Path(__file__).resolve().parents[1] / "labels" / "gne-pages"
 
 # Share of the 62 labelled pages right per field, a little under what was measured when the floor was set:
-# title 1.000, day 0.984, authors 0.919, editor 0.968, source 0.903, first sentence 0.806, last 0.839.
+# title 1.000, day 0.984, authors 0.919, editor 0.968, source 0.903, first sentence 0.823, last 0.855 (the body
+# bounds rose from 0.806 and 0.839 when misnamed article wrappers were accepted: sina/4, other/1).
 FLOORS = {
     "title": 0.98,
     "published_day": 0.96,
     "authors": 0.88,
     "editor": 0.93,
     "source": 0.87,
-    "body_first": 0.77,
-    "body_last": 0.8,
+    "body_first": 0.79,
+    "body_last": 0.82,
 }
 
 
@@ -74,3 +75,18 @@ def test_metadata_and_body_bounds_hold_their_floors(results: list[tuple[dict, di
     print("pages with no date found:", undated)
     assert undated <= 1  # measured 0 of 62; readhub shows only 昨天 and is labelled undated
     assert {k: v for k, v in accuracy.items() if v < FLOORS[k]} == {}
+
+
+def test_an_article_inside_a_wrapper_named_like_a_share_widget_is_read(
+    results: list[tuple[dict, dict | None, str | None]],
+) -> None:
+    """sina/4 wraps its text in a share plugin's class, with a promotion box and 相关新闻 above the text.
+
+    Before the fix the body was a 57-character promotion line from beside the wrapper; the article is about
+    1,000 characters (first sentence as labelled, eleven paragraphs).
+    """
+    label, record, error = next(item for item in results if item[0]["page"] == "sina/4.html")
+    assert error is None and record is not None
+    assert score_page(record, label)["body_first"]
+    assert len(record["body"]) >= 900
+    assert label["body_last"].replace(" ", "") in record["body"].replace(" ", "")
