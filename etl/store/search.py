@@ -32,11 +32,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
+from etl.store import grams
 from etl.store.models import Article
 from etl.text.script import to_simplified
 
 FTS_TABLE = "article_fts"
+GRAMS_TABLE = "article_grams"  # SQLite: bigrams, for terms of one or two characters (etl.store.grams)
 PASSAGE_TABLE = "article_passage"
 SENTENCE_ENDS = "。！？；!?;\n"  # a PostgreSQL passage ends after one of these (migration 0004 splits there)
 TRIGRAM = 3  # characters in an indexed unit: shorter terms cannot use the index
@@ -73,9 +76,19 @@ class SearchQuery:
         return tuple(t for t in self.terms if len(t) >= TRIGRAM)
 
     @property
-    def scanned(self) -> tuple[str, ...]:
-        """Terms too short for the index, matched by a scan."""
+    def short(self) -> tuple[str, ...]:
+        """Terms too short for the trigram index."""
         return tuple(t for t in self.terms if len(t) < TRIGRAM)
+
+    @property
+    def bigrammed(self) -> tuple[str, ...]:
+        """SQLite: short terms the bigram index can look up."""
+        return tuple(t for t in self.short if grams.indexable(t))
+
+    @property
+    def scanned(self) -> tuple[str, ...]:
+        """SQLite: short terms no index can look up (they hold punctuation or spaces), matched by a scan."""
+        return tuple(t for t in self.short if not grams.indexable(t))
 
 
 def parse_query(text: str) -> SearchQuery:
@@ -125,14 +138,28 @@ def _fts_matches(terms: tuple[str, ...]) -> ColumnElement[bool]:
     return sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(sa.bindparam("fts_query", fts_match(terms), unique=True))
 
 
+def _grams_match(terms: tuple[str, ...]) -> ColumnElement[bool]:
+    expression = " ".join(grams.match(t) for t in terms)
+    return sa.text(f"{GRAMS_TABLE} MATCH :grams_query").bindparams(sa.bindparam("grams_query", expression, unique=True))
+
+
+def _sqlite_index_conditions(query: SearchQuery, *, trigrams: bool) -> list[ColumnElement[bool]]:
+    """SQLite: the terms each index answers, as `id IN (…)` (the trigram one unless it is joined), then scans."""
+    parts: list[ColumnElement[bool]] = []
+    if trigrams and query.indexed:
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        parts.append(col(Article.id).in_(sa.select(fts.c.rowid).where(_fts_matches(query.indexed))))
+    if query.bigrammed:
+        table = sa.table(GRAMS_TABLE, sa.column("rowid"))
+        parts.append(col(Article.id).in_(sa.select(table.c.rowid).where(_grams_match(query.bigrammed))))
+    return parts + [_in_article(t) for t in query.scanned]
+
+
 def condition(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
     """Where-clause on `article`: it holds every term of the query."""
     parts: list[ColumnElement[bool]] = []
     if dialect == "sqlite":
-        if query.indexed:
-            fts = sa.table(FTS_TABLE, sa.column("rowid"))
-            parts.append(Article.id.in_(sa.select(fts.c.rowid).where(_fts_matches(query.indexed))))
-        parts += [_in_article(t) for t in query.scanned]
+        parts = _sqlite_index_conditions(query, trigrams=True)
     else:
         for term in query.terms:
             if _in_passages(term):
@@ -203,12 +230,19 @@ def _passage_hits(term: str, name: str) -> sa.Subquery:
 
 def ranking(query: SearchQuery, dialect: str) -> Ranking:
     """How to find and rank the articles holding every term of `query` on this database."""
-    if dialect == "sqlite" and query.indexed:
+    if dialect == "sqlite" and query.indexed:  # ranked by the trigram index; the other terms filter
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
         return Ranking(
             joins=(Join(fts, Article.id == fts.c.rowid),),
-            where=sa.and_(_fts_matches(query.indexed), *[_in_article(t) for t in query.scanned]),
+            where=sa.and_(_fts_matches(query.indexed), *_sqlite_index_conditions(query, trigrams=False)),
             score=sa.literal_column(f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", sa.Float),
+        )
+    if dialect == "sqlite" and query.bigrammed:  # only short terms: ranked by the bigram index
+        table = sa.table(GRAMS_TABLE, sa.column("rowid"))
+        return Ranking(
+            joins=(Join(table, col(Article.id) == table.c.rowid),),
+            where=sa.and_(_grams_match(query.bigrammed), *[_in_article(t) for t in query.scanned]),
+            score=sa.literal_column(f"-bm25({GRAMS_TABLE}, {TITLE_WEIGHT}, 1.0)", sa.Float),
         )
     body_bytes = _body_bytes(dialect)
     joins: list[Join] = []
