@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from etl import clock
 from etl.filters import Criteria, article_conditions, has_metrics, metric_conditions
@@ -49,6 +49,7 @@ class Listing:
 
     rows: list[dict[str, Any]]
     total: int
+    more: bool = False  # more than `total` match: counting stopped there (a search ranks a bounded number)
 
 
 def _dialect(session: Session) -> str:
@@ -91,11 +92,15 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
     """Articles matching the criteria: by relevance when searching (with a snippet), else newest first.
 
     The matching is done once: an inner query ranks the ids and counts the matches (a window count), and only
-    the rows shown are then read whole.
+    the rows shown are then read whole. A search ranks at most `search.ranked_at_most` matches, the most recently
+    stored, and counts no further (`Listing.more`): ranking costs work per match, and a term held by most
+    articles (援, 新疆) would otherwise cost a pass over nearly the whole database.
     """
     dialect = _dialect(session)
     where = [*article_conditions(criteria, dialect, with_search=False), *has_metrics(criteria)]
     source: sa.FromClause = Article.__table__  # type: ignore[assignment]
+    searching = criteria.query is not None
+    bound = search.ranked_at_most(dialect)
     if criteria.query is not None:
         ranking = search.ranking(criteria.query, dialect)
         for join in ranking.joins:
@@ -105,25 +110,40 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
     else:
         score = sa.null()
     # SQLite evaluates a window query's columns where FTS5's bm25() no longer has its match: score in a subquery
-    matched = (
-        sa.select(Article.id.label("id"), Article.published_at.label("published_at"), score.label("score"))
+    matched_query = (
+        sa.select(col(Article.id).label("id"), col(Article.published_at).label("published_at"), score.label("score"))
         .select_from(source)
         .where(*where)
-        .subquery("matched")
     )
-    order = [matched.c.score.desc()] if criteria.query is not None else [matched.c.published_at.desc().nulls_last()]
-    ranked = (
-        sa.select(matched, sa.func.count().over().label("total"))
-        .order_by(*order, matched.c.id.desc())
-        .limit(limit)
-        .subquery("ranked")
-    )
+    if criteria.query is not None:  # the most recent matches, read in the index's id order, and one more
+        matched_query = matched_query.order_by(ranking.recency.desc()).limit(bound + 1)
+    matched = matched_query.subquery("matched")
+    if searching:  # counted up to one past the bound, which says that there are more and is not ranked
+        numbered = sa.select(
+            matched,
+            sa.func.row_number().over(order_by=matched.c.id.desc()).label("recent"),
+            sa.func.count().over().label("total"),
+        ).subquery("numbered")
+        ranked = (
+            sa.select(numbered.c.id, numbered.c.published_at, numbered.c.score, numbered.c.total)
+            .where(numbered.c.recent <= bound)
+            .order_by(numbered.c.score.desc(), numbered.c.id.desc())
+            .limit(limit)
+            .subquery("ranked")
+        )
+    else:
+        ranked = (
+            sa.select(matched, sa.func.count().over().label("total"))
+            .order_by(matched.c.published_at.desc().nulls_last(), matched.c.id.desc())
+            .limit(limit)
+            .subquery("ranked")
+        )
     metric_count = sa.select(sa.func.count(Metric.id)).where(Metric.article_id == Article.id).scalar_subquery()
     query = (
         sa.select(Article, metric_count.label("metrics"), ranked.c.score, ranked.c.total)
         .join(ranked, ranked.c.id == Article.id)
         .order_by(
-            ranked.c.score.desc() if criteria.query is not None else ranked.c.published_at.desc().nulls_last(),
+            ranked.c.score.desc() if searching else ranked.c.published_at.desc().nulls_last(),
             ranked.c.id.desc(),
         )
     )
@@ -135,7 +155,10 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
             row["score"] = float(score_)
             row["snippet"] = search.make_snippet(criteria.query, found.title, found.body)
         rows.append(row)
-    return Listing(rows, max(totals))
+    total = max(totals)
+    if searching and total > bound:
+        return Listing(rows, bound, more=True)
+    return Listing(rows, total)
 
 
 def _metric_query(criteria: Criteria, dialect: str) -> sa.Select:
