@@ -172,7 +172,7 @@ def test_wal_files_of_a_live_writer_are_left_to_it(filled_sqlite: str) -> None:
     assert browse.wal_files(path) == frozenset()
     writer = sqlite3.connect(path)
     try:
-        writer.execute("UPDATE article SET title = title || '!' WHERE id = 1")
+        writer.execute("UPDATE metric SET sentence = sentence || '!' WHERE id = 1")
         writer.commit()
         browse.build_metadata(path)
         browse.tidy_wal(path, frozenset())  # told they were ours, yet held by the writer: left alone
