@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
+from sqlalchemy.sql.selectable import LateralFromClause
 from sqlmodel import col
 
 from etl.store import grams
@@ -154,7 +156,7 @@ def _fts_matches(terms: tuple[str, ...]) -> ColumnElement[bool]:
     return sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(sa.bindparam("fts_query", fts_match(terms), unique=True))
 
 
-def _grams_match(terms: tuple[str, ...]) -> ColumnElement[bool]:
+def _grams_match(terms: tuple[str, ...]) -> sa.TextClause:
     expression = " ".join(grams.match(t) for t in terms)
     return sa.text(f"{GRAMS_TABLE} MATCH :grams_query").bindparams(sa.bindparam("grams_query", expression, unique=True))
 
@@ -179,10 +181,10 @@ def condition(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
     short = tuple(t for t in query.terms if _pg_bigrammed(t))
     if short:
         table = sa.table(GRAMS_TABLE, sa.column("article_id", sa.Integer))
-        found = sa.text(f"{GRAMS_TABLE}.grams @@ CAST(:grams_query AS tsquery)").bindparams(
+        holds_all = sa.text(f"{GRAMS_TABLE}.grams @@ CAST(:grams_query AS tsquery)").bindparams(
             sa.bindparam("grams_query", ts_query(short), unique=True)
         )
-        parts.append(col(Article.id).in_(sa.select(table.c.article_id).where(found)))
+        parts.append(col(Article.id).in_(sa.select(table.c.article_id).where(holds_all)))
     for term in query.terms:
         if term in short:
             continue
@@ -253,7 +255,7 @@ class Ranking:
     joins: tuple[Join, ...]
     where: ColumnElement[bool]
     score: ColumnElement[float]
-    recency: ColumnElement[int]  # the article id, read where the matches come from in id order (FTS5's rowid)
+    recency: SQLCoreOperations[Any]  # the article id, read where the matches come from in id order (FTS5's rowid)
 
 
 def ranking(query: SearchQuery, dialect: str) -> Ranking:
@@ -299,7 +301,7 @@ def _strpos(column: ColumnElement[str], term: str) -> ColumnElement[int]:
     return sa.func.strpos(column, term)
 
 
-def _passage_occurrences(term: str, name: str) -> sa.LateralFromClause:
+def _passage_occurrences(term: str, name: str) -> LateralFromClause:
     """PostgreSQL: the occurrences of `term` in the body of the article at hand, counted in its passages.
 
     Passages are stored inline, so this reads a few short rows by the passage key; counting in the body itself
