@@ -425,7 +425,7 @@ def main() -> int:
     bases = base_extractions()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'search.db'}"
-        bench("SQLite (FTS5 trigram)", url, args, corpus, bases)
+        bench("SQLite (FTS5: trigrams, and bigrams for short terms)", url, args, corpus, bases)
         db.get_engine(url).dispose()
     if not args.pg:
         return 0
@@ -439,7 +439,13 @@ def main() -> int:
         return 0
     url = sa.engine.make_url(args.pg).set(database=name).render_as_string(hide_password=False)
     try:
-        bench("PostgreSQL (sentence passages, pg_trgm GIN)", url, args, corpus, bases)
+        bench(
+            "PostgreSQL (sentence passages with pg_trgm GIN; bigram tsvector GIN for short terms)",
+            url,
+            args,
+            corpus,
+            bases,
+        )
     finally:
         db.get_engine(url).dispose()
         with admin.connect() as conn:
