@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -148,7 +149,9 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
         )
     )
     rows, totals = [], [0]
-    for found, metrics, score_, total in session.execute(query).all():
+    with search.index_lookups(session) if searching else nullcontext():
+        found_rows = session.execute(query).all()
+    for found, metrics, score_, total in found_rows:
         totals.append(total)
         row = _article_row(found, metrics)
         if criteria.query is not None:
