@@ -202,22 +202,34 @@ def condition(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
     return sa.and_(*parts)
 
 
+PLANNER_SETTINGS = {
+    # The planner estimates a common bigram (援) well, and then reads the whole bigram table rather than its GIN
+    # index, taking no account of each row's tsvector being TOASTed: 490 ms against 3 ms at 10,000 articles.
+    "enable_seqscan": "off",
+    # A search's estimated cost (the per-article passage counts) passes jit_above_cost, and compiling the
+    # query took 863 ms of a 1,046 ms three-term search at 10,000 articles; it runs in well under that.
+    "jit": "off",
+}
+
+
 @contextmanager
 def index_lookups(session: Session) -> Iterator[None]:
-    """PostgreSQL: within the block, plan without sequential scans where an index can answer.
-
-    The planner estimates a common bigram (援) well, and then reads the whole bigram table rather than its GIN
-    index, taking no account of each row's tsvector being TOASTed: 490 ms against 3 ms through the index at
-    10,000 articles (measured). Restored when the block ends; a no-op on other databases."""
+    """PostgreSQL: within the block, plan a search with `PLANNER_SETTINGS` (restored when the block ends, and
+    local to the transaction in any case); a no-op on other databases."""
     if session.get_bind().dialect.name != "postgresql":
         yield
         return
-    previous = session.execute(sa.text("SELECT current_setting('enable_seqscan')")).scalar_one()
-    session.execute(sa.text("SELECT set_config('enable_seqscan', 'off', true)"))
+    previous = {
+        name: session.execute(sa.text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
+        for name in PLANNER_SETTINGS
+    }
+    for name, value in PLANNER_SETTINGS.items():
+        session.execute(sa.text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
     try:
         yield
     finally:
-        session.execute(sa.text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous})
+        for name, value in previous.items():
+            session.execute(sa.text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
 
 
 def _pg_bigrammed(term: str) -> bool:
