@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_search.py [--articles 100000] [--writes 2000] [--rounds 5]
                                            [--pg postgresql+psycopg://postgres@127.0.0.1/postgres]
+    .venv/bin/python bench/bench_search.py --query-only URL [--rounds 5]
 
 Generates --articles articles from the demo corpus' sentences (numbers redrawn so that figures vary), with body
 lengths drawn from a log-normal fitted to the real pages of the shared corpus (median about 1,300 characters,
@@ -11,15 +12,19 @@ throw-away PostgreSQL database. On each it then:
 1. writes --writes articles with the ETL's own writer (`etl.store.articles.store_articles`, batches of 100, as
    an ETL pass does) without the search index (schema 0006, the one before it), replaces them with new text, stores them
    again unchanged, and deletes them;
-2. builds the index over the loaded articles (`upgrade head`: migration 0007's back-fill);
+2. builds the indexes over the loaded articles (`upgrade head`: the back-fills of migrations 0007, trigrams,
+   and 0011, bigrams for terms of one or two characters);
 3. repeats step 1 with the index in place;
-4. runs a fixed query set through `etl.query.articles` (match, rank, total count, 50 rows with snippets), one
+4. runs a fixed query set through `etl.query.articles` (match, rank, total count, 50 rows with snippets): terms
+   of one character, of two, of three or more held by many articles or by few, several terms, Traditional; one
    warm-up pass then --rounds timed passes, and reports median and 95th percentile per kind of query, of wall
    time and of CPU time (this process's plus the PostgreSQL backend's, read from /proc when the server runs
    on this machine): on a shared machine the wall time says as much about the other work as about the query.
 
 It prints ratios (write with the index / write without) next to the times: the ratios are the point, absolute
-times move with the machine and its load.
+times move with the machine and its load. --query-only repeats step 4 alone on a database this bench built
+(upgrading it to the newest schema first), so that a change to the queries is measured without rebuilding
+100,000 articles.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from etl.extract import Extraction, extract  # noqa: E402
 from etl.filters import Filters, resolve  # noqa: E402
 from etl.query import articles  # noqa: E402
 from etl.store import engine as db  # noqa: E402
+from etl.store import search  # noqa: E402
 from etl.store.articles import ExtractedPage, store_articles  # noqa: E402
 from etl.store.models import Article, Page  # noqa: E402
 
@@ -64,13 +70,13 @@ WRITE_BATCH = 100  # pages per ETL batch
 LIMIT = 50  # rows a listing shows
 SENTENCE_END = re.compile(r"(?<=[。！？；])")
 DIGITS = re.compile(r"\d+")
-QUERIES = {  # kind -> queries; "scan" terms are shorter than a trigram
-    "indexed, common": ["援疆干部", "对口支援", "援疆资金", "农产品", "乡村振兴", "产业园"],
-    "indexed, rare": ["温室大棚", "职业技能培训", "标准厂房", "远程会诊", "量子计算机"],
-    "indexed, several terms": ["疏附县 学校", "援疆资金 医院", "上海 援藏干部 日喀则"],
-    "indexed, Traditional": ["援疆幹部", "鄉村振興"],
-    "scan, 2 characters": ["援疆", "疏附", "干部", "学校"],
-    "scan, 1 character": ["医", "茶"],
+QUERIES = {  # kind -> queries; terms of one or two characters are looked up in the bigram index
+    "1 character": ["援", "医", "茶", "棚"],
+    "2 characters": ["援疆", "疏附", "干部", "学校", "新疆", "疏勒"],
+    "3+ characters, common": ["援疆干部", "对口支援", "援疆资金", "农产品", "乡村振兴", "产业园"],
+    "3+ characters, rare": ["温室大棚", "职业技能培训", "标准厂房", "远程会诊", "量子计算机"],
+    "several terms": ["疏附县 学校", "援疆资金 医院", "上海 援藏干部 日喀则", "援疆 医"],
+    "Traditional": ["援疆幹部", "鄉村振興", "醫"],
 }
 
 
@@ -292,15 +298,21 @@ def query_latency(url: str, rounds: int) -> dict[str, list[tuple[str, int, list[
     return out
 
 
-def index_bytes(url: str) -> int:
-    """Bytes the search index occupies: FTS5's shadow tables; the passages with their indexes."""
+def index_bytes(url: str) -> dict[str, int]:
+    """Bytes each search index occupies: FTS5's shadow tables (trigrams, bigrams); on PostgreSQL the passages
+    with their indexes, and the bigram sets with theirs."""
     engine = db.get_engine(url)
+    out = {}
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            query = "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'article_fts%'"
-        else:
-            query = "SELECT pg_total_relation_size('article_passage')"
-        return int(conn.execute(sa.text(query)).scalar() or 0)
+        for name in ("article_fts", "article_passage", "article_grams"):
+            if engine.dialect.name == "sqlite":
+                query = f"SELECT SUM(pgsize) FROM dbstat WHERE name LIKE '{name}%'"
+            else:
+                query = f"SELECT pg_total_relation_size(to_regclass('{name}'))"
+            size = int(conn.execute(sa.text(query)).scalar() or 0)
+            if size:
+                out[name] = size
+    return out
 
 
 def text_bytes(url: str) -> int:
@@ -335,11 +347,8 @@ def bench(name: str, url: str, args: argparse.Namespace, corpus: Corpus, bases: 
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE article")
-    size, text = index_bytes(url), text_bytes(url)
-    print(
-        f"index built over {args.articles:,} articles in {backfill:.0f} s; {size / 2**20:.0f} MB "
-        f"({size / text:.2f}x the {text / 2**20:.0f} MB of title and body text)"
-    )
+    print(f"indexes built over {args.articles:,} articles in {backfill:.0f} s")
+    print_sizes(url)
     indexed = write_costs(engine, pages, first, second)
     print(f"ETL writes of {args.writes:,} articles in batches of {WRITE_BATCH} (ms per article):")
     for step in plain:
@@ -348,10 +357,21 @@ def bench(name: str, url: str, args: argparse.Namespace, corpus: Corpus, bases: 
             f"  {step:<22} without index {plain[step].per_article_ms:6.2f}  with index "
             f"{indexed[step].per_article_ms:6.2f}  ratio {ratio:.2f}"
         )
-    results = query_latency(url, args.rounds)
+    report_latency(url, args.rounds)
+
+
+def print_sizes(url: str) -> None:
+    sizes, text = index_bytes(url), text_bytes(url)
+    for name, size in sizes.items():
+        print(f"  {name:<16} {size / 2**20:6.0f} MB ({size / text:.2f}x the {text / 2**20:.0f} MB of title and body)")
+
+
+def report_latency(url: str, rounds: int) -> None:
+    results = query_latency(url, rounds)
     print(
         f"query latency through etl.query.articles (match, rank, count, {LIMIT} rows with snippets), "
-        f"{args.rounds} runs each after a warm-up; wall ms, and CPU ms (client + database):"
+        f"{rounds} runs each after a warm-up; wall ms, and CPU ms (client + database); "
+        f"a match count of {search.ranked_at_most(db.get_engine(url).dialect.name):,} means 'more than that':"
     )
     every_wall: list[float] = []
     every_cpu: list[float] = []
@@ -389,12 +409,23 @@ def main() -> int:
         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         help="an admin URL for a throw-away PostgreSQL database ('' to skip)",
     )
+    parser.add_argument(
+        "--query-only",
+        metavar="URL",
+        help="only time the queries (and report index sizes) on an existing database built by this bench",
+    )
     args = parser.parse_args()
+    if args.query_only:
+        print(f"== {db.describe(args.query_only)}")
+        db.upgrade(args.query_only)
+        print_sizes(args.query_only)
+        report_latency(args.query_only, args.rounds)
+        return 0
     corpus = corpus_text()
     bases = base_extractions()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'search.db'}"
-        bench("SQLite (FTS5 trigram)", url, args, corpus, bases)
+        bench("SQLite (FTS5: trigrams, and bigrams for short terms)", url, args, corpus, bases)
         db.get_engine(url).dispose()
     if not args.pg:
         return 0
@@ -408,7 +439,13 @@ def main() -> int:
         return 0
     url = sa.engine.make_url(args.pg).set(database=name).render_as_string(hide_password=False)
     try:
-        bench("PostgreSQL (sentence passages, pg_trgm GIN)", url, args, corpus, bases)
+        bench(
+            "PostgreSQL (sentence passages with pg_trgm GIN; bigram tsvector GIN for short terms)",
+            url,
+            args,
+            corpus,
+            bases,
+        )
     finally:
         db.get_engine(url).dispose()
         with admin.connect() as conn:

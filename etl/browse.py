@@ -7,7 +7,11 @@ process whose lifetime is bound to ours.
 
 Read-only comes from SQLite itself: a live database is opened `mode=ro` (the service may keep writing; every page
 shows the data as of its query), a copy no process writes can be opened `immutable=1` (needed on read-only media,
-where SQLite cannot create the WAL index a `mode=ro` reader of a WAL database uses).
+where SQLite cannot create the WAL index a `mode=ro` reader of a WAL database uses). A `mode=ro` reader of a
+WAL database that no process had open creates its -wal and -shm files, and cannot remove them when it closes (only a
+connection that may checkpoint does): so when browse stops, files that were not beside the database when it started
+are removed the way SQLite itself removes them, by closing the last connection (`tidy_wal`), and never while
+another process holds the database.
 
 Datasette reads only SQLite. For PostgreSQL we refuse with a pointer to psql as the read-only role
 aidnews_reader (migration 0010) and to `aidnews export`, rather than copying a production database into a file
@@ -205,6 +209,27 @@ def needs_immutable(path: Path) -> bool:
     return not os.access(path.parent, os.W_OK)
 
 
+WAL_FILES = ("-wal", "-shm")
+
+
+def wal_files(path: Path) -> frozenset[str]:
+    """The WAL companions present beside the database (by suffix)."""
+    return frozenset(s for s in WAL_FILES if path.with_name(path.name + s).exists())
+
+
+def tidy_wal(path: Path, present_before: frozenset[str]) -> None:
+    """Remove the -wal and -shm files our readers created, by opening and closing a connection that may
+    checkpoint: SQLite then deletes them when it is the last connection, and leaves them to any process that
+    still holds the database (they are its files then). The checkpoint writes nothing: readers add no frames."""
+    if wal_files(path) <= present_before:
+        return
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=5)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        return  # the database cannot be opened for writing (a read-only file): nothing of ours can be undone
+
+
 def _connect(path: Path, immutable: bool) -> sqlite3.Connection:
     flag = "immutable=1" if immutable else "mode=ro"
     return sqlite3.connect(f"{path.as_uri()}?{flag}", uri=True)
@@ -243,6 +268,8 @@ def build_metadata(path: Path, immutable: bool = False) -> dict[str, Any]:
 
 def port_free(port: int, host: str = HOST) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the server will: a port whose last connections linger in TIME_WAIT (a browse just stopped) is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -287,12 +314,15 @@ def datasette(url: str, port: int = DEFAULT_PORT, immutable: bool | None = None)
         immutable = needs_immutable(path)
     if not port_free(port):
         raise BrowseError(f"port {port} on {HOST} is busy: choose another with --port")
+    present = wal_files(path)
     try:
         metadata = build_metadata(path, immutable)
     except sqlite3.Error as exc:
         raise BrowseError(
             f"cannot read {path}: {exc}" + ("" if immutable else " (on read-only media or a copy, try --immutable)")
         ) from None
+    finally:
+        tidy_wal(path, present)
     with tempfile.TemporaryDirectory(prefix="aidnews-browse-") as tmp:
         metadata_file = Path(tmp) / "metadata.json"
         metadata_file.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -307,6 +337,7 @@ def datasette(url: str, port: int = DEFAULT_PORT, immutable: bool | None = None)
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+            tidy_wal(path, present)
 
 
 def serve(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -46,6 +47,7 @@ class Listing:
 
     rows: list[dict[str, Any]]
     total: int
+    more: bool = False  # more than `total` match: counting stopped there (a search ranks a bounded number)
 
 
 def _dialect(session: Session) -> str:
@@ -88,11 +90,15 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
     """Articles matching the criteria: by relevance when searching (with a snippet), else newest first.
 
     The matching is done once: an inner query ranks the ids and counts the matches (a window count), and only
-    the rows shown are then read whole.
+    the rows shown are then read whole. A search ranks at most `search.ranked_at_most` matches, the most recently
+    stored, and counts no further (`Listing.more`): ranking costs work per match, and a term held by most
+    articles (援, 新疆) would otherwise cost a pass over nearly the whole database.
     """
     dialect = _dialect(session)
     where = [*article_conditions(criteria, dialect, with_search=False), *has_metrics(criteria)]
     source: sa.FromClause = table_of(Article)
+    searching = criteria.query is not None
+    bound = search.ranked_at_most(dialect)
     if criteria.query is not None:
         ranking = search.ranking(criteria.query, dialect)
         for join in ranking.joins:
@@ -102,19 +108,34 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
     else:
         score = sa.null()
     # SQLite evaluates a window query's columns where FTS5's bm25() no longer has its match: score in a subquery
-    matched = (
+    matched_query = (
         sa.select(col(Article.id).label("id"), col(Article.published_at).label("published_at"), score.label("score"))
         .select_from(source)
         .where(*where)
-        .subquery("matched")
     )
-    order = [matched.c.score.desc()] if criteria.query is not None else [matched.c.published_at.desc().nulls_last()]
-    ranked = (
-        sa.select(matched, sa.func.count().over().label("total"))
-        .order_by(*order, matched.c.id.desc())
-        .limit(limit)
-        .subquery("ranked")
-    )
+    if criteria.query is not None:  # the most recent matches, read in the index's id order, and one more
+        matched_query = matched_query.order_by(ranking.recency.desc()).limit(bound + 1)
+    matched = matched_query.subquery("matched")
+    if searching:  # counted up to one past the bound, which says that there are more and is not ranked
+        numbered = sa.select(
+            matched,
+            sa.func.row_number().over(order_by=matched.c.id.desc()).label("recent"),
+            sa.func.count().over().label("total"),
+        ).subquery("numbered")
+        ranked = (
+            sa.select(numbered.c.id, numbered.c.published_at, numbered.c.score, numbered.c.total)
+            .where(numbered.c.recent <= bound)
+            .order_by(numbered.c.score.desc(), numbered.c.id.desc())
+            .limit(limit)
+            .subquery("ranked")
+        )
+    else:
+        ranked = (
+            sa.select(matched, sa.func.count().over().label("total"))
+            .order_by(matched.c.published_at.desc().nulls_last(), matched.c.id.desc())
+            .limit(limit)
+            .subquery("ranked")
+        )
     metric_count = (
         sa.select(sa.func.count(col(Metric.id))).where(col(Metric.article_id) == col(Article.id)).scalar_subquery()
     )
@@ -122,19 +143,24 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
         sa.select(Article, metric_count.label("metrics"), ranked.c.score, ranked.c.total)
         .join(ranked, ranked.c.id == col(Article.id))
         .order_by(
-            ranked.c.score.desc() if criteria.query is not None else ranked.c.published_at.desc().nulls_last(),
+            ranked.c.score.desc() if searching else ranked.c.published_at.desc().nulls_last(),
             ranked.c.id.desc(),
         )
     )
     rows, totals = [], [0]
-    for found, metrics, score_, total in session.execute(query).all():
+    with search.index_lookups(session) if searching else nullcontext():
+        found_rows = session.execute(query).all()
+    for found, metrics, score_, total in found_rows:
         totals.append(total)
         row = _article_row(found, metrics)
         if criteria.query is not None:
             row["score"] = float(score_)
             row["snippet"] = search.make_snippet(criteria.query, found.title, found.body)
         rows.append(row)
-    return Listing(rows, max(totals))
+    total = max(totals)
+    if searching and total > bound:
+        return Listing(rows, bound, more=True)
+    return Listing(rows, total)
 
 
 def _metric_query(criteria: Criteria, dialect: str) -> sa.Select:

@@ -96,9 +96,18 @@ def articles(
         fmt,
         columns,
         title="articles",
-        total=listing.total,
+        total=None if listing.more else listing.total,
         wide=wide,
     )
+    if listing.more:  # a search ranks and counts a bounded number of matches: say so, and how to narrow it
+        err.print(
+            Text(
+                f"showing {len(listing.rows):,} of more than {listing.total:,} matches, ranked among the "
+                f"{listing.total:,} most recently stored: add a word or a filter to narrow the search",
+                style="dim",
+            ),
+            highlight=False,
+        )
 
 
 def article(

@@ -29,6 +29,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from etl.store import grams
+
 DEFAULT_SQLITE_PATH = Path("data") / "aidnews.db"
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 RETRY_DELAYS: Sequence[float] = (1.0, 2.0, 4.0, 8.0, 16.0)  # seconds between tries after a lost connection
@@ -68,6 +70,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+    grams.register(dbapi_conn)  # the search index's triggers call it (etl.store.grams)
 
 
 def get_engine(url: str | None = None) -> sa.Engine:

@@ -1,7 +1,7 @@
 """Full-text search over article titles and bodies, in Simplified characters, on SQLite and PostgreSQL.
 
 Chinese is written without spaces, so neither database's word tokenizer applies; both index character
-trigrams instead, and both indexes are kept in step by the database itself (migration 0004), so that every
+trigrams instead, and both indexes are kept in step by the database itself (migration 0007), so that every
 insert, replace and delete of an article, whoever makes it, updates the index in the same transaction:
 
 - SQLite: an FTS5 table `article_fts` (tokenizer `trigram`, external content: it indexes the `article` rows and
@@ -11,35 +11,52 @@ insert, replace and delete of an article, whoever makes it, updates the index in
   whole, a body is TOASTed and costs about ten microseconds, which at 100,000 articles made a common term take
   seconds. So the text is indexed in passages: `article_passage` holds each title and each sentence of each
   body (split after 。！？； and line ends) with a `pg_trgm` GIN index, filled by a trigger on `article`.
-  Passages are short and stored inline, so confirming a match and counting occurrences is cheap, and an
-  article's score is summed from its matching passages without reading its body. A term holding a sentence
-  end (which passages never span) is matched against the whole article instead.
+  Passages are short and stored inline, so confirming a match is cheap. A term holding a sentence end (which
+  passages never span) is matched against the whole article instead.
+
+A trigram index cannot look up a term of one or two characters (疏勒, 援), which a scan of every article or
+passage then answered, in seconds at 100,000 articles. Both databases therefore also index character bigrams
+(`article_grams`, migration 0011): on SQLite an FTS5 table of bigram tokens with a one-character prefix index
+(etl.store.grams), on PostgreSQL a tsvector of each article's distinct bigrams with a GIN index. A two-character
+term is one bigram, a one-character term a prefix of one; SQLite keeps a term that no index can hold (ASCII
+punctuation) for a scan.
 
 Titles and bodies are stored in Simplified form (etl.text.normalise converts them) and queries are converted
 the same way, so a Traditional query finds a Simplified article. A query is split on whitespace into terms; an
-article matches when it holds every term, each literally (`%`, `_` and `\\` are ordinary characters). A
-trigram index cannot look up a term of one or two characters (疏勒): on SQLite such terms are matched by a
-scan of the articles, on PostgreSQL by a scan of the passages. bench/bench_search.py measures every path.
-Ranking: FTS5's bm25 on SQLite; elsewhere a BM25-shaped score from occurrence counts (title weighted, long
-bodies damped), without inverse document frequency (terms weigh alike). Snippets are made here from the
+article matches when it holds every term, each literally (`%`, `_` and `\\` are ordinary characters).
+Ranking: FTS5's bm25 on SQLite; on PostgreSQL a BM25-shaped score from occurrence counts in the title and body
+(title weighted, long bodies damped), without inverse document frequency (terms weigh alike). A search ranks at
+most `RANKED` matches, the most recently stored, found in id order without scoring the rest (etl.query.articles
+says so to the user): the work of a query is bounded however common its terms. Snippets are made here from the
 bodies of the rows shown, the same way on both databases (FTS5's snippet() would re-tokenize every match).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
-from sqlmodel import col
+from sqlalchemy.sql.selectable import LateralFromClause
+from sqlmodel import Session, col
 
+from etl.store import grams
 from etl.store.models import Article
 from etl.text.script import to_simplified
 
 FTS_TABLE = "article_fts"
+GRAMS_TABLE = "article_grams"  # SQLite: bigrams, for terms of one or two characters (etl.store.grams)
 PASSAGE_TABLE = "article_passage"
 SENTENCE_ENDS = "。！？；!?;\n"  # a PostgreSQL passage ends after one of these (migration 0004 splits there)
+# Matches a search ranks and counts at most, the most recently stored (bench/README.md has the times): SQLite
+# scores from the index (bm25, about 20 microseconds a match with the article's row read); PostgreSQL reads
+# each ranked body to count its terms (0.1 to 0.3 ms a match at 100,000 articles, cache and load permitting).
+RANKED = {"sqlite": 10_000, "postgresql": 2_000}
+RANKED_ELSEWHERE = 2_000
 TRIGRAM = 3  # characters in an indexed unit: shorter terms cannot use the index
 HIGHLIGHT = ("«", "»")  # around each matched term in a snippet
 ELLIPSIS = "…"
@@ -74,9 +91,24 @@ class SearchQuery:
         return tuple(t for t in self.terms if len(t) >= TRIGRAM)
 
     @property
-    def scanned(self) -> tuple[str, ...]:
-        """Terms too short for the index, matched by a scan."""
+    def short(self) -> tuple[str, ...]:
+        """Terms too short for the trigram index."""
         return tuple(t for t in self.terms if len(t) < TRIGRAM)
+
+    @property
+    def bigrammed(self) -> tuple[str, ...]:
+        """SQLite: short terms the bigram index can look up."""
+        return tuple(t for t in self.short if grams.indexable(t))
+
+    @property
+    def scanned(self) -> tuple[str, ...]:
+        """SQLite: short terms no index can look up (they hold punctuation or spaces), matched by a scan."""
+        return tuple(t for t in self.short if not grams.indexable(t))
+
+
+def ranked_at_most(dialect: str) -> int:
+    """How many matches a search on this database ranks and counts."""
+    return RANKED.get(dialect, RANKED_ELSEWHERE)
 
 
 def parse_query(text: str) -> SearchQuery:
@@ -126,21 +158,94 @@ def _fts_matches(terms: tuple[str, ...]) -> sa.TextClause:
     return sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(sa.bindparam("fts_query", fts_match(terms), unique=True))
 
 
+def _grams_match(terms: tuple[str, ...]) -> sa.TextClause:
+    expression = " ".join(grams.match(t) for t in terms)
+    return sa.text(f"{GRAMS_TABLE} MATCH :grams_query").bindparams(sa.bindparam("grams_query", expression, unique=True))
+
+
+def _sqlite_index_conditions(query: SearchQuery, *, trigrams: bool) -> list[ColumnElement[bool]]:
+    """SQLite: the terms each index answers, as `id IN (…)` (the trigram one unless it is joined), then scans."""
+    parts: list[ColumnElement[bool]] = []
+    if trigrams and query.indexed:
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        parts.append(col(Article.id).in_(sa.select(fts.c.rowid).where(_fts_matches(query.indexed))))
+    if query.bigrammed:
+        table = sa.table(GRAMS_TABLE, sa.column("rowid"))
+        parts.append(col(Article.id).in_(sa.select(table.c.rowid).where(_grams_match(query.bigrammed))))
+    return parts + [_in_article(t) for t in query.scanned]
+
+
 def condition(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
     """Where-clause on `article`: it holds every term of the query."""
-    parts: list[ColumnElement[bool]] = []
     if dialect == "sqlite":
-        if query.indexed:
-            fts = sa.table(FTS_TABLE, sa.column("rowid"))
-            parts.append(col(Article.id).in_(sa.select(fts.c.rowid).where(_fts_matches(query.indexed))))
-        parts += [_in_article(t) for t in query.scanned]
-    else:
-        for term in query.terms:
-            if _in_passages(term):
-                parts.append(col(Article.id).in_(sa.select(passage.c.article_id).where(_holds(passage.c.text, term))))
-            else:
-                parts.append(_in_article(term))
+        return sa.and_(*_sqlite_index_conditions(query, trigrams=True))
+    parts: list[ColumnElement[bool]] = []
+    short = tuple(t for t in query.terms if _pg_bigrammed(t))
+    if short:
+        table = sa.table(GRAMS_TABLE, sa.column("article_id", sa.Integer))
+        holds_all = sa.text(f"{GRAMS_TABLE}.grams @@ CAST(:grams_query AS tsquery)").bindparams(
+            sa.bindparam("grams_query", ts_query(short), unique=True)
+        )
+        # whole (OFFSET 0), as below: read backwards in key order, a rare term would be tested on every row
+        parts.append(col(Article.id).in_(sa.select(table.c.article_id).where(holds_all).offset(0)))
+
+    for term in query.terms:
+        if term in short:
+            continue
+        if _in_passages(term):
+            # OFFSET 0 keeps the subquery whole: planned with a LIMIT above it, PostgreSQL would otherwise read the
+            # passages backwards in key order hoping to stop early, which reads most of them for a rare term
+            found = sa.select(passage.c.article_id).where(_holds(passage.c.text, term)).offset(0)
+            parts.append(col(Article.id).in_(found))
+        else:
+            parts.append(_in_article(term))
     return sa.and_(*parts)
+
+
+PLANNER_SETTINGS = {
+    # The planner estimates a common bigram (援) well, and then reads the whole bigram table rather than its GIN
+    # index, taking no account of each row's tsvector being TOASTed: 490 ms against 3 ms at 10,000 articles.
+    "enable_seqscan": "off",
+    # A search's estimated cost (the per-article passage counts) passes jit_above_cost, and compiling the
+    # query took 863 ms of a 1,046 ms three-term search at 10,000 articles; it runs in well under that.
+    "jit": "off",
+}
+
+
+@contextmanager
+def index_lookups(session: Session) -> Iterator[None]:
+    """PostgreSQL: within the block, plan a search with `PLANNER_SETTINGS` (restored when the block ends, and
+    local to the transaction in any case); a no-op on other databases."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    previous = {
+        name: session.execute(sa.text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
+        for name in PLANNER_SETTINGS
+    }
+    for name, value in PLANNER_SETTINGS.items():
+        session.execute(sa.text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            session.execute(sa.text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+
+
+def _pg_bigrammed(term: str) -> bool:
+    """PostgreSQL: whether the bigram index holds `term` (one or two characters once lower-cased, as it is)."""
+    return len(term.lower()) <= grams.GRAM
+
+
+def ts_query(terms: tuple[str, ...]) -> str:
+    """PostgreSQL: a tsquery wanting each short term: its bigram, or any lexeme starting with its character.
+    Lexemes are quoted (a quote doubled, a backslash escaped), so no character has a meaning of its own."""
+    parts = []
+    for term in terms:
+        lexeme = term.lower()
+        quoted = "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+        parts.append(quoted if len(lexeme) == grams.GRAM else quoted + ":*")
+    return " & ".join(parts)
 
 
 def _count(column: SQLCoreOperations[str | None], term: str, dialect: str) -> ColumnElement[float]:
@@ -184,48 +289,62 @@ class Ranking:
     joins: tuple[Join, ...]
     where: ColumnElement[bool]
     score: ColumnElement[float]
-
-
-def _passage_hits(term: str, name: str) -> sa.Subquery:
-    """PostgreSQL: per article holding `term`, its occurrences in the body's passages and in the title."""
-    count = _count(passage.c.text, term, "postgresql")
-    in_title = passage.c.seq == 0
-    return (
-        sa.select(
-            passage.c.article_id,
-            sa.func.sum(sa.case((in_title, 0.0), else_=count)).label("body"),
-            sa.func.sum(sa.case((in_title, count), else_=0.0)).label("title"),
-        )
-        .where(_holds(passage.c.text, term))
-        .group_by(passage.c.article_id)
-        .subquery(name)
-    )
+    recency: SQLCoreOperations[Any]  # the article id, read where the matches come from in id order (FTS5's rowid)
 
 
 def ranking(query: SearchQuery, dialect: str) -> Ranking:
     """How to find and rank the articles holding every term of `query` on this database."""
-    if dialect == "sqlite" and query.indexed:
-        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    if dialect == "sqlite" and query.indexed:  # ranked by the trigram index; the other terms filter
+        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
         return Ranking(
             joins=(Join(fts, col(Article.id) == fts.c.rowid),),
-            where=sa.and_(_fts_matches(query.indexed), *[_in_article(t) for t in query.scanned]),
+            where=sa.and_(_fts_matches(query.indexed), *_sqlite_index_conditions(query, trigrams=False)),
             score=sa.literal_column(f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", sa.Float),
+            recency=fts.c.rowid,
         )
+    if dialect == "sqlite" and query.bigrammed:  # only short terms: ranked by the bigram index
+        table = sa.table(GRAMS_TABLE, sa.column("rowid", sa.Integer))
+        return Ranking(
+            joins=(Join(table, col(Article.id) == table.c.rowid),),
+            where=sa.and_(_grams_match(query.bigrammed), *[_in_article(t) for t in query.scanned]),
+            score=sa.literal_column(f"-bm25({GRAMS_TABLE}, {TITLE_WEIGHT}, 1.0)", sa.Float),
+            recency=table.c.rowid,
+        )
+    # PostgreSQL, and SQLite's terms no index holds: found through `condition`, scored by counting occurrences
+    # in the title and body of each article ranked (a bounded number: etl.query.articles)
     body_bytes = _body_bytes(dialect)
     joins: list[Join] = []
-    where: list[ColumnElement[bool]] = []
     score: ColumnElement[float] = sa.literal(0.0)
     for i, term in enumerate(query.terms):
+        body: ColumnElement[float]
         if dialect == "postgresql" and _in_passages(term):
-            hits = _passage_hits(term, f"hits_{i}")
-            joins.append(Join(hits, hits.c.article_id == col(Article.id)))
-            score = score + bm25_shaped(hits.c.body, hits.c.title, body_bytes)
-        else:  # a scan of the articles: SQLite's short terms, PostgreSQL's terms spanning sentences
-            where.append(_in_article(term))
-            score = score + bm25_shaped(
-                _count(col(Article.body), term, dialect), _count(col(Article.title), term, dialect), body_bytes
-            )
-    return Ranking(tuple(joins), sa.and_(sa.true(), *where), score)
+            hits = _passage_occurrences(term, f"hits_{i}")
+            joins.append(Join(hits, sa.true()))
+            body = hits.c.body
+        else:
+            body = _count(col(Article.body), term, dialect)
+        score = score + bm25_shaped(body, _count(col(Article.title), term, dialect), body_bytes)
+    return Ranking(tuple(joins), condition(query, dialect), score, recency=col(Article.id))
+
+
+def _strpos(column: ColumnElement[str], term: str) -> ColumnElement[int]:
+    """Where `term` starts in `column` (0 when absent): a test no trigram index offers to answer, so that the
+    planner reads an article's passages by their key instead of combining that with a lookup of every match."""
+    if _cased(term):
+        return sa.func.strpos(sa.func.lower(column), term.lower())
+    return sa.func.strpos(column, term)
+
+
+def _passage_occurrences(term: str, name: str) -> LateralFromClause:
+    """PostgreSQL: the occurrences of `term` in the body of the article at hand, counted in its passages.
+
+    Passages are stored inline, so this reads a few short rows by the passage key; counting in the body itself
+    would read the TOASTed body once for each function that looks at it (0.4 ms an article, measured)."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(_count(passage.c.text, term, "postgresql")), 0.0).label("body"))
+        .where(passage.c.article_id == col(Article.id), passage.c.seq > 0, _strpos(passage.c.text, term) > 0)
+        .lateral(name)
+    )
 
 
 def make_snippet(query: SearchQuery, title: str | None, body: str) -> str:

@@ -133,6 +133,7 @@ def _start_browse(url: str, port: int) -> subprocess.Popen:
 def test_browse_serves_canned_queries_read_only_and_leaves_no_process(filled_sqlite: str) -> None:
     path = Path(filled_sqlite.removeprefix("sqlite:///"))
     before = path.read_bytes()
+    files = sorted(p.name for p in path.parent.iterdir())
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     proc = _start_browse(filled_sqlite, port)
@@ -159,6 +160,26 @@ def test_browse_serves_canned_queries_read_only_and_leaves_no_process(filled_sql
         proc.wait(timeout=20)
     assert _gone_within(children, 10), f"Datasette ({children}) outlived aidnews browse"
     assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == files  # no -wal or -shm left beside it
+
+
+def test_wal_files_of_a_live_writer_are_left_to_it(filled_sqlite: str) -> None:
+    path = Path(filled_sqlite.removeprefix("sqlite:///"))
+    assert browse.wal_files(path) == frozenset()
+    browse.build_metadata(path)  # a `mode=ro` reader of an idle WAL database creates both files …
+    assert browse.wal_files(path) == {"-wal", "-shm"}
+    browse.tidy_wal(path, frozenset())  # … which are removed as SQLite removes them
+    assert browse.wal_files(path) == frozenset()
+    writer = sqlite3.connect(path)
+    try:
+        writer.execute("UPDATE metric SET sentence = sentence || '!' WHERE id = 1")
+        writer.commit()
+        browse.build_metadata(path)
+        browse.tidy_wal(path, frozenset())  # told they were ours, yet held by the writer: left alone
+        assert browse.wal_files(path) == {"-wal", "-shm"}
+    finally:
+        writer.close()
+    assert browse.wal_files(path) == frozenset()  # the writer's last close removed them
 
 
 @pytest.mark.slow

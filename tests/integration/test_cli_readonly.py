@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from etl.store import engine as db
+from etl.store import grams
 from etl.store.models import Article, Metric
 
 pytestmark = pytest.mark.integration
@@ -223,6 +224,7 @@ def test_a_live_database_is_read_while_a_writer_holds_it(tmp_path: Path) -> None
     db.upgrade(url)
     fill(url)
     writer = sqlite3.connect(path)
+    grams.register(writer)  # the search index's triggers call it, as on every aidnews connection
     try:
         writer.execute("PRAGMA journal_mode=WAL")
         writer.execute("UPDATE article SET title = '改过的标题' WHERE id = 1")

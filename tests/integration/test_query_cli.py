@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from aidnews.cli import app
 from etl.store import engine as db
+from etl.store import search
 from etl.store.models import Article, Metric
 
 pytestmark = pytest.mark.integration
@@ -140,6 +141,16 @@ def test_search_ranks_and_copies_are_hidden_unless_asked_for(stored: dict[str, i
     assert code == 0 and "copy of" in out  # the column header, as tables print names
     marked = [line.split() for line in out.splitlines() if line.split()[:1] == [str(stored["copy"])]]
     assert marked and marked[0][1] == str(stored["first"])  # the copy's row names the article it copies
+
+
+def test_a_search_past_the_ranking_bound_says_so(stored: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "RANKED", {"sqlite": 1, "postgresql": 1})
+    code, out, err = run("articles", "--q", "援疆", "--duplicates")  # both articles hold it
+    said = " ".join(err.split())
+    assert code == 0 and str(stored["copy"]) in out
+    assert "showing 1 of more than 1 matches, ranked among the 1 most recently stored" in said
+    code, out, err = run("articles", "--q", "疏勒县")  # no article holds it: said, exit 0
+    assert code == 0 and out == "" and "no article matches: search 疏勒县" in " ".join(err.split())
 
 
 def test_article_shows_one_article_whole(stored: dict[str, int]) -> None:

@@ -7,8 +7,10 @@ page, deleted, and those stored before the index existed (the migration back-fil
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import zlib
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 
 import pytest
@@ -20,6 +22,7 @@ from etl import query
 from etl.filters import Filters, InvalidFilter, resolve
 from etl.process import etl_pass
 from etl.store import engine as db
+from etl.store import grams, search
 from etl.store.models import Article, Metric, Page
 
 pytestmark = pytest.mark.integration
@@ -82,16 +85,21 @@ def test_the_etl_keeps_the_index_in_step_through_inserts_replacements_and_delete
     with Session(engine) as session:
         (first,) = _ids(session, "东营市援疆")
         assert _ids(session, "走进疏勒县") == [first] == _index_agrees(session, "走进疏勒县")  # titles too
+        assert _ids(session, "走访") == [first] == _ids(session, "訪")  # the bigram index, Traditional converted
     _add_page(engine, url, _page_html("东营援疆干部走进疏勒县", ["新建温室大棚一百二十座，带动就业。", FILLER * 3]))
     assert etl_pass(engine=engine).counts["articles"] == 1  # a new version of the page replaces the article
     with Session(engine) as session:
-        assert _ids(session, "东营市援疆") == []
-        assert _ids(session, "温室大棚") == [first]
+        assert _ids(session, "东营市援疆") == [] and _ids(session, "走访") == [] and _ids(session, "访") == []
+        assert _ids(session, "温室大棚") == [first] == _ids(session, "大棚") == _ids(session, "棚")
         assert _index_agrees(session, "东营市援疆") == []
         session.execute(sa.delete(Article).where(Article.id == first))
         session.commit()
-        assert _ids(session, "温室大棚") == [] and _ids(session, "走进疏勒县") == []
+        assert _ids(session, "温室大棚") == [] and _ids(session, "走进疏勒县") == [] and _ids(session, "棚") == []
         assert _index_agrees(session, "温室大棚") == []
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(sa.text("INSERT INTO article_grams(article_grams) VALUES ('integrity-check')"))
+        else:
+            assert session.execute(sa.text("SELECT count(*) FROM article_grams")).scalar_one() == 0
 
 
 def _article(session: Session, key: str, title: str, body: str, **values: object) -> int:
@@ -122,6 +130,7 @@ def test_the_migration_indexes_articles_stored_before_it(database_url: str) -> N
         db.upgrade(database_url)
     with Session(engine) as session:
         assert _ids(session, "牧民定居点") == [old] == _index_agrees(session, "牧民定居点")
+        assert _ids(session, "牧民") == [old] == _ids(session, "牧")  # the bigram index is back-filled too
 
 
 @pytest.fixture
@@ -158,6 +167,58 @@ def test_traditional_queries_and_short_terms_find_simplified_text(corpus: tuple[
     assert _ids(session, "自来水。各族") == [ids["short"]]  # across a sentence end, which passages never span
     rows = query.articles(session, resolve(session, Filters(q="疏勒")), limit=5).rows
     assert "«疏勒»" in rows[0]["snippet"]
+
+
+SHORT_TERMS = [
+    *"援疆干部疏勒县水。，%_a0E\\",  # one character: Chinese, punctuation, wildcards, ASCII (case aside)
+    *"闻用",  # the last character of a title: no bigram starts with it
+    *[
+        "疏勒",
+        "援疆",
+        "干部",
+        "县，",
+        "。各",
+        "a_",
+        "eI",
+        "EI",
+        "U启",
+        "0%",
+        "水。",
+        "效。",
+        "监护",
+        "护a",
+        "ab",
+        "勒见",
+    ],
+]
+
+
+@pytest.mark.parametrize("q", SHORT_TERMS)
+def test_short_terms_find_exactly_the_articles_holding_them(corpus: tuple[Session, dict[str, int]], q: str) -> None:
+    """One and two characters, answered by the bigram index (or a scan for ASCII punctuation on SQLite):
+    the same articles as a literal test of every title and body, the last character of a text included."""
+    session, ids = corpus
+    holding = set()
+    for i in ids.values():
+        article = session.get(Article, i)
+        assert article is not None
+        if any(q.lower() in (text or "").lower() for text in (article.title, article.body)):
+            holding.add(i)
+    assert set(_ids(session, q)) == holding
+
+
+def test_a_search_ranks_and_counts_a_bounded_number_of_the_newest_matches(
+    corpus: tuple[Session, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, ids = corpus
+    dialect = session.get_bind().dialect.name
+    monkeypatch.setitem(search.RANKED, dialect, 2)
+    every = query.articles(session, resolve(session, Filters(q="各族")), limit=10)  # all five hold it
+    newest = sorted(ids.values())[-2:]
+    assert every.more and every.total == 2 and sorted(r["id"] for r in every.rows) == newest
+    assert every.rows[0]["score"] >= every.rows[1]["score"]
+    both = query.articles(session, resolve(session, Filters(q="援疆干部")), limit=10)  # exactly the bound
+    assert not both.more and both.total == 2 and [r["id"] for r in both.rows] == [ids["often"], ids["once"]]
 
 
 @pytest.mark.parametrize("q", ["%", "_", "0%", "援%干部", "援_干部", "a%b", "\\"])
@@ -345,3 +406,21 @@ def test_one_article_whole(placed: tuple[Session, dict[str, int]]) -> None:
     tibet = query.article(session, ids["tibet"])
     assert tibet is not None and [(f["text"], f["sentence"]) for f in tibet["figures"]] == [("40名", "选派40名。")]
     assert query.article(session, 10**6) is None
+
+
+def test_a_writer_without_the_bigram_function_is_refused_not_left_out_of_step(sqlite_url: str) -> None:
+    """SQLite computes bigrams in a function each aidnews connection registers: a process writing articles
+    without it gets an error naming it, and the article and its index stay as they were."""
+    with Session(db.get_engine(sqlite_url)) as session:
+        kept = _article(session, "kept", "疏勒见闻", FILLER)
+    db.get_engine(sqlite_url).dispose()
+    path = sqlite_url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as plain:
+        with pytest.raises(sqlite3.OperationalError, match="aidnews_grams"):
+            plain.execute("UPDATE article SET title = '喀什' WHERE id = ?", (kept,))
+    with closing(sqlite3.connect(path)) as registered:
+        grams.register(registered)
+        registered.execute("UPDATE article SET title = '喀什见闻' WHERE id = ?", (kept,))
+        registered.commit()
+    with Session(db.get_engine(sqlite_url)) as session:
+        assert _ids(session, "疏勒") == [] and _ids(session, "喀什") == [kept] == _ids(session, "喀")

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from etl import export
 from etl.filters import Filters, InvalidFilter, day_range
-from etl.store import search
+from etl.store import grams, search
 
 pytestmark = pytest.mark.unit
 
@@ -21,7 +21,9 @@ pytestmark = pytest.mark.unit
 def test_a_query_becomes_distinct_simplified_terms() -> None:
     query = search.parse_query("  援疆幹部\t疏勒  援疆干部 ")
     assert query.terms == ("援疆干部", "疏勒")
-    assert query.indexed == ("援疆干部",) and query.scanned == ("疏勒",)
+    assert query.indexed == ("援疆干部",) and query.short == ("疏勒",)
+    assert query.bigrammed == ("疏勒",) and query.scanned == ()  # SQLite: the bigram index, not a scan
+    assert search.parse_query("% a_ 援").scanned == ("%", "a_")  # ASCII punctuation splits the bigram tokens
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\u3000", "援疆\x00干部"])
@@ -158,3 +160,16 @@ def test_an_empty_parquet_export_still_has_every_column(tmp_path: Path) -> None:
     assert export.write([], "articles", tmp_path / "a.parquet", export.Format.PARQUET) == 0
     table = pq.read_table(tmp_path / "a.parquet")
     assert table.num_rows == 0 and table.column_names == [c.name for c in export.ARTICLE_COLUMNS]
+
+
+def test_bigram_tokens_cover_every_character_of_each_run() -> None:
+    assert grams.grams("援疆。ab_Cd") == "援疆 疆。 。a ab b cd d"  # ASCII folded; `_` ends a run
+    assert grams.grams("援") == "援" and grams.grams("") == "" and grams.grams(None) is None
+    assert grams.indexable("疏勒") and grams.indexable("E")
+    assert not grams.indexable("a_") and not grams.indexable("援疆干")
+    assert grams.match("EI") == '"ei"' and grams.match("援") == '"援"*'
+
+
+def test_postgresql_bigram_queries_quote_every_character() -> None:
+    assert search.ts_query(("疏勒", "援")) == "'疏勒' & '援':*"
+    assert search.ts_query(("'", "\\")) == r"'''':* & '\\':*"
