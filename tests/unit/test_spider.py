@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from crawler.spiders.aid import AidSpider, KnownPage, XmlEntry, _xml_entries, looks_binary
+from crawler.responses import XmlEntry, looks_binary, xml_entries
+from crawler.spiders.aid import AidSpider, KnownPage
 from etl.sources import parse_sources
 
 SOURCE = {
@@ -63,19 +64,19 @@ def test_sitemaps_indexes_rss_and_atom_are_read() -> None:
         b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
         b"<loc>http://a.cn/c_1.html</loc><lastmod>2024-05-03</lastmod></url></urlset>"
     )
-    assert list(_xml_entries(urlset)) == [XmlEntry("http://a.cn/c_1.html", datetime(2024, 5, 3, tzinfo=UTC), False)]
+    assert list(xml_entries(urlset)) == [XmlEntry("http://a.cn/c_1.html", datetime(2024, 5, 3, tzinfo=UTC), False)]
     index = etree.fromstring(
         b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
         b"<loc>http://a.cn/s.xml.gz</loc></sitemap></sitemapindex>"
     )
-    assert list(_xml_entries(index)) == [XmlEntry("http://a.cn/s.xml.gz", None, True)]
+    assert list(xml_entries(index)) == [XmlEntry("http://a.cn/s.xml.gz", None, True)]
     rss = etree.fromstring(b"<rss><channel><item><link>http://a.cn/c_2.html</link></item></channel></rss>")
-    assert [e.url for e in _xml_entries(rss)] == ["http://a.cn/c_2.html"]
+    assert [e.url for e in xml_entries(rss)] == ["http://a.cn/c_2.html"]
     atom = etree.fromstring(
         b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="http://a.cn/c_3.html"/>'
         b'<link rel="enclosure" href="http://a.cn/x.jpg"/></entry></feed>'
     )
-    assert [e.url for e in _xml_entries(atom)] == ["http://a.cn/c_3.html"]
+    assert [e.url for e in xml_entries(atom)] == ["http://a.cn/c_3.html"]
 
 
 def test_binary_bodies_are_recognised() -> None:
