@@ -3,7 +3,7 @@
 It decides what to fetch and hands raw pages to the pipelines; it never parses article bodies.
 Incremental state (which article URLs are already stored, with their ETag/Last-Modified, publication date
 and last check) is handed in by `crawler.run` from the database, so a re-crawl fetches feeds, sitemaps and
-the list pages up to the first one with nothing new (`crawler.links`), but no article page that is already
+the list pages up to the first one with nothing new (`crawler.listing`), but no article page that is already
 stored, unless a sitemap says it changed or the source's revisit policy says it is due (`crawler.revisit`).
 
 Whatever a server sends, memory stays bounded: a gzip sitemap or feed is inflated in one bounded step, up to
@@ -12,7 +12,8 @@ sitemap index is followed for its first SITEMAP_CHILDREN_MAX sitemaps, and the c
 document that breaks off or turns malformed (a truncated file, an entity bomb) keeps the links read before
 the fault, and the fault is recorded. A URL longer than MAX_URL_LENGTH is recorded as skipped, never fetched.
 Reading the bytes themselves (binary sniffing, inflating, parsing a sitemap or feed, naming a failure) is in
-`crawler.responses`, which needs no crawl state; this module keeps the decisions.
+`crawler.responses`, which needs no crawl state; following a page's links and its pager is in
+`crawler.listing`; this module keeps the Scrapy shape: seeds, requests, parse, errors.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from twisted.python.failure import Failure
 
 from crawler.frontier import Participant
 from crawler.items import KnownPage, PageItem
-from crawler.links import PagerLink, next_page, page_role, scan_links
+from crawler.listing import follow_links
 from crawler.responses import (
     GZIP_MAGIC,
     BadXml,
@@ -285,7 +286,8 @@ class AidSpider(scrapy.Spider):
         if kind == "article" or source.is_article(response.url):
             kind = "article"
         yield self.item(response, source, kind, depth)
-        yield from self.follow_links(
+        yield from follow_links(
+            self,
             source,
             response.url,
             ascii_compatible(body),
@@ -300,69 +302,6 @@ class AidSpider(scrapy.Spider):
         self.checked[canonical_url(redirects[0]) if redirects else response.url] = datetime.now(UTC)
         if response.meta.get("revisit"):
             self.count(source, "revisit_unchanged")
-
-    def follow_links(
-        self, source: SourceConfig, base: str, body: bytes, depth: int, on_list: bool = False, streak: int = 0
-    ) -> Iterator[scrapy.Request]:
-        """Requests for the page's article and list links; on a list page, its pager is followed one page on.
-
-        Pager links keep the page's depth (pagination is not link depth) and are left to `paginate`; other
-        list links, and any link of a page that is not a list, go one level deeper.
-        """
-        articles: list[str] = []
-        pager: list[PagerLink] = []
-        others: list[tuple[str, str]] = []
-        for link in scan_links(base, body):
-            if url_too_long(link.url):  # no pattern is tried on it (etl.sources.url_matches): recorded, skipped
-                self.skip_long_url(source, link.url)
-            elif source.is_article(link.url):
-                articles.append(link.url)
-                others.append((link.url, "article"))
-            elif source.is_list(link.url):
-                if on_list and (role := page_role(link)) is not None:
-                    pager.append(role)
-                else:
-                    others.append((link.url, "list"))
-        paged = {p.url for p in pager}  # a pager page linked again elsewhere on the page is still the pager's
-        for url, kind in others:
-            if url not in paged and (request := self.request_for(source, url, kind, depth + 1)) is not None:
-                yield request
-        if on_list:
-            yield from self.paginate(source, base, body, depth, pager, articles, streak)
-
-    def paginate(
-        self,
-        source: SourceConfig,
-        base: str,
-        body: bytes,
-        depth: int,
-        pager: list[PagerLink],
-        articles: list[str],
-        streak: int,
-    ) -> Iterator[scrapy.Request]:
-        """The next list page, unless this is the last, or the `stop_after_known_pages`-th with nothing new.
-
-        Stopping early needs a full crawl of the source before (an interrupted first crawl must not leave its
-        last pages unread for good). `streak` counts the list pages in a row, up to this one's predecessor,
-        whose article links were all stored before this crawl began; a page with no article link leaves it
-        as it is.
-        """
-        if articles:
-            streak = 0 if any(canonical_url(url) not in self.known for url in articles) else streak + 1
-        following = next_page(base, body, pager, self.seen)
-        if following is None:
-            return
-        if (
-            source.stop_after_known_pages
-            and streak >= source.stop_after_known_pages
-            and source.name in self.fully_crawled
-        ):
-            self.count(source.name, "pagination_stopped")
-            return
-        request = self.request_for(source, following, "list", depth, meta={"known_streak": streak})
-        if request is not None:
-            self.count(source.name, "pages_followed")
-            yield request
 
     def parse_xml(self, source: SourceConfig, response: Response, kind: str, depth: int) -> Iterator[Any]:
         body = response.body

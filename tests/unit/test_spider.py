@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
+from crawler.listing import follow_links
 from crawler.responses import XmlEntry, looks_binary, xml_entries
 from crawler.spiders.aid import AidSpider, KnownPage
 from etl.sources import parse_sources
@@ -52,7 +53,7 @@ def test_links_on_a_page_are_followed_only_when_they_match_a_pattern() -> None:
         b"<a href=\"/c_1.html\">a</a><a href='list_2.html'>next</a><a href=/about.html>x</a>"
         b'<a href="javascript:void(0)">js</a><a href="mailto:a@b.cn">m</a><a href="/c_1.html#top">again</a>'
     )
-    requests = list(s.follow_links(s.sources["hq"], "http://aid.example.cn/list_1.html", body, 0))
+    requests = list(follow_links(s, s.sources["hq"], "http://aid.example.cn/list_1.html", body, 0))
     assert [(r.url, r.meta["kind"]) for r in requests] == [
         ("http://aid.example.cn/c_1.html", "article"),
         ("http://aid.example.cn/list_2.html", "list"),
