@@ -22,7 +22,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from etl.entities.programs import GENERIC_PROGRAM, PROGRAM_PATTERNS
-from etl.metrics.lexicon import KEYWORDS, TIME_UNITS, UNITS
+from etl.metrics.keywords import KEYWORDS
+from etl.metrics.units import TIME_UNITS, UNITS
 from etl.regions import Region, lookup, parent_chain
 from etl.store import search
 from etl.store.models import Article, Metric, Source

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from crawler.demo import furniture as fx
+from crawler.demo import inline
 from crawler.demo.catalogue import Entry, list_path, pick
 from crawler.demo.markup import esc, link
 
@@ -87,9 +88,9 @@ def head_furniture(page_id: str) -> str:
             f'<meta name="description" content="{SITE_NAME}门户网站">',
             f'<meta name="SiteIDCode" content="{FURNITURE.site_code}">',
             fx.stylesheet_links(FURNITURE, STYLESHEETS),
-            fx.inline_style("county", FURNITURE.css_rules),
-            fx.config_script(FURNITURE, page_id, COLUMN),
-            fx.stats_script("county", page_id),
+            inline.inline_style("county", FURNITURE.css_rules),
+            inline.config_script(FURNITURE, page_id, COLUMN),
+            inline.stats_script("county", page_id),
         )
     )
 
@@ -123,10 +124,10 @@ def bottom_furniture(title: str, page_id: str) -> str:
         (
             fx.friend_links(FURNITURE, as_select=True),
             fx.footer_block(FURNITURE, registration=False),
-            fx.FONT_SWITCHER,
-            fx.NAV_SCRIPT,
-            fx.share_script(FURNITURE, title, page_id),
-            fx.zh_switch_script(FURNITURE),
+            inline.FONT_SWITCHER,
+            inline.NAV_SCRIPT,
+            inline.share_script(FURNITURE, title, page_id),
+            inline.zh_switch_script(FURNITURE),
         )
     )
 

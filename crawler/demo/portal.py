@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crawler.demo import furniture as fx
+from crawler.demo import inline
 from crawler.demo.catalogue import Entry, list_path, pick
 from crawler.demo.damage import GarbledRun, choose_runs, portal_text, render_paragraph, to_traditional
 from crawler.demo.markup import esc, link
@@ -133,10 +134,10 @@ def head_furniture(page_id: str) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
             f'<meta name="description" content="{esc(to_traditional(DESCRIPTION))}">',
             fx.stylesheet_links(FURNITURE, STYLESHEETS),
-            fx.inline_style("portal", FURNITURE.css_rules),
-            fx.config_script(FURNITURE, page_id, "资讯"),
-            fx.stats_script("portal", page_id),
-            fx.portal_ad_script("portal", AD_SLOTS),
+            inline.inline_style("portal", FURNITURE.css_rules),
+            inline.config_script(FURNITURE, page_id, "资讯"),
+            inline.stats_script("portal", page_id),
+            inline.portal_ad_script("portal", AD_SLOTS),
         )
     )
 
@@ -186,11 +187,11 @@ def bottom_furniture(title: str, page_id: str) -> str:
             fx.friend_links(FURNITURE),
             fx.footer_block(FURNITURE),
             f'<div class="licences">{licences}</div>',
-            fx.FONT_SWITCHER,
-            fx.NAV_SCRIPT,
-            fx.share_script(FURNITURE, title, page_id),
-            fx.zh_switch_script(FURNITURE),
-            fx.comment_script("portal", page_id),
+            inline.FONT_SWITCHER,
+            inline.NAV_SCRIPT,
+            inline.share_script(FURNITURE, title, page_id),
+            inline.zh_switch_script(FURNITURE),
+            inline.comment_script("portal", page_id),
         )
     )
 

@@ -3,7 +3,7 @@
 It decides what to fetch and hands raw pages to the pipelines; it never parses article bodies.
 Incremental state (which article URLs are already stored, with their ETag/Last-Modified, publication date
 and last check) is handed in by `crawler.run` from the database, so a re-crawl fetches feeds, sitemaps and
-the list pages up to the first one with nothing new (`crawler.links`), but no article page that is already
+the list pages up to the first one with nothing new (`crawler.listing`), but no article page that is already
 stored, unless a sitemap says it changed or the source's revisit policy says it is due (`crawler.revisit`).
 
 Whatever a server sends, memory stays bounded: a gzip sitemap or feed is inflated in one bounded step, up to
@@ -11,6 +11,9 @@ MAX_INFLATED_SIZE (the page cap, DOWNLOAD_MAXSIZE, unless set), and is recorded 
 sitemap index is followed for its first SITEMAP_CHILDREN_MAX sitemaps, and the cut is recorded. An XML
 document that breaks off or turns malformed (a truncated file, an entity bomb) keeps the links read before
 the fault, and the fault is recorded. A URL longer than MAX_URL_LENGTH is recorded as skipped, never fetched.
+Reading the bytes themselves (binary sniffing, inflating, parsing a sitemap or feed, naming a failure) is in
+`crawler.responses`, which needs no crawl state; following a page's links and its pager is in
+`crawler.listing`; this module keeps the Scrapy shape: seeds, requests, parse, errors.
 """
 
 from __future__ import annotations
@@ -19,115 +22,40 @@ import hashlib
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import (
-    CannotResolveHostError,
     DontCloseSpider,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
 )
 from scrapy.http import Response
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
-from crawler import resolver
 from crawler.frontier import Participant
 from crawler.items import KnownPage, PageItem
-from crawler.links import PagerLink, next_page, page_role, scan_links
+from crawler.listing import follow_links
+from crawler.responses import (
+    GZIP_MAGIC,
+    BadXml,
+    TooLarge,
+    XmlEntry,
+    ascii_compatible,
+    failure_reason,
+    inflate,
+    looks_binary,
+    read_xml,
+)
 from crawler.revisit import revisit_plan
 from etl.sources import SourceConfig, pattern_timeouts
-from etl.text.encoding import bom_codec
 from etl.urls import MAX_URL_LENGTH, canonical_url, host_allowed, url_too_long
 
 LOCAL_TIMEOUT = 3.0  # seconds, for sources marked local (demo and test portals)
 IDLE_ROUNDS = 2  # idle signals (about 5 s apart) with an empty shared frontier before a worker stops
-_BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"Rar!", b"7z\xbc")
-_GZIP_MAGIC = b"\x1f\x8b"
 SITEMAP_CHILDREN_MAX = 2000  # sitemaps followed per sitemap index (setting SITEMAP_CHILDREN_MAX)
 MAX_ERRORS = 500  # fetch errors kept for the run (all are counted)
-
-
-class TooLarge(ValueError):
-    """A compressed document inflates past the cap."""
-
-
-def inflate(body: bytes, limit: int) -> tuple[bytes, bool]:
-    """gunzip body without ever holding more than limit + 1 inflated bytes; returns (bytes, complete).
-
-    Raises TooLarge past `limit`, zlib.error for bytes that are not gzip. `complete` is False when the data
-    breaks off: what was inflated is returned, for the caller to keep.
-    """
-    out = bytearray()
-    data = body
-    while data:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out += inflater.decompress(data, limit + 1 - len(out))
-        if len(out) > limit:
-            raise TooLarge(f"inflates past {limit} bytes")
-        if not inflater.eof:
-            return bytes(out), False
-        data = inflater.unused_data  # another gzip member follows (concatenated files are valid gzip)
-    return bytes(out), True
-
-
-@dataclass(frozen=True)
-class XmlEntry:
-    """One link of a sitemap, sitemap index or feed."""
-
-    url: str
-    lastmod: datetime | None = None
-    is_sitemap: bool = False  # an entry of a sitemap index: another sitemap, not a page
-
-
-def looks_binary(body: bytes) -> bool:
-    head = body[:1024]
-    if head.startswith(_BINARY_MAGIC):
-        return True
-    if bom_codec(head) is not None:  # UTF-16 and UTF-32 text is full of NUL bytes
-        return False
-    return head.count(b"\x00") > 4
-
-
-def ascii_compatible(body: bytes) -> bytes:
-    """The body as bytes a byte-level link scan can read: UTF-16/32 text (with a BOM) as UTF-8."""
-    bom = bom_codec(body[:4])
-    if bom is None or not bom[0].startswith(("utf-16", "utf-32")):
-        return body
-    return body[bom[1] :].decode(bom[0], "replace").encode("utf-8")
-
-
-def failure_reason(failure: Failure) -> str:
-    """A short, human-readable reason for a failed fetch."""
-    exc = failure.value
-    if failure.check(HttpError):
-        return f"HTTP {exc.response.status}"
-    if failure.check(DNSLookupError, CannotResolveHostError):
-        request = getattr(failure, "request", None)  # set by Scrapy on the failures it hands to errbacks
-        host = urlsplit(request.url).hostname if request is not None else None
-        if host in resolver.refused:
-            return f"private address: {host} resolves to {resolver.refused[host]} and the source is not local"
-        return "DNS lookup failed"
-    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
-        return "timed out"
-    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
-        return "connection refused"
-    text = str(exc) or type(exc).__name__
-    lowered = text.lower()
-    if "max redirections" in lowered or "redirect loop" in lowered:
-        return "redirect loop" if "loop" in lowered else "too many redirects"
-    if "maxsize" in lowered or "larger than" in lowered or "max size" in lowered:
-        return "too large"
-    if "timeout" in lowered or "took longer than" in lowered:
-        return "timed out"
-    return text[:300]
 
 
 class AidSpider(scrapy.Spider):
@@ -358,7 +286,8 @@ class AidSpider(scrapy.Spider):
         if kind == "article" or source.is_article(response.url):
             kind = "article"
         yield self.item(response, source, kind, depth)
-        yield from self.follow_links(
+        yield from follow_links(
+            self,
             source,
             response.url,
             ascii_compatible(body),
@@ -374,72 +303,9 @@ class AidSpider(scrapy.Spider):
         if response.meta.get("revisit"):
             self.count(source, "revisit_unchanged")
 
-    def follow_links(
-        self, source: SourceConfig, base: str, body: bytes, depth: int, on_list: bool = False, streak: int = 0
-    ) -> Iterator[scrapy.Request]:
-        """Requests for the page's article and list links; on a list page, its pager is followed one page on.
-
-        Pager links keep the page's depth (pagination is not link depth) and are left to `paginate`; other
-        list links, and any link of a page that is not a list, go one level deeper.
-        """
-        articles: list[str] = []
-        pager: list[PagerLink] = []
-        others: list[tuple[str, str]] = []
-        for link in scan_links(base, body):
-            if url_too_long(link.url):  # no pattern is tried on it (etl.sources.url_matches): recorded, skipped
-                self.skip_long_url(source, link.url)
-            elif source.is_article(link.url):
-                articles.append(link.url)
-                others.append((link.url, "article"))
-            elif source.is_list(link.url):
-                if on_list and (role := page_role(link)) is not None:
-                    pager.append(role)
-                else:
-                    others.append((link.url, "list"))
-        paged = {p.url for p in pager}  # a pager page linked again elsewhere on the page is still the pager's
-        for url, kind in others:
-            if url not in paged and (request := self.request_for(source, url, kind, depth + 1)) is not None:
-                yield request
-        if on_list:
-            yield from self.paginate(source, base, body, depth, pager, articles, streak)
-
-    def paginate(
-        self,
-        source: SourceConfig,
-        base: str,
-        body: bytes,
-        depth: int,
-        pager: list[PagerLink],
-        articles: list[str],
-        streak: int,
-    ) -> Iterator[scrapy.Request]:
-        """The next list page, unless this is the last, or the `stop_after_known_pages`-th with nothing new.
-
-        Stopping early needs a full crawl of the source before (an interrupted first crawl must not leave its
-        last pages unread for good). `streak` counts the list pages in a row, up to this one's predecessor,
-        whose article links were all stored before this crawl began; a page with no article link leaves it
-        as it is.
-        """
-        if articles:
-            streak = 0 if any(canonical_url(url) not in self.known for url in articles) else streak + 1
-        following = next_page(base, body, pager, self.seen)
-        if following is None:
-            return
-        if (
-            source.stop_after_known_pages
-            and streak >= source.stop_after_known_pages
-            and source.name in self.fully_crawled
-        ):
-            self.count(source.name, "pagination_stopped")
-            return
-        request = self.request_for(source, following, "list", depth, meta={"known_streak": streak})
-        if request is not None:
-            self.count(source.name, "pages_followed")
-            yield request
-
     def parse_xml(self, source: SourceConfig, response: Response, kind: str, depth: int) -> Iterator[Any]:
         body = response.body
-        if body[:2] == _GZIP_MAGIC:
+        if body[:2] == GZIP_MAGIC:
             limit = self.settings.getint("MAX_INFLATED_SIZE") or self.settings.getint("DOWNLOAD_MAXSIZE")
             try:
                 body, complete = inflate(body, limit)
@@ -456,25 +322,17 @@ class AidSpider(scrapy.Spider):
                     f"truncated gzip: {len(body)} bytes inflated before it broke off; those are read",
                 )
         yield self.item(response, source, kind, depth, body=body)
-        from lxml import etree  # local import: only sitemaps and feeds need it
-
-        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
         try:
-            root = etree.fromstring(body, parser=parser)
-        except etree.XMLSyntaxError as exc:
-            self.record_error(response.url, source.name, f"bad XML: {exc}")
+            document = read_xml(body)
+        except BadXml as exc:
+            self.record_error(response.url, source.name, str(exc))
             return
-        if root is None:
-            self.record_error(response.url, source.name, "empty XML document")
-            return
-        yield from self.follow_entries(source, response.url, _xml_entries(root), depth)
-        faults = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
-        if faults:
-            first = faults[0]
+        yield from self.follow_entries(source, response.url, document.entries, depth)
+        if document.fault:
             self.record_error(
                 response.url,
                 source.name,
-                f"malformed XML, the links before the fault were read: line {first.line}: {first.message.strip()}",
+                f"malformed XML, the links before the fault were read: {document.fault}",
             )
 
     def follow_entries(
@@ -569,49 +427,3 @@ class AidSpider(scrapy.Spider):
                 entry["final_url"] = final_url
             self.errors.append(entry)
         self.logger.info("fetch failed: %s: %s", url, reason)
-
-
-def _xml_entries(root: Any) -> Iterator[XmlEntry]:
-    """The links of a sitemap, a sitemap index, RSS or Atom."""
-    tag = root.tag.rsplit("}", 1)[-1].lower() if isinstance(root.tag, str) else ""
-    if tag in ("urlset", "sitemapindex"):
-        for node in root:
-            if not isinstance(node.tag, str):
-                continue
-            fields = {
-                child.tag.rsplit("}", 1)[-1].lower(): (child.text or "").strip()
-                for child in node
-                if isinstance(child.tag, str)
-            }
-            if fields.get("loc"):
-                yield XmlEntry(fields["loc"], _parse_time(fields.get("lastmod")), tag == "sitemapindex")
-        return
-    for node in root.iter():
-        if not isinstance(node.tag, str):
-            continue
-        name = node.tag.rsplit("}", 1)[-1].lower()
-        if name == "item":
-            link = next((c for c in node if isinstance(c.tag, str) and c.tag.rsplit("}", 1)[-1] == "link"), None)
-            if link is not None and (link.text or "").strip():
-                yield XmlEntry(link.text.strip())
-        elif name == "entry":
-            for child in node:
-                if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "link":
-                    href = child.get("href")
-                    if href and child.get("rel", "alternate") == "alternate":
-                        yield XmlEntry(href.strip())
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from etl.metrics.lexicon import (
+from etl.metrics.cues import (
     AID_SENT,
     AT_WORK,
     BUILD_VERBS,
@@ -27,8 +27,6 @@ from etl.metrics.lexicon import (
     GOODS,
     HOUSEHOLD_KINDS,
     INCOME_AFTER_UNIT,
-    KEYWORD_CATEGORY,
-    KEYWORD_SCAN,
     LOCAL_PEOPLE,
     MONEY_KIND_CATEGORY,
     MONEY_KIND_OF_WORD,
@@ -41,8 +39,9 @@ from etl.metrics.lexicon import (
     REACH_AFTER,
     REACH_BEFORE,
     THING_CATEGORIES,
-    TIME_UNITS,
 )
+from etl.metrics.keywords import KEYWORD_CATEGORY, KEYWORD_SCAN
+from etl.metrics.units import TIME_UNITS
 
 CLAUSE_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()]")
 LIST_BREAKS = re.compile(r"[，,。；;！!？?：:\n（）()、]")

@@ -21,16 +21,13 @@ from etl.metrics.context import (
     Context,
     categorise,
 )
-from etl.metrics.lexicon import (
-    HOUSEHOLDS_AFTER,
+from etl.metrics.cues import HOUSEHOLDS_AFTER, MONEY_CUES, PEOPLE_AFTER, PEOPLE_BEFORE, PERSONS_AFTER_GE
+from etl.metrics.subjects import find_subject
+from etl.metrics.units import (
     IDIOM_HEADS,
     JUNK,
-    MONEY_CUES,
     NAMED_PERIOD_AFTER,
     NOT_PREFIX_AFTER,
-    PEOPLE_AFTER,
-    PEOPLE_BEFORE,
-    PERSONS_AFTER_GE,
     PHONE_AFTER,
     PHONE_BEFORE,
     QUALIFIERS,
@@ -42,7 +39,6 @@ from etl.metrics.lexicon import (
     VAGUE_PREFIXES,
     unit_pattern,
 )
-from etl.metrics.subjects import find_subject
 from etl.text.numerals import is_bare_magnitude, is_magnitude_only, parse_magnitude, parse_number, parse_vague_range
 
 

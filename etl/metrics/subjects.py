@@ -21,15 +21,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from etl.metrics.lexicon import (
-    CLASSIFIER_KINDS,
-    KEYWORD_CATEGORY,
-    KEYWORD_SCAN,
-    LINKERS,
-    SUBJECT_STOPS,
-    THING_CATEGORIES,
-    TIME_UNITS,
-)
+from etl.metrics.cues import CLASSIFIER_KINDS, LINKERS, SUBJECT_STOPS, THING_CATEGORIES
+from etl.metrics.keywords import KEYWORD_CATEGORY, KEYWORD_SCAN
+from etl.metrics.units import TIME_UNITS
 from etl.text.gbk import PLACEHOLDER
 
 if TYPE_CHECKING:

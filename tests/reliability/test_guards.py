@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 
 from crawler import resolver
 from crawler.pipelines import clean_header
-from crawler.spiders.aid import AidSpider, TooLarge, XmlEntry, ascii_compatible, inflate, looks_binary
+from crawler.responses import TooLarge, XmlEntry, ascii_compatible, inflate, looks_binary
+from crawler.spiders.aid import AidSpider
 from etl.extract import extract
 from etl.sources import parse_source, parse_sources
 from etl.stopping import stop_on_signals

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from crawler.spiders.aid import AidSpider, KnownPage, XmlEntry, _xml_entries, looks_binary
+from crawler.listing import follow_links
+from crawler.responses import XmlEntry, looks_binary, xml_entries
+from crawler.spiders.aid import AidSpider, KnownPage
 from etl.sources import parse_sources
 
 SOURCE = {
@@ -51,7 +53,7 @@ def test_links_on_a_page_are_followed_only_when_they_match_a_pattern() -> None:
         b"<a href=\"/c_1.html\">a</a><a href='list_2.html'>next</a><a href=/about.html>x</a>"
         b'<a href="javascript:void(0)">js</a><a href="mailto:a@b.cn">m</a><a href="/c_1.html#top">again</a>'
     )
-    requests = list(s.follow_links(s.sources["hq"], "http://aid.example.cn/list_1.html", body, 0))
+    requests = list(follow_links(s, s.sources["hq"], "http://aid.example.cn/list_1.html", body, 0))
     assert [(r.url, r.meta["kind"]) for r in requests] == [
         ("http://aid.example.cn/c_1.html", "article"),
         ("http://aid.example.cn/list_2.html", "list"),
@@ -63,19 +65,19 @@ def test_sitemaps_indexes_rss_and_atom_are_read() -> None:
         b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
         b"<loc>http://a.cn/c_1.html</loc><lastmod>2024-05-03</lastmod></url></urlset>"
     )
-    assert list(_xml_entries(urlset)) == [XmlEntry("http://a.cn/c_1.html", datetime(2024, 5, 3, tzinfo=UTC), False)]
+    assert list(xml_entries(urlset)) == [XmlEntry("http://a.cn/c_1.html", datetime(2024, 5, 3, tzinfo=UTC), False)]
     index = etree.fromstring(
         b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
         b"<loc>http://a.cn/s.xml.gz</loc></sitemap></sitemapindex>"
     )
-    assert list(_xml_entries(index)) == [XmlEntry("http://a.cn/s.xml.gz", None, True)]
+    assert list(xml_entries(index)) == [XmlEntry("http://a.cn/s.xml.gz", None, True)]
     rss = etree.fromstring(b"<rss><channel><item><link>http://a.cn/c_2.html</link></item></channel></rss>")
-    assert [e.url for e in _xml_entries(rss)] == ["http://a.cn/c_2.html"]
+    assert [e.url for e in xml_entries(rss)] == ["http://a.cn/c_2.html"]
     atom = etree.fromstring(
         b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="http://a.cn/c_3.html"/>'
         b'<link rel="enclosure" href="http://a.cn/x.jpg"/></entry></feed>'
     )
-    assert [e.url for e in _xml_entries(atom)] == ["http://a.cn/c_3.html"]
+    assert [e.url for e in xml_entries(atom)] == ["http://a.cn/c_3.html"]
 
 
 def test_binary_bodies_are_recognised() -> None:
