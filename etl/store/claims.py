@@ -18,8 +18,9 @@ one PostgreSQL database at once. Three things keep their result the same as one 
   duplicate index up to date, replaces the articles that were already stored, re-stamps the revision of the
   articles it inserted and writes the duplicate links. Only that tail is serial, and it touches no row that
   another batch's first part holds: first parts insert rows nobody else sees yet and update only their own
-  pages, so a batch that holds the write lock never waits for one that waits for it. Measured in
-  bench/README.md (bench_scale.py).
+  pages, so a batch that holds the write lock never waits for one that waits for it. That is why replacing a
+  stored article waits for the lock: another batch's duplicate links may rewrite that row, and would wait
+  for the replacing batch while holding the lock it waits for. Measured in bench/README.md (bench_scale.py).
 - **A shared duplicate index.** Each pass keeps the index in memory (etl.dedup) and, under the lock, adds the
   articles other passes wrote since it last looked: `article.dedup_rev` is stamped from a sequence by a
   trigger (migration 0009) on every insert and every change of a column the index holds. An insert made
@@ -30,7 +31,7 @@ one PostgreSQL database at once. Three things keep their result the same as one 
   batches to check it).
 
 The one order-dependent rule of a single pass is that when two pages store one article (one canonical URL),
-the later page in id order wins. Under the lock a page is not allowed to overwrite an article written from a
+the later page in id order wins. Under its URL's lock a page is not allowed to overwrite an article written from a
 higher page id that was processed after this page was fetched: both were waiting together, so one process
 would have written the higher one last (`superseded`).
 """
