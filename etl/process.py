@@ -11,8 +11,8 @@ recorded as soon as the server is back. SIGTERM/SIGINT/SIGHUP of a command-line 
 batch in flight, recorded `interrupted` (etl.stopping). Runs left `running` by dead processes are reaped
 when a pass starts.
 
-On PostgreSQL a pass takes its batches through leases (etl.store.claims) and writes them under one advisory
-lock, so any number of passes (`aidnews etl --worker`, etl.workers) can share the pending pages and one
+On PostgreSQL a pass takes its batches through leases (etl.store.claims) and ends each batch write under one
+advisory lock, so any number of passes (`aidnews etl --worker`, etl.workers) can share the pending pages and one
 duplicate index; on SQLite it reads them in id order, alone.
 """
 
@@ -42,7 +42,7 @@ from etl.sources import DEFAULT_KEYWORDS, SourceConfig, pattern_timeouts
 from etl.staleness import catch_up
 from etl.stopping import stop_on_signals
 from etl.store.articles import ExtractedPage, StoredArticle, load_duplicate_index, mark_duplicates, store_articles
-from etl.store.claims import Candidate, Claims, supported
+from etl.store.claims import Candidate, Claims, restamp, stored_keys, supported
 from etl.store.engine import error_summary, get_engine, transient, with_retries
 from etl.store.models import Page, Run
 from etl.store.pages import PageOutcome, PageState, count_pending, next_pending_ids, record_outcomes, requeue
@@ -350,7 +350,9 @@ def _write_batch(
 ) -> None:
     """Write one batch in one transaction: articles, metrics, duplicate links and page states, or nothing.
 
-    With `claims`, under the shared write lock, only the pages this pass still holds (`_admit`).
+    With `claims`, only the pages this pass still holds (`_admit`), and in two parts (etl.store.claims): new
+    articles, their figures and the page states before the shared write lock, under the locks of their
+    canonical URLs; replaced articles, revisions and duplicate links after it, to the commit.
 
     `written` hears, once the transaction is committed, each article written and how many figures it holds now.
     """
@@ -359,16 +361,25 @@ def _write_batch(
     try:
         with Session(engine) as session:
             if claims is not None:
-                results = _admit(session, claims, index, results, local)
+                results = _admit(session, claims, results, local)
             items = [ExtractedPage(r.page, r.extraction) for r in results if r.extraction is not None]
-            ids = store_articles(session, items, local) if items else []
-            figures = {article_id: len(item.extraction.metrics) for article_id, item in zip(ids, items, strict=True)}
+            stored_before = stored_keys(session.connection(), {i.key for i in items}) if claims is not None else None
+            first = [i for i in items if stored_before is None or i.key not in stored_before]
+            later = [i for i in items if stored_before is not None and i.key in stored_before]
+            by_key = _store(session, first, local)
             for result in results:
                 if result.state is PageState.ERROR:
                     local["errors"] += 1
                 elif result.state is PageState.SKIPPED:
                     local["skipped"] += 1
             record_outcomes(session.connection(), [r.outcome for r in results], EXTRACTOR_VERSION)
+            if claims is not None:
+                inserted = sorted(set(by_key.values()))
+                local["write_lock_wait_ms"] += claims.lock(session.connection(), index, inserted)
+                by_key.update(_store(session, later, local))
+                restamp(session.connection(), inserted)
+            ids = [by_key[item.key] for item in items]
+            figures = {article_id: len(item.extraction.metrics) for article_id, item in zip(ids, items, strict=True)}
             stored = [
                 StoredArticle(article_id, item.extraction, item.page.id)
                 for article_id, item in zip(ids, items, strict=True)
@@ -385,22 +396,24 @@ def _write_batch(
         written.update(figures)
 
 
-def _admit(
-    session: Session, claims: Claims, index: DuplicateIndex, results: Sequence[PageResult], local: Counter[str]
-) -> list[PageResult]:
-    """The results this pass may write, under the shared write lock (etl.store.claims): a page whose lease ran out
-    and went to another pass is left to it (`lease_lost`, not counted as this pass's page); a page whose article
-    a newer page already holds is done without touching the article (`superseded`)."""
+def _store(session: Session, items: Sequence[ExtractedPage], local: Counter[str]) -> dict[str, int]:
+    """store_articles: each canonical URL written and its article id."""
+    ids = store_articles(session, items, local) if items else []
+    return {item.key: article_id for item, article_id in zip(items, ids, strict=True)}
+
+
+def _admit(session: Session, claims: Claims, results: Sequence[PageResult], local: Counter[str]) -> list[PageResult]:
+    """The results this pass may write (etl.store.claims): a page whose lease ran out and went to another pass is
+    left to it (`lease_lost`, not counted as this pass's page); a page whose article a newer page already holds
+    is done without touching the article (`superseded`)."""
     admission = claims.admit(
         session.connection(),
-        index,
         [
             Candidate(r.page.id, r.page.fetched_at, r.extraction.canonical_url if r.extraction else None)
             for r in results
             if r.page.id is not None
         ],
     )
-    local["write_lock_wait_ms"] += admission.waited_ms
     kept = []
     for result in results:
         if result.page.id not in admission.owned:

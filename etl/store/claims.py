@@ -8,18 +8,30 @@ one PostgreSQL database at once. Three things keep their result the same as one 
   when PostgreSQL re-checks the locked row, so no page is handed out twice. The batch's write clears the claim
   in its own transaction. A worker killed mid-batch writes nothing; its claim lapses after the lease and
   another pass takes the pages. A claim of a process that died on this machine is released at once.
-- **One writer at a time.** Every batch write takes `pg_advisory_xact_lock(WRITE_LOCK)` first. Extraction, the
-  expensive part, runs in parallel; writes (a few statements per batch) queue. Under the lock a pass checks
-  that it still holds its pages (a lease that ran out while it worked belongs to the next claimant, whose
-  write alone counts) and brings its duplicate index up to date.
+- **One writer of an article at a time; one duplicate marker at a time.** A batch is written in one
+  transaction in two parts. First, without the shared lock, it checks that it still holds its pages (a
+  lease that ran out while it worked belongs to the next claimant, whose write alone counts; the page rows
+  stay locked until commit, so claims skip them), takes a transaction lock per canonical URL of the batch
+  (`pg_advisory_xact_lock(KEY_LOCKS, crc32(url))`, in ascending order, so two batches never wait on each
+  other in a circle) and inserts its new articles with their figures and search passages and records its
+  page states. Then it takes `pg_advisory_xact_lock(WRITE_LOCK)`, held to the commit: it brings its
+  duplicate index up to date, replaces the articles that were already stored, re-stamps the revision of the
+  articles it inserted and writes the duplicate links. Only that tail is serial, and it touches no row that
+  another batch's first part holds: first parts insert rows nobody else sees yet and update only their own
+  pages, so a batch that holds the write lock never waits for one that waits for it. That is why replacing a
+  stored article waits for the lock: another batch's duplicate links may rewrite that row, and would wait
+  for the replacing batch while holding the lock it waits for. Measured in bench/README.md (bench_scale.py).
 - **A shared duplicate index.** Each pass keeps the index in memory (etl.dedup) and, under the lock, adds the
   articles other passes wrote since it last looked: `article.dedup_rev` is stamped from a sequence by a
-  trigger (migration 0009) on every insert and every change of a column the index holds. Because revisions
-  are stamped under the lock, commit order and revision order agree, so "every row past the newest revision
-  seen" misses nothing.
+  trigger (migration 0009) on every insert and every change of a column the index holds. An insert made
+  before the lock draws its revision early and would commit out of order, so every inserted row is stamped
+  again under the lock (`restamp`); replacements and duplicate links are written under it. Every revision a
+  reader can see was therefore drawn under the lock, commit order and revision order agree, and "every row
+  past the newest revision seen" misses nothing (tests/integration/test_etl_lock_order.py interleaves two
+  batches to check it).
 
 The one order-dependent rule of a single pass is that when two pages store one article (one canonical URL),
-the later page in id order wins. Under the lock a page is not allowed to overwrite an article written from a
+the later page in id order wins. Under its URL's lock a page is not allowed to overwrite an article written from a
 higher page id that was processed after this page was fetched: both were waiting together, so one process
 would have written the higher one last (`superseded`).
 """
@@ -31,6 +43,7 @@ import os
 import socket
 import time
 import uuid
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,7 +58,8 @@ from etl.store.runs import process_alive
 
 log = logging.getLogger("aidnews.etl.claims")
 
-WRITE_LOCK = 0x6169_6465_746C  # pg_advisory_xact_lock key for ETL batch writes ("aidetl" in ASCII)
+WRITE_LOCK = 0x6169_6465_746C  # pg_advisory_xact_lock key for the serial tail of ETL batch writes ("aidetl")
+KEY_LOCKS = 0x6169_646B  # first key of the two-key per-canonical-URL locks ("aidk"); apart from WRITE_LOCK's space
 DEFAULT_LEASE_SECONDS = 300.0  # a 100-page batch takes 2-10 s here; five minutes leaves room for a loaded machine
 
 # The claim columns and the revision are PostgreSQL-only (migration 0009) and not in the SQLModel classes.
@@ -151,7 +165,6 @@ class Admission:
 
     owned: frozenset[int]
     superseded: frozenset[int]
-    waited_ms: int = 0  # how long the write lock was waited for
 
 
 @dataclass
@@ -179,15 +192,13 @@ class Claims:
                     sa.select(sa.func.coalesce(sa.func.max(article_t.c.dedup_rev), 0))
                 ).scalar_one()
 
-    def admit(self, conn: sa.Connection, index: DuplicateIndex, batch: Sequence[Candidate]) -> Admission:
-        """In the batch's write transaction: take the write lock, catch the index up, and say what may be written.
+    def admit(self, conn: sa.Connection, batch: Sequence[Candidate]) -> Admission:
+        """First part of the batch's write transaction, before the write lock: which pages may be written.
 
-        The claims of the pages admitted are cleared here, in the same transaction as their outcomes.
+        Locks the pages still held by this worker and clears their claims (in the transaction that records
+        their outcomes), then takes the lock of each canonical URL of theirs, so that no other batch writes
+        those articles until this one commits; which of them a newer page holds is read after that.
         """
-        asked = time.monotonic()
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK)))
-        self._locked_at = time.monotonic()
-        self._pending_rev = refresh_index(conn, index, self.seen_rev)
         ids = [c.page_id for c in batch]
         owned = frozenset(
             conn.execute(
@@ -203,7 +214,18 @@ class Claims:
                 len(ids),
             )
         mine = [c for c in batch if c.page_id in owned]
-        return Admission(owned, superseded_pages(conn, mine), round((self._locked_at - asked) * 1000))
+        lock_keys(conn, {c.key for c in mine if c.key is not None})
+        return Admission(owned, superseded_pages(conn, mine))
+
+    def lock(self, conn: sa.Connection, index: DuplicateIndex, own: Sequence[int] = ()) -> int:
+        """Second part: take the write lock (held to the commit) and catch the index up with what other passes
+        committed, leaving out `own`, the articles this transaction inserted (mark_duplicates adds them, as it
+        would have without the first part). Returns how long the lock was waited for, in milliseconds."""
+        asked = time.monotonic()
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK)))
+        self._locked_at = time.monotonic()
+        self._pending_rev = refresh_index(conn, index, self.seen_rev, own)
+        return round((self._locked_at - asked) * 1000)
 
     def committed(self) -> int:
         """The batch's transaction committed: the index now holds every row up to the revision read under the lock.
@@ -214,8 +236,43 @@ class Claims:
         return round((time.monotonic() - self._locked_at) * 1000)
 
 
-def refresh_index(conn: sa.Connection, index: DuplicateIndex, after_rev: int) -> int:
-    """Add to `index` every article written or re-linked since revision `after_rev`; the newest revision read.
+def key_lock(url: str) -> int:
+    """The second key of a canonical URL's transaction lock: its CRC-32 as a signed 32-bit integer. Two URLs
+    that share one only wait for each other."""
+    value = zlib.crc32(url.encode())
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def lock_keys(conn: sa.Connection, urls: set[str]) -> None:
+    """Take the transaction lock of each URL, in ascending order of key, one statement each: PostgreSQL does
+    not promise the order in which one statement would take them, and a fixed order is what rules out two
+    batches each holding a lock the other waits for."""
+    for key in sorted({key_lock(url) for url in urls}):
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(KEY_LOCKS, key)))
+
+
+def stored_keys(conn: sa.Connection, urls: set[str]) -> set[str]:
+    """Which of `urls` an article is stored under. Stable while this transaction holds their locks."""
+    if not urls:
+        return set()
+    return set(
+        conn.execute(sa.select(article_t.c.canonical_url).where(article_t.c.canonical_url.in_(sorted(urls)))).scalars()
+    )
+
+
+def restamp(conn: sa.Connection, article_ids: Sequence[int]) -> None:
+    """Under the write lock: draw new revisions for rows inserted before it, so that they commit in order."""
+    if article_ids:
+        conn.execute(
+            sa.update(article_t)
+            .where(article_t.c.id.in_(sorted(set(article_ids))))
+            .values(dedup_rev=sa.func.nextval("article_dedup_rev_seq"))
+        )
+
+
+def refresh_index(conn: sa.Connection, index: DuplicateIndex, after_rev: int, own: Sequence[int] = ()) -> int:
+    """Add to `index` every article written or re-linked since revision `after_rev`, but for `own`; the newest
+    revision read.
 
     Call it under the write lock, so no transaction holding an older revision can still commit. The caller's
     own writes later in the transaction are added to the index as it makes them (mark_duplicates).
@@ -230,7 +287,7 @@ def refresh_index(conn: sa.Connection, index: DuplicateIndex, after_rev: int) ->
             article_t.c.duplicate_of,
             article_t.c.dedup_rev,
         )
-        .where(article_t.c.dedup_rev > after_rev)
+        .where(article_t.c.dedup_rev > after_rev, article_t.c.id.not_in(sorted(set(own))) if own else sa.true())
         .order_by(article_t.c.dedup_rev)
     ).all()
     newest = after_rev

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from aidnews.commands.service import LEASE_DEFAULT
 from etl.store.articles import primary_key
-from etl.store.claims import DEFAULT_LEASE_SECONDS, _pid, new_worker_name
+from etl.store.claims import DEFAULT_LEASE_SECONDS, _pid, key_lock, new_worker_name
 
 
 def test_a_worker_name_carries_this_host_and_pid() -> None:
@@ -31,3 +31,11 @@ def test_copies_published_together_are_ordered_by_page_not_by_write_order() -> N
 
 def test_the_cli_lease_default_is_the_stores() -> None:
     assert LEASE_DEFAULT == DEFAULT_LEASE_SECONDS
+
+
+def test_a_canonical_urls_lock_key_fits_postgresqls_int4() -> None:
+    keys = [key_lock(f"http://aid.example.cn/{n}.html") for n in range(2000)]
+    assert all(-(2**31) <= k < 2**31 for k in keys)
+    assert min(keys) < 0 < max(keys)  # both halves of the CRC-32 range are used, mapped onto signed int4
+    assert len(set(keys)) == len(keys)  # distinct URLs rarely share a lock (sharing would only serialize them)
+    assert key_lock("http://aid.example.cn/1.html") == key_lock("http://aid.example.cn/1.html")
