@@ -1,0 +1,51 @@
+"""crawler.links.resolve caches urljoin for absolute and root-relative hrefs; it must never differ from it."""
+
+from __future__ import annotations
+
+import random
+from urllib.parse import urljoin
+
+from crawler.links import resolve
+
+SCHEMES = ["http", "https", "HTTP", "Https"]
+HOSTS = ["a.gov.cn", "b.cn:8080", "u:p@c.cn", "[::1]:81", "xn--fiqs8s.cn"]
+PATHS = ["", "/", "/x/y/z.html", "/a/b/", "/a/./b/../c", "/%2e%2e/x", "/列表/第2页.html"]
+TAILS = ["", "?q=1", "#f", "?a=b#c", "?x=/y/z"]
+HREFS = [
+    "http://a.gov.cn/../b",
+    "https://b.cn/./c/../d?x#y",
+    "/abs/../k",
+    "/",
+    "//h.cn/p",
+    "rel/x",
+    "../up",
+    "?q",
+    "#f",
+    "http://A.cn",
+    "/a?b=c#d",
+    "/p/../../q",
+    "https://x.cn",
+    "http:relative",
+    "/新闻/援疆.html",
+    "http://x.cn/a/./b/../c",
+    "",
+]
+
+
+def test_resolve_equals_urljoin_for_every_kind_of_base_and_href() -> None:
+    rng = random.Random(20261201)
+    cases = 0
+    for _ in range(3000):
+        base = f"{rng.choice(SCHEMES)}://{rng.choice(HOSTS)}{rng.choice(PATHS)}{rng.choice(TAILS)}"
+        href = rng.choice(HREFS)
+        assert resolve(base, href) == urljoin(base, href), (base, href)
+        assert resolve(base, href) == urljoin(base, href), (base, href)  # and again, from the cache
+        cases += 1
+    assert cases == 3000
+
+
+def test_a_cached_href_follows_the_host_of_each_page() -> None:
+    assert resolve("http://a.cn/x/1.html", "/list.html") == "http://a.cn/list.html"
+    assert resolve("https://b.cn/y/2.html", "/list.html") == "https://b.cn/list.html"
+    assert resolve("http://a.cn/x/1.html", "page2.html") == "http://a.cn/x/page2.html"
+    assert resolve("http://c.cn/z/", "page2.html") == "http://c.cn/z/page2.html"
