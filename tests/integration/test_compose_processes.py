@@ -148,22 +148,27 @@ def running(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[dict[
 
 
 def settle(engine: sa.Engine, services: list[Service], articles: int) -> float:
-    """Seconds until a crawl has ended and no article page is pending, with at least `articles` stored."""
+    """Seconds until every crawl started so far has ended and no article page is pending, with at least `articles`
+    stored."""
     started = time.monotonic()
     while time.monotonic() - started < SETTLE_SECONDS:
         for service in services:
             assert service.process.poll() is None, f"{service.name} exited early: {tail(service)}"
         with engine.connect() as conn:
-            crawled = conn.execute(
-                sa.select(sa.func.count()).where(Run.kind == "crawl", Run.finished_at.is_not(None))
-            ).scalar_one()
+            crawled, crawling = conn.execute(
+                sa.select(
+                    sa.func.count().filter(Run.finished_at.is_not(None)),
+                    sa.func.count().filter(Run.finished_at.is_(None)),
+                ).where(Run.kind == "crawl")
+            ).one()
             stored, pending = conn.execute(
                 sa.select(
                     sa.func.count(),
                     sa.func.count().filter(Page.etl_status == "pending"),
                 ).where(Page.kind == "article")
             ).one()
-        if crawled and stored >= articles and pending == 0:
+        # every crawl ended: one still waiting for its workers' parts would be stopped by the test, not by itself
+        if crawled and not crawling and stored >= articles and pending == 0:
             return time.monotonic() - started
         time.sleep(1.0)
     raise AssertionError("the pipeline did not settle: " + " | ".join(f"{s.name}: {tail(s)[-600:]}" for s in services))

@@ -230,6 +230,12 @@ def test_a_killed_workers_batch_is_taken_after_its_lease(fresh_db: Any) -> None:
     victim.communicate()
     assert claimed == total, "the worker ended before it claimed its batch"
     killed_at = time.monotonic()
+    # A dead worker of this machine is noticed at once (release_dead_claims, tested below); one of another
+    # machine only by its lease running out. Its claims are made to look remote so the lease is what is tested.
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(page_t).where(page_t.c.claimed_by.is_not(None)).values(claimed_by="another-machine.invalid:1:x")
+        )
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM article")).scalar_one() == 0  # killed mid-batch
         assert not claimable_exists(conn)
