@@ -224,10 +224,11 @@ def runs_say_who_did_the_work_and_every_process_stops_cleanly(running: dict[str,
     with engine.connect() as conn:
         crawls = conn.execute(sa.select(Run).where(Run.kind == "crawl").order_by(Run.id)).all()
         states = conn.execute(sa.select(Run.kind, Run.status)).all()
-    first = crawls[0]
-    assert first.status == "ok", first.error
-    # app's own crawl process and at least one crawl-worker recorded their part of the one run
-    assert first.counts["workers"] >= 2, first.counts
+    # a crawl the scheduler started again before the processes were stopped may end `interrupted` (said below);
+    # the crawl that stored the portal ended ok, with app's own crawl process and a crawl-worker in its count
+    done = [c for c in crawls if c.status == "ok"]
+    assert done, [(c.status, c.error) for c in crawls]
+    assert max(c.counts["workers"] for c in done) >= 2, [c.counts for c in done]
     assert not [(kind, status) for kind, status in states if status not in ("ok", "interrupted")], states
     codes = running["stopped"]
     assert codes["app"] == 0 and codes["crawl-worker-1"] == 0 and codes["crawl-worker-2"] == 0, codes
