@@ -224,11 +224,15 @@ def runs_say_who_did_the_work_and_every_process_stops_cleanly(running: dict[str,
     with engine.connect() as conn:
         crawls = conn.execute(sa.select(Run).where(Run.kind == "crawl").order_by(Run.id)).all()
         states = conn.execute(sa.select(Run.kind, Run.status)).all()
-    # a crawl the scheduler started again before the processes were stopped may end `interrupted` (said below);
-    # the crawl that stored the portal ended ok, with app's own crawl process and a crawl-worker in its count
-    done = [c for c in crawls if c.status == "ok"]
-    assert done, [(c.status, c.error) for c in crawls]
-    assert max(c.counts["workers"] for c in done) >= 2, [c.counts for c in done]
+    # The portal's articles are all stored before its crawl has walked every list page and trap, so the stop
+    # may find a crawl still running: it must then say `interrupted` and why; one that ended by itself is ok.
+    # (That the crawl-workers took part in app's crawls is read from their logs below.)
+    assert crawls, "app started no crawl"
+    for run in crawls:
+        if run.status == "interrupted":
+            assert run.error and "stopped on request" in run.error, run.error
+        else:
+            assert run.status == "ok" and run.counts["workers"] >= 1, (run.status, run.error, run.counts)
     assert not [(kind, status) for kind, status in states if status not in ("ok", "interrupted")], states
     codes = running["stopped"]
     assert codes["app"] == 0 and codes["crawl-worker-1"] == 0 and codes["crawl-worker-2"] == 0, codes
