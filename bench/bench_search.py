@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_search.py [--articles 100000] [--writes 2000] [--rounds 5]
                                            [--pg postgresql+psycopg://postgres@127.0.0.1/postgres]
     .venv/bin/python bench/bench_search.py --query-only URL [--rounds 5]
+    .venv/bin/python bench/bench_search.py --only postgresql --keep   # keep the database for --query-only
 
 Generates --articles articles from the demo corpus' sentences (numbers redrawn so that figures vary), with body
 lengths drawn from a log-normal fitted to the real pages of the shared corpus (median about 1,300 characters,
@@ -419,6 +420,11 @@ def main() -> int:
         choices=("sqlite", "postgresql"),
         help="bench one database only (a 100,000-article build takes tens of minutes on each)",
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the PostgreSQL database it built and print its URL, for later --query-only runs",
+    )
     args = parser.parse_args()
     if args.query_only:
         print(f"== {db.describe(args.query_only)}")
@@ -454,8 +460,11 @@ def main() -> int:
         )
     finally:
         db.get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if args.keep:
+            print(f"\nkept for --query-only: {url}")
+        else:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
     return 0
 
