@@ -154,7 +154,8 @@ def articles(session: Session, criteria: Criteria, *, limit: int = 50) -> Listin
         totals.append(total)
         row = _article_row(found, metrics)
         if criteria.query is not None:
-            row["score"] = float(score_)
+            # four significant digits order the rows as well as fifteen do, and a reader can compare them
+            row["score"] = float(f"{float(score_):.4g}")
             row["snippet"] = search.make_snippet(criteria.query, found.title, found.body)
         rows.append(row)
     total = max(totals)
