@@ -223,6 +223,62 @@ def test_a_search_ranks_and_counts_a_bounded_number_of_the_newest_matches(
     assert not both.more and both.total == 2 and [r["id"] for r in both.rows] == [ids["often"], ids["once"]]
 
 
+@pytest.fixture
+def spread(database_url: str) -> Iterator[tuple[Session, dict[str, list[int]]]]:
+    """60 articles; 援疆干部 in every one, 远程会诊 in every fifth, 日喀则 in the first three only, and 疏附 (a
+    bigram) with 援疆干部 in every other one: densities a search's newest-first ranges see differently."""
+    session = Session(db.get_engine(database_url))
+    holding: dict[str, list[int]] = {"援疆干部": [], "远程会诊": [], "日喀则": [], "疏附 援疆干部": []}
+    for n in range(60):
+        parts = ["援疆干部" + FILLER]
+        if n % 5 == 0:
+            parts.append("远程会诊" * (1 + n % 3) + FILLER)
+        if n < 3:
+            parts.append("日喀则。")
+        if n % 2:
+            parts.append("疏附县。")
+        i = _article(session, f"spread-{n}", f"第{n}篇", "".join(parts))
+        holding["援疆干部"].append(i)
+        holding["远程会诊"] += [i] if n % 5 == 0 else []
+        holding["日喀则"] += [i] if n < 3 else []
+        holding["疏附 援疆干部"] += [i] if n % 2 else []
+    yield session, holding
+    session.close()
+
+
+@pytest.mark.parametrize("q", ["援疆干部", "远程会诊", "日喀则", "疏附 援疆干部"])
+@pytest.mark.parametrize("first", [1, 3])
+def test_a_search_looking_among_the_newest_first_answers_as_a_search_of_everything(
+    spread: tuple[Session, dict[str, list[int]]], monkeypatch: pytest.MonkeyPatch, q: str, first: int
+) -> None:
+    """PostgreSQL looks for the bounded matches among the newest ids first and widens the range while it holds
+    too few: whatever the term's density, the rows, scores, count and 'more' are those of one whole search."""
+    session, holding = spread
+    dialect = session.get_bind().dialect.name
+    monkeypatch.setitem(search.RANKED, dialect, 4)
+    criteria = resolve(session, Filters(q=q))
+    monkeypatch.setattr(search, "WINDOW_FIRST", 10_000)  # one range holding everything: the reference
+    whole = query.articles(session, criteria, limit=3)
+    monkeypatch.setattr(search, "WINDOW_FIRST", first)  # ranges of 4 or 12 newest ids, then wider
+    tried: list[int | None] = []
+    listing = query._listing
+
+    def recorded(criteria: object, dialect: str, limit: int, floor: int | None = None) -> sa.Select:
+        tried.append(floor)
+        return listing(criteria, dialect, limit, floor)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(query, "_listing", recorded)
+    windowed = query.articles(session, criteria, limit=3)
+    assert windowed == whole
+    newest = sorted(holding[q])[-5:]  # the bound (4) and one more say 'more'
+    assert whole.total == min(4, len(holding[q])) and whole.more == (len(holding[q]) > 4)
+    assert {r["id"] for r in whole.rows} <= set(newest)
+    if dialect == "postgresql":
+        assert tried[0] is not None and tried[-1] is None or whole.more  # a range first; all only if it must
+        if q == "援疆干部" and first == 3:
+            assert tried == [tried[0]]  # every article holds it: the first range is enough
+
+
 @pytest.mark.parametrize("q", ["%", "_", "0%", "援%干部", "援_干部", "a%b", "\\"])
 def test_wildcards_in_a_query_are_literal_characters(corpus: tuple[Session, dict[str, int]], q: str) -> None:
     session, ids = corpus

@@ -173,3 +173,12 @@ def test_bigram_tokens_cover_every_character_of_each_run() -> None:
 def test_postgresql_bigram_queries_quote_every_character() -> None:
     assert search.ts_query(("疏勒", "援")) == "'疏勒' & '援':*"
     assert search.ts_query(("'", "\\")) == r"'''':* & '\\':*"
+
+
+def test_a_search_widens_its_range_of_newest_ids_by_the_density_it_found() -> None:
+    """PostgreSQL looks among the newest ids first (etl.query.articles); the next range is sized from the matches
+    found so far, at least twice as wide, never past the whole table, and the whole table when none were found."""
+    assert search.widen(8000, 0, 2000, 100_000) == 100_000  # none among the newest: a rare term, looked up once
+    assert search.widen(8000, 947, 2000, 100_000) == 25_356  # 2,001 at 947 per 8,000, with half again as margin
+    assert search.widen(8000, 1990, 2000, 100_000) == 16_000  # nearly enough: still twice as wide
+    assert search.widen(8000, 10, 2000, 100_000) == 100_000
