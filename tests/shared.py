@@ -16,13 +16,24 @@ from typing import Any
 
 import pytest
 
-from crawler.demo.corpus import CORPUS_DIR, Article, load_corpus
+from crawler.demo.corpus import CORPUS_DIR, LINE_FIELDS, Article, load_corpus
+from etl.entities.topics import TOPICS
+from etl.filters import CATEGORIES, UNITS_KNOWN
+from etl.metrics.units import QUALIFIERS
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ["AIDNEWS_SHARED"]) if os.environ.get("AIDNEWS_SHARED") else REPO.parent / "shared"
 SEED = SHARED / "seed"
 CORPUS = SHARED / "corpus" / "gne-pages"
 DEMO_CORPUS = CORPUS_DIR
+
+# What a corpus line may say, read from the product so that the corpus is checked against what the extractor can
+# answer: its keys (in the order written), the topics, and a gold metric's unit, qualifier and category.
+CORPUS_LINE_FIELDS = LINE_FIELDS
+CORPUS_TOPICS = frozenset(TOPICS)
+METRIC_UNITS = frozenset(UNITS_KNOWN)
+METRIC_QUALIFIERS = frozenset({"exact", *QUALIFIERS.values()})
+METRIC_CATEGORIES = frozenset(CATEGORIES)
 
 
 def demo_articles() -> tuple[Article, ...]:
