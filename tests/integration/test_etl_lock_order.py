@@ -14,7 +14,7 @@ import zlib
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
-from stored_pages import page_row
+from stored import page_row
 
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, extract

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
-from stored_pages import page_row
+from stored import page_row
 
 from crawler.demo import demo_sources, render_articles
 from etl.sources import parse_sources

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session
-from stored_pages import aid_page_html, store_page
+from stored import aid_page_html, store_page
 
 from etl.process import etl_pass
 from etl.store import engine as db

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlmodel import Session
-from stored_pages import store_page
+from stored import store_page
 
 from etl import query
 from etl.filters import Filters, InvalidFilter, resolve

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
-from stored_pages import aid_page_html, store_page
+from stored import aid_page_html, store_page
 from typer.testing import CliRunner
 
 from aidnews.cli import app

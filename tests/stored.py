@@ -1,17 +1,20 @@
-"""Fetched pages written straight into the page table, as the crawler stores them, for the tests of the ETL that
-reads them back: a page's row, the row stored, and a small article page in the layout of a regional aid site.
+"""Rows written straight into the store with the models, for the tests that read them back: fetched pages as the
+crawler stores them (a page's row, the row stored, a small article page in the layout of a regional aid site),
+and articles with their figures as the ETL would have left them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from etl.store.models import Page
+from etl.store.models import Article, Metric, Page
 
 HTML = "text/html; charset=utf-8"
 
@@ -58,3 +61,30 @@ def aid_page_html(
         f"<div class='article-content'>{body}</div>"
         f"<div class='footer'>版权所有 新ICP备000000号</div></body></html>"
     ).encode()
+
+
+def store_article(session: Session, figures: Iterable[dict[str, Any]] = (), **fields: Any) -> int:
+    """Write an article with the given fields, then its figures (each the fields of a Metric row, in order);
+    the article's id."""
+    article = Article(**fields)
+    session.add(article)
+    session.commit()
+    for figure in figures:
+        session.add(Metric(article_id=article.id, **figure))
+    session.commit()
+    assert article.id is not None
+    return article.id
+
+
+def places(
+    provider: tuple[str | None, str | None] = (None, None),
+    recipient: tuple[str | None, str | None, str | None] = (None, None, None),
+) -> dict[str, str | None]:
+    """The place fields of an article: the provider's province and prefecture, the recipient's down to its county."""
+    return {
+        "provider_province": provider[0],
+        "provider_prefecture": provider[1],
+        "recipient_province": recipient[0],
+        "recipient_prefecture": recipient[1],
+        "recipient_county": recipient[2],
+    }
