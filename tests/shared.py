@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,27 @@ SEED = SHARED / "seed"
 CORPUS = SHARED / "corpus" / "gne-pages"
 DEMO_CORPUS = CORPUS_DIR
 
-# What a corpus line may say, read from the product so that the corpus is checked against what the extractor can
-# answer: its keys (in the order written), the topics, and a gold metric's unit, qualifier and category.
-CORPUS_LINE_FIELDS = LINE_FIELDS
-CORPUS_TOPICS = frozenset(TOPICS)
-METRIC_UNITS = frozenset(UNITS_KNOWN)
-METRIC_QUALIFIERS = frozenset({"exact", *QUALIFIERS.values()})
-METRIC_CATEGORIES = frozenset(CATEGORIES)
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """What a corpus line may say: its keys (in the order written), its topics, and a gold metric's unit,
+    qualifier and category."""
+
+    line_fields: tuple[str, ...]
+    topics: frozenset[str]
+    units: frozenset[str]
+    qualifiers: frozenset[str]
+    categories: frozenset[str]
+
+
+# Read from the product, so that the corpus is checked against what the extractor can answer.
+AGREED = Vocabularies(
+    line_fields=LINE_FIELDS,
+    topics=frozenset(TOPICS),
+    units=frozenset(UNITS_KNOWN),
+    qualifiers=frozenset({"exact", *QUALIFIERS.values()}),
+    categories=frozenset(CATEGORIES),
+)
 
 
 def demo_articles() -> tuple[Article, ...]:

@@ -8,14 +8,7 @@ import re
 from datetime import datetime
 
 import pytest
-from shared import (
-    CORPUS_LINE_FIELDS,
-    CORPUS_TOPICS,
-    METRIC_CATEGORIES,
-    METRIC_QUALIFIERS,
-    METRIC_UNITS,
-    demo_corpus_lines,
-)
+from shared import AGREED, demo_corpus_lines
 
 FILES = {"county": 18, "portal": 14}
 
@@ -64,7 +57,7 @@ def all_articles() -> list[dict]:
 def test_lines_are_articles_with_the_agreed_keys(site_articles: tuple[str, list[dict]]) -> None:
     site, articles = site_articles
     for article in articles:
-        assert set(article) == set(CORPUS_LINE_FIELDS), article.get("id")
+        assert set(article) == set(AGREED.line_fields), article.get("id")
         assert article["site"] == site
 
 
@@ -103,9 +96,9 @@ def test_gold_spans_do_not_overlap_each_other() -> None:
 def test_metric_fields_use_the_agreed_vocabularies() -> None:
     for article in all_articles():
         for metric in article["metrics"]:
-            assert metric["unit"] in METRIC_UNITS, metric
-            assert metric["qualifier"] in METRIC_QUALIFIERS, metric
-            assert metric["category"] in METRIC_CATEGORIES, metric
+            assert metric["unit"] in AGREED.units, metric
+            assert metric["qualifier"] in AGREED.qualifiers, metric
+            assert metric["category"] in AGREED.categories, metric
             assert isinstance(metric.get("optional", False), bool), metric
 
 
@@ -178,7 +171,7 @@ def test_program_places_batch_and_topics_are_well_formed() -> None:
             assert set(article[side]) == {"province", "prefecture", "county"}, article["id"]
         assert article["recipient"]["province"], article["id"]
         assert article["batch"] is None or article["batch"] > 0
-        assert article["topics"] and set(article["topics"]) <= CORPUS_TOPICS, article["id"]
+        assert article["topics"] and set(article["topics"]) <= AGREED.topics, article["id"]
 
 
 def test_batch_is_the_number_of_the_stated_cohort() -> None:

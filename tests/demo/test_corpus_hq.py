@@ -7,14 +7,7 @@ from collections import Counter
 from datetime import datetime
 
 import pytest
-from shared import (
-    CORPUS_LINE_FIELDS,
-    CORPUS_TOPICS,
-    METRIC_CATEGORIES,
-    METRIC_QUALIFIERS,
-    METRIC_UNITS,
-    demo_corpus_lines,
-)
+from shared import AGREED, demo_corpus_lines
 
 TOTAL = 32
 SYNDICATED = 8
@@ -114,7 +107,7 @@ def test_the_file_holds_32_hq_articles_numbered_without_gaps(articles: list[dict
 
 def test_every_article_has_exactly_the_agreed_keys_in_order(articles: list[dict]) -> None:
     for article in articles:
-        assert tuple(article) == CORPUS_LINE_FIELDS, article["id"]
+        assert tuple(article) == AGREED.line_fields, article["id"]
 
 
 def test_text_fields_are_strings_or_null_where_allowed(articles: list[dict]) -> None:
@@ -190,16 +183,16 @@ def test_batch_is_stated_in_the_body_whenever_it_is_set(articles: list[dict]) ->
 
 def test_topics_come_from_the_agreed_list(articles: list[dict]) -> None:
     for article in articles:
-        assert article["topics"] and set(article["topics"]) <= CORPUS_TOPICS, article["id"]
+        assert article["topics"] and set(article["topics"]) <= AGREED.topics, article["id"]
         assert len(set(article["topics"])) == len(article["topics"]), article["id"]
 
 
 def test_metrics_have_the_agreed_fields_and_vocabularies(articles: list[dict]) -> None:
     for article, metric in all_metrics(articles):
         assert METRIC_FIELDS <= set(metric) <= METRIC_FIELDS | METRIC_EXTRAS, (article["id"], metric)
-        assert metric["unit"] in METRIC_UNITS, (article["id"], metric)
-        assert metric["qualifier"] in METRIC_QUALIFIERS, (article["id"], metric)
-        assert metric["category"] in METRIC_CATEGORIES, (article["id"], metric)
+        assert metric["unit"] in AGREED.units, (article["id"], metric)
+        assert metric["qualifier"] in AGREED.qualifiers, (article["id"], metric)
+        assert metric["category"] in AGREED.categories, (article["id"], metric)
         assert metric.get("optional", False) in (True, False), (article["id"], metric)
 
 
@@ -311,7 +304,7 @@ def test_dates_years_and_ages_never_fall_inside_gold(articles: list[dict]) -> No
 def test_the_corpus_exercises_every_unit_and_several_number_shapes(articles: list[dict]) -> None:
     metrics = [m for _, m in all_metrics(articles)]
     units = {m["unit"] for m in metrics}
-    assert units == METRIC_UNITS
+    assert units == AGREED.units
     texts = [m["text"] for m in metrics]
     shapes = {
         "thousands separator": r"[0-9],[0-9]{3}",
