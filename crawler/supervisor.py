@@ -173,46 +173,49 @@ def _run_children(
         stopped_by = _supervise(children, deadline - time.monotonic(), should_stop, progress_of, hurry)
         ending = _outcome(children, stderr_files, stopped_by, time_limit)
         if redis_url:
-            ending = _with_workers(ending, redis_url, ns, run_id, deadline, should_stop, progress_of, hurry)
+            joined = _Workers(redis_url, ns, run_id, deadline, progress_of, hurry)
+            ending = _with_workers(ending, joined, should_stop)
     if ending.status is RunStatus.OK:  # the children finished: did each source give anything?
         ending = _judged(run_id, [s.name for s in sources], engine)
     return ending
 
 
-def _with_workers(
-    ending: Ending,
-    redis_url: str,
-    ns: str,
-    run_id: int,
-    deadline: float,
-    should_stop: Callable[[], bool],
-    progress: Callable[[], None] | None,
-    hurry: Callable[[], bool],
-) -> Ending:
+@dataclass(frozen=True)
+class _Workers:
+    """The crawl workers that joined one crawl, as the lead waits for them: where their parts are reported
+    (Redis, namespace, run), the crawl's deadline, what hears progress, and whether a stop must be quick."""
+
+    redis_url: str
+    ns: str
+    run_id: int
+    deadline: float
+    progress: Callable[[], None] | None
+    hurry: Callable[[], bool]
+
+    def mark(self, what: str) -> None:
+        jobs.mark(self.redis_url, self.ns, self.run_id, what)
+
+    def parts(self) -> list[jobs.Part]:
+        return jobs.parts(self.redis_url, self.ns, self.run_id)
+
+
+def _with_workers(ending: Ending, workers: _Workers, should_stop: Callable[[], bool]) -> Ending:
     """Wait for the crawl workers that joined the crawl, stopping them when the crawl was stopped or its time
     is up; the crawl's ending, made worse by any worker's."""
-    jobs.mark(redis_url, ns, run_id, "seeded")  # the lead is gone: its followers must not wait for seeds
+    workers.mark("seeded")  # the lead is gone: its followers must not wait for seeds
     if ending.status is not RunStatus.OK:
-        jobs.mark(redis_url, ns, run_id, "stop")
-        _await_parts(redis_url, ns, run_id, deadline, lambda: True, progress, hurry)
+        workers.mark("stop")
+        _await_parts(workers, lambda: True)
         return ending
-    stopped_by = _await_parts(redis_url, ns, run_id, deadline, should_stop, progress, hurry)
+    stopped_by = _await_parts(workers, should_stop)
     if stopped_by is RunStatus.TIMEOUT:
         return Ending(stopped_by, "stopped at its time limit while crawl workers were still fetching")
     if stopped_by is RunStatus.INTERRUPTED:
         return Ending(stopped_by, "stopped on request (service shutdown or a signal) while crawl workers were fetching")
-    return _parts_ending(jobs.parts(redis_url, ns, run_id)) or ending
+    return _parts_ending(workers.parts()) or ending
 
 
-def _await_parts(
-    redis_url: str,
-    ns: str,
-    run_id: int,
-    deadline: float,
-    should_stop: Callable[[], bool],
-    progress: Callable[[], None] | None,
-    hurry: Callable[[], bool],
-) -> RunStatus | None:
+def _await_parts(workers: _Workers, should_stop: Callable[[], bool]) -> RunStatus | None:
     """Wait until no worker of the crawl is still running its part; TIMEOUT or INTERRUPTED when they were told
     to stop (a worker still running KILL_AFTER_SECONDS after that is left to finish on its own)."""
     stopped_by: RunStatus | None = None
@@ -220,18 +223,18 @@ def _await_parts(
     last_report = time.monotonic()
     while True:
         now = time.time()
-        if not [p for p in jobs.parts(redis_url, ns, run_id) if p.state is jobs.PartState.RUNNING and not p.gone(now)]:
+        if not [p for p in workers.parts() if p.state is jobs.PartState.RUNNING and not p.gone(now)]:
             return stopped_by
-        if progress is not None and time.monotonic() - last_report >= PROGRESS_SECONDS:
+        if workers.progress is not None and time.monotonic() - last_report >= PROGRESS_SECONDS:
             last_report = time.monotonic()
-            progress()
+            workers.progress()
         stopping = should_stop()
-        if stop_sent_at is None and (stopping or time.monotonic() > deadline):
+        if stop_sent_at is None and (stopping or time.monotonic() > workers.deadline):
             stopped_by = RunStatus.INTERRUPTED if stopping else RunStatus.TIMEOUT
-            jobs.mark(redis_url, ns, run_id, "stop")
+            workers.mark("stop")
             stop_sent_at = time.monotonic()
         elif stop_sent_at is not None and time.monotonic() - stop_sent_at > (
-            SIGNAL_KILL_AFTER_SECONDS if hurry() else KILL_AFTER_SECONDS + WORKER_POLL_SECONDS
+            SIGNAL_KILL_AFTER_SECONDS if workers.hurry() else KILL_AFTER_SECONDS + WORKER_POLL_SECONDS
         ):
             return stopped_by
         time.sleep(PARTS_POLL_SECONDS)

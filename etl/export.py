@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from etl import spreadsheet
-from etl.filters import SHANGHAI, Criteria, article_conditions, has_metrics, metric_conditions
+from etl.filters import SHANGHAI, SIDES, Criteria, article_conditions, has_metrics, metric_conditions
 from etl.metrics import json_number
 from etl.store.models import Article, Metric, table_of
 
@@ -69,6 +69,9 @@ def _local(name: str) -> Callable[[Any], Any]:
     return read
 
 
+# an article's places, the helping side's first: provider_province … recipient_county
+PLACES = tuple(f"{side}_{level}" for side in SIDES for level in ("province", "prefecture", "county"))
+PLACE_COLUMNS = tuple(Column(name, Kind.TEXT, _attr(name)) for name in PLACES)
 ARTICLE_COLUMNS = (
     Column("id", Kind.INT, _attr("id")),
     Column("published_at", Kind.TIME, _local("published_at")),
@@ -79,11 +82,7 @@ ARTICLE_COLUMNS = (
     Column("author", Kind.TEXT, _attr("author")),
     Column("editor", Kind.TEXT, _attr("editor")),
     Column("program", Kind.TEXT, _attr("program")),
-    *(
-        Column(f"{side}_{level}", Kind.TEXT, _attr(f"{side}_{level}"))
-        for side in ("provider", "recipient")
-        for level in ("province", "prefecture", "county")
-    ),
+    *PLACE_COLUMNS,
     Column("provider_inferred", Kind.BOOL, _attr("provider_inferred")),
     Column("recipient_inferred", Kind.BOOL, _attr("recipient_inferred")),
     Column("batch", Kind.INT, _attr("batch")),
@@ -120,11 +119,7 @@ METRIC_COLUMNS = (
     Column("end", Kind.INT, _attr("end")),
     Column("title", Kind.TEXT, _attr("title")),
     Column("program", Kind.TEXT, _attr("program")),
-    *(
-        Column(f"{side}_{level}", Kind.TEXT, _attr(f"{side}_{level}"))
-        for side in ("provider", "recipient")
-        for level in ("province", "prefecture", "county")
-    ),
+    *PLACE_COLUMNS,
     Column("source", Kind.TEXT, _attr("source_name")),
     Column("duplicate_of", Kind.INT, _attr("duplicate_of")),
     Column("url", Kind.TEXT, _attr("url")),
@@ -163,11 +158,7 @@ def _select(what: str, criteria: Criteria, dialect: str) -> sa.Select:
             col(Article.source_name),
             col(Article.duplicate_of),
             col(Article.url),
-            *(
-                getattr(Article, f"{side}_{level}")
-                for side in ("provider", "recipient")
-                for level in ("province", "prefecture", "county")
-            ),
+            *(getattr(Article, name) for name in PLACES),
         )
         .join(Article, col(Article.id) == col(Metric.article_id))
         .where(*article_conditions(criteria, dialect), *metric_conditions(criteria))

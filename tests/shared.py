@@ -11,18 +11,44 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from crawler.demo.corpus import CORPUS_DIR, Article, load_corpus
+from crawler.demo.corpus import CORPUS_DIR, LINE_FIELDS, Article, load_corpus
+from etl.entities.topics import TOPICS
+from etl.filters import CATEGORIES, UNITS_KNOWN
+from etl.metrics.units import QUALIFIERS
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ["AIDNEWS_SHARED"]) if os.environ.get("AIDNEWS_SHARED") else REPO.parent / "shared"
 SEED = SHARED / "seed"
 CORPUS = SHARED / "corpus" / "gne-pages"
 DEMO_CORPUS = CORPUS_DIR
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """What a corpus line may say: its keys (in the order written), its topics, and a gold metric's unit,
+    qualifier and category."""
+
+    line_fields: tuple[str, ...]
+    topics: frozenset[str]
+    units: frozenset[str]
+    qualifiers: frozenset[str]
+    categories: frozenset[str]
+
+
+# Read from the product, so that the corpus is checked against what the extractor can answer.
+AGREED = Vocabularies(
+    line_fields=LINE_FIELDS,
+    topics=frozenset(TOPICS),
+    units=frozenset(UNITS_KNOWN),
+    qualifiers=frozenset({"exact", *QUALIFIERS.values()}),
+    categories=frozenset(CATEGORIES),
+)
 
 
 def demo_articles() -> tuple[Article, ...]:

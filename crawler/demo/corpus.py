@@ -19,6 +19,24 @@ from typing import Any
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 EDITS_ENV = "AIDNEWS_DEMO_EDITS"  # the edits directory of a portal started by `--demo`
 SITES = ("hq", "county", "portal")
+# What an article says, in the order a corpus line writes it after its id, site and syndicated_to.
+ARTICLE_FIELDS = (
+    "title",
+    "subtitle",
+    "published_at",
+    "date_only",
+    "source",
+    "author",
+    "editor",
+    "paragraphs",
+    "metrics",
+    "program",
+    "provider",
+    "recipient",
+    "batch",
+    "topics",
+)
+LINE_FIELDS = ("id", "site", "syndicated_to", *ARTICLE_FIELDS)  # every key of a corpus line, in order
 
 
 @dataclass(frozen=True)

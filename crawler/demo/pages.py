@@ -9,27 +9,10 @@ from typing import Any
 
 from crawler.demo import county, hq, portal
 from crawler.demo.catalogue import Entry, build_entries
-from crawler.demo.corpus import Stamp, apply_edits, corpus_stamp, load_corpus, read_edits
+from crawler.demo.corpus import ARTICLE_FIELDS, Stamp, apply_edits, corpus_stamp, load_corpus, read_edits
 
 # Corpus fields copied into the ground truth of every page.
-TRUTH_FIELDS = (
-    "title",
-    "subtitle",
-    "published_at",
-    "date_only",
-    "source",
-    "author",
-    "editor",
-    "paragraphs",
-    "metrics",
-    "program",
-    "provider",
-    "recipient",
-    "batch",
-    "topics",
-    "syndicated_to",
-    "modified_at",
-)
+TRUTH_FIELDS = (*ARTICLE_FIELDS, "syndicated_to", "modified_at")
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from etl.metrics.keywords import KEYWORDS, NEUTRAL_WORDS
+from etl.metrics.keywords import ACTION_WORDS, KEYWORDS, NEUTRAL_WORDS
 
 # ---------------------------------------------------------------- money kinds (docs/metrics.md, "Money")
 
@@ -120,67 +120,8 @@ INCOME_AFTER_UNIT = re.compile(r"收入|增收|多收|工资|分红|纯收|挣|�
 BUSINESS_INCOME = re.compile(r"(?:企业|公司|产业|合作社|园区|工厂|车间|基地|景区)[^，,。；;、\d人户员民工]{0,6}收入")
 
 PEOPLE_CATEGORIES = ("training", "jobs", "personnel", "beneficiaries", "other")
-# verbs (and job words) that say what was done for or by the people counted; the other words name who they are
-PEOPLE_ACTIONS = frozenset(
-    (
-        "培训",
-        "培养",
-        "培育",
-        "研修",
-        "进修",
-        "轮训",
-        "带教",
-        "授课",
-        "跟岗",
-        "参训",
-        "学习",
-        "就业",
-        "岗位",
-        "用工",
-        "务工",
-        "招聘",
-        "招收",
-        "吸纳",
-        "上岗",
-        "在岗",
-        "输转",
-        "输送",
-        "转移就业",
-        "从业",
-        "选聘",
-        "聘用",
-        "援派",
-        "选派",
-        "派出",
-        "派驻",
-        "挂职",
-        "选调",
-        "支教",
-        "引才",
-        "柔性引进",
-        "邀请",
-        "常驻",
-        "驻村",
-        "受益",
-        "惠及",
-        "救助",
-        "资助",
-        "慰问",
-        "义诊",
-        "诊疗",
-        "接诊",
-        "会诊",
-        "结对",
-        "住院",
-        "上门",
-        "入户",
-        "寄宿",
-        "住宿",
-        "就读",
-        "门诊量",
-        "就诊",
-    )
-)
+# the words of those categories that say what was done for or by the people counted, not who they are
+PEOPLE_ACTIONS = frozenset(word for words in ACTION_WORDS.values() for word in words)
 # the counts of police and courts: suspects, cases, devices seized are counted, but no aid work was done
 CRIME = re.compile(r"嫌疑人|抓获|刑拘|逮捕|缴获|查获|扣押|收缴|破案|案件|涉案|诈骗|犯罪|捣毁|窝点|作案|被骗")
 # staff sent or organised to help: the words that make teachers, doctors or cadres aid personnel

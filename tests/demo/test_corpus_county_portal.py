@@ -8,67 +8,11 @@ import re
 from datetime import datetime
 
 import pytest
-from shared import demo_corpus_lines
+from shared import AGREED, demo_corpus_lines
 
 FILES = {"county": 18, "portal": 14}
 
-KEYS = {
-    "id",
-    "site",
-    "syndicated_to",
-    "title",
-    "subtitle",
-    "published_at",
-    "date_only",
-    "source",
-    "author",
-    "editor",
-    "paragraphs",
-    "metrics",
-    "program",
-    "provider",
-    "recipient",
-    "batch",
-    "topics",
-}
-UNITS = {
-    "CNY",
-    "person",
-    "person_time",
-    "household",
-    "count",
-    "m2",
-    "mu",
-    "km",
-    "kg",
-    "percent",
-    "year",
-    "month",
-    "day",
-    "hour",
-    "minute",
-    "percentage_point",
-}
-QUALIFIERS = {"exact", "over", "about"}
-CATEGORIES = {
-    "funding",
-    "investment",
-    "output",
-    "income",
-    "projects",
-    "personnel",
-    "jobs",
-    "training",
-    "enterprises",
-    "beneficiaries",
-    "facilities",
-    "area",
-    "coverage",
-    "duration",
-    "other",
-}
 PROGRAMS = {"援疆", "援藏", "援青", "东西部协作", "对口支援", "定点帮扶"}
-TOPICS = {"民生", "智力", "产业", "就业", "文化", "教育", "医疗", "消费"}
 OVER_MARKS = ("余", "多", "超", "逾", "过", "以上")
 ABOUT_MARKS = ("约", "近", "左右", "上下")
 # Spans a parser must reject; a gold metric may never overlap one of them.
@@ -113,7 +57,7 @@ def all_articles() -> list[dict]:
 def test_lines_are_articles_with_the_agreed_keys(site_articles: tuple[str, list[dict]]) -> None:
     site, articles = site_articles
     for article in articles:
-        assert set(article) == KEYS, article.get("id")
+        assert set(article) == set(AGREED.line_fields), article.get("id")
         assert article["site"] == site
 
 
@@ -152,9 +96,9 @@ def test_gold_spans_do_not_overlap_each_other() -> None:
 def test_metric_fields_use_the_agreed_vocabularies() -> None:
     for article in all_articles():
         for metric in article["metrics"]:
-            assert metric["unit"] in UNITS, metric
-            assert metric["qualifier"] in QUALIFIERS, metric
-            assert metric["category"] in CATEGORIES, metric
+            assert metric["unit"] in AGREED.units, metric
+            assert metric["qualifier"] in AGREED.qualifiers, metric
+            assert metric["category"] in AGREED.categories, metric
             assert isinstance(metric.get("optional", False), bool), metric
 
 
@@ -227,7 +171,7 @@ def test_program_places_batch_and_topics_are_well_formed() -> None:
             assert set(article[side]) == {"province", "prefecture", "county"}, article["id"]
         assert article["recipient"]["province"], article["id"]
         assert article["batch"] is None or article["batch"] > 0
-        assert article["topics"] and set(article["topics"]) <= TOPICS, article["id"]
+        assert article["topics"] and set(article["topics"]) <= AGREED.topics, article["id"]
 
 
 def test_batch_is_the_number_of_the_stated_cohort() -> None:

@@ -7,71 +7,15 @@ from collections import Counter
 from datetime import datetime
 
 import pytest
-from shared import demo_corpus_lines
+from shared import AGREED, demo_corpus_lines
 
 TOTAL = 32
 SYNDICATED = 8
 PROGRAM_COUNTS = {"援疆": 14, "援藏": 6, "援青": 4, "东西部协作": 5, "定点帮扶": 3}
 RECIPIENT_PROVINCE = {"援疆": "新疆维吾尔自治区", "援藏": "西藏自治区", "援青": "青海省"}
 
-FIELDS = (
-    "id",
-    "site",
-    "syndicated_to",
-    "title",
-    "subtitle",
-    "published_at",
-    "date_only",
-    "source",
-    "author",
-    "editor",
-    "paragraphs",
-    "metrics",
-    "program",
-    "provider",
-    "recipient",
-    "batch",
-    "topics",
-)
 METRIC_FIELDS = {"text", "value", "value_max", "unit", "qualifier", "category"}
 METRIC_EXTRAS = {"optional", "occurrence"}
-UNITS = {
-    "CNY",
-    "person",
-    "person_time",
-    "household",
-    "count",
-    "m2",
-    "mu",
-    "km",
-    "kg",
-    "percent",
-    "year",
-    "month",
-    "day",
-    "hour",
-    "minute",
-    "percentage_point",
-}
-QUALIFIERS = {"exact", "over", "about"}
-CATEGORIES = {
-    "funding",
-    "investment",
-    "output",
-    "income",
-    "projects",
-    "personnel",
-    "jobs",
-    "training",
-    "enterprises",
-    "beneficiaries",
-    "facilities",
-    "area",
-    "coverage",
-    "duration",
-    "other",
-}
-TOPICS = {"民生", "智力", "产业", "就业", "文化", "教育", "医疗", "消费"}
 
 # Number-like strings the corpus plants on purpose: a parser must reject them, so no gold span may touch them.
 PLANTED_NON_METRICS = (
@@ -163,7 +107,7 @@ def test_the_file_holds_32_hq_articles_numbered_without_gaps(articles: list[dict
 
 def test_every_article_has_exactly_the_agreed_keys_in_order(articles: list[dict]) -> None:
     for article in articles:
-        assert tuple(article) == FIELDS, article["id"]
+        assert tuple(article) == AGREED.line_fields, article["id"]
 
 
 def test_text_fields_are_strings_or_null_where_allowed(articles: list[dict]) -> None:
@@ -239,16 +183,16 @@ def test_batch_is_stated_in_the_body_whenever_it_is_set(articles: list[dict]) ->
 
 def test_topics_come_from_the_agreed_list(articles: list[dict]) -> None:
     for article in articles:
-        assert article["topics"] and set(article["topics"]) <= TOPICS, article["id"]
+        assert article["topics"] and set(article["topics"]) <= AGREED.topics, article["id"]
         assert len(set(article["topics"])) == len(article["topics"]), article["id"]
 
 
 def test_metrics_have_the_agreed_fields_and_vocabularies(articles: list[dict]) -> None:
     for article, metric in all_metrics(articles):
         assert METRIC_FIELDS <= set(metric) <= METRIC_FIELDS | METRIC_EXTRAS, (article["id"], metric)
-        assert metric["unit"] in UNITS, (article["id"], metric)
-        assert metric["qualifier"] in QUALIFIERS, (article["id"], metric)
-        assert metric["category"] in CATEGORIES, (article["id"], metric)
+        assert metric["unit"] in AGREED.units, (article["id"], metric)
+        assert metric["qualifier"] in AGREED.qualifiers, (article["id"], metric)
+        assert metric["category"] in AGREED.categories, (article["id"], metric)
         assert metric.get("optional", False) in (True, False), (article["id"], metric)
 
 
@@ -360,7 +304,7 @@ def test_dates_years_and_ages_never_fall_inside_gold(articles: list[dict]) -> No
 def test_the_corpus_exercises_every_unit_and_several_number_shapes(articles: list[dict]) -> None:
     metrics = [m for _, m in all_metrics(articles)]
     units = {m["unit"] for m in metrics}
-    assert units == UNITS
+    assert units == AGREED.units
     texts = [m["text"] for m in metrics]
     shapes = {
         "thousands separator": r"[0-9],[0-9]{3}",

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 from sqlmodel import Session
+from stored import store_article
 
 from etl.store import engine as db
-from etl.store.models import Article, Metric
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +57,21 @@ def aidnews(
 
 
 def add_article(session: Session, n: int, title: str, figures: list[tuple[str, float, str, str, str]]) -> int:
-    article = Article(
+    return store_article(
+        session,
+        [
+            {
+                "text": text,
+                "start": i,
+                "end": i + len(text),
+                "value": value,
+                "unit": unit,
+                "category": category,
+                "subject": subject,
+                "sentence": f"{subject}{text}。{title}",
+            }
+            for i, (text, value, unit, category, subject) in enumerate(figures)
+        ],
         url=f"http://s/{n}",
         canonical_url=f"http://s/{n}",
         content_hash=f"h{n}",
@@ -70,25 +84,6 @@ def add_article(session: Session, n: int, title: str, figures: list[tuple[str, f
         recipient_prefecture="喀什地区",
         recipient_county="疏附县",
     )
-    session.add(article)
-    session.commit()
-    for i, (text, value, unit, category, subject) in enumerate(figures):
-        session.add(
-            Metric(
-                article_id=article.id,
-                text=text,
-                start=i,
-                end=i + len(text),
-                value=value,
-                unit=unit,
-                category=category,
-                subject=subject,
-                sentence=f"{subject}{text}。{title}",
-            )
-        )
-    session.commit()
-    assert article.id is not None
-    return article.id
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ not hold up another batch's serial tail.
 
 from __future__ import annotations
 
-import hashlib
 import zlib
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
+from stored import page_row
 
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, extract
@@ -44,18 +43,7 @@ def add_pages(engine: sa.Engine, count: int) -> list[Page]:
     with Session(engine) as session:
         pages = []
         for n in range(1, count + 1):
-            body = page_html(n)
-            url = f"http://aid.example.cn/{n}.html"
-            page = Page(
-                url=url,
-                final_url=url,
-                status=200,
-                body=zlib.compress(body),
-                size=len(body),
-                sha256=hashlib.sha256(body).hexdigest(),
-                content_type="text/html; charset=utf-8",
-                fetched_at=datetime.now(UTC),
-            )
+            page = page_row(f"http://aid.example.cn/{n}.html", page_html(n), source=None)
             session.add(page)
             session.flush()
             pages.append(page)

@@ -9,14 +9,12 @@ Every configuration gets a fresh database with the same pages in the same id ord
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,12 +23,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
+from stored import page_row
 
 from crawler.demo import demo_sources, render_articles
 from etl.sources import parse_sources
 from etl.store import engine as db
 from etl.store.claims import claim, claimable_exists, page_t, release_dead_claims
-from etl.store.models import Page, Run
+from etl.store.models import Run
 from etl.store.sources import sync_sources
 from tests.conftest import PG_ADMIN_URL
 
@@ -95,19 +94,7 @@ def fresh_db() -> Iterator[Any]:
         now = datetime.now(UTC)
         with Session(engine) as session:
             for url_, source, body, kind in stored_pages():
-                session.add(
-                    Page(
-                        url=url_,
-                        final_url=url_,
-                        source_name=source,
-                        status=200,
-                        body=zlib.compress(body),
-                        size=len(body),
-                        sha256=hashlib.sha256(body).hexdigest(),
-                        content_type=kind,
-                        fetched_at=now,
-                    )
-                )
+                session.add(page_row(url_, body, kind, source, fetched_at=now))
                 session.flush()  # one row at a time: ids in list order
             session.commit()
         return url

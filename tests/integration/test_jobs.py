@@ -3,7 +3,6 @@ syndicated copies point at the original, and a killed ETL loses and doubles noth
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session
+from stored import aid_page_html, store_page
 
 from etl.process import etl_pass
 from etl.store import engine as db
@@ -31,38 +31,6 @@ BODY = [
 ]
 
 
-def page_html(title: str, date: str, paragraphs: list[str], canonical: str | None = None) -> bytes:
-    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (
-        f"<html><head><meta charset='utf-8'><title>{title}_援疆网</title>{link}</head><body>"
-        f"<div class='nav'><a href='/'>首页</a><a href='/news/'>新闻</a></div><h1>{title}</h1>"
-        f"<div class='info'>发布时间：{date} 来源：伊犁日报</div><div class='article-content'>{body}</div>"
-        f"<div class='footer'>版权所有 新ICP备000000号</div></body></html>"
-    ).encode()
-
-
-def add_page(
-    engine: sa.Engine, url: str, body: bytes, content_type: str = "text/html; charset=utf-8", source: str = "test"
-) -> int:
-    with Session(engine) as session:
-        page = Page(
-            url=url,
-            final_url=url,
-            source_name=source,
-            status=200,
-            body=zlib.compress(body),
-            size=len(body),
-            sha256=hashlib.sha256(body).hexdigest(),
-            content_type=content_type,
-            fetched_at=datetime.now(UTC),
-        )
-        session.add(page)
-        session.commit()
-        assert page.id is not None
-        return page.id
-
-
 def page_states(engine: sa.Engine) -> dict[str, tuple[str, str | None]]:
     with Session(engine) as session:
         return {p.url: (p.etl_status, p.etl_error) for p in session.execute(sa.select(Page)).scalars()}
@@ -70,15 +38,15 @@ def page_states(engine: sa.Engine) -> dict[str, tuple[str, str | None]]:
 
 def test_a_failed_page_keeps_its_error_and_the_others_are_stored(database_url: str) -> None:
     engine = db.get_engine(database_url)
-    add_page(engine, "http://a.cn/1.html", page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY))
-    add_page(engine, "http://a.cn/2.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20)
-    add_page(
+    store_page(engine, "http://a.cn/1.html", aid_page_html("江苏援疆助力霍城产业发展", BODY, date="2023-06-12 10:30"))
+    store_page(engine, "http://a.cn/2.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20)
+    store_page(
         engine,
         "http://a.cn/3.html",
-        page_html(
+        aid_page_html(
             "明日天气预报",
-            "2023-06-12",
             ["明天白天晴转多云，最高气温三十二度，夜间有阵风，请市民注意防暑降温，合理安排出行时间和户外活动。"],
+            date="2023-06-12",
         ),
     )
     run = etl_pass(engine=engine)
@@ -98,7 +66,7 @@ def test_a_failed_page_keeps_its_error_and_the_others_are_stored(database_url: s
 
 def test_reprocessing_replaces_an_articles_metrics_without_duplicating_them(database_url: str) -> None:
     engine = db.get_engine(database_url)
-    add_page(engine, "http://a.cn/1.html", page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY))
+    store_page(engine, "http://a.cn/1.html", aid_page_html("江苏援疆助力霍城产业发展", BODY, date="2023-06-12 10:30"))
     etl_pass(engine=engine)
     with Session(engine) as session:
         before = session.execute(sa.select(sa.func.count(Metric.id))).scalar_one()
@@ -112,9 +80,9 @@ def test_reprocessing_replaces_an_articles_metrics_without_duplicating_them(data
 
 def test_pages_with_one_canonical_url_make_one_article(database_url: str) -> None:
     engine = db.get_engine(database_url)
-    html = page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY, canonical="http://a.cn/1.html")
-    add_page(engine, "http://a.cn/1.html?from=list", html)
-    add_page(engine, "http://a.cn/1.html?page=1", html)
+    html = aid_page_html("江苏援疆助力霍城产业发展", BODY, date="2023-06-12 10:30", canonical="http://a.cn/1.html")
+    store_page(engine, "http://a.cn/1.html?from=list", html)
+    store_page(engine, "http://a.cn/1.html?page=1", html)
     etl_pass(engine=engine)
     with Session(engine) as session:
         assert session.execute(sa.select(Article.canonical_url)).scalars().all() == ["http://a.cn/1.html"]
@@ -122,22 +90,22 @@ def test_pages_with_one_canonical_url_make_one_article(database_url: str) -> Non
 
 def test_a_syndicated_copy_points_at_the_earliest_article(database_url: str) -> None:
     engine = db.get_engine(database_url)
-    add_page(
+    store_page(
         engine,
         "http://copy.cn/9.html",
-        page_html("江苏援疆助力霍城产业发展（转载）", "2023-06-14 08:00", [*BODY, "（来源：伊犁日报）"]),
+        aid_page_html("江苏援疆助力霍城产业发展（转载）", [*BODY, "（来源：伊犁日报）"], date="2023-06-14 08:00"),
     )
-    add_page(engine, "http://a.cn/1.html", page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY))
-    add_page(
+    store_page(engine, "http://a.cn/1.html", aid_page_html("江苏援疆助力霍城产业发展", BODY, date="2023-06-12 10:30"))
+    store_page(
         engine,
         "http://b.cn/5.html",
-        page_html(
+        aid_page_html(
             "新疆喀什举办农民丰收节",
-            "2023-09-23",
             [
                 "喀什地区各县市举办农民丰收节活动，展示特色农产品，广东援疆工作队组织企业现场采购，签约金额800万元。",
                 "活动现场，来自疏附县和伽师县的农民合作社带来了瓜果、干果和手工艺品，吸引了众多市民前来选购。",
             ],
+            date="2023-09-23",
         ),
     )
     etl_pass(engine=engine)
@@ -153,10 +121,12 @@ def test_killing_the_etl_loses_and_doubles_nothing(sqlite_url: str) -> None:
     engine = db.get_engine(sqlite_url)
     count = 400
     for i in range(count):
-        add_page(
+        store_page(
             engine,
             f"http://a.cn/{i}.html",
-            page_html(f"江苏援疆助力霍城产业发展第{i}期", "2023-06-12", [BODY[0], f"本期编号{i}号。", *BODY[1:]]),
+            aid_page_html(
+                f"江苏援疆助力霍城产业发展第{i}期", [BODY[0], f"本期编号{i}号。", *BODY[1:]], date="2023-06-12"
+            ),
         )
     env = dict(os.environ, DATABASE_URL=sqlite_url)
     child = subprocess.Popen(
@@ -243,17 +213,17 @@ def test_a_copy_whose_canonical_link_names_another_sources_page_keeps_its_own_ur
         engine,
     )
     original = "http://a.cn/hq/c_1.html"
-    add_page(engine, original, page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY), source="hq")
-    add_page(
+    store_page(engine, original, aid_page_html("江苏援疆助力霍城产业发展", BODY, date="2023-06-12 10:30"), source="hq")
+    store_page(
         engine,
         "http://a.cn/portal/77.html",
-        page_html("江苏援疆助力霍城产业发展", "2023-06-13 09:00", BODY, canonical=original),
+        aid_page_html("江苏援疆助力霍城产业发展", BODY, date="2023-06-13 09:00", canonical=original),
         source="portal",
     )
-    add_page(
+    store_page(
         engine,
         "http://a.cn/hq/c_1.html?from=rss",
-        page_html("江苏援疆助力霍城产业发展", "2023-06-12 10:30", BODY, canonical=original),
+        aid_page_html("江苏援疆助力霍城产业发展", BODY, date="2023-06-12 10:30", canonical=original),
         source="hq",
     )
     etl_pass(engine=engine)

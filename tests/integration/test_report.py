@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
+from stored import places, store_article
 from typer.testing import CliRunner
 
 from aidnews.cli import app
 from etl import report
 from etl.store import engine as db
-from etl.store.models import Article, Metric, Page
+from etl.store.models import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -56,42 +57,33 @@ def _article(
     duplicate_of: int | None = None,
     garbled: tuple[int, int] = (0, 0),
 ) -> int:
-    article = Article(
+    return store_article(
+        session,
+        [
+            {
+                "text": f"数字{i}",
+                "start": i,
+                "end": i + 1,
+                "sentence": "句子。",
+                "value": value,
+                "unit": unit,
+                "category": category,
+                "money_kind": "aid_funding" if (unit, category) == ("CNY", "funding") else None,
+            }
+            for i, (value, unit, category) in enumerate(metrics)
+        ],
         url=f"http://example.test/{key}",
         canonical_url=f"http://example.test/{key}",
         content_hash=key,
         title=f"文章{key}",
         published_at=published,
         source_name=source,
-        provider_province=provider[0],
-        provider_prefecture=provider[1],
-        recipient_province=recipient[0],
-        recipient_prefecture=recipient[1],
-        recipient_county=recipient[2],
+        **places(provider, recipient),
         news_source=outlet,
         duplicate_of=duplicate_of,
         garbled_found=garbled[0],
         garbled_repaired=garbled[1],
     )
-    session.add(article)
-    session.commit()
-    for i, (value, unit, category) in enumerate(metrics):
-        session.add(
-            Metric(
-                article_id=article.id,
-                text=f"数字{i}",
-                start=i,
-                end=i + 1,
-                sentence="句子。",
-                value=value,
-                unit=unit,
-                category=category,
-                money_kind="aid_funding" if (unit, category) == ("CNY", "funding") else None,
-            )
-        )
-    session.commit()
-    assert article.id is not None
-    return article.id
 
 
 def fill(url: str) -> None:

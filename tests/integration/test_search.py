@@ -6,9 +6,7 @@ page, deleted, and those stored before the index existed (the migration back-fil
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
-import zlib
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
@@ -17,13 +15,14 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlmodel import Session
+from stored import store_page
 
 from etl import query
 from etl.filters import Filters, InvalidFilter, resolve
 from etl.process import etl_pass
 from etl.store import engine as db
 from etl.store import grams, search
-from etl.store.models import Article, Metric, Page
+from etl.store.models import Article, Metric
 
 pytestmark = pytest.mark.integration
 
@@ -37,24 +36,6 @@ def _page_html(title: str, paragraphs: list[str]) -> bytes:
         f"<div class='info'>发布时间：2024-03-05 10:00 来源：喀什日报</div>"
         f"<div class='article-content'>{body}</div></body></html>"
     ).encode()
-
-
-def _add_page(engine: sa.Engine, url: str, html: bytes) -> None:
-    with Session(engine) as session:
-        session.add(
-            Page(
-                url=url,
-                final_url=url,
-                source_name="test",
-                status=200,
-                body=zlib.compress(html),
-                size=len(html),
-                sha256=hashlib.sha256(html).hexdigest(),
-                content_type="text/html; charset=utf-8",
-                fetched_at=datetime.now(UTC),
-            )
-        )
-        session.commit()
 
 
 def _ids(session: Session, q: str, **filters: object) -> list[int]:
@@ -76,7 +57,7 @@ def _index_agrees(session: Session, term: str) -> list[int]:
 def test_the_etl_keeps_the_index_in_step_through_inserts_replacements_and_deletes(database_url: str) -> None:
     engine = db.get_engine(database_url)
     url = "http://example.test/news/1.html"
-    _add_page(
+    store_page(
         engine,
         url,
         _page_html("东营援疆干部走进疏勒县", ["东营市援疆干部深入乡村开展走访，了解群众需求。", FILLER * 3]),
@@ -86,7 +67,7 @@ def test_the_etl_keeps_the_index_in_step_through_inserts_replacements_and_delete
         (first,) = _ids(session, "东营市援疆")
         assert _ids(session, "走进疏勒县") == [first] == _index_agrees(session, "走进疏勒县")  # titles too
         assert _ids(session, "走访") == [first] == _ids(session, "訪")  # the bigram index, Traditional converted
-    _add_page(engine, url, _page_html("东营援疆干部走进疏勒县", ["新建温室大棚一百二十座，带动就业。", FILLER * 3]))
+    store_page(engine, url, _page_html("东营援疆干部走进疏勒县", ["新建温室大棚一百二十座，带动就业。", FILLER * 3]))
     assert etl_pass(engine=engine).counts["articles"] == 1  # a new version of the page replaces the article
     with Session(engine) as session:
         assert _ids(session, "东营市援疆") == [] and _ids(session, "走访") == [] and _ids(session, "访") == []

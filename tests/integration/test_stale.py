@@ -10,15 +10,14 @@ is done, status and totals must say how many money figures they leave out.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
+from stored import aid_page_html, store_page
 from typer.testing import CliRunner
 
 from aidnews.cli import app
@@ -59,33 +58,7 @@ def page_html(title: str, recipient: str, amount: int | None = None) -> bytes:
     if amount is not None:  # a corrected figure
         paragraphs[0] = paragraphs[0].replace("1000万元", f"{amount}万元")
     paragraphs.append("援疆干部表示，将继续做好对口支援工作，推动更多项目落地见效，让各族群众在家门口增收致富。")
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (
-        f"<html><head><meta charset='utf-8'><title>{title}_援疆网</title></head><body>"
-        f"<div class='nav'><a href='/'>首页</a><a href='/news/'>新闻</a></div><h1>{title}</h1>"
-        f"<div class='info'>发布时间：2024-05-06 10:30 来源：伊犁日报</div>"
-        f"<div class='article-content'>{body}</div>"
-        f"<div class='footer'>版权所有 新ICP备000000号</div></body></html>"
-    ).encode()
-
-
-def store_page(engine: sa.Engine, url: str, body: bytes) -> int:
-    with Session(engine) as session:
-        page = Page(
-            url=url,
-            final_url=url,
-            source_name="test",
-            status=200,
-            body=zlib.compress(body),
-            size=len(body),
-            sha256=hashlib.sha256(body).hexdigest(),
-            content_type="text/html; charset=utf-8",
-            fetched_at=datetime.now(UTC),
-        )
-        session.add(page)
-        session.commit()
-        assert page.id is not None
-        return page.id
+    return aid_page_html(title, paragraphs)
 
 
 def snapshot(engine: sa.Engine) -> dict[str, object]:

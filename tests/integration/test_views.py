@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session
+from stored import places, store_article
 
 from etl.store import engine as db
-from etl.store.models import Article, Metric
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERYING_DOC = ROOT / "docs" / "querying.md"
@@ -37,7 +37,22 @@ def _article(
     duplicate_of: int | None = None,
     program: str = "援疆",
 ) -> int:
-    article = Article(
+    return store_article(
+        session,
+        [
+            {
+                "text": text,
+                "start": i * 10,
+                "end": i * 10 + len(text),
+                "sentence": f"投入{text}。",
+                "value": value,
+                "unit": unit,
+                "category": category,
+                "qualifier": qualifier,
+                "money_kind": "aid_funding" if (unit, category) == ("CNY", "funding") else None,
+            }
+            for i, (text, value, unit, category, qualifier) in enumerate(metrics)
+        ],
         url=f"http://example.test/{key}",
         canonical_url=f"http://example.test/{key}",
         content_hash=key,
@@ -45,35 +60,11 @@ def _article(
         body=f"正文{key}",
         published_at=published,
         program=program,
-        provider_province=provider[0],
-        provider_prefecture=provider[1],
-        recipient_province=recipient[0],
-        recipient_prefecture=recipient[1],
-        recipient_county=recipient[2],
+        **places(provider, recipient),
         duplicate_of=duplicate_of,
         source_name="demo-a",
         news_source="新疆日报",
     )
-    session.add(article)
-    session.commit()
-    for i, (text, value, unit, category, qualifier) in enumerate(metrics):
-        session.add(
-            Metric(
-                article_id=article.id,
-                text=text,
-                start=i * 10,
-                end=i * 10 + len(text),
-                sentence=f"投入{text}。",
-                value=value,
-                unit=unit,
-                category=category,
-                qualifier=qualifier,
-                money_kind="aid_funding" if (unit, category) == ("CNY", "funding") else None,
-            )
-        )
-    session.commit()
-    assert article.id is not None
-    return article.id
 
 
 @pytest.fixture
