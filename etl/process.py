@@ -357,8 +357,7 @@ def _write_batch(
     `written` hears, once the transaction is committed, each article written and how many figures it holds now.
     """
     local: Counter[str] = Counter()
-    snapshot = index.snapshot()
-    try:
+    with index.undone_on_error():  # the transaction rolled back: so does the index
         with Session(engine) as session:
             if claims is not None:
                 results = _admit(session, claims, results, local)
@@ -388,9 +387,6 @@ def _write_batch(
             session.commit()
         if claims is not None:
             local["write_lock_held_ms"] += claims.committed()
-    except BaseException:
-        index.restore(snapshot)  # the transaction rolled back: so does the index
-        raise
     counts.update(local)
     if written is not None:
         written.update(figures)
