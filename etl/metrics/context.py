@@ -23,6 +23,7 @@ from etl.metrics.cues import (
     COUNT_DEFAULTS,
     CRIME,
     ELIDED_CHANGE,
+    ENROL_WORDS,
     EVENTS,
     GOODS,
     HOUSEHOLD_KINDS,
@@ -35,6 +36,7 @@ from etl.metrics.cues import (
     PEOPLE_CATEGORIES,
     PER_UNIT,
     PRICE_AFTER,
+    PUPILS,
     RATE_OF,
     REACH_AFTER,
     REACH_BEFORE,
@@ -68,17 +70,19 @@ class Breaks:
         return previous, positions[following] if following < len(positions) else 1 << 62
 
 
-def _keywords(text: str, categories: Sequence[str] | None = None) -> list[re.Match[str]]:
+def _keywords(text: str, categories: Sequence[str] | None = None, skip: Sequence[str] = ()) -> list[re.Match[str]]:
     return [
         found
         for found in KEYWORD_SCAN.finditer(text)
-        if (category := KEYWORD_CATEGORY[found.group()]) and (categories is None or category in categories)
+        if (category := KEYWORD_CATEGORY[found.group()])
+        and (categories is None or category in categories)
+        and found.group() not in skip
     ]
 
 
-def _nearest_keyword(text: str, categories: Sequence[str] | None = None) -> str | None:
-    """The category of the keyword ending closest to the end of ``text``."""
-    found = _keywords(text, categories)
+def _nearest_keyword(text: str, categories: Sequence[str] | None = None, skip: Sequence[str] = ()) -> str | None:
+    """The category of the keyword ending closest to the end of ``text`` (but the words in ``skip``)."""
+    found = _keywords(text, categories, skip)
     return KEYWORD_CATEGORY[found[-1].group()] if found else None
 
 
@@ -92,10 +96,10 @@ def _first_category(text: str, categories: Sequence[str] | None = None) -> str |
     return KEYWORD_CATEGORY[found.group()] if found else None
 
 
-def _action(text: str) -> str | None:
-    """The category of the last verb about people in ``text``: nearest to a figure that follows it, the
-    predicate for the words after one (320余名学员通过…培训项目实现就业 is jobs)."""
-    found = [match for match in _keywords(text, PEOPLE_CATEGORIES) if match.group() in PEOPLE_ACTIONS]
+def _action(text: str, skip: Sequence[str] = ()) -> str | None:
+    """The category of the last verb about people in ``text`` (but the verbs in ``skip``): nearest to a figure
+    that follows it, the predicate for the words after one (320余名学员通过…培训项目实现就业 is jobs)."""
+    found = [match for match in _keywords(text, PEOPLE_CATEGORIES, skip) if match.group() in PEOPLE_ACTIONS]
     return KEYWORD_CATEGORY[found[-1].group()] if found else None
 
 
@@ -208,7 +212,8 @@ def _people_kind(unit: str, context: Context) -> str:
         return "other"  # 抓获嫌疑人92名: counted by the police, not reached by aid
     if unit != "household" and (LOCAL_PEOPLE.match(context.after) or LOCAL_PEOPLE.search(context.near)):
         return "training"  # local staff counted in an aid report were trained or mentored: 培养本地医生
-    action = _action(context.near) or _action(context.after) or _action(context.before)
+    skip = ENROL_WORDS if PUPILS.search(context.near) or PUPILS.match(context.after) else ()
+    action = _action(context.near, skip) or _action(context.after, skip) or _action(context.before, skip)
     if action:
         return action
     if unit != "household" and AT_WORK.search(context.after):
@@ -216,11 +221,11 @@ def _people_kind(unit: str, context: Context) -> str:
     if context.near.startswith("其中") and context.previous in PEOPLE_CATEGORIES:
         return context.previous  # 其中脱贫人口1560人: a part of the figure before
     kinds = HOUSEHOLD_KINDS if unit == "household" else PEOPLE_CATEGORIES
-    wide = _action(context.wide) if unit != "household" else None
+    wide = _action(context.wide, skip) if unit != "household" else None
     # people reached by nothing the sentence names (exam takers, users, crowds) are counted, not helped
     return (
         _first_category(context.after[:12], kinds)
-        or _nearest_keyword(context.near, PEOPLE_CATEGORIES)
+        or _nearest_keyword(context.near, PEOPLE_CATEGORIES, skip)
         or wide
         or ("beneficiaries" if unit == "household" else "other")
     )

@@ -130,6 +130,10 @@ AID_SENT = re.compile(
 )
 # people at work are jobs (200余名搬迁群众正在加工服装); these verbs say nothing about counted things
 AT_WORK = re.compile(r"加工|缝制|赶制|上班|流水线|生产线")
+# 招收 hires workers (招收员工300人) but enrols pupils (招收新生450名, 招收的951名学生): with a word for pupils
+# beside the figure it says nothing about jobs, and what else the sentence says decides
+ENROL_WORDS = ("招收",)
+PUPILS = re.compile(r"学生|新生|学员|学子|生源|中职生|高职生|本科生|研究生|幼儿|儿童|孩子")
 LOCAL_PEOPLE = re.compile(r"(?:本地|当地|本土)[^，,。；;、]{0,4}?(?:干部|人才|教师|老师|医生|医护|骨干|技术人员)")
 HOUSEHOLD_KINDS = ("beneficiaries", "enterprises")  # 17户国有企业 counts firms
 # a rate named after what it counts: 就业率 (jobs); 普及率 入户率 通达率 are shares of places or homes reached (覆盖率

@@ -145,6 +145,23 @@ def test_classifier_is_stored_as_written():
 
 
 @pytest.mark.parametrize(
+    ("sentence", "category"),
+    [
+        ("该企业今年招收员工300人。", "jobs"),  # 招收 hires workers
+        ("工厂招收当地工人120名。", "jobs"),
+        ("学校今年招收新生450名。", "other"),  # and enrols pupils: no job for anyone
+        ("职业院校面向喀什招收中职生1200名。", "other"),
+        ("宏志班招收的951名学生全部考上大学。", "other"),
+        ("该职校招收学员200名参加技能培训。", "training"),  # the rest of the sentence decides
+        ("当年招收贫困家庭学生56名。", "beneficiaries"),
+        ("招收的学生中，2100多人实现就业。", "jobs"),
+    ],
+)
+def test_enrolling_pupils_is_not_hiring(sentence, category):
+    assert only(sentence).category == category
+
+
+@pytest.mark.parametrize(
     ("sentence", "category", "subject"),
     [
         ("东营援疆指挥部投入援疆资金420余万元。", "funding", "援疆资金"),
