@@ -64,6 +64,7 @@ ACTION_WORDS: dict[str, tuple[str, ...]] = {
         "救助",
         "资助",
         "慰问",
+        "走访",  # people visited at home are reached (走访过100多名学生的家), not sent
         "义诊",
         "诊疗",
         "接诊",

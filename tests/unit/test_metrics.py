@@ -182,6 +182,7 @@ def test_enrolling_pupils_is_not_hiring(sentence, category):
         ("1200多家贫困地区的扶贫企业参展。", "enterprises", "贫困地区的扶贫企业"),
         ("40所中高职院校与对口地区联合招生。", "facilities", "中高职院校"),
         ("援疆干部走访慰问困难群众300余户。", "beneficiaries", None),
+        ("支教三年期间，他走访了100多名学生的家。", "beneficiaries", None),  # visited, not sent
         ("培训后实现就业500人。", "jobs", None),
         ("开展就业技能培训3000人次。", "training", None),
         ("全区400多万各族群众用上了天然气。", "beneficiaries", "各族群众"),
