@@ -24,6 +24,7 @@ def test_a_query_becomes_distinct_simplified_terms() -> None:
     assert query.indexed == ("援疆干部",) and query.short == ("疏勒",)
     assert query.bigrammed == ("疏勒",) and query.scanned == ()  # SQLite: the bigram index, not a scan
     assert search.parse_query("% a_ 援").scanned == ("%", "a_")  # ASCII punctuation splits the bigram tokens
+    assert search.parse_query("% a_ 援").bigrammed == ("援",)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\u3000", "援疆\x00干部"])
@@ -165,6 +166,7 @@ def test_an_empty_parquet_export_still_has_every_column(tmp_path: Path) -> None:
 def test_bigram_tokens_cover_every_character_of_each_run() -> None:
     assert grams.grams("援疆。ab_Cd") == "援疆 疆。 。a ab b cd d"  # ASCII folded; `_` ends a run
     assert grams.grams("援") == "援" and grams.grams("") == "" and grams.grams(None) is None
+    assert grams.grams("ΣΑ援") == "ΣΑ Α援 援"  # only ASCII is folded, as the `ascii` tokenizer does
     assert grams.indexable("疏勒") and grams.indexable("E")
     assert not grams.indexable("a_") and not grams.indexable("援疆干")
     assert grams.match("EI") == '"ei"' and grams.match("援") == '"援"*'
