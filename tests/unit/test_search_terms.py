@@ -175,3 +175,23 @@ def test_bigram_tokens_cover_every_character_of_each_run() -> None:
 def test_postgresql_bigram_queries_quote_every_character() -> None:
     assert search.ts_query(("疏勒", "援")) == "'疏勒' & '援':*"
     assert search.ts_query(("'", "\\")) == r"'''':* & '\\':*"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_short_terms_are_looked_up_in_the_bigram_index_not_scanned(dialect: str) -> None:
+    """Every search finds the same articles with or without the index (tests/integration/test_search.py): here,
+    that a term of one or two characters is asked of `article_grams`, not matched by LIKE over every row."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    engine_dialect = postgresql.dialect() if dialect == "postgresql" else sqlite.dialect()
+
+    def sql(text: str) -> str:
+        return str(search.condition(search.parse_query(text), dialect).compile(dialect=engine_dialect))
+
+    for short in ("疏勒", "援", "EI"):
+        assert search.GRAMS_TABLE in sql(short) and "LIKE" not in sql(short).upper(), short
+    assert search.GRAMS_TABLE not in sql("援疆干部")
+    if dialect == "sqlite":  # the `ascii` tokenizer splits on ASCII punctuation: such a term is scanned
+        assert "LIKE" in sql("%").upper() and search.GRAMS_TABLE not in sql("%")
+    else:  # PostgreSQL's bigrams hold every character
+        assert search.GRAMS_TABLE in sql("%") and "LIKE" not in sql("%").upper()
