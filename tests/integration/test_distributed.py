@@ -143,3 +143,23 @@ def test_a_worker_needs_redis_and_a_migrated_database(tmp_path: Path) -> None:
         text=True,
     )
     assert no_schema.returncode == 2 and "no aidnews database" in no_schema.stderr, no_schema.stderr
+
+
+def test_the_owners_stop_reaches_a_workers_part(redis_url: str, sqlite_url: str) -> None:
+    """A crawl stopped by its owner (here its time limit) stops the parts its workers run, and they say so."""
+    engine = db.get_engine(sqlite_url)
+    ns = jobs.namespace(engine.url)
+    worker = start_worker(sqlite_url, redis_url, "--max-crawls", "1", "--idle-exit", "60")
+    try:
+        with DemoPortal(slow_seconds=4.0) as portal:
+            sources = parse_sources({"source": demo_sources(portal.base_url)}).sources
+            run = crawl(sources, engine=engine, redis_url=redis_url, time_limit=8)
+            _, log = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert worker.returncode == 0, log[-2000:]  # a part stopped on request is not a failure of the worker
+    assert run.status == "timeout", run.error
+    assert f"part of crawl run {run.id} ended stopped" in log, log[-2000:]  # told to stop, not left to run on
+    assert not [a for a in jobs.announced(redis_url, ns) if a.run_id == run.id]
