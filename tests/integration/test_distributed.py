@@ -3,6 +3,7 @@ crawl workers (`aidnews crawl --worker`) join the crawls an owner announces, and
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -163,3 +164,45 @@ def test_the_owners_stop_reaches_a_workers_part(redis_url: str, sqlite_url: str)
     assert run.status == "timeout", run.error
     assert f"part of crawl run {run.id} ended stopped" in log, log[-2000:]  # told to stop, not left to run on
     assert not [a for a in jobs.announced(redis_url, ns) if a.run_id == run.id]
+
+
+def test_a_worker_that_cannot_reach_redis_says_so_in_one_line(sqlite_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "AIDNEWS_REDIS_URL"}
+    env["DATABASE_URL"] = sqlite_url
+    dead = "redis://:secret@127.0.0.1:1/0"
+    done = subprocess.run(
+        [sys.executable, "-m", "aidnews", "crawl", "--worker", "--redis", dead, "--idle-exit", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: cannot reach Redis at redis://:***@127.0.0.1:1/0: "), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "secret" not in done.stderr
+
+
+def test_a_worker_that_loses_redis_keeps_trying_and_fails_if_it_ends_without_it(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis may come back (a restart): the worker waits, warning once, not every poll; but a worker that ends
+    (--idle-exit) while it still cannot read the announcements did not wait for crawls, and says so."""
+    from typer.testing import CliRunner
+
+    from aidnews.cli import app
+    from crawler import worker
+
+    monkeypatch.setattr(jobs, "reachable", lambda url: None)  # Redis answered at start, then went away
+    monkeypatch.setattr(worker, "WORKER_POLL_SECONDS", 0.1)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level  # the worker's log setup replaces them
+    try:
+        done = CliRunner().invoke(app, ["crawl", "--worker", "--redis", "redis://127.0.0.1:1/0", "--idle-exit", "2"])
+    finally:
+        root.handlers[:], root.level = handlers, level
+    assert done.exit_code == 1, done.output
+    assert "error: Redis at redis://127.0.0.1:1/0 could not be read when the worker ended" in done.stderr
+    assert done.stderr.count("cannot read the crawl announcements") == 1, done.stderr  # once, not every poll
+    assert "no crawl announced" not in done.stderr
+    assert worker.work("redis://127.0.0.1:1/0", idle_exit=0.3).unreachable
