@@ -206,3 +206,31 @@ def test_a_worker_that_loses_redis_keeps_trying_and_fails_if_it_ends_without_it(
     assert done.stderr.count("cannot read the crawl announcements") == 1, done.stderr  # once, not every poll
     assert "no crawl announced" not in done.stderr
     assert worker.work("redis://127.0.0.1:1/0", idle_exit=0.3).unreachable
+
+
+def test_a_crawl_waiting_for_its_workers_is_not_taken_for_a_crashed_one(
+    redis_url: str, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once its own processes have ended, the owner may wait minutes for the workers' parts: its run must name a
+    live process meanwhile, or `status` (and any job's reaping) would call the crawl crashed."""
+    from crawler import supervisor
+    from etl.store.models import Run
+    from etl.store.runs import left_running
+
+    engine = db.get_engine(sqlite_url)
+    seen: list[str | None] = []
+    real = supervisor._with_workers
+
+    def watched(ending: supervisor.Ending, redis: str, ns: str, run_id: int, *rest: object) -> supervisor.Ending:
+        with Session(engine) as session:
+            run = session.get(Run, run_id)
+            assert run is not None
+            seen.append(left_running(run.status, run.pid, run.host))
+        return real(ending, redis, ns, run_id, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(supervisor, "_with_workers", watched)
+    with DemoPortal() as portal:
+        sources = parse_sources({"source": demo_sources(portal.base_url)}).sources
+        run = crawl(sources, engine=engine, redis_url=redis_url, time_limit=120)
+    assert run.status == "ok", run.error
+    assert seen == [None]
