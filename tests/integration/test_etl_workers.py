@@ -379,3 +379,42 @@ def test_a_page_finished_after_a_newer_one_leaves_its_article_alone(fresh_db: An
         )
     run_workers(url, 1)
     assert dump(url)["articles"]["http://collide.cn/0.html"]["page"] == older
+
+
+def test_a_worker_that_loses_its_database_says_so_in_a_line(fresh_db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database goes away mid-pass (dropped here; a server gone for good alike): once the retries are spent,
+    `etl --worker --once` ends with one error line and exit 1, not a traceback (-v shows it)."""
+    import logging
+
+    from typer.testing import CliRunner
+
+    from aidnews.cli import app
+    from etl import process
+    from etl.store import engine as engine_module
+
+    real = process._write_batch
+    dropping: list[str] = []
+
+    def drop_then_write(*args: Any, **kwargs: Any) -> None:
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{dropping[-1]}" WITH (FORCE)')
+        admin.dispose()
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(process, "_write_batch", drop_then_write)
+    monkeypatch.setattr(engine_module, "RETRY_DELAYS", (0.01, 0.01))
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        for verbose in ([], ["-v"]):
+            url = fresh_db()
+            name = str(sa.engine.make_url(url).database)
+            dropping.append(name)
+            done = CliRunner().invoke(app, [*verbose, "etl", "--worker", "--once"], env={"DATABASE_URL": url})
+            assert done.exit_code == 1, done.output
+            last = done.stderr.strip().splitlines()[-1]
+            assert last.startswith("error: the database at ") and f'database "{name}" does not exist' in last, last
+            assert ("Traceback" in done.stderr) is bool(verbose), done.stderr
+    finally:
+        root.handlers[:], root.level = handlers, level
