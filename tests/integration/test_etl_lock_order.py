@@ -24,7 +24,7 @@ from etl.extract import EXTRACTOR_VERSION, extract
 from etl.process import etl_pass
 from etl.store import engine as db
 from etl.store.articles import NEAR_DUPLICATE_DISTANCE, ExtractedPage, store_articles
-from etl.store.claims import Candidate, Claims, article_t, claim, refresh_index, restamp
+from etl.store.claims import Candidate, Claims, article_t, claim, page_t, refresh_index, restamp
 from etl.store.models import Page
 from etl.store.pages import PageOutcome, PageState, record_outcomes
 
@@ -196,3 +196,25 @@ def test_a_pass_draws_the_revisions_of_what_it_inserted_again_under_the_lock(pos
     finally:
         go.set()
         slow.join(120)
+
+
+def test_a_batch_whose_lease_ran_out_and_was_claimed_again_writes_nothing(postgres_url: str) -> None:
+    """The next claimant's write alone counts: the late batch is left none of its pages, and their claims stay."""
+    engine = db.get_engine(postgres_url)
+    late_page, mine = add_pages(engine, 2)
+    late, next_one = Claims(worker="test:1:late"), Claims(worker="test:2:next")
+    with engine.begin() as conn:
+        assert claim(conn, late.worker, 2, 600) == [late_page.id, mine.id]
+        expired = sa.func.now() - sa.text("interval '1 second'")  # its lease ran out
+        conn.execute(sa.update(page_t).where(page_t.c.id == late_page.id).values(claimed_until=expired))
+        assert claim(conn, next_one.worker, 5, 600) == [late_page.id]
+    with Session(engine) as session:
+        admission = late.admit(
+            session.connection(),
+            [Candidate(p.id or 0, p.fetched_at, p.final_url) for p in (late_page, mine)],
+        )
+        assert admission.owned == {mine.id}
+        session.commit()
+    with engine.connect() as conn:
+        held = dict(conn.execute(sa.text("SELECT id, claimed_by FROM page")).all())
+    assert held == {late_page.id: next_one.worker, mine.id: None}  # the next claimant keeps its page
