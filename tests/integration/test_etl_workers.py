@@ -432,3 +432,17 @@ def test_a_worker_that_loses_its_database_says_so_in_a_line(fresh_db: Any, monke
             assert ("Traceback" in done.stderr) is bool(verbose), done.stderr
     finally:
         root.handlers[:], root.level = handlers, level
+
+
+def test_a_worker_whose_pass_fails_exits_1_and_the_run_says_why(fresh_db: Any) -> None:
+    url = fresh_db()
+    with db.get_engine(url).begin() as conn:  # the database refuses every article (a full disk, a bad grant)
+        conn.exec_driver_sql(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no room'; END $$"
+        )
+        conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON article FOR EACH ROW EXECUTE FUNCTION refuse()")
+    worker = start_worker(url, "--once")
+    _, err = worker.communicate(timeout=WORKER_TIMEOUT)
+    assert worker.returncode == 1, err[-2000:]
+    assert "Traceback" not in err and "no room" in err, err[-2000:]
+    assert [(r.status, "no room" in (r.error or "")) for r in etl_runs(url)] == [("failed", True)]
