@@ -84,7 +84,31 @@ class Group(TyperGroup):
             sys.exit(exc.exit_code)
         except typer.Abort:
             sys.exit(1)
+        except Exception as exc:
+            message = _outage(exc)
+            if message is None:
+                raise
+            common.fail(message, code=1)  # with -v, the traceback first
+            sys.exit(1)
         sys.exit(code or 0)
+
+
+def _outage(exc: BaseException) -> str | None:
+    """A job's database or Redis gone for longer than its retries wait, in a line; None for any other error.
+
+    An expected failure (a server restarted for good, a database dropped, the network gone) is said in a line and
+    exits 1, like a failed run; the run it interrupted shows as crashed in `aidnews status`. Looked up among the
+    loaded modules: a command that never imported SQLAlchemy or Redis cannot have failed in them.
+    """
+    database = sys.modules.get("sqlalchemy.exc")
+    if database is not None and isinstance(exc, database.OperationalError | database.InterfaceError):
+        from etl.store.engine import database_url, describe
+
+        return f"the database at {describe(database_url())} failed: {common.reason(exc)}"
+    queue = sys.modules.get("redis.exceptions")
+    if queue is not None and isinstance(exc, queue.ConnectionError | queue.TimeoutError):
+        return f"Redis failed: {common.reason(exc)}"
+    return None
 
 
 app = typer.Typer(

@@ -66,6 +66,13 @@ def client(redis_url: str) -> Iterator[redis.Redis]:
         conn.close()
 
 
+def reachable(redis_url: str) -> None:
+    """Return when Redis at `redis_url` answers; raise redis.RedisError (or ValueError for a URL that is not
+    Redis's) when it does not."""
+    with client(redis_url) as conn:
+        conn.ping()
+
+
 @dataclass(frozen=True)
 class Announcement:
     """A crawl open to workers: what a follower needs to run its part."""

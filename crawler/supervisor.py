@@ -173,6 +173,8 @@ def _run_children(
         stopped_by = _supervise(children, deadline - time.monotonic(), should_stop, progress_of, hurry)
         ending = _outcome(children, stderr_files, stopped_by, time_limit)
         if redis_url:
+            # its processes have ended, the run has not: it is this process's again while it waits for the workers
+            record_pid(run_id, os.getpid(), engine)
             joined = _Workers(redis_url, ns, run_id, deadline, progress_of, hurry)
             ending = _with_workers(ending, joined, should_stop)
     if ending.status is RunStatus.OK:  # the children finished: did each source give anything?

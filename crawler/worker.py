@@ -46,6 +46,7 @@ class WorkerSummary:
     crawls: int  # crawls it joined
     failed: int  # parts that ended failed (not counting parts stopped on request)
     stopped: bool  # it ended on a stop signal
+    unreachable: str | None = None  # why Redis could not be read at the worker's last look, if it could not
 
 
 def work(
@@ -65,22 +66,37 @@ def work(
     log.info("crawl worker waiting for crawls", extra={"database": describe(str(engine.url)), "namespace": ns})
     joined: set[int] = set()
     crawls = failed = 0
+    unreachable: str | None = None
     idle_since = noticed_at = time.monotonic()
     try:
         while not stop() and (max_crawls is None or crawls < max_crawls):
-            announcement = _next_crawl(redis_url, ns, joined)
+            try:
+                announcement = _next_crawl(redis_url, ns, joined)
+            except redis.RedisError as exc:  # Redis may be restarting: wait for it, saying so once
+                announcement = None
+                if unreachable is None:
+                    log.warning("cannot read the crawl announcements from Redis (%s); the worker keeps trying", exc)
+                unreachable = str(exc)
+            else:
+                if unreachable is not None:
+                    log.info("Redis answers again")
+                unreachable = None
             if announcement is None:
                 waited = time.monotonic() - idle_since
                 if idle_exit is not None and waited >= idle_exit:
-                    log.info("no crawl announced for %.0f s: the worker ends", waited)
+                    if unreachable is None:
+                        log.info("no crawl announced for %.0f s: the worker ends", waited)
                     break
                 if time.monotonic() - noticed_at >= QUIET_NOTICE_SECONDS:
                     noticed_at = time.monotonic()
-                    log.info(
-                        "no crawl announced for %.0f s; crawls reach workers when the scheduler or `aidnews crawl`"
-                        " runs with the same Redis (AIDNEWS_REDIS_URL) and the same database",
-                        waited,
-                    )
+                    if unreachable is not None:
+                        log.warning("Redis has not answered for a while: %s", unreachable)
+                    else:
+                        log.info(
+                            "no crawl announced for %.0f s; crawls reach workers when the scheduler or `aidnews "
+                            "crawl` runs with the same Redis (AIDNEWS_REDIS_URL) and the same database",
+                            waited,
+                        )
                 time.sleep(WORKER_POLL_SECONDS)
                 continue
             joined.add(announcement.run_id)
@@ -91,7 +107,7 @@ def work(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return WorkerSummary(crawls, failed, signalled.is_set())
+    return WorkerSummary(crawls, failed, signalled.is_set(), unreachable)
 
 
 def _catch_stop_signals(flag: threading.Event) -> dict[int, Any]:
@@ -104,14 +120,12 @@ def _catch_stop_signals(flag: threading.Event) -> dict[int, Any]:
 
 
 def _next_crawl(redis_url: str, ns: str, joined: set[int]) -> jobs.Announcement | None:
-    """The oldest open crawl this worker has not joined yet; None when there is none or Redis cannot be read."""
-    try:
-        with jobs.client(redis_url) as conn:
-            for announcement in jobs.announced(redis_url, ns):
-                if announcement.run_id not in joined and jobs.is_open(conn, ns, announcement.run_id):
-                    return announcement
-    except redis.RedisError as exc:
-        log.warning("cannot read the crawl announcements from Redis: %s", exc)
+    """The oldest open crawl this worker has not joined yet; None when there is none. Raises redis.RedisError
+    when Redis cannot be read."""
+    with jobs.client(redis_url) as conn:
+        for announcement in jobs.announced(redis_url, ns):
+            if announcement.run_id not in joined and jobs.is_open(conn, ns, announcement.run_id):
+                return announcement
     return None
 
 

@@ -161,6 +161,7 @@ def _run_pass(
     """The pass itself: its status, and its error when it failed. `counts` ends with the articles, figures and
     copies as stored (`_settle`)."""
     written: dict[int, int] = {}  # article id -> figures it holds after its latest write in this pass
+    refused: list[str] = []  # why each page the database would not store was refused
     status = RunStatus.OK
     index: DuplicateIndex | None = None
     pool: ProcessPoolExecutor | None = None
@@ -199,7 +200,8 @@ def _run_pass(
                 break
             last_id = ids[-1]
             with_retries(
-                partial(_process_batch_again, engine, ids, counts, index, pool, written, claims), f"batch to {last_id}"
+                partial(_process_batch_again, engine, ids, counts, index, pool, written, claims, refused),
+                f"batch to {last_id}",
             )
             if progress is not None:
                 progress(len(ids))
@@ -213,6 +215,9 @@ def _run_pass(
     if pool is not None:
         counts["workers"] = workers
     _settle(counts, written, index)
+    if refused and len(refused) >= counts["pages"]:
+        # One bad page is that page's error; a database that refuses every page is the pass's failure, not "ok".
+        return RunStatus.FAILED, f"the database refused to store every page of the pass ({len(refused)}): {refused[0]}"
     return status, None
 
 
@@ -237,14 +242,18 @@ def _process_batch_again(
     pool: ProcessPoolExecutor | None,
     written: dict[int, int],
     claims: Claims | None = None,
+    refused: list[str] | None = None,
 ) -> None:
     """_process_batch, safe to try again: a failed try leaves the counts as they were (the index rolls back)."""
     before = counts.copy()
+    refused_before = len(refused) if refused is not None else 0
     try:
-        _process_batch(engine, ids, counts, index, pool, written, claims)
+        _process_batch(engine, ids, counts, index, pool, written, claims, refused)
     except BaseException:
         counts.clear()
         counts.update(before)
+        if refused is not None:
+            del refused[refused_before:]
         raise
 
 
@@ -306,6 +315,7 @@ def _process_batch(
     pool: ProcessPoolExecutor | None = None,
     written: dict[int, int] | None = None,
     claims: Claims | None = None,
+    refused: list[str] | None = None,
 ) -> None:
     with Session(engine) as session:
         sources = configured_sources(session)
@@ -338,6 +348,8 @@ def _process_batch(
                 with engine.begin() as conn:
                     record_outcomes(conn, [failed.outcome], EXTRACTOR_VERSION)
                 counts["errors"] += 1
+                if refused is not None:
+                    refused.append(error_summary(exc))
 
 
 def _write_batch(

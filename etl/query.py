@@ -25,6 +25,7 @@ from etl.staleness import NO_KIND_CATEGORY, UNCLASSIFIED, count_unclassified, st
 from etl.store import search
 from etl.store.models import Article, Metric, Page, Run, Service, table_of
 from etl.store.pages import PageState
+from etl.store.runs import RunStatus, left_running
 
 GROUPS = {
     "provider": (col(Article.provider_province), col(Article.provider_prefecture)),
@@ -392,16 +393,19 @@ def status(session: Session, configured: Sequence[str] = ()) -> dict[str, Any]:
         "pages_failed": count(sa.select(sa.func.count(col(Page.id))).where(col(Page.etl_status) == PageState.ERROR)),
     }
     runs = session.execute(sa.select(Run).order_by(col(Run.id).desc()).limit(10)).scalars().all()
+    # A run whose process died (SIGKILL, a lost container) stays `running` in the table until the next job of its
+    # machine reaps it; shown as what it is meanwhile (reading, status writes nothing).
+    crashed = {r.id: why for r in runs if (why := left_running(r.status, r.pid, r.host)) is not None}
     summary["recent_runs"] = [
         {
             "id": r.id,
             "kind": r.kind,
             "source": r.source_name,
-            "status": r.status,
+            "status": RunStatus.CRASHED.value if r.id in crashed else r.status,
             "started_at": local_time(r.started_at),
             "finished_at": local_time(r.finished_at),
             "counts": r.counts,
-            "error": r.error,
+            "error": (r.error or crashed[r.id]) if r.id in crashed else r.error,  # as reap_stale_runs writes
         }
         for r in runs
     ]

@@ -143,6 +143,9 @@ def _crawl_worker(redis: str | None, max_crawls: int | None, idle_exit: float | 
     """`aidnews crawl --worker`: join announced crawls (crawler.worker) with JSON log lines on stderr."""
     import os
 
+    from redis.exceptions import RedisError
+
+    from crawler import jobs
     from crawler.worker import work
     from etl import logs
     from etl.store import engine as db
@@ -150,7 +153,6 @@ def _crawl_worker(redis: str | None, max_crawls: int | None, idle_exit: float | 
     url = redis or os.environ.get("AIDNEWS_REDIS_URL") or None
     if not url:
         raise fail("--worker needs --redis URL (or $AIDNEWS_REDIS_URL): crawls reach workers through Redis")
-    logs.setup(json_lines=True)
     engine = db.get_engine()
     try:  # workers never migrate (one process does: `aidnews db upgrade`, or the service); they need the schema
         db.require_schema(engine)
@@ -158,12 +160,23 @@ def _crawl_worker(redis: str | None, max_crawls: int | None, idle_exit: float | 
         raise fail(str(exc)) from None
     except Exception as exc:  # the worker could not store a page: say so now, not at the first crawl
         raise fail(f"cannot open the database {db.describe(db.database_url())}: {reason(exc)}") from None
+    try:  # nor could it hear of a crawl: a worker that starts without Redis is misconfigured (compose restarts it)
+        jobs.reachable(url)
+    except (RedisError, ValueError) as exc:
+        raise fail(f"cannot reach Redis at {db.describe(url)}: {reason(exc)}") from None
+    logs.setup(json_lines=True)
     summary = work(url, engine=engine, max_crawls=max_crawls, idle_exit=idle_exit)
     err.print(
         f"crawl worker: joined {summary.crawls} crawls, {summary.failed} parts failed"
         + (" (stopped by a signal)" if summary.stopped else ""),
         markup=False,
     )
+    if summary.unreachable is not None and not summary.stopped:
+        raise fail(
+            f"Redis at {db.describe(url)} could not be read when the worker ended, so it heard of no crawl: "
+            f"{summary.unreachable}",
+            code=1,
+        )
     if summary.failed:
         raise typer.Exit(1)
 

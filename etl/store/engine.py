@@ -147,19 +147,28 @@ READER_ROLE = "aidnews_reader"  # created by migration 0010 on PostgreSQL: SELEC
 
 
 def _as_reader(dbapi_connection: object, _record: object) -> None:
-    """Switch a new PostgreSQL connection to the read-only role, when the role exists and this user may use it.
+    """Switch a new PostgreSQL connection to the read-only role, when the role exists, this user may use it and
+    this database has granted it (migration 0010).
 
     Where it cannot (a database migrated by a user without CREATEROLE, or not a member of the role) the
     connection stays the connecting user's, every transaction still READ ONLY, and a warning says so once.
+    The role belongs to the cluster, its grants to each database: a database not yet migrated to 0010 (or
+    not an aidnews database at all) is read as the connecting user too, so that `require_schema` can say
+    what it is instead of the reader being refused its first table.
     """
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     try:
         cursor.execute(
-            "SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = %s", (READER_ROLE,)
+            "SELECT pg_has_role(current_user, oid, 'MEMBER'), "
+            "coalesce(has_table_privilege(oid, to_regclass('alembic_version'), 'SELECT'), false) "
+            "FROM pg_roles WHERE rolname = %s",
+            (READER_ROLE,),
         )
         row = cursor.fetchone()
-        if row and row[0]:
+        if row and row[0] and row[1]:
             cursor.execute(f"SET ROLE {READER_ROLE}")
+        elif row and row[0]:
+            pass  # not granted here yet: the schema is older than 0010 or missing, which require_schema reports
         elif not _warned:
             _warned.append(True)
             log.warning(

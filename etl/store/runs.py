@@ -6,8 +6,8 @@ the work) and `finish_run` when it ends. A process that dies between the two lea
 `crashed` so `status` never shows a run that nobody is doing. Only runs of this machine (`host`) are judged:
 another machine's, or another container's, pids mean nothing here.
 
-`reap_stale_runs`, called when the service starts, marks those `crashed` so `status` never shows a run
-that nobody is doing.
+Until then `status` shows such a run `crashed` (`left_running`), reading only. A crawl that waits for its
+crawl workers after its own children have ended names its own process again, so that it is not taken for one.
 
 A crawl that finished is judged per source (`judge_crawl`): a crawl whose sources all failed is `failed`, one
 where some did is `partial`, with each failed source and its reasons in the run's error, never `ok`.
@@ -181,20 +181,26 @@ def process_alive(pid: int | None) -> bool:
     return True
 
 
-def reap_stale_runs(engine: sa.Engine | None = None) -> int:
-    """Mark runs left `running` by a process of this machine that no longer exists (killed, restarted) as crashed.
+def left_running(status: str, pid: int | None, host: str | None) -> str | None:
+    """Why a run recorded `running` has in fact crashed: its process, of this machine, no longer exists (killed,
+    restarted); None when it may still run. Runs recorded before runs had a host are judged as this machine's."""
+    if status != RunStatus.RUNNING or host not in (None, socket.gethostname()) or process_alive(pid):
+        return None
+    return f"process {pid} ended without recording the run's end"
 
-    Runs recorded before runs had a host are judged here too, as they always were.
-    """
+
+def reap_stale_runs(engine: sa.Engine | None = None) -> int:
+    """Mark runs left `running` by a process of this machine that no longer exists as crashed (`left_running`)."""
     engine = engine or get_engine()
     reaped = 0
     here = sa.or_(col(Run.host) == socket.gethostname(), col(Run.host).is_(None))
     with Session(engine) as session:
         for run in session.execute(sa.select(Run).where(col(Run.status) == RunStatus.RUNNING, here)).scalars():
-            if not process_alive(run.pid):
+            why = left_running(run.status, run.pid, run.host)
+            if why is not None:
                 run.status = RunStatus.CRASHED
                 run.finished_at = run.finished_at or utcnow()
-                run.error = run.error or f"process {run.pid} ended without recording the run's end"
+                run.error = run.error or why
                 session.add(run)
                 reaped += 1
         session.commit()

@@ -249,3 +249,32 @@ def test_readers_cannot_write_even_by_mistake(tmp_path: Path, database_url: str)
         db._reader.cache_clear()
     with db.get_engine(database_url).connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM metric")).scalar_one() == 2
+
+
+def test_status_shows_a_run_whose_process_died_as_crashed_without_writing(sqlite_url: str) -> None:
+    """A job killed mid-run (SIGKILL, a lost container) leaves its run `running` until the next job of this
+    machine reaps it; `status` must not call it running meanwhile, and, reading only, changes nothing."""
+    import socket
+
+    from typer.testing import CliRunner
+
+    from aidnews.cli import app
+    from etl.store.models import Run
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead, here = int(gone.stdout), socket.gethostname()
+    with Session(db.get_engine(sqlite_url)) as session:
+        for pid, host in ((dead, here), (os.getpid(), here), (dead, "elsewhere.example")):
+            session.add(Run(kind="etl", status="running", pid=pid, host=host))
+        session.commit()
+    db.get_engine(sqlite_url).dispose()
+    shown = CliRunner().invoke(app, ["status", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    runs = {r["id"]: r for r in json.loads(shown.stdout)["recent_runs"]}
+    assert runs[1]["status"] == "crashed" and f"process {dead} ended" in runs[1]["error"]
+    assert runs[2]["status"] == "running" and runs[2]["error"] is None  # alive: this test
+    assert runs[3]["status"] == "running"  # another machine's pid means nothing here
+    table = CliRunner().invoke(app, ["status", "--wide"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "crashed" in table.stdout, table.output
+    with Session(db.get_engine(sqlite_url)) as session:  # nothing was written
+        assert [r.status for r in session.execute(sa.select(Run).order_by(Run.id)).scalars()] == ["running"] * 3

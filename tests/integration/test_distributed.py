@@ -3,6 +3,7 @@ crawl workers (`aidnews crawl --worker`) join the crawls an owner announces, and
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -143,3 +144,93 @@ def test_a_worker_needs_redis_and_a_migrated_database(tmp_path: Path) -> None:
         text=True,
     )
     assert no_schema.returncode == 2 and "no aidnews database" in no_schema.stderr, no_schema.stderr
+
+
+def test_the_owners_stop_reaches_a_workers_part(redis_url: str, sqlite_url: str) -> None:
+    """A crawl stopped by its owner (here its time limit) stops the parts its workers run, and they say so."""
+    engine = db.get_engine(sqlite_url)
+    ns = jobs.namespace(engine.url)
+    worker = start_worker(sqlite_url, redis_url, "--max-crawls", "1", "--idle-exit", "60")
+    try:
+        with DemoPortal(slow_seconds=4.0) as portal:
+            sources = parse_sources({"source": demo_sources(portal.base_url)}).sources
+            run = crawl(sources, engine=engine, redis_url=redis_url, time_limit=8)
+            _, log = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert worker.returncode == 0, log[-2000:]  # a part stopped on request is not a failure of the worker
+    assert run.status == "timeout", run.error
+    assert f"part of crawl run {run.id} ended stopped" in log, log[-2000:]  # told to stop, not left to run on
+    assert not [a for a in jobs.announced(redis_url, ns) if a.run_id == run.id]
+
+
+def test_a_worker_that_cannot_reach_redis_says_so_in_one_line(sqlite_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "AIDNEWS_REDIS_URL"}
+    env["DATABASE_URL"] = sqlite_url
+    dead = "redis://:secret@127.0.0.1:1/0"
+    done = subprocess.run(
+        [sys.executable, "-m", "aidnews", "crawl", "--worker", "--redis", dead, "--idle-exit", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: cannot reach Redis at redis://:***@127.0.0.1:1/0: "), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "secret" not in done.stderr
+
+
+def test_a_worker_that_loses_redis_keeps_trying_and_fails_if_it_ends_without_it(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis may come back (a restart): the worker waits, warning once, not every poll; but a worker that ends
+    (--idle-exit) while it still cannot read the announcements did not wait for crawls, and says so."""
+    from typer.testing import CliRunner
+
+    from aidnews.cli import app
+    from crawler import worker
+
+    monkeypatch.setattr(jobs, "reachable", lambda url: None)  # Redis answered at start, then went away
+    monkeypatch.setattr(worker, "WORKER_POLL_SECONDS", 0.1)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level  # the worker's log setup replaces them
+    try:
+        done = CliRunner().invoke(app, ["crawl", "--worker", "--redis", "redis://127.0.0.1:1/0", "--idle-exit", "2"])
+    finally:
+        root.handlers[:], root.level = handlers, level
+    assert done.exit_code == 1, done.output
+    assert "error: Redis at redis://127.0.0.1:1/0 could not be read when the worker ended" in done.stderr
+    assert done.stderr.count("cannot read the crawl announcements") == 1, done.stderr  # once, not every poll
+    assert "no crawl announced" not in done.stderr
+    assert worker.work("redis://127.0.0.1:1/0", idle_exit=0.3).unreachable
+
+
+def test_a_crawl_waiting_for_its_workers_is_not_taken_for_a_crashed_one(
+    redis_url: str, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once its own processes have ended, the owner may wait minutes for the workers' parts: its run must name a
+    live process meanwhile, or `status` (and any job's reaping) would call the crawl crashed."""
+    from crawler import supervisor
+    from etl.store.models import Run
+    from etl.store.runs import left_running
+
+    engine = db.get_engine(sqlite_url)
+    seen: list[str | None] = []
+    real = supervisor._with_workers
+
+    def watched(ending: supervisor.Ending, redis: str, ns: str, run_id: int, *rest: object) -> supervisor.Ending:
+        with Session(engine) as session:
+            run = session.get(Run, run_id)
+            assert run is not None
+            seen.append(left_running(run.status, run.pid, run.host))
+        return real(ending, redis, ns, run_id, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(supervisor, "_with_workers", watched)
+    with DemoPortal() as portal:
+        sources = parse_sources({"source": demo_sources(portal.base_url)}).sources
+        run = crawl(sources, engine=engine, redis_url=redis_url, time_limit=120)
+    assert run.status == "ok", run.error
+    assert seen == [None]

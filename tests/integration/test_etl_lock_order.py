@@ -9,7 +9,9 @@ not hold up another batch's serial tail.
 
 from __future__ import annotations
 
+import threading
 import zlib
+from collections.abc import Sequence
 
 import pytest
 import sqlalchemy as sa
@@ -18,9 +20,10 @@ from stored import page_row
 
 from etl.dedup import DuplicateIndex
 from etl.extract import EXTRACTOR_VERSION, extract
+from etl.process import etl_pass
 from etl.store import engine as db
 from etl.store.articles import NEAR_DUPLICATE_DISTANCE, ExtractedPage, store_articles
-from etl.store.claims import Candidate, Claims, article_t, claim, refresh_index, restamp
+from etl.store.claims import Candidate, Claims, article_t, claim, page_t, refresh_index, restamp
 from etl.store.models import Page
 from etl.store.pages import PageOutcome, PageState, record_outcomes
 
@@ -114,8 +117,8 @@ def test_batches_with_one_canonical_url_wait_for_each_other(postgres_url: str) -
     with Session(engine) as one, Session(engine) as two:
         first_part(one, a, higher, shared)
         two.execute(sa.text("SET LOCAL lock_timeout = '300ms'"))
-        with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
-            first_part(two, b, lower, shared)
+        with pytest.raises(sa.exc.OperationalError, match="lock timeout"):  # in admit, before inserting anything
+            b.admit(two.connection(), [Candidate(lower.id or 0, lower.fetched_at, shared)])
         two.rollback()
         a.lock(one.connection(), DuplicateIndex(NEAR_DUPLICATE_DISTANCE))
         one.commit()
@@ -142,3 +145,64 @@ def test_a_batch_before_the_write_lock_does_not_hold_up_another_batchs_tail(post
         one.execute(sa.text("SET LOCAL lock_timeout = '300ms'"))  # nor a, once b has committed, for b
         a.lock(one.connection(), DuplicateIndex(NEAR_DUPLICATE_DISTANCE))
         one.commit()
+
+
+def test_a_pass_draws_the_revisions_of_what_it_inserted_again_under_the_lock(postgres_url: str) -> None:
+    """The same order as the first test, through etl_pass: a pass that inserted before another and takes the
+    write lock after it has committed must not leave its rows behind the revision a watcher has seen."""
+    engine = db.get_engine(postgres_url)
+    add_pages(engine, 2)
+    inserted, go = threading.Event(), threading.Event()
+
+    class Held(Claims):
+        def lock(self, conn: sa.Connection, index: DuplicateIndex, own: Sequence[int] = ()) -> int:
+            inserted.set()  # its article is inserted; the write lock is not taken yet
+            assert go.wait(120)
+            return super().lock(conn, index, own)
+
+    runs = {}
+
+    def slow_pass() -> None:
+        runs["slow"] = etl_pass(engine=engine, batch_size=1, workers=1, claims=Held(worker="test:1:slow"))
+
+    slow = threading.Thread(target=slow_pass)
+    slow.start()
+    try:
+        assert inserted.wait(120)
+        fast = etl_pass(engine=engine, batch_size=1, workers=1, claims=Claims(worker="test:2:fast"))
+        assert fast.status == "ok" and fast.counts["pages"] == 1  # the other page: the slow pass holds its own
+        with engine.connect() as watcher:
+            watching = DuplicateIndex(NEAR_DUPLICATE_DISTANCE)
+            seen = refresh_index(watcher, watching, 0)
+            watcher.commit()
+            assert len(watching.entries) == 1
+            go.set()
+            slow.join(120)
+            assert runs["slow"].status == "ok" and runs["slow"].counts["pages"] == 1
+            refresh_index(watcher, watching, seen)
+            assert len(watching.entries) == 2  # the slow pass's article was drawn a revision past `seen`
+    finally:
+        go.set()
+        slow.join(120)
+
+
+def test_a_batch_whose_lease_ran_out_and_was_claimed_again_writes_nothing(postgres_url: str) -> None:
+    """The next claimant's write alone counts: the late batch is left none of its pages, and their claims stay."""
+    engine = db.get_engine(postgres_url)
+    late_page, mine = add_pages(engine, 2)
+    late, next_one = Claims(worker="test:1:late"), Claims(worker="test:2:next")
+    with engine.begin() as conn:
+        assert claim(conn, late.worker, 2, 600) == [late_page.id, mine.id]
+        expired = sa.func.now() - sa.text("interval '1 second'")  # its lease ran out
+        conn.execute(sa.update(page_t).where(page_t.c.id == late_page.id).values(claimed_until=expired))
+        assert claim(conn, next_one.worker, 5, 600) == [late_page.id]
+    with Session(engine) as session:
+        admission = late.admit(
+            session.connection(),
+            [Candidate(p.id or 0, p.fetched_at, p.final_url) for p in (late_page, mine)],
+        )
+        assert admission.owned == {mine.id}
+        session.commit()
+    with engine.connect() as conn:
+        held = dict(conn.execute(sa.text("SELECT id, claimed_by FROM page")).all())
+    assert held == {late_page.id: next_one.worker, mine.id: None}  # the next claimant keeps its page

@@ -307,7 +307,12 @@ def test_the_worker_refuses_sqlite_and_an_old_schema(sqlite_url: str, fresh_db: 
 
 def test_claims_skip_each_other_and_expire(fresh_db: Any) -> None:
     engine = db.get_engine(fresh_db())
+    with engine.begin() as conn:  # rewritten rows move in the table: claims must still go by page id, not row order
+        conn.execute(sa.text("UPDATE page SET fetched_at = fetched_at WHERE id <= 12"))
     with engine.connect() as first, engine.connect() as second:
+        for conn in (first, second):  # whatever plan PostgreSQL picks (the partial index reads in id order)
+            conn.exec_driver_sql("SET enable_indexscan = off; SET enable_bitmapscan = off")
+            conn.commit()
         with first.begin():
             a = claim(first, "host:1:a", 5, 60)
             with second.begin():  # while the first claim is not committed, its rows are skipped
@@ -337,6 +342,20 @@ def test_a_dead_local_processes_claims_are_released(fresh_db: Any) -> None:
     assert [held[i] is None for i in range(1, 10)] == [True] * 3 + [False] * 6
 
 
+def test_a_worker_takes_at_once_the_pages_of_a_dead_worker_of_its_machine(fresh_db: Any) -> None:
+    """A worker of this machine killed mid-batch leaves claims with hours of lease left; the next pass on this
+    machine sees that their process is gone and takes them now, not when the lease runs out."""
+    import socket
+
+    url = fresh_db()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    with db.get_engine(url).begin() as conn:
+        assert len(claim(conn, f"{socket.gethostname()}:{int(gone.stdout)}:x", 10, 3 * 3600)) == 10
+    run_workers(url, 1)
+    assert all(state != "pending" and claimed is None for state, _, claimed in dump(url)["pages"].values())
+    assert [r.counts.get("pages") for r in etl_runs(url)] == [len(stored_pages())]
+
+
 def test_a_page_finished_after_a_newer_one_leaves_its_article_alone(fresh_db: Any) -> None:
     """Workers finish in any order: the lower of two waiting pages with one canonical URL, written last, must not
     replace the article the higher one wrote (one process, in id order, would have written the higher one last)."""
@@ -361,3 +380,56 @@ def test_a_page_finished_after_a_newer_one_leaves_its_article_alone(fresh_db: An
         )
     run_workers(url, 1)
     assert dump(url)["articles"]["http://collide.cn/0.html"]["page"] == older
+
+
+def test_a_worker_that_loses_its_database_says_so_in_a_line(fresh_db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database goes away mid-pass (dropped here; a server gone for good alike): once the retries are spent,
+    `etl --worker --once` ends with one error line and exit 1, not a traceback (-v shows it)."""
+    import logging
+
+    from typer.testing import CliRunner
+
+    from aidnews.cli import app
+    from etl import process
+    from etl.store import engine as engine_module
+
+    real = process._write_batch
+    dropping: list[str] = []
+
+    def drop_then_write(*args: Any, **kwargs: Any) -> None:
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{dropping[-1]}" WITH (FORCE)')
+        admin.dispose()
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(process, "_write_batch", drop_then_write)
+    monkeypatch.setattr(engine_module, "RETRY_DELAYS", (0.01, 0.01))
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        for verbose in ([], ["-v"]):
+            url = fresh_db()
+            name = str(sa.engine.make_url(url).database)
+            dropping.append(name)
+            done = CliRunner().invoke(app, [*verbose, "etl", "--worker", "--once"], env={"DATABASE_URL": url})
+            assert done.exit_code == 1, done.output
+            last = done.stderr.strip().splitlines()[-1]
+            assert last.startswith("error: the database at ") and f'database "{name}" does not exist' in last, last
+            assert ("Traceback" in done.stderr) is bool(verbose), done.stderr
+    finally:
+        root.handlers[:], root.level = handlers, level
+
+
+def test_a_worker_whose_pass_fails_exits_1_and_the_run_says_why(fresh_db: Any) -> None:
+    url = fresh_db()
+    with db.get_engine(url).begin() as conn:  # the database refuses every article (a full disk, a bad grant)
+        conn.exec_driver_sql(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no room'; END $$"
+        )
+        conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON article FOR EACH ROW EXECUTE FUNCTION refuse()")
+    worker = start_worker(url, "--once")
+    _, err = worker.communicate(timeout=WORKER_TIMEOUT)
+    assert worker.returncode == 1, err[-2000:]
+    assert "Traceback" not in err and "no room" in err, err[-2000:]
+    assert [(r.status, "no room" in (r.error or "")) for r in etl_runs(url)] == [("failed", True)]

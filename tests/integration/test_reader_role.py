@@ -86,3 +86,24 @@ def test_upgrading_again_is_harmless_when_the_role_exists(postgres_url: str) -> 
     with db.get_engine(postgres_url).connect() as conn, conn.begin():
         as_reader(conn)
         conn.exec_driver_sql("SELECT count(*) FROM v_metrics").scalar_one()
+
+
+def test_a_database_behind_the_role_migration_says_to_upgrade_not_permission_denied(postgres_url: str) -> None:
+    """The role is the cluster's, the grants each database's: one not yet migrated to 0010 is read as the
+    connecting user, so that `status` says the schema is behind instead of failing on a table it may not read."""
+    from typer.testing import CliRunner
+
+    from aidnews.cli import app
+
+    config = db.alembic_config(postgres_url)
+    command.downgrade(config, "0009")
+    db.reader(postgres_url).dispose()  # no connection that switched roles under the newer schema
+    try:
+        for args in (["status"], ["articles"]):
+            done = CliRunner().invoke(app, args)
+            assert done.exit_code == 2, done.output
+            assert "has schema 0009, older than this version's" in done.stderr, done.stderr
+            assert "permission denied" not in done.stderr
+    finally:
+        db.reader(postgres_url).dispose()
+        command.upgrade(config, "head")

@@ -160,6 +160,15 @@ def test_each_pass_brings_a_bounded_batch_up_to_date_and_keeps_ids_versions_and_
     assert "stale_requeued" not in quiet.counts and quiet.counts.get("pages", 0) == 0
 
 
+def test_a_stale_page_already_waiting_is_not_taken_again(filled: sa.Engine) -> None:
+    """A pass that stopped early leaves requeued pages pending: the next pass takes the next stale pages."""
+    make_old(filled)
+    first = requeue_stale(filled, EXTRACTOR_VERSION, 2)
+    second = requeue_stale(filled, EXTRACTOR_VERSION, 2)
+    assert len(first) == len(second) == 2 and not set(first) & set(second)
+    assert staleness.count_stale(filled, EXTRACTOR_VERSION) == 1  # of five, four wait in the queue already
+
+
 def test_status_and_totals_say_what_they_leave_out_until_then(filled: sa.Engine, tmp_path: Path) -> None:
     make_old(filled)
     runner = CliRunner()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import fields
+from typing import Annotated
 
 import pytest
+import typer
 from typer.main import get_command
 
 from aidnews.cli import app
@@ -50,3 +52,19 @@ def test_a_misspelt_filter_name_is_refused_when_the_command_is_declared() -> Non
         filter_options(leave_out=("recipeint",))
     with pytest.raises(TypeError, match="no `filters` parameter"):
         filter_options()(lambda limit=1: limit)
+
+
+def test_a_command_may_word_a_filters_help_its_own_way() -> None:
+    def help_of(command: str, option: str) -> str:
+        params = get_command(app).commands[command].params  # type: ignore[attr-defined]
+        return next(p.help for p in params if p.name == option)
+
+    assert help_of("articles", "category") == "only articles stating a figure of this category"
+    assert help_of("metrics", "category").startswith("a figure category: funding")
+
+    @filter_options(since=Annotated[str | None, typer.Option(help="from this day")])
+    def listing(*, filters: Filters) -> Filters:
+        return filters
+
+    assert inspect.signature(listing).parameters["since"].annotation.__metadata__[0].help == "from this day"
+    assert listing(since="2023") == Filters(since="2023")

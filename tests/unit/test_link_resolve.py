@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 from crawler.links import resolve
 
 SCHEMES = ["http", "https", "HTTP", "Https"]
-HOSTS = ["a.gov.cn", "b.cn:8080", "u:p@c.cn", "[::1]:81", "xn--fiqs8s.cn"]
+HOSTS = ["a.gov.cn", "A.Gov.CN", "b.cn:8080", "u:p@c.cn", "[::1]:81", "xn--fiqs8s.cn"]
 PATHS = ["", "/", "/x/y/z.html", "/a/b/", "/a/./b/../c", "/%2e%2e/x", "/列表/第2页.html"]
 TAILS = ["", "?q=1", "#f", "?a=b#c", "?x=/y/z"]
 HREFS = [
@@ -28,6 +28,8 @@ HREFS = [
     "http:relative",
     "/新闻/援疆.html",
     "http://x.cn/a/./b/../c",
+    "http://x.cn/p?",  # urljoin drops an empty query only when the base has the same scheme
+    "https://x.cn/q#",
     "",
 ]
 
@@ -49,3 +51,10 @@ def test_a_cached_href_follows_the_host_of_each_page() -> None:
     assert resolve("https://b.cn/y/2.html", "/list.html") == "https://b.cn/list.html"
     assert resolve("http://a.cn/x/1.html", "page2.html") == "http://a.cn/x/page2.html"
     assert resolve("http://c.cn/z/", "page2.html") == "http://c.cn/z/page2.html"
+    assert resolve("http://C.cn/z/", "/list.html") == "http://C.cn/list.html"  # the host is kept as written
+
+
+def test_a_cached_absolute_href_depends_on_the_scheme_of_the_page() -> None:
+    assert resolve("https://a.cn/x", "http://x.cn/p?") == "http://x.cn/p?"
+    assert resolve("http://a.cn/x", "http://x.cn/p?") == "http://x.cn/p"
+    assert resolve("HTTP://a.cn/x", "http://x.cn/p?") == "http://x.cn/p"

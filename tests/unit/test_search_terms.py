@@ -24,6 +24,7 @@ def test_a_query_becomes_distinct_simplified_terms() -> None:
     assert query.indexed == ("援疆干部",) and query.short == ("疏勒",)
     assert query.bigrammed == ("疏勒",) and query.scanned == ()  # SQLite: the bigram index, not a scan
     assert search.parse_query("% a_ 援").scanned == ("%", "a_")  # ASCII punctuation splits the bigram tokens
+    assert search.parse_query("% a_ 援").bigrammed == ("援",)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\u3000", "援疆\x00干部"])
@@ -165,6 +166,7 @@ def test_an_empty_parquet_export_still_has_every_column(tmp_path: Path) -> None:
 def test_bigram_tokens_cover_every_character_of_each_run() -> None:
     assert grams.grams("援疆。ab_Cd") == "援疆 疆。 。a ab b cd d"  # ASCII folded; `_` ends a run
     assert grams.grams("援") == "援" and grams.grams("") == "" and grams.grams(None) is None
+    assert grams.grams("ΣΑ援") == "ΣΑ Α援 援"  # only ASCII is folded, as the `ascii` tokenizer does
     assert grams.indexable("疏勒") and grams.indexable("E")
     assert not grams.indexable("a_") and not grams.indexable("援疆干")
     assert grams.match("EI") == '"ei"' and grams.match("援") == '"援"*'
@@ -182,3 +184,23 @@ def test_a_search_widens_its_range_of_newest_ids_by_the_density_it_found() -> No
     assert search.widen(8000, 947, 2000, 100_000) == 25_356  # 2,001 at 947 per 8,000, with half again as margin
     assert search.widen(8000, 1990, 2000, 100_000) == 16_000  # nearly enough: still twice as wide
     assert search.widen(8000, 10, 2000, 100_000) == 100_000
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_short_terms_are_looked_up_in_the_bigram_index_not_scanned(dialect: str) -> None:
+    """Every search finds the same articles with or without the index (tests/integration/test_search.py): here,
+    that a term of one or two characters is asked of `article_grams`, not matched by LIKE over every row."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    engine_dialect = postgresql.dialect() if dialect == "postgresql" else sqlite.dialect()
+
+    def sql(text: str) -> str:
+        return str(search.condition(search.parse_query(text), dialect).compile(dialect=engine_dialect))
+
+    for short in ("疏勒", "援", "EI"):
+        assert search.GRAMS_TABLE in sql(short) and "LIKE" not in sql(short).upper(), short
+    assert search.GRAMS_TABLE not in sql("援疆干部")
+    if dialect == "sqlite":  # the `ascii` tokenizer splits on ASCII punctuation: such a term is scanned
+        assert "LIKE" in sql("%").upper() and search.GRAMS_TABLE not in sql("%")
+    else:  # PostgreSQL's bigrams hold every character
+        assert search.GRAMS_TABLE in sql("%") and "LIKE" not in sql("%").upper()
