@@ -236,9 +236,11 @@ def read_sources(path: str) -> list[SourceConfig]:
 
 
 def exit_status(summary: dict[str, Any]) -> int:
+    """0 only for a crawl Scrapy says finished: one stopped before its spider opened has no finish reason at all
+    (a worker stopped a second after joining), and did not finish either."""
     if summary.get("store_errors"):
         return EXIT_PAGES_LOST
-    return 0 if summary.get("finish_reason", "finished") == "finished" else 1
+    return 0 if summary.get("finish_reason") == "finished" else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -221,12 +221,12 @@ def test_a_crawl_waiting_for_its_workers_is_not_taken_for_a_crashed_one(
     seen: list[str | None] = []
     real = supervisor._with_workers
 
-    def watched(ending: supervisor.Ending, redis: str, ns: str, run_id: int, *rest: object) -> supervisor.Ending:
+    def watched(ending: supervisor.Ending, workers: supervisor._Workers, *rest: object) -> supervisor.Ending:
         with Session(engine) as session:
-            run = session.get(Run, run_id)
+            run = session.get(Run, workers.run_id)
             assert run is not None
             seen.append(left_running(run.status, run.pid, run.host))
-        return real(ending, redis, ns, run_id, *rest)  # type: ignore[arg-type]
+        return real(ending, workers, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(supervisor, "_with_workers", watched)
     with DemoPortal() as portal:

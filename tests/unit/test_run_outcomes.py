@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.run import merge_counts
+from crawler.run import EXIT_PAGES_LOST, exit_status, merge_counts
 from etl.store.runs import RunStatus, counts_by_source, judge_crawl
 
 pytestmark = pytest.mark.unit
@@ -115,3 +115,12 @@ def test_every_status_is_documented_and_only_ok_is_success() -> None:
         line = next(line for line in source.splitlines() if f'= "{status.value}"' in line)
         assert "#" in line, f"{status} has no comment saying what it means"
     assert RunStatus.PARTIAL == "partial"
+
+
+def test_a_crawl_child_exits_0_only_when_scrapy_says_it_finished() -> None:
+    """A follower told to stop a second after joining had no spider open yet, so no finish reason: it did not
+    finish its part, and its worker must not report the part ok (the run would then hide the stop)."""
+    assert exit_status({"finish_reason": "finished"}) == 0
+    assert exit_status({"finish_reason": "shutdown"}) == 1
+    assert exit_status({}) == 1
+    assert exit_status({"finish_reason": "finished", "store_errors": 2}) == EXIT_PAGES_LOST
