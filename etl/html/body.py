@@ -25,10 +25,12 @@ from etl.html.vocabulary import (
     CONTACT,
     COPYRIGHT,
     DATE_FRAGMENT,
+    DISCLAIMER_WORDS,
     END_MARKER,
     FOOTER_WORDS,
     FURNITURE,
     ICON_SRC,
+    LONG_CLOSING_NOTE,
     OPENERS,
     OUTLET_SUFFIX,
     REPOST_TITLE,
@@ -136,6 +138,12 @@ def _unhinted(walk: Walk, run: Run) -> Choice:
     return choice
 
 
+def _said(bare: str, block: Block) -> bool:
+    """A line opening with a bare 声明 that says none of a disclaimer's words: a statement the article quotes or
+    makes, not a portal's closing note. Cutting the text there would lose whatever follows it."""
+    return bare.startswith("声明") and not DISCLAIMER_WORDS.search(block.text)
+
+
 def is_furniture(block: Block, key: str) -> bool:
     """Share bars, font-size switchers, 当前位置 breadcrumbs, copyright/ICP and contact lines."""
     stripped = key.lstrip(OPENERS + "|丨｜")
@@ -241,7 +249,10 @@ def read_body(
         keyed = make_key(block.text) if block.length <= 80 or (block.length <= 200 and block.punct < 3) else None
         key = keyed.text if keyed else ""
         bare = key.lstrip(OPENERS + "|丨｜")
-        if key and (END_MARKER.match(bare) or CLOSING_NOTE.match(bare)):
+        closing = bool(key and (END_MARKER.match(bare) or (CLOSING_NOTE.match(bare) and not _said(bare, block))))
+        if not key and content_seen and LONG_CLOSING_NOTE.match(block.text[:_HEAD].lstrip(OPENERS + "|丨｜")):
+            closing = True  # a long disclaimer after the text: 免责声明：…不代表本站立场…
+        if closing:
             if content_seen and index < choice.run_start:
                 # 相关新闻 above the densest text: the article is still to come, and what was read before the
                 # marker (a promotion box, a video's title) is a box above it, not its opening

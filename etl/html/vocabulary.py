@@ -214,6 +214,14 @@ END_MARKER = re.compile(
 CLOSING_NOTE = re.compile(
     r"^(?:(?:免责声明|特别声明|版权声明|声明)(?:\s*[:：︰]|\s|$|】)|正文已结束|本文来自|本文转自)"
 )
+# what a portal's disclaimer says (仅供参考, 不构成投资建议, 不代表本站立场, 转载, 版权归原作者 …): a line
+# opening with a bare 声明 is a closing note only with one of these, else a statement the article makes or quotes
+DISCLAIMER_WORDS = re.compile(
+    r"仅供参考|不构成|投资建议|风险自担|投资有风险|不代表|立场|观点|转载|版权|原作者|出于传递|不意味着|真实性|侵权|删除"
+)
+# the disclaimers that open a long closing paragraph (免责声明：…文章观点仅代表作者本人…): never the article's own
+# words, so even a long line starting so ends the text (a bare 声明 may open a statement the article quotes)
+LONG_CLOSING_NOTE = re.compile(r"^(?:免责声明|特别声明|版权声明)\s*[:：︰】]")
 # a re-posting portal's note of the original headline, above or below the text: （原标题：…）, 原题为《…》
 REPOST_TITLE = re.compile(r"^(?:本文)?原(?:标)?题(?:为)?\s*[:：︰《]")
 # a summary box above the text that repeats its opening
@@ -224,7 +232,10 @@ DATE_FRAGMENT = re.compile(r"\s*(?:(?:19|20)\d{2}|\d{1,2}\s*[/.\-]\s*\d{1,2}|\d{
 FURNITURE = re.compile(
     r"^(?:(?:分享到|分享至|分享|字号|字体|打印|关闭|收藏|标签|关键词|关键字|纠错|我要纠错|位置|当前位置|您的位置|所在位置|"
     r"现在位置|您现在的位置|您当前的位置|浏览次数|阅读次数|点击数|访问量)(?:\s*[:：︰】]|\s|$)|(?:关注|图集)$"
-    r"|扫一扫|扫码|微信扫|用手机扫|调整字体|图片均?来自网络|首页\s*[>＞»›]|【?\s*大\s*中\s*小)"
+    r"|扫一扫|扫码|微信扫|用手机扫|调整字体|图片均?来自网络|首页\s*[>＞»›]|【?\s*大\s*中\s*小"
+    # an app promotion with its call to click (安装新浪财经客户端第一时间接收…→【下载地址】); without one, a line
+    # starting 安装…APP may be prose (安装APP后，牧民可以在线问诊)
+    r"|(?:下载|安装)[^，,。；;]{0,12}(?:客户端|app\b|APP\b|App\b)(?=.*(?:下载地址|点击|立即|→|>>|》》)))"
 )
 COPYRIGHT = re.compile(r"版权所有|copyright|©|\(c\)\s*\d{4}|icp备|icp证|公网安备|网安备", re.I)
 # site-footer words: one alone can be prose (专家建议使用…), two in a short line are a footer
