@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from etl import clock
 from etl.store.models import Article, Page, Run, Source
 from etl.store.pages import PageState
-from etl.store.runs import RunKind, RunStatus
+from etl.store.runs import RunKind, RunStatus, left_running
 
 HEALTH_WINDOW = 10  # a source's latest crawls that health looks at
 GARBLED_WARNING_SHARE = 0.2  # a source whose articles come garbled more often than this is read wrongly
@@ -58,12 +58,22 @@ def crawls_by_source(session: Session, names: Sequence[str]) -> dict[str, list[C
     found: dict[str, list[Crawl]] = {name: [] for name in names}
     rows = session.execute(
         sa.select(
-            col(Run.id), col(Run.source_name), col(Run.status), col(Run.counts), col(Run.error), col(Run.finished_at)
+            col(Run.id),
+            col(Run.source_name),
+            col(Run.status),
+            col(Run.counts),
+            col(Run.error),
+            col(Run.finished_at),
+            col(Run.pid),
+            col(Run.host),
         )
         .where(col(Run.kind) == RunKind.CRAWL)
         .order_by(col(Run.id).desc())
     )
-    for run_id, label, status, counts, error, finished_at in rows:
+    for run_id, label, status, counts, error, finished_at, pid, host in rows:
+        # a crawl whose process died stays `running` until a job of its machine reaps it: read as what it is
+        if (why := left_running(status, pid, host)) is not None:
+            status, error = RunStatus.CRASHED, error or why
         crawl = Crawl(run_id, status, counts or {}, error, finished_at)
         for name in (label or "").split(","):
             if name in found:

@@ -278,3 +278,25 @@ def test_status_shows_a_run_whose_process_died_as_crashed_without_writing(sqlite
     assert table.exit_code == 0 and "crashed" in table.stdout, table.output
     with Session(db.get_engine(sqlite_url)) as session:  # nothing was written
         assert [r.status for r in session.execute(sa.select(Run).order_by(Run.id)).scalars()] == ["running"] * 3
+
+
+def test_a_crawl_whose_process_died_is_its_sources_last_crawl_failed_with_why(sqlite_url: str) -> None:
+    """The per-source rows of `status` read a crawl left `running` by a dead process of this machine as the
+    crashed crawl it is: the source's last crawl failed, and why; one still alive is not finished yet."""
+    import socket
+
+    from etl.health import source_health
+    from etl.store.models import Run
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead, here = int(gone.stdout), socket.gethostname()
+    with Session(db.get_engine(sqlite_url)) as session:
+        session.add(Run(kind="crawl", status="ok", source_name="alpha", counts={}))
+        session.add(Run(kind="crawl", status="running", source_name="alpha", pid=dead, host=here))
+        session.add(Run(kind="crawl", status="ok", source_name="beta", counts={}))
+        session.add(Run(kind="crawl", status="running", source_name="beta", pid=os.getpid(), host=here))
+        session.commit()
+        rows = {row["source"]: row for row in source_health(session, ["alpha", "beta"])}
+    assert rows["alpha"]["last_crawl"] == "failed"
+    assert f"crawl crashed: process {dead} ended" in rows["alpha"]["last_error"]
+    assert rows["beta"]["last_crawl"] == "ok" and rows["beta"]["last_error"] is None  # still running: not judged
