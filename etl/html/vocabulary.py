@@ -211,9 +211,8 @@ END_MARKER = re.compile(
 )
 # notes that close the text without being part of it: disclaimers, a re-posting portal's "this came from" line;
 # the editor's line often follows them, so reading for metadata goes on past them
-CLOSING_NOTE = re.compile(
-    r"^(?:(?:免责声明|特别声明|版权声明|声明)(?:\s*[:：︰]|\s|$|】)|正文已结束|本文来自|本文转自)"
-)
+DISCLAIMER_HEADS = r"免责声明|特别声明|版权声明"  # the words that open a disclaimer and nothing else
+CLOSING_NOTE = re.compile(rf"^(?:(?:{DISCLAIMER_HEADS}|声明)(?:\s*[:：︰]|\s|$|】)|正文已结束|本文来自|本文转自)")
 # what a portal's disclaimer says (仅供参考, 不构成投资建议, 不代表本站立场, 转载, 版权归原作者 …): a line
 # opening with a bare 声明 is a closing note only with one of these, else a statement the article makes or quotes
 DISCLAIMER_WORDS = re.compile(
@@ -221,7 +220,7 @@ DISCLAIMER_WORDS = re.compile(
 )
 # the disclaimers that open a long closing paragraph (免责声明：…文章观点仅代表作者本人…): never the article's own
 # words, so even a long line starting so ends the text (a bare 声明 may open a statement the article quotes)
-LONG_CLOSING_NOTE = re.compile(r"^(?:免责声明|特别声明|版权声明)\s*[:：︰】]")
+LONG_CLOSING_NOTE = re.compile(rf"^(?:{DISCLAIMER_HEADS})\s*[:：︰】]")
 # a re-posting portal's note of the original headline, above or below the text: （原标题：…）, 原题为《…》
 REPOST_TITLE = re.compile(r"^(?:本文)?原(?:标)?题(?:为)?\s*[:：︰《]")
 # a summary box above the text that repeats its opening
